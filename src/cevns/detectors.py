@@ -1,0 +1,348 @@
+"""Detector response: quenching, observable, efficiency, resolution and binning.
+
+The chain from a nuclear recoil T to an observed quantity x:
+
+1. quenching: electron-equivalent energy E_ee(T) (keVee) from the nuclear recoil (keVnr);
+2. observable: ``keVnr`` (x = T), ``keVee`` (x = E_ee) or ``PE`` (x = light yield × E_ee);
+3. resolution: the observed x is drawn around its mean μ(T) (Gaussian, Poisson or gamma
+   photoelectron statistics, or none);
+4. efficiency ε(x), applied in the observed quantity; then counts are binned in x.
+
+Units at this API: recoils in keVnr, electron-equivalent energies in keVee, light yield
+in PE/keVee, observables in their own unit (named by :attr:`Observable.unit`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable, Literal, Protocol
+
+import numpy as np
+from numpy.typing import ArrayLike
+from scipy import special, stats
+
+
+# --- quenching -------------------------------------------------------------------------
+class Quenching(Protocol):
+    def ee_energy_kev(self, recoil_kev: ArrayLike, Z: int) -> np.ndarray:
+        """Electron-equivalent energy (keVee) for nuclear recoil ``recoil_kev`` (keVnr)."""
+
+
+@dataclass(frozen=True)
+class ConstantQuenching:
+    """E_ee = QF · T with a constant quenching factor ``value``."""
+
+    value: float
+
+    def __post_init__(self) -> None:
+        if not 0 < self.value <= 1:
+            raise ValueError(f"quenching factor must be in (0, 1], got {self.value}")
+
+    def ee_energy_kev(self, recoil_kev: ArrayLike, Z: int) -> np.ndarray:
+        return self.value * np.asarray(recoil_kev, dtype=float)
+
+
+@dataclass(frozen=True)
+class LindhardQuenching:
+    """Lindhard theory: QF = k g(ε)/(1 + k g(ε)), g = 3ε^0.15 + 0.7ε^0.6 + ε,
+    ε = 11.5 Z^{−7/3} T/keV (J. Lindhard et al., Mat. Fys. Medd. Dan. Vid. Selsk. 33,
+    no. 10 (1963); form as in CONUS, EPJC 81, 267 (2021), Eq. 3). ``k`` ≈ 0.133 Z^{2/3} A^{−1/2}
+    in the original theory; ≈ 0.16 fits germanium data."""
+
+    k: float
+
+    def __post_init__(self) -> None:
+        if not self.k > 0:
+            raise ValueError(f"Lindhard k must be > 0, got {self.k}")
+
+    def ee_energy_kev(self, recoil_kev: ArrayLike, Z: int) -> np.ndarray:
+        t = np.asarray(recoil_kev, dtype=float)
+        eps = 11.5 * Z ** (-7.0 / 3.0) * t
+        g = 3.0 * eps**0.15 + 0.7 * eps**0.6 + eps
+        return t * self.k * g / (1.0 + self.k * g)
+
+
+@dataclass(frozen=True)
+class PolynomialQuenching:
+    """E_ee(T) = Σ_i c_i T^i with T in keVnr and E_ee in keVee (``coefficients`` c₀, c₁, …).
+
+    A linear quenching factor QF = a + bT is ``coefficients = (0, a, b)``.
+    """
+
+    coefficients: tuple[float, ...]
+
+    def __post_init__(self) -> None:
+        if len(self.coefficients) < 2:
+            raise ValueError("polynomial quenching needs at least the coefficients c0, c1")
+
+    def ee_energy_kev(self, recoil_kev: ArrayLike, Z: int) -> np.ndarray:
+        return np.polynomial.polynomial.polyval(np.asarray(recoil_kev, dtype=float), self.coefficients)
+
+
+@dataclass(frozen=True)
+class TableQuenching:
+    """Quenching factor tabulated against recoil (keVnr), linearly interpolated, held
+    constant beyond the table ends."""
+
+    recoil_kev: tuple[float, ...]
+    quenching_factor: tuple[float, ...]
+
+    def __post_init__(self) -> None:
+        if len(self.recoil_kev) < 2 or len(self.recoil_kev) != len(self.quenching_factor):
+            raise ValueError("quenching table needs ≥ 2 rows of (recoil_keV, quenching_factor)")
+        if np.any(np.diff(self.recoil_kev) <= 0):
+            raise ValueError("quenching table recoils must be strictly increasing")
+
+    def ee_energy_kev(self, recoil_kev: ArrayLike, Z: int) -> np.ndarray:
+        t = np.asarray(recoil_kev, dtype=float)
+        return t * np.interp(t, self.recoil_kev, self.quenching_factor)
+
+
+# --- observable ------------------------------------------------------------------------
+ObservableKind = Literal["keVnr", "keVee", "PE"]
+
+
+@dataclass(frozen=True)
+class Observable:
+    """What the detector reports: ``keVnr``, ``keVee`` or ``PE`` (photoelectrons, with
+    ``light_yield_pe_per_kevee``)."""
+
+    kind: ObservableKind = "keVnr"
+    light_yield_pe_per_kevee: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("keVnr", "keVee", "PE"):
+            raise ValueError(f"observable must be keVnr, keVee or PE, got {self.kind!r}")
+        if self.kind == "PE" and not (self.light_yield_pe_per_kevee or 0) > 0:
+            raise ValueError("a PE observable needs light_yield_pe_per_keVee > 0")
+
+    @property
+    def unit(self) -> str:
+        return self.kind
+
+    def mean(self, recoil_kev: ArrayLike, Z: int, quenching: Quenching) -> np.ndarray:
+        """Mean observable for recoil ``recoil_kev`` (keVnr)."""
+        t = np.asarray(recoil_kev, dtype=float)
+        if self.kind == "keVnr":
+            return t
+        ee = quenching.ee_energy_kev(t, Z)
+        return ee if self.kind == "keVee" else ee * self.light_yield_pe_per_kevee
+
+
+# --- efficiency ------------------------------------------------------------------------
+class Efficiency(Protocol):
+    def __call__(self, x: ArrayLike) -> np.ndarray:
+        """Efficiency in [0, 1] at observed value(s) ``x``."""
+
+    @property
+    def breakpoints(self) -> tuple[float, ...]:
+        """Observable values where the efficiency is not smooth."""
+
+
+@dataclass(frozen=True)
+class UnitEfficiency:
+    def __call__(self, x: ArrayLike) -> np.ndarray:
+        return np.ones_like(np.asarray(x, dtype=float))
+
+    @property
+    def breakpoints(self) -> tuple[float, ...]:
+        return ()
+
+
+@dataclass(frozen=True)
+class LogisticEfficiency:
+    """ε(x) = a/(1 + exp(−k(x − x₀))), zero below ``zero_below``, multiplied by
+    ``factor`` on each ``[low, high, factor]`` of ``scale_ranges``.
+
+    This is the form of the COHERENT CsI[Na] 2017 data-release acceptance
+    (arXiv:1804.09459: a = 0.6655, k = 0.4942, x₀ = 10.8507 PE, zero below 5 PE and
+    halved in [5, 6) PE)."""
+
+    a: float
+    k: float
+    x0: float
+    zero_below: float | None = None
+    scale_ranges: tuple[tuple[float, float, float], ...] = ()
+
+    def __post_init__(self) -> None:
+        if not 0 < self.a <= 1:
+            raise ValueError(f"logistic efficiency plateau a must be in (0, 1], got {self.a}")
+
+    def __call__(self, x: ArrayLike) -> np.ndarray:
+        x = np.asarray(x, dtype=float)
+        eff = self.a * special.expit(self.k * (x - self.x0))
+        if self.zero_below is not None:
+            eff = np.where(x < self.zero_below, 0.0, eff)
+        for low, high, factor in self.scale_ranges:
+            eff = np.where((x >= low) & (x < high), factor * eff, eff)
+        return eff
+
+    @property
+    def breakpoints(self) -> tuple[float, ...]:
+        points = [] if self.zero_below is None else [self.zero_below]
+        for low, high, _ in self.scale_ranges:
+            points += [low, high]
+        return tuple(sorted(set(points)))
+
+
+@dataclass(frozen=True)
+class WeibullEfficiency:
+    """ε(x) = a·(1 − exp(−((x − x_t)/λ)^p)) above x_t, 0 below: a smooth turn-on with a
+    hard start. Used for the CENNS-10 (COHERENT LAr, Analysis A) acceptance, fitted to the
+    released table (see ``data/experiments/coherent-lar-2020.toml``)."""
+
+    a: float
+    threshold: float
+    scale: float
+    power: float
+
+    def __post_init__(self) -> None:
+        if not (0 < self.a <= 1 and self.scale > 0 and self.power > 0):
+            raise ValueError("weibull efficiency needs 0 < a <= 1, scale > 0 and power > 0")
+
+    def __call__(self, x: ArrayLike) -> np.ndarray:
+        z = np.clip(np.asarray(x, dtype=float) - self.threshold, 0.0, None) / self.scale
+        return self.a * -np.expm1(-(z**self.power))
+
+    @property
+    def breakpoints(self) -> tuple[float, ...]:
+        return (self.threshold,)
+
+
+@dataclass(frozen=True)
+class TableEfficiency:
+    """Efficiency tabulated against the observable, linearly interpolated; 0 below the
+    first point and held at the last value above the table."""
+
+    x: tuple[float, ...]
+    efficiency: tuple[float, ...]
+
+    def __post_init__(self) -> None:
+        if len(self.x) < 2 or len(self.x) != len(self.efficiency):
+            raise ValueError("efficiency table needs ≥ 2 rows of (x, efficiency)")
+        if np.any(np.diff(self.x) <= 0):
+            raise ValueError("efficiency table x must be strictly increasing")
+        if min(self.efficiency) < 0 or max(self.efficiency) > 1:
+            raise ValueError("efficiency values must lie in [0, 1]")
+
+    def __call__(self, x: ArrayLike) -> np.ndarray:
+        return np.interp(x, self.x, self.efficiency, left=0.0, right=self.efficiency[-1])
+
+    @property
+    def breakpoints(self) -> tuple[float, ...]:
+        return (self.x[0],)
+
+
+@dataclass(frozen=True)
+class FunctionEfficiency:
+    """Any vectorised Python function of the observable (Python API only)."""
+
+    function: Callable[[np.ndarray], np.ndarray]
+    breakpoints: tuple[float, ...] = ()
+
+    def __call__(self, x: ArrayLike) -> np.ndarray:
+        return np.clip(np.asarray(self.function(np.asarray(x, dtype=float)), dtype=float), 0.0, 1.0)
+
+
+# --- resolution ------------------------------------------------------------------------
+ResolutionModel = Literal["none", "gaussian", "poisson", "gamma"]
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """Smearing of the observable around its mean μ.
+
+    * ``none``: x = μ;
+    * ``gaussian``: σ(μ)² = stochastic²·μ + (constant·μ)² + noise² (so σ/E = a/√E is
+      ``stochastic = a``; CENNS-10 uses a = 0.58 √keVee, arXiv:2006.12659 data release);
+    * ``poisson``: integer photoelectron counts n ~ Poisson(μ) (observable ``PE``);
+    * ``gamma``: continuous photoelectron count with mean μ and variance ``fano``·μ
+      (shape μ/fano, scale fano), a smooth stand-in for Poisson statistics with excess
+      noise.
+    """
+
+    model: ResolutionModel = "none"
+    stochastic: float = 0.0
+    constant: float = 0.0
+    noise: float = 0.0
+    fano: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.model not in ("none", "gaussian", "poisson", "gamma"):
+            raise ValueError(f"resolution must be none, gaussian, poisson or gamma, got {self.model!r}")
+        if min(self.stochastic, self.constant, self.noise) < 0 or not self.fano > 0:
+            raise ValueError("resolution parameters must be ≥ 0 (fano > 0)")
+        if self.model == "gaussian" and self.stochastic == self.constant == self.noise == 0:
+            raise ValueError("gaussian resolution needs stochastic, constant or noise > 0")
+
+    def sigma(self, mean: ArrayLike) -> np.ndarray:
+        m = np.clip(np.asarray(mean, dtype=float), 0.0, None)
+        return np.sqrt(self.stochastic**2 * m + (self.constant * m) ** 2 + self.noise**2)
+
+    def bin_response(
+        self, mean: np.ndarray, edges: np.ndarray, efficiency: Efficiency, nodes: int = 24
+    ) -> np.ndarray:
+        """Array (n_bins, *mean.shape): ∫_bin ε(x) p(x | μ) dx (or the sum over integers).
+
+        Used only for smeared models; the unsmeared case is handled exactly in T-space by
+        the rate code. Integration in x uses ``nodes`` Gauss–Legendre points per bin,
+        split at the efficiency's breakpoints.
+        """
+        mu = np.asarray(mean, dtype=float)
+        out = np.empty((edges.size - 1,) + mu.shape)
+        if self.model == "poisson":
+            for b, (lo, hi) in enumerate(zip(edges[:-1], edges[1:])):
+                n = np.arange(math.ceil(lo), math.ceil(hi), dtype=float)  # integers in [lo, hi)
+                pmf = stats.poisson.pmf(n[:, None], mu.ravel()[None, :])
+                out[b] = (efficiency(n)[:, None] * pmf).sum(axis=0).reshape(mu.shape)
+            return out
+        x_gl, w_gl = np.polynomial.legendre.leggauss(nodes)
+        for b, (lo, hi) in enumerate(zip(edges[:-1], edges[1:])):
+            cuts = [lo] + [p for p in efficiency.breakpoints if lo < p < hi] + [hi]
+            total = np.zeros(mu.shape)
+            for a, c in zip(cuts[:-1], cuts[1:]):
+                x = 0.5 * (c - a) * (x_gl + 1.0) + a
+                w = 0.5 * (c - a) * w_gl
+                pdf = self._pdf(x[:, None], mu.ravel()[None, :])
+                total += ((w * efficiency(x))[:, None] * pdf).sum(axis=0).reshape(mu.shape)
+            out[b] = total
+        return out
+
+    def _pdf(self, x: np.ndarray, mu: np.ndarray) -> np.ndarray:
+        if self.model == "gaussian":
+            return stats.norm.pdf(x, loc=mu, scale=np.maximum(self.sigma(mu), 1e-12))
+        shape = np.maximum(mu / self.fano, 1e-12)
+        return stats.gamma.pdf(x, a=shape, scale=self.fano)
+
+
+# --- binning ---------------------------------------------------------------------------
+def bin_edges(low: float, high: float, width: float) -> np.ndarray:
+    """Edges from ``low`` to ``high`` in steps of ``width`` (``high`` must fall on a step)."""
+    if not (high > low and width > 0):
+        raise ValueError(f"binning needs high > low and width > 0, got low={low}, high={high}, width={width}")
+    n = (high - low) / width
+    if abs(n - round(n)) > 1e-9 * max(1.0, n):
+        raise ValueError(f"bin width {width} does not divide [{low}, {high}]")
+    return np.linspace(low, high, int(round(n)) + 1)
+
+
+@dataclass(frozen=True)
+class DetectorResponse:
+    """Everything between a recoil and a binned count, in the observable's unit.
+
+    ``edges``: bin edges of the analysis (the first edge is the analysis threshold).
+    """
+
+    quenching: Quenching = field(default_factory=lambda: ConstantQuenching(1.0))
+    observable: Observable = field(default_factory=Observable)
+    efficiency: Efficiency = field(default_factory=UnitEfficiency)
+    resolution: Resolution = field(default_factory=Resolution)
+    edges: tuple[float, ...] = ()
+
+    def __post_init__(self) -> None:
+        e = np.asarray(self.edges, dtype=float)
+        if e.size < 2 or np.any(np.diff(e) <= 0) or e[0] < 0:
+            raise ValueError("analysis bin edges must be ≥ 0, increasing, and at least two")
+        if self.resolution.model in ("poisson", "gamma") and self.observable.kind != "PE":
+            raise ValueError(f"{self.resolution.model} smearing needs the PE observable")

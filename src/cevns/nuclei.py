@@ -1,0 +1,270 @@
+"""Isotopes, elements, compounds and enriched targets.
+
+Sources of the numbers:
+
+* atomic masses: AME2020 (M. Wang et al., Chin. Phys. C 45, 030003 (2021)) and natural
+  abundances: CIAAW 2021 isotopic compositions, both through the ``periodictable``
+  package (its ``mass`` module documents them);
+* ground-state spin and parity: NUBASE2020 (F. G. Kondev et al., Chin. Phys. C 45,
+  030001 (2021)), shipped as ``data/nuclear_spins.csv`` (extracted once with the
+  ``mendeleev`` package, see the file header);
+* rms nuclear charge radii: I. Angeli and K. P. Marinova, At. Data Nucl. Data Tables 99,
+  69 (2013), shipped as ``data/charge_radii.csv`` (see the file header).
+
+Nuclear masses are atomic masses minus the electrons plus their total binding energy,
+m_N = m_atom − Z m_e + B_e(Z), with B_e(Z) = 14.4381 Z^2.39 + 1.55468×10⁻⁶ Z^5.35 eV
+(D. Lunney, J. M. Pearson, C. Thibault, Rev. Mod. Phys. 75, 1021 (2003), Eq. A4).
+
+Names resolve as isotopes (``133Cs``, ``Cs133``, ``Cs-133``), elements in natural
+composition (``Cs``, ``Ge``) or compounds by formula (``CsI``, ``CaWO4``, ``C3F8``), with
+optional enrichment of any element (``{"76Ge": 0.86, "74Ge": 0.14}``).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import periodictable
+
+from .units import AMU, AVOGADRO, M_ELECTRON, eV, g
+
+#: Point-nucleon charge-radius corrections (fm²) to go from the charge radius to the
+#: point-proton radius: proton r_p = 0.84075 fm (CODATA 2022 via scipy) and neutron
+#: ⟨r_n²⟩ = −0.1155 fm² (PDG 2024, n mean-square charge radius).
+_PROTON_MS_RADIUS_FM2 = 0.84075**2
+_NEUTRON_MS_RADIUS_FM2 = -0.1155
+
+
+class UnknownNucleusError(ValueError):
+    """A target name that resolves to no isotope, element or compound."""
+
+
+@dataclass(frozen=True)
+class Isotope:
+    """One nuclide.
+
+    Attributes: ``Z``, ``A``; ``symbol`` (e.g. ``Cs``); ``atomic_mass_u`` (AME2020, in u);
+    ``abundance`` (natural, as a fraction in [0, 1]); ``spin`` (ground-state J, or None if
+    unknown); ``parity`` (+1, −1 or 0 if unknown); ``charge_radius_fm`` (rms charge
+    radius in fm, or None when Angeli–Marinova 2013 has none).
+    """
+
+    symbol: str
+    Z: int
+    A: int
+    atomic_mass_u: float
+    abundance: float
+    spin: float | None = None
+    parity: int = 0
+    charge_radius_fm: float | None = None
+
+    @property
+    def N(self) -> int:
+        """Neutron number."""
+        return self.A - self.Z
+
+    @property
+    def name(self) -> str:
+        """Canonical name, mass number first (``133Cs``)."""
+        return f"{self.A}{self.symbol}"
+
+    @property
+    def mass(self) -> float:
+        """Nuclear mass in MeV: atomic mass − Z m_e + B_e(Z) (Lunney et al. 2003, Eq. A4)."""
+        binding = (14.4381 * self.Z**2.39 + 1.55468e-6 * self.Z**5.35) * eV
+        return self.atomic_mass_u * AMU - self.Z * M_ELECTRON + binding
+
+    @property
+    def rms_charge_radius_fm(self) -> float:
+        """rms charge radius in fm; when no measurement is tabulated, a uniform sphere of
+        radius 1.2 A^{1/3} fm (rms = √(3/5)·1.2 A^{1/3}; K. S. Krane, Introductory
+        Nuclear Physics (1988), Eq. 3.15)."""
+        if self.charge_radius_fm is not None:
+            return self.charge_radius_fm
+        return math.sqrt(0.6) * 1.2 * self.A ** (1.0 / 3.0)
+
+    @property
+    def point_proton_radius_fm(self) -> float:
+        """rms radius of the point-proton distribution in fm:
+        R_p² = R_ch² − ⟨r_p²⟩ − (N/Z)⟨r_n²⟩ (e.g. Cadeddu et al., PRD 102, 015030 (2020),
+        arXiv:2005.01645, Sec. II; Darwin–Foldy and spin–orbit terms neglected)."""
+        r2 = self.rms_charge_radius_fm**2 - _PROTON_MS_RADIUS_FM2
+        r2 -= self.N / self.Z * _NEUTRON_MS_RADIUS_FM2
+        return math.sqrt(r2)
+
+
+@dataclass(frozen=True)
+class TargetNucleus:
+    """An isotope in a target with its count per formula unit of the target material."""
+
+    isotope: Isotope
+    per_formula_unit: float
+
+
+@dataclass(frozen=True)
+class Target:
+    """A target material: isotopes with their number per formula unit.
+
+    ``name`` is the material as the user wrote it; ``nuclei`` lists each isotope and its
+    count per formula unit (stoichiometry × isotopic fraction).
+    """
+
+    name: str
+    nuclei: tuple[TargetNucleus, ...]
+
+    @property
+    def molar_mass_g(self) -> float:
+        """Mass of one mole of formula units, in g/mol."""
+        return sum(n.per_formula_unit * n.isotope.atomic_mass_u for n in self.nuclei)
+
+    def nuclei_per_kg(self) -> dict[str, float]:
+        """Number of nuclei of each isotope per kg of material (keys like ``133Cs``)."""
+        formula_units = AVOGADRO / (self.molar_mass_g * g)
+        return {n.isotope.name: n.per_formula_unit * formula_units for n in self.nuclei}
+
+    @property
+    def isotopes(self) -> tuple[Isotope, ...]:
+        return tuple(n.isotope for n in self.nuclei)
+
+
+def _read_data_csv(filename: str) -> list[dict[str, str]]:
+    path = resources.files("cevns") / "data" / filename
+    if not path.is_file():
+        return []
+    lines = [ln for ln in path.read_text().splitlines() if ln and not ln.startswith("#")]
+    return list(csv.DictReader(lines))
+
+
+@lru_cache(maxsize=1)
+def _spins() -> dict[tuple[int, int], tuple[float | None, int]]:
+    table: dict[tuple[int, int], tuple[float | None, int]] = {}
+    for row in _read_data_csv("nuclear_spins.csv"):
+        spin = float(row["spin"]) if row["spin"] else None
+        parity = {"+": 1, "-": -1}.get(row.get("parity", "").strip(), 0)
+        table[int(row["Z"]), int(row["A"])] = (spin, parity)
+    return table
+
+
+@lru_cache(maxsize=1)
+def _charge_radii() -> dict[tuple[int, int], float]:
+    return {
+        (int(row["Z"]), int(row["A"])): float(row["r_charge_fm"])
+        for row in _read_data_csv("charge_radii.csv")
+    }
+
+
+def _element(symbol: str):
+    try:
+        return periodictable.elements.symbol(symbol)
+    except ValueError:
+        raise UnknownNucleusError(f"unknown element {symbol!r}") from None
+
+
+def isotope(symbol: str, mass_number: int) -> Isotope:
+    """The isotope (``symbol``, ``mass_number``), e.g. ``isotope("Cs", 133)``."""
+    el = _element(symbol)
+    if mass_number not in el.isotopes:
+        raise UnknownNucleusError(f"unknown isotope {mass_number}{symbol}")
+    iso = el[mass_number]
+    spin, parity = _spins().get((el.number, mass_number), (None, 0))
+    return Isotope(
+        symbol=el.symbol,
+        Z=el.number,
+        A=mass_number,
+        atomic_mass_u=float(iso.mass),
+        abundance=float(iso.abundance) / 100.0,
+        spin=spin,
+        parity=parity,
+        charge_radius_fm=_charge_radii().get((el.number, mass_number)),
+    )
+
+
+def natural_isotopes(symbol: str) -> tuple[Isotope, ...]:
+    """The naturally occurring isotopes of an element (abundance > 0, CIAAW 2021)."""
+    el = _element(symbol)
+    found = tuple(isotope(el.symbol, a) for a in el.isotopes if el[a].abundance > 0)
+    if not found:
+        raise UnknownNucleusError(f"element {symbol!r} has no naturally occurring isotope")
+    return found
+
+
+_ISOTOPE_PATTERNS = (
+    re.compile(r"^(?P<A>\d+)-?(?P<sym>[A-Z][a-z]?)$"),  # 133Cs, 133-Cs
+    re.compile(r"^(?P<sym>[A-Z][a-z]?)-?(?P<A>\d+)$"),  # Cs133, Cs-133
+)
+
+
+def parse_isotope_name(name: str) -> Isotope | None:
+    """An isotope for names like ``133Cs``, ``Cs133``, ``Cs-133``; None if not that form."""
+    text = name.strip()
+    for pattern in _ISOTOPE_PATTERNS:
+        match = pattern.match(text)
+        if match:
+            return isotope(match["sym"], int(match["A"]))
+    return None
+
+
+def _normalise_enrichment(symbol: str, enrichment: dict[str, float]) -> tuple[tuple[Isotope, float], ...]:
+    pairs = []
+    for name, fraction in enrichment.items():
+        iso = parse_isotope_name(name)
+        if iso is None:
+            raise UnknownNucleusError(f"enrichment key {name!r} is not an isotope name like 76Ge")
+        if iso.symbol != symbol:
+            raise ValueError(f"enrichment isotope {name} is not an isotope of {symbol}")
+        if not fraction >= 0:
+            raise ValueError(f"enrichment fraction of {name} must be ≥ 0, got {fraction}")
+        pairs.append((iso, float(fraction)))
+    total = sum(f for _, f in pairs)
+    if not math.isclose(total, 1.0, rel_tol=1e-6, abs_tol=1e-6):
+        raise ValueError(f"enrichment fractions of {symbol} sum to {total:g}, not 1")
+    return tuple((iso, f / total) for iso, f in pairs)
+
+
+def resolve_target(name: str, enrichment: dict[str, float] | None = None) -> Target:
+    """Resolve a target name into its isotopes and their counts per formula unit.
+
+    ``name`` is an isotope (``76Ge``, ``Ge76``, ``Ge-76``), an element in natural
+    composition (``Ge``) or a compound formula (``CsI``, ``CaWO4``, ``Al2O3``, ``C3F8``).
+    ``enrichment`` maps isotope names to number fractions for one or more elements of the
+    material (fractions of one element must sum to 1), e.g. ``{"76Ge": 0.86, "74Ge": 0.14}``.
+    """
+    text = name.strip()
+    single = parse_isotope_name(text)
+    if single is not None:
+        if enrichment:
+            raise ValueError(f"target {name!r} is a single isotope; enrichment does not apply")
+        return Target(name=single.name, nuclei=(TargetNucleus(single, 1.0),))
+    try:
+        atoms = periodictable.formula(text).atoms
+    except Exception:
+        raise UnknownNucleusError(f"unknown nucleus or material {name!r}") from None
+    if not atoms or not re.fullmatch(r"([A-Z][a-z]?\d*(\.\d+)?)+", text):
+        raise UnknownNucleusError(f"unknown nucleus or material {name!r}")
+
+    by_element: dict[str, dict[str, float]] = {}
+    for key, fraction in (enrichment or {}).items():
+        iso = parse_isotope_name(key)
+        if iso is None:
+            raise UnknownNucleusError(f"enrichment key {key!r} is not an isotope name like 76Ge")
+        by_element.setdefault(iso.symbol, {})[key] = fraction
+    symbols = {el.symbol for el in atoms}
+    for symbol in by_element:
+        if symbol not in symbols:
+            raise ValueError(f"enrichment names {symbol}, which is not in {name!r}")
+
+    nuclei: list[TargetNucleus] = []
+    for el, count in atoms.items():
+        if el.symbol in by_element:
+            composition = _normalise_enrichment(el.symbol, by_element[el.symbol])
+        else:
+            composition = tuple((iso, iso.abundance) for iso in natural_isotopes(el.symbol))
+            total = sum(f for _, f in composition)
+            composition = tuple((iso, f / total) for iso, f in composition)
+        nuclei.extend(TargetNucleus(iso, float(count) * f) for iso, f in composition if f > 0)
+    return Target(name=text, nuclei=tuple(nuclei))
