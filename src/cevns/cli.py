@@ -1,0 +1,228 @@
+"""The ``cevns`` command line: a thin click layer over the library.
+
+Errors in the user's input end with one line on stderr (``error: ...``) and exit status
+2; output files are written atomically (temporary file, then rename), so a failed run
+leaves none behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Callable
+
+import click
+import numpy as np
+
+from . import __version__
+from .cross_sections import FLAVORS, NuclearStructure, couplings_by_name, differential_cross_section, total_cross_section
+from .experiments import ExperimentError, load_experiment, parse_override, shipped_experiments
+from .form_factors import FORM_FACTOR_MODELS, FormFactor
+from .kinematics import momentum_transfer, neutrino_energy_min, recoil_max
+from .nuclei import resolve_target
+from .rates import counts_table, target_flux_averaged_cross_section
+from .units import keV
+
+
+class UserError(Exception):
+    """Bad input: reported as one line, exit status 2."""
+
+
+def _atomic_write(path: str, write: Callable[[str], None]) -> None:
+    """Call ``write(tmp_path)`` then move the temporary file onto ``path``."""
+    target = Path(path)
+    if not target.parent.exists():
+        raise UserError(f"directory {target.parent} does not exist")
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=target.suffix)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _positive(name: str, value: float) -> float:
+    if not np.isfinite(value) or value <= 0:
+        raise UserError(f"{name} must be a positive number, got {value}")
+    return value
+
+
+def _load(experiment: str, settings: tuple[str, ...]):
+    overrides = dict(parse_override(s) for s in settings)
+    return load_experiment(experiment, overrides)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="cevns")
+def cli() -> None:
+    """Coherent elastic neutrino-nucleus scattering: predictions for any experiment."""
+
+
+@cli.command("experiments")
+def experiments_command() -> None:
+    """List the shipped experiments."""
+    for name, description in shipped_experiments().items():
+        click.echo(f"{name:28s} {description}")
+
+
+_SET_HELP = "Override a field of the experiment file by dotted path, e.g. detector.mass_kg=20 (repeatable)."
+
+
+@cli.command("events")
+@click.argument("experiment")
+@click.option("--set", "settings", multiple=True, metavar="PATH=VALUE", help=_SET_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def events_command(experiment: str, settings: tuple[str, ...], as_json: bool) -> None:
+    """Expected counts of EXPERIMENT (a shipped name or a .toml file), by isotope and flavour."""
+    exp = _load(experiment, settings)
+    table = counts_table(exp.binned_counts())
+    if as_json:
+        click.echo(json.dumps({"experiment": exp.name, **table}, indent=2))
+        return
+    click.echo(f"{exp.name}: {exp.description}")
+    click.echo(f"total expected counts: {table['total']:.2f}")
+    click.echo("by isotope: " + ", ".join(f"{k} {v:.2f}" for k, v in table["by_isotope"].items()))
+    click.echo("by flavour: " + ", ".join(f"{k} {v:.2f}" for k, v in table["by_flavor"].items()))
+    click.echo(f"bins [{table['observable']}]:")
+    for row in table["bins"]:
+        click.echo(f"  {row['low']:10.4g} - {row['high']:<10.4g} {row['counts']:12.4f}")
+
+
+@cli.command("spectrum")
+@click.argument("experiment")
+@click.option("--set", "settings", multiple=True, metavar="PATH=VALUE", help=_SET_HELP)
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False), help="Write dR/dT (counts/keVnr) per flavour and isotope.")
+@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), help="Write a figure (PNG, PDF, ...).")
+@click.option("--points", default=200, show_default=True, type=click.IntRange(min=2), help="Recoil grid points.")
+def spectrum_command(experiment: str, settings: tuple[str, ...], csv_path: str | None, plot_path: str | None, points: int) -> None:
+    """Recoil spectrum and binned counts of EXPERIMENT."""
+    exp = _load(experiment, settings)
+    t_max = max(float(recoil_max(exp.source.max_energy, iso.mass)) for iso in exp.target.isotopes) / keV
+    recoil = np.linspace(t_max / points, t_max, points)
+    rates = exp.differential_rates(recoil)
+    counts = exp.binned_counts()
+    by_flavor = {f: sum(r[f] for r in rates.values()) for f in counts.flavors}
+    header = ["recoil_keVnr", "total"] + [f"flavor:{f}" for f in by_flavor] + [f"isotope:{i}" for i in rates]
+    columns = [recoil, sum(by_flavor.values())] + list(by_flavor.values()) + [sum(r.values()) for r in rates.values()]
+    if csv_path:
+        data = np.column_stack(columns)
+        comment = f"{exp.name}: dR/dT in counts per keVnr for the whole exposure"
+        _atomic_write(csv_path, lambda tmp: np.savetxt(tmp, data, delimiter=",", header=comment + "\n" + ",".join(header), fmt="%.8g"))
+        click.echo(f"wrote {csv_path}")
+    if plot_path:
+        from .plotting import spectrum_figure
+
+        fig = spectrum_figure(f"{exp.name}", recoil, by_flavor, counts)
+        suffix = Path(plot_path).suffix.lstrip(".") or "png"
+        _atomic_write(plot_path, lambda tmp: fig.savefig(tmp, dpi=150, format=suffix))
+        click.echo(f"wrote {plot_path}")
+    if not (csv_path or plot_path):
+        click.echo(",".join(header))
+        for row in np.column_stack(columns)[:: max(1, points // 20)]:
+            click.echo(",".join(f"{v:.6g}" for v in row))
+
+
+def _target_or_error(name: str):
+    try:
+        return resolve_target(name)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+
+
+@cli.command("xsec")
+@click.option("--nucleus", required=True, help="Isotope (133Cs), element (Cs) or compound (CsI).")
+@click.option("--enu", type=float, help="Neutrino energy in MeV.")
+@click.option("--recoil", type=float, help="Nuclear recoil energy in keVnr.")
+@click.option("--form-factor", type=click.Choice(FORM_FACTOR_MODELS), default="helm", show_default=True)
+@click.option("--flavor", type=click.Choice(FLAVORS), default="nu_mu", show_default=True)
+@click.option("--couplings", "scheme", type=click.Choice(["tree", "radiative"]), default="tree", show_default=True)
+@click.option("--sin2-theta-w", type=float, default=0.23857, show_default=True)
+@click.option("--flux-average", type=click.Choice(["pion-dar"]), help="Print the flux-averaged cross section instead.")
+@click.option("--json", "as_json", is_flag=True)
+def xsec_command(nucleus, enu, recoil, form_factor, flavor, scheme, sin2_theta_w, flux_average, as_json) -> None:
+    """Differential (and total) cross section per nucleus, or a flux average.
+
+    For an element or compound the cross section is the mean over its nuclei by number.
+    """
+    target = _target_or_error(nucleus)
+    couplings = couplings_by_name(scheme, sin2_theta_w)
+    structure = NuclearStructure(FormFactor(form_factor), FormFactor(form_factor))
+    weights = np.array([n.per_formula_unit for n in target.nuclei])
+    weights = weights / weights.sum()
+    if flux_average:
+        from .fluxes import pion_dar_source
+
+        source = pion_dar_source(1.0, 1.0, 1.0)  # normalisation cancels in the average
+        value = target_flux_averaged_cross_section(target, source, couplings, structure)
+        out = {"nucleus": target.name, "source": flux_average, "flux_averaged_cross_section_cm2": value, "flux_averaged_cross_section_1e-40_cm2": value / 1e-40}
+    else:
+        if enu is None:
+            raise UserError("--enu is required (or use --flux-average)")
+        _positive("--enu", enu)
+        out = {"nucleus": target.name, "enu_MeV": enu, "sigma_total_cm2": float(sum(w * total_cross_section(enu, n.isotope, flavor, couplings, structure) for w, n in zip(weights, target.nuclei)))}
+        if recoil is not None:
+            if not np.isfinite(recoil) or recoil < 0:
+                raise UserError(f"--recoil must be a non-negative number, got {recoil}")
+            per_mev = sum(w * differential_cross_section(enu, recoil * keV, n.isotope, flavor, couplings, structure) for w, n in zip(weights, target.nuclei))
+            out["recoil_keV"] = recoil
+            out["dsigma_dT_cm2_per_keV"] = float(per_mev * keV)
+    if as_json:
+        click.echo(json.dumps(out, indent=2))
+    else:
+        for key, value in out.items():
+            click.echo(f"{key}: {value:.6g}" if isinstance(value, float) else f"{key}: {value}")
+
+
+@cli.command("kinematics")
+@click.option("--nucleus", required=True, help="Isotope, element or compound.")
+@click.option("--enu", type=float, required=True, help="Neutrino energy in MeV.")
+@click.option("--recoil", type=float, help="Also give E_min for this recoil (keVnr).")
+@click.option("--json", "as_json", is_flag=True)
+def kinematics_command(nucleus: str, enu: float, recoil: float | None, as_json: bool) -> None:
+    """Maximum recoil, momentum transfer and minimum neutrino energy per isotope."""
+    target = _target_or_error(nucleus)
+    _positive("--enu", enu)
+    if recoil is not None and (not np.isfinite(recoil) or recoil < 0):
+        raise UserError(f"--recoil must be a non-negative number, got {recoil}")
+    rows = {}
+    for iso in target.isotopes:
+        t_max = float(recoil_max(enu, iso.mass))
+        row = {"mass_MeV": iso.mass, "recoil_max_keV": t_max / keV, "q_max_MeV": float(momentum_transfer(t_max, iso.mass))}
+        if recoil is not None:
+            row["neutrino_energy_min_MeV"] = float(neutrino_energy_min(recoil * keV, iso.mass))
+        rows[iso.name] = row
+    first = next(iter(rows.values()))
+    out = {"nucleus": target.name, "enu_MeV": enu, "recoil_max_keV": first["recoil_max_keV"], "isotopes": rows}
+    if as_json:
+        click.echo(json.dumps(out, indent=2))
+    else:
+        for name, row in rows.items():
+            click.echo(f"{name}: " + ", ".join(f"{k} {v:.6g}" for k, v in row.items()))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the CLI, turning input errors into one line and exit status 2."""
+    try:
+        cli.main(args=argv, prog_name="cevns", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        return 1
+    except click.ClickException as exc:
+        click.echo(f"error: {exc.format_message()}", err=True)
+        return 2
+    except (UserError, ExperimentError, ValueError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
