@@ -183,7 +183,7 @@ class ReactorSpec(_Strict):
     thermal_power_GW: float = Field(gt=0)
     baseline_m: float = Field(gt=0)
     fission_fractions: dict[Literal["U235", "U238", "Pu239", "Pu241"], float] | None = None
-    low_energy_model: Literal["extrapolate", "vogel-engel"] = "extrapolate"
+    low_energy_model: Literal["vogel-engel", "extrapolate"] = "vogel-engel"
 
 
 class TableSourceSpec(_Strict):

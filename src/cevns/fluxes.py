@@ -169,7 +169,7 @@ class TabulatedSpectrum:
         # Segment integrals; a segment starting at E = 0 is only used for k = 0.
         lo_edge = np.where(e[:-1] > 0, e[:-1], np.nan)
         seg = self._primitive(intercept, slope, e[1:]) - self._primitive(intercept, slope, lo_edge)
-        seg[0] = np.diff(0.5 * slope * e**2 + intercept * e)  # k = 0 is always finite
+        seg[0] = (0.5 * slope * e[1:] ** 2 + intercept * e[1:]) - (0.5 * slope * e[:-1] ** 2 + intercept * e[:-1])
         seg = np.nan_to_num(seg)
         tail = np.concatenate([np.cumsum(seg[:, ::-1], axis=1)[:, ::-1], np.zeros((3, 1))], axis=1)
         x = np.clip(np.asarray(emin, dtype=float), e[0], e[-1])
@@ -287,7 +287,7 @@ ENERGY_PER_FISSION_MEV: Mapping[str, float] = {"U235": 202.36, "U238": 205.99, "
 #: CONUS-like set-ups (H. Bonet et al. (CONUS), EPJC 81, 267 (2021), arXiv:2011.00210, Sec. 2).
 TYPICAL_PWR_FISSION_FRACTIONS: Mapping[str, float] = {"U235": 0.56, "Pu239": 0.31, "U238": 0.07, "Pu241": 0.06}
 
-REACTOR_LOW_ENERGY_MODELS = ("extrapolate", "vogel-engel")
+REACTOR_LOW_ENERGY_MODELS = ("vogel-engel", "extrapolate")
 #: Upper end of the reactor spectrum used in rates (MeV); above it the fits are < 10⁻⁴ of peak.
 REACTOR_MAX_ENERGY = 10.0
 #: Lowest energy of the reactor spectrum (MeV): the Huber–Mueller range starts at 2 MeV;
@@ -296,16 +296,17 @@ REACTOR_MIN_ENERGY = 0.2
 
 
 def reactor_spectrum_per_fission(
-    energy: ArrayLike, isotope: str, low_energy_model: str = "extrapolate"
+    energy: ArrayLike, isotope: str, low_energy_model: str = "vogel-engel"
 ) -> np.ndarray:
     """ν̄_e per MeV per fission of ``isotope`` (``U235``, ``U238``, ``Pu239``, ``Pu241``).
 
     Above 2 MeV: Huber (2011) / Mueller (2011) exponential-polynomial fits. Below 2 MeV
     (where inverse beta decay measured nothing and the fits are not constrained):
-    ``"extrapolate"`` continues the same fit (the common practice of CEvNS reactor
-    forecasts); ``"vogel-engel"`` switches to the Vogel–Engel (1989) fit, rescaled to be
-    continuous at 2 MeV. The two differ by up to ~20% at 1 MeV; this choice is a model
-    uncertainty of sub-keV-threshold predictions.
+    ``"vogel-engel"`` (default) switches to the Vogel–Engel (1989) fit, rescaled to be
+    continuous at 2 MeV, which stays physical down to 0 (≈ 5.7 ν̄ per ²³⁵U fission in
+    all); ``"extrapolate"`` continues the Huber–Mueller polynomial, which is only
+    sensible down to ~1.5 MeV (at 1 MeV it is already 2× Vogel–Engel, at 0.2 MeV 14×), so
+    use it only with thresholds that make ν̄ below ~2 MeV irrelevant.
     """
     if isotope not in HUBER_MUELLER_COEFFICIENTS:
         raise ValueError(f"unknown fissile isotope {isotope!r}; use {', '.join(HUBER_MUELLER_COEFFICIENTS)}")
@@ -328,7 +329,7 @@ def reactor_source(
     baseline: float,
     fission_fractions: Mapping[str, float] = TYPICAL_PWR_FISSION_FRACTIONS,
     energy_per_fission: Mapping[str, float] = ENERGY_PER_FISSION_MEV,
-    low_energy_model: str = "extrapolate",
+    low_energy_model: str = "vogel-engel",
     name: str = "reactor",
 ) -> NeutrinoSource:
     """Reactor ν̄_e source.
