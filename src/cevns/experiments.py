@@ -137,7 +137,7 @@ class ResolutionSpec(_Strict):
 
 
 class BinsSpec(_Strict):
-    low: float | None = Field(default=None, ge=0)
+    low: float | None = None
     high: float | None = None
     width: float | None = Field(default=None, gt=0)
     edges: list[float] | None = None
