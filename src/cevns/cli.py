@@ -47,9 +47,11 @@ def _atomic_write(path: str, write: Callable[[str], None]) -> None:
         raise
 
 
-def _positive(name: str, value: float) -> float:
+def _positive(name: str, value: float, limit: float = 1e4) -> float:
     if not np.isfinite(value) or value <= 0:
         raise UserError(f"{name} must be a positive number, got {value}")
+    if value > limit:
+        raise UserError(f"{name} = {value} is beyond {limit:g}: coherent scattering needs E ≲ a few hundred MeV")
     return value
 
 
@@ -102,6 +104,9 @@ def events_command(experiment: str, settings: tuple[str, ...], as_json: bool) ->
 @click.option("--points", default=200, show_default=True, type=click.IntRange(min=2), help="Recoil grid points.")
 def spectrum_command(experiment: str, settings: tuple[str, ...], csv_path: str | None, plot_path: str | None, points: int) -> None:
     """Recoil spectrum and binned counts of EXPERIMENT."""
+    for out in (csv_path, plot_path):  # check every destination before writing any
+        if out and not Path(out).resolve().parent.is_dir():
+            raise UserError(f"directory {Path(out).parent} does not exist")
     exp = _load(experiment, settings)
     t_max = max(float(recoil_max(exp.source.max_energy, iso.mass)) for iso in exp.target.isotopes) / keV
     recoil = np.linspace(t_max / points, t_max, points)
@@ -208,8 +213,12 @@ def kinematics_command(nucleus: str, enu: float, recoil: float | None, as_json: 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turning input errors into one line and exit status 2."""
+    args = sys.argv[1:] if argv is None else argv
+    if not args:
+        click.echo(cli.get_help(click.Context(cli, info_name="cevns")))
+        return 0
     try:
-        cli.main(args=argv, prog_name="cevns", standalone_mode=False)
+        cli.main(args=args, prog_name="cevns", standalone_mode=False)
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.exceptions.Abort:

@@ -326,6 +326,8 @@ def _poisson_pmf(n: np.ndarray, mu: np.ndarray) -> np.ndarray:
 # --- binning ---------------------------------------------------------------------------
 def bin_edges(low: float, high: float, width: float) -> np.ndarray:
     """Edges from ``low`` to ``high`` in steps of ``width`` (``high`` must fall on a step)."""
+    if not all(math.isfinite(v) for v in (low, high, width)):
+        raise ValueError(f"bin limits must be finite, got low={low}, high={high}, width={width}")
     if not (high > low and width > 0):
         raise ValueError(f"binning needs high > low and width > 0, got low={low}, high={high}, width={width}")
     n = (high - low) / width
@@ -349,8 +351,8 @@ class DetectorResponse:
 
     def __post_init__(self) -> None:
         e = np.asarray(self.edges, dtype=float)
-        if e.size < 2 or np.any(np.diff(e) <= 0):
-            raise ValueError("analysis bin edges must be increasing, and at least two")
+        if e.size < 2 or np.any(np.diff(e) <= 0) or not np.all(np.isfinite(e)):
+            raise ValueError("analysis bin edges must be finite, increasing, and at least two")
         if e[0] < 0 and self.resolution.model != "gaussian":
             raise ValueError("negative bin edges need Gaussian resolution (the observable is ≥ 0 otherwise)")
         if self.resolution.model in ("poisson", "gamma") and self.observable.kind != "PE":

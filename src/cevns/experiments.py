@@ -41,7 +41,7 @@ class ExperimentError(ValueError):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 # --- schema ----------------------------------------------------------------------------
@@ -336,6 +336,8 @@ def build_experiment(spec: ExperimentSpec, base_dir: Path | None = None) -> Expe
         proton_radius_fm=dict(n.proton_radius_fm),
         neutron_radius_fm=dict(n.neutron_radius_fm),
     )
+    for iso in target.isotopes:  # fail here, naming the file, if a shape is impossible
+        structure.form_factors(0.0, iso)
     names = {iso.name for iso in target.isotopes} | {"*"}
     for key in [*n.proton_radius_fm, *n.neutron_radius_fm]:
         if key not in names:
@@ -419,12 +421,15 @@ def load_experiment(name_or_path: str, overrides: Mapping[str, Any] | None = Non
     """Load a shipped experiment by name or a TOML file by path, apply ``overrides``
     (dotted path → value), validate and build it. Raises :class:`ExperimentError`."""
     path = Path(name_or_path)
-    if path.suffix == ".toml" or path.exists():
+    shipped = (_experiments_dir() / f"{name_or_path}.toml").is_file()
+    if path.suffix == ".toml" or (path.exists() and not shipped):
         origin = str(path)
         try:
             text = path.read_text()
         except OSError as exc:
             raise ExperimentError(f"cannot read {path}: {exc.strerror}") from None
+        except UnicodeDecodeError:
+            raise ExperimentError(f"{path}: not a UTF-8 text file") from None
         base_dir: Path | None = path.parent
     else:
         entry = _experiments_dir() / f"{name_or_path}.toml"

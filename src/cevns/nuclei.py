@@ -205,7 +205,10 @@ def parse_isotope_name(name: str) -> Isotope | None:
     for pattern in _ISOTOPE_PATTERNS:
         match = pattern.match(text)
         if match:
-            return isotope(match["sym"], int(match["A"]))
+            try:
+                return isotope(match["sym"], int(match["A"]))
+            except UnknownNucleusError:
+                raise UnknownNucleusError(f"unknown isotope {name!r}") from None
     return None
 
 
