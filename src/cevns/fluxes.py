@@ -98,6 +98,11 @@ class AnalyticSpectrum:
         return (self.low, self.high)
 
     @property
+    def integral(self) -> float:
+        """∫ function dE over the support (e.g. ν̄ per fission for a reactor spectrum)."""
+        return self._norm
+
+    @property
     def lines(self) -> tuple[float, ...]:
         return ()
 
@@ -353,7 +358,7 @@ def reactor_source(
         return sum(f * reactor_spectrum_per_fission(e, i, low_energy_model) for i, f in fission_fractions.items())
 
     spectrum = AnalyticSpectrum(per_fission, REACTOR_MIN_ENERGY, REACTOR_MAX_ENERGY, nodes=96, label="reactor")
-    nu_per_fission = spectrum._norm
+    nu_per_fission = spectrum.integral
     flux = fission_rate * nu_per_fission / (FOUR_PI * baseline**2)
     return NeutrinoSource(name, {"nu_e_bar": spectrum}, {"nu_e_bar": flux})
 

@@ -84,8 +84,6 @@ M_MUON: float = _c.physical_constants["muon mass energy equivalent in MeV"][0]
 #: Charged-pion mass in MeV: PDG 2024, R.L. Workman et al. / S. Navas et al.,
 #: Phys. Rev. D 110, 030001 (2024), π± summary table (139.57039 ± 0.00018 MeV).
 M_PION: float = 139.57039
-#: Bohr magneton in MeV/T is not needed; μ_B = e/(2 m_e) in natural units enters through
-#: the electron mass (see the BSM cross sections).
 
 #: Conversion of a natural-unit cross section (MeV⁻²) into cm².
 MEV2_TO_CM2: float = HBARC_MEV_CM**2
