@@ -44,7 +44,7 @@ from .cross_sections import (
 )
 from .detectors import DetectorResponse
 from .fluxes import NeutrinoSource
-from .kinematics import neutrino_energy_min, recoil_max
+from .kinematics import momentum_transfer, neutrino_energy_min, recoil_max
 from .nuclei import Isotope, Target
 from .units import G_FERMI, MEV2_TO_CM2, keV
 
@@ -118,6 +118,7 @@ class _IsotopeNodes:
     weights: np.ndarray  # (n_bins, n_nodes): quadrature weight × detector response
     kinematics: np.ndarray  # (n_flavors, n_nodes)
     scale: np.ndarray  # (n_flavors,) N Φ t G_F² M/π in cm² → counts/MeV per 𝒬²
+    q: np.ndarray  # (n_nodes,) momentum transfer, MeV
 
 
 @dataclass(frozen=True)
@@ -170,7 +171,9 @@ class RatePredictor:
         structure = structure or self.structure
         counts = np.empty((len(self.nodes), len(self.flavors), self.edges.size - 1))
         for i, node in enumerate(self.nodes):
-            q2 = np.stack([weak_charge_half(node.recoil, node.isotope, f, couplings, structure) ** 2 for f in self.flavors])
+            iso = node.isotope
+            fz, fn = structure.form_factors(node.q, iso)  # once per isotope, shared by flavours
+            q2 = np.stack([(couplings.proton_coupling(f) * iso.Z * fz + couplings.neutron * iso.N * fn) ** 2 for f in self.flavors])
             counts[i] = (node.scale[:, None] * q2 * node.kinematics) @ node.weights.T
         return BinnedCounts(counts, tuple(n.isotope.name for n in self.nodes), self.flavors, self.edges, self.observable)
 
@@ -245,6 +248,7 @@ def prepare_rates(
                 weights=weights,
                 kinematics=np.stack([kin[f] for f in flavors]),
                 scale=np.array([scale * source.flux_cm2_s[f] for f in flavors]),
+                q=momentum_transfer(recoil, m),
             )
         )
     return RatePredictor(
