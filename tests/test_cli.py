@@ -304,20 +304,16 @@ def test_malformed_toml(tmp_path):
     assert_user_error(run_cli("events", str(path), cwd=tmp_path), "broken.toml")
 
 
-def test_toml_missing_mass(tmp_path):
-    path = tmp_path / "nomass.toml"
-    text = CSI_2017.replace("mass_kg = 14.57\n", "")
+@pytest.mark.parametrize(
+    "filename, old, new",
+    [("nomass.toml", "mass_kg = 14.57\n", ""), ("negmass.toml", "mass_kg = 14.57", "mass_kg = -1")],
+)
+def test_toml_bad_mass(tmp_path, filename, old, new):
+    path = tmp_path / filename
+    text = CSI_2017.replace(old, new)
     assert text != CSI_2017
     path.write_text(text)
-    assert_user_error(run_cli("events", str(path), cwd=tmp_path), "detector.mass_kg", "nomass.toml")
-
-
-def test_toml_negative_mass(tmp_path):
-    path = tmp_path / "negmass.toml"
-    text = CSI_2017.replace("mass_kg = 14.57", "mass_kg = -1")
-    assert text != CSI_2017
-    path.write_text(text)
-    assert_user_error(run_cli("events", str(path), cwd=tmp_path), "detector.mass_kg", "negmass.toml")
+    assert_user_error(run_cli("events", str(path), cwd=tmp_path), "detector.mass_kg", filename)
 
 
 def test_spectrum_bad_set_leaves_no_csv(tmp_path):

@@ -16,7 +16,7 @@ from cevns.detectors import (
     bin_edges,
 )
 from cevns.experiments import load_experiment
-from cevns.fluxes import AnalyticSpectrum, michel_nu_e, michel_nu_mu_bar, pion_dar_source
+from cevns.fluxes import michel_nu_e, michel_nu_mu_bar, pion_dar_source
 from cevns.form_factors import FormFactor
 from cevns.kinematics import recoil_max
 from cevns.nuclei import resolve_target

@@ -18,7 +18,7 @@ import click
 import numpy as np
 
 from . import __version__
-from .cross_sections import FLAVORS, NuclearStructure, couplings_by_name, differential_cross_section, total_cross_section
+from .cross_sections import FLAVORS, SIN2_THETA_W_LOW_ENERGY, NuclearStructure, couplings_by_name, differential_cross_section, total_cross_section
 from .experiments import ExperimentError, load_experiment, parse_override, shipped_experiments
 from .form_factors import FORM_FACTOR_MODELS, FormFactor
 from .kinematics import momentum_transfer, neutrino_energy_min, recoil_max
@@ -147,7 +147,7 @@ def _target_or_error(name: str):
 @click.option("--form-factor", type=click.Choice(FORM_FACTOR_MODELS), default="helm", show_default=True)
 @click.option("--flavor", type=click.Choice(FLAVORS), default="nu_mu", show_default=True)
 @click.option("--couplings", "scheme", type=click.Choice(["tree", "radiative"]), default="tree", show_default=True)
-@click.option("--sin2-theta-w", type=float, default=0.23857, show_default=True)
+@click.option("--sin2-theta-w", type=float, default=SIN2_THETA_W_LOW_ENERGY, show_default=True)
 @click.option("--flux-average", type=click.Choice(["pion-dar"]), help="Print the flux-averaged cross section instead.")
 @click.option("--json", "as_json", is_flag=True)
 def xsec_command(nucleus, enu, recoil, form_factor, flavor, scheme, sin2_theta_w, flux_average, as_json) -> None:

@@ -189,6 +189,19 @@ class NuclearStructure:
         return self.proton_form_factor(q, rp), self.neutron_form_factor(q, rn)
 
 
+def cross_section_prefactor(nuclear_mass: float) -> float:
+    """G_F² M/π in cm² per MeV (M in MeV): dσ/dT = prefactor · 𝒬² · kinematic factor."""
+    return G_FERMI**2 * nuclear_mass / math.pi * MEV2_TO_CM2
+
+
+def weak_charge_from_form_factors(
+    proton_form_factor: ArrayLike, neutron_form_factor: ArrayLike, isotope: Isotope, flavor: str, couplings: NucleonCouplings
+) -> np.ndarray:
+    """𝒬 = g_V^p Z F_Z + g_V^n N F_N for given form-factor values (lets callers that
+    evaluate F once reuse it for every flavour)."""
+    return couplings.proton_coupling(flavor) * isotope.Z * np.asarray(proton_form_factor) + couplings.neutron * isotope.N * np.asarray(neutron_form_factor)
+
+
 def weak_charge_half(
     recoil: ArrayLike,
     isotope: Isotope,
@@ -199,7 +212,7 @@ def weak_charge_half(
     """g_V^p Z F_Z(q) + g_V^n N F_N(q) at recoil T (MeV): half the weak charge (sign −Q_W/2)."""
     q = momentum_transfer(recoil, isotope.mass)
     fz, fn = structure.form_factors(q, isotope)
-    return couplings.proton_coupling(flavor) * isotope.Z * fz + couplings.neutron * isotope.N * fn
+    return weak_charge_from_form_factors(fz, fn, isotope, flavor, couplings)
 
 
 def kinematic_factor(neutrino_energy: ArrayLike, recoil: ArrayLike, nuclear_mass: float) -> np.ndarray:
@@ -226,8 +239,7 @@ def differential_cross_section(
     structure = structure or NuclearStructure()
     m = isotope.mass
     qw = weak_charge_half(recoil, isotope, flavor, couplings, structure)
-    prefactor = G_FERMI**2 * m / math.pi * MEV2_TO_CM2
-    return prefactor * qw**2 * kinematic_factor(neutrino_energy, recoil, m)
+    return cross_section_prefactor(m) * qw**2 * kinematic_factor(neutrino_energy, recoil, m)
 
 
 def total_cross_section(
@@ -261,4 +273,4 @@ def point_nucleus_total_cross_section(neutrino_energy: ArrayLike, isotope: Isoto
     m = isotope.mass
     tm = recoil_max(e, m)
     q = couplings.proton_coupling(flavor) * isotope.Z + couplings.neutron * isotope.N
-    return G_FERMI**2 * m / math.pi * q**2 * (tm - tm**2 / (2 * e) - m * tm**2 / (4 * e**2)) * MEV2_TO_CM2
+    return cross_section_prefactor(m) * q**2 * (tm - tm**2 / (2 * e) - m * tm**2 / (4 * e**2))

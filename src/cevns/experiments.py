@@ -11,7 +11,6 @@ This is the only module that reads files; the physics modules receive plain obje
 from __future__ import annotations
 
 import csv
-import math
 import sys
 from dataclasses import dataclass
 from importlib import resources
@@ -25,7 +24,7 @@ from . import detectors as det
 from .cross_sections import NuclearStructure, NucleonCouplings, couplings_by_name, SIN2_THETA_W_LOW_ENERGY, FLAVORS
 from .detectors import DetectorResponse
 from .fluxes import NeutrinoSource, pion_dar_source, pot_per_second, reactor_source, tabulated_source
-from .form_factors import FORM_FACTOR_MODELS, FormFactor
+from .form_factors import FormFactor
 from .nuclei import Target, resolve_target
 from .rates import BinnedCounts, Quadrature, RatePredictor, differential_rate, prepare_rates
 from .units import GW, GeV, MW, day, m

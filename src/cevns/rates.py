@@ -29,7 +29,6 @@ Units: recoils in MeV inside, keVnr at the user-facing helpers; rates are counts
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Mapping
 
@@ -39,14 +38,16 @@ from .cross_sections import (
     FLAVORS,
     NuclearStructure,
     NucleonCouplings,
+    cross_section_prefactor,
     tree_level_couplings,
+    weak_charge_from_form_factors,
     weak_charge_half,
 )
 from .detectors import DetectorResponse
 from .fluxes import NeutrinoSource
 from .kinematics import momentum_transfer, neutrino_energy_min, recoil_max
 from .nuclei import Isotope, Target
-from .units import G_FERMI, MEV2_TO_CM2, keV
+from .units import keV
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ def differential_rate(
     structure = structure or NuclearStructure()
     t = np.asarray(recoil_kev, dtype=float) * keV
     kin = kinematic_integrals(source, t, isotope.mass)
-    scale = n_nuclei * live_time_s * G_FERMI**2 * isotope.mass / math.pi * MEV2_TO_CM2 * keV
+    scale = n_nuclei * live_time_s * cross_section_prefactor(isotope.mass) * keV
     return {
         f: scale * source.flux_cm2_s[f] * weak_charge_half(t, isotope, f, couplings, structure) ** 2 * kin[f]
         for f in source.flavors
@@ -171,9 +172,8 @@ class RatePredictor:
         structure = structure or self.structure
         counts = np.empty((len(self.nodes), len(self.flavors), self.edges.size - 1))
         for i, node in enumerate(self.nodes):
-            iso = node.isotope
-            fz, fn = structure.form_factors(node.q, iso)  # once per isotope, shared by flavours
-            q2 = np.stack([(couplings.proton_coupling(f) * iso.Z * fz + couplings.neutron * iso.N * fn) ** 2 for f in self.flavors])
+            fz, fn = structure.form_factors(node.q, node.isotope)  # once per isotope, shared by flavours
+            q2 = np.stack([weak_charge_from_form_factors(fz, fn, node.isotope, f, couplings) ** 2 for f in self.flavors])
             counts[i] = (node.scale[:, None] * q2 * node.kinematics) @ node.weights.T
         return BinnedCounts(counts, tuple(n.isotope.name for n in self.nodes), self.flavors, self.edges, self.observable)
 
@@ -240,7 +240,7 @@ def prepare_rates(
             else:
                 recoil, weights = np.zeros(0), np.zeros((edges.size - 1, 0))
         kin = kinematic_integrals(source, recoil, m)
-        scale = per_kg[isotope.name] * mass_kg * live_time_s * G_FERMI**2 * m / math.pi * MEV2_TO_CM2
+        scale = per_kg[isotope.name] * mass_kg * live_time_s * cross_section_prefactor(m)
         nodes.append(
             _IsotopeNodes(
                 isotope=isotope,
@@ -285,7 +285,7 @@ def flux_averaged_cross_section(
         source.flux_cm2_s[f] * np.sum(w * weak_charge_half(t, isotope, f, couplings, structure) ** 2 * kin[f])
         for f in source.flavors
     )
-    return float(G_FERMI**2 * m / math.pi * MEV2_TO_CM2 * integral / total_flux)
+    return float(cross_section_prefactor(m) * integral / total_flux)
 
 
 def target_flux_averaged_cross_section(
