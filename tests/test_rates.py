@@ -18,6 +18,7 @@ from cevns.detectors import (
 from cevns.experiments import load_experiment
 from cevns.fluxes import michel_nu_e, michel_nu_mu_bar, pion_dar_source
 from cevns.form_factors import FormFactor
+from cevns.interactions import PhysicsModel
 from cevns.kinematics import recoil_max
 from cevns.nuclei import resolve_target
 from cevns.rates import Quadrature, prepare_rates, target_flux_averaged_cross_section
@@ -171,8 +172,9 @@ def test_mass_and_time_scale_linearly():
 
 def test_predictor_reuses_setup_for_new_couplings():
     pred = load_experiment("coherent-csi-2017").predictor()
-    a = pred.binned(tree_level_couplings(0.23857)).total
-    b = pred.binned(tree_level_couplings(0.20)).total
+    a = pred.binned({"sin2_theta_w": 0.23857}).total
+    b = pred.binned({"sin2_theta_w": 0.20}).total
+    assert pred.binned(model=PhysicsModel(tree_level_couplings(0.20))).total == pytest.approx(b, rel=1e-12)
     fresh = load_experiment("coherent-csi-2017", {"couplings.sin2_theta_w": 0.20}).binned_counts().total
     assert b == pytest.approx(fresh, rel=1e-12)
     assert b < a  # smaller sin²θ_W: larger g_V^p = ½ − 2s², which cancels more of g_V^n N

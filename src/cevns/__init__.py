@@ -9,9 +9,15 @@ sub-module is imported on first use of one of its names)::
     176
 
 Modules: :mod:`~cevns.units`, :mod:`~cevns.nuclei`, :mod:`~cevns.kinematics`,
-:mod:`~cevns.form_factors`, :mod:`~cevns.cross_sections`, :mod:`~cevns.fluxes`,
+:mod:`~cevns.form_factors`, :mod:`~cevns.cross_sections` (SM),
+:mod:`~cevns.interactions` (SM + BSM at a parameter point), :mod:`~cevns.parameters`
+(named parameters), :mod:`~cevns.oscillations`, :mod:`~cevns.fluxes`,
 :mod:`~cevns.detectors`, :mod:`~cevns.rates`, :mod:`~cevns.experiments`,
 :mod:`~cevns.plotting`, :mod:`~cevns.cli`.
+
+Physics parameters by name (``cevns params`` lists them)::
+
+    >>> counts = exp.binned_counts({"eps_ee_uV": 0.1, "mu_nu_e": 1e-9})
 """
 
 from __future__ import annotations
@@ -44,6 +50,10 @@ _EXPORTS = {
     "pion_dar_source": "fluxes",
     "reactor_source": "fluxes",
     "tabulated_source": "fluxes",
+    "PhysicsModel": "interactions",
+    "apply_parameters": "parameters",
+    "PARAMETERS": "parameters",
+    "SterileMixing": "oscillations",
     "DetectorResponse": "detectors",
     "prepare_rates": "rates",
     "differential_rate": "rates",

@@ -18,11 +18,13 @@ import click
 import numpy as np
 
 from . import __version__
-from .cross_sections import FLAVORS, SIN2_THETA_W_LOW_ENERGY, NuclearStructure, couplings_by_name, differential_cross_section, total_cross_section
+from .cross_sections import FLAVORS, SIN2_THETA_W_LOW_ENERGY, NuclearStructure, couplings_by_name
 from .experiments import ExperimentError, load_experiment, parse_override, shipped_experiments
 from .form_factors import FORM_FACTOR_MODELS, FormFactor
 from .kinematics import momentum_transfer, neutrino_energy_min, recoil_max
+from .interactions import PhysicsModel, differential_cross_section, total_cross_section
 from .nuclei import resolve_target
+from .parameters import apply_parameters, parameter_table
 from .rates import counts_table, target_flux_averaged_cross_section
 from .units import keV
 
@@ -60,6 +62,22 @@ def _load(experiment: str, settings: tuple[str, ...]):
     return load_experiment(experiment, overrides)
 
 
+def _parse_params(items: tuple[str, ...]) -> dict[str, float | str]:
+    """``NAME=VALUE`` pairs → {name: number or text}; names and values are checked where
+    they are applied (:mod:`cevns.parameters`)."""
+    out: dict[str, float | str] = {}
+    for item in items:
+        name, sep, raw = item.partition("=")
+        name, raw = name.strip(), raw.strip()
+        if not sep or not name or not raw:
+            raise UserError(f"--param expects NAME=VALUE, got {item!r}")
+        try:
+            out[name] = float(raw)
+        except ValueError:
+            out[name] = raw
+    return out
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="cevns")
 def cli() -> None:
@@ -74,20 +92,61 @@ def experiments_command() -> None:
 
 
 _SET_HELP = "Override a field of the experiment file by dotted path, e.g. detector.mass_kg=20 (repeatable)."
+_PARAM_HELP = "Set a physics parameter, e.g. eps_ee_uV=0.1 or mu_nu_e=1e-9 (repeatable; `cevns params` lists them)."
+
+
+@cli.command("params")
+@click.argument("experiment", required=False)
+@click.option("--set", "settings", multiple=True, metavar="PATH=VALUE", help=_SET_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+def params_command(experiment: str | None, settings: tuple[str, ...], as_json: bool) -> None:
+    """List the physics parameters (name, unit, default, meaning). With EXPERIMENT, also its
+    per-isotope radii and the values the experiment uses."""
+    isotopes, values = (), {}
+    if experiment:
+        exp = _load(experiment, settings)
+        isotopes = [iso.name for iso in exp.target.isotopes]
+        values = _experiment_values(exp)
+    rows = parameter_table(isotopes)
+    for row in rows:
+        if row["name"] in values:
+            row["default"] = f"{values[row['name']]:.6g}"
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    width = max(len(r["name"]) for r in rows)
+    for row in rows:
+        click.echo(f"{row['name']:{width}s}  {row['unit']:10s} {row['default']:28s} {row['description']}")
+
+
+def _experiment_values(exp) -> dict[str, float]:
+    """Values an experiment uses for the parameters it sets (radii, weak mixing angle)."""
+    out: dict[str, float] = {"sin2_theta_w": exp.spec.couplings.sin2_theta_w}
+    for iso in exp.target.isotopes:
+        rp, rn = exp.structure.radii_fm(iso)
+        out[f"rp_{iso.name}"], out[f"rn_{iso.name}"] = rp, rn
+    for name, value in exp.model.parameters.items():
+        if isinstance(value, float):
+            out[name] = value
+    return out
 
 
 @cli.command("events")
 @click.argument("experiment")
 @click.option("--set", "settings", multiple=True, metavar="PATH=VALUE", help=_SET_HELP)
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help=_PARAM_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def events_command(experiment: str, settings: tuple[str, ...], as_json: bool) -> None:
+def events_command(experiment: str, settings: tuple[str, ...], params: tuple[str, ...], as_json: bool) -> None:
     """Expected counts of EXPERIMENT (a shipped name or a .toml file), by isotope and flavour."""
     exp = _load(experiment, settings)
-    table = counts_table(exp.binned_counts())
+    parameters = _parse_params(params)
+    table = counts_table(exp.binned_counts(parameters))
     if as_json:
-        click.echo(json.dumps({"experiment": exp.name, **table}, indent=2))
+        click.echo(json.dumps({"experiment": exp.name, "parameters": {**exp.model.parameters, **parameters}, **table}, indent=2))
         return
     click.echo(f"{exp.name}: {exp.description}")
+    if parameters:
+        click.echo("parameters: " + ", ".join(f"{k}={v}" for k, v in parameters.items()))
     click.echo(f"total expected counts: {table['total']:.2f}")
     click.echo("by isotope: " + ", ".join(f"{k} {v:.2f}" for k, v in table["by_isotope"].items()))
     click.echo("by flavour: " + ", ".join(f"{k} {v:.2f}" for k, v in table["by_flavor"].items()))
@@ -99,19 +158,23 @@ def events_command(experiment: str, settings: tuple[str, ...], as_json: bool) ->
 @cli.command("spectrum")
 @click.argument("experiment")
 @click.option("--set", "settings", multiple=True, metavar="PATH=VALUE", help=_SET_HELP)
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help=_PARAM_HELP)
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False), help="Write dR/dT (counts/keVnr) per flavour and isotope.")
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False), help="Write a figure (PNG, PDF, ...).")
 @click.option("--points", default=200, show_default=True, type=click.IntRange(min=2), help="Recoil grid points.")
-def spectrum_command(experiment: str, settings: tuple[str, ...], csv_path: str | None, plot_path: str | None, points: int) -> None:
+def spectrum_command(
+    experiment: str, settings: tuple[str, ...], params: tuple[str, ...], csv_path: str | None, plot_path: str | None, points: int
+) -> None:
     """Recoil spectrum and binned counts of EXPERIMENT."""
     for out in (csv_path, plot_path):  # check every destination before writing any
         if out and not Path(out).resolve().parent.is_dir():
             raise UserError(f"directory {Path(out).parent} does not exist")
     exp = _load(experiment, settings)
+    parameters = _parse_params(params)
     t_max = max(float(recoil_max(exp.source.max_energy, iso.mass)) for iso in exp.target.isotopes) / keV
     recoil = np.linspace(t_max / points, t_max, points)
-    rates = exp.differential_rates(recoil)
-    counts = exp.binned_counts()
+    rates = exp.differential_rates(recoil, parameters)
+    counts = exp.binned_counts(parameters)
     by_flavor = {f: sum(r[f] for r in rates.values()) for f in counts.flavors}
     header = ["recoil_keVnr", "total"] + [f"flavor:{f}" for f in by_flavor] + [f"isotope:{i}" for i in rates]
     columns = [recoil, sum(by_flavor.values())] + list(by_flavor.values()) + [sum(r.values()) for r in rates.values()]
@@ -149,8 +212,9 @@ def _target_or_error(name: str):
 @click.option("--couplings", "scheme", type=click.Choice(["tree", "radiative"]), default="tree", show_default=True)
 @click.option("--sin2-theta-w", type=float, default=SIN2_THETA_W_LOW_ENERGY, show_default=True)
 @click.option("--flux-average", type=click.Choice(["pion-dar"]), help="Print the flux-averaged cross section instead.")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help=_PARAM_HELP)
 @click.option("--json", "as_json", is_flag=True)
-def xsec_command(nucleus, enu, recoil, form_factor, flavor, scheme, sin2_theta_w, flux_average, as_json) -> None:
+def xsec_command(nucleus, enu, recoil, form_factor, flavor, scheme, sin2_theta_w, flux_average, params, as_json) -> None:
     """Differential (and total) cross section per nucleus, or a flux average.
 
     For an element or compound the cross section is the mean over its nuclei by number.
@@ -158,23 +222,32 @@ def xsec_command(nucleus, enu, recoil, form_factor, flavor, scheme, sin2_theta_w
     target = _target_or_error(nucleus)
     couplings = couplings_by_name(scheme, sin2_theta_w)
     structure = NuclearStructure(FormFactor(form_factor), FormFactor(form_factor))
+    parameters = _parse_params(params)
+    if any(k in parameters for k in ("dm2_41", "Ue4_sq", "Umu4_sq", "Utau4_sq", "sin2_2theta_14", "sin2_2theta_24")):
+        raise UserError("oscillation parameters change the flux, not the cross section; use them with `cevns events`")
+    model = apply_parameters(PhysicsModel(couplings, structure), parameters)
+    for key in parameters:
+        if key[:3] in ("rn_", "rp_") and key[3:] not in {iso.name for iso in target.isotopes}:
+            raise UserError(f"{key}: {key[3:]} is not in {target.name}")
     weights = np.array([n.per_formula_unit for n in target.nuclei])
     weights = weights / weights.sum()
     if flux_average:
         from .fluxes import pion_dar_source
 
         source = pion_dar_source(1.0, 1.0, 1.0)  # normalisation cancels in the average
-        value = target_flux_averaged_cross_section(target, source, couplings, structure)
+        value = target_flux_averaged_cross_section(target, source, model=model)
         out = {"nucleus": target.name, "source": flux_average, "flux_averaged_cross_section_cm2": value, "flux_averaged_cross_section_1e-40_cm2": value / 1e-40}
     else:
         if enu is None:
             raise UserError("--enu is required (or use --flux-average)")
         _positive("--enu", enu)
-        out = {"nucleus": target.name, "enu_MeV": enu, "sigma_total_cm2": float(sum(w * total_cross_section(enu, n.isotope, flavor, couplings, structure) for w, n in zip(weights, target.nuclei)))}
+        out = {"nucleus": target.name, "enu_MeV": enu}
+        if recoil is None or not (any(model.magnetic_moment.values()) or any(model.millicharge.values())):
+            out["sigma_total_cm2"] = float(sum(w * total_cross_section(enu, n.isotope, flavor, model) for w, n in zip(weights, target.nuclei)))
         if recoil is not None:
             if not np.isfinite(recoil) or recoil < 0:
                 raise UserError(f"--recoil must be a non-negative number, got {recoil}")
-            per_mev = sum(w * differential_cross_section(enu, recoil * keV, n.isotope, flavor, couplings, structure) for w, n in zip(weights, target.nuclei))
+            per_mev = sum(w * differential_cross_section(enu, recoil * keV, n.isotope, flavor, model) for w, n in zip(weights, target.nuclei))
             out["recoil_keV"] = recoil
             out["dsigma_dT_cm2_per_keV"] = float(per_mev * keV)
     if as_json:

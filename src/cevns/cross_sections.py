@@ -79,12 +79,14 @@ class NucleonCouplings:
     """Neutrino–nucleon vector couplings g_V^p (per lepton flavour) and g_V^n.
 
     ``proton`` maps ``e``, ``mu``, ``tau`` to g_V^p(ν_ℓ); ``neutron`` is g_V^n; ``name``
-    says where they come from.
+    says where they come from; ``scheme`` (``tree``, ``radiative`` or ``custom``) says how
+    a new sin²θ_W is applied to them.
     """
 
     proton: Mapping[str, float]
     neutron: float
     name: str
+    scheme: str = "custom"
 
     def proton_coupling(self, flavor: str) -> float:
         """g_V^p for a neutrino species (ν and ν̄ share it)."""
@@ -95,7 +97,7 @@ def tree_level_couplings(sin2_theta_w: float = SIN2_THETA_W_LOW_ENERGY) -> Nucle
     """Tree-level couplings g_V^p = ½ − 2 sin²θ_W, g_V^n = −½, flavour blind
     (Papoulias & Kosmas, seed 002, below Eq. 1)."""
     gp = 0.5 - 2.0 * sin2_theta_w
-    return NucleonCouplings({"e": gp, "mu": gp, "tau": gp}, -0.5, f"tree level, sin2_theta_w={sin2_theta_w}")
+    return NucleonCouplings({"e": gp, "mu": gp, "tau": gp}, -0.5, f"tree level, sin2_theta_w={sin2_theta_w}", "tree")
 
 
 #: Inputs of the radiatively corrected ν–quark couplings, PDG Electroweak review
@@ -113,7 +115,7 @@ PDG_NU_N_INPUTS: Mapping[str, float] = {
 }
 
 
-def radiative_couplings(inputs: Mapping[str, float] = PDG_NU_N_INPUTS) -> NucleonCouplings:
+def radiative_couplings(inputs: Mapping[str, float] = PDG_NU_N_INPUTS, sin2_theta_w: float | None = None) -> NucleonCouplings:
     """Radiatively corrected, flavour-dependent couplings (PDG / Erler–Su).
 
     ε_L(u) = ρ(½ − ⅔κ̂ŝ²) + λ_uL, ε_L(d) = ρ(−½ + ⅓κ̂ŝ²) + λ_dL,
@@ -125,8 +127,13 @@ def radiative_couplings(inputs: Mapping[str, float] = PDG_NU_N_INPUTS) -> Nucleo
     113010 (2018), arXiv:1810.05606, Eq. 3 with the radii of Bernabéu et al. 2004). g_V^n
     gets no charge-radius term (the photon couples to Q_u + 2Q_d = 0). Result:
     g_V^p(ν_μ) ≈ 0.0303, g_V^p(ν_e) ≈ 0.0386, g_V^n ≈ −0.5120.
+
+    ``sin2_theta_w`` (a low-energy value, to fit it) moves κ̂ŝ² by its difference from
+    :data:`SIN2_THETA_W_LOW_ENERGY`, so g_V^p shifts by −2ρ Δsin²θ_W and g_V^n not at all.
     """
     rho, kappa, s2 = inputs["rho"], inputs["kappa"], inputs["s2_mz"]
+    if sin2_theta_w is not None:
+        s2 = s2 + (sin2_theta_w - SIN2_THETA_W_LOW_ENERGY) / kappa
     gu = rho * (0.5 - 4.0 / 3.0 * kappa * s2) + inputs["lambda_uL"] + inputs["lambda_uR"]
     gd = rho * (-0.5 + 2.0 / 3.0 * kappa * s2) + inputs["lambda_dL"] + inputs["lambda_dR"]
     gp_mu = 2.0 * gu + gd
@@ -135,15 +142,18 @@ def radiative_couplings(inputs: Mapping[str, float] = PDG_NU_N_INPUTS) -> Nucleo
         lep: gp_mu + charge_radius_coupling_shift(r2[lep]) - charge_radius_coupling_shift(r2["mu"])
         for lep in ("e", "mu", "tau")
     }
-    return NucleonCouplings(proton, gu + 2.0 * gd, "radiative (PDG/Erler-Su, flavour-dependent charge radius)")
+    label = "radiative (PDG/Erler-Su, flavour-dependent charge radius)"
+    if sin2_theta_w is not None:
+        label += f", sin2_theta_w={sin2_theta_w}"
+    return NucleonCouplings(proton, gu + 2.0 * gd, label, "radiative")
 
 
 def couplings_by_name(name: str, sin2_theta_w: float = SIN2_THETA_W_LOW_ENERGY) -> NucleonCouplings:
-    """``"tree"`` (with ``sin2_theta_w``) or ``"radiative"`` coupling sets by name."""
+    """``"tree"`` or ``"radiative"`` coupling sets by name, at ``sin2_theta_w``."""
     if name == "tree":
         return tree_level_couplings(sin2_theta_w)
     if name == "radiative":
-        return radiative_couplings()
+        return radiative_couplings(sin2_theta_w=None if sin2_theta_w == SIN2_THETA_W_LOW_ENERGY else sin2_theta_w)
     raise ValueError(f"unknown coupling set {name!r}; use 'tree' or 'radiative'")
 
 

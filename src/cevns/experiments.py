@@ -11,6 +11,7 @@ This is the only module that reads files; the physics modules receive plain obje
 from __future__ import annotations
 
 import csv
+import dataclasses
 import sys
 from dataclasses import dataclass
 from importlib import resources
@@ -25,8 +26,10 @@ from .cross_sections import NuclearStructure, NucleonCouplings, couplings_by_nam
 from .detectors import DetectorResponse
 from .fluxes import NeutrinoSource, pion_dar_source, pot_per_second, reactor_source, tabulated_source
 from .form_factors import FormFactor
+from .interactions import PhysicsModel
 from .nuclei import Target, resolve_target
-from .rates import BinnedCounts, Quadrature, RatePredictor, differential_rate, prepare_rates
+from .parameters import ParameterError
+from .rates import BinnedCounts, Quadrature, RatePredictor, differential_rate, model_with_parameters, prepare_rates
 from .units import GW, GeV, MW, day, m
 
 if sys.version_info >= (3, 11):
@@ -165,6 +168,7 @@ class DetectorSpec(_Strict):
 class PionDarSpec(_Strict):
     type: Literal["pion-dar"]
     baseline_m: float = Field(gt=0)
+    baseline_spread_m: float = Field(default=0.0, ge=0)
     nu_per_flavor_per_pot: float = Field(gt=0)
     pot: float | None = Field(default=None, gt=0)
     beam_power_MW: float | None = Field(default=None, gt=0)
@@ -181,6 +185,7 @@ class ReactorSpec(_Strict):
     type: Literal["reactor"]
     thermal_power_GW: float = Field(gt=0)
     baseline_m: float = Field(gt=0)
+    baseline_spread_m: float = Field(default=0.0, ge=0)
     fission_fractions: dict[Literal["U235", "U238", "Pu239", "Pu241"], float] | None = None
     low_energy_model: Literal["vogel-engel", "extrapolate"] = "vogel-engel"
 
@@ -218,6 +223,7 @@ class ExperimentSpec(_Strict):
     detector: DetectorSpec
     source: SourceSpec
     exposure: ExposureSpec
+    parameters: dict[str, float | str] = {}
 
 
 # --- built experiment ------------------------------------------------------------------
@@ -232,29 +238,36 @@ class Experiment:
     live_time_s: float
     source: NeutrinoSource
     response: DetectorResponse
-    couplings: NucleonCouplings
-    structure: NuclearStructure
+    model: PhysicsModel
     spec: ExperimentSpec
+
+    @property
+    def couplings(self) -> NucleonCouplings:
+        return self.model.couplings
+
+    @property
+    def structure(self) -> NuclearStructure:
+        return self.model.structure
 
     def predictor(self, quadrature: Quadrature = Quadrature()) -> RatePredictor:
         """A :class:`~cevns.rates.RatePredictor` with everything precomputed."""
         return prepare_rates(
-            self.target, self.mass_kg, self.live_time_s, self.source, self.response,
-            self.couplings, self.structure, quadrature,
+            self.target, self.mass_kg, self.live_time_s, self.source, self.response, quadrature=quadrature, model=self.model
         )
 
-    def binned_counts(self) -> BinnedCounts:
-        """Expected counts per isotope, flavour and analysis bin."""
-        return self.predictor().binned()
+    def binned_counts(self, parameters: Mapping[str, float | str] | None = None) -> BinnedCounts:
+        """Expected counts per isotope, flavour and analysis bin at the named
+        ``parameters`` (on top of the file's own ``[parameters]``)."""
+        return self.predictor().binned(parameters)
 
-    def differential_rates(self, recoil_kev: np.ndarray) -> dict[str, dict[str, np.ndarray]]:
+    def differential_rates(
+        self, recoil_kev: np.ndarray, parameters: Mapping[str, float | str] | None = None
+    ) -> dict[str, dict[str, np.ndarray]]:
         """dR/dT in counts/keVnr per isotope and flavour (before detector response)."""
+        model = model_with_parameters(self.model, parameters or {}, self.target.isotopes, self.source)
         per_kg = self.target.nuclei_per_kg()
         return {
-            iso.name: differential_rate(
-                recoil_kev, iso, per_kg[iso.name] * self.mass_kg, self.source, self.live_time_s,
-                self.couplings, self.structure,
-            )
+            iso.name: differential_rate(recoil_kev, iso, per_kg[iso.name] * self.mass_kg, self.source, self.live_time_s, model=model)
             for iso in self.target.isotopes
         }
 
@@ -265,9 +278,9 @@ def _build_source(spec: SourceSpec, live_time_s: float, base_dir: Path | None) -
             rate = spec.pot / live_time_s
         else:
             rate = pot_per_second(spec.beam_power_MW * MW, spec.proton_energy_GeV * GeV)
-        return pion_dar_source(rate, spec.nu_per_flavor_per_pot, spec.baseline_m * m)
+        return pion_dar_source(rate, spec.nu_per_flavor_per_pot, spec.baseline_m * m, baseline_spread=spec.baseline_spread_m * m)
     if isinstance(spec, ReactorSpec):
-        kwargs: dict[str, Any] = {"low_energy_model": spec.low_energy_model}
+        kwargs: dict[str, Any] = {"low_energy_model": spec.low_energy_model, "baseline_spread": spec.baseline_spread_m * m}
         if spec.fission_fractions is not None:
             kwargs["fission_fractions"] = dict(spec.fission_fractions)
         return reactor_source(spec.thermal_power_GW * GW, spec.baseline_m * m, **kwargs)
@@ -341,7 +354,8 @@ def build_experiment(spec: ExperimentSpec, base_dir: Path | None = None) -> Expe
     for key in [*n.proton_radius_fm, *n.neutron_radius_fm]:
         if key not in names:
             raise ValueError(f"nuclear radius given for {key!r}, which is not in the target ({', '.join(sorted(names))})")
-    return Experiment(
+    model = PhysicsModel(couplings_by_name(spec.couplings.scheme, spec.couplings.sin2_theta_w), structure)
+    experiment = Experiment(
         name=spec.name,
         description=spec.description,
         target=target,
@@ -349,10 +363,16 @@ def build_experiment(spec: ExperimentSpec, base_dir: Path | None = None) -> Expe
         live_time_s=live_time,
         source=_build_source(spec.source, live_time, base_dir),
         response=response,
-        couplings=couplings_by_name(spec.couplings.scheme, spec.couplings.sin2_theta_w),
-        structure=structure,
+        model=model,
         spec=spec,
     )
+    if spec.parameters:
+        try:
+            model = model_with_parameters(model, spec.parameters, target.isotopes, experiment.source)
+        except ParameterError as exc:
+            raise ValueError(f"[parameters]: {exc}") from None
+        experiment = dataclasses.replace(experiment, model=model)
+    return experiment
 
 
 # --- files and overrides ---------------------------------------------------------------

@@ -189,16 +189,24 @@ class NeutrinoSource:
 
     ``spectra`` maps species (``nu_e``, ``nu_mu``, ``nu_mu_bar``, …) to a normalised
     :class:`Spectrum`; ``flux_cm2_s`` maps the same keys to the flux at the detector in
-    ν/cm²/s (for a pulsed source, averaged over the live time).
+    ν/cm²/s (for a pulsed source, averaged over the live time). ``baseline_cm`` (mean
+    source–detector distance) and ``baseline_spread_cm`` (its rms spread from the extent of
+    source and detector) are needed only for oscillations (:mod:`cevns.oscillations`).
     """
 
     name: str
     spectra: Mapping[str, Spectrum]
     flux_cm2_s: Mapping[str, float]
+    baseline_cm: float | None = None
+    baseline_spread_cm: float = 0.0
 
     def __post_init__(self) -> None:
         if set(self.spectra) != set(self.flux_cm2_s):
             raise ValueError("source spectra and fluxes must name the same flavours")
+        if self.baseline_cm is not None and not (self.baseline_cm > 0 and math.isfinite(self.baseline_cm)):
+            raise ValueError(f"source baseline must be > 0, got {self.baseline_cm}")
+        if not (self.baseline_spread_cm >= 0 and math.isfinite(self.baseline_spread_cm)):
+            raise ValueError(f"baseline spread must be finite and ≥ 0, got {self.baseline_spread_cm}")
         for flavor, flux in self.flux_cm2_s.items():
             if not (flux >= 0 and math.isfinite(flux)):
                 raise ValueError(f"flux of {flavor} must be finite and ≥ 0, got {flux}")
@@ -242,13 +250,18 @@ def pot_per_second(beam_power: float, proton_energy: float) -> float:
 
 
 def pion_dar_source(
-    pot_rate: float, nu_per_flavor_per_pot: float, baseline: float, name: str = "pion-dar"
+    pot_rate: float,
+    nu_per_flavor_per_pot: float,
+    baseline: float,
+    name: str = "pion-dar",
+    baseline_spread: float = 0.0,
 ) -> NeutrinoSource:
     """Stopped-pion source: prompt ν_μ line, delayed ν_e and ν̄_μ Michel spectra.
 
     Each flavour carries r = ``nu_per_flavor_per_pot`` neutrinos per proton, emitted
     isotropically: flux = r · POT/s / (4π L²) (Papoulias & Kosmas, seed 002, Eq. 5).
-    ``pot_rate`` in POT/s, ``baseline`` L in cm (use ``units.m``).
+    ``pot_rate`` in POT/s, ``baseline`` L and its rms ``baseline_spread`` in cm (use
+    ``units.m``).
     """
     if not (pot_rate >= 0 and nu_per_flavor_per_pot >= 0 and baseline > 0):
         raise ValueError("POT rate and ν per proton must be ≥ 0 and the baseline > 0")
@@ -259,7 +272,7 @@ def pion_dar_source(
         "nu_e": AnalyticSpectrum(michel_nu_e, 0.0, half, nodes=8, label="Michel nu_e"),
         "nu_mu_bar": AnalyticSpectrum(michel_nu_mu_bar, 0.0, half, nodes=8, label="Michel nu_mu_bar"),
     }
-    return NeutrinoSource(name, spectra, {f: flux for f in spectra})
+    return NeutrinoSource(name, spectra, {f: flux for f in spectra}, baseline, baseline_spread)
 
 
 # --- reactors --------------------------------------------------------------------------
@@ -336,12 +349,14 @@ def reactor_source(
     energy_per_fission: Mapping[str, float] = ENERGY_PER_FISSION_MEV,
     low_energy_model: str = "vogel-engel",
     name: str = "reactor",
+    baseline_spread: float = 0.0,
 ) -> NeutrinoSource:
     """Reactor ν̄_e source.
 
     Fission rate = P_th / Σ_i f_i ε_i; ν̄_e flux = rate · ∫ Σ_i f_i S_i(E) dE / (4π L²) on
     [0.2, 10] MeV. ``thermal_power`` in MeV/s (use ``units.GW``), ``baseline`` in cm,
-    ``fission_fractions`` f_i (summing to 1), ``energy_per_fission`` ε_i in MeV.
+    ``fission_fractions`` f_i (summing to 1), ``energy_per_fission`` ε_i in MeV,
+    ``baseline_spread`` the rms spread of the baseline (core size) in cm.
     """
     if not (thermal_power > 0 and baseline > 0):
         raise ValueError("reactor thermal power and baseline must be > 0")
@@ -360,7 +375,7 @@ def reactor_source(
     spectrum = AnalyticSpectrum(per_fission, REACTOR_MIN_ENERGY, REACTOR_MAX_ENERGY, nodes=96, label="reactor")
     nu_per_fission = spectrum.integral
     flux = fission_rate * nu_per_fission / (FOUR_PI * baseline**2)
-    return NeutrinoSource(name, {"nu_e_bar": spectrum}, {"nu_e_bar": flux})
+    return NeutrinoSource(name, {"nu_e_bar": spectrum}, {"nu_e_bar": flux}, baseline, baseline_spread)
 
 
 def tabulated_source(

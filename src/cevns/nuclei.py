@@ -272,3 +272,38 @@ def resolve_target(name: str, enrichment: dict[str, float] | None = None) -> Tar
             composition = tuple((iso, f / total) for iso, f in composition)
         nuclei.extend(TargetNucleus(iso, float(count) * f) for iso, f in composition if f > 0)
     return Target(name=text, nuclei=tuple(nuclei))
+
+
+@lru_cache(maxsize=1)
+def _spin_expectations() -> dict[str, tuple[float, float, float, str]]:
+    """``data/spin_expectation_values.csv`` keyed by isotope name: (J, ⟨S_p⟩, ⟨S_n⟩, source)."""
+    return {
+        row["isotope"].strip(): (float(row["spin_J"]), float(row["S_p"]), float(row["S_n"]), row["source"].strip())
+        for row in _read_data_csv("spin_expectation_values.csv")
+    }
+
+
+def spin_expectation_values(isotope: Isotope) -> tuple[float, float] | None:
+    """Proton and neutron spin expectation values (⟨S_p⟩, ⟨S_n⟩) of the ground state.
+
+    ⟨S_p,n⟩ = ⟨J, M=J| Σ s_z |J, M=J⟩ summed over the protons (neutrons), at zero momentum
+    transfer; dimensionless (units of ħ), one-body currents, positive when the spin is
+    aligned with J. They set the axial-vector (spin-dependent) part of CEvNS on odd-A
+    nuclei, e.g. through G_A = 2 (g_A^p ⟨S_p⟩ + g_A^n ⟨S_n⟩) √((J+1)/(3J)).
+
+    Returns the tabulated pair from ``data/spin_expectation_values.csv`` (its header gives
+    every source and the alternatives): large-scale shell model of P. Klos, J. Menéndez,
+    D. Gazit, A. Schwenk, PRD 88, 083516 (2013), arXiv:1304.7684 for ¹⁹F, ²³Na, ²⁷Al, ²⁹Si,
+    ⁷³Ge, ¹²⁷I, ¹²⁹Xe, ¹³¹Xe; Phys. Lett. B 254, 220 (1991) (interacting boson-fermion
+    model, via micrOMEGAs) for ¹³³Cs; the compilation of V.A. Bednyakov, F. Šimkovic, Phys.
+    Part. Nucl. 36, 131 (2005), hep-ph/0406218 (via obscura) for ⁷Li, ⁹Be, ¹⁷O, ³⁵Cl, ³⁹K,
+    ⁶⁷Zn, ¹⁸³W. A nucleus with J = 0 (every even-even isotope) gives (0.0, 0.0) exactly,
+    since a vector operator has no expectation value in a J = 0 state (Wigner–Eckart).
+    Any other isotope (not tabulated, odd-odd, or unknown J) gives None.
+    """
+    row = _spin_expectations().get(isotope.name)
+    if row is not None:
+        return row[1], row[2]
+    if isotope.spin == 0.0:
+        return 0.0, 0.0
+    return None

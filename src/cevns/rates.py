@@ -10,9 +10,12 @@ For isotope i (N_i nuclei) and neutrino species f (flux Φ_f, normalised spectru
        \\left[m_0 - T\\,m_1 - \\tfrac{M_i T}{2}\\,m_2\\right]_{E_{min}(T)}
 
 where 𝒬 = g_V^p Z F_Z + g_V^n N F_N depends on T only and m_k are the tail moments of the
-spectrum (:mod:`cevns.fluxes`). The neutrino-energy integral is therefore done once per
-(isotope, flavour) and recoil node at set-up, and a prediction with other couplings or
-radii only re-evaluates 𝒬(T)² on the fixed nodes: this is what makes predictions fast.
+spectrum (:mod:`cevns.fluxes`). Every model of :mod:`cevns.interactions` keeps this form,
+dσ/dT ∝ Σ_k c_k(T) E^{-k}, so the neutrino-energy integral is done once per (isotope,
+flavour) and recoil node at set-up, and a prediction at another parameter point only
+re-evaluates the c_k(T) on the fixed nodes: this is what makes predictions fast. Sterile
+oscillations reweight the spectra by P(E); their moments are recomputed only when
+Δm²₄₁ changes (:mod:`cevns.oscillations`), and flavours mix linearly in |U_α4|².
 
 Binned counts use fixed Gauss–Legendre nodes in T:
 
@@ -30,23 +33,19 @@ Units: recoils in MeV inside, keVnr at the user-facing helpers; rates are counts
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping
+from functools import cached_property
+from typing import Mapping, Sequence
 
 import numpy as np
 
-from .cross_sections import (
-    FLAVORS,
-    NuclearStructure,
-    NucleonCouplings,
-    cross_section_prefactor,
-    tree_level_couplings,
-    weak_charge_from_form_factors,
-    weak_charge_half,
-)
+from .cross_sections import FLAVORS, NuclearStructure, NucleonCouplings, cross_section_prefactor, lepton_flavor
 from .detectors import DetectorResponse
 from .fluxes import NeutrinoSource
+from .interactions import PhysicsModel, cross_section_terms
 from .kinematics import momentum_transfer, neutrino_energy_min, recoil_max
 from .nuclei import Isotope, Target
+from .oscillations import OscillationTable, oscillation_table
+from .parameters import ParameterError, apply_parameters
 from .units import keV
 
 
@@ -81,14 +80,115 @@ def spectrum_kinks_mev(source: NeutrinoSource, mass: float) -> np.ndarray:
     return np.asarray(sorted(float(recoil_max(e, mass)) for e in energies))
 
 
-def kinematic_integrals(source: NeutrinoSource, recoil: np.ndarray, mass: float) -> dict[str, np.ndarray]:
-    """Per flavour, ∫_{E_min(T)} λ(E)(1 − T/E − MT/2E²) dE at recoils ``recoil`` (MeV)."""
-    emin = neutrino_energy_min(recoil, mass)
-    out = {}
-    for flavor, spectrum in source.spectra.items():
-        m0, m1, m2 = spectrum.tail_moments(emin)
-        out[flavor] = np.clip(m0 - recoil * m1 - 0.5 * mass * recoil * m2, 0.0, None)
-    return out
+def _model(
+    model: PhysicsModel | None, couplings: NucleonCouplings | None, structure: NuclearStructure | None
+) -> PhysicsModel:
+    """``model``, or the SM model from (optional) couplings and structure."""
+    if model is not None:
+        if couplings is not None or structure is not None:
+            raise ValueError("give either a model or couplings/structure, not both")
+        return model
+    base = PhysicsModel()
+    return PhysicsModel(couplings=couplings or base.couplings, structure=structure or base.structure)
+
+
+def arriving_flavors(source: NeutrinoSource, model: PhysicsModel) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
+    """Flavours reaching the detector and how they are made from the source flavours.
+
+    Returns (flavours β, D, C) with D[β, α] = δ_αβ and C[β, α] = c_αβ of
+    :meth:`cevns.oscillations.SterileMixing.transition_coefficients`, so that the flux
+    moments at the detector are D·m − C·s (s: the ⟨sin²Δ⟩-weighted moments). Without
+    oscillation β = the source flavours and C = 0.
+    """
+    src = tuple(f for f in FLAVORS if f in source.spectra)
+    sterile = model.sterile
+    if sterile is None or not sterile.active:
+        return src, np.eye(len(src)), np.zeros((len(src), len(src)))
+    coeff = sterile.transition_coefficients()
+    bar = lambda f: f.endswith("_bar")  # noqa: E731  oscillations keep ν and ν̄ apart
+    reached = [b for b in FLAVORS if any(bar(a) == bar(b) and (a == b or coeff[lepton_flavor(a), lepton_flavor(b)] != 0.0) for a in src)]
+    d = np.array([[float(a == b) for a in src] for b in reached])
+    c = np.array([[coeff[lepton_flavor(a), lepton_flavor(b)] if bar(a) == bar(b) else 0.0 for a in src] for b in reached])
+    return tuple(reached), d, c
+
+
+@dataclass(frozen=True)
+class _IsotopeNodes:
+    isotope: Isotope
+    recoil: np.ndarray  # (n_nodes,) MeV
+    weights: np.ndarray  # (n_bins, n_nodes): quadrature weight × detector response
+    emin: np.ndarray  # (n_nodes,) lowest neutrino energy reaching each recoil, MeV
+    moments: np.ndarray  # (n_source_flavors, 3, n_nodes): scale × tail moments m_k(E_min)
+    scale: np.ndarray  # (n_source_flavors,) N t Φ G_F² M/π: counts per MeV per unit c·m
+    q: np.ndarray  # (n_nodes,) momentum transfer, MeV
+    source: NeutrinoSource
+    source_flavors: tuple[str, ...]
+
+    @cached_property
+    def oscillation_tables(self) -> tuple[OscillationTable, ...]:
+        """Built on first use: only oscillation fits pay for them."""
+        return tuple(oscillation_table(self.source.spectra[f], self.emin) for f in self.source_flavors)
+
+    @cached_property
+    def _last_oscillated(self) -> dict[float, np.ndarray]:
+        return {}
+
+    def oscillated_moments(self, dm2_ev2: float) -> np.ndarray:
+        """(n_source_flavors, 3, n): scale × ∫_{E_min} λ ⟨sin²Δ⟩ E^{-k} dE; the last Δm² is
+        remembered, so scans over the mixings at fixed Δm² do not recompute it."""
+        cache = self._last_oscillated
+        if dm2_ev2 not in cache:
+            src = self.source
+            s = [t.evaluate(dm2_ev2, src.baseline_cm, src.baseline_spread_cm) for t in self.oscillation_tables]
+            cache.clear()
+            cache[dm2_ev2] = np.stack(s) * self.scale[:, None, None]
+        return cache[dm2_ev2]
+
+
+def _node_moments(source: NeutrinoSource, flavors: tuple[str, ...], emin: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    return np.stack([source.spectra[f].tail_moments(emin) for f in flavors]) * scale[:, None, None]
+
+
+def _rate_density(node: _IsotopeNodes, model: PhysicsModel) -> tuple[tuple[str, ...], np.ndarray]:
+    """(flavours at the detector, dR/dT array (n_flavors, n_nodes) in counts/MeV)."""
+    flavors, direct, osc = arriving_flavors(node.source, model)
+    moments = node.moments
+    if osc.any():
+        s = node.oscillated_moments(model.sterile.dm2_41_ev2)
+        moments = np.einsum("ba,akn->bkn", direct, moments) - np.einsum("ba,akn->bkn", osc, s)
+    fz, fn = model.structure.form_factors(node.q, node.isotope)  # once per isotope, shared by flavours
+    terms = cross_section_terms(model, node.recoil, node.isotope, flavors, fz, fn)
+    return flavors, np.einsum("fkn,fkn->fn", terms, moments)
+
+
+def _isotope_nodes(
+    isotope: Isotope, recoil: np.ndarray, weights: np.ndarray, source: NeutrinoSource, flavors: tuple[str, ...], exposure: float
+) -> _IsotopeNodes:
+    """Nodes with their spectrum moments; ``exposure`` = nuclei × live time (s)."""
+    m = isotope.mass
+    emin = neutrino_energy_min(recoil, m)
+    scale = exposure * cross_section_prefactor(m) * np.array([source.flux_cm2_s[f] for f in flavors])
+    moments = _node_moments(source, flavors, emin, scale)
+    return _IsotopeNodes(isotope, recoil, weights, emin, moments, scale, momentum_transfer(recoil, m), source, flavors)
+
+
+def _check_oscillation_source(source: NeutrinoSource, model: PhysicsModel) -> None:
+    if model.sterile is not None and model.sterile.active and source.baseline_cm is None:
+        raise ParameterError(f"sterile oscillation needs the source baseline, which source {source.name!r} does not give")
+
+
+def model_with_parameters(
+    model: PhysicsModel, parameters: Mapping[str, float | str], isotopes: Sequence[Isotope], source: NeutrinoSource
+) -> PhysicsModel:
+    """``model`` with named ``parameters`` applied, checked against the set-up: per-isotope
+    radii must name an isotope of the target, oscillations need a source baseline."""
+    new = apply_parameters(model, parameters)
+    names = {iso.name for iso in isotopes}
+    for key in parameters:
+        if key[:3] in ("rn_", "rp_") and key[3:] not in names:
+            raise ParameterError(f"{key}: {key[3:]} is not in the target ({', '.join(sorted(names))})")
+    _check_oscillation_source(source, new)
+    return new
 
 
 def differential_rate(
@@ -99,27 +199,18 @@ def differential_rate(
     live_time_s: float,
     couplings: NucleonCouplings | None = None,
     structure: NuclearStructure | None = None,
+    model: PhysicsModel | None = None,
 ) -> dict[str, np.ndarray]:
-    """dR/dT in counts per keVnr, per flavour, at recoils ``recoil_kev`` (keVnr)."""
-    couplings = couplings or tree_level_couplings()
-    structure = structure or NuclearStructure()
-    t = np.asarray(recoil_kev, dtype=float) * keV
-    kin = kinematic_integrals(source, t, isotope.mass)
-    scale = n_nuclei * live_time_s * cross_section_prefactor(isotope.mass) * keV
-    return {
-        f: scale * source.flux_cm2_s[f] * weak_charge_half(t, isotope, f, couplings, structure) ** 2 * kin[f]
-        for f in source.flavors
-    }
-
-
-@dataclass(frozen=True)
-class _IsotopeNodes:
-    isotope: Isotope
-    recoil: np.ndarray  # (n_nodes,) MeV
-    weights: np.ndarray  # (n_bins, n_nodes): quadrature weight × detector response
-    kinematics: np.ndarray  # (n_flavors, n_nodes)
-    scale: np.ndarray  # (n_flavors,) N Φ t G_F² M/π in cm² → counts/MeV per 𝒬²
-    q: np.ndarray  # (n_nodes,) momentum transfer, MeV
+    """dR/dT in counts per keVnr, per flavour arriving at the detector, at recoils
+    ``recoil_kev`` (keVnr), for ``model`` (default: the SM with ``couplings``/``structure``)."""
+    model = _model(model, couplings, structure)
+    _check_oscillation_source(source, model)
+    t = np.atleast_1d(np.asarray(recoil_kev, dtype=float)) * keV
+    src = tuple(f for f in FLAVORS if f in source.spectra)
+    node = _isotope_nodes(isotope, t, np.zeros((0, t.size)), source, src, n_nuclei * live_time_s)
+    flavors, rate = _rate_density(node, model)
+    shape = np.shape(recoil_kev)
+    return {f: np.clip(r, 0.0, None).reshape(shape) * keV for f, r in zip(flavors, rate)}
 
 
 @dataclass(frozen=True)
@@ -127,7 +218,8 @@ class BinnedCounts:
     """Expected counts for one exposure.
 
     ``counts``: array (n_isotopes, n_flavors, n_bins); ``isotopes`` and ``flavors`` name the
-    axes; ``edges`` are the bin edges in ``observable`` units.
+    axes (the flavours that reach the detector); ``edges`` are the bin edges in
+    ``observable`` units.
     """
 
     counts: np.ndarray
@@ -153,29 +245,34 @@ class BinnedCounts:
 
 @dataclass(frozen=True)
 class RatePredictor:
-    """Binned-count predictor with everything that does not depend on couplings or radii
-    precomputed (build it with :func:`prepare_rates`). Calling :meth:`binned` costs a few
-    array operations per isotope."""
+    """Binned-count predictor with everything that does not depend on the physics
+    parameters precomputed (build it with :func:`prepare_rates`). Calling :meth:`binned`
+    costs a few array operations per isotope."""
 
     nodes: tuple[_IsotopeNodes, ...]
-    flavors: tuple[str, ...]
+    source: NeutrinoSource
+    source_flavors: tuple[str, ...]
     edges: np.ndarray
     observable: str
-    couplings: NucleonCouplings = field(default_factory=tree_level_couplings)
-    structure: NuclearStructure = field(default_factory=NuclearStructure)
+    model: PhysicsModel = field(default_factory=PhysicsModel)
 
-    def binned(
-        self, couplings: NucleonCouplings | None = None, structure: NuclearStructure | None = None
-    ) -> BinnedCounts:
-        """Expected counts per isotope, flavour and bin."""
-        couplings = couplings or self.couplings
-        structure = structure or self.structure
-        counts = np.empty((len(self.nodes), len(self.flavors), self.edges.size - 1))
+    def with_parameters(self, parameters: Mapping[str, float | str]) -> PhysicsModel:
+        """This predictor's model with named ``parameters`` applied."""
+        return model_with_parameters(self.model, parameters, [n.isotope for n in self.nodes], self.source)
+
+    def binned(self, parameters: Mapping[str, float | str] | None = None, *, model: PhysicsModel | None = None) -> BinnedCounts:
+        """Expected counts per isotope, flavour and bin, at the named ``parameters``
+        (applied on top of this predictor's model) or for a given ``model``."""
+        if model is None:
+            model = self.with_parameters(parameters) if parameters else self.model
+        else:
+            _check_oscillation_source(self.source, model)
+        flavors, _, _ = arriving_flavors(self.source, model)
+        counts = np.empty((len(self.nodes), len(flavors), self.edges.size - 1))
         for i, node in enumerate(self.nodes):
-            fz, fn = structure.form_factors(node.q, node.isotope)  # once per isotope, shared by flavours
-            q2 = np.stack([weak_charge_from_form_factors(fz, fn, node.isotope, f, couplings) ** 2 for f in self.flavors])
-            counts[i] = (node.scale[:, None] * q2 * node.kinematics) @ node.weights.T
-        return BinnedCounts(counts, tuple(n.isotope.name for n in self.nodes), self.flavors, self.edges, self.observable)
+            _, rate = _rate_density(node, model)
+            counts[i] = rate @ node.weights.T
+        return BinnedCounts(counts, tuple(n.isotope.name for n in self.nodes), flavors, self.edges, self.observable)
 
 
 def _inverse_mean(response: DetectorResponse, Z: int, t_max_kev: float) -> tuple[np.ndarray, np.ndarray]:
@@ -196,13 +293,16 @@ def prepare_rates(
     couplings: NucleonCouplings | None = None,
     structure: NuclearStructure | None = None,
     quadrature: Quadrature = Quadrature(),
+    model: PhysicsModel | None = None,
 ) -> RatePredictor:
-    """Precompute nodes, detector weights and neutrino-energy integrals.
+    """Precompute nodes, detector weights and neutrino-energy moments.
 
-    ``mass_kg`` detector (target) mass in kg, ``live_time_s`` in s.
+    ``mass_kg`` detector (target) mass in kg, ``live_time_s`` in s; ``model`` the default
+    physics of the predictor (or the SM with ``couplings`` / ``structure``).
     """
     if not (mass_kg > 0 and live_time_s > 0):
         raise ValueError("detector mass and live time must be > 0")
+    model = _model(model, couplings, structure)
     edges = np.asarray(response.edges, dtype=float)
     per_kg = target.nuclei_per_kg()
     flavors = tuple(f for f in FLAVORS if f in source.spectra)
@@ -239,25 +339,10 @@ def prepare_rates(
                 weights = np.concatenate(weight_rows, axis=1)
             else:
                 recoil, weights = np.zeros(0), np.zeros((edges.size - 1, 0))
-        kin = kinematic_integrals(source, recoil, m)
-        scale = per_kg[isotope.name] * mass_kg * live_time_s * cross_section_prefactor(m)
-        nodes.append(
-            _IsotopeNodes(
-                isotope=isotope,
-                recoil=recoil,
-                weights=weights,
-                kinematics=np.stack([kin[f] for f in flavors]),
-                scale=np.array([scale * source.flux_cm2_s[f] for f in flavors]),
-                q=momentum_transfer(recoil, m),
-            )
-        )
+        exposure = per_kg[isotope.name] * mass_kg * live_time_s
+        nodes.append(_isotope_nodes(isotope, recoil, weights, source, flavors, exposure))
     return RatePredictor(
-        nodes=tuple(nodes),
-        flavors=flavors,
-        edges=edges,
-        observable=response.observable.unit,
-        couplings=couplings or tree_level_couplings(),
-        structure=structure or NuclearStructure(),
+        nodes=tuple(nodes), source=source, source_flavors=flavors, edges=edges, observable=response.observable.unit, model=model
     )
 
 
@@ -267,25 +352,21 @@ def flux_averaged_cross_section(
     couplings: NucleonCouplings | None = None,
     structure: NuclearStructure | None = None,
     recoil_nodes: int = 400,
+    model: PhysicsModel | None = None,
 ) -> float:
     """⟨σ⟩ = Σ_f Φ_f ∫λ_f σ_f dE / Σ_f Φ_f, in cm², for one isotope.
 
-    Computed as ∫ dT of the flux-weighted dσ/dT (the same kinematic integrals as the
-    rates), with Gauss–Legendre panels split at the spectral kinks.
+    Computed as ∫ dT of the flux-weighted dσ/dT (the same moments as the rates), with
+    Gauss–Legendre panels split at the spectral kinks.
     """
+    model = _model(model, couplings, structure)
     m = isotope.mass
     t_hi = float(recoil_max(source.max_energy, m))
     cuts = _split(0.0, t_hi, spectrum_kinks_mev(source, m), 8)
     t, w = _gauss_legendre_panels(cuts, max(recoil_nodes // 8, 4))
-    couplings = couplings or tree_level_couplings()
-    structure = structure or NuclearStructure()
-    kin = kinematic_integrals(source, t, m)
+    rate = differential_rate(t / keV, isotope, 1.0, source, 1.0, model=model)
     total_flux = sum(source.flux_cm2_s.values())
-    integral = sum(
-        source.flux_cm2_s[f] * np.sum(w * weak_charge_half(t, isotope, f, couplings, structure) ** 2 * kin[f])
-        for f in source.flavors
-    )
-    return float(cross_section_prefactor(m) * integral / total_flux)
+    return float(sum(np.sum(w * r / keV) for r in rate.values()) / total_flux)
 
 
 def target_flux_averaged_cross_section(
@@ -293,15 +374,14 @@ def target_flux_averaged_cross_section(
     source: NeutrinoSource,
     couplings: NucleonCouplings | None = None,
     structure: NuclearStructure | None = None,
+    model: PhysicsModel | None = None,
 ) -> float:
     """Flux-averaged cross section per nucleus of a target (cm²), averaged over its
     nuclei by number (for CsI: the mean of Cs and I, as COHERENT quotes it)."""
+    model = _model(model, couplings, structure)
     weights = {n.isotope.name: n.per_formula_unit for n in target.nuclei}
     total = sum(weights.values())
-    return sum(
-        weights[iso.name] / total * flux_averaged_cross_section(iso, source, couplings, structure)
-        for iso in target.isotopes
-    )
+    return sum(weights[iso.name] / total * flux_averaged_cross_section(iso, source, model=model) for iso in target.isotopes)
 
 
 def counts_table(counts: BinnedCounts) -> Mapping[str, object]:

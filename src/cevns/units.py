@@ -81,6 +81,8 @@ AMU: float = _c.physical_constants["atomic mass constant energy equivalent in Me
 AVOGADRO: float = _c.Avogadro
 #: Muon mass in MeV (CODATA 2022).
 M_MUON: float = _c.physical_constants["muon mass energy equivalent in MeV"][0]
+#: Tau mass in MeV (CODATA 2022, which takes the PDG value).
+M_TAU: float = _c.physical_constants["tau mass energy equivalent in MeV"][0]
 #: Charged-pion mass in MeV: PDG 2024, R.L. Workman et al. / S. Navas et al.,
 #: Phys. Rev. D 110, 030001 (2024), π± summary table (139.57039 ± 0.00018 MeV).
 M_PION: float = 139.57039
