@@ -42,6 +42,8 @@ XSEC_FLUX_AVERAGE = ("xsec", "--nucleus", "CsI", "--flux-average", "pion-dar", "
 KINEMATICS_50 = ("kinematics", "--nucleus", "133Cs", "--enu", "50", "--json")
 INFINITE_BIN_EDGE = ("events", "coherent-csi-2017", "--set", "detector.bins.high=inf")
 INFINITE_MASS = ("events", "coherent-csi-2017", "--set", "detector.mass_kg=inf")
+PARAMS_JSON = ("params", "coherent-csi-2017", "--json")
+NSI_EVENTS = ("events", "coherent-csi-2017", "--json", "--param", "eps_ee_uV=0.05", "--param", "eps_ee_dV=-0.02", "--param", "mu_nu_mu=2e-9")
 
 
 FORM_FACTOR_SETTINGS = ['nuclear.form_factor="none"', "nuclear.form_factor=none"]
@@ -60,6 +62,14 @@ BAD_INPUT = [
     (["events", "coherent-csi-2017", "--set", "detector.mass_kg"], ["--set"]),
     (["events", "coherent-csi-2017", "--set", "detector.mass_kg=abc"], ["detector.mass_kg"]),
     (["events", "missing-file.toml"], ["missing-file.toml"]),
+    (["events", "coherent-csi-2017", "--param", "eps_ee_uv=0.1"], ["unknown parameter", "eps_ee_uV"]),
+    (["events", "coherent-csi-2017", "--param", "zprime_mass=-5"], ["zprime_mass", "> 0"]),
+    (["events", "coherent-csi-2017", "--param", "Ue4_sq=1.2"], ["Ue4_sq", "≤ 1"]),
+    (["events", "coherent-csi-2017", "--param", "rn_133Cs=-4.8"], ["rn_133Cs", "> 0"]),
+    (["events", "coherent-csi-2017", "--param", "rn_40Ar=3.4"], ["rn_40Ar", "not in the target"]),
+    (["events", "coherent-csi-2017", "--param", "mu_nu_e"], ["--param", "NAME=VALUE"]),
+    (["spectrum", "coherent-csi-2017", "--param", "scalar_mas=5"], ["scalar_mass"]),
+    (["xsec", "--nucleus", "133Cs", "--enu", "30", "--param", "mu_nu_e=1e-9"], ["diverges"]),
 ]
 
 
@@ -119,6 +129,8 @@ def cli(workdir):
         *(tuple(a) for a, _ in BAD_INPUT),
         INFINITE_BIN_EDGE,
         INFINITE_MASS,
+        PARAMS_JSON,
+        NSI_EVENTS,
     ]
     with ThreadPoolExecutor(max_workers=max(2, min(8, os.cpu_count() or 2))) as pool:
         futures = {args: pool.submit(run_cli, *args, cwd=workdir) for args in commands}
@@ -342,3 +354,51 @@ def test_spectrum_failing_plot_leaves_no_csv(tmp_path):
     proc = run_cli("spectrum", "coherent-csi-2017", "--csv", "out.csv", "--plot", "nodir/out.png", cwd=tmp_path)
     assert_user_error(proc, "nodir")
     assert not (tmp_path / "out.csv").exists()
+
+
+# --- physics parameters ------------------------------------------------------------------
+def test_params_lists_every_parameter_with_units(cli):
+    rows = {r["name"]: r for r in cli_json(cli, *PARAMS_JSON)}
+    for name in ("sin2_theta_w", "eps_ee_uV", "eps_mutau_dV", "mu_nu_tau", "r2_nu_e", "q_nu_mu", "rn", "rn_133Cs", "rp_127I",
+                 "zprime_mass", "zprime_coupling", "zprime_model", "scalar_mass", "scalar_coupling", "dm2_41", "Ue4_sq", "Umu4_sq"):
+        assert name in rows, name
+    assert rows["zprime_mass"]["unit"] == "MeV"
+    assert rows["mu_nu_e"]["unit"] == "μ_B"
+    assert rows["dm2_41"]["unit"] == "eV²"
+    assert float(rows["rn_133Cs"]["default"]) == pytest.approx(4.74, abs=0.1)  # the experiment's own value
+    assert float(rows["sin2_theta_w"]["default"]) == pytest.approx(0.23857)
+
+
+def test_param_gives_the_python_numbers(cli):
+    """--param on the CLI, the Python call and a TOML [parameters] table agree exactly."""
+    from cevns.experiments import load_experiment
+
+    out = cli_json(cli, *NSI_EVENTS)
+    values = {"eps_ee_uV": 0.05, "eps_ee_dV": -0.02, "mu_nu_mu": 2e-9}
+    python = load_experiment("coherent-csi-2017").binned_counts(values)
+    assert out["total"] == pytest.approx(python.total, rel=1e-12)
+    assert out["parameters"] == values
+    assert out["by_flavor"]["nu_e"] != pytest.approx(59.08, rel=1e-2)
+
+
+def test_parameters_table_in_a_toml_file(workdir, tmp_path):
+    from cevns.experiments import load_experiment
+
+    text = CSI_2017 + '\n[parameters]\neps_ee_uV = 0.05\neps_ee_dV = -0.02\nmu_nu_mu = 2e-9\n'
+    path = tmp_path / "nsi.toml"
+    path.write_text(text)
+    proc = run_cli("events", str(path), "--json", cwd=workdir)
+    assert_ok(proc)
+    expected = load_experiment("coherent-csi-2017").binned_counts({"eps_ee_uV": 0.05, "eps_ee_dV": -0.02, "mu_nu_mu": 2e-9}).total
+    assert json.loads(proc.stdout)["total"] == pytest.approx(expected, rel=1e-12)
+    bad = tmp_path / "bad.toml"
+    bad.write_text(CSI_2017 + '\n[parameters]\neps_ee_u = 0.05\n')
+    assert_user_error(run_cli("events", str(bad), cwd=workdir), "bad.toml", "[parameters]", "eps_ee_uV")
+
+
+def test_spectrum_with_param_writes_csv(tmp_path):
+    out = tmp_path / "mu.csv"
+    proc = run_cli("spectrum", "coherent-csi-2017", "--param", "mu_nu_e=1e-8", "--csv", str(out), "--points", "20", cwd=tmp_path)
+    assert_ok(proc)
+    header = [ln for ln in out.read_text().splitlines() if ln.startswith("#")][-1]
+    assert "flavor:nu_e" in header

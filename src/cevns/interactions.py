@@ -80,7 +80,22 @@ def millicharge_coupling_shift(charge_e: float, q2: ArrayLike) -> np.ndarray:
 
 def _kinetic_mixing_loop(q2: np.ndarray, nodes: int = 16) -> np.ndarray:
     """∫₀¹ x(1−x) ln[(m_τ² + x(1−x)q²)/(m_μ² + x(1−x)q²)] dx (→ ln(m_τ²/m_μ²)/6 at q² = 0),
-    by fixed Gauss–Legendre quadrature (the integrand is smooth)."""
+    by fixed Gauss–Legendre quadrature (the integrand is smooth). The last few q² grids
+    are remembered: predictions re-use fixed recoil nodes."""
+    key = q2.tobytes()
+    if key not in _LOOP_CACHE:
+        if len(_LOOP_CACHE) >= 8:
+            _LOOP_CACHE.pop(next(iter(_LOOP_CACHE)))
+        loop = _loop_integral(q2, nodes)
+        loop.flags.writeable = False
+        _LOOP_CACHE[key] = loop
+    return _LOOP_CACHE[key]
+
+
+_LOOP_CACHE: dict[bytes, np.ndarray] = {}
+
+
+def _loop_integral(q2: np.ndarray, nodes: int) -> np.ndarray:
     x, w = np.polynomial.legendre.leggauss(nodes)
     x = 0.5 * (x + 1.0)
     xx = (x * (1.0 - x))[:, None]
@@ -108,7 +123,7 @@ def lmu_ltau_proton_shift(lepton: str, coupling: float, mass: float, q2: ArrayLi
     if sign == 0.0 or coupling == 0.0:
         return np.zeros(np.shape(q2))
     q2 = np.asarray(q2, dtype=float)
-    loop = _kinetic_mixing_loop(q2.ravel()).reshape(q2.shape)
+    loop = _kinetic_mixing_loop(np.ascontiguousarray(q2.ravel())).reshape(q2.shape)
     return sign * 2.0 * ALPHA_EM * coupling**2 / (math.pi * _SQRT2_GF) * loop / (q2 + mass**2)
 
 
@@ -282,38 +297,42 @@ def cross_section_terms(
     """Coefficients c_k(T), array (n_flavors, 3, n_recoil), of dσ/dT = (G_F²M/π) Σ c_k E^{-k}.
 
     ``recoil`` T in MeV; the form factors are F_Z, F_N at the matching q (so callers can
-    evaluate them once per isotope).
+    evaluate them once per isotope). Terms that do not depend on the flavour (scalar,
+    axial) are computed once.
     """
     t = np.asarray(recoil, dtype=float)
     m = isotope.mass
     q2 = t * (t + 2.0 * m)
     zf = isotope.Z * np.asarray(proton_form_factor)
     nf = isotope.N * np.asarray(neutron_form_factor)
+    leptons = [lepton_flavor(f) for f in flavors]
+    unique = list(dict.fromkeys(leptons))
+    vectors = []
+    for lep in unique:  # ν and ν̄ of one flavour share the vector part
+        gp, gn = model.nucleon_couplings(lep, q2)
+        vectors.append((gp * zf + gn * nf) ** 2 + model.flavor_changing_squared(lep, zf, nf))
+    vec = np.stack(np.broadcast_arrays(*vectors))[[unique.index(lep) for lep in leptons]]
     out = np.empty((len(flavors), 3, t.size))
-    vector: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    ga0 = math.sqrt(model.axial) * axial_charge(isotope) if model.axial else 0.0
-    fa = _axial_form_factor(isotope, proton_form_factor, neutron_form_factor) if ga0 else None
-    for i, flavor in enumerate(flavors):
-        lep = lepton_flavor(flavor)
-        if lep not in vector:  # ν and ν̄ of one flavour share the vector part
-            gp, gn = model.nucleon_couplings(lep, q2)
-            coherent = gp * zf + gn * nf
-            vector[lep] = (coherent, coherent**2 + model.flavor_changing_squared(lep, zf, nf))
-        _, vec = vector[lep]
-        c0, c1, c2 = vec, -t * vec, -0.5 * m * t * vec
-        mu = model.magnetic_moment.get(lep, 0.0)
-        if mu:
-            k = (math.pi * ALPHA_EM * mu / (G_FERMI * M_ELECTRON)) ** 2 * zf**2 / m
-            c0, c1 = c0 + k / t, c1 - k
-        scalar = model.scalar_mediator
-        if scalar is not None and scalar.coupling != 0.0:
-            c = SCALAR_NUCLEON_CHARGES
-            charge = scalar.coupling * (c["proton"] * zf + c["neutron"] * nf)
-            c2 = c2 + m * t * scalar.coupling**2 * charge**2 / (4.0 * G_FERMI**2 * (q2 + scalar.mass**2) ** 2)
-        if ga0:
-            ga2 = (ga0 * fa) ** 2
-            c0, c1, c2 = c0 + ga2, c1 - t * ga2, c2 + 0.5 * m * t * ga2
-        out[i, 0], out[i, 1], out[i, 2] = c0, c1, c2
+    out[:, 0] = vec
+    out[:, 1] = -t * vec
+    out[:, 2] = (-0.5 * m * t) * vec
+    mu2 = np.array([model.magnetic_moment.get(lep, 0.0) ** 2 for lep in leptons])
+    if mu2.any():
+        k = (math.pi * ALPHA_EM / (G_FERMI * M_ELECTRON)) ** 2 * zf**2 / m
+        out[:, 0] += mu2[:, None] * (k / t)
+        out[:, 1] -= mu2[:, None] * k
+    scalar = model.scalar_mediator
+    if scalar is not None and scalar.coupling != 0.0:
+        c = SCALAR_NUCLEON_CHARGES
+        charge = scalar.coupling * (c["proton"] * zf + c["neutron"] * nf)
+        out[:, 2] += m * t * scalar.coupling**2 * charge**2 / (4.0 * G_FERMI**2 * (q2 + scalar.mass**2) ** 2)
+    if model.axial:
+        ga = math.sqrt(model.axial) * axial_charge(isotope)
+        if ga:
+            ga2 = (ga * _axial_form_factor(isotope, proton_form_factor, neutron_form_factor)) ** 2
+            out[:, 0] += ga2
+            out[:, 1] -= t * ga2
+            out[:, 2] += 0.5 * m * t * ga2
     return out
 
 

@@ -33,7 +33,7 @@ Units: recoils in MeV inside, keVnr at the user-facing helpers; rates are counts
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -44,7 +44,7 @@ from .fluxes import NeutrinoSource
 from .interactions import PhysicsModel, cross_section_terms
 from .kinematics import momentum_transfer, neutrino_energy_min, recoil_max
 from .nuclei import Isotope, Target
-from .oscillations import OscillationTable, oscillation_table
+from .oscillations import OscillationTable, SterileMixing, oscillation_table
 from .parameters import ParameterError, apply_parameters
 from .units import keV
 
@@ -100,9 +100,13 @@ def arriving_flavors(source: NeutrinoSource, model: PhysicsModel) -> tuple[tuple
     moments at the detector are D·m − C·s (s: the ⟨sin²Δ⟩-weighted moments). Without
     oscillation β = the source flavours and C = 0.
     """
-    src = tuple(f for f in FLAVORS if f in source.spectra)
-    sterile = model.sterile
-    if sterile is None or not sterile.active:
+    sterile = model.sterile if model.sterile is not None and model.sterile.active else None
+    return _mixing(tuple(f for f in FLAVORS if f in source.spectra), sterile)
+
+
+@lru_cache(maxsize=64)
+def _mixing(src: tuple[str, ...], sterile: SterileMixing | None) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
+    if sterile is None:
         return src, np.eye(len(src)), np.zeros((len(src), len(src)))
     coeff = sterile.transition_coefficients()
     bar = lambda f: f.endswith("_bar")  # noqa: E731  oscillations keep ν and ν̄ apart
