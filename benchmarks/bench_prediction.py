@@ -16,7 +16,7 @@ import numpy as np
 from scipy import integrate
 
 from cevns import units as u
-from cevns.cross_sections import differential_cross_section, tree_level_couplings
+from cevns.cross_sections import differential_cross_section
 from cevns.experiments import load_experiment
 from cevns.fluxes import michel_nu_e, michel_nu_mu_bar
 
@@ -63,8 +63,7 @@ def main() -> None:
     exp = load_experiment("coherent-csi-2017")
     setup = best_of(exp.predictor, repeat=5, number=3)
     predictor = exp.predictor()
-    couplings = tree_level_couplings(0.2386)
-    one = best_of(lambda: predictor.binned(couplings), repeat=7, number=200)
+    one = best_of(lambda: predictor.binned({"sin2_theta_w": 0.2386}), repeat=7, number=200)
     start = time.perf_counter()
     ref_total = reference_quad(exp)
     ref = time.perf_counter() - start
@@ -80,7 +79,7 @@ def main() -> None:
         grid = np.linspace(0.2, 0.26, size)
         start = time.perf_counter()
         for s2 in grid:
-            predictor.binned(tree_level_couplings(float(s2)))
+            predictor.binned({"sin2_theta_w": float(s2)})
         elapsed = time.perf_counter() - start
         print(f"  {size:6d} points: {elapsed:8.3f} s  ({elapsed / size * 1e3:.3f} ms/point)")
 

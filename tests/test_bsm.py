@@ -382,3 +382,10 @@ def test_flavor_axis_lists_the_flavours_that_arrive():
     arrived = pred.binned({"dm2_41": 1.0, "Ue4_sq": 0.05, "Umu4_sq": 0.05}).flavors
     assert arrived == ("nu_e", "nu_mu", "nu_e_bar", "nu_mu_bar")
     assert set(arrived) <= set(FLAVORS)
+
+
+def test_later_mixing_form_overrides_the_earlier_one():
+    base = apply_parameters(PhysicsModel(), {"dm2_41": 1.0, "sin2_2theta_14": 0.2})
+    later = apply_parameters(base, {"Ue4_sq": 0.01})
+    assert later.sterile.ue4_sq == 0.01
+    assert "sin2_2theta_14" not in later.parameters

@@ -16,6 +16,7 @@ import difflib
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable, Mapping
 
 from .cross_sections import radiative_couplings, tree_level_couplings
@@ -142,29 +143,44 @@ def parameter_names(isotopes: Iterable[str] = ()) -> list[str]:
     return [*PARAMETERS, *(f"{k}_{iso}" for iso in isotopes for k in ("rp", "rn"))]
 
 
+_ALTERNATIVES = {"sin2_2theta_14": "Ue4_sq", "Ue4_sq": "sin2_2theta_14", "sin2_2theta_24": "Umu4_sq", "Umu4_sq": "sin2_2theta_24"}
+
+
+@lru_cache(maxsize=None)
+def _group(name: str) -> str:
+    """Which part of the model a parameter name sets."""
+    if name in ("sin2_theta_w", "axial"):
+        return name
+    if name in ("rn", "rp") or _RADIUS.match(name):
+        return "radius"
+    if name in ("dm2_41", "Ue4_sq", "Umu4_sq", "Utau4_sq", "sin2_2theta_14", "sin2_2theta_24"):
+        return "sterile"
+    return name.split("_", 1)[0] + ("_nu" if name.startswith(("mu_nu_", "r2_nu_", "q_nu_")) else "")
+
+
 def apply_parameters(model: PhysicsModel, values: Mapping[str, float | str]) -> PhysicsModel:
     """A new model with ``values`` applied on top of ``model`` (whose own parameters are
-    kept unless overridden). Raises ParameterError for bad names or values."""
+    kept unless overridden; ``Ue4_sq`` overrides an earlier ``sin2_2theta_14`` and vice
+    versa). Raises ParameterError for bad names or values."""
     new = check_parameters(values)
     if not new:
         return model
-    merged = {**model.parameters, **new}
+    merged = {k: x for k, x in model.parameters.items() if _ALTERNATIVES.get(k) not in new}
+    merged.update(new)
     v = merged.get
+    groups = {_group(k) for k in new}
     changes: dict[str, object] = {"parameters": merged}
 
-    if "sin2_theta_w" in new:
+    if "sin2_theta_w" in groups:
         changes["couplings"] = _couplings_with_sin2(model, float(new["sin2_theta_w"]))
-
-    radius_keys = [k for k in new if k in ("rn", "rp") or _RADIUS.match(k)]
-    if radius_keys:
+    if "radius" in groups:
         proton = dict(model.structure.proton_radius_fm)
         neutron = dict(model.structure.neutron_radius_fm)
-        for key in radius_keys:
+        for key in (k for k in new if _group(k) == "radius"):
             kind, _, iso = key.partition("_")
             (neutron if kind == "rn" else proton)[iso or "*"] = float(new[key])
         changes["structure"] = dataclasses.replace(model.structure, proton_radius_fm=proton, neutron_radius_fm=neutron)
-
-    if any(k.startswith("eps_") for k in new):
+    if "eps" in groups:
         nsi = {}
         for pair in _PAIRS:
             a, b = _PAIR_LEPTONS[pair]
@@ -174,26 +190,25 @@ def apply_parameters(model: PhysicsModel, values: Mapping[str, float | str]) -> 
                     nsi[(q, a, b)] = x
         changes["nsi"] = nsi
     for prefix, attr in (("mu_nu_", "magnetic_moment"), ("r2_nu_", "charge_radius"), ("q_nu_", "millicharge")):
-        if any(k.startswith(prefix) for k in new):
+        if prefix.split("_")[0] + "_nu" in groups:
             changes[attr] = {lep: float(v(prefix + lep)) for lep in LEPTONS if v(prefix + lep, 0.0)}
-    if any(k.startswith("zprime_") for k in new):
+    if "zprime" in groups:
         changes["vector_mediator"] = VectorMediator(
             mass=float(v("zprime_mass", PARAMETERS["zprime_mass"].default)),
             coupling=float(v("zprime_coupling", 0.0)),
             model=str(v("zprime_model", "universal")),
             charges=tuple(float(v(f"zprime_charge_{x}", 1.0)) for x in ("nu", "u", "d")),
         )
-    if any(k.startswith("scalar_") for k in new):
+    if "scalar" in groups:
         changes["scalar_mediator"] = ScalarMediator(float(v("scalar_mass", PARAMETERS["scalar_mass"].default)), float(v("scalar_coupling", 0.0)))
-    sterile_keys = ("dm2_41", "Ue4_sq", "Umu4_sq", "Utau4_sq", "sin2_2theta_14", "sin2_2theta_24")
-    if any(k in new for k in sterile_keys):
+    if "sterile" in groups:
         ue4 = mixing_from_sin2_2theta(float(merged["sin2_2theta_14"])) if "sin2_2theta_14" in merged else float(v("Ue4_sq", 0.0))
         umu4 = mixing_from_sin2_2theta(float(merged["sin2_2theta_24"])) if "sin2_2theta_24" in merged else float(v("Umu4_sq", 0.0))
         try:
             changes["sterile"] = SterileMixing(float(v("dm2_41", 0.0)), ue4, umu4, float(v("Utau4_sq", 0.0)))
         except ValueError as exc:
             raise ParameterError(str(exc)) from None
-    if "axial" in new:
+    if "axial" in groups:
         changes["axial"] = float(new["axial"])
     return dataclasses.replace(model, **changes)
 

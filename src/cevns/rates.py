@@ -100,15 +100,17 @@ def arriving_flavors(source: NeutrinoSource, model: PhysicsModel) -> tuple[tuple
     moments at the detector are D·m − C·s (s: the ⟨sin²Δ⟩-weighted moments). Without
     oscillation β = the source flavours and C = 0.
     """
-    sterile = model.sterile if model.sterile is not None and model.sterile.active else None
-    return _mixing(tuple(f for f in FLAVORS if f in source.spectra), sterile)
+    st = model.sterile
+    mixing = (st.ue4_sq, st.umu4_sq, st.utau4_sq) if st is not None and st.active else None
+    return _mixing(tuple(f for f in FLAVORS if f in source.spectra), mixing)
 
 
 @lru_cache(maxsize=64)
-def _mixing(src: tuple[str, ...], sterile: SterileMixing | None) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
-    if sterile is None:
+def _mixing(src: tuple[str, ...], u_sq: tuple[float, float, float] | None) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
+    """Cached on the mixings alone: a scan along Δm² reuses it."""
+    if u_sq is None:
         return src, np.eye(len(src)), np.zeros((len(src), len(src)))
-    coeff = sterile.transition_coefficients()
+    coeff = SterileMixing(1.0, *u_sq).transition_coefficients()
     bar = lambda f: f.endswith("_bar")  # noqa: E731  oscillations keep ν and ν̄ apart
     reached = [b for b in FLAVORS if any(bar(a) == bar(b) and (a == b or coeff[lepton_flavor(a), lepton_flavor(b)] != 0.0) for a in src)]
     d = np.array([[float(a == b) for a in src] for b in reached])
