@@ -24,7 +24,9 @@ from .form_factors import FORM_FACTOR_MODELS, FormFactor
 from .kinematics import momentum_transfer, neutrino_energy_min, recoil_max
 from .interactions import PhysicsModel, differential_cross_section, total_cross_section
 from .nuclei import resolve_target
-from .parameters import apply_parameters, parameter_table
+from .fits import ONE_DOF_LEVELS, TWO_DOF_LEVELS, Likelihood, Scan, empty_scan, fit, profile, profile_range, scan
+from .parameters import apply_parameters, parameter, parameter_table
+from .statistics import delta_chi2_threshold
 from .rates import counts_table, target_flux_averaged_cross_section
 from .units import keV
 
@@ -194,6 +196,213 @@ def spectrum_command(
         click.echo(",".join(header))
         for row in np.column_stack(columns)[:: max(1, points // 20)]:
             click.echo(",".join(f"{v:.6g}" for v in row))
+
+
+def _free_parameters(items: tuple[str, ...], exp) -> dict[str, float]:
+    """``--free NAME[=START]`` → {name: start}; the start defaults to the experiment's
+    value (radii, sin²θ_W) or the parameter's default."""
+    values = _experiment_values(exp)
+    out: dict[str, float] = {}
+    for item in items:
+        name, sep, raw = item.partition("=")
+        name = name.strip()
+        par = parameter(name)
+        if par.choices:
+            raise UserError(f"--free {name}: a named choice cannot be fitted")
+        if sep:
+            try:
+                out[name] = float(raw)
+            except ValueError:
+                raise UserError(f"--free {item!r}: the start value must be a number") from None
+        elif name in values:
+            out[name] = float(values[name])
+        elif name == "rn" or name == "rp":
+            key = f"{name}_{exp.target.isotopes[0].name}"
+            out[name] = float(values[key])
+        else:
+            default = par.default if isinstance(par.default, float) else 0.0
+            out[name] = default if default != 0.0 or par.low is None or par.low < 0 else max(par.low, 0.0)
+    return out
+
+
+def _likelihood(exp, parameters: dict, asimov: bool) -> Likelihood:
+    predictor = exp.predictor()
+    lk = Likelihood(predictor, exp.measurement(forecast=asimov), parameters)
+    return lk.asimov() if asimov else lk
+
+
+@cli.command("fit")
+@click.argument("experiment")
+@click.option("--free", "free", multiple=True, required=True, metavar="NAME[=START]", help="A parameter to fit (repeatable).")
+@click.option("--set", "settings", multiple=True, metavar="PATH=VALUE", help=_SET_HELP)
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="Fix a physics parameter (repeatable).")
+@click.option("--asimov", is_flag=True, help="Fit the SM prediction instead of the data (a forecast).")
+@click.option("--points", default=61, show_default=True, type=click.IntRange(min=5), help="Profile points per parameter.")
+@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), help="Write the Δχ² profile of the first free parameter.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (best_fit, chi2_min, intervals).")
+def fit_command(experiment, free, settings, params, asimov, points, plot_path, as_json) -> None:
+    """Best fit of the --free parameters of EXPERIMENT to its data, with Δχ² intervals."""
+    if plot_path and not Path(plot_path).resolve().parent.is_dir():
+        raise UserError(f"directory {Path(plot_path).parent} does not exist")
+    exp = _load(experiment, settings)
+    fixed = _parse_params(params)
+    start = _free_parameters(free, exp)
+    overlap = set(start) & set(fixed)
+    if overlap:
+        raise UserError(f"{', '.join(sorted(overlap))} is both fixed (--param) and free (--free)")
+    lk = _likelihood(exp, fixed, asimov)
+    best = fit(lk, start)
+    profiles = {}
+    for name in start:
+        lo, hi = profile_range(name, best)
+        profiles[name] = profile(lk, name, np.linspace(lo, hi, points), best)
+    out = {
+        "experiment": exp.name,
+        "data": lk.measurement.label,
+        "statistic": lk.measurement.statistic,
+        "best_fit": best.values,
+        "chi2_min": min(best.chi2_min, *(p.chi2_min for p in profiles.values())),
+        "errors": best.errors,
+        "valid": best.valid,
+        "intervals": {name: p.intervals() for name, p in profiles.items()},
+    }
+    if plot_path:
+        from .plotting import profile_figure
+
+        first = next(iter(profiles.values()))
+        levels = {k: float(delta_chi2_threshold(v, 1)) for k, v in ONE_DOF_LEVELS.items()}
+        fig = profile_figure(first.name, first.grid, first.delta_chi2, levels, f"{exp.name}: {lk.measurement.label}")
+        suffix = Path(plot_path).suffix.lstrip(".") or "png"
+        _atomic_write(plot_path, lambda tmp: fig.savefig(tmp, dpi=150, format=suffix))
+    if as_json:
+        click.echo(json.dumps(out, indent=2))
+        return
+    click.echo(f"{exp.name} vs {out['data']} ({out['statistic']}): chi2_min = {out['chi2_min']:.4g}")
+    for name, value in best.values.items():
+        click.echo(f"  {name} = {value:.6g} ± {best.errors[name]:.2g}")
+        for level, pieces in out["intervals"][name].items():
+            text = " ∪ ".join(f"[{a:.4g}, {b:.4g}]" for a, b in pieces) or "none"
+            click.echo(f"    {level:7s} {text}")
+    if plot_path:
+        click.echo(f"wrote {plot_path}")
+
+
+def _scan_axes(params: tuple[str, ...]) -> tuple[dict[str, np.ndarray], dict[str, float | str]]:
+    """``NAME=LOW:HIGH:N`` → axis; ``NAME=VALUE`` → fixed value."""
+    axes: dict[str, np.ndarray] = {}
+    fixed: dict[str, float | str] = {}
+    for item in params:
+        name, sep, raw = item.partition("=")
+        parts = raw.split(":")
+        if sep and len(parts) == 3:
+            try:
+                lo, hi, n = float(parts[0]), float(parts[1]), int(parts[2])
+            except ValueError:
+                raise UserError(f"--param {item!r}: an axis is NAME=LOW:HIGH:N with N an integer") from None
+            if n < 2 or not (np.isfinite(lo) and np.isfinite(hi)) or hi <= lo:
+                raise UserError(f"--param {item!r}: need LOW < HIGH and N ≥ 2")
+            par = parameter(name.strip())
+            for x in (lo, hi):
+                par.check(x)
+            axes[name.strip()] = np.linspace(lo, hi, n)
+        else:
+            fixed.update(_parse_params((item,)))
+    if not axes:
+        raise UserError("give at least one scan axis: --param NAME=LOW:HIGH:N")
+    return axes, fixed
+
+
+def _read_scan(path: Path, config: str, axes: dict[str, np.ndarray]) -> Scan:
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            stored = str(f["config"])
+            chi2, done = f["chi2"], f["done"]
+    except Exception as exc:  # noqa: BLE001  any unreadable file is the user's error here
+        raise UserError(f"cannot resume from {path}: not a readable scan file ({type(exc).__name__})") from None
+    if stored != config:
+        old, new = json.loads(stored), json.loads(config)
+        differ = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+        raise UserError(f"cannot resume from {path}: it was made with another configuration (differs in: {', '.join(differ)})")
+    if chi2.shape != done.shape or chi2.shape != tuple(a.size for a in axes.values()):
+        raise UserError(f"cannot resume from {path}: its arrays do not match the grid")
+    return Scan(axes, chi2.copy(), done.copy())
+
+
+def _write_scan(path: Path, state: Scan, config: str) -> None:
+    def write(tmp: str) -> None:
+        with open(tmp, "wb") as handle:
+            arrays = {f"axis_{i}": a for i, a in enumerate(state.axes.values())}
+            np.savez(handle, config=np.array(config), names=np.array(list(state.axes)), chi2=state.chi2, done=state.done, **arrays)
+
+    _atomic_write(str(path), write)
+
+
+@cli.command("scan")
+@click.argument("experiment")
+@click.option("--param", "params", multiple=True, required=True, metavar="NAME=LOW:HIGH:N | NAME=VALUE",
+              help="A scan axis (LOW:HIGH:N) or a fixed parameter (repeatable).")
+@click.option("--free", "free", multiple=True, metavar="NAME[=START]", help="A parameter minimised at every grid point.")
+@click.option("--set", "settings", multiple=True, metavar="PATH=VALUE", help=_SET_HELP)
+@click.option("--asimov", is_flag=True, help="Scan against the SM prediction instead of the data (a forecast).")
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False), help="Scan file (.npz), written as it goes.")
+@click.option("--resume", is_flag=True, help="Continue the scan in --out (same configuration) instead of starting over.")
+@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), help="Profile (1 axis) or regions (2 axes).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def scan_command(experiment, params, free, settings, asimov, out_path, resume, plot_path, as_json) -> None:
+    """Δχ² of EXPERIMENT on a grid of parameters, nuisances profiled; resumable."""
+    for p in (out_path, plot_path):
+        if p and not Path(p).resolve().parent.is_dir():
+            raise UserError(f"directory {Path(p).parent} does not exist")
+    axes, fixed = _scan_axes(params)
+    exp = _load(experiment, settings)
+    start = _free_parameters(free, exp) if free else {}
+    clash = (set(axes) | set(start)) & set(fixed) or set(axes) & set(start)
+    if clash:
+        raise UserError(f"{', '.join(sorted(clash))} is given more than once (axis, --free or fixed)")
+    lk = _likelihood(exp, fixed, asimov)
+    config = json.dumps({
+        "experiment": exp.spec.model_dump(mode="json"), "axes": {k: [float(a[0]), float(a[-1]), int(a.size)] for k, a in axes.items()},
+        "fixed": fixed, "free": start, "asimov": asimov, "version": __version__,
+    }, sort_keys=True)
+    path = Path(out_path)
+    state = _read_scan(path, config, axes) if resume and path.exists() else empty_scan(axes)
+    todo = int((~state.done).sum())
+    with click.progressbar(length=todo, label="scan", file=sys.stderr, show_eta=True) as bar:
+        def save(current: Scan, n_new: int) -> None:
+            _write_scan(path, current, config)
+            bar.update(n_new)
+
+        if todo == 0:
+            _write_scan(path, state, config)
+        scan(lk, state, start or None, on_chunk=save)
+    ranges = state.allowed_ranges()
+    best = state.best()
+    if plot_path:
+        from .plotting import profile_figure, region_figure
+
+        dof = len(axes)
+        if dof > 2:
+            raise UserError("--plot draws one or two axes")
+        levels = {k: float(delta_chi2_threshold(v, dof)) for k, v in (ONE_DOF_LEVELS if dof == 1 else TWO_DOF_LEVELS).items()}
+        names = list(axes)
+        title = f"{exp.name}: {lk.measurement.label}"
+        if dof == 1:
+            fig = profile_figure(names[0], axes[names[0]], state.delta_chi2, levels, title)
+        else:
+            fig = region_figure((names[0], names[1]), axes[names[0]], axes[names[1]], state.delta_chi2, levels, (best[names[0]], best[names[1]]), title)
+        suffix = Path(plot_path).suffix.lstrip(".") or "png"
+        _atomic_write(plot_path, lambda tmp: fig.savefig(tmp, dpi=150, format=suffix))
+    out = {"experiment": exp.name, "out": str(path), "points": int(state.chi2.size), "best_fit": best,
+           "chi2_min": float(np.nanmin(state.chi2)), "allowed": ranges}
+    if as_json:
+        click.echo(json.dumps(out, indent=2))
+        return
+    click.echo(f"{exp.name}: {state.chi2.size} points, chi2_min = {out['chi2_min']:.4g} at " + ", ".join(f"{k}={v:.4g}" for k, v in best.items()))
+    for name, levels_ in ranges.items():
+        for level, pieces in levels_.items():
+            text = " ∪ ".join(f"[{a:.4g}, {b:.4g}]" for a, b in pieces) or "none"
+            click.echo(f"  {name} {level:5s} {text}")
+    click.echo(f"wrote {path}" + (f" and {plot_path}" if plot_path else ""))
 
 
 def _target_or_error(name: str):

@@ -25,6 +25,7 @@ from . import detectors as det
 from .cross_sections import NuclearStructure, NucleonCouplings, couplings_by_name, SIN2_THETA_W_LOW_ENERGY, FLAVORS
 from .detectors import DetectorResponse
 from .fluxes import NeutrinoSource, pion_dar_source, pot_per_second, reactor_source, tabulated_source
+from .fits import Measurement
 from .form_factors import FormFactor
 from .interactions import PhysicsModel
 from .nuclei import Target, resolve_target
@@ -213,6 +214,18 @@ class ExposureSpec(_Strict):
     live_days: float = Field(gt=0)
 
 
+class DataSpec(_Strict):
+    """Observed counts for fits (omit ``observed`` for a forecast-only experiment)."""
+
+    statistic: Literal["pull-chi2", "poisson"] = "pull-chi2"
+    observed: list[float] | float | None = None
+    background: list[float] | float = 0.0
+    steady_state_background: list[float] | float = 0.0
+    signal_uncertainty: float = Field(default=0.0, ge=0)
+    background_uncertainty: float = Field(default=0.0, ge=0)
+    note: str = ""
+
+
 class ExperimentSpec(_Strict):
     name: str
     description: str = ""
@@ -224,6 +237,7 @@ class ExperimentSpec(_Strict):
     source: SourceSpec
     exposure: ExposureSpec
     parameters: dict[str, float | str] = {}
+    data: DataSpec | None = None
 
 
 # --- built experiment ------------------------------------------------------------------
@@ -260,6 +274,37 @@ class Experiment:
         ``parameters`` (on top of the file's own ``[parameters]``)."""
         return self.predictor().binned(parameters)
 
+    def measurement(self, forecast: bool = False) -> Measurement:
+        """The ``[data]`` of the file as a :class:`~cevns.fits.Measurement`. With
+        ``forecast`` the observed counts may be absent (an Asimov fit replaces them; the
+        binning is then the experiment's). Raises ValueError if the file has no data."""
+        data = self.spec.data
+        if data is None:
+            if not forecast:
+                raise ValueError(f"{self.name} has no [data] section; use an Asimov forecast (--asimov)")
+            data = DataSpec()
+        n_bins = len(self.response.edges) - 1
+        if data.observed is None:
+            if not forecast:
+                raise ValueError(f"{self.name}: [data] has no observed counts; use an Asimov forecast (--asimov)")
+            n = n_bins
+        else:
+            n = 1 if isinstance(data.observed, float) else len(data.observed)
+        if n not in (1, n_bins):
+            raise ValueError(f"[data]: {n} observed values for {n_bins} bins: give one total or one per bin")
+
+        def per_bin(value: list[float] | float, field_name: str) -> np.ndarray:
+            arr = np.atleast_1d(np.asarray(value, dtype=float))
+            if arr.size == 1 and n > 1 and arr[0] != 0.0:
+                raise ValueError(f"[data].{field_name}: give one value per bin ({n})")
+            return np.broadcast_to(arr, (n,)).copy() if arr.size in (1, n) else _bad(field_name, n)
+
+        observed = per_bin(data.observed if data.observed is not None else 0.0, "observed")
+        return Measurement(
+            observed, per_bin(data.background, "background"), per_bin(data.steady_state_background, "steady_state_background"),
+            data.signal_uncertainty, data.background_uncertainty, data.statistic, data.note or self.name,
+        )
+
     def differential_rates(
         self, recoil_kev: np.ndarray, parameters: Mapping[str, float | str] | None = None
     ) -> dict[str, dict[str, np.ndarray]]:
@@ -270,6 +315,10 @@ class Experiment:
             iso.name: differential_rate(recoil_kev, iso, per_kg[iso.name] * self.mass_kg, self.source, self.live_time_s, model=model)
             for iso in self.target.isotopes
         }
+
+
+def _bad(field_name: str, n: int) -> np.ndarray:
+    raise ValueError(f"[data].{field_name}: give one value or one per bin ({n})")
 
 
 def _build_source(spec: SourceSpec, live_time_s: float, base_dir: Path | None) -> NeutrinoSource:

@@ -1,0 +1,316 @@
+"""Fits, profiles and grid scans of any named parameter against a measurement.
+
+A :class:`Measurement` holds observed counts (one counting bin or the analysis bins of an
+experiment), backgrounds and normalisation uncertainties; a :class:`Likelihood` ties it
+to a :class:`cevns.rates.RatePredictor` and returns χ²(θ) for named parameters θ, with the
+signal and background normalisation pulls profiled analytically (pull χ², Papoulias &
+Kosmas, seed 002, Eq. 6) or numerically (Poisson, Baker–Cousins; :mod:`cevns.statistics`).
+
+Free parameters are minimised with iminuit's MIGRAD (F. James, M. Roos, Comput. Phys.
+Commun. 10, 343 (1975); H. Dembinski et al., iminuit); intervals come from the profile
+Δχ²(θ_i) = min over the other free parameters, read at Wilks thresholds (1 dof: 1σ =
+1.0, 90% = 2.71, 2σ = 4.0). Grid scans evaluate χ² on every grid point with the pulls
+(and any other free parameter) profiled; they run in chunks so that a caller can save
+progress and resume (:func:`scan`).
+
+No files and no CLI here: :mod:`cevns.experiments` reads the data, :mod:`cevns.cli` drives.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable, Literal, Mapping, Sequence
+
+import numpy as np
+
+from .parameters import ParameterError, parameter
+from .rates import RatePredictor
+from .statistics import binned_pull_chi2, delta_chi2_threshold, interval_from_profile, profiled_poisson_deviance
+
+#: Confidence levels reported for one parameter: name → probability content.
+ONE_DOF_LEVELS: Mapping[str, float] = {"1sigma": math.erf(1 / math.sqrt(2)), "90%": 0.90, "2sigma": math.erf(2 / math.sqrt(2))}
+#: Confidence levels of two-parameter regions.
+TWO_DOF_LEVELS: Mapping[str, float] = {"68%": 0.6827, "90%": 0.90, "95%": 0.95}
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """Observed counts and what else enters the likelihood.
+
+    ``observed`` (n,) per bin — n = 1 means one counting bin over the whole analysis
+    range; ``background`` (n,) beam-related background fitted with the pull β;
+    ``steady_state`` (n,) background measured off-beam and subtracted (in the pull χ² it
+    enters σ²_stat = N_obs + 2 B_ss + B_on, Papoulias & Kosmas Eq. 6; in the Poisson
+    likelihood it is added back to the observed and expected counts); ``sigma_signal`` and
+    ``sigma_background``: fractional normalisation uncertainties; ``statistic``:
+    ``pull-chi2`` or ``poisson``.
+    """
+
+    observed: np.ndarray
+    background: np.ndarray
+    steady_state: np.ndarray
+    sigma_signal: float = 0.0
+    sigma_background: float = 0.0
+    statistic: Literal["pull-chi2", "poisson"] = "pull-chi2"
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        shapes = {np.shape(self.observed), np.shape(self.background), np.shape(self.steady_state)}
+        if len(shapes) != 1 or np.ndim(self.observed) != 1:
+            raise ValueError("observed, background and steady-state counts must be 1-D arrays of one length")
+        if self.statistic not in ("pull-chi2", "poisson"):
+            raise ValueError(f"unknown statistic {self.statistic!r}; use pull-chi2 or poisson")
+        if not (self.sigma_signal >= 0 and self.sigma_background >= 0):
+            raise ValueError("normalisation uncertainties must be ≥ 0")
+        if np.any(np.asarray(self.background) < 0) or np.any(np.asarray(self.steady_state) < 0):
+            raise ValueError("backgrounds must be ≥ 0")
+
+    @property
+    def bins(self) -> int:
+        return int(np.size(self.observed))
+
+
+def asimov(measurement: Measurement, signal: np.ndarray) -> Measurement:
+    """The same measurement with observed = expected signal + beam background (what the
+    data would be if the model were true: forecasts)."""
+    observed = np.asarray(signal, dtype=float) + measurement.background
+    return Measurement(observed, measurement.background, measurement.steady_state, measurement.sigma_signal,
+                       measurement.sigma_background, measurement.statistic, f"Asimov ({measurement.label})")
+
+
+def chi2_from_signal(measurement: Measurement, signal: np.ndarray) -> np.ndarray:
+    """χ² with the normalisation pulls profiled, for signals of shape (..., bins)."""
+    m = measurement
+    s = np.asarray(signal, dtype=float)
+    if m.statistic == "pull-chi2":
+        sigma_stat = np.sqrt(np.clip(m.observed + 2.0 * m.steady_state + m.background, 1e-300, None))
+        return binned_pull_chi2(m.observed, s, m.background, m.sigma_signal, m.sigma_background, sigma_stat).chi2
+    # Poisson on the raw counts: the off-beam background is added back to data and model.
+    # It is measured with far more exposure, so only B_on floats: one pull on B_on + B_ss
+    # with σ scaled by B_on/(B_on + B_ss) has the same variance (exact for one bin).
+    b = m.background + m.steady_state
+    total = float(b.sum())
+    sigma_b = m.sigma_background * float(m.background.sum()) / total if total > 0 else 0.0
+    return profiled_poisson_deviance(m.observed + m.steady_state, s, b, m.sigma_signal, sigma_b).chi2
+
+
+@dataclass(frozen=True)
+class Likelihood:
+    """χ²(θ) of one experiment's ``predictor`` against a ``measurement``; ``fixed`` named
+    parameters are applied at every point."""
+
+    predictor: RatePredictor
+    measurement: Measurement
+    fixed: Mapping[str, float | str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        bins = self.predictor.edges.size - 1
+        if self.measurement.bins not in (1, bins):
+            raise ValueError(f"the data have {self.measurement.bins} bins, the experiment {bins}: give one number or one per bin")
+
+    def signal(self, values: Mapping[str, float | str] | None = None) -> np.ndarray:
+        """Expected signal per data bin (one counting bin: the total)."""
+        per_bin = self.predictor.binned({**self.fixed, **(values or {})}).per_bin
+        return per_bin if self.measurement.bins > 1 else np.array([per_bin.sum()])
+
+    def chi2(self, values: Mapping[str, float | str] | None = None) -> float:
+        return float(chi2_from_signal(self.measurement, self.signal(values)))
+
+    def asimov(self, values: Mapping[str, float | str] | None = None) -> "Likelihood":
+        """The forecast version: data = this model's prediction at ``values`` (default: the
+        predictor's own model, e.g. the SM)."""
+        return Likelihood(self.predictor, asimov(self.measurement, self.signal(values)), self.fixed)
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """Best fit: ``values`` of the free parameters, ``chi2_min``, parabolic ``errors``
+    (HESSE), ``valid`` (MIGRAD converged) and the number of ``calls``."""
+
+    values: dict[str, float]
+    chi2_min: float
+    errors: dict[str, float]
+    valid: bool
+    calls: int
+
+
+def _bounds(name: str) -> tuple[float | None, float | None]:
+    par = parameter(name)
+    if par.choices:
+        raise ParameterError(f"{name} takes a name, not a number; it cannot be free")
+    low = par.low
+    if low is not None and par.open_low:
+        low = low + 1e-9 * max(1.0, abs(low))
+    return low, par.high
+
+
+def fit(
+    likelihood: Likelihood,
+    start: Mapping[str, float],
+    step: Mapping[str, float] | None = None,
+) -> FitResult:
+    """Minimise χ² over the parameters named in ``start`` (their start values), within
+    their physical domains, with iminuit MIGRAD + HESSE."""
+    from iminuit import Minuit
+
+    names = list(start)
+    if not names:
+        return FitResult({}, likelihood.chi2(), {}, True, 1)
+
+    def cost(*x: float) -> float:
+        return likelihood.chi2(dict(zip(names, x)))
+
+    minuit = Minuit(cost, *[float(start[n]) for n in names], name=names)
+    minuit.errordef = Minuit.LEAST_SQUARES
+    minuit.print_level = 0
+    for n in names:
+        minuit.limits[n] = _bounds(n)
+        minuit.errors[n] = (step or {}).get(n) or max(abs(float(start[n])) * 0.05, 1e-3)
+    minuit.migrad()
+    minuit.hesse()
+    return FitResult(
+        {n: float(minuit.values[n]) for n in names},
+        float(minuit.fval),
+        {n: float(minuit.errors[n]) for n in names},
+        bool(minuit.valid),
+        int(minuit.nfcn),
+    )
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Δχ² of one parameter along ``grid`` with the other free parameters minimised."""
+
+    name: str
+    grid: np.ndarray
+    delta_chi2: np.ndarray
+    chi2_min: float
+
+    def intervals(self, levels: Mapping[str, float] = ONE_DOF_LEVELS) -> dict[str, list[list[float]]]:
+        """{level: [[low, high], ...]} (disjoint pieces; an end at the grid edge means the
+        interval is open there)."""
+        return {
+            label: [[float(i.low), float(i.high)] for i in interval_from_profile(self.grid, self.delta_chi2, float(delta_chi2_threshold(cl, 1)))]
+            for label, cl in levels.items()
+        }
+
+
+def profile(
+    likelihood: Likelihood, name: str, grid: np.ndarray, best: FitResult, progress: Callable[[int], None] | None = None
+) -> Profile:
+    """Δχ²(θ) along ``grid`` relative to ``best``; other parameters of ``best`` are refitted
+    at each grid point (started from the best fit)."""
+    others = {k: v for k, v in best.values.items() if k != name}
+    chi2 = np.empty(len(grid))
+    for i, x in enumerate(grid):
+        if others:
+            inner = Likelihood(likelihood.predictor, likelihood.measurement, {**likelihood.fixed, name: float(x)})
+            chi2[i] = fit(inner, others, best.errors).chi2_min
+        else:
+            chi2[i] = likelihood.chi2({name: float(x)})
+        if progress:
+            progress(1)
+    chi2_min = min(best.chi2_min, float(np.nanmin(chi2)))
+    return Profile(name, np.asarray(grid, dtype=float), chi2 - chi2_min, chi2_min)
+
+
+def profile_range(name: str, best: FitResult, width: float = 5.0) -> tuple[float, float]:
+    """best ± ``width`` × HESSE error, clipped to the parameter's domain."""
+    low, high = _bounds(name)
+    x, err = best.values[name], best.errors[name] or 1e-3 * max(1.0, abs(best.values[name]))
+    a, b = x - width * err, x + width * err
+    return (max(a, low) if low is not None else a, min(b, high) if high is not None else b)
+
+
+@dataclass(frozen=True)
+class Scan:
+    """χ² on the grid spanned by ``axes`` (name → 1-D values), shape = axis lengths;
+    ``done`` marks the points computed so far (a resumed scan fills the rest)."""
+
+    axes: dict[str, np.ndarray]
+    chi2: np.ndarray
+    done: np.ndarray
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.done.all())
+
+    @property
+    def delta_chi2(self) -> np.ndarray:
+        return self.chi2 - np.nanmin(np.where(self.done, self.chi2, np.nan))
+
+    def best(self) -> dict[str, float]:
+        """Grid point of the smallest χ²."""
+        idx = np.unravel_index(np.nanargmin(np.where(self.done, self.chi2, np.nan)), self.chi2.shape)
+        return {name: float(axis[i]) for (name, axis), i in zip(self.axes.items(), idx)}
+
+    def allowed_ranges(self, levels: Mapping[str, float] | None = None) -> dict[str, dict[str, list[list[float]]]]:
+        """Per axis and level, the intervals of the profile min over the other axes
+        (thresholds for as many dof as axes, e.g. 2-D: 68/90/95% with 2 dof)."""
+        dof = len(self.axes)
+        levels = levels or (ONE_DOF_LEVELS if dof == 1 else TWO_DOF_LEVELS)
+        out = {}
+        for k, (name, axis) in enumerate(self.axes.items()):
+            other = tuple(i for i in range(dof) if i != k)
+            prof = np.nanmin(self.delta_chi2, axis=other) if other else self.delta_chi2
+            out[name] = {
+                label: [[float(i.low), float(i.high)] for i in interval_from_profile(axis, prof, float(delta_chi2_threshold(cl, dof)))]
+                for label, cl in levels.items()
+            }
+        return out
+
+
+def empty_scan(axes: Mapping[str, Sequence[float]]) -> Scan:
+    grid = {name: np.asarray(values, dtype=float) for name, values in axes.items()}
+    shape = tuple(a.size for a in grid.values())
+    return Scan(grid, np.full(shape, np.nan), np.zeros(shape, dtype=bool))
+
+
+def scan(
+    likelihood: Likelihood,
+    state: Scan,
+    profiled: Mapping[str, float] | None = None,
+    chunk: int = 256,
+    on_chunk: Callable[[Scan, int], None] | None = None,
+) -> Scan:
+    """Fill the points of ``state`` not yet done, ``chunk`` points at a time, calling
+    ``on_chunk(state, n_new)`` after each (to save and show progress). ``profiled``: other
+    parameters minimised at every point (start values). Returns the completed scan; the
+    arrays of ``state`` are filled in place, so a caller's saved copy is always current."""
+    names = list(state.axes)
+    todo = np.flatnonzero(~state.done.ravel())
+    chi2, done = state.chi2.reshape(-1), state.done.reshape(-1)
+    axes = [state.axes[n] for n in names]
+    for start in range(0, todo.size, chunk):
+        part = todo[start : start + chunk]
+        for flat in part:
+            idx = np.unravel_index(flat, state.chi2.shape)
+            point = {n: float(a[i]) for n, a, i in zip(names, axes, idx)}
+            if profiled:
+                inner = Likelihood(likelihood.predictor, likelihood.measurement, {**likelihood.fixed, **point})
+                chi2[flat] = fit(inner, profiled).chi2_min
+            else:
+                chi2[flat] = likelihood.chi2(point)
+        done[part] = True
+        if on_chunk:
+            on_chunk(state, part.size)
+    return state
+
+
+__all__ = [
+    "FitResult",
+    "Likelihood",
+    "Measurement",
+    "ONE_DOF_LEVELS",
+    "Profile",
+    "Scan",
+    "TWO_DOF_LEVELS",
+    "asimov",
+    "chi2_from_signal",
+    "empty_scan",
+    "fit",
+    "profile",
+    "profile_range",
+    "scan",
+]
