@@ -295,9 +295,9 @@ class Experiment:
 
         def per_bin(value: list[float] | float, field_name: str) -> np.ndarray:
             arr = np.atleast_1d(np.asarray(value, dtype=float))
-            if arr.size == 1 and n > 1 and arr[0] != 0.0:
+            if arr.size not in (1, n) or (arr.size == 1 and n > 1 and arr[0] != 0.0):
                 raise ValueError(f"[data].{field_name}: give one value per bin ({n})")
-            return np.broadcast_to(arr, (n,)).copy() if arr.size in (1, n) else _bad(field_name, n)
+            return np.broadcast_to(arr, (n,)).copy()
 
         observed = per_bin(data.observed if data.observed is not None else 0.0, "observed")
         return Measurement(
@@ -315,10 +315,6 @@ class Experiment:
             iso.name: differential_rate(recoil_kev, iso, per_kg[iso.name] * self.mass_kg, self.source, self.live_time_s, model=model)
             for iso in self.target.isotopes
         }
-
-
-def _bad(field_name: str, n: int) -> np.ndarray:
-    raise ValueError(f"[data].{field_name}: give one value or one per bin ({n})")
 
 
 def _build_source(spec: SourceSpec, live_time_s: float, base_dir: Path | None) -> NeutrinoSource:
