@@ -25,9 +25,9 @@ from .kinematics import momentum_transfer, neutrino_energy_min, recoil_max
 from .interactions import PhysicsModel, differential_cross_section, total_cross_section
 from .nuclei import resolve_target
 from .fits import ONE_DOF_LEVELS, TWO_DOF_LEVELS, Likelihood, Scan, empty_scan, fit, profile, profile_range, scan
-from .parameters import apply_parameters, parameter, parameter_table
+from .parameters import parameter, parameter_table
 from .statistics import delta_chi2_threshold
-from .rates import counts_table, target_flux_averaged_cross_section
+from .rates import counts_table, model_with_parameters, target_flux_averaged_cross_section
 from .units import keV
 
 
@@ -431,13 +431,7 @@ def xsec_command(nucleus, enu, recoil, form_factor, flavor, scheme, sin2_theta_w
     target = _target_or_error(nucleus)
     couplings = couplings_by_name(scheme, sin2_theta_w)
     structure = NuclearStructure(FormFactor(form_factor), FormFactor(form_factor))
-    parameters = _parse_params(params)
-    if any(k in parameters for k in ("dm2_41", "Ue4_sq", "Umu4_sq", "Utau4_sq", "sin2_2theta_14", "sin2_2theta_24")):
-        raise UserError("oscillation parameters change the flux, not the cross section; use them with `cevns events`")
-    model = apply_parameters(PhysicsModel(couplings, structure), parameters)
-    for key in parameters:
-        if key[:3] in ("rn_", "rp_") and key[3:] not in {iso.name for iso in target.isotopes}:
-            raise UserError(f"{key}: {key[3:]} is not in {target.name}")
+    model = model_with_parameters(PhysicsModel(couplings, structure), _parse_params(params), target.isotopes, None)
     weights = np.array([n.per_formula_unit for n in target.nuclei])
     weights = weights / weights.sum()
     if flux_average:

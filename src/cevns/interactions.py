@@ -57,6 +57,7 @@ from .cross_sections import (
     NucleonCouplings,
     charge_radius_coupling_shift,
     cross_section_prefactor,
+    integrate_over_recoil,
     lepton_flavor,
     tree_level_couplings,
 )
@@ -365,12 +366,9 @@ def total_cross_section(
     model = model or PhysicsModel()
     if any(model.magnetic_moment.values()) or any(model.millicharge.values()):
         raise ValueError("the total cross section diverges with a neutrino magnetic moment or millicharge; ask for dσ/dT at a recoil")
-    e = np.atleast_1d(np.asarray(neutrino_energy, dtype=float))
-    x, w = np.polynomial.legendre.leggauss(nodes)
-    tmax = recoil_max(e, isotope.mass)[:, None]
-    t = 0.5 * tmax * (x + 1.0)
-    ds = differential_cross_section(np.broadcast_to(e[:, None], t.shape), t, isotope, flavor, model)
-    return (0.5 * tmax[:, 0] * (ds * w).sum(axis=1)).reshape(np.shape(neutrino_energy))
+    return integrate_over_recoil(
+        lambda e, t: differential_cross_section(e, t, isotope, flavor, model), neutrino_energy, isotope.mass, nodes
+    )
 
 
 __all__ = [

@@ -155,16 +155,19 @@ def _node_moments(source: NeutrinoSource, flavors: tuple[str, ...], emin: np.nda
     return np.stack([source.spectra[f].tail_moments(emin) for f in flavors]) * scale[:, None, None]
 
 
-def _rate_density(node: _IsotopeNodes, model: PhysicsModel) -> tuple[tuple[str, ...], np.ndarray]:
-    """(flavours at the detector, dR/dT array (n_flavors, n_nodes) in counts/MeV)."""
-    flavors, direct, osc = arriving_flavors(node.source, model)
+def _rate_density(
+    node: _IsotopeNodes, model: PhysicsModel, mixing: tuple[tuple[str, ...], np.ndarray, np.ndarray]
+) -> np.ndarray:
+    """dR/dT, array (n_flavors, n_nodes) in counts/MeV, for the flavours at the detector of
+    ``mixing`` = :func:`arriving_flavors`."""
+    flavors, direct, osc = mixing
     moments = node.moments
     if osc.any():
         s = node.oscillated_moments(model.sterile.dm2_41_ev2)
         moments = np.einsum("ba,akn->bkn", direct, moments) - np.einsum("ba,akn->bkn", osc, s)
     fz, fn = model.structure.form_factors(node.q, node.isotope)  # once per isotope, shared by flavours
     terms = cross_section_terms(model, node.recoil, node.isotope, flavors, fz, fn)
-    return flavors, np.einsum("fkn,fkn->fn", terms, moments)
+    return np.einsum("fkn,fkn->fn", terms, moments)
 
 
 def _isotope_nodes(
@@ -184,16 +187,21 @@ def _check_oscillation_source(source: NeutrinoSource, model: PhysicsModel) -> No
 
 
 def model_with_parameters(
-    model: PhysicsModel, parameters: Mapping[str, float | str], isotopes: Sequence[Isotope], source: NeutrinoSource
+    model: PhysicsModel, parameters: Mapping[str, float | str], isotopes: Sequence[Isotope], source: NeutrinoSource | None
 ) -> PhysicsModel:
     """``model`` with named ``parameters`` applied, checked against the set-up: per-isotope
-    radii must name an isotope of the target, oscillations need a source baseline."""
+    radii must name an isotope of the target, oscillations need a source baseline (with
+    ``source=None``, for cross sections alone, oscillation parameters are refused)."""
     new = apply_parameters(model, parameters)
     names = {iso.name for iso in isotopes}
     for key in parameters:
         if key[:3] in ("rn_", "rp_") and key[3:] not in names:
             raise ParameterError(f"{key}: {key[3:]} is not in the target ({', '.join(sorted(names))})")
-    _check_oscillation_source(source, new)
+    if source is None:
+        if new.sterile is not None and new.sterile.active:
+            raise ParameterError("oscillation parameters change the flux, not the cross section; use them with an experiment")
+    else:
+        _check_oscillation_source(source, new)
     return new
 
 
@@ -214,7 +222,8 @@ def differential_rate(
     t = np.atleast_1d(np.asarray(recoil_kev, dtype=float)) * keV
     src = tuple(f for f in FLAVORS if f in source.spectra)
     node = _isotope_nodes(isotope, t, np.zeros((0, t.size)), source, src, n_nuclei * live_time_s)
-    flavors, rate = _rate_density(node, model)
+    mixing = arriving_flavors(source, model)
+    flavors, rate = mixing[0], _rate_density(node, model, mixing)
     shape = np.shape(recoil_kev)
     return {f: np.clip(r, 0.0, None).reshape(shape) * keV for f, r in zip(flavors, rate)}
 
@@ -273,10 +282,11 @@ class RatePredictor:
             model = self.with_parameters(parameters) if parameters else self.model
         else:
             _check_oscillation_source(self.source, model)
-        flavors, _, _ = arriving_flavors(self.source, model)
+        mixing = arriving_flavors(self.source, model)
+        flavors = mixing[0]
         counts = np.empty((len(self.nodes), len(flavors), self.edges.size - 1))
         for i, node in enumerate(self.nodes):
-            _, rate = _rate_density(node, model)
+            rate = _rate_density(node, model, mixing)
             counts[i] = rate @ node.weights.T
         return BinnedCounts(counts, tuple(n.isotope.name for n in self.nodes), flavors, self.edges, self.observable)
 
