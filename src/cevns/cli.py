@@ -8,9 +8,7 @@ leaves none behind.
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Callable
 
@@ -24,7 +22,10 @@ from .form_factors import FORM_FACTOR_MODELS, FormFactor
 from .kinematics import momentum_transfer, neutrino_energy_min, recoil_max
 from .interactions import PhysicsModel, differential_cross_section, total_cross_section
 from .nuclei import resolve_target
-from .fits import ONE_DOF_LEVELS, TWO_DOF_LEVELS, Likelihood, Scan, empty_scan, fit, profile, profile_range, scan
+from .fits import ONE_DOF_LEVELS, TWO_DOF_LEVELS, Likelihood, fit, profile, profile_range
+from .parallel import executor
+from .scans import Scan, empty_scan, scan
+from .stores import atomic_write, read_store, write_store
 from .parameters import parameter, parameter_table
 from .statistics import delta_chi2_threshold
 from .rates import counts_table, model_with_parameters, target_flux_averaged_cross_section
@@ -37,18 +38,7 @@ class UserError(Exception):
 
 def _atomic_write(path: str, write: Callable[[str], None]) -> None:
     """Call ``write(tmp_path)`` then move the temporary file onto ``path``."""
-    target = Path(path)
-    if not target.parent.exists():
-        raise UserError(f"directory {target.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=target.suffix)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write(path, write)
 
 
 def _positive(name: str, value: float, limit: float = 1e4) -> float:
@@ -312,29 +302,20 @@ def _scan_axes(params: tuple[str, ...]) -> tuple[dict[str, np.ndarray], dict[str
     return axes, fixed
 
 
-def _read_scan(path: Path, config: str, axes: dict[str, np.ndarray]) -> Scan:
-    try:
-        with np.load(path, allow_pickle=False) as f:
-            stored = str(f["config"])
-            chi2, done = f["chi2"], f["done"]
-    except Exception as exc:  # noqa: BLE001  any unreadable file is the user's error here
-        raise UserError(f"cannot resume from {path}: not a readable scan file ({type(exc).__name__})") from None
-    if stored != config:
-        old, new = json.loads(stored), json.loads(config)
-        differ = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
-        raise UserError(f"cannot resume from {path}: it was made with another configuration (differs in: {', '.join(differ)})")
-    if chi2.shape != done.shape or chi2.shape != tuple(a.size for a in axes.values()):
+def _read_scan(path: Path, config: dict, axes: dict[str, np.ndarray]) -> Scan:
+    arrays = read_store(path, config, ("chi2", "done"))
+    if arrays["chi2"].shape != arrays["done"].shape or arrays["chi2"].shape != tuple(a.size for a in axes.values()):
         raise UserError(f"cannot resume from {path}: its arrays do not match the grid")
-    return Scan(axes, chi2.copy(), done.copy())
+    return Scan(axes, arrays["chi2"], arrays["done"].astype(bool))
 
 
-def _write_scan(path: Path, state: Scan, config: str) -> None:
-    def write(tmp: str) -> None:
-        with open(tmp, "wb") as handle:
-            arrays = {f"axis_{i}": a for i, a in enumerate(state.axes.values())}
-            np.savez(handle, config=np.array(config), names=np.array(list(state.axes)), chi2=state.chi2, done=state.done, **arrays)
+def _write_scan(path: Path, state: Scan, config: dict) -> None:
+    arrays = {f"axis_{i}": a for i, a in enumerate(state.axes.values())}
+    write_store(path, config, {"names": np.array(list(state.axes)), "chi2": state.chi2, "done": state.done, **arrays})
 
-    _atomic_write(str(path), write)
+
+_WORKERS_HELP = "Local worker processes (1: in this process)."
+_DASK_HELP = "Run on a Dask cluster: a scheduler address (tcp://host:8786) or 'local' (a LocalCluster of --workers)."
 
 
 @cli.command("scan")
@@ -347,8 +328,10 @@ def _write_scan(path: Path, state: Scan, config: str) -> None:
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False), help="Scan file (.npz), written as it goes.")
 @click.option("--resume", is_flag=True, help="Continue the scan in --out (same configuration) instead of starting over.")
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False), help="Profile (1 axis) or regions (2 axes).")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1), help=_WORKERS_HELP)
+@click.option("--dask", "dask_address", metavar="ADDRESS|local", help=_DASK_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def scan_command(experiment, params, free, settings, asimov, out_path, resume, plot_path, as_json) -> None:
+def scan_command(experiment, params, free, settings, asimov, out_path, resume, plot_path, workers, dask_address, as_json) -> None:
     """Δχ² of EXPERIMENT on a grid of parameters, nuisances profiled; resumable."""
     for p in (out_path, plot_path):
         if p and not Path(p).resolve().parent.is_dir():
@@ -360,10 +343,10 @@ def scan_command(experiment, params, free, settings, asimov, out_path, resume, p
     if clash:
         raise UserError(f"{', '.join(sorted(clash))} is given more than once (axis, --free or fixed)")
     lk = _likelihood(exp, fixed, asimov)
-    config = json.dumps({
+    config = {
         "experiment": exp.spec.model_dump(mode="json"), "axes": {k: [float(a[0]), float(a[-1]), int(a.size)] for k, a in axes.items()},
         "fixed": fixed, "free": start, "asimov": asimov, "version": __version__,
-    }, sort_keys=True)
+    }
     path = Path(out_path)
     state = _read_scan(path, config, axes) if resume and path.exists() else empty_scan(axes)
     todo = int((~state.done).sum())
@@ -374,7 +357,8 @@ def scan_command(experiment, params, free, settings, asimov, out_path, resume, p
 
         if todo == 0:
             _write_scan(path, state, config)
-        scan(lk, state, start or None, on_chunk=save)
+        with executor(workers, dask_address) as pool:
+            scan(lk, state, start or None, on_chunk=save, executor=pool)
     ranges = state.allowed_ranges()
     best = state.best()
     if plot_path:
@@ -403,6 +387,74 @@ def scan_command(experiment, params, free, settings, asimov, out_path, resume, p
             text = " ∪ ".join(f"[{a:.4g}, {b:.4g}]" for a, b in pieces) or "none"
             click.echo(f"  {name} {level:5s} {text}")
     click.echo(f"wrote {path}" + (f" and {plot_path}" if plot_path else ""))
+
+
+@cli.command("toys")
+@click.argument("experiment")
+@click.option("--free", "free", multiple=True, required=True, metavar="NAME[=TRUTH]",
+              help="A fitted parameter and its true value (default: the experiment's value); repeatable.")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="Fix a physics parameter (repeatable).")
+@click.option("--set", "settings", multiple=True, metavar="PATH=VALUE", help=_SET_HELP)
+@click.option("--n", "n_toys", default=1000, show_default=True, type=int, help="Number of pseudo-experiments.")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Seed (chunk k uses [seed, k]).")
+@click.option("--chunk", default=100, show_default=True, type=click.IntRange(min=1), help="Pseudo-experiments per task.")
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False), help="Result file (.npz), written as it goes.")
+@click.option("--resume", is_flag=True, help="Continue the study in --out (same configuration).")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1), help=_WORKERS_HELP)
+@click.option("--dask", "dask_address", metavar="ADDRESS|local", help=_DASK_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def toys_command(experiment, free, params, settings, n_toys, seed, chunk, out_path, resume, workers, dask_address, as_json) -> None:
+    """Pseudo-experiments at a true point: coverage of the Wilks thresholds and
+    Feldman–Cousins critical Δχ² for the --free parameters."""
+    from .toys import ToyResult, empty_toys, run_toys, toy_study
+
+    if not Path(out_path).resolve().parent.is_dir():
+        raise UserError(f"directory {Path(out_path).parent} does not exist")
+    if n_toys < 1:
+        raise UserError(f"--n must be ≥ 1, got {n_toys}")
+    exp = _load(experiment, settings)
+    fixed = _parse_params(params)
+    truth = _free_parameters(free, exp)
+    if set(truth) & set(fixed):
+        raise UserError(f"{', '.join(sorted(set(truth) & set(fixed)))} is both fixed (--param) and free (--free)")
+    lk = Likelihood(exp.predictor(), exp.measurement(forecast=True), fixed)
+    names = tuple(truth)
+    config = {"experiment": exp.spec.model_dump(mode="json"), "truth": truth, "fixed": fixed, "n": n_toys, "seed": seed,
+              "chunk": chunk, "version": __version__}
+    path = Path(out_path)
+    if resume and path.exists():
+        arrays = read_store(path, config, ("statistic", "best", "done"))
+        state = ToyResult(names, arrays["statistic"], arrays["best"], arrays["done"].astype(bool))
+    else:
+        state = empty_toys(names, n_toys)
+
+    def write(current: ToyResult) -> None:
+        write_store(path, config, {"names": np.array(names), "statistic": current.statistic, "best": current.best, "done": current.done})
+
+    study = toy_study(lk, truth, seed)
+    with click.progressbar(length=int((~state.done).sum()), label="toys", file=sys.stderr, show_eta=True) as bar:
+        def save(current: ToyResult, n_new: int) -> None:
+            write(current)
+            bar.update(n_new)
+
+        write(state)
+        with executor(workers, dask_address) as pool:
+            run_toys(study, state, chunk, save, pool)
+    levels = ONE_DOF_LEVELS if len(names) == 1 else TWO_DOF_LEVELS
+    out = {
+        "experiment": exp.name, "out": str(path), "n": n_toys, "truth": truth, "seed": seed,
+        "wilks": {k: float(delta_chi2_threshold(v, len(names))) for k, v in levels.items()},
+        "critical_delta_chi2": state.critical_values(levels), "coverage": state.coverage(levels),
+        "median_best_fit": {n: float(np.median(state.best[:, i])) for i, n in enumerate(names)},
+    }
+    if as_json:
+        click.echo(json.dumps(out, indent=2))
+        return
+    click.echo(f"{exp.name}: {n_toys} pseudo-experiments at " + ", ".join(f"{k}={v:.6g}" for k, v in truth.items()))
+    for level in levels:
+        click.echo(f"  {level:7s} Wilks Δχ² {out['wilks'][level]:.3f}  critical {out['critical_delta_chi2'][level]:.3f}  "
+                   f"coverage of Wilks {out['coverage'][level]:.3f}")
+    click.echo(f"wrote {path}")
 
 
 def _target_or_error(name: str):

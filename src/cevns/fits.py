@@ -9,9 +9,7 @@ Kosmas, seed 002, Eq. 6) or numerically (Poisson, Baker–Cousins; :mod:`cevns.s
 Free parameters are minimised with iminuit's MIGRAD (F. James, M. Roos, Comput. Phys.
 Commun. 10, 343 (1975); H. Dembinski et al., iminuit); intervals come from the profile
 Δχ²(θ_i) = min over the other free parameters, read at Wilks thresholds (1 dof: 1σ =
-1.0, 90% = 2.71, 2σ = 4.0). Grid scans evaluate χ² on every grid point with the pulls
-(and any other free parameter) profiled; they run in chunks so that a caller can save
-progress and resume (:func:`scan`).
+1.0, 90% = 2.71, 2σ = 4.0). Grid scans are in :mod:`cevns.scans`.
 
 No files and no CLI here: :mod:`cevns.experiments` reads the data, :mod:`cevns.cli` drives.
 """
@@ -20,7 +18,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Callable, Literal, Mapping, Sequence
+from typing import Callable, Literal, Mapping
 
 import numpy as np
 
@@ -117,6 +115,10 @@ class Likelihood:
     def chi2(self, values: Mapping[str, float | str] | None = None) -> float:
         return float(chi2_from_signal(self.measurement, self.signal(values)))
 
+    def with_fixed(self, values: Mapping[str, float | str]) -> "Likelihood":
+        """The same likelihood with more parameters fixed (``values`` override ``fixed``)."""
+        return Likelihood(self.predictor, self.measurement, {**self.fixed, **values})
+
     def asimov(self, values: Mapping[str, float | str] | None = None) -> "Likelihood":
         """The forecast version: data = this model's prediction at ``values`` (default: the
         predictor's own model, e.g. the SM)."""
@@ -205,8 +207,7 @@ def profile(
     chi2 = np.empty(len(grid))
     for i, x in enumerate(grid):
         if others:
-            inner = Likelihood(likelihood.predictor, likelihood.measurement, {**likelihood.fixed, name: float(x)})
-            chi2[i] = fit(inner, others, best.errors).chi2_min
+            chi2[i] = fit(likelihood.with_fixed({name: float(x)}), others, best.errors).chi2_min
         else:
             chi2[i] = likelihood.chi2({name: float(x)})
         if progress:
@@ -223,94 +224,16 @@ def profile_range(name: str, best: FitResult, width: float = 5.0) -> tuple[float
     return (max(a, low) if low is not None else a, min(b, high) if high is not None else b)
 
 
-@dataclass(frozen=True)
-class Scan:
-    """χ² on the grid spanned by ``axes`` (name → 1-D values), shape = axis lengths;
-    ``done`` marks the points computed so far (a resumed scan fills the rest)."""
-
-    axes: dict[str, np.ndarray]
-    chi2: np.ndarray
-    done: np.ndarray
-
-    @property
-    def complete(self) -> bool:
-        return bool(self.done.all())
-
-    @property
-    def delta_chi2(self) -> np.ndarray:
-        return self.chi2 - np.nanmin(np.where(self.done, self.chi2, np.nan))
-
-    def best(self) -> dict[str, float]:
-        """Grid point of the smallest χ²."""
-        idx = np.unravel_index(np.nanargmin(np.where(self.done, self.chi2, np.nan)), self.chi2.shape)
-        return {name: float(axis[i]) for (name, axis), i in zip(self.axes.items(), idx)}
-
-    def allowed_ranges(self, levels: Mapping[str, float] | None = None) -> dict[str, dict[str, list[list[float]]]]:
-        """Per axis and level, the intervals of the profile min over the other axes
-        (thresholds for as many dof as axes, e.g. 2-D: 68/90/95% with 2 dof)."""
-        dof = len(self.axes)
-        levels = levels or (ONE_DOF_LEVELS if dof == 1 else TWO_DOF_LEVELS)
-        out = {}
-        for k, (name, axis) in enumerate(self.axes.items()):
-            other = tuple(i for i in range(dof) if i != k)
-            prof = np.nanmin(self.delta_chi2, axis=other) if other else self.delta_chi2
-            out[name] = {
-                label: [[float(i.low), float(i.high)] for i in interval_from_profile(axis, prof, float(delta_chi2_threshold(cl, dof)))]
-                for label, cl in levels.items()
-            }
-        return out
-
-
-def empty_scan(axes: Mapping[str, Sequence[float]]) -> Scan:
-    grid = {name: np.asarray(values, dtype=float) for name, values in axes.items()}
-    shape = tuple(a.size for a in grid.values())
-    return Scan(grid, np.full(shape, np.nan), np.zeros(shape, dtype=bool))
-
-
-def scan(
-    likelihood: Likelihood,
-    state: Scan,
-    profiled: Mapping[str, float] | None = None,
-    chunk: int = 256,
-    on_chunk: Callable[[Scan, int], None] | None = None,
-) -> Scan:
-    """Fill the points of ``state`` not yet done, ``chunk`` points at a time, calling
-    ``on_chunk(state, n_new)`` after each (to save and show progress). ``profiled``: other
-    parameters minimised at every point (start values). Returns the completed scan; the
-    arrays of ``state`` are filled in place, so a caller's saved copy is always current."""
-    names = list(state.axes)
-    todo = np.flatnonzero(~state.done.ravel())
-    chi2, done = state.chi2.reshape(-1), state.done.reshape(-1)
-    axes = [state.axes[n] for n in names]
-    for start in range(0, todo.size, chunk):
-        part = todo[start : start + chunk]
-        for flat in part:
-            idx = np.unravel_index(flat, state.chi2.shape)
-            point = {n: float(a[i]) for n, a, i in zip(names, axes, idx)}
-            if profiled:
-                inner = Likelihood(likelihood.predictor, likelihood.measurement, {**likelihood.fixed, **point})
-                chi2[flat] = fit(inner, profiled).chi2_min
-            else:
-                chi2[flat] = likelihood.chi2(point)
-        done[part] = True
-        if on_chunk:
-            on_chunk(state, part.size)
-    return state
-
-
 __all__ = [
     "FitResult",
     "Likelihood",
     "Measurement",
     "ONE_DOF_LEVELS",
     "Profile",
-    "Scan",
     "TWO_DOF_LEVELS",
     "asimov",
     "chi2_from_signal",
-    "empty_scan",
     "fit",
     "profile",
     "profile_range",
-    "scan",
 ]

@@ -1,0 +1,166 @@
+"""Fast scans, executors, stores and pseudo-experiments.
+
+The polynomial signal must equal the full prediction (it is accepted only if exact);
+serial, process-pool and Dask runs must give identical arrays; stores refuse other
+configurations and unreadable files; pseudo-experiments recover the truth and the Wilks
+thresholds cover as they should (binomial tolerances).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cevns.experiments import load_experiment
+from cevns.fits import ONE_DOF_LEVELS, Likelihood
+from cevns.parallel import ExecutorError, executor
+from cevns.scans import chunk_evaluator, empty_scan, polynomial_signal, scan
+from cevns.stores import StoreError, read_store, write_store
+from cevns.toys import empty_toys, run_toys, toy_study
+
+
+@pytest.fixture(scope="module")
+def csi():
+    exp = load_experiment("coherent-csi-2017")
+    return Likelihood(exp.predictor(), exp.measurement())
+
+
+AXES = {"eps_ee_uV": np.linspace(-1.0, 1.0, 41), "eps_ee_dV": np.linspace(-1.0, 1.0, 37)}
+
+
+def test_polynomial_scan_equals_the_full_prediction(csi):
+    fast, method = chunk_evaluator(csi, AXES)
+    slow, slow_method = chunk_evaluator(csi, AXES, fast=False)
+    assert (method, slow_method) == ("polynomial", "per-point")
+    flat = np.random.default_rng(3).choice(41 * 37, size=60, replace=False)
+    np.testing.assert_allclose(fast(flat), slow(flat), rtol=1e-9)
+
+
+@pytest.mark.parametrize(
+    "ranges, fixed, degree",
+    [
+        ({"sin2_theta_w": (0.1, 0.4)}, {}, 2),  # g_V^p linear in sin²θ_W, counts ∝ 𝒬²
+        ({"mu_nu_mu": (0.0, 50.0)}, {}, 2),  # an incoherent μ² term
+        ({"zprime_coupling": (0.0, 1e-4)}, {"zprime_mass": 10.0}, 4),  # 𝒬 shift ∝ g²
+        ({"eps_emu_uV": (-0.5, 0.5), "eps_ee_dV": (-0.5, 0.5), "r2_nu_e": (-50.0, 50.0)}, {}, 2),
+    ],
+)
+def test_polynomial_degree_follows_the_physics(csi, ranges, fixed, degree):
+    lk = csi.with_fixed(fixed)
+    poly = polynomial_signal(lk, ranges)
+    assert poly is not None and int(poly.exponents.sum(axis=1).max()) == degree
+    point = {k: 0.3 * a + 0.7 * b for k, (a, b) in ranges.items()}
+    assert poly(np.array([[point[n] for n in poly.names]]))[0] == pytest.approx(lk.signal(point), rel=1e-9)
+
+
+@pytest.mark.parametrize("ranges", [{"rn": (4.5, 5.5)}, {"zprime_mass": (1.0, 100.0)}, {"dm2_41": (0.5, 5.0)}])
+def test_non_polynomial_parameters_are_evaluated_point_by_point(csi, ranges):
+    lk = csi.with_fixed({"zprime_coupling": 1e-4, "Ue4_sq": 0.1} if "dm2_41" in ranges or "zprime_mass" in ranges else {})
+    assert polynomial_signal(lk, ranges) is None
+    _, method = chunk_evaluator(lk, {k: np.linspace(*v, 5) for k, v in ranges.items()})
+    assert method == "per-point"
+
+
+def test_profiled_scan_point_is_the_fit(csi):
+    axes = {"eps_ee_uV": np.linspace(-0.2, 0.2, 3)}
+    state = scan(csi, empty_scan(axes), profiled={"eps_ee_dV": 0.0})
+    # at every point the profiled χ² can only be below the one with eps_ee_dV = 0
+    assert np.all(state.chi2 <= [csi.chi2({"eps_ee_uV": x}) + 1e-9 for x in axes["eps_ee_uV"]])
+
+
+def test_serial_processes_and_dask_give_identical_results(csi):
+    serial = scan(csi, empty_scan(AXES), chunk=200)
+    with executor(workers=2) as pool:
+        parallel = scan(csi, empty_scan(AXES), chunk=200, executor=pool)
+    np.testing.assert_array_equal(serial.chi2, parallel.chi2)
+    pytest.importorskip("distributed")
+    with executor(workers=2, dask="local") as pool:
+        on_dask = scan(csi, empty_scan(AXES), chunk=200, executor=pool)
+    np.testing.assert_array_equal(serial.chi2, on_dask.chi2)
+
+
+def test_bad_executors_fail_fast():
+    with pytest.raises(ExecutorError, match="≥ 1"):
+        with executor(workers=0):
+            pass
+    pytest.importorskip("distributed")
+    start = time.perf_counter()
+    with pytest.raises(ExecutorError, match="cannot reach the Dask scheduler"):
+        with executor(dask="tcp://127.0.0.1:9", connect_timeout_s=2.0):
+            pass
+    assert time.perf_counter() - start < 15.0
+
+
+def test_store_round_trip_and_refusals(tmp_path):
+    path = tmp_path / "s.npz"
+    config = {"a": 1, "b": [1.0, 2.0]}
+    write_store(path, config, {"x": np.arange(3.0)})
+    np.testing.assert_array_equal(read_store(path, config, ("x",))["x"], np.arange(3.0))
+    with pytest.raises(StoreError, match=r"differs in: b"):
+        read_store(path, {"a": 1, "b": [1.0, 3.0]}, ("x",))
+    path.write_bytes(b"PK\x03\x04 truncated")
+    with pytest.raises(StoreError, match="not a readable store"):
+        read_store(path, config, ("x",))
+    assert [p.name for p in tmp_path.iterdir()] == ["s.npz"]  # no temporary files left
+
+
+def test_pseudo_experiments_recover_the_truth_and_wilks_coverage(csi):
+    """400 Poisson pseudo-experiments of CsI 2017 at the SM: the median fit is the truth,
+    and the Wilks thresholds cover 68.3 / 90 / 95.4% within 3 binomial σ."""
+    truth = 0.23857
+    study = toy_study(csi, {"sin2_theta_w": truth}, seed=7)
+    assert study.fast is not None
+    result = run_toys(study, empty_toys(("sin2_theta_w",), 400))
+    assert np.median(result.best[:, 0]) == pytest.approx(truth, abs=0.01)
+    for label, cover in result.coverage(ONE_DOF_LEVELS).items():
+        p = ONE_DOF_LEVELS[label]
+        assert abs(cover - p) < 3 * np.sqrt(p * (1 - p) / 400), (label, cover)
+
+
+def test_pseudo_experiments_do_not_depend_on_chunks_or_workers(csi):
+    study = toy_study(csi, {"sin2_theta_w": 0.23857}, seed=11)
+    a = run_toys(study, empty_toys(("sin2_theta_w",), 60), chunk=20)
+    with executor(workers=2) as pool:
+        b = run_toys(study, empty_toys(("sin2_theta_w",), 60), chunk=20, executor=pool)
+    np.testing.assert_array_equal(a.statistic, b.statistic)
+    # the exact (full prediction) fit agrees with the polynomial one
+    exact = run_toys(toy_study(csi, {"sin2_theta_w": 0.23857}, seed=11, fast=False), empty_toys(("sin2_theta_w",), 20), chunk=20)
+    np.testing.assert_allclose(exact.statistic, a.statistic[:20], atol=1e-4)
+
+
+def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = dict(os.environ, MPLBACKEND="Agg", MPLCONFIGDIR=str(cwd / ".mpl"))
+    return subprocess.run([sys.executable, "-m", "cevns.cli", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_cli_toys_resume_and_bad_input(tmp_path):
+    args = ("toys", "coherent-csi-2017", "--free", "sin2_theta_w", "--n", "40", "--chunk", "10", "--seed", "3", "--json")
+    full = _cli(*args, "--out", "t.npz", cwd=tmp_path)
+    assert full.returncode == 0, full.stderr
+    out = json.loads(full.stdout)
+    assert set(out) >= {"coverage", "critical_delta_chi2", "wilks"}
+    with np.load(tmp_path / "t.npz") as f:
+        stat = f["statistic"].copy()
+        config = json.loads(str(f["config"]))
+    # a study cut after two chunks, then resumed, equals the uninterrupted one
+    done = np.zeros(40, dtype=bool)
+    done[:20] = True
+    write_store(tmp_path / "cut.npz", config, {"names": np.array(["sin2_theta_w"]), "statistic": np.where(done, stat, np.nan),
+                                              "best": np.full((40, 1), np.nan), "done": done})
+    resumed = _cli(*args, "--out", "cut.npz", "--resume", cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    with np.load(tmp_path / "cut.npz") as f:
+        np.testing.assert_array_equal(f["statistic"], stat)
+    other = _cli(*args[:-1], "--seed", "4", "--out", "cut.npz", "--resume", cwd=tmp_path)
+    assert other.returncode == 2 and "seed" in other.stderr.splitlines()[-1]
+    for bad, fragment in ((("--n", "0"), "--n"), (("--workers", "0"), "workers")):
+        proc = _cli("toys", "coherent-csi-2017", "--free", "sin2_theta_w", *bad, "--out", "x.npz", cwd=tmp_path)
+        assert proc.returncode == 2 and fragment in proc.stderr.splitlines()[-1] and "Traceback" not in proc.stderr
+        assert not (tmp_path / "x.npz").exists()
