@@ -1,0 +1,97 @@
+"""Benchmark: grid scans and pseudo-experiments on COHERENT CsI 2017 (single bin, pulls).
+
+Cases, each with its ratio to a plain reference timed in the same process:
+
+* the issue's headline: a 201×201 (ε^{uV}_{ee}, ε^{dV}_{ee}) Δχ² scan with both pulls
+  profiled, including set-up (experiment file → predictor → polynomial signal → grid);
+  references: the same scan point by point with full predictions (timed on 1000 points,
+  scaled to 40401) and point by point through adaptive ``scipy.integrate.quad``
+  (:func:`bench_prediction.reference_quad`, timed once, scaled);
+* scaling with grid size, 10² … 10⁶ points for the polynomial path and 10² … 10⁴ for
+  a parameter that is not polynomial (the neutron radius, full prediction per point);
+* one point of a non-polynomial scan (neutron radius, Z′ mass, sterile Δm²₄₁) against quad;
+* 1 vs 2 local worker processes on a 10⁴-point neutron-radius scan;
+* 1000 pseudo-experiments with a fit each.
+
+Run: ``python benchmarks/bench_scans.py``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+import numpy as np
+from bench_prediction import best_of, reference_quad
+
+from cevns.experiments import load_experiment
+from cevns.fits import Likelihood
+from cevns.parallel import executor
+from cevns.scans import empty_scan, scan
+from cevns.toys import empty_toys, run_toys, toy_study
+
+
+def nsi_axes(n: int) -> dict[str, np.ndarray]:
+    return {"eps_ee_uV": np.linspace(-1, 1, n), "eps_ee_dV": np.linspace(-1, 1, n)}
+
+
+def timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    exp = load_experiment("coherent-csi-2017")
+    start = time.perf_counter()
+    quad_total = reference_quad(exp)
+    quad = time.perf_counter() - start
+
+    def headline() -> None:
+        e = load_experiment("coherent-csi-2017")
+        scan(Likelihood(e.predictor(), e.measurement()), empty_scan(nsi_axes(201)))
+
+    ours = min(timed(headline) for _ in range(5))
+    lk = Likelihood(exp.predictor(), exp.measurement())
+    sample = empty_scan(nsi_axes(201))
+    sample.done.reshape(-1)[1000:] = True  # 1000 points left to do
+    loop = timed(lambda: scan(lk, sample, fast=False)) / 1000 * 201**2
+    print(f"reference: one CsI 2017 prediction through adaptive quad: {quad:.2f} s (total {quad_total:.3f})")
+    print("case                                                   time       vs per-point   vs quad")
+    print(f"201x201 NSI scan, pulls profiled, incl. set-up        {ours:8.3f} s  {loop / ours:10.0f}x  {quad * 201**2 / ours:9.0f}x")
+    print(f"  (per-point full predictions, scaled from 1000 pts)  {loop:8.2f} s")
+
+    print("\nscaling with grid size (polynomial signal: NSI; per point: neutron radius, rn x eps_ee_dV)")
+    for n in (10, 32, 100, 316, 1000):
+        t = min(timed(lambda: scan(lk, empty_scan(nsi_axes(n)))) for _ in range(3))
+        print(f"  polynomial {n * n:8d} points  {t:8.3f} s  {t / n**2 * 1e6:8.2f} µs/point")
+    for n in (10, 32, 100):
+        axes = {"rn": np.linspace(4.6, 5.4, n), "eps_ee_dV": np.linspace(-1, 1, n)}
+        t = timed(lambda: scan(lk, empty_scan(axes)))
+        print(f"  per point  {n * n:8d} points  {t:8.3f} s  {t / n**2 * 1e3:8.3f} ms/point  ({quad / (t / n**2):.0f}x quad)")
+
+    print("\none point of a non-polynomial scan (full prediction + pulls)")
+    counter = itertools.count(1)
+    cases = {
+        "neutron radius rn": lambda: lk.chi2({"rn": 4.8 + 1e-7 * next(counter)}),
+        "Z' mass (universal)": lambda: lk.chi2({"zprime_mass": 10.0 + 1e-6 * next(counter), "zprime_coupling": 1e-5}),
+        "sterile dm2_41": lambda: lk.chi2({"dm2_41": 1.0 + 1e-6 * next(counter), "Ue4_sq": 0.05}),
+    }
+    for name, fn in cases.items():
+        t = best_of(fn, repeat=5, number=100)
+        print(f"  {name:22s} {t * 1e3:7.3f} ms/point   {quad / t:8.0f}x quad")
+
+    axes = {"rn": np.linspace(4.6, 5.4, 100), "eps_ee_dV": np.linspace(-1, 1, 100)}
+    one = timed(lambda: scan(lk, empty_scan(axes)))
+    with executor(workers=2) as pool:
+        scan(lk, empty_scan({"rn": [4.8], "eps_ee_dV": [0.0]}), executor=pool)  # start the workers
+        two = timed(lambda: scan(lk, empty_scan(axes), executor=pool))
+    print(f"\n10^4-point neutron-radius scan: 1 worker {one:.2f} s, 2 workers {two:.2f} s, speed-up {one / two:.2f}")
+
+    study = toy_study(lk, {"sin2_theta_w": 0.23857}, seed=1)
+    t = timed(lambda: run_toys(study, empty_toys(("sin2_theta_w",), 1000)))
+    print(f"1000 pseudo-experiments of CsI 2017 with a sin2_theta_w fit each: {t:.2f} s ({t:.2f} ms/toy)")
+
+
+if __name__ == "__main__":
+    main()
