@@ -123,6 +123,8 @@ def test_cli_fit_json(tmp_path):
         (("fit", "reactor-ge-conus-like", "--free", "sin2_theta_w"), "--asimov"),
         (("fit", "coherent-csi-2017", "--free", "eps_ee_uv"), "eps_ee_uV"),
         (("fit", "coherent-csi-2017", "--free", "zprime_model"), "cannot be fitted"),
+        (("fit", "coherent-csi-2017", "--free", "eps_tautau_uV"), "do not constrain eps_tautau_uV"),  # no ν_τ at the SNS
+        (("fit", "coherent-csi-2017", "--free", "eps_ee_uV", "--free", "eps_ee_dV", "--points", "11"), "with eps_ee_dV free"),
         (("scan", "coherent-csi-2017", "--param", "eps_ee_uV=1:-1:11", "--out", "s.npz"), "LOW < HIGH"),
         (("scan", "coherent-csi-2017", "--param", "Ue4_sq=0:2:11", "--out", "s.npz"), "Ue4_sq"),
         (("scan", "coherent-csi-2017", "--param", "eps_ee_uV=0.1", "--out", "s.npz"), "scan axis"),

@@ -246,6 +246,10 @@ def fit_command(experiment, free, settings, params, asimov, points, plot_path, a
     for name in start:
         lo, hi = profile_range(name, best)
         profiles[name] = profile(lk, name, np.linspace(lo, hi, points), best)
+        if profiles[name].flat:
+            others = f" with {', '.join(n for n in start if n != name)} free" if len(start) > 1 else ""
+            raise UserError(f"the data do not constrain {name}{others}: Δχ² < 1 over the whole profile range [{lo:.4g}, {hi:.4g}]; "
+                            "fix a parameter or add data")
     out = {
         "experiment": exp.name,
         "data": lk.measurement.label,

@@ -147,6 +147,24 @@ def _bounds(name: str) -> tuple[float | None, float | None]:
     return low, par.high
 
 
+class UnconstrainedError(ValueError):
+    """The data do not constrain a parameter (χ² does not depend on it, or its profile is
+    flat): a fit would return an arbitrary value."""
+
+
+def _check_sensitivity(likelihood: Likelihood, start: dict[str, float], step: Mapping[str, float] | None) -> None:
+    """Raise :class:`UnconstrainedError` for a parameter that leaves χ² unchanged when
+    moved by 1, 10² and 10⁴ steps from its start (either way, within its domain)."""
+    base = likelihood.chi2(start)
+    for name, x in start.items():
+        low, high = _bounds(name)
+        h = (step or {}).get(name) or max(abs(x) * 0.05, 1e-3)
+        trials = [x + s * h * f for f in (1.0, 1e2, 1e4) for s in (1.0, -1.0)]
+        trials = [t for t in trials if (low is None or t >= low) and (high is None or t <= high)]
+        if trials and all(abs(likelihood.chi2({**start, name: t}) - base) <= 1e-12 * (1 + abs(base)) for t in trials):
+            raise UnconstrainedError(f"the data do not constrain {name}: χ² does not change when it moves from {x:g}")
+
+
 def fit(
     likelihood: Likelihood,
     start: Mapping[str, float],
@@ -163,6 +181,7 @@ def fit(
     def cost(*x: float) -> float:
         return likelihood.chi2(dict(zip(names, x)))
 
+    _check_sensitivity(likelihood, {n: float(start[n]) for n in names}, step)
     minuit = Minuit(cost, *[float(start[n]) for n in names], name=names)
     minuit.errordef = Minuit.LEAST_SQUARES
     minuit.print_level = 0
@@ -188,6 +207,13 @@ class Profile:
     grid: np.ndarray
     delta_chi2: np.ndarray
     chi2_min: float
+
+    @property
+    def flat(self) -> bool:
+        """True if Δχ² stays below 1 (the 1σ threshold) at both ends of the grid: within
+        the range probed, the data do not constrain the parameter (e.g. a degenerate
+        direction of two free parameters fitted to one number)."""
+        return bool(self.delta_chi2[0] < 1.0 and self.delta_chi2[-1] < 1.0)
 
     def intervals(self, levels: Mapping[str, float] = ONE_DOF_LEVELS) -> dict[str, list[list[float]]]:
         """{level: [[low, high], ...]} (disjoint pieces; an end at the grid edge means the
@@ -231,6 +257,7 @@ __all__ = [
     "ONE_DOF_LEVELS",
     "Profile",
     "TWO_DOF_LEVELS",
+    "UnconstrainedError",
     "asimov",
     "chi2_from_signal",
     "fit",
