@@ -164,3 +164,17 @@ def test_cli_toys_resume_and_bad_input(tmp_path):
         proc = _cli("toys", "coherent-csi-2017", "--free", "sin2_theta_w", *bad, "--out", "x.npz", cwd=tmp_path)
         assert proc.returncode == 2 and fragment in proc.stderr.splitlines()[-1] and "Traceback" not in proc.stderr
         assert not (tmp_path / "x.npz").exists()
+
+
+def test_cli_scan_with_workers_and_an_unreachable_scheduler(tmp_path):
+    pytest.importorskip("distributed")
+    args = ("scan", "coherent-csi-2017", "--param", "rn=4.6:5.4:5", "--param", "eps_ee_dV=-1:1:5")
+    serial = _cli(*args, "--out", "a.npz", cwd=tmp_path)
+    two = _cli(*args, "--out", "b.npz", "--workers", "2", cwd=tmp_path)
+    assert serial.returncode == 0 and two.returncode == 0, two.stderr
+    with np.load(tmp_path / "a.npz") as a, np.load(tmp_path / "b.npz") as b:
+        np.testing.assert_array_equal(a["chi2"], b["chi2"])
+    start = time.perf_counter()
+    proc = _cli(*args, "--out", "c.npz", "--dask", "tcp://127.0.0.1:9", cwd=tmp_path)
+    assert proc.returncode == 2 and "cannot reach the Dask scheduler" in proc.stderr.splitlines()[-1]
+    assert time.perf_counter() - start < 30.0 and "Traceback" not in proc.stderr
