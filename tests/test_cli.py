@@ -169,7 +169,7 @@ def test_experiments_lists_shipped(cli):
     proc = cli("experiments")
     assert_ok(proc)
     names = [ln.split()[0] for ln in proc.stdout.splitlines() if ln.strip()]
-    assert names == ["coherent-csi-2017", "coherent-lar-2020", "reactor-ge-conus-like"]
+    assert names == ["coherent-csi-2017", "coherent-lar-2020", "ge-isotope-reactor", "ge-isotope-sns", "reactor-ge-conus-like"]
     assert proc.stderr == ""
 
 

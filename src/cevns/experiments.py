@@ -30,7 +30,8 @@ from .form_factors import FormFactor
 from .interactions import PhysicsModel
 from .nuclei import Target, resolve_target
 from .parameters import ParameterError
-from .rates import BinnedCounts, Quadrature, RatePredictor, differential_rate, model_with_parameters, prepare_rates
+from .rates import BinnedCounts, Quadrature, RatePredictor, TimeSelection, differential_rate, model_with_parameters, prepare_rates
+from .timing import CSI_2017_FITTED_PULSE, SNS_PULSE, us
 from .units import GW, GeV, MW, day, m
 
 if sys.version_info >= (3, 11):
@@ -157,6 +158,33 @@ class BinsSpec(_Strict):
         return det.bin_edges(self.low, self.high, self.width)
 
 
+#: Proton-pulse shapes by name (:mod:`cevns.timing`).
+PULSES = {"sns": SNS_PULSE, "csi-2017-fitted": CSI_2017_FITTED_PULSE}
+
+
+class TimeSpec(_Strict):
+    """Arrival-time window (``window_us = [t_min, t_max]``) or bins (``edges_us``), µs on
+    the time axis of ``pulse`` (stopped-pion sources only)."""
+
+    window_us: tuple[float, float] | None = None
+    edges_us: list[float] | None = None
+    pulse: Literal["sns", "csi-2017-fitted"] = "sns"
+
+    @model_validator(mode="after")
+    def _one_form(self) -> "TimeSpec":
+        if (self.window_us is None) == (self.edges_us is None):
+            raise ValueError("give either window_us = [t_min, t_max] or edges_us = [...]")
+        edges = self.window_us if self.window_us is not None else self.edges_us
+        if len(edges) < 2 or any(b <= a for a, b in zip(edges[:-1], edges[1:])):
+            raise ValueError("time edges must be ≥ 2 strictly increasing values (µs)")
+        return self
+
+    def selection(self) -> TimeSelection:
+        if self.window_us is not None:
+            return TimeSelection.window(self.window_us[0] * us, self.window_us[1] * us, PULSES[self.pulse])
+        return TimeSelection(tuple(t * us for t in self.edges_us), PULSES[self.pulse])
+
+
 class DetectorSpec(_Strict):
     mass_kg: float = Field(gt=0)
     quenching: QuenchingSpec = ConstantQuenchingSpec(model="constant", value=1.0)
@@ -164,6 +192,7 @@ class DetectorSpec(_Strict):
     efficiency: EfficiencySpec = NoEfficiencySpec(model="none")
     resolution: ResolutionSpec = ResolutionSpec()
     bins: BinsSpec
+    time: TimeSpec | None = None
 
 
 class PionDarSpec(_Strict):
@@ -254,6 +283,8 @@ class Experiment:
     response: DetectorResponse
     model: PhysicsModel
     spec: ExperimentSpec
+    #: Arrival-time window or bins ([detector.time]), None for no time selection.
+    time: TimeSelection | None = None
 
     @property
     def couplings(self) -> NucleonCouplings:
@@ -266,8 +297,15 @@ class Experiment:
     def predictor(self, quadrature: Quadrature = Quadrature()) -> RatePredictor:
         """A :class:`~cevns.rates.RatePredictor` with everything precomputed."""
         return prepare_rates(
-            self.target, self.mass_kg, self.live_time_s, self.source, self.response, quadrature=quadrature, model=self.model
+            self.target, self.mass_kg, self.live_time_s, self.source, self.response, quadrature=quadrature, model=self.model,
+            time=self.time,
         )
+
+    @property
+    def n_bins(self) -> int:
+        """Analysis bins: observable bins × time bins ([detector.time] edges_us)."""
+        n_time = self.time.n_bins if self.time is not None and self.time.binned else 1
+        return (len(self.response.edges) - 1) * n_time
 
     def binned_counts(self, parameters: Mapping[str, float | str] | None = None) -> BinnedCounts:
         """Expected counts per isotope, flavour and analysis bin at the named
@@ -283,7 +321,7 @@ class Experiment:
             if not forecast:
                 raise ValueError(f"{self.name} has no [data] section; use an Asimov forecast (--asimov)")
             data = DataSpec()
-        n_bins = len(self.response.edges) - 1
+        n_bins = self.n_bins
         if data.observed is None:
             if not forecast:
                 raise ValueError(f"{self.name}: [data] has no observed counts; use an Asimov forecast (--asimov)")
@@ -410,7 +448,13 @@ def build_experiment(spec: ExperimentSpec, base_dir: Path | None = None) -> Expe
         response=response,
         model=model,
         spec=spec,
+        time=d.time.selection() if d.time is not None else None,
     )
+    if experiment.time is not None:  # fail here, naming the field, for a flavour without a πDAR time profile
+        try:
+            experiment.time.fractions([f for f in FLAVORS if f in experiment.source.spectra])
+        except ValueError as exc:
+            raise ValueError(f"detector.time: {exc}") from None
     if spec.parameters:
         try:
             model = model_with_parameters(model, spec.parameters, target.isotopes, experiment.source)

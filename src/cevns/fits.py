@@ -103,7 +103,7 @@ class Likelihood:
     fixed: Mapping[str, float | str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        bins = self.predictor.edges.size - 1
+        bins = self.predictor.n_bins  # observable bins × time bins, flattened like BinnedCounts.per_bin
         if self.measurement.bins not in (1, bins):
             raise ValueError(f"the data have {self.measurement.bins} bins, the experiment {bins}: give one number or one per bin")
 
@@ -114,6 +114,11 @@ class Likelihood:
 
     def chi2(self, values: Mapping[str, float | str] | None = None) -> float:
         return float(chi2_from_signal(self.measurement, self.signal(values)))
+
+    def chi2_from_signal(self, signal: np.ndarray) -> np.ndarray:
+        """χ² for signals of shape (..., bins), vectorised (the interface scans use, shared
+        with :class:`cevns.arrays.ArrayLikelihood`)."""
+        return chi2_from_signal(self.measurement, signal)
 
     def with_fixed(self, values: Mapping[str, float | str]) -> "Likelihood":
         """The same likelihood with more parameters fixed (``values`` override ``fixed``)."""

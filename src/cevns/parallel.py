@@ -13,6 +13,7 @@ Dask is an optional extra (``pip install cevns[dask]``).
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from typing import Any, Callable, Iterator, Sequence
 
@@ -36,7 +37,7 @@ def executor(workers: int = 1, dask: str | None = None, connect_timeout_s: float
         cluster = None
         try:
             if dask == "local":
-                cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+                cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0")
                 client = Client(cluster, timeout=f"{connect_timeout_s}s")
             else:
                 client = Client(dask, timeout=f"{connect_timeout_s}s")
@@ -54,7 +55,9 @@ def executor(workers: int = 1, dask: str | None = None, connect_timeout_s: float
     if workers == 1:
         yield None
         return
-    pool = ProcessPoolExecutor(max_workers=workers)
+    # forkserver, not fork: forking a process that has started threads (BLAS, JAX, Dask)
+    # can deadlock, and Python warns about it
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"))
     try:
         yield pool
     finally:

@@ -5,7 +5,7 @@ Functions return a ``matplotlib.figure.Figure``; saving is the caller's business
 
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -123,6 +123,56 @@ def region_figure(names: tuple[str, str], x: np.ndarray, y: np.ndarray, delta_ch
     ax.set_ylabel(parameter_label(names[1]))
     if title:
         ax.set_title(title, fontsize=9)
+    return fig
+
+
+def data_vs_prediction_figure(
+    axes: Sequence[tuple[str, np.ndarray, str]],
+    residual: np.ndarray,
+    variance: np.ndarray,
+    components: Mapping[str, np.ndarray],
+    title: str = "",
+    data_label: str = "data",
+    prediction_label: str = "prediction",
+):
+    """Data points with error bars against a stacked prediction, projected onto each axis of
+    a binned measurement (one panel per axis: energy, time, F90, ...).
+
+    ``axes``: (name, bin edges, unit) per axis; ``residual``, ``variance`` and every array
+    of ``components`` (label → expected counts) are flattened row-major over the axes (last
+    axis fastest). A projection sums the other axes; its error bar is √(Σ variance).
+    Component labels ``signal:<flavour>`` are shown as "CEvNS <flavour symbol>"."""
+    plt = _pyplot()
+    shape = tuple(np.asarray(e).size - 1 for _, e, _ in axes)
+    fig, panels = plt.subplots(1, len(axes), figsize=(5.0 * len(axes), 4.2), constrained_layout=True, squeeze=False)
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for k, (ax, (name, edges, unit)) in enumerate(zip(panels[0], axes)):
+        edges = np.asarray(edges, dtype=float)
+        other = tuple(i for i in range(len(shape)) if i != k)
+
+        def project(a, other=other):
+            return np.asarray(a, dtype=float).reshape(shape).sum(axis=other)
+
+        base = np.zeros(shape[k])
+        for j, (label, values) in enumerate(components.items()):
+            top = base + project(values)
+            flavor = label.split(":", 1)[1] if label.startswith("signal:") else None
+            text = f"CEvNS {_FLAVOR_LABELS.get(flavor, flavor)}" if flavor else label
+            ax.stairs(top, edges, baseline=base, fill=True, alpha=0.55, color=colors[j % len(colors)],
+                      label=f"{text} ({project(values).sum():.1f})")
+            base = top
+        ax.stairs(base, edges, color="k", lw=1.2, label=f"{prediction_label} ({base.sum():.1f})")
+        centres = 0.5 * (edges[:-1] + edges[1:])
+        ax.errorbar(centres, project(residual), yerr=np.sqrt(np.maximum(project(variance), 0.0)), fmt="o", color="k", ms=4,
+                    capsize=2, label=f"{data_label} ({np.sum(residual):.0f})")
+        ax.axhline(0.0, color="0.6", lw=0.8)
+        ax.set_xlabel(f"{name} [{unit}]" if unit else name)
+        ax.set_ylabel("events per bin")
+        ax.set_xlim(edges[0], edges[-1])
+        if k == 0:
+            ax.legend(frameon=False, fontsize=8)
+    if title:
+        fig.suptitle(title, fontsize=10)
     return fig
 
 

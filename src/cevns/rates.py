@@ -26,6 +26,19 @@ Binned counts use fixed Gauss–Legendre nodes in T:
 * smearing: composite log-spaced panels in T (split at the same kinks), each node
   weighted by ∫_bin ε(x) p(x | μ(T)) dx.
 
+Arrival times (stopped-pion sources, :mod:`cevns.timing`): a recoil keeps the emission
+time of its neutrino, and that time belongs to the *source* flavour α (π⁺ → ν_μ prompt,
+μ⁺ → ν_e ν̄_μ delayed), also when oscillation makes it arrive as another flavour β. With
+the per-source fractions f_α(bin) of :func:`cevns.timing.time_bin_fractions`,
+
+.. math::
+   N_{iβ}(E, t) = \\sum_α \\Big[D_{βα}\\,c_β\\cdot m_α − C_{βα}\\,c_β\\cdot s_α\\Big]_{E}\\; f_α(t),
+
+the split of :func:`arriving_flavors` kept per source flavour. A time *window* is one such
+bin: it multiplies each source flavour's normalisation once, at set-up (no cost per
+prediction); time *bins* add a time axis to the counts. The fractions depend on no physics
+parameter and are computed once.
+
 Units: recoils in MeV inside, keVnr at the user-facing helpers; rates are counts per MeV
 (or counts per keVnr where the name says so) for the whole exposure.
 """
@@ -46,6 +59,7 @@ from .kinematics import momentum_transfer, neutrino_energy_min, recoil_max
 from .nuclei import Isotope, Target
 from .oscillations import OscillationTable, SterileMixing, oscillation_table
 from .parameters import ParameterError, apply_parameters
+from .timing import SNS_PULSE, Pulse, time_bin_fractions
 from .units import keV
 
 
@@ -170,13 +184,37 @@ def _rate_density(
     return np.einsum("fkn,fkn->fn", terms, moments)
 
 
+def _rate_by_source(
+    node: _IsotopeNodes, model: PhysicsModel, mixing: tuple[tuple[str, ...], np.ndarray, np.ndarray]
+) -> np.ndarray:
+    """dR/dT split by source flavour: array (n_arriving β, n_source α, n_nodes) in
+    counts/MeV, rate_βα = c_β·(D_βα m_α − C_βα s_α); the sum over α is :func:`_rate_density`."""
+    flavors, direct, osc = mixing
+    fz, fn = model.structure.form_factors(node.q, node.isotope)
+    terms = cross_section_terms(model, node.recoil, node.isotope, flavors, fz, fn)  # (β, k, n)
+    per_source = np.einsum("bkn,akn->bakn", terms, node.moments) * direct[:, :, None, None]
+    if osc.any():
+        s = node.oscillated_moments(model.sterile.dm2_41_ev2)
+        per_source = per_source - np.einsum("bkn,akn->bakn", terms, s) * osc[:, :, None, None]
+    return per_source.sum(axis=2)
+
+
 def _isotope_nodes(
-    isotope: Isotope, recoil: np.ndarray, weights: np.ndarray, source: NeutrinoSource, flavors: tuple[str, ...], exposure: float
+    isotope: Isotope,
+    recoil: np.ndarray,
+    weights: np.ndarray,
+    source: NeutrinoSource,
+    flavors: tuple[str, ...],
+    exposure: float,
+    flavor_scale: np.ndarray | None = None,
 ) -> _IsotopeNodes:
-    """Nodes with their spectrum moments; ``exposure`` = nuclei × live time (s)."""
+    """Nodes with their spectrum moments; ``exposure`` = nuclei × live time (s);
+    ``flavor_scale`` (n_flavors,) multiplies each source flavour (a time-window fraction)."""
     m = isotope.mass
     emin = neutrino_energy_min(recoil, m)
     scale = exposure * cross_section_prefactor(m) * np.array([source.flux_cm2_s[f] for f in flavors])
+    if flavor_scale is not None:
+        scale = scale * flavor_scale
     moments = _node_moments(source, flavors, emin, scale)
     return _IsotopeNodes(isotope, recoil, weights, emin, moments, scale, momentum_transfer(recoil, m), source, flavors)
 
@@ -229,12 +267,56 @@ def differential_rate(
 
 
 @dataclass(frozen=True)
+class TimeSelection:
+    """Arrival-time selection of a stopped-pion experiment (times in s, on the time axis of
+    ``pulse``, see :mod:`cevns.timing`).
+
+    ``binned=False``: one window [edges_s[0], edges_s[1]]; each source flavour is scaled
+    by its window fraction and the counts keep their (isotope, flavour, bin) shape.
+    ``binned=True``: time bins between ``edges_s``; the counts get a time axis.
+    """
+
+    edges_s: tuple[float, ...]
+    pulse: Pulse = SNS_PULSE
+    binned: bool = True
+
+    def __post_init__(self) -> None:
+        e = np.asarray(self.edges_s, dtype=float)
+        if e.ndim != 1 or e.size < 2 or not np.all(np.isfinite(e)) or np.any(np.diff(e) <= 0):
+            raise ValueError("time edges must be ≥ 2 finite, strictly increasing values")
+        if not self.binned and e.size != 2:
+            raise ValueError(f"a time window has 2 edges [t_min, t_max], got {e.size}")
+        object.__setattr__(self, "edges_s", tuple(float(x) for x in e))
+
+    @classmethod
+    def window(cls, t_min_s: float, t_max_s: float, pulse: Pulse = SNS_PULSE) -> TimeSelection:
+        return cls((t_min_s, t_max_s), pulse, binned=False)
+
+    @property
+    def n_bins(self) -> int:
+        return len(self.edges_s) - 1
+
+    def fractions(self, flavors: Sequence[str]) -> np.ndarray:
+        """(n_flavors, n_bins): fraction of each source flavour emitted in each bin
+        (:func:`cevns.timing.time_bin_fractions`; ValueError for a flavour that π⁺/μ⁺ decay
+        at rest does not produce)."""
+        return np.stack([time_bin_fractions(f, self.edges_s, self.pulse) for f in flavors])
+
+
+@dataclass(frozen=True)
 class BinnedCounts:
     """Expected counts for one exposure.
 
-    ``counts``: array (n_isotopes, n_flavors, n_bins); ``isotopes`` and ``flavors`` name the
-    axes (the flavours that reach the detector); ``edges`` are the bin edges in
-    ``observable`` units.
+    ``counts``: array (n_isotopes, n_flavors, n_bins), or (n_isotopes, n_flavors, n_bins,
+    n_time_bins) when the experiment bins arrival times (``time_edges_s`` given, s);
+    ``isotopes`` and ``flavors`` name the axes (the flavours that reach the detector);
+    ``edges`` are the bin edges in ``observable`` units. (A further observable, e.g. the
+    F90 pulse shape of :mod:`cevns.release_fits`, may sit between the observable and the
+    time axis.)
+
+    ``per_bin`` is always 1-D, one entry per analysis bin: the energy bins, or the
+    (energy, time) cells flattened energy-major (time fastest), the order of a
+    :class:`cevns.fits.Measurement`'s data vector.
     """
 
     counts: np.ndarray
@@ -242,20 +324,42 @@ class BinnedCounts:
     flavors: tuple[str, ...]
     edges: np.ndarray
     observable: str
+    time_edges_s: np.ndarray | None = None
 
     @property
     def total(self) -> float:
         return float(self.counts.sum())
 
     @property
-    def per_bin(self) -> np.ndarray:
+    def cells(self) -> np.ndarray:
+        """Counts summed over isotopes and flavours: (n_bins,) or (n_bins, n_time_bins)."""
         return self.counts.sum(axis=(0, 1))
 
+    @property
+    def per_bin(self) -> np.ndarray:
+        return self.cells.reshape(-1)
+
+    @property
+    def per_energy_bin(self) -> np.ndarray:
+        """Counts per observable bin, summed over the time bins."""
+        cells = self.cells
+        return cells.reshape(cells.shape[0], -1).sum(axis=1)
+
+    @property
+    def per_time_bin(self) -> np.ndarray:
+        """Counts per time bin, summed over the observable bins (ValueError without a time axis)."""
+        if self.time_edges_s is None:
+            raise ValueError("these counts have no time axis")
+        cells = self.cells
+        return cells.reshape(-1, cells.shape[-1]).sum(axis=0)
+
     def by_isotope(self) -> dict[str, float]:
-        return {name: float(c) for name, c in zip(self.isotopes, self.counts.sum(axis=(1, 2)))}
+        flat = self.counts.reshape(self.counts.shape[0], -1)
+        return {name: float(c) for name, c in zip(self.isotopes, flat.sum(axis=1))}
 
     def by_flavor(self) -> dict[str, float]:
-        return {name: float(c) for name, c in zip(self.flavors, self.counts.sum(axis=(0, 2)))}
+        flat = self.counts.reshape(self.counts.shape[:2] + (-1,))
+        return {name: float(c) for name, c in zip(self.flavors, flat.sum(axis=(0, 2)))}
 
 
 @dataclass(frozen=True)
@@ -270,6 +374,16 @@ class RatePredictor:
     edges: np.ndarray
     observable: str
     model: PhysicsModel = field(default_factory=PhysicsModel)
+    #: Time selection of the set-up (a window is already in the nodes' normalisation).
+    time: TimeSelection | None = None
+    #: (n_source_flavors, n_time_bins) arrival-time fractions when the time is binned.
+    time_fractions: np.ndarray | None = None
+
+    @property
+    def n_bins(self) -> int:
+        """Number of analysis bins: observable bins × time bins (if binned in time)."""
+        n_time = 1 if self.time_fractions is None else self.time_fractions.shape[1]
+        return (self.edges.size - 1) * n_time
 
     def with_parameters(self, parameters: Mapping[str, float | str]) -> PhysicsModel:
         """This predictor's model with named ``parameters`` applied."""
@@ -284,11 +398,43 @@ class RatePredictor:
             _check_oscillation_source(self.source, model)
         mixing = arriving_flavors(self.source, model)
         flavors = mixing[0]
+        names = tuple(n.isotope.name for n in self.nodes)
+        if self.time_fractions is not None:
+            return self._time_binned(model, mixing, names)
         counts = np.empty((len(self.nodes), len(flavors), self.edges.size - 1))
         for i, node in enumerate(self.nodes):
             rate = _rate_density(node, model, mixing)
             counts[i] = rate @ node.weights.T
-        return BinnedCounts(counts, tuple(n.isotope.name for n in self.nodes), flavors, self.edges, self.observable)
+        return BinnedCounts(counts, names, flavors, self.edges, self.observable)
+
+    def _time_binned(
+        self, model: PhysicsModel, mixing: tuple[tuple[str, ...], np.ndarray, np.ndarray], names: tuple[str, ...]
+    ) -> BinnedCounts:
+        """counts[i, β, e, t] = Σ_α (rate_βα binned in e) × f_α(t): the time profile is the
+        source flavour's (module docstring)."""
+        flavors = mixing[0]
+        fractions = self.time_fractions
+        counts = np.empty((len(self.nodes), len(flavors), self.edges.size - 1, fractions.shape[1]))
+        for i, node in enumerate(self.nodes):
+            per_source = _rate_by_source(node, model, mixing) @ node.weights.T  # (β, α, bins)
+            counts[i] = np.einsum("bae,at->bet", per_source, fractions)
+        return BinnedCounts(counts, names, flavors, self.edges, self.observable, np.asarray(self.time.edges_s))
+
+    def binned_by_source(
+        self, parameters: Mapping[str, float | str] | None = None, *, model: PhysicsModel | None = None
+    ) -> BinnedCounts:
+        """Counts per isotope, arriving flavour, *source* flavour and observable bin: a
+        :class:`BinnedCounts` whose ``counts`` are (n_isotopes, n_flavors,
+        n_source_flavors, n_bins), source flavours in ``self.source_flavors`` order (a time
+        window is included, time bins are not). Summed over the source axis it is
+        :meth:`binned` without time bins."""
+        if model is None:
+            model = self.with_parameters(parameters) if parameters else self.model
+        else:
+            _check_oscillation_source(self.source, model)
+        mixing = arriving_flavors(self.source, model)
+        counts = np.stack([_rate_by_source(node, model, mixing) @ node.weights.T for node in self.nodes])
+        return BinnedCounts(counts, tuple(n.isotope.name for n in self.nodes), mixing[0], self.edges, self.observable)
 
 
 def _inverse_mean(response: DetectorResponse, Z: int, t_max_kev: float) -> tuple[np.ndarray, np.ndarray]:
@@ -310,11 +456,14 @@ def prepare_rates(
     structure: NuclearStructure | None = None,
     quadrature: Quadrature = Quadrature(),
     model: PhysicsModel | None = None,
+    time: TimeSelection | None = None,
 ) -> RatePredictor:
     """Precompute nodes, detector weights and neutrino-energy moments.
 
     ``mass_kg`` detector (target) mass in kg, ``live_time_s`` in s; ``model`` the default
-    physics of the predictor (or the SM with ``couplings`` / ``structure``).
+    physics of the predictor (or the SM with ``couplings`` / ``structure``); ``time`` an
+    arrival-time window or binning (stopped-pion sources only; its fractions are computed
+    here, once).
     """
     if not (mass_kg > 0 and live_time_s > 0):
         raise ValueError("detector mass and live time must be > 0")
@@ -322,6 +471,8 @@ def prepare_rates(
     edges = np.asarray(response.edges, dtype=float)
     per_kg = target.nuclei_per_kg()
     flavors = tuple(f for f in FLAVORS if f in source.spectra)
+    fractions = time.fractions(flavors) if time is not None else None
+    window = fractions[:, 0] if time is not None and not time.binned else None
     smeared = response.resolution.model != "none"
     nodes: list[_IsotopeNodes] = []
     for isotope in target.isotopes:
@@ -356,9 +507,10 @@ def prepare_rates(
             else:
                 recoil, weights = np.zeros(0), np.zeros((edges.size - 1, 0))
         exposure = per_kg[isotope.name] * mass_kg * live_time_s
-        nodes.append(_isotope_nodes(isotope, recoil, weights, source, flavors, exposure))
+        nodes.append(_isotope_nodes(isotope, recoil, weights, source, flavors, exposure, window))
     return RatePredictor(
-        nodes=tuple(nodes), source=source, source_flavors=flavors, edges=edges, observable=response.observable.unit, model=model
+        nodes=tuple(nodes), source=source, source_flavors=flavors, edges=edges, observable=response.observable.unit, model=model,
+        time=time, time_fractions=fractions if time is not None and time.binned else None,
     )
 
 
@@ -401,8 +553,10 @@ def target_flux_averaged_cross_section(
 
 
 def counts_table(counts: BinnedCounts) -> Mapping[str, object]:
-    """Plain-data summary (``total``, ``by_isotope``, ``by_flavor``, ``bins``)."""
-    return {
+    """Plain-data summary (``total``, ``by_isotope``, ``by_flavor``, ``bins``; with a time
+    axis also ``time_bins`` in µs and ``cells`` [observable bin][time bin]). ``bins`` are
+    the observable bins (summed over time)."""
+    table: dict[str, object] = {
         "total": counts.total,
         "by_isotope": counts.by_isotope(),
         "by_flavor": counts.by_flavor(),
@@ -410,6 +564,14 @@ def counts_table(counts: BinnedCounts) -> Mapping[str, object]:
         "unit": counts.observable,
         "bins": [
             {"low": float(lo), "high": float(hi), "counts": float(c)}
-            for lo, hi, c in zip(counts.edges[:-1], counts.edges[1:], counts.per_bin)
+            for lo, hi, c in zip(counts.edges[:-1], counts.edges[1:], counts.per_energy_bin)
         ],
     }
+    if counts.time_edges_s is not None:
+        t = np.asarray(counts.time_edges_s) * 1e6
+        table["time_bins"] = [
+            {"low_us": float(lo), "high_us": float(hi), "counts": float(c)}
+            for lo, hi, c in zip(t[:-1], t[1:], counts.per_time_bin)
+        ]
+        table["cells"] = counts.cells.tolist()
+    return table

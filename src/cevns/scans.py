@@ -175,7 +175,7 @@ class _PolynomialChunks:
     def __call__(self, flat: np.ndarray) -> np.ndarray:
         idx = np.unravel_index(flat, tuple(a.size for a in self.axes))
         points = np.column_stack([a[i] for a, i in zip(self.axes, idx)])
-        return np.asarray(chi2_from_signal(self.likelihood.measurement, self.signal(points)), dtype=float)
+        return np.asarray(self.likelihood.chi2_from_signal(self.signal(points)), dtype=float)
 
 
 @dataclass(frozen=True)
