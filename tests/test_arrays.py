@@ -294,3 +294,29 @@ def test_array_errors_for_names_data_and_overrides(tmp_path):
     with pytest.raises(ValueError) as exc:  # a window above the kinematic end: no counts, no variance
         load_array("ge-array-sns", {"detector.bins.edges": [100.0, 200.0]}).likelihood(asimov=True)
     assert "> 0" in _one_line(exc)
+
+
+def test_cli_fit_and_scan_take_an_array(tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, MPLBACKEND="Agg", MPLCONFIGDIR=str(tmp_path / ".mpl"))
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "cevns.cli", *args], cwd=tmp_path, env=env, capture_output=True, text=True,
+                              timeout=300)
+
+    fit = run("fit", "ge-array-sns", "--free", "sin2_theta_w", "--asimov", "--json", "--points", "21")
+    assert fit.returncode == 0, fit.stderr
+    out = json.loads(fit.stdout)
+    assert out["best_fit"]["sin2_theta_w"] == pytest.approx(0.23857, abs=1e-4) and out["statistic"] == "covariance-chi2"
+    scan = run("scan", "ge-array-sns", "--asimov", "--param", "sin2_theta_w=0.15:0.35:11", "--out", "s.npz", "--json")
+    assert scan.returncode == 0, scan.stderr
+    (lo, hi), = json.loads(scan.stdout)["allowed"]["sin2_theta_w"]["1sigma"]
+    (flo, fhi), = out["intervals"]["sin2_theta_w"]["1sigma"]
+    assert lo == pytest.approx(flo, abs=0.01) and hi == pytest.approx(fhi, abs=0.01)  # 11-point grid vs exact profile
+    no_data = run("fit", "ge-array-sns", "--free", "sin2_theta_w")
+    assert no_data.returncode == 2 and "--asimov" in no_data.stderr.splitlines()[-1]
+    assert "ge-array-sns" in run("experiments").stdout

@@ -8,6 +8,7 @@ leaves none behind.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 import sys
 from pathlib import Path
 from typing import Callable
@@ -17,7 +18,8 @@ import numpy as np
 
 from . import __version__
 from .cross_sections import FLAVORS, SIN2_THETA_W_LOW_ENERGY, NuclearStructure, couplings_by_name
-from .experiments import ExperimentError, load_experiment, parse_override, shipped_experiments
+from .arrays import ArrayLikelihood, is_array, load_array, shipped_arrays
+from .experiments import Experiment, ExperimentError, load_experiment, parse_override, shipped_experiments
 from .form_factors import FORM_FACTOR_MODELS, FormFactor
 from .kinematics import momentum_transfer, neutrino_energy_min, recoil_max
 from .interactions import PhysicsModel, differential_cross_section, total_cross_section
@@ -78,9 +80,11 @@ def cli() -> None:
 
 @cli.command("experiments")
 def experiments_command() -> None:
-    """List the shipped experiments."""
+    """List the shipped experiments and detector arrays (fit and scan take either)."""
     for name, description in shipped_experiments().items():
         click.echo(f"{name:28s} {description}")
+    for name, description in shipped_arrays().items():
+        click.echo(f"{name:28s} [array] {description}")
 
 
 _SET_HELP = "Override a field of the experiment file by dotted path, e.g. detector.mass_kg=20 (repeatable)."
@@ -215,10 +219,31 @@ def _free_parameters(items: tuple[str, ...], exp) -> dict[str, float]:
     return out
 
 
-def _likelihood(exp, parameters: dict, asimov: bool) -> Likelihood:
-    predictor = exp.predictor()
-    lk = Likelihood(predictor, exp.measurement(forecast=asimov), parameters)
-    return lk.asimov() if asimov else lk
+@dataclass(frozen=True)
+class _Analysis:
+    """What fit and scan need of an experiment or a detector array: the likelihood, an
+    experiment for default start values, the description stored with scans, and labels."""
+
+    likelihood: Likelihood | ArrayLikelihood
+    experiment: Experiment
+    description: dict
+    name: str
+    data_label: str
+    statistic: str
+
+
+def _analysis(name: str, settings: tuple[str, ...], fixed: dict, asimov: bool) -> _Analysis:
+    """An experiment file (its ``[data]``) or an array file (``[[member]]`` tables)."""
+    overrides = dict(parse_override(s) for s in settings)
+    if is_array(name):
+        arr = load_array(name, overrides)
+        lk = arr.likelihood(fixed, asimov)
+        first = next((m.experiment for m in arr.members if m.experiment is not None), None)
+        return _Analysis(lk, first, arr.describe(), arr.name, lk.label, lk.statistic)
+    exp = load_experiment(name, overrides)
+    lk = Likelihood(exp.predictor(), exp.measurement(forecast=asimov), fixed)
+    lk = lk.asimov() if asimov else lk
+    return _Analysis(lk, exp, exp.spec.model_dump(mode="json"), exp.name, lk.measurement.label, lk.measurement.statistic)
 
 
 @cli.command("fit")
@@ -234,13 +259,13 @@ def fit_command(experiment, free, settings, params, asimov, points, plot_path, a
     """Best fit of the --free parameters of EXPERIMENT to its data, with Δχ² intervals."""
     if plot_path and not Path(plot_path).resolve().parent.is_dir():
         raise UserError(f"directory {Path(plot_path).parent} does not exist")
-    exp = _load(experiment, settings)
     fixed = _parse_params(params)
+    analysis = _analysis(experiment, settings, fixed, asimov)
+    exp, lk = analysis.experiment, analysis.likelihood
     start = _free_parameters(free, exp)
     overlap = set(start) & set(fixed)
     if overlap:
         raise UserError(f"{', '.join(sorted(overlap))} is both fixed (--param) and free (--free)")
-    lk = _likelihood(exp, fixed, asimov)
     best = fit(lk, start)
     profiles = {}
     for name in start:
@@ -251,9 +276,9 @@ def fit_command(experiment, free, settings, params, asimov, points, plot_path, a
             raise UserError(f"the data do not constrain {name}{others}: Δχ² < 1 over the whole profile range [{lo:.4g}, {hi:.4g}]; "
                             "fix a parameter or add data")
     out = {
-        "experiment": exp.name,
-        "data": lk.measurement.label,
-        "statistic": lk.measurement.statistic,
+        "experiment": analysis.name,
+        "data": analysis.data_label,
+        "statistic": analysis.statistic,
         "best_fit": best.values,
         "chi2_min": min(best.chi2_min, *(p.chi2_min for p in profiles.values())),
         "errors": best.errors,
@@ -265,13 +290,13 @@ def fit_command(experiment, free, settings, params, asimov, points, plot_path, a
 
         first = next(iter(profiles.values()))
         levels = {k: float(delta_chi2_threshold(v, 1)) for k, v in ONE_DOF_LEVELS.items()}
-        fig = profile_figure(first.name, first.grid, first.delta_chi2, levels, f"{exp.name}: {lk.measurement.label}")
+        fig = profile_figure(first.name, first.grid, first.delta_chi2, levels, f"{analysis.name}: {analysis.data_label}")
         suffix = Path(plot_path).suffix.lstrip(".") or "png"
         _atomic_write(plot_path, lambda tmp: fig.savefig(tmp, dpi=150, format=suffix))
     if as_json:
         click.echo(json.dumps(out, indent=2))
         return
-    click.echo(f"{exp.name} vs {out['data']} ({out['statistic']}): chi2_min = {out['chi2_min']:.4g}")
+    click.echo(f"{analysis.name} vs {out['data']} ({out['statistic']}): chi2_min = {out['chi2_min']:.4g}")
     for name, value in best.values.items():
         click.echo(f"  {name} = {value:.6g} ± {best.errors[name]:.2g}")
         for level, pieces in out["intervals"][name].items():
@@ -341,14 +366,14 @@ def scan_command(experiment, params, free, settings, asimov, out_path, resume, p
         if p and not Path(p).resolve().parent.is_dir():
             raise UserError(f"directory {Path(p).parent} does not exist")
     axes, fixed = _scan_axes(params)
-    exp = _load(experiment, settings)
+    analysis = _analysis(experiment, settings, fixed, asimov)
+    exp, lk = analysis.experiment, analysis.likelihood
     start = _free_parameters(free, exp) if free else {}
     clash = (set(axes) | set(start)) & set(fixed) or set(axes) & set(start)
     if clash:
         raise UserError(f"{', '.join(sorted(clash))} is given more than once (axis, --free or fixed)")
-    lk = _likelihood(exp, fixed, asimov)
     config = {
-        "experiment": exp.spec.model_dump(mode="json"), "axes": {k: [float(a[0]), float(a[-1]), int(a.size)] for k, a in axes.items()},
+        "experiment": analysis.description, "axes": {k: [float(a[0]), float(a[-1]), int(a.size)] for k, a in axes.items()},
         "fixed": fixed, "free": start, "asimov": asimov, "version": __version__,
     }
     path = Path(out_path)
@@ -373,19 +398,19 @@ def scan_command(experiment, params, free, settings, asimov, out_path, resume, p
             raise UserError("--plot draws one or two axes")
         levels = {k: float(delta_chi2_threshold(v, dof)) for k, v in (ONE_DOF_LEVELS if dof == 1 else TWO_DOF_LEVELS).items()}
         names = list(axes)
-        title = f"{exp.name}: {lk.measurement.label}"
+        title = f"{analysis.name}: {analysis.data_label}"
         if dof == 1:
             fig = profile_figure(names[0], axes[names[0]], state.delta_chi2, levels, title)
         else:
             fig = region_figure((names[0], names[1]), axes[names[0]], axes[names[1]], state.delta_chi2, levels, (best[names[0]], best[names[1]]), title)
         suffix = Path(plot_path).suffix.lstrip(".") or "png"
         _atomic_write(plot_path, lambda tmp: fig.savefig(tmp, dpi=150, format=suffix))
-    out = {"experiment": exp.name, "out": str(path), "points": int(state.chi2.size), "best_fit": best,
+    out = {"experiment": analysis.name, "out": str(path), "points": int(state.chi2.size), "best_fit": best,
            "chi2_min": float(np.nanmin(state.chi2)), "allowed": ranges}
     if as_json:
         click.echo(json.dumps(out, indent=2))
         return
-    click.echo(f"{exp.name}: {state.chi2.size} points, chi2_min = {out['chi2_min']:.4g} at " + ", ".join(f"{k}={v:.4g}" for k, v in best.items()))
+    click.echo(f"{analysis.name}: {state.chi2.size} points, chi2_min = {out['chi2_min']:.4g} at " + ", ".join(f"{k}={v:.4g}" for k, v in best.items()))
     for name, levels_ in ranges.items():
         for level, pieces in levels_.items():
             text = " ∪ ".join(f"[{a:.4g}, {b:.4g}]" for a, b in pieces) or "none"
@@ -416,6 +441,8 @@ def toys_command(experiment, free, params, settings, n_toys, seed, chunk, out_pa
         raise UserError(f"directory {Path(out_path).parent} does not exist")
     if n_toys < 1:
         raise UserError(f"--n must be ≥ 1, got {n_toys}")
+    if is_array(experiment):
+        raise UserError("cevns toys takes one experiment; detector arrays are not supported yet")
     exp = _load(experiment, settings)
     fixed = _parse_params(params)
     truth = _free_parameters(free, exp)
