@@ -153,6 +153,22 @@ class _IsotopeNodes:
     def _last_oscillated(self) -> dict[float, np.ndarray]:
         return {}
 
+    @cached_property
+    def _last_form_factors(self) -> dict:
+        return {}
+
+    def form_factors(self, structure: NuclearStructure) -> tuple[np.ndarray, np.ndarray]:
+        """(F_Z, F_N) on the nodes; the last structure is remembered, so predictions that
+        do not change the radii or form-factor models do not recompute them."""
+        cache = self._last_form_factors
+        s = structure
+        key = (s.proton_form_factor, s.neutron_form_factor, s.radius_default, *map(tuple, map(sorted, (
+            s.proton_radius_fm.items(), s.neutron_radius_fm.items()))))
+        if key not in cache:
+            cache.clear()
+            cache[key] = structure.form_factors(self.q, self.isotope)
+        return cache[key]
+
     def oscillated_moments(self, dm2_ev2: float) -> np.ndarray:
         """(n_source_flavors, 3, n): scale × ∫_{E_min} λ ⟨sin²Δ⟩ E^{-k} dE; the last Δm² is
         remembered, so scans over the mixings at fixed Δm² do not recompute it."""
@@ -179,7 +195,7 @@ def _rate_density(
     if osc.any():
         s = node.oscillated_moments(model.sterile.dm2_41_ev2)
         moments = np.einsum("ba,akn->bkn", direct, moments) - np.einsum("ba,akn->bkn", osc, s)
-    fz, fn = model.structure.form_factors(node.q, node.isotope)  # once per isotope, shared by flavours
+    fz, fn = node.form_factors(model.structure)  # once per isotope, shared by flavours
     terms = cross_section_terms(model, node.recoil, node.isotope, flavors, fz, fn)
     return np.einsum("fkn,fkn->fn", terms, moments)
 
@@ -190,7 +206,7 @@ def _rate_by_source(
     """dR/dT split by source flavour: array (n_arriving β, n_source α, n_nodes) in
     counts/MeV, rate_βα = c_β·(D_βα m_α − C_βα s_α); the sum over α is :func:`_rate_density`."""
     flavors, direct, osc = mixing
-    fz, fn = model.structure.form_factors(node.q, node.isotope)
+    fz, fn = node.form_factors(model.structure)
     terms = cross_section_terms(model, node.recoil, node.isotope, flavors, fz, fn)  # (β, k, n)
     per_source = np.einsum("bkn,akn->bakn", terms, node.moments) * direct[:, :, None, None]
     if osc.any():
