@@ -169,7 +169,8 @@ def test_experiments_lists_shipped(cli):
     proc = cli("experiments")
     assert_ok(proc)
     names = [ln.split()[0] for ln in proc.stdout.splitlines() if ln.strip()]
-    assert names == ["coherent-csi-2017", "coherent-lar-2020", "ge-isotope-reactor", "ge-isotope-sns", "reactor-ge-conus-like"]
+    assert names == ["coherent-csi-2017", "coherent-csi-2017-energy", "coherent-csi-2017-time", "coherent-lar-2020", "ge-isotope-reactor",
+                     "ge-isotope-sns", "reactor-ge-conus-like", "ge-array-reactor", "ge-array-sns"]
     assert proc.stderr == ""
 
 

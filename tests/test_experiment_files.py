@@ -31,7 +31,7 @@ def csi_total() -> float:
 
 # --- shipped experiments ---------------------------------------------------------------
 def test_shipped_experiment_names():
-    assert sorted(shipped_experiments()) == ["coherent-csi-2017", "coherent-lar-2020", "ge-isotope-reactor", "ge-isotope-sns", "reactor-ge-conus-like"]
+    assert sorted(shipped_experiments()) == ["coherent-csi-2017", "coherent-csi-2017-energy", "coherent-csi-2017-time", "coherent-lar-2020", "ge-isotope-reactor", "ge-isotope-sns", "reactor-ge-conus-like"]
     assert sorted(shipped_experiments()) == sorted(p.stem for p in SHIPPED.glob("*.toml"))
 
 
