@@ -75,7 +75,8 @@ def main() -> None:
         chi2_grid(chi2, points[: min(n, chunk)], chunk=chunk)  # warm-up at this chunk size
         t = best_of(lambda pts=points: chi2_grid(chi2, pts, chunk=chunk), 3 if n < 10**6 else 2)
         per_point = t / len(points)
-        print(f"JAX jit+vmap, {len(points):>7d} points: {t:8.3f} s, {per_point * 1e9:8.1f} ns/point, {t_numpy / per_point:8.0f}x the numpy loop")
+        print(f"JAX jit+vmap, {len(points):>7d} points: {t:8.3f} s, {per_point * 1e9:8.1f} ns/point, "
+              f"{t_numpy / per_point:8.0f}x the numpy loop")
 
 
 if __name__ == "__main__":

@@ -489,7 +489,7 @@ def _arrays_dir():
 def shipped_arrays() -> dict[str, str]:
     """Names of the shipped arrays and their one-line descriptions."""
     out = {}
-    for entry in sorted(_arrays_dir().iterdir(), key=lambda p: p.name):
+    for entry in sorted(_arrays_dir().iterdir(), key=lambda p: p.name.removesuffix(".toml")):
         if entry.name.endswith(".toml"):
             out[entry.name[:-5]] = tomllib.loads(entry.read_text()).get("description", "")
     return out

@@ -472,7 +472,7 @@ def _experiments_dir():
 def shipped_experiments() -> dict[str, str]:
     """Names of the shipped experiments and their one-line descriptions."""
     out = {}
-    for entry in sorted(_experiments_dir().iterdir(), key=lambda p: p.name):
+    for entry in sorted(_experiments_dir().iterdir(), key=lambda p: p.name.removesuffix(".toml")):
         if entry.name.endswith(".toml"):
             data = tomllib.loads(entry.read_text())
             out[entry.name[:-5]] = data.get("description", "")
