@@ -29,7 +29,7 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 
 from .parallel import run_chunks
-from .fits import ONE_DOF_LEVELS, TWO_DOF_LEVELS, Likelihood, _bounds, chi2_from_signal, fit
+from .fits import ONE_DOF_LEVELS, TWO_DOF_LEVELS, Likelihood, _bounds, fit
 from .parameters import parameter
 from .statistics import delta_chi2_threshold, interval_from_profile
 
