@@ -8,6 +8,11 @@ scheduler address (``tcp://host:8786``) or ``"local"`` for a
 :class:`distributed.LocalCluster`; the executor is then
 :meth:`distributed.Client.get_executor`, so the scan code is the same for every back end.
 Dask is an optional extra (``pip install cevns[dask]``).
+
+Local processes start from a fork server, not by forking the caller: forking a process
+that runs threads (BLAS, JAX, Dask) can deadlock. As with any spawned process pool, a
+script that uses workers must keep its top-level code under
+``if __name__ == "__main__":``.
 """
 
 from __future__ import annotations

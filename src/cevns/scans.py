@@ -226,13 +226,15 @@ def scan(
     place, so a caller's saved copy is always current).
 
     ``profiled``: other parameters minimised at every point (start values). ``chunk``:
-    points per task (default 8192 for a polynomial signal, 256 point by point);
+    points per task (default 8192 for a polynomial signal; point by point 256, or
+    1024 on an executor);
     ``on_chunk(state, n_new)`` is called after each finished chunk, in the calling process;
     ``executor`` runs the chunks (default: here, in order). ``fast=False`` evaluates every
     point with the full prediction.
     """
     evaluate, method = chunk_evaluator(likelihood, state.axes, profiled, fast)
-    chunk = chunk or (8192 if method == "polynomial" else 256)
+    # per point: small chunks for progress here, larger ones for workers (less hand-off)
+    chunk = chunk or (8192 if method == "polynomial" else 256 if executor is None else 1024)
     if chunk < 1:
         raise ValueError("chunk must be ≥ 1 point")
     todo = np.flatnonzero(~state.done.ravel())
