@@ -53,6 +53,7 @@ from .experiments import (
     load_experiment,
     parse_override,
     shipped_experiments,
+    shipped_files,
 )
 from .fits import Likelihood
 from .parameters import ParameterError
@@ -488,11 +489,7 @@ def _arrays_dir():
 
 def shipped_arrays() -> dict[str, str]:
     """Names of the shipped arrays and their one-line descriptions."""
-    out = {}
-    for entry in sorted(_arrays_dir().iterdir(), key=lambda p: p.name.removesuffix(".toml")):
-        if entry.name.endswith(".toml"):
-            out[entry.name[:-5]] = tomllib.loads(entry.read_text()).get("description", "")
-    return out
+    return shipped_files(_arrays_dir())
 
 
 def _read(name_or_path: str) -> tuple[str, dict[str, Any], Path | None]:

@@ -469,14 +469,18 @@ def _experiments_dir():
     return resources.files("cevns") / "data" / "experiments"
 
 
+def shipped_files(folder) -> dict[str, str]:
+    """Name → one-line description of the TOML files of a package data ``folder``."""
+    out = {}
+    for entry in sorted(folder.iterdir(), key=lambda p: p.name.removesuffix(".toml")):
+        if entry.name.endswith(".toml"):
+            out[entry.name[:-5]] = tomllib.loads(entry.read_text()).get("description", "")
+    return out
+
+
 def shipped_experiments() -> dict[str, str]:
     """Names of the shipped experiments and their one-line descriptions."""
-    out = {}
-    for entry in sorted(_experiments_dir().iterdir(), key=lambda p: p.name.removesuffix(".toml")):
-        if entry.name.endswith(".toml"):
-            data = tomllib.loads(entry.read_text())
-            out[entry.name[:-5]] = data.get("description", "")
-    return out
+    return shipped_files(_experiments_dir())
 
 
 def parse_override(text: str) -> tuple[str, Any]:

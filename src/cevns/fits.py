@@ -177,7 +177,6 @@ def fit(
 ) -> FitResult:
     """Minimise χ² over the parameters named in ``start`` (their start values), within
     their physical domains, with iminuit MIGRAD + HESSE."""
-    from iminuit import Minuit
 
     names = list(start)
     if not names:
@@ -187,7 +186,21 @@ def fit(
         return likelihood.chi2(dict(zip(names, x)))
 
     _check_sensitivity(likelihood, {n: float(start[n]) for n in names}, step)
-    minuit = Minuit(cost, *[float(start[n]) for n in names], name=names)
+    return minimise(cost, {n: float(start[n]) for n in names}, step)
+
+
+def minimise(
+    cost: Callable[..., float],
+    start: Mapping[str, float],
+    step: Mapping[str, float] | None = None,
+    gradient: Callable[..., np.ndarray] | None = None,
+) -> FitResult:
+    """MIGRAD + HESSE on ``cost(*values)`` (a χ², errordef 1) over the parameters of
+    ``start``, each limited to its domain; ``gradient`` (optional) the exact gradient."""
+    from iminuit import Minuit
+
+    names = list(start)
+    minuit = Minuit(cost, *[float(start[n]) for n in names], grad=gradient, name=names)
     minuit.errordef = Minuit.LEAST_SQUARES
     minuit.print_level = 0
     for n in names:

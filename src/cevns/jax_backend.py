@@ -61,7 +61,7 @@ from .cross_sections import (
     SM_NEUTRINO_CHARGE_RADII_1E32_CM2,
     lepton_flavor,
 )
-from .fits import FitResult, Measurement, _bounds
+from .fits import FitResult, Measurement, minimise
 from .form_factors import HELM_SURFACE_THICKNESS_FM, KLEIN_NYSTRAND_RANGE_FM, FormFactor
 from .interactions import LEPTONS, QUARKS, PhysicsModel
 from .parameters import ParameterError, parameter
@@ -549,25 +549,9 @@ def minuit_fit(
 ) -> FitResult:
     """Minimise θ → χ² with MIGRAD (+ HESSE) using the JAX gradient, within the named
     parameters' domains, with the start steps of :func:`cevns.fits.fit`."""
-    from iminuit import Minuit
-
     names = list(names)
     cost, gradient = minuit_functions(chi2)
-    minuit = Minuit(cost, *[float(x) for x in start], grad=gradient, name=names)
-    minuit.errordef = Minuit.LEAST_SQUARES
-    minuit.print_level = 0
-    for n, x in zip(names, start):
-        minuit.limits[n] = _bounds(n)
-        minuit.errors[n] = (step or {}).get(n) or max(abs(float(x)) * 0.05, 1e-3)
-    minuit.migrad()
-    minuit.hesse()
-    return FitResult(
-        {n: float(minuit.values[n]) for n in names},
-        float(minuit.fval),
-        {n: float(minuit.errors[n]) for n in names},
-        bool(minuit.valid),
-        int(minuit.nfcn),
-    )
+    return minimise(cost, {n: float(x) for n, x in zip(names, start)}, step, gradient)
 
 
 __all__ = ["JaxPredictor", "chi2_grid", "minuit_fit", "minuit_functions"]
