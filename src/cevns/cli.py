@@ -43,6 +43,12 @@ def _atomic_write(path: str, write: Callable[[str], None]) -> None:
     atomic_write(path, write)
 
 
+def _save_figure(fig, path: str) -> None:
+    """Write a matplotlib figure atomically, in the format its suffix names (PNG default)."""
+    suffix = Path(path).suffix.lstrip(".") or "png"
+    _atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=150, format=suffix))
+
+
 def _positive(name: str, value: float, limit: float = 1e4) -> float:
     if not np.isfinite(value) or value <= 0:
         raise UserError(f"{name} must be a positive number, got {value}")
@@ -183,8 +189,7 @@ def spectrum_command(
         from .plotting import spectrum_figure
 
         fig = spectrum_figure(f"{exp.name}", recoil, by_flavor, counts)
-        suffix = Path(plot_path).suffix.lstrip(".") or "png"
-        _atomic_write(plot_path, lambda tmp: fig.savefig(tmp, dpi=150, format=suffix))
+        _save_figure(fig, plot_path)
         click.echo(f"wrote {plot_path}")
     if not (csv_path or plot_path):
         click.echo(",".join(header))
@@ -291,8 +296,7 @@ def fit_command(experiment, free, settings, params, asimov, points, plot_path, a
         first = next(iter(profiles.values()))
         levels = {k: float(delta_chi2_threshold(v, 1)) for k, v in ONE_DOF_LEVELS.items()}
         fig = profile_figure(first.name, first.grid, first.delta_chi2, levels, f"{analysis.name}: {analysis.data_label}")
-        suffix = Path(plot_path).suffix.lstrip(".") or "png"
-        _atomic_write(plot_path, lambda tmp: fig.savefig(tmp, dpi=150, format=suffix))
+        _save_figure(fig, plot_path)
     if as_json:
         click.echo(json.dumps(out, indent=2))
         return
@@ -403,8 +407,7 @@ def scan_command(experiment, params, free, settings, asimov, out_path, resume, p
             fig = profile_figure(names[0], axes[names[0]], state.delta_chi2, levels, title)
         else:
             fig = region_figure((names[0], names[1]), axes[names[0]], axes[names[1]], state.delta_chi2, levels, (best[names[0]], best[names[1]]), title)
-        suffix = Path(plot_path).suffix.lstrip(".") or "png"
-        _atomic_write(plot_path, lambda tmp: fig.savefig(tmp, dpi=150, format=suffix))
+        _save_figure(fig, plot_path)
     out = {"experiment": analysis.name, "out": str(path), "points": int(state.chi2.size), "best_fit": best,
            "chi2_min": float(np.nanmin(state.chi2)), "allowed": ranges}
     if as_json:
@@ -587,8 +590,7 @@ def compare_command(experiment, folder, settings, params, free, timing, points, 
         axes = [(a.name, a.edges, a.unit) for a in lk.data.axes]
         title = f"{experiment} vs {lk.label}: χ² = {out['chi2']:.1f} / {lk.data.bins} bins"
         fig = data_vs_prediction_figure(axes, residual, variance, parts, title, "data − steady state", "prediction, nominal")
-        suffix = Path(plot_path).suffix.lstrip(".") or "png"
-        _atomic_write(plot_path, lambda tmp: fig.savefig(tmp, dpi=150, format=suffix))
+        _save_figure(fig, plot_path)
     if as_json:
         click.echo(json.dumps(out, indent=2))
         return
