@@ -52,6 +52,7 @@ from .experiments import (
     apply_overrides,
     load_experiment,
     parse_override,
+    read_toml_file,
     shipped_experiments,
     shipped_files,
 )
@@ -492,31 +493,6 @@ def shipped_arrays() -> dict[str, str]:
     return shipped_files(_arrays_dir())
 
 
-def _read(name_or_path: str) -> tuple[str, dict[str, Any], Path | None]:
-    """(origin for messages, parsed TOML, directory for relative paths) of a shipped array
-    or a file."""
-    path = Path(name_or_path)
-    shipped = _arrays_dir() / f"{name_or_path}.toml"
-    if path.suffix == ".toml" or (path.exists() and not shipped.is_file()):
-        try:
-            text = path.read_text()
-        except OSError as exc:
-            raise ArrayError(f"cannot read {path}: {exc.strerror}") from None
-        except UnicodeDecodeError:
-            raise ArrayError(f"{path}: not a UTF-8 text file") from None
-        origin, base = str(path), path.parent
-    elif shipped.is_file():
-        origin, text, base = f"{name_or_path}.toml", shipped.read_text(), Path(str(_arrays_dir()))
-    else:
-        raise ArrayError(
-            f"unknown array {name_or_path!r}; shipped arrays: {', '.join(shipped_arrays())} (or give a .toml file)"
-        )
-    try:
-        return origin, tomllib.loads(text), base
-    except tomllib.TOMLDecodeError as exc:
-        raise ArrayError(f"{origin}: malformed TOML: {exc}") from None
-
-
 def _format_error(exc: ValidationError, origin: str) -> str:
     err = exc.errors()[0]
     loc = ".".join(
@@ -548,7 +524,7 @@ def load_array(name_or_path: str, overrides: Mapping[str, Any] | None = None) ->
     applied to every member's experiment after the member's own ``set``. Raises
     :class:`ArrayError` with one line naming the file and the field.
     """
-    origin, data, base = _read(name_or_path)
+    origin, data, base = read_toml_file(name_or_path, _arrays_dir(), "array", shipped_arrays, ArrayError)
     own, shared = _split_overrides(dict(overrides or {}))
     data = apply_overrides(data, own)
     try:

@@ -16,7 +16,7 @@ import sys
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal, Mapping, Union
+from typing import Annotated, Any, Callable, Literal, Mapping, Union
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -529,30 +529,36 @@ def _format_validation_error(exc: ValidationError, origin: str, overridden: set[
     return f"{origin}: bad value for '{loc}': {err['msg']}"
 
 
-def load_experiment(name_or_path: str, overrides: Mapping[str, Any] | None = None) -> Experiment:
-    """Load a shipped experiment by name or a TOML file by path, apply ``overrides``
-    (dotted path → value), validate and build it. Raises :class:`ExperimentError`."""
+def read_toml_file(
+    name_or_path: str, folder, kind: str, shipped: Callable[[], Mapping[str, str]], error: type[Exception]
+) -> tuple[str, dict[str, Any], Path | None]:
+    """(origin for messages, parsed TOML, directory of a user's file — None for a shipped
+    one) of a file path or of a shipped name in the package data ``folder``; any problem
+    is one line, raised as ``error``."""
     path = Path(name_or_path)
-    shipped = (_experiments_dir() / f"{name_or_path}.toml").is_file()
-    if path.suffix == ".toml" or (path.exists() and not shipped):
-        origin = str(path)
+    entry = folder / f"{name_or_path}.toml"
+    if path.suffix == ".toml" or (path.exists() and not entry.is_file()):
+        origin, base_dir = str(path), path.parent
         try:
             text = path.read_text()
         except OSError as exc:
-            raise ExperimentError(f"cannot read {path}: {exc.strerror}") from None
+            raise error(f"cannot read {path}: {exc.strerror}") from None
         except UnicodeDecodeError:
-            raise ExperimentError(f"{path}: not a UTF-8 text file") from None
-        base_dir: Path | None = path.parent
-    else:
-        entry = _experiments_dir() / f"{name_or_path}.toml"
-        if not entry.is_file():
-            known = ", ".join(shipped_experiments())
-            raise ExperimentError(f"unknown experiment {name_or_path!r}; shipped: {known} (or give a .toml file)")
+            raise error(f"{path}: not a UTF-8 text file") from None
+    elif entry.is_file():
         origin, text, base_dir = f"{name_or_path}.toml", entry.read_text(), None
+    else:
+        raise error(f"unknown {kind} {name_or_path!r}; shipped: {', '.join(shipped())} (or give a .toml file)")
     try:
-        data = tomllib.loads(text)
+        return origin, tomllib.loads(text), base_dir
     except tomllib.TOMLDecodeError as exc:
-        raise ExperimentError(f"{origin}: malformed TOML: {exc}") from None
+        raise error(f"{origin}: malformed TOML: {exc}") from None
+
+
+def load_experiment(name_or_path: str, overrides: Mapping[str, Any] | None = None) -> Experiment:
+    """Load a shipped experiment by name or a TOML file by path, apply ``overrides``
+    (dotted path → value), validate and build it. Raises :class:`ExperimentError`."""
+    origin, data, base_dir = read_toml_file(name_or_path, _experiments_dir(), "experiment", shipped_experiments, ExperimentError)
     overrides = dict(overrides or {})
     data = apply_overrides(data, overrides)
     try:

@@ -76,7 +76,7 @@ from .data_releases import CsI2017Release, LArAnalysisARelease, load_csi_2017, l
 from .experiments import load_experiment
 from .interactions import PhysicsModel
 from .rates import BinnedCounts, RatePredictor
-from .statistics import PullFit
+from .statistics import PullFit, damped_newton
 
 #: Prompt beam-related neutrons in the CsI 2017 region of interest (6–30 PE, the 12-µs
 #: coincidence window): B_on = 6 events with a 25% normalisation uncertainty (COHERENT,
@@ -168,34 +168,17 @@ def profiled_poisson_components(
         g, g1, g2, _ = _bin_terms(mu, n, off, off_ratio)
         return g.sum(axis=-1) + np.sum(penalty * u * u, axis=-1), g1, g2
 
-    u = np.zeros(batch + (k,))
-    f, g1, g2 = objective(u)
-    active = np.isfinite(f) & (k > 0)
-    converged = ~active & np.isfinite(f)
     ridge = 1e-12 * np.eye(k)
-    for _ in range(max_iter):
-        if not active.any():
-            break
+
+    def derivatives(u: np.ndarray, g1: np.ndarray, g2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         grad = np.einsum("...ki,...i->...k", tv, g1) + 2.0 * penalty * u
         hess = np.einsum("...ki,...li,...i->...kl", tv, tv, g2) + 2.0 * np.diag(penalty) + ridge
-        step = -np.linalg.solve(hess, grad[..., None])[..., 0]
-        decrement = -np.sum(grad * step, axis=-1)
-        done = active & (decrement < tol * (1.0 + np.abs(f)))
-        converged |= done
-        active &= ~done
-        s = np.where(active, 1.0, 0.0)
-        for _ in range(60):
-            f_new, g1_new, g2_new = objective(u + s[..., None] * step)
-            ok = ~active | (f_new <= f - 1e-4 * s * decrement)
-            if ok.all():
-                break
-            s = np.where(ok, s, 0.5 * s)
-        else:
-            s = np.where(ok, s, 0.0)
-            active &= ok
-            f_new, g1_new, g2_new = objective(u + s[..., None] * step)
-        u = u + s[..., None] * step
-        f, g1, g2 = f_new, g1_new, g2_new
+        return grad, hess
+
+    u = np.zeros(batch + (k,))
+    start = objective(u)
+    active = np.isfinite(start[0]) & (k > 0)
+    u, f, _, converged = damped_newton(objective, derivatives, u, start, active, ~active & np.isfinite(start[0]), max_iter, tol)
     pulls = np.zeros(batch + (sig.size,))
     pulls[..., pulled] = u * scale
     return PullFit(f, pulls, converged)

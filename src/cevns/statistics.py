@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Callable, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -204,6 +204,51 @@ def poisson_deviance(observed: ArrayLike, expected: ArrayLike) -> np.ndarray:
     return 2.0 * np.sum(mu - n + special.xlogy(n, n) - special.xlogy(n, mu), axis=-1)
 
 
+def damped_newton(
+    objective: Callable[[np.ndarray], tuple[np.ndarray, ...]],
+    derivatives: Callable[..., tuple[np.ndarray, np.ndarray]],
+    u: np.ndarray,
+    start: tuple[np.ndarray, ...],
+    active: np.ndarray,
+    converged: np.ndarray,
+    max_iter: int,
+    tol: float,
+    halvings: int = 60,
+) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, ...], np.ndarray]:
+    """Newton's method on a batch of convex objectives, each step damped by halving
+    (Armijo backtracking: accept when f decreases by ≥ 10⁻⁴ × the Newton decrement).
+
+    ``objective(u)`` → (f (batch,), *aux); ``derivatives(u, *aux)`` → (gradient (batch, k),
+    Hessian (batch, k, k)); ``start`` = objective(u) at the start; only ``active`` points
+    move. A point converges once its decrement −g·Δu < ``tol`` × (1 + |f|); a point whose
+    line search fails after ``halvings`` halvings stops where it is. Returns (u, f, aux,
+    converged)."""
+    f, *aux = start
+    for _ in range(max_iter):
+        if not active.any():
+            break
+        grad, hess = derivatives(u, *aux)
+        step = -np.linalg.solve(hess, grad[..., None])[..., 0]
+        decrement = -np.sum(grad * step, axis=-1)  # ≥ 0: H is positive definite
+        done = active & (decrement < tol * (1.0 + np.abs(f)))
+        converged = converged | done
+        active = active & ~done
+        t = np.where(active, 1.0, 0.0)
+        for _ in range(halvings):
+            f_new, *aux_new = objective(u + t[..., None] * step)
+            ok = ~active | (f_new <= f - 1e-4 * t * decrement)
+            if ok.all():
+                break
+            t = np.where(ok, t, 0.5 * t)
+        else:
+            t = np.where(ok, t, 0.0)
+            active = active & ok
+            f_new, *aux_new = objective(u + t[..., None] * step)
+        u = u + t[..., None] * step
+        f, aux = f_new, aux_new
+    return u, f, tuple(aux), converged
+
+
 def profiled_poisson_deviance(
     observed: ArrayLike,
     signal: ArrayLike,
@@ -254,35 +299,17 @@ def profiled_poisson_deviance(
         dev = 2.0 * np.sum(mu - n + special.xlogy(n, n) - special.xlogy(n, mu_safe), axis=-1)
         return np.where(bad, np.inf, dev + np.sum(u**2, axis=-1)), mu
 
-    u = np.zeros(batch + (2,))
-    f, mu = objective(u)
-    active = np.isfinite(f)
-    converged = np.zeros(batch, dtype=bool)
-    for _ in range(max_iter):
-        if not active.any():
-            break
+    def derivatives(u: np.ndarray, mu: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         ratio = np.divide(n, mu, out=np.zeros_like(n), where=positive)
         grad = 2.0 * np.einsum("...ki,...i->...k", templates, 1.0 - ratio) + 2.0 * u
         w = np.divide(ratio, mu, out=np.zeros_like(n), where=positive)
         hess = 2.0 * np.einsum("...ki,...li,...i->...kl", templates, templates, w) + 2.0 * np.eye(2)
-        step = -np.linalg.solve(hess, grad[..., None])[..., 0]
-        decrement = -np.sum(grad * step, axis=-1)  # ≥ 0: H is positive definite
-        done = active & (decrement < tol * (1.0 + np.abs(f)))
-        converged |= done
-        active &= ~done
-        t = np.where(active, 1.0, 0.0)
-        for _ in range(40):
-            f_new, mu_new = objective(u + t[..., None] * step)
-            ok = ~active | (f_new <= f - 1e-4 * t * decrement)
-            if ok.all():
-                break
-            t = np.where(ok, t, 0.5 * t)
-        else:
-            t = np.where(ok, t, 0.0)
-            active &= ok
-            f_new, mu_new = objective(u + t[..., None] * step)
-        u = u + t[..., None] * step
-        f, mu = f_new, mu_new
+        return grad, hess
+
+    u = np.zeros(batch + (2,))
+    f, mu = objective(u)
+    u, f, _, converged = damped_newton(objective, derivatives, u, (f, mu), np.isfinite(f), np.zeros(batch, dtype=bool),
+                                       max_iter, tol)
     return PullFit(f, u * sig, converged)
 
 
