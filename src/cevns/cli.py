@@ -696,6 +696,41 @@ def kinematics_command(nucleus: str, enu: float, recoil: float | None, as_json: 
             click.echo(f"{name}: " + ", ".join(f"{k} {v:.6g}" for k, v in row.items()))
 
 
+@cli.command("reproduce")
+@click.argument("name", required=False)
+@click.option("--list", "list_only", is_flag=True, help="Name the reproductions and stop.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=True), help="Folder for figures, CSV, summary.json, index.html.")
+@click.option("--fast", is_flag=True, help="Coarse grids: a quick look (what the tests run).")
+@click.option("--resume", is_flag=True, help="Keep the steps already finished in --out with the same settings.")
+def reproduce_command(name: str | None, list_only: bool, out_dir: str | None, fast: bool, resume: bool) -> None:
+    """Redo a published analysis of the reference texts: one PNG, PDF and CSV per figure,
+    summary.json (our numbers next to the published ones) and index.html in --out."""
+    from .reproduce import get_reproduction, reproduction_names
+    from .reproduce.report import write_report
+
+    names = reproduction_names()
+    if list_only or name is None:
+        if name is None and not list_only:
+            raise UserError(f"name a reproduction ({', '.join(names)}) or use --list")
+        width = max(map(len, names))
+        for key, text in names.items():
+            click.echo(f"{key.ljust(width)}  {text}")
+        return
+    if name not in names:
+        raise UserError(f"unknown reproduction {name!r}; known: {', '.join(names)}")
+    if not out_dir:
+        raise UserError("--out DIR is required: the folder for the report")
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise UserError(f"--out {out} is a file, not a folder")
+    if not out.resolve().parent.is_dir():
+        raise UserError(f"directory {out.parent} does not exist")
+    files = write_report(get_reproduction(name), out, fast=fast, resume=resume,
+                         progress=lambda line: click.echo(line, err=True))
+    click.echo(f"{name}: {len(files.figures)} figures, {len(files.results)} numbers in {files.seconds:.1f} s; "
+               f"open {out / 'index.html'}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turning input errors into one line and exit status 2."""
     args = sys.argv[1:] if argv is None else argv

@@ -1,0 +1,335 @@
+"""A reproduction as data, and its report on disk.
+
+A :class:`Reproduction` is a list of :class:`Step` s; each step computes some of the
+paper's figures (:class:`Figure`: a matplotlib figure and the columns behind it) and
+headline numbers (:class:`~cevns.reproduce.common.Result`). :func:`write_report` runs the
+steps in order and writes, into one folder::
+
+    <figure>.png, <figure>.pdf, <figure>.csv    one set per figure
+    summary.json                                every number: ours, published, relative difference
+    index.html                                  figures, numbers, inputs and their sources on one page
+
+Every file is written atomically (temporary file, then rename), so an interrupted run leaves
+no partial file. Each finished step also leaves ``.steps/<key>.json`` (its numbers and file
+names, with the configuration that made them); ``resume=True`` skips the steps whose record
+matches the configuration, so a long reproduction can be stopped and continued.
+
+The physics lives in the reproduction modules; this one knows files, not physics.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import math
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..stores import atomic_write
+from .common import Result, Value, _fmt
+
+#: Version of the files' layout (the .steps records and summary.json).
+REPORT_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One figure of a reproduction: ``name`` is the file stem (``fig2_sin2w``); ``columns``
+    the numbers drawn, as equal-length columns (long format: a ``series`` column names the
+    curve where several share the file); ``reference`` names the published figure it
+    redoes; ``caption`` says what is shown and what was assumed."""
+
+    name: str
+    title: str
+    caption: str
+    figure: Any
+    columns: Mapping[str, Sequence[Any]]
+    reference: str = ""
+
+
+@dataclass(frozen=True)
+class StepOutput:
+    figures: tuple[Figure, ...] = ()
+    results: tuple[Result, ...] = ()
+
+
+@dataclass(frozen=True)
+class Step:
+    """One resumable unit of work: ``run(fast)`` returns its figures and numbers."""
+
+    key: str
+    title: str
+    run: Callable[[bool], StepOutput]
+
+
+@dataclass(frozen=True)
+class Input:
+    """One input of a reproduction: what it is, the value used, and where it comes from."""
+
+    name: str
+    value: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Reproduction:
+    """A published analysis redone: ``reference`` cites the text (seed file and paper),
+    ``assumptions`` says what we chose where the text is silent."""
+
+    name: str
+    title: str
+    reference: str
+    description: str
+    steps: tuple[Step, ...]
+    inputs: tuple[Input, ...] = ()
+    assumptions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    """What :func:`write_report` wrote: the folder, the figure stems and every number."""
+
+    folder: Path
+    figures: tuple[str, ...]
+    results: tuple[dict, ...]
+    seconds: float
+    resumed: tuple[str, ...] = field(default_factory=tuple)
+
+
+def long_columns(series: Mapping[str, tuple[Sequence[float], Sequence[float]]], x: str, y: str) -> dict[str, list]:
+    """Curves of different lengths as one long table: columns ``series``, ``x``, ``y``."""
+    names: list[str] = []
+    xs: list[float] = []
+    ys: list[float] = []
+    for label, (a, b) in series.items():
+        a, b = np.asarray(a, dtype=float).ravel(), np.asarray(b, dtype=float).ravel()
+        if a.shape != b.shape:
+            raise ValueError(f"series {label!r}: {a.size} x values but {b.size} y values")
+        names += [label] * a.size
+        xs += a.tolist()
+        ys += b.tolist()
+    return {"series": names, x: xs, y: ys}
+
+
+def grid_columns(x_name: str, x: Sequence[float], y_name: str, y: Sequence[float], **values: np.ndarray) -> dict[str, list]:
+    """A 2-D grid (``values[k]`` of shape (len(x), len(y))) flattened to columns x, y, k..."""
+    gx, gy = np.meshgrid(np.asarray(x, float), np.asarray(y, float), indexing="ij")
+    out: dict[str, list] = {x_name: gx.ravel().tolist(), y_name: gy.ravel().tolist()}
+    for k, v in values.items():
+        v = np.asarray(v, dtype=float)
+        if v.shape != gx.shape:
+            raise ValueError(f"{k}: shape {v.shape}, grid is {gx.shape}")
+        out[k] = v.ravel().tolist()
+    return out
+
+
+def _jsonable(value: Value | None) -> Any:
+    if value is None or isinstance(value, (int, float)):
+        return None if value is None or not math.isfinite(float(value)) else float(value)
+    return [_jsonable(v) for v in value]
+
+
+def result_record(r: Result) -> dict:
+    """A :class:`Result` as JSON-ready data (intervals become nested lists)."""
+    rel = r.relative_difference
+    return {
+        "quantity": r.quantity,
+        "unit": r.unit,
+        "ours": _jsonable(r.ours),
+        "published": _jsonable(r.published),
+        "relative_difference": rel,
+        "published_source": r.published_source,
+        "note": r.note,
+    }
+
+
+def _csv_text(columns: Mapping[str, Sequence[Any]]) -> str:
+    names = list(columns)
+    lengths = {len(columns[n]) for n in names}
+    if len(lengths) > 1:
+        raise ValueError(f"CSV columns of unequal length: {dict((n, len(columns[n])) for n in names)}")
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(names)
+    for row in zip(*(columns[n] for n in names)):
+        writer.writerow([f"{v:.8g}" if isinstance(v, (float, np.floating)) else v for v in row])
+    return buf.getvalue()
+
+
+def _write_text(path: Path, text: str) -> None:
+    atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+
+
+def _write_figure(folder: Path, fig: Figure) -> dict:
+    import matplotlib.pyplot as plt
+
+    for suffix in ("png", "pdf"):
+        atomic_write(folder / f"{fig.name}.{suffix}", lambda tmp, s=suffix: fig.figure.savefig(tmp, dpi=130, format=s))
+    plt.close(fig.figure)
+    _write_text(folder / f"{fig.name}.csv", _csv_text(fig.columns))
+    return {"name": fig.name, "title": fig.title, "caption": fig.caption, "reference": fig.reference,
+            "png": f"{fig.name}.png", "pdf": f"{fig.name}.pdf", "csv": f"{fig.name}.csv"}
+
+
+def _config(rep: Reproduction, fast: bool) -> dict:
+    from .. import __version__
+
+    return {"reproduction": rep.name, "fast": fast, "cevns": __version__, "format": REPORT_FORMAT}
+
+
+def write_report(
+    rep: Reproduction,
+    out: str | Path,
+    fast: bool = False,
+    resume: bool = False,
+    progress: Callable[[str], None] = lambda message: None,
+) -> ReportFiles:
+    """Run ``rep`` and write its figures, ``summary.json`` and ``index.html`` into ``out``
+    (created if missing; it must not be a file). ``progress`` receives one line per step."""
+    folder = Path(out)
+    if folder.exists() and not folder.is_dir():
+        raise NotADirectoryError(f"--out {folder} is a file, not a folder")
+    steps_dir = folder / ".steps"
+    steps_dir.mkdir(parents=True, exist_ok=True)
+    config = _config(rep, fast)
+    start = time.perf_counter()
+    figures: list[dict] = []
+    results: list[dict] = []
+    resumed: list[str] = []
+    for i, step in enumerate(rep.steps, 1):
+        record_path = steps_dir / f"{step.key}.json"
+        record = _read_record(record_path, config, folder) if resume else None
+        if record is not None:
+            resumed.append(step.key)
+            progress(f"[{i}/{len(rep.steps)}] {step.title}: done before, kept")
+        else:
+            t0 = time.perf_counter()
+            output = step.run(fast)
+            record = {
+                "config": config,
+                "figures": [_write_figure(folder, f) for f in output.figures],
+                "results": [result_record(r) for r in output.results],
+                "seconds": time.perf_counter() - t0,
+            }
+            _write_text(record_path, json.dumps(record, indent=1, ensure_ascii=False))
+            progress(f"[{i}/{len(rep.steps)}] {step.title}: {record['seconds']:.1f} s")
+        figures += record["figures"]
+        results += record["results"]
+    seconds = time.perf_counter() - start
+    summary = {
+        **config,
+        "title": rep.title,
+        "reference": rep.reference,
+        "seconds": seconds,
+        "results": results,
+        "figures": figures,
+        "inputs": [vars(x) for x in rep.inputs],
+        "assumptions": list(rep.assumptions),
+    }
+    _write_text(folder / "summary.json", json.dumps(summary, indent=1, ensure_ascii=False))
+    _write_text(folder / "index.html", render_html(rep, summary))
+    return ReportFiles(folder, tuple(f["name"] for f in figures), tuple(results), seconds, tuple(resumed))
+
+
+def _read_record(path: Path, config: dict, folder: Path) -> dict | None:
+    """A finished step's record, if it was made with ``config`` and its files are all there."""
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if record.get("config") != config:
+        return None
+    if not all((folder / f[k]).is_file() for f in record["figures"] for k in ("png", "pdf", "csv")):
+        return None
+    return record
+
+
+# --- HTML -------------------------------------------------------------------------------------
+_CSS = """
+body{font-family:system-ui,-apple-system,"DejaVu Sans",sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
+h1{font-size:1.6em;margin-bottom:.2em} h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:2em}
+table{border-collapse:collapse;font-size:.9em;width:100%} th,td{border:1px solid #ddd;padding:4px 6px;vertical-align:top;text-align:left}
+th{background:#f3f3f3} td.num{font-family:monospace;white-space:nowrap} .ref{color:#555;font-size:.9em}
+figure{margin:1.5em 0;border:1px solid #eee;padding:.6em} figure img{max-width:100%;height:auto}
+figcaption{font-size:.9em;color:#333} .big{color:#a00;font-weight:bold} .note{color:#555;font-size:.85em}
+"""
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, (int, float)):
+        return _fmt(float(value))
+    if value and isinstance(value[0], list):
+        return " ∪ ".join(f"[{a:.4g}, {b:.4g}]" for a, b in value)
+    return ", ".join(f"{v:.4g}" for v in value)
+
+
+def render_html(rep: Reproduction, summary: Mapping[str, Any]) -> str:
+    """One self-contained page (images by relative path): numbers, figures, inputs."""
+    e = html.escape
+    rows = []
+    for r in summary["results"]:
+        rel = r["relative_difference"]
+        rel_text = "—" if rel is None else f"{100 * rel:+.1f}%"
+        cls = ' class="num big"' if rel is not None and abs(rel) > 0.10 else ' class="num"'
+        note = f'<div class="note">{e(r["note"])}</div>' if r["note"] else ""
+        rows.append(
+            f"<tr><td>{e(r['quantity'])}{note}</td><td>{e(r['unit'])}</td><td class=\"num\">{e(_cell(r['ours']))}</td>"
+            f"<td class=\"num\">{e(_cell(r['published']))}</td><td{cls}>{e(rel_text)}</td><td class=\"ref\">{e(r['published_source'])}</td></tr>"
+        )
+    figs = []
+    for f in summary["figures"]:
+        ref = f" <span class=\"ref\">({e(f['reference'])})</span>" if f["reference"] else ""
+        figs.append(
+            f"<figure id=\"{e(f['name'])}\"><img src=\"{e(f['png'])}\" alt=\"{e(f['title'])}\">"
+            f"<figcaption><b>{e(f['title'])}</b>{ref}. {e(f['caption'])} "
+            f"[<a href=\"{e(f['pdf'])}\">PDF</a> · <a href=\"{e(f['csv'])}\">CSV</a>]</figcaption></figure>"
+        )
+    inputs = "".join(
+        f"<tr><td>{e(x['name'])}</td><td class=\"num\">{e(x['value'])}</td><td class=\"ref\">{e(x['source'])}</td></tr>"
+        for x in summary["inputs"]
+    )
+    assumptions = "".join(f"<li>{e(a)}</li>" for a in summary["assumptions"])
+    mode = "fast (coarse grids)" if summary["fast"] else "full grids"
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{e(rep.title)} — cevns reproduce {e(rep.name)}</title>
+<style>{_CSS}</style></head><body>
+<h1>{e(rep.title)}</h1>
+<p class="ref">{e(rep.reference)}</p>
+<p>{e(rep.description)}</p>
+<p class="ref">cevns {e(str(summary['cevns']))} · <code>cevns reproduce {e(rep.name)}{' --fast' if summary['fast'] else ''}</code> · {mode} · {summary['seconds']:.1f} s</p>
+<h2>Numbers</h2>
+<p class="ref">Relative difference = (ours − published)/|published| where the text prints a number; over 10% in red, explained in the note.</p>
+<table><tr><th>quantity</th><th>unit</th><th>ours</th><th>published</th><th>difference</th><th>where published</th></tr>
+{''.join(rows)}</table>
+<h2>Figures</h2>
+{''.join(figs)}
+<h2>Inputs</h2>
+<table><tr><th>input</th><th>value</th><th>source</th></tr>{inputs}</table>
+<h2>Assumptions where the text is silent</h2>
+<ul>{assumptions}</ul>
+</body></html>
+"""
+
+
+__all__ = [
+    "Figure",
+    "Input",
+    "ReportFiles",
+    "Reproduction",
+    "Step",
+    "StepOutput",
+    "grid_columns",
+    "long_columns",
+    "render_html",
+    "result_record",
+    "write_report",
+]
