@@ -1,0 +1,159 @@
+"""``cevns reproduce``: the report files, the HTML page in a real browser, the CLI's errors
+and resuming; and the papoulias-kosmas reproduction against the published statements."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+
+import numpy as np
+import pytest
+
+from browser import chromium, load_in_browser
+from cevns.cli import main
+from cevns.reproduce import get_reproduction, reproduction_names
+from cevns.reproduce.papoulias_kosmas import nsi_band_slope
+
+ALL = tuple(reproduction_names())
+
+
+def _summary(folder):
+    return json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+
+
+def _result(summary, start):
+    (hit,) = [r for r in summary["results"] if r["quantity"].startswith(start)]
+    return hit
+
+
+@pytest.fixture(scope="module")
+def pk(reproduced):
+    return reproduced("papoulias-kosmas")
+
+
+def test_list_names_every_reproduction(capsys):
+    assert main(["reproduce", "--list"]) == 0
+    out = capsys.readouterr().out
+    assert [line.split()[0] for line in out.strip().splitlines()] == list(ALL)
+    assert set(ALL) == {"papoulias-kosmas", "galindo-ge-array", "coherent-overview", "future-experiments"}
+
+
+def test_report_files(pk):
+    summary = _summary(pk)
+    names = [f["name"] for f in summary["figures"]]
+    assert names == ["fig1_spectrum", "fig2_sin2w", "fig3_nsi_profiles", "fig4_nsi_region", "fig5_em_properties", "fig6_sterile"]
+    for name in names:
+        assert (pk / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert (pk / f"{name}.pdf").read_bytes()[:5] == b"%PDF-"
+        header = (pk / f"{name}.csv").read_text().splitlines()[0]
+        assert len(header.split(",")) >= 2
+    assert summary["fast"] is True and summary["reproduction"] == "papoulias-kosmas"
+    assert all(r["published_source"] for r in summary["results"])
+    assert not list(pk.glob(".*.tmp")) and not [p for p in pk.iterdir() if p.name.startswith(".probe")]
+
+
+def test_pk_sm_prediction_against_coherent(pk):
+    # Published: COHERENT's SM prediction 173 ± 48 events in 6-30 PE (Science 357, 1123 (2017), quoted in
+    # seed 001's CsI slide). Ours differs by the flux shape (analytic πDAR vs COHERENT's simulated spectra):
+    # tolerance 5%, well inside the quoted ±28%.
+    r = _result(_summary(pk), "SM events")
+    assert r["published"] == 173.0
+    assert abs(r["relative_difference"]) < 0.05
+
+
+def test_pk_spectrum_sums_to_the_single_bin(pk):
+    rows = np.genfromtxt(pk / "fig1_spectrum.csv", delimiter=",", names=True)
+    assert rows["data_on_minus_off"].sum() == pytest.approx(142.0)  # N_meas of seed 002 Eq. 6
+    sm = _result(_summary(pk), "SM events")["ours"]
+    assert rows["sm_pk_untimed"].sum() == pytest.approx(sm, rel=1e-6)  # 12 × 2 PE = the 6-30 PE bin
+
+
+def test_pk_nsi_bands_follow_the_weak_charge(pk):
+    # Fig. 4: the bands run where (2ε_u + ε_d)Z + (ε_u + 2ε_d)N is constant (seed 002's NSI charge).
+    r = _result(_summary(pk), "Fig. 4")
+    assert r["published"] == pytest.approx(nsi_band_slope([(55, 78), (53, 74)]))
+    assert abs(r["relative_difference"]) < 0.01
+
+
+def test_pk_magnetic_moment_bounds_combine_in_inverse_squares(pk):
+    # N = N_SM + Σ_f K_f μ_f²: the universal bound obeys μ_u⁻² = μ_e⁻² + μ_μ⁻² (ν_τ absent at the SNS).
+    s = _summary(pk)
+    e, mu, uni = (_result(s, k)["ours"] for k in ("μ_νe", "μ_νμ", "μ_ν universal"))
+    assert uni ** -2 == pytest.approx(e ** -2 + mu ** -2, rel=1e-4)
+
+
+def test_pk_nothing_excluded_by_sterile_mixing(pk):
+    s = _summary(pk)
+    for r in s["results"]:
+        if r["quantity"].startswith("3+1"):
+            assert 0 < r["ours"] < 4.61
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_report_opens_in_chromium_and_shows_every_figure(reproduced, name):
+    if chromium() is None:
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is missing in CI (.ci/run installs it)")
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    folder = reproduced(name)
+    page = load_in_browser(folder / "index.html")
+    assert page["errors"] == []
+    figures = [f["png"] for f in _summary(folder)["figures"]]
+    assert [im["src"] for im in page["images"]] == figures
+    for im in page["images"]:
+        assert im["complete"] and im["width"] > 100 and im["height"] > 100, im
+
+
+def test_browser_check_catches_a_missing_figure(pk, tmp_path):
+    if chromium() is None:
+        pytest.skip("Chromium is not installed")
+    copy = tmp_path / "copy"
+    shutil.copytree(pk, copy)
+    (copy / "fig2_sin2w.png").unlink()
+    page = load_in_browser(copy / "index.html")
+    widths = {im["src"]: im["width"] for im in page["images"]}
+    assert widths["fig2_sin2w.png"] == 0 and widths["fig1_spectrum.png"] > 0
+
+
+def test_resume_keeps_finished_steps(pk, tmp_path, capsys):
+    out = tmp_path / "again"
+    shutil.copytree(pk, out)
+    (out / "fig6_sterile.png").unlink()  # the last step must be redone, the others kept
+    capsys.readouterr()
+    assert main(["reproduce", "papoulias-kosmas", "--out", str(out), "--fast", "--resume"]) == 0
+    log = capsys.readouterr().err
+    assert log.count("done before, kept") == 5 and "Fig. 6 3+1 sterile:" in log
+    assert (out / "fig6_sterile.png").is_file()
+    assert _summary(out)["results"] == _summary(pk)["results"]
+
+
+def test_resume_redoes_steps_of_another_configuration(pk, tmp_path, capsys):
+    out = tmp_path / "full"
+    shutil.copytree(pk, out)
+    rep = get_reproduction("papoulias-kosmas")
+    record = json.loads((out / ".steps" / "spectrum.json").read_text())
+    record["config"]["fast"] = False  # made by a full run: must not be kept by a --fast resume
+    (out / ".steps" / "spectrum.json").write_text(json.dumps(record))
+    from cevns.reproduce.report import _read_record, _config
+
+    assert _read_record(out / ".steps" / "spectrum.json", _config(rep, True), out) is None
+
+
+@pytest.mark.parametrize("args, message", [
+    (["reproduce", "no-such-paper", "--out", "x"], "unknown reproduction 'no-such-paper'"),
+    (["reproduce", "papoulias-kosmas"], "--out DIR is required"),
+    (["reproduce"], "name a reproduction"),
+])
+def test_bad_input_is_one_line_exit_2(args, message, capsys):
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+
+
+def test_out_that_is_a_file_is_refused(tmp_path, capsys):
+    target = tmp_path / "report"
+    target.write_text("not a folder")
+    assert main(["reproduce", "papoulias-kosmas", "--out", str(target)]) == 2
+    assert "is a file" in capsys.readouterr().err
+    assert target.read_text() == "not a folder"
