@@ -842,13 +842,11 @@ def steps() -> tuple[Step, ...]:
 
 def reproduction() -> Reproduction:
     """Seeds 001 and 003 recomputed: part 1 (this module) and part 2 (mediators, charge radius,
-    millicharge) when :mod:`cevns.reproduce.coherent_mediators` is present."""
-    try:
-        from .coherent_mediators import ASSUMPTIONS as mediator_assumptions
-        from .coherent_mediators import INPUTS as mediator_inputs
-        from .coherent_mediators import steps as mediator_steps
-    except ImportError:
-        mediator_steps, mediator_inputs, mediator_assumptions = (lambda: ()), (), ()
+    millicharge, :mod:`cevns.reproduce.coherent_mediators`)."""
+    from .coherent_mediators import ASSUMPTIONS as mediator_assumptions
+    from .coherent_mediators import INPUTS as mediator_inputs
+    from .coherent_mediators import steps as mediator_steps
+
     return Reproduction(
         name="coherent-overview",
         title="CEvNS overview: kinematics, the N² law, neutron radii, the weak mixing angle and new physics",
