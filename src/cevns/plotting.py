@@ -29,10 +29,7 @@ def spectrum_figure(
 ):
     """Two panels: dR/dT (counts/keVnr) per flavour vs recoil, and the expected counts
     per analysis bin in the observable."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     fig, (ax_rec, ax_obs) = plt.subplots(1, 2, figsize=(10, 4), constrained_layout=True)
     total = np.zeros_like(recoil_kev)
@@ -90,7 +87,7 @@ def parameter_label(name: str) -> str:
 def profile_figure(name: str, grid: np.ndarray, delta_chi2: np.ndarray, levels: Mapping[str, float], title: str = ""):
     """Δχ² profile of one parameter with horizontal lines at the CL thresholds
     (``levels``: label → Δχ² value)."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(5.5, 4), constrained_layout=True)
     ax.plot(grid, delta_chi2, color="k", lw=2)
     for (label, value), style in zip(levels.items(), ("--", "-.", ":")):
@@ -109,7 +106,7 @@ def region_figure(names: tuple[str, str], x: np.ndarray, y: np.ndarray, delta_ch
                   best: tuple[float, float] | None = None, title: str = ""):
     """2-D allowed regions: filled Δχ² contours at ``levels`` (label → Δχ²) on the grid
     ``delta_chi2[i, j]`` at (x[i], y[j]), with the best-fit point."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(5.5, 4.5), constrained_layout=True)
     values = sorted(levels.values())
     colors = ["#08519c", "#4292c6", "#c6dbef"][: len(values)]
@@ -142,7 +139,7 @@ def data_vs_prediction_figure(
     of ``components`` (label → expected counts) are flattened row-major over the axes (last
     axis fastest). A projection sums the other axes; its error bar is √(Σ variance).
     Component labels ``signal:<flavour>`` are shown as "CEvNS <flavour symbol>"."""
-    plt = _pyplot()
+    plt = pyplot()
     shape = tuple(np.asarray(e).size - 1 for _, e, _ in axes)
     fig, panels = plt.subplots(1, len(axes), figsize=(5.0 * len(axes), 4.2), constrained_layout=True, squeeze=False)
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
@@ -176,7 +173,8 @@ def data_vs_prediction_figure(
     return fig
 
 
-def _pyplot():
+def pyplot():
+    """matplotlib.pyplot on the non-interactive Agg backend (figures are only saved)."""
     import matplotlib
 
     matplotlib.use("Agg")

@@ -41,9 +41,10 @@ from ..cross_sections import charge_radius_coupling_shift
 from ..experiments import load_experiment
 from ..fits import Likelihood
 from ..interactions import SCALAR_NUCLEON_CHARGES
-from ..statistics import delta_chi2_threshold, interval_from_profile
+from ..statistics import delta_chi2_threshold
 from ..units import G_FERMI
-from .common import OneParameterProfile, Result
+from ..plotting import pyplot
+from .common import OneParameterProfile, Result, profile_of_chi2
 from .report import Figure, Input, Step, StepOutput
 
 #: The two data sets (shipped experiments) and their labels.
@@ -141,57 +142,6 @@ def chi2_curves(quads: Mapping[str, QuadraticCounts], x: np.ndarray) -> dict[str
     out = {k: np.asarray(lks[k].chi2_from_signal(quads[k](x)), dtype=float) for k in DATA_SETS}
     out[COMBINED] = sum(out[k] for k in DATA_SETS)
     return out
-
-
-# --- one-parameter profiles on exact functions ------------------------------------------------
-def profile_1d(f: Callable[[np.ndarray], np.ndarray], grid: np.ndarray, label: str,
-               levels: Mapping[str, float] | None = None) -> OneParameterProfile:
-    """Δχ² profile of a vectorised χ²(x) on ``grid``: local minima refined by bounded Brent
-    minimisation, threshold crossings (Wilks, 1 dof) by Brent's root finder, so neither
-    depends on the grid spacing (the same procedure as
-    :func:`cevns.reproduce.common.one_parameter_profile`, for any χ² function, e.g. a sum
-    over experiments)."""
-    xs = np.asarray(grid, dtype=float)
-    chi2 = f(xs)
-
-    def f1(x: float) -> float:
-        return float(f(np.array([x]))[0])
-
-    minima, best = [], []
-    for i in range(xs.size):
-        left = chi2[i - 1] if i > 0 else np.inf
-        right = chi2[i + 1] if i < xs.size - 1 else np.inf
-        if chi2[i] <= left and chi2[i] < right:
-            lo, hi = xs[max(i - 1, 0)], xs[min(i + 1, xs.size - 1)]
-            res = optimize.minimize_scalar(f1, bounds=(lo, hi), method="bounded", options={"xatol": 1e-10 * (hi - lo)})
-            x, c = (float(res.x), float(res.fun)) if res.fun <= chi2[i] else (float(xs[i]), float(chi2[i]))
-            minima.append(x)
-            best.append(c)
-    chi2_min = min(best)
-    levels = levels or {"1sigma": math.erf(1 / math.sqrt(2)), "90%": CL}
-    allowed = {}
-    for key, cl in levels.items():
-        t = float(delta_chi2_threshold(cl, 1))
-        allowed[key] = _pieces(f1, xs, chi2 - chi2_min, chi2_min + t, t)
-    kept = tuple(x for x, c in zip(minima, best) if c - chi2_min < float(delta_chi2_threshold(CL, 1)))
-    return OneParameterProfile(label, xs, chi2 - chi2_min, chi2_min, kept, allowed)
-
-
-def _pieces(f1: Callable[[float], float], xs: np.ndarray, delta: np.ndarray, level: float, t: float) -> tuple[tuple[float, float], ...]:
-    """Allowed pieces {x : f(x) ≤ level} with ends refined by Brent (open ends stay at the grid edge)."""
-    out = []
-    for piece in interval_from_profile(xs, delta, t):
-        ends = []
-        for end, is_open in ((piece.low, piece.low_open), (piece.high, piece.high_open)):
-            if is_open:
-                ends.append(end)
-                continue
-            j = int(np.clip(np.searchsorted(xs, end) - 1, 0, xs.size - 2))
-            a, b = xs[j], xs[j + 1]
-            fa, fb = f1(a) - level, f1(b) - level
-            ends.append(optimize.brentq(lambda x: f1(x) - level, a, b, xtol=1e-12 * abs(b - a), rtol=1e-13) if fa * fb < 0 else end)
-        out.append((float(ends[0]), float(ends[1])))
-    return tuple(out)
 
 
 # --- light mediators ---------------------------------------------------------------------------
@@ -367,10 +317,7 @@ def heavy_mass_epsilon(model: str, coupling: float, mass: float) -> float:
 
 
 def _mediator_figure(results: Mapping[str, Mapping[str, Exclusion]]):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     colours = {"CsI": "tab:blue", "Ar": "tab:orange", COMBINED: "k"}
     fig, axes = plt.subplots(1, len(results), figsize=(4.4 * len(results), 4.4), constrained_layout=True, sharey=True)
@@ -467,8 +414,8 @@ def em_profiles(name: str, grid: np.ndarray, scale: float, unit: float = 1.0) ->
     """Δχ² profiles of ``name`` for CsI, Ar and CsI+Ar on ``grid`` (in units of ``unit``)."""
     quads = em_quadratics(name, scale * unit)
     return {
-        data: profile_1d(lambda x, d=data: chi2_curves(quads, np.asarray(x) * unit)[d], np.asarray(grid, dtype=float), f"{name} ({data})",
-                         levels=_LEVELS)
+        data: profile_of_chi2(lambda x, d=data: chi2_curves(quads, np.asarray(x) * unit)[d], np.asarray(grid, dtype=float),
+                              levels=_LEVELS, label=f"{name} ({data})")
         for data in (*DATA_SETS, COMBINED)
     }
 
@@ -481,10 +428,7 @@ _TEX = {"e": r"\nu_e", "mu": r"\nu_\mu"}
 
 def _profile_figure(profiles: Mapping[str, Mapping[str, OneParameterProfile]], published: Mapping[str, tuple[float, float]],
                     xlabel: str, what: str):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     colours = {"CsI": "tab:blue", "Ar": "tab:orange", COMBINED: "k"}
     t90 = float(delta_chi2_threshold(CL, 1))
@@ -685,7 +629,6 @@ __all__ = [
     "likelihoods",
     "mediator_exclusions",
     "mediator_quadratics",
-    "profile_1d",
     "quadratic_counts",
     "steps",
 ]

@@ -47,6 +47,7 @@ from ..kinematics import momentum_transfer, recoil_max
 from ..nuclei import Isotope, isotope, natural_isotopes, resolve_target
 from ..rates import flux_averaged_cross_section, target_flux_averaged_cross_section
 from ..statistics import delta_chi2_threshold
+from ..plotting import pyplot as _pyplot
 from .common import OneParameterProfile, Result, one_parameter_profile
 from .papoulias_kosmas import COHERENT_2017_SM_PREDICTION, COHERENT_2017_SM_PREDICTION_ERROR
 from .report import Figure, Input, Reproduction, Step, StepOutput, long_columns
@@ -119,15 +120,6 @@ LEVELS: Mapping[str, float] = {
 FORM_FACTORS: Mapping[str, str] = {"helm": "Helm", "sf": "symmetrized Fermi", "kn": "Klein–Nystrand"}
 CSI_DATA = "coherent-csi-2017-energy"
 AR_DATA = "coherent-lar-2020-counting"
-
-
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
 
 
 # --- 1. kinematics -------------------------------------------------------------------------------

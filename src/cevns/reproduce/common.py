@@ -85,24 +85,36 @@ def one_parameter_profile(
     levels: Mapping[str, float] | None = None,
     label: str = "",
 ) -> OneParameterProfile:
-    """Δχ²(x) on ``grid`` with nothing else free; ``assign`` maps x to named parameters (or
-    is one parameter name). Every local minimum of the grid is refined by a bounded Brent
-    minimisation between its neighbours, and every threshold crossing (Wilks, 1 dof:
-    ``levels`` name → CL, default 1σ and 90%) by Brent's root finder between the two grid
-    points around it, so the ends do not depend on the grid spacing."""
+    """Δχ²(x) of ``likelihood`` on ``grid`` with nothing else free; ``assign`` maps x to named
+    parameters (or is one parameter name). See :func:`profile_of_chi2`."""
     if isinstance(assign, str):
         label, name = label or assign, assign
 
         def assign(x: float) -> dict[str, float]:
             return {name: x}
 
+    return profile_of_chi2(lambda xs: _chi2_along(likelihood, assign, np.atleast_1d(xs)), grid, levels, label)
+
+
+def profile_of_chi2(
+    chi2_of: Callable[[np.ndarray], np.ndarray],
+    grid: Sequence[float],
+    levels: Mapping[str, float] | None = None,
+    label: str = "",
+) -> OneParameterProfile:
+    """Δχ² profile of any vectorised χ²(x) (e.g. a sum over experiments) on ``grid``.
+
+    Every local minimum of the grid is refined by a bounded Brent minimisation between its
+    neighbours, and every threshold crossing (Wilks, 1 dof: ``levels`` name → CL, default 1σ
+    and 90%) by Brent's root finder between the two grid points around it, so the ends do
+    not depend on the grid spacing; an end at the grid edge means the piece is open there."""
     xs = np.asarray(grid, dtype=float)
     if xs.ndim != 1 or xs.size < 3 or not np.all(np.diff(xs) > 0):
         raise ValueError("grid must be a strictly increasing 1-D array of at least 3 points")
-    chi2 = _chi2_along(likelihood, assign, xs)
+    chi2 = np.asarray(chi2_of(xs), dtype=float)
 
     def f(x: float) -> float:
-        return likelihood.chi2(assign(float(x)))
+        return float(np.asarray(chi2_of(np.array([float(x)])), dtype=float)[0])
 
     minima, best = [], []
     for i in range(xs.size):
@@ -110,7 +122,7 @@ def one_parameter_profile(
         right = chi2[i + 1] if i < xs.size - 1 else np.inf
         if chi2[i] <= left and chi2[i] < right:
             lo, hi = xs[max(i - 1, 0)], xs[min(i + 1, xs.size - 1)]
-            res = optimize.minimize_scalar(f, bounds=(lo, hi), method="bounded", options={"xatol": 1e-9 * (hi - lo)})
+            res = optimize.minimize_scalar(f, bounds=(lo, hi), method="bounded", options={"xatol": 1e-10 * (hi - lo)})
             x, c = (float(res.x), float(res.fun)) if res.fun <= chi2[i] else (float(xs[i]), float(chi2[i]))
             minima.append(x)
             best.append(c)
@@ -133,11 +145,11 @@ def one_parameter_profile(
                     continue
                 j = int(np.clip(np.searchsorted(xs, end) - 1, 0, xs.size - 2))
                 a, b = xs[j], xs[j + 1]
-                ends.append(optimize.brentq(g, a, b, xtol=1e-10 * (b - a), rtol=1e-13) if g(a) * g(b) < 0 else end)
+                ends.append(optimize.brentq(g, a, b, xtol=1e-12 * (b - a), rtol=1e-13) if g(a) * g(b) < 0 else end)
             pieces.append((float(ends[0]), float(ends[1])))
         allowed[key] = tuple(pieces)
     # Report the local minima inside the 90% region (both minima of a degenerate NSI valley).
-    kept = tuple(x for x, c in zip(minima, best) if c - chi2_min < delta_chi2_threshold(levels.get("90%", 0.9), 1))
+    kept = tuple(x for x, c in zip(minima, best) if c - chi2_min < delta_chi2_threshold(0.90, 1))
     return OneParameterProfile(label, xs, delta, chi2_min, kept, allowed)
 
 
@@ -177,4 +189,4 @@ def format_table(results: Sequence[Result], markdown: bool = False, sources: boo
     return "\n".join([line(header), line(["-" * w for w in widths]), *(line(row) for row in rows)])
 
 
-__all__ = ["OneParameterProfile", "Result", "Value", "format_table", "one_parameter_profile"]
+__all__ = ["OneParameterProfile", "Result", "Value", "format_table", "one_parameter_profile", "profile_of_chi2"]

@@ -52,6 +52,7 @@ from ..fluxes import ENERGY_PER_FISSION_MEV, TYPICAL_PWR_FISSION_FRACTIONS
 from ..kinematics import neutrino_energy_min
 from ..rates import BinnedCounts, RatePredictor
 from ..units import FOUR_PI, GW, keV, year
+from ..plotting import pyplot as _pyplot
 from .common import OneParameterProfile, Result, one_parameter_profile
 from .report import Figure, Input, Reproduction, Step, StepOutput, long_columns
 
@@ -277,15 +278,6 @@ def radius_forecasts(exp: Experiment, name: str, points: int, predictor: RatePre
 
 
 # --- steps ---------------------------------------------------------------------------------------
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
 _COLORS = ("tab:blue", "tab:purple", "tab:cyan", "tab:green", "tab:red", "tab:orange", "tab:brown", "tab:olive")
 
 

@@ -41,8 +41,9 @@ from ..fits import Likelihood
 from ..form_factors import HELM_SURFACE_THICKNESS_FM
 from ..scans import polynomial_signal
 from ..statistics import delta_chi2_threshold, interval_from_profile
+from ..plotting import pyplot as _pyplot
 from .common import Result, one_parameter_profile
-from .report import Figure, Input, Reproduction, Step, StepOutput, long_columns
+from .report import compute_step, Figure, Input, Reproduction, Step, StepOutput, long_columns
 
 # --- the paper's set-up -----------------------------------------------------------------------
 #: Low-energy sin²θ_W of seed 004, Sec. IV ("the low-energy central value sin²θ_W = 0.23865",
@@ -166,15 +167,6 @@ def profile_pieces(chi2_on: Callable[[np.ndarray], np.ndarray], grid: np.ndarray
             ends.append(end if is_open or g(a) * g(b) >= 0 else optimize.brentq(g, a, b, xtol=1e-12 * (b - a) + 1e-15))
         pieces.append((float(ends[0]), float(ends[1])))
     return tuple(pieces)
-
-
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
 
 
 def _fill(ax, x, y, z, level, colour, alpha=0.45) -> None:
@@ -847,16 +839,6 @@ def _compute_setup(fast: bool) -> list[Result]:
     return out
 
 
-def _step(key: str, title: str, compute: Callable, draw: Callable | None) -> Step:
-    def run(fast: bool) -> StepOutput:
-        if draw is None:
-            return StepOutput((), tuple(compute(fast)))
-        results, data = compute(fast)
-        return StepOutput((draw(data),), tuple(results))
-
-    return Step(key, title, run)
-
-
 def reproduction() -> Reproduction:
     """``cevns reproduce galindo-ge-array``: seed 004's Figs. 1-6 and the numbers it prints."""
     return Reproduction(
@@ -871,12 +853,12 @@ def reproduction() -> Reproduction:
                     "are empty and the notes quote the statement compared with.",
         steps=(
             Step("setup", "set-up numbers", lambda fast: StepOutput((), tuple(_compute_setup(fast)))),
-            _step("spectra", "Fig. 1 spectra and crossing", _compute_spectra, _figure_spectra),
-            _step("n_prime", "Fig. 2 N' test", _compute_n_prime, _figure_n_prime),
-            _step("counts", "Fig. 3 reactor count ellipses", _compute_count_ellipses, _figure_count_ellipses),
-            _step("radii", "Fig. 4 neutron radii", _compute_radii, _figure_radii),
-            _step("s2w_eps", "Fig. 5 sin²θ_W vs ε_ee", _compute_s2w_eps, _figure_s2w_eps),
-            _step("eps_eps", "Fig. 6 ε_ee vs ε_τe", _compute_eps_eps, _figure_eps_eps),
+            compute_step("spectra", "Fig. 1 spectra and crossing", _compute_spectra, _figure_spectra),
+            compute_step("n_prime", "Fig. 2 N' test", _compute_n_prime, _figure_n_prime),
+            compute_step("counts", "Fig. 3 reactor count ellipses", _compute_count_ellipses, _figure_count_ellipses),
+            compute_step("radii", "Fig. 4 neutron radii", _compute_radii, _figure_radii),
+            compute_step("s2w_eps", "Fig. 5 sin²θ_W vs ε_ee", _compute_s2w_eps, _figure_s2w_eps),
+            compute_step("eps_eps", "Fig. 6 ε_ee vs ε_τe", _compute_eps_eps, _figure_eps_eps),
         ),
         inputs=(
             Input("detectors", "pure ⁷⁰Ge, ⁷²Ge, ⁷⁶Ge, 10 kg each", "seed 004 Sec. II ('ℓ = 70, m = 72, n = 76'; 'a mass of "

@@ -26,7 +26,7 @@ Pure library code: no files, no CLI (``cevns reproduce`` will drive it).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -36,8 +36,9 @@ from ..experiments import Experiment, load_experiment
 from ..fits import Likelihood, chi2_from_signal, fit
 from ..statistics import delta_chi2_threshold
 from ..scans import polynomial_signal
+from ..plotting import pyplot as _pyplot
 from .common import OneParameterProfile, Result, _chi2_along, one_parameter_profile
-from .report import Figure, Input, Reproduction, Step, StepOutput, grid_columns, long_columns
+from .report import compute_step, Figure, Input, Reproduction, grid_columns, long_columns
 
 #: sin²θ_W of Papoulias & Kosmas (seed 002, below Eq. 1), fixed in their BSM analyses
 #: ("by fixing the weak mixing angle to the value sin²θ_W = 0.2312", Fig. 5 paragraph).
@@ -309,15 +310,6 @@ def papoulias_kosmas_numbers(fast: bool = False) -> list[Result]:
 
 
 # --- figures ----------------------------------------------------------------------------------
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
 _LEVEL_STYLE = (("1σ", 1.0, ":"), ("90% CL", 2.706, "--"))
 
 
@@ -446,14 +438,6 @@ def _figure_sterile(data: dict) -> Figure:
                   fig, columns, "seed 002 Fig. 6")
 
 
-def _step(key: str, title: str, compute: Callable, draw: Callable) -> Step:
-    def run(fast: bool) -> StepOutput:
-        results, data = compute(fast)
-        return StepOutput((draw(data),), tuple(results))
-
-    return Step(key, title, run)
-
-
 def reproduction() -> Reproduction:
     """``cevns reproduce papoulias-kosmas``: seed 002's Figs. 1-6 and their numbers."""
     return Reproduction(
@@ -467,12 +451,12 @@ def reproduction() -> Reproduction:
                     "and 3+1 sterile mixing. The seed prints its results as figures only, so most 'published' cells are "
                     "empty; the notes say what each number means and where it differs.",
         steps=(
-            _step("spectrum", "Fig. 1 spectrum in 2-PE bins", _compute_spectrum, _figure_spectrum),
-            _step("sin2w", "Fig. 2 weak mixing angle", _compute_sin2w, _figure_sin2w),
-            _step("nsi", "Fig. 3 NSI profiles", _compute_nsi, _figure_nsi),
-            _step("nsi_region", "Fig. 4 NSI 90% region", _compute_nsi_region, _figure_nsi_region),
-            _step("em", "Fig. 5 magnetic moment and charge radius", _compute_em, _figure_em),
-            _step("sterile", "Fig. 6 3+1 sterile", _compute_sterile, _figure_sterile),
+            compute_step("spectrum", "Fig. 1 spectrum in 2-PE bins", _compute_spectrum, _figure_spectrum),
+            compute_step("sin2w", "Fig. 2 weak mixing angle", _compute_sin2w, _figure_sin2w),
+            compute_step("nsi", "Fig. 3 NSI profiles", _compute_nsi, _figure_nsi),
+            compute_step("nsi_region", "Fig. 4 NSI 90% region", _compute_nsi_region, _figure_nsi_region),
+            compute_step("em", "Fig. 5 magnetic moment and charge radius", _compute_em, _figure_em),
+            compute_step("sterile", "Fig. 6 3+1 sterile", _compute_sterile, _figure_sterile),
         ),
         inputs=(
             Input("CsI[Na] mass", "14.57 kg", "seed 002 (below Eq. 5); COHERENT Science 2017"),

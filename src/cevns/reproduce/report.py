@@ -69,6 +69,26 @@ class Step:
     run: Callable[[bool], StepOutput]
 
 
+def compute_step(
+    key: str,
+    title: str,
+    compute: Callable[[bool], tuple[Sequence[Result], Any]],
+    draw: Callable[[Any], Figure] | None = None,
+) -> Step:
+    """A step from ``compute(fast) → (results, data)`` and ``draw(data) → Figure``: the
+    numbers stay computable without plotting (``draw=None``: numbers only, and ``compute``
+    may return the results alone)."""
+
+    def run(fast: bool) -> StepOutput:
+        out = compute(fast)
+        if draw is None:
+            return StepOutput((), tuple(out[0] if isinstance(out, tuple) else out))
+        results, data = out
+        return StepOutput((draw(data),), tuple(results))
+
+    return Step(key, title, run)
+
+
 @dataclass(frozen=True)
 class Input:
     """One input of a reproduction: what it is, the value used, and where it comes from."""
@@ -327,6 +347,7 @@ __all__ = [
     "Reproduction",
     "Step",
     "StepOutput",
+    "compute_step",
     "grid_columns",
     "long_columns",
     "render_html",
