@@ -652,7 +652,7 @@ def _run_sin2w(fast: bool) -> StepOutput:
     ax.set_xlim(1e-4, 1e3)
     ax.set_ylim(0.12, 0.34)
     # The running itself (a few per cent) is invisible on the CEvNS error scale: zoom in below.
-    zoom = ax.inset_axes((0.43, 0.06, 0.54, 0.3))
+    zoom = ax.inset_axes((0.55, 0.6, 0.42, 0.3))
     zoom.plot(mu / 1e3, curve, color="tab:blue", lw=1.4)
     zoom.errorbar(
         [APV_CS_SCALE_MEV / 1e3],
