@@ -1,4 +1,4 @@
-"""Published analyses recomputed with this library, side by side with what their texts report.
+"""Papoulias & Kosmas (seed 002) recomputed, side by side with what their text reports.
 
 :func:`papoulias_kosmas_numbers` redoes the single-bin analysis of the first COHERENT
 CsI[Na] observation by D. K. Papoulias and T. S. Kosmas (seed 002, "Constraining new
@@ -20,7 +20,9 @@ The seed reports its BSM results as Δχ² curves and contours only; where its t
 number, ``published`` is ``None`` and ``published_source`` names the figure. No number is
 typed here that the reference texts do not print.
 
-Pure library code: no files, no CLI (``cevns reproduce`` will drive it).
+:func:`reproduction` wraps the same computations as ``cevns reproduce papoulias-kosmas``:
+one step per figure of the seed (Figs. 1-6), each returning its numbers and a matplotlib
+figure; writing files is :mod:`cevns.reproduce.report`'s business.
 """
 
 from __future__ import annotations
