@@ -157,3 +157,40 @@ def test_out_that_is_a_file_is_refused(tmp_path, capsys):
     assert main(["reproduce", "papoulias-kosmas", "--out", str(target)]) == 2
     assert "is a file" in capsys.readouterr().err
     assert target.read_text() == "not a folder"
+
+
+def test_changed_input_reruns_with_it_and_says_so(pk, tmp_path, capsys):
+    # Twice the CsI mass: every count doubles exactly (N ∝ number of target nuclei).
+    out = tmp_path / "heavier"
+    assert main(["reproduce", "papoulias-kosmas", "--out", str(out), "--fast",
+                 "--set", "coherent-csi-2017:detector.mass_kg=29.14", "--set", "ge-isotope-sns:detector.mass_kg=1"]) == 0
+    err = capsys.readouterr().err
+    assert "does not load experiment 'ge-isotope-sns'" in err
+    changed, base = _summary(out), _summary(pk)
+    assert changed["changed_inputs"] == {"coherent-csi-2017": {"detector.mass_kg": 29.14},
+                                         "ge-isotope-sns": {"detector.mass_kg": 1}}
+    assert _result(changed, "SM events")["ours"] == pytest.approx(2 * _result(base, "SM events")["ours"], rel=1e-12)
+    assert "Inputs changed from the published set-up" in (out / "index.html").read_text(encoding="utf-8")
+    assert "Inputs changed" not in (pk / "index.html").read_text(encoding="utf-8")
+    # A resumed run with other changes keeps nothing made with these.
+    from cevns.experiments import experiment_overrides
+    from cevns.reproduce.report import _config, _read_record
+
+    rep = get_reproduction("papoulias-kosmas")
+    record = out / ".steps" / "spectrum.json"
+    assert _read_record(record, _config(rep, True), out) is None
+    with experiment_overrides({"coherent-csi-2017": {"detector.mass_kg": 29.14}, "ge-isotope-sns": {"detector.mass_kg": 1}}):
+        assert _read_record(record, _config(rep, True), out) is not None
+
+
+@pytest.mark.parametrize("setting, message", [
+    ("detector.mass_kg=20", "--set expects EXPERIMENT:PATH=VALUE"),
+    ("no-such-experiment:detector.mass_kg=20", "no-such-experiment"),
+    ("coherent-csi-2017:detector.no_such_field=1", "no_such_field"),
+])
+def test_bad_changed_input_fails_before_any_work(setting, message, tmp_path, capsys):
+    out = tmp_path / "never"
+    assert main(["reproduce", "papoulias-kosmas", "--out", str(out), "--fast", "--set", setting]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+    assert not out.exists()

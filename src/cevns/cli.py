@@ -696,15 +696,35 @@ def kinematics_command(nucleus: str, enu: float, recoil: float | None, as_json: 
             click.echo(f"{name}: " + ", ".join(f"{k} {v:.6g}" for k, v in row.items()))
 
 
+def _experiment_changes(settings: tuple[str, ...]) -> dict[str, dict]:
+    """``EXPERIMENT:PATH=VALUE`` items → {experiment: {path: value}}, each checked now by
+    loading the experiment with it (a bad name, path or value fails before any work)."""
+    changes: dict[str, dict] = {}
+    for item in settings:
+        experiment, sep, rest = item.partition(":")
+        if not sep or not experiment.strip():
+            raise UserError(f"--set expects EXPERIMENT:PATH=VALUE, got {item!r}")
+        path, value = parse_override(rest)
+        changes.setdefault(experiment.strip(), {})[path] = value
+    for experiment, paths in changes.items():
+        load_experiment(experiment, paths)
+    return changes
+
+
 @cli.command("reproduce")
 @click.argument("name", required=False)
 @click.option("--list", "list_only", is_flag=True, help="Name the reproductions and stop.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=True), help="Folder for figures, CSV, summary.json, index.html.")
 @click.option("--fast", is_flag=True, help="Coarse grids: a quick look (what the tests run).")
 @click.option("--resume", is_flag=True, help="Keep the steps already finished in --out with the same settings.")
-def reproduce_command(name: str | None, list_only: bool, out_dir: str | None, fast: bool, resume: bool) -> None:
+@click.option("--set", "settings", multiple=True, metavar="EXPERIMENT:PATH=VALUE",
+              help="Change an input of an experiment the reproduction loads, e.g. coherent-csi-2017:detector.mass_kg=20 (repeatable).")
+def reproduce_command(name: str | None, list_only: bool, out_dir: str | None, fast: bool, resume: bool,
+                      settings: tuple[str, ...]) -> None:
     """Redo a published analysis of the reference texts: one PNG, PDF and CSV per figure,
-    summary.json (our numbers next to the published ones) and index.html in --out."""
+    summary.json (our numbers next to the published ones) and index.html in --out.
+    --set changes any input of the experiments it uses and reruns with it."""
+    from .experiments import experiment_overrides
     from .reproduce import get_reproduction, reproduction_names
     from .reproduce.report import write_report
 
@@ -725,8 +745,13 @@ def reproduce_command(name: str | None, list_only: bool, out_dir: str | None, fa
         raise UserError(f"--out {out} is a file, not a folder")
     if not out.resolve().parent.is_dir():
         raise UserError(f"directory {out.parent} does not exist")
-    files = write_report(get_reproduction(name), out, fast=fast, resume=resume,
-                         progress=lambda line: click.echo(line, err=True))
+    changes = _experiment_changes(settings)
+    with experiment_overrides(changes) as loaded:
+        files = write_report(get_reproduction(name), out, fast=fast, resume=resume,
+                             progress=lambda line: click.echo(line, err=True))
+    if not files.resumed:  # a resumed step loads nothing, so only a full run can tell
+        for unused in sorted(set(changes) - loaded):
+            click.echo(f"warning: {name} does not load experiment {unused!r}; its --set changed nothing", err=True)
     click.echo(f"{name}: {len(files.figures)} figures, {len(files.results)} numbers in {files.seconds:.1f} s; "
                f"open {out / 'index.html'}")
 

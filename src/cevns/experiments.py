@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import functools
+import json
 import sys
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Callable, Literal, Mapping, Union
+from typing import Annotated, Any, Callable, Iterator, Literal, Mapping, Union
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -555,11 +559,59 @@ def read_toml_file(
         raise error(f"{origin}: malformed TOML: {exc}") from None
 
 
+# --- the user's changes to experiments loaded by other code (e.g. a reproduction) --------------
+_USER_OVERRIDES: ContextVar[dict[str, dict[str, Any]]] = ContextVar("cevns_user_overrides", default={})
+_LOADED: ContextVar[set[str] | None] = ContextVar("cevns_loaded_experiments", default=None)
+
+
+@contextmanager
+def experiment_overrides(overrides: Mapping[str, Mapping[str, Any]]) -> Iterator[set[str]]:
+    """Within the block, ``load_experiment(name)`` applies ``overrides[name]`` (dotted path →
+    value) after the caller's own overrides, so a user can change any input of code that
+    loads experiments by name (``cevns reproduce --set NAME:PATH=VALUE``). Yields the set of
+    experiment names loaded inside the block (to tell an override that was never used)."""
+    merged = {k: dict(v) for k, v in _USER_OVERRIDES.get().items()}
+    for name, changes in overrides.items():
+        merged.setdefault(name, {}).update(changes)
+    loaded: set[str] = set()
+    tokens = (_USER_OVERRIDES.set(merged), _LOADED.set(loaded))
+    try:
+        yield loaded
+    finally:
+        _LOADED.reset(tokens[1])
+        _USER_OVERRIDES.reset(tokens[0])
+
+
+def active_experiment_overrides() -> dict[str, dict[str, Any]]:
+    """The user's overrides in force (experiment name → {path: value})."""
+    return {k: dict(v) for k, v in _USER_OVERRIDES.get().items()}
+
+
+def cached_per_overrides(function: Callable) -> Callable:
+    """``functools.cache`` whose key includes the overrides in force: a cached experiment (or
+    anything built from one) never outlives a change of inputs."""
+
+    @functools.cache
+    def keyed(key: str, *args: Any) -> Any:
+        return function(*args)
+
+    @functools.wraps(function)
+    def wrapper(*args: Any) -> Any:
+        return keyed(json.dumps(_USER_OVERRIDES.get(), sort_keys=True, default=str), *args)
+
+    wrapper.cache_clear = keyed.cache_clear  # type: ignore[attr-defined]
+    return wrapper
+
+
 def load_experiment(name_or_path: str, overrides: Mapping[str, Any] | None = None) -> Experiment:
     """Load a shipped experiment by name or a TOML file by path, apply ``overrides``
-    (dotted path → value), validate and build it. Raises :class:`ExperimentError`."""
+    (dotted path → value) and then those of :func:`experiment_overrides` for this name,
+    validate and build it. Raises :class:`ExperimentError`."""
     origin, data, base_dir = read_toml_file(name_or_path, _experiments_dir(), "experiment", shipped_experiments, ExperimentError)
-    overrides = dict(overrides or {})
+    overrides = {**dict(overrides or {}), **_USER_OVERRIDES.get().get(name_or_path, {})}
+    loaded = _LOADED.get()
+    if loaded is not None:
+        loaded.add(name_or_path)
     data = apply_overrides(data, overrides)
     try:
         spec = ExperimentSpec.model_validate(data)

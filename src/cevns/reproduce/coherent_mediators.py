@@ -32,13 +32,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
 
 import numpy as np
 from scipy import optimize
 
 from ..cross_sections import charge_radius_coupling_shift
-from ..experiments import load_experiment
+from ..experiments import cached_per_overrides, load_experiment
 from ..fits import Likelihood
 from ..interactions import SCALAR_NUCLEON_CHARGES
 from ..statistics import delta_chi2_threshold
@@ -126,7 +125,7 @@ def quadratic_counts(
     return quad
 
 
-@cache
+@cached_per_overrides
 def likelihoods() -> dict[str, Likelihood]:
     """The two single-bin likelihoods, CsI 2017 and CENNS-10 LAr (loaded once)."""
     out = {}

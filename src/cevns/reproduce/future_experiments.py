@@ -42,11 +42,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 
 import numpy as np
 
-from ..experiments import Experiment, load_experiment
+from ..experiments import Experiment, cached_per_overrides, load_experiment
 from ..fits import Likelihood, Measurement, asimov
 from ..fluxes import ENERGY_PER_FISSION_MEV, TYPICAL_PWR_FISSION_FRACTIONS
 from ..kinematics import neutrino_energy_min
@@ -120,13 +119,13 @@ PRESETS: tuple[Preset, ...] = (
 )
 
 
-@cache
+@cached_per_overrides
 def preset_experiment(name: str) -> Experiment:
     """The shipped experiment ``name`` (cached: experiments are immutable)."""
     return load_experiment(name)
 
 
-@cache
+@cached_per_overrides
 def preset_predictor(name: str) -> RatePredictor:
     """The shipped experiment's predictor (its set-up, ~0.1 s, done once per process)."""
     return preset_experiment(name).predictor()

@@ -30,11 +30,10 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
-from ..experiments import Experiment, load_experiment
+from ..experiments import Experiment, cached_per_overrides, load_experiment
 from ..fits import Likelihood, chi2_from_signal, fit
 from ..statistics import delta_chi2_threshold
 from ..scans import polynomial_signal
@@ -101,7 +100,7 @@ class _Setup:
     shipped_what: str
 
 
-@lru_cache(maxsize=1)
+@cached_per_overrides
 def _setup() -> _Setup:
     exp = papoulias_kosmas_experiment()
     predictor, measurement = exp.predictor(), exp.measurement()

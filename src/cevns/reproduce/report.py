@@ -199,9 +199,13 @@ def _write_figure(folder: Path, fig: Figure) -> dict:
 
 
 def _config(rep: Reproduction, fast: bool) -> dict:
+    """What a step's record must match to be kept by a resumed run: the reproduction, the
+    grids, the version and the user's changed inputs (:func:`cevns.experiments.experiment_overrides`)."""
     from .. import __version__
+    from ..experiments import active_experiment_overrides
 
-    return {"reproduction": rep.name, "fast": fast, "cevns": __version__, "format": REPORT_FORMAT}
+    changed = json.loads(json.dumps(active_experiment_overrides(), sort_keys=True, default=str))
+    return {"reproduction": rep.name, "fast": fast, "cevns": __version__, "format": REPORT_FORMAT, "changed_inputs": changed}
 
 
 def write_report(
@@ -319,6 +323,11 @@ def render_html(rep: Reproduction, summary: Mapping[str, Any]) -> str:
     )
     assumptions = "".join(f"<li>{e(a)}</li>" for a in summary["assumptions"])
     mode = "fast (coarse grids)" if summary["fast"] else "full grids"
+    changed = [f"{name}: {path} = {value}" for name, paths in summary["changed_inputs"].items() for path, value in paths.items()]
+    changed_html = (
+        "<p class=\"big\">Inputs changed from the published set-up (so the numbers need not match the published ones): "
+        + "; ".join(e(c) for c in changed) + "</p>"
+    ) if changed else ""
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{e(rep.title)} — cevns reproduce {e(rep.name)}</title>
 <style>{_CSS}</style></head><body>
@@ -326,6 +335,7 @@ def render_html(rep: Reproduction, summary: Mapping[str, Any]) -> str:
 <p class="ref">{e(rep.reference)}</p>
 <p>{e(rep.description)}</p>
 <p class="ref">cevns {e(str(summary['cevns']))} · <code>cevns reproduce {e(rep.name)}{' --fast' if summary['fast'] else ''}</code> · {mode} · {summary['seconds']:.1f} s</p>
+{changed_html}
 <h2>Numbers</h2>
 <p class="ref">Relative difference = (ours − published)/|published| where the text prints a number; over 10% in red, explained in the note.</p>
 <table><tr><th>quantity</th><th>unit</th><th>ours</th><th>published</th><th>difference</th><th>where published</th></tr>
