@@ -26,8 +26,6 @@ from cevns.fluxes import (
     reactor_spectrum_per_fission,
 )
 from cevns.reproduce import future_experiments as fe
-from cevns.reproduce import get_reproduction
-from cevns.reproduce.report import write_report
 from cevns.units import FOUR_PI, GW, MeV, m
 
 FIGURES = ("fig1_counts_per_year", "fig2_recoil_spectra", "fig3_sin2w_forecast", "fig4_radius_forecast")
@@ -35,11 +33,11 @@ PRESET_NAMES = [p.name for p in fe.PRESETS]
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory):
-    out = tmp_path_factory.mktemp("future")
-    files = write_report(get_reproduction("future-experiments"), out, fast=True)
+def report(reproduced):
+    """The --fast report, made once per session through the CLI (tests/conftest.py)."""
+    out = reproduced("future-experiments")
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    return out, files, {r["quantity"]: r for r in summary["results"]}
+    return out, summary, {r["quantity"]: r for r in summary["results"]}
 
 
 def _row(results: dict, start: str) -> dict:
@@ -49,8 +47,8 @@ def _row(results: dict, start: str) -> dict:
 
 # --- files ---------------------------------------------------------------------------------------
 def test_every_figure_has_png_pdf_csv(report):
-    out, files, _ = report
-    assert files.figures == FIGURES
+    out, summary, _ = report
+    assert tuple(f["name"] for f in summary["figures"]) == FIGURES
     for name in FIGURES:
         for suffix, magic in (("png", b"\x89PNG"), ("pdf", b"%PDF")):
             assert (out / f"{name}.{suffix}").read_bytes()[:4] == magic

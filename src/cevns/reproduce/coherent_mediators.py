@@ -56,7 +56,7 @@ MEDIATORS: Mapping[str, tuple[str, str | None]] = {
     "B−L Z′": ("zprime", "B-L"),
     "scalar φ": ("scalar", None),
 }
-#: Mass range of the exclusion curves, MeV (the brief's 0.01-10⁴ MeV).
+#: Mass range of the exclusion curves, MeV: from the light-mediator plateau (M² ≪ q² ≈ (50 MeV)²) to the contact limit.
 MASS_RANGE_MEV = (1e-2, 1e4)
 #: Δχ² of the exclusion regions: 90% CL, 2 dof (a region in the (M, g) plane), relative to
 #: the minimum over the plane; the 1-dof "raster" alternative (2.71 relative to the minimum

@@ -73,17 +73,13 @@ def compute_step(
     key: str,
     title: str,
     compute: Callable[[bool], tuple[Sequence[Result], Any]],
-    draw: Callable[[Any], Figure] | None = None,
+    draw: Callable[[Any], Figure],
 ) -> Step:
-    """A step from ``compute(fast) → (results, data)`` and ``draw(data) → Figure``: the
-    numbers stay computable without plotting (``draw=None``: numbers only, and ``compute``
-    may return the results alone)."""
+    """A step from ``compute(fast) → (results, data)`` and ``draw(data) → Figure``, so the
+    numbers stay computable without plotting."""
 
     def run(fast: bool) -> StepOutput:
-        out = compute(fast)
-        if draw is None:
-            return StepOutput((), tuple(out[0] if isinstance(out, tuple) else out))
-        results, data = out
+        results, data = compute(fast)
         return StepOutput((draw(data),), tuple(results))
 
     return Step(key, title, run)
