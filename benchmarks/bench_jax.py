@@ -1,11 +1,11 @@
 """Benchmark of the optional JAX backend: a χ² grid over (ε^{uV}_{ee}, ε^{dV}_{ee}) on
 COHERENT CsI 2017 (single bin, signal and background pulls profiled analytically),
 jit-compiled and vmapped on whatever device JAX sees, against the numpy per-point loop
-(:meth:`cevns.fits.Likelihood.chi2`) timed on a 10³-point subset.
+(:meth:`cevns.stats.fits.Likelihood.chi2`) timed on a 10³-point subset.
 
 Each case is timed best of several repeats after a warm-up (compilation excluded; the
 compile time is printed once). Self-contained: ``python benchmarks/bench_jax.py``
-(``--chunk N`` sets the vmap chunk; default that of :func:`cevns.jax_backend.chi2_grid`:
+(``--chunk N`` sets the vmap chunk; default that of :func:`cevns.backends.jax_backend.chi2_grid`:
 1024 on a CPU, 65536 on an accelerator).
 """
 
@@ -18,9 +18,9 @@ import time
 import jax
 import numpy as np
 
-from cevns.experiments import load_experiment
-from cevns.fits import Likelihood
-from cevns.jax_backend import JaxPredictor, chi2_grid
+from cevns.config.experiments import load_experiment
+from cevns.stats.fits import Likelihood
+from cevns.backends.jax_backend import JaxPredictor, chi2_grid
 
 NAMES = ("eps_ee_uV", "eps_ee_dV")
 

@@ -14,7 +14,7 @@ import itertools
 
 from bench_prediction import best_of
 
-from cevns.experiments import load_experiment
+from cevns.config.experiments import load_experiment
 
 CASES = {
     "SM": {},

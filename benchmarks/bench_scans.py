@@ -24,11 +24,11 @@ import time
 import numpy as np
 from bench_prediction import best_of, reference_quad
 
-from cevns.experiments import load_experiment
-from cevns.fits import Likelihood
-from cevns.parallel import executor
-from cevns.scans import empty_scan, scan
-from cevns.toys import empty_toys, run_toys, toy_study
+from cevns.config.experiments import load_experiment
+from cevns.stats.fits import Likelihood
+from cevns.runtime.parallel import executor
+from cevns.stats.scans import empty_scan, scan
+from cevns.stats.toys import empty_toys, run_toys, toy_study
 
 
 def nsi_axes(n: int) -> dict[str, np.ndarray]:

@@ -10,7 +10,7 @@ import json
 import numpy as np
 import pytest
 
-from cevns.arrays import (
+from cevns.stats.arrays import (
     ArrayError,
     ArrayLikelihood,
     detector_array,
@@ -19,9 +19,9 @@ from cevns.arrays import (
     load_likelihood,
     shipped_arrays,
 )
-from cevns.experiments import load_experiment
-from cevns.fits import Likelihood, Measurement, fit, profile
-from cevns.parameters import ParameterError
+from cevns.config.experiments import load_experiment
+from cevns.stats.fits import Likelihood, Measurement, fit, profile
+from cevns.physics.parameters import ParameterError
 
 SM = 0.23857  # sin²θ_W of the shipped member experiments
 
@@ -305,7 +305,7 @@ def test_cli_fit_and_scan_take_an_array(tmp_path):
     env = dict(os.environ, MPLBACKEND="Agg", MPLCONFIGDIR=str(tmp_path / ".mpl"))
 
     def run(*args):
-        return subprocess.run([sys.executable, "-m", "cevns.cli", *args], cwd=tmp_path, env=env, capture_output=True, text=True,
+        return subprocess.run([sys.executable, "-m", "cevns.cli.main", *args], cwd=tmp_path, env=env, capture_output=True, text=True,
                               timeout=300)
 
     fit = run("fit", "ge-array-sns", "--free", "sin2_theta_w", "--asimov", "--json", "--points", "21")

@@ -11,22 +11,23 @@ import pytest
 from scipy import integrate
 
 from cevns import units as u
-from cevns.cross_sections import FLAVORS, NuclearStructure, differential_cross_section as sm_dsigma, tree_level_couplings
-from cevns.detectors import DetectorResponse
-from cevns.experiments import load_experiment
-from cevns.fluxes import LineSpectrum, pion_dar_source
-from cevns.form_factors import FormFactor
-from cevns.interactions import (
+from cevns.physics.cross_sections import FLAVORS, NuclearStructure, differential_cross_section as sm_dsigma, tree_level_couplings
+from cevns.detector.response import DetectorResponse
+from cevns.config.experiments import load_experiment
+from cevns.sources.spectra import LineSpectrum, pion_dar_source
+from cevns.physics.form_factors import FormFactor
+from cevns.physics.interactions import (
     PhysicsModel,
     axial_charge,
     differential_cross_section,
     lmu_ltau_proton_shift,
     total_cross_section,
 )
-from cevns.nuclei import isotope, resolve_target
-from cevns.oscillations import SterileMixing, averaged_sin2, mixing_from_sin2_2theta, oscillated_tail_moments
-from cevns.parameters import PARAMETERS, ParameterError, apply_parameters, parameter
-from cevns.rates import differential_rate, prepare_rates
+from cevns.physics.nuclei import isotope, resolve_target
+from cevns.physics.oscillations import SterileMixing, averaged_sin2, mixing_from_sin2_2theta
+from cevns.sources.oscillated import oscillated_tail_moments
+from cevns.physics.parameters import PARAMETERS, ParameterError, apply_parameters, parameter
+from cevns.rates.prediction import differential_rate, prepare_rates
 
 CS133 = isotope("Cs", 133)
 LIVE = 308.1 * u.day
@@ -265,7 +266,7 @@ def test_axial_term_closed_form():
 
 def test_axial_charge_of_a_free_proton_like_nucleus():
     """J = ½ with ⟨S_p⟩ = ½ would give G_A = g_A/2 (the free-nucleon limit)."""
-    from cevns.interactions import NUCLEON_AXIAL_COUPLING
+    from cevns.physics.interactions import NUCLEON_AXIAL_COUPLING
 
     assert axial_charge(isotope("F", 19)) == pytest.approx(NUCLEON_AXIAL_COUPLING * (0.478 + 0.002) * math.sqrt(1.5 / 1.5), rel=1e-12)
     with pytest.raises(ValueError, match="no spin expectation"):

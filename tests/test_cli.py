@@ -76,7 +76,7 @@ BAD_INPUT = [
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     env = dict(os.environ, MPLBACKEND="Agg", MPLCONFIGDIR=str(cwd / ".mpl"))
     return subprocess.run(
-        [sys.executable, "-m", "cevns.cli", *args],
+        [sys.executable, "-m", "cevns.cli.main", *args],
         cwd=cwd,
         env=env,
         capture_output=True,
@@ -374,7 +374,7 @@ def test_params_lists_every_parameter_with_units(cli):
 
 def test_param_gives_the_python_numbers(cli):
     """--param on the CLI, the Python call and a TOML [parameters] table agree exactly."""
-    from cevns.experiments import load_experiment
+    from cevns.config.experiments import load_experiment
 
     out = cli_json(cli, *NSI_EVENTS)
     values = {"eps_ee_uV": 0.05, "eps_ee_dV": -0.02, "mu_nu_mu": 2e-9}
@@ -385,7 +385,7 @@ def test_param_gives_the_python_numbers(cli):
 
 
 def test_parameters_table_in_a_toml_file(workdir, tmp_path):
-    from cevns.experiments import load_experiment
+    from cevns.config.experiments import load_experiment
 
     text = CSI_2017 + '\n[parameters]\neps_ee_uV = 0.05\neps_ee_dV = -0.02\nmu_nu_mu = 2e-9\n'
     path = tmp_path / "nsi.toml"

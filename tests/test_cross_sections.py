@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from cevns import units as u
-from cevns.cross_sections import (
+from cevns.physics.cross_sections import (
     NuclearStructure,
     charge_radius_coupling_shift,
     differential_cross_section,
@@ -11,15 +11,15 @@ from cevns.cross_sections import (
     total_cross_section,
     tree_level_couplings,
 )
-from cevns.form_factors import (
+from cevns.physics.form_factors import (
     FormFactor,
     helm_form_factor,
     klein_nystrand_form_factor,
     lewin_smith_rms_radius_fm,
     symmetrized_fermi_form_factor,
 )
-from cevns.kinematics import momentum_transfer, neutrino_energy_min, recoil_max
-from cevns.nuclei import isotope
+from cevns.physics.kinematics import momentum_transfer, neutrino_energy_min, recoil_max
+from cevns.physics.nuclei import isotope
 
 CS = isotope("Cs", 133)
 POINT = NuclearStructure(FormFactor("none"), FormFactor("none"))

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cevns.data_releases import load_csi_2017
-from cevns.experiments import load_experiment
-from cevns.fits import Likelihood, fit
+from cevns.releases.data import load_csi_2017
+from cevns.config.experiments import load_experiment
+from cevns.stats.fits import Likelihood, fit
 
 RELEASE = Path(__file__).resolve().parents[2] / "shared" / "reference-data" / "coherent-data-releases" / "csi-2017"
 

@@ -1,13 +1,13 @@
-"""Loaders of the official COHERENT data releases (cevns.data_releases), on the shared copies."""
+"""Loaders of the official COHERENT data releases (cevns.releases.data), on the shared copies."""
 
 import shutil
 
 import numpy as np
 import pytest
 
-from cevns import data_releases as D
-from cevns import timing as T
-from cevns.detectors import PolynomialQuenching
+from cevns.releases import data as D
+from cevns.sources import timing as T
+from cevns.detector.response import PolynomialQuenching
 
 
 def _release(shared_dir, name):

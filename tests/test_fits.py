@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cevns.experiments import load_experiment
-from cevns.fits import Likelihood, Measurement, fit, profile, profile_range
-from cevns.scans import empty_scan, scan
+from cevns.config.experiments import load_experiment
+from cevns.stats.fits import Likelihood, Measurement, fit, profile, profile_range
+from cevns.stats.scans import empty_scan, scan
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +103,7 @@ def test_data_bins_must_match(csi):
 # --- CLI --------------------------------------------------------------------------------
 def _cli(*args: str, cwd: Path, **kw) -> subprocess.CompletedProcess:
     env = dict(os.environ, MPLBACKEND="Agg", MPLCONFIGDIR=str(cwd / ".mpl"))
-    return subprocess.run([sys.executable, "-m", "cevns.cli", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300, **kw)
+    return subprocess.run([sys.executable, "-m", "cevns.cli.main", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300, **kw)
 
 
 def test_cli_fit_json(tmp_path):
@@ -143,7 +143,7 @@ def test_cli_scan_kill_and_resume(tmp_path):
     ref = _cli(*args, "--out", "ref.npz", cwd=tmp_path)
     assert ref.returncode == 0, ref.stderr
     env = dict(os.environ, MPLBACKEND="Agg")
-    proc = subprocess.Popen([sys.executable, "-m", "cevns.cli", *args, "--out", "cut.npz"], cwd=tmp_path, env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "cevns.cli.main", *args, "--out", "cut.npz"], cwd=tmp_path, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 60
     while not (tmp_path / "cut.npz").exists() and time.time() < deadline:

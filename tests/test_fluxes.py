@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from cevns import units as u
-from cevns.fluxes import (
+from cevns.sources.spectra import (
     PROMPT_NU_MU_ENERGY,
     AnalyticSpectrum,
     TabulatedSpectrum,

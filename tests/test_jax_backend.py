@@ -16,10 +16,10 @@ jax = pytest.importorskip("jax")
 
 import jax.numpy as jnp
 
-from cevns.experiments import load_experiment
-from cevns.fits import Likelihood, asimov, chi2_from_signal, fit
-from cevns.jax_backend import JaxPredictor, chi2_grid, minuit_fit
-from cevns.parameters import ParameterError
+from cevns.config.experiments import load_experiment
+from cevns.stats.fits import Likelihood, asimov, chi2_from_signal, fit
+from cevns.backends.jax_backend import JaxPredictor, chi2_grid, minuit_fit
+from cevns.physics.parameters import ParameterError
 
 PAIRS = ("ee", "mumu", "tautau", "emu", "etau", "mutau")
 LEPTONS = ("e", "mu", "tau")
@@ -240,6 +240,6 @@ def test_bad_names_and_models_are_refused_in_one_line():
 
 
 def test_missing_jax_gives_the_install_hint():
-    code = "import sys; sys.modules['jax'] = None\ntry:\n import cevns.jax_backend\nexcept ImportError as e:\n print(e)"
+    code = "import sys; sys.modules['jax'] = None\ntry:\n import cevns.backends.jax_backend\nexcept ImportError as e:\n print(e)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "the JAX backend needs `pip install cevns[jax]`"

@@ -3,7 +3,7 @@ import math
 import pytest
 
 from cevns import units as u
-from cevns.nuclei import UnknownNucleusError, isotope, parse_isotope_name, resolve_target
+from cevns.physics.nuclei import UnknownNucleusError, isotope, parse_isotope_name, resolve_target
 
 
 @pytest.mark.parametrize("name", ["133Cs", "Cs133", "Cs-133", "133-Cs"])

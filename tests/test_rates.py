@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from cevns import units as u
-from cevns.cross_sections import NuclearStructure, point_nucleus_total_cross_section, tree_level_couplings
-from cevns.detectors import (
+from cevns.physics.cross_sections import NuclearStructure, point_nucleus_total_cross_section, tree_level_couplings
+from cevns.detector.response import (
     ConstantQuenching,
     DetectorResponse,
     LogisticEfficiency,
@@ -15,13 +15,13 @@ from cevns.detectors import (
     WeibullEfficiency,
     bin_edges,
 )
-from cevns.experiments import load_experiment
-from cevns.fluxes import michel_nu_e, michel_nu_mu_bar, pion_dar_source
-from cevns.form_factors import FormFactor
-from cevns.interactions import PhysicsModel
-from cevns.kinematics import recoil_max
-from cevns.nuclei import resolve_target
-from cevns.rates import Quadrature, prepare_rates, target_flux_averaged_cross_section
+from cevns.config.experiments import load_experiment
+from cevns.sources.spectra import michel_nu_e, michel_nu_mu_bar, pion_dar_source
+from cevns.physics.form_factors import FormFactor
+from cevns.physics.interactions import PhysicsModel
+from cevns.physics.kinematics import recoil_max
+from cevns.physics.nuclei import resolve_target
+from cevns.rates.prediction import Quadrature, prepare_rates, target_flux_averaged_cross_section
 
 POINT = NuclearStructure(FormFactor("none"), FormFactor("none"))
 LIVE = 308.1 * u.day
@@ -195,7 +195,7 @@ def test_binned_counts_match_nested_adaptive_quad_for_one_bin():
 
     from scipy import integrate
 
-    from cevns.cross_sections import differential_cross_section
+    from cevns.physics.cross_sections import differential_cross_section
 
     no_time_cut = {"detector.time.window_us": [-1e6, 1e6]}
     exp = load_experiment("coherent-csi-2017", {"detector.bins.edges": [12.0, 18.0], "target.material": "127I", **no_time_cut})

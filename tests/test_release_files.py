@@ -1,5 +1,5 @@
 """Registry, verification and download of the official COHERENT data releases
-(cevns.release_files, ``cevns release``), against the shared byte-for-byte copies and a local
+(cevns.releases.files, ``cevns release``), against the shared byte-for-byte copies and a local
 HTTP server."""
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from cevns import release_files as R
-from cevns.cli import main
+from cevns.releases import files as R
+from cevns.cli.main import main
 
 NAMES = ("csi-2017", "lar-2020-analysisA", "csi-2021")
 
@@ -289,7 +289,7 @@ def test_cli_fetch_mismatch_subprocess(releases_dir, tmp_path):
     served = _copy(releases_dir / "csi-2017", tmp_path / "served")
     _flip_byte(served / "arrivalTimePDF_delayedNeutrinos.txt")
     dest = tmp_path / "dest"
-    proc = subprocess.run([sys.executable, "-m", "cevns.cli", "release", "fetch", "csi-2017", "--url", served.as_uri(),
+    proc = subprocess.run([sys.executable, "-m", "cevns.cli.main", "release", "fetch", "csi-2017", "--url", served.as_uri(),
                            "--dest", str(dest)], check=False, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and proc.stdout == ""
     lines = [line for line in proc.stderr.splitlines() if line.startswith("error:")]

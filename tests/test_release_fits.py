@@ -1,4 +1,4 @@
-"""Fits to the full binned COHERENT releases (cevns.release_fits): the profiled Poisson
+"""Fits to the full binned COHERENT releases (cevns.releases.fits): the profiled Poisson
 statistic against closed forms and an independent implementation, the collaboration's own
 LAr fit, the CsI 2017 energy × time fit against the published best fit, bad input."""
 
@@ -13,17 +13,17 @@ import numpy as np
 import pytest
 from scipy import optimize
 
-from cevns.data_releases import load_lar_2020_analysis_a
-from cevns.experiments import load_experiment
-from cevns.fits import Likelihood, fit, profile, profile_range
-from cevns.release_fits import (
+from cevns.releases.data import load_lar_2020_analysis_a
+from cevns.config.experiments import load_experiment
+from cevns.stats.fits import Likelihood, fit, profile, profile_range
+from cevns.releases.fits import (
     csi_2017_likelihood,
     fit_signal_strength,
     lar_2020_likelihood,
     profiled_poisson_components,
     release_kind,
 )
-from cevns.statistics import profiled_poisson_deviance
+from cevns.stats.chi2 import profiled_poisson_deviance
 
 RELEASES = "coherent-data-releases"
 
@@ -49,7 +49,7 @@ def lar(releases):
 # --- the statistic ----------------------------------------------------------------------------
 def test_two_templates_equal_the_statistics_module():
     """One signal and one background pull: the same minimum as the independent
-    cevns.statistics.profiled_poisson_deviance."""
+    cevns.stats.chi2.profiled_poisson_deviance."""
     rng = np.random.default_rng(4)
     s, b = rng.uniform(0.5, 20, 40), rng.uniform(1, 30, 40)
     n = rng.poisson(1.2 * s + 0.9 * b).astype(float)
@@ -210,8 +210,8 @@ def test_bins_not_matching_the_release(releases):
 
 
 def _cli(capsys, *args: str) -> tuple[int, str, str]:
-    """Run the CLI in this process (``cevns.cli.main``: exit status, stdout, stderr)."""
-    from cevns.cli import main
+    """Run the CLI in this process (``cevns.cli.main.main``: exit status, stdout, stderr)."""
+    from cevns.cli.main import main
 
     rc = main(list(args))
     out = capsys.readouterr()

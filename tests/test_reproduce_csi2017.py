@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 from scipy import constants, special
 
-from cevns.fits import Likelihood, fit
-from cevns.form_factors import helm_form_factor
+from cevns.stats.fits import Likelihood, fit
+from cevns.physics.form_factors import helm_form_factor
 from cevns.reproduce import (
     COHERENT_2017_SM_PREDICTION,
     COHERENT_2017_SM_PREDICTION_ERROR,

@@ -18,9 +18,9 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from cevns.cli import cli
-from cevns.experiments import load_experiment
-from cevns.fluxes import (
+from cevns.cli.main import cli
+from cevns.config.experiments import load_experiment
+from cevns.sources.spectra import (
     ENERGY_PER_FISSION_MEV,
     TYPICAL_PWR_FISSION_FRACTIONS,
     reactor_spectrum_per_fission,

@@ -14,13 +14,13 @@ import numpy as np
 import pytest
 from scipy import optimize
 
-from cevns.arrays import load_array
-from cevns.cross_sections import NuclearStructure, tree_level_couplings
-from cevns.form_factors import FormFactor
-from cevns.interactions import PhysicsModel, differential_cross_section
-from cevns.nuclei import isotope
+from cevns.stats.arrays import load_array
+from cevns.physics.cross_sections import NuclearStructure, tree_level_couplings
+from cevns.physics.form_factors import FormFactor
+from cevns.physics.interactions import PhysicsModel, differential_cross_section
+from cevns.physics.nuclei import isotope
 from cevns.reproduce import galindo_ge_array as g
-from cevns.statistics import delta_chi2_threshold
+from cevns.stats.chi2 import delta_chi2_threshold
 from cevns.units import keV
 
 FIGURES = ("fig1_spectra", "fig2_n_prime", "fig3_count_ellipses", "fig4_radii", "fig5_sin2w_eps", "fig6_eps_eps")

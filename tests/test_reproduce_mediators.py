@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 from scipy import optimize, stats
 
-from cevns.cross_sections import charge_radius_coupling_shift
+from cevns.physics.cross_sections import charge_radius_coupling_shift
 from cevns.reproduce import coherent_mediators as cm
 from cevns.reproduce.report import Reproduction, write_report
 from cevns.units import G_FERMI

@@ -18,9 +18,9 @@ import numpy as np
 import pytest
 from scipy import constants, optimize
 
-from cevns.cross_sections import M_Z_MEV, SIN2_THETA_W_LOW_ENERGY, light_quark_threshold_mev, running_sin2_theta_w
-from cevns.experiments import load_experiment
-from cevns.nuclei import isotope
+from cevns.physics.cross_sections import M_Z_MEV, SIN2_THETA_W_LOW_ENERGY, light_quark_threshold_mev, running_sin2_theta_w
+from cevns.config.experiments import load_experiment
+from cevns.physics.nuclei import isotope
 from cevns.reproduce import coherent_overview as ov
 
 MY_FIGURES = ("ov1_tmax", "ov2_xsec_vs_n", "ov3_rn_csi", "ov4_rn_ar", "ov5_sin2w_running")

@@ -18,12 +18,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cevns.experiments import load_experiment
-from cevns.fits import ONE_DOF_LEVELS, Likelihood
-from cevns.parallel import ExecutorError, executor
-from cevns.scans import chunk_evaluator, empty_scan, polynomial_signal, scan
-from cevns.stores import StoreError, read_store, write_store
-from cevns.toys import empty_toys, run_toys, toy_study
+from cevns.config.experiments import load_experiment
+from cevns.stats.fits import ONE_DOF_LEVELS, Likelihood
+from cevns.runtime.parallel import ExecutorError, executor
+from cevns.stats.scans import chunk_evaluator, empty_scan, polynomial_signal, scan
+from cevns.runtime.stores import StoreError, read_store, write_store
+from cevns.stats.toys import empty_toys, run_toys, toy_study
 
 
 @pytest.fixture(scope="module")
@@ -137,7 +137,7 @@ def test_pseudo_experiments_do_not_depend_on_chunks_or_workers(csi):
 
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     env = dict(os.environ, MPLBACKEND="Agg", MPLCONFIGDIR=str(cwd / ".mpl"))
-    return subprocess.run([sys.executable, "-m", "cevns.cli", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run([sys.executable, "-m", "cevns.cli.main", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
 
 
 def test_cli_toys_resume_and_bad_input(tmp_path):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from cevns.nuclei import (
+from cevns.physics.nuclei import (
     _read_data_csv,
     isotope,
     natural_isotopes,

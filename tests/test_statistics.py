@@ -5,9 +5,7 @@ import numpy as np
 import pytest
 from scipy import optimize, stats
 
-from cevns import statistics as st
-
-
+from cevns.stats import chi2 as st
 def _minimize(fun, x0, **options):
     """Tight Nelder–Mead then BFGS polish: an independent numerical minimum."""
     first = optimize.minimize(fun, x0, method="Nelder-Mead", options={"xatol": 1e-11, "fatol": 1e-13, "maxiter": 20000})

@@ -1,4 +1,4 @@
-"""Predictions binned in arrival time (cevns.rates.TimeSelection, [detector.time]): windows
+"""Predictions binned in arrival time (cevns.rates.prediction.TimeSelection, [detector.time]): windows
 and bins per source flavour, oscillation appearance with the parent's timing, TOML."""
 
 from __future__ import annotations
@@ -8,10 +8,10 @@ import math
 import numpy as np
 import pytest
 
-from cevns.experiments import ExperimentError, load_experiment
-from cevns.fits import Likelihood, Measurement, fit
-from cevns.rates import TimeSelection, prepare_rates
-from cevns.timing import CSI_2017_FITTED_PULSE, TAU_MUON, TAU_PION, ProtonPulse, time_bin_fractions, us
+from cevns.config.experiments import ExperimentError, load_experiment
+from cevns.stats.fits import Likelihood, Measurement, fit
+from cevns.rates.prediction import TimeSelection, prepare_rates
+from cevns.sources.timing import CSI_2017_FITTED_PULSE, TAU_MUON, TAU_PION, ProtonPulse, time_bin_fractions, us
 
 STERILE = {"dm2_41": 1.3, "Ue4_sq": 0.1, "Umu4_sq": 0.1}  # ν_μ → ν_e and ν̄_μ → ν̄_e appear
 

@@ -1,4 +1,4 @@
-"""Arrival-time model of πDAR neutrinos (cevns.timing)."""
+"""Arrival-time model of πDAR neutrinos (cevns.sources.timing)."""
 
 import math
 
@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy.optimize import least_squares
 
-from cevns import timing as T
-from cevns.timing import ns, us
+from cevns.sources import timing as T
+from cevns.sources.timing import ns, us
 
 PULSES = {
     "sns": T.SNS_PULSE,

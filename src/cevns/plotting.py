@@ -9,7 +9,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from .rates import BinnedCounts
+from cevns.rates.prediction import BinnedCounts
 
 _FLAVOR_LABELS = {
     "nu_e": r"$\nu_e$",
@@ -78,7 +78,7 @@ def parameter_label(name: str) -> str:
     """Axis label with unit for a named parameter."""
     if name in _PARAMETER_LABELS:
         return _PARAMETER_LABELS[name]
-    from .parameters import parameter
+    from cevns.physics.parameters import parameter
 
     unit = parameter(name).unit
     return f"{name} [{unit}]" if unit else name

@@ -21,8 +21,8 @@ from __future__ import annotations
 
 from importlib import import_module
 
-from .common import OneParameterProfile, Result, format_table, one_parameter_profile
-from .papoulias_kosmas import (
+from cevns.reproduce.common import OneParameterProfile, Result, format_table, one_parameter_profile
+from cevns.reproduce.papoulias_kosmas import (
     COHERENT_2017_SM_PREDICTION,
     COHERENT_2017_SM_PREDICTION_ERROR,
     PK_HELM_R_FM,
@@ -32,7 +32,7 @@ from .papoulias_kosmas import (
     papoulias_kosmas_numbers,
     pk_helm_rms_radius_fm,
 )
-from .report import Reproduction, write_report
+from cevns.reproduce.report import Reproduction, write_report
 
 #: name → (module, one-line description); modules are imported only when asked for.
 _REGISTRY: dict[str, tuple[str, str]] = {

@@ -18,7 +18,7 @@ and χ²_CsI+Ar = χ²_CsI + χ²_Ar (independent experiments).
 
 Exactness and speed: at fixed mediator mass the expected count is a polynomial in x = g²
 of degree 2 (vector: SM + interference ∝ g² + g⁴; scalar: SM + g⁴, no interference;
-:mod:`cevns.interactions`), and it is a polynomial of degree 2 in ⟨r²⟩ (a constant shift of
+:mod:`cevns.physics.interactions`), and it is a polynomial of degree 2 in ⟨r²⟩ (a constant shift of
 g_V^p) and in q_ν (a shift of g_V^p ∝ q_ν/q²). :func:`quadratic_counts` recovers the three
 coefficients per bin from three full predictions and checks them on a fourth, so every
 χ² afterwards is evaluated exactly on dense grids in one vectorised call, and every
@@ -36,15 +36,15 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize
 
-from ..cross_sections import charge_radius_coupling_shift
-from ..experiments import cached_per_overrides, load_experiment
-from ..fits import Likelihood
-from ..interactions import SCALAR_NUCLEON_CHARGES
-from ..statistics import delta_chi2_threshold
-from ..units import G_FERMI
-from ..plotting import pyplot
-from .common import OneParameterProfile, Result, profile_of_chi2
-from .report import Figure, Input, Step, StepOutput
+from cevns.physics.cross_sections import charge_radius_coupling_shift
+from cevns.config.experiments import cached_per_overrides, load_experiment
+from cevns.stats.fits import Likelihood
+from cevns.physics.interactions import SCALAR_NUCLEON_CHARGES
+from cevns.stats.chi2 import delta_chi2_threshold
+from cevns.units import G_FERMI
+from cevns.plotting import pyplot
+from cevns.reproduce.common import OneParameterProfile, Result, profile_of_chi2
+from cevns.reproduce.report import Figure, Input, Step, StepOutput
 
 #: The two data sets (shipped experiments) and their labels.
 DATA_SETS: Mapping[str, str] = {"CsI": "coherent-csi-2017", "Ar": "coherent-lar-2020-counting"}
@@ -588,7 +588,7 @@ INPUTS: tuple[Input, ...] = (
     Input("Z′ charges", "universal: Q_ν = Q_u = Q_d = 1; B−L: Q_ν = −1, Q_u = Q_d = ⅓",
           "seed 001, slide 'Heavy vs light NSI mediators' (ε = g²Q′_ℓQ′_f/(√2G_F(|q|²+M²))); seed 003, BSM item II"),
     Input("Scalar charges", f"Q_φ = g({SCALAR_NUCLEON_CHARGES['proton']:g} Z + {SCALAR_NUCLEON_CHARGES['neutron']:g} N), g_ν = g",
-          "Cerdeño et al., JHEP 05 (2016) 118 (cevns.interactions)"),
+          "Cerdeño et al., JHEP 05 (2016) 118 (cevns.physics.interactions)"),
     Input("Mass grid", "0.01-10⁴ MeV, log (201 points; --fast 25)", "the brief; the plateau (M² ≪ q²) and the contact limit both covered"),
     Input("Exclusion level", "Δχ² = 4.61 (90% CL, 2 dof) above the (M, g) minimum; 2.71 per mass (1 dof) dotted", "PDG Review of Statistics, Table 40.2"),
 )

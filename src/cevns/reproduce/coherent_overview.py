@@ -31,26 +31,26 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from .. import units as u
-from ..cross_sections import (
+from cevns import units as u
+from cevns.physics.cross_sections import (
     M_Z_MEV,
     PDG_NU_N_INPUTS,
     SIN2_THETA_W_LOW_ENERGY,
     NuclearStructure,
     running_sin2_theta_w,
 )
-from ..experiments import Experiment, load_experiment
-from ..fits import Likelihood
-from ..fluxes import pion_dar_source
-from ..form_factors import FormFactor
-from ..kinematics import momentum_transfer, recoil_max
-from ..nuclei import Isotope, isotope, natural_isotopes, resolve_target
-from ..rates import flux_averaged_cross_section, target_flux_averaged_cross_section
-from ..statistics import delta_chi2_threshold
-from ..plotting import pyplot as _pyplot
-from .common import OneParameterProfile, Result, one_parameter_profile
-from .papoulias_kosmas import COHERENT_2017_SM_PREDICTION, COHERENT_2017_SM_PREDICTION_ERROR
-from .report import Figure, Input, Reproduction, Step, StepOutput, long_columns
+from cevns.config.experiments import Experiment, load_experiment
+from cevns.stats.fits import Likelihood
+from cevns.sources.spectra import pion_dar_source
+from cevns.physics.form_factors import FormFactor
+from cevns.physics.kinematics import momentum_transfer, recoil_max
+from cevns.physics.nuclei import Isotope, isotope, natural_isotopes, resolve_target
+from cevns.rates.prediction import flux_averaged_cross_section, target_flux_averaged_cross_section
+from cevns.stats.chi2 import delta_chi2_threshold
+from cevns.plotting import pyplot as _pyplot
+from cevns.reproduce.common import OneParameterProfile, Result, one_parameter_profile
+from cevns.reproduce.papoulias_kosmas import COHERENT_2017_SM_PREDICTION, COHERENT_2017_SM_PREDICTION_ERROR
+from cevns.reproduce.report import Figure, Input, Reproduction, Step, StepOutput, long_columns
 
 # --- published numbers ---------------------------------------------------------------------------
 #: Seed 001, slide "An act of hubris": "For caesium nuclei E_r^max ≈ 40 keV" (E_ν ~ 50 MeV).
@@ -116,7 +116,7 @@ LEVELS: Mapping[str, float] = {
     "2σ": math.erf(2 / math.sqrt(2)),
     "3σ": math.erf(3 / math.sqrt(2)),
 }
-#: Form-factor models for the radius fits (cevns.form_factors names) and their labels.
+#: Form-factor models for the radius fits (cevns.physics.form_factors names) and their labels.
 FORM_FACTORS: Mapping[str, str] = {"helm": "Helm", "sf": "symmetrized Fermi", "kn": "Klein–Nystrand"}
 CSI_DATA = "coherent-csi-2017-energy"
 AR_DATA = "coherent-lar-2020-counting"
@@ -725,7 +725,7 @@ def _run_sin2w(fast: bool) -> StepOutput:
             "",
             s2_zero,
             SIN2_THETA_W_LOW_ENERGY,
-            "PDG low-energy value 0.23857(5) (cevns.cross_sections.SIN2_THETA_W_LOW_ENERGY; quoted as the SM prediction in "
+            "PDG low-energy value 0.23857(5) (cevns.physics.cross_sections.SIN2_THETA_W_LOW_ENERGY; quoted as the SM prediction in "
             "Cadeddu & Dordei, arXiv:1808.10202)",
             "Leading-log running from ŝ²(M_Z) = 0.23122 with fermion and W thresholds, the u, d, s threshold fixed by α̂(0) = α; "
             "threshold constants and higher orders omitted.",
@@ -743,7 +743,7 @@ def _run_sin2w(fast: bool) -> StepOutput:
         "ov5_sin2w_running",
         "Weak mixing angle vs energy scale",
         "SM: MS-bar ŝ²(μ) run at one loop (leading log) from ŝ²(M_Z) = 0.23122, α̂(M_Z)⁻¹ = 127.952, with fermion and W "
-        "thresholds (cevns.cross_sections.running_sin2_theta_w). Red/orange: sin²θ_W fitted here to the CsI 2017 residual "
+        "thresholds (cevns.physics.cross_sections.running_sin2_theta_w). Red/orange: sin²θ_W fitted here to the CsI 2017 residual "
         "(12 PE bins, pull χ²) and to the CENNS-10 count, 1σ (Δχ² = 1), at their event-weighted mean |q|. Open square: "
         "seed 001's COHERENT CsI value (full data set; drawn beside ours, its ⟨Q⟩ assumed equal). Diamond: Cs APV with the "
         "COHERENT neutron radius (arXiv:1808.10202). Triangle: Z pole.",
@@ -770,15 +770,15 @@ INPUTS: tuple[Input, ...] = (
     Input(
         "Form factors",
         "Helm s = 0.9 fm; symmetrized Fermi a = 0.52 fm; Klein–Nystrand a_k = 0.7 fm; R_p from charge radii",
-        "cevns.form_factors (Lewin & Smith 1996; Piekarewicz et al. 2016; Klein & Nystrand 1999); Angeli & Marinova 2013",
+        "cevns.physics.form_factors (Lewin & Smith 1996; Piekarewicz et al. 2016; Klein & Nystrand 1999); Angeli & Marinova 2013",
     ),
     Input(
-        "πDAR spectrum", "prompt ν_μ at 29.79 MeV, Michel ν_e and ν̄_μ up to m_μ/2, equal fluxes", "cevns.fluxes.pion_dar_source"
+        "πDAR spectrum", "prompt ν_μ at 29.79 MeV, Michel ν_e and ν̄_μ up to m_μ/2, equal fluxes", "cevns.sources.spectra.pion_dar_source"
     ),
     Input(
         "Running sin²θ_W",
         "ŝ²(M_Z) = 0.23122, α̂(M_Z)⁻¹ = 127.952, M_W = 80.377 GeV, m_c = 1.27, m_b = 4.18, m_t = 172.69 GeV",
-        "PDG 2022 (cevns.cross_sections.running_sin2_theta_w)",
+        "PDG 2022 (cevns.physics.cross_sections.running_sin2_theta_w)",
     ),
     Input(
         "Published COHERENT cross sections",
@@ -835,9 +835,9 @@ def steps() -> tuple[Step, ...]:
 def reproduction() -> Reproduction:
     """Seeds 001 and 003 recomputed: part 1 (this module) and part 2 (mediators, charge radius,
     millicharge, :mod:`cevns.reproduce.coherent_mediators`)."""
-    from .coherent_mediators import ASSUMPTIONS as mediator_assumptions
-    from .coherent_mediators import INPUTS as mediator_inputs
-    from .coherent_mediators import steps as mediator_steps
+    from cevns.reproduce.coherent_mediators import ASSUMPTIONS as mediator_assumptions
+    from cevns.reproduce.coherent_mediators import INPUTS as mediator_inputs
+    from cevns.reproduce.coherent_mediators import steps as mediator_steps
 
     return Reproduction(
         name="coherent-overview",

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize
 
-from ..fits import Likelihood, chi2_from_signal
-from ..statistics import delta_chi2_threshold, interval_from_profile
+from cevns.stats.fits import Likelihood, chi2_from_signal
+from cevns.stats.chi2 import delta_chi2_threshold, interval_from_profile
 
 #: One value, or allowed pieces ((low, high), ...) of a confidence interval, or several
 #: points (e.g. the two minima of an NSI profile).

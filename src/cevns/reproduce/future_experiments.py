@@ -24,7 +24,7 @@ The reproduction gives, for each, the expected CEvNS counts per year in its anal
 sin²θ_W (every experiment) and on the neutron rms radius of the target (the πDAR ones,
 where the momentum transfer reaches the form factor; seed 003: reactor experiments "do not
 give information on the neutron distribution"). Forecasts use the pull χ² of Papoulias &
-Kosmas (seed 002, Eq. 6, binned: :func:`cevns.statistics.binned_pull_chi2`) against Asimov
+Kosmas (seed 002, Eq. 6, binned: :func:`cevns.stats.chi2.binned_pull_chi2`) against Asimov
 data in three scenarios: statistics only; plus the files' 10% signal normalisation (the
 ``[data]`` of each file, i.e. ``cevns fit NAME --free sin2_theta_w --asimov``); plus a
 steady-state background equal to the signal in every bin (σ²_stat = S + 2B).
@@ -45,15 +45,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..experiments import Experiment, cached_per_overrides, load_experiment
-from ..fits import Likelihood, Measurement, asimov
-from ..fluxes import ENERGY_PER_FISSION_MEV, TYPICAL_PWR_FISSION_FRACTIONS
-from ..kinematics import neutrino_energy_min
-from ..rates import BinnedCounts, RatePredictor
-from ..units import FOUR_PI, GW, keV, year
-from ..plotting import pyplot as _pyplot
-from .common import OneParameterProfile, Result, one_parameter_profile
-from .report import Figure, Input, Reproduction, Step, StepOutput, long_columns
+from cevns.config.experiments import Experiment, cached_per_overrides, load_experiment
+from cevns.stats.fits import Likelihood, Measurement, asimov
+from cevns.sources.spectra import ENERGY_PER_FISSION_MEV, TYPICAL_PWR_FISSION_FRACTIONS
+from cevns.physics.kinematics import neutrino_energy_min
+from cevns.rates.prediction import BinnedCounts, RatePredictor
+from cevns.units import FOUR_PI, GW, keV, year
+from cevns.plotting import pyplot as _pyplot
+from cevns.reproduce.common import OneParameterProfile, Result, one_parameter_profile
+from cevns.reproduce.report import Figure, Input, Reproduction, Step, StepOutput, long_columns
 
 # --- numbers typed from the reference texts -----------------------------------------------------
 #: COH-Ar-750: "3000 CEvNS per SNS-year" (seed 001, slide "COHERENT upgrade").

@@ -7,7 +7,7 @@ at a stopped-pion (πDAR) source or at a reactor (1e13 ν̄_e/cm²/s), their cou
 the covariance χ² of their Eqs. 5–6, in which the two main systematic sources (A = quenching
 factor; B = form factor at πDAR, neutrino flux at a reactor; 25 %/10 % or 5 %/5 %) are fully
 correlated between the detectors, and a background of 10 % of the SM prediction adds its
-variance to the statistical term (Sec. II). Built on :mod:`cevns.arrays` (the shipped
+variance to the statistical term (Sec. II). Built on :mod:`cevns.stats.arrays` (the shipped
 ``ge-array-sns`` and ``ge-array-reactor``).
 
 Figures redone (one :class:`~cevns.reproduce.report.Figure` each):
@@ -35,15 +35,15 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 from scipy import optimize
 
-from ..arrays import ArrayLikelihood, DetectorArray, load_array
-from ..experiments import load_experiment
-from ..fits import Likelihood
-from ..form_factors import HELM_SURFACE_THICKNESS_FM
-from ..scans import polynomial_signal
-from ..statistics import delta_chi2_threshold, interval_from_profile
-from ..plotting import pyplot as _pyplot
-from .common import Result, one_parameter_profile
-from .report import compute_step, Figure, Input, Reproduction, Step, StepOutput, long_columns
+from cevns.stats.arrays import ArrayLikelihood, DetectorArray, load_array
+from cevns.config.experiments import load_experiment
+from cevns.stats.fits import Likelihood
+from cevns.physics.form_factors import HELM_SURFACE_THICKNESS_FM
+from cevns.stats.scans import polynomial_signal
+from cevns.stats.chi2 import delta_chi2_threshold, interval_from_profile
+from cevns.plotting import pyplot as _pyplot
+from cevns.reproduce.common import Result, one_parameter_profile
+from cevns.reproduce.report import compute_step, Figure, Input, Reproduction, Step, StepOutput, long_columns
 
 # --- the paper's set-up -----------------------------------------------------------------------
 #: Low-energy sin²θ_W of seed 004, Sec. IV ("the low-energy central value sin²θ_W = 0.23865",
@@ -132,7 +132,7 @@ def member_counts(array: DetectorArray, k: int, assign: Callable[[float], Mappin
 def pair_chi2(lk: ArrayLikelihood, i: int, j: int, counts_i: np.ndarray, counts_j: np.ndarray) -> np.ndarray:
     """χ² of members i < j on the grid counts_i × counts_j, the third member marginalised
     (its rows and columns dropped: exact for a constant covariance, see
-    :meth:`cevns.arrays.ArrayLikelihood.without`). Shape (len(counts_i), len(counts_j))."""
+    :meth:`cevns.stats.arrays.ArrayLikelihood.without`). Shape (len(counts_i), len(counts_j))."""
     third = [k for k in range(len(lk.array.members)) if k not in (i, j)]
     sub = lk.without(*third) if third else lk
     theory = np.stack(np.broadcast_arrays(counts_i[:, None], counts_j[None, :]), axis=-1)
@@ -595,7 +595,7 @@ def _plane(axes_names: tuple[str, str], ranges: tuple[tuple[float, float], tuple
            fixed: Mapping[str, float]) -> dict:
     """χ² on an n × n grid of two parameters for every window (correlated) and for 1–2 keV
     uncorrelated, both scenarios; the signal of each array is an exact quadratic in the
-    couplings (found and checked by :func:`cevns.scans.polynomial_signal`)."""
+    couplings (found and checked by :func:`cevns.stats.scans.polynomial_signal`)."""
     xs, ys = (np.linspace(lo, hi, n) for lo, hi in ranges)
     gx, gy = np.meshgrid(xs, ys, indexing="ij")
     points = np.column_stack([gx.ravel(), gy.ravel()])
@@ -876,14 +876,14 @@ def reproduction() -> Reproduction:
             Input("sin²θ_W", f"{SIN2_THETA_W} (tree level: g_V^p = 1/2 − 2 sin²θ_W, g_V^n = −1/2)", "seed 004 Sec. IV, ref. [43]; Eq. 10"),
             Input("systematics", "A = QF, B = FF (πDAR) or flux (reactor); 25%/10% and 5%/5%", "seed 004 Sec. II"),
             Input("background", "10% of the SM prediction, its variance added to the statistical term", "seed 004 Sec. II"),
-            Input("χ²", "covariance χ² of Eqs. 5–6 (cevns.arrays), Asimov data = SM", "seed 004 Eqs. 5–6"),
+            Input("χ²", "covariance χ² of Eqs. 5–6 (cevns.stats.arrays), Asimov data = SM", "seed 004 Eqs. 5–6"),
             Input("confidence level", "90%: Δχ² = 4.61 for the 2-parameter regions, 2.71 for 1 parameter",
                   "seed 004 captions ('90% C.L.'); Wilks"),
             Input("LAr comparison", "COHERENT CENNS-10 Analysis A, 159 ± 43 (stat) CEvNS events, single bin",
                   "shipped coherent-lar-2020-counting (PRL 126, 012002 (2021)); the paper uses ref. [43]"),
         ),
         assumptions=(
-            ("σ^A, σ^B are fractions of the expected (SM) counts, so the covariance is constant (cevns.arrays "
+            ("σ^A, σ^B are fractions of the expected (SM) counts, so the covariance is constant (cevns.stats.arrays "
              "reference = 'expected'); the text gives them only as percentages."),
             ("'Adding a 10% contribution of the SM prediction to the statistical uncertainty' is read as a background of "
              "0.1 N whose Poisson variance adds: σ_stat² = 1.1 N."),

@@ -33,13 +33,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..experiments import Experiment, cached_per_overrides, load_experiment
-from ..fits import Likelihood, chi2_from_signal, fit
-from ..statistics import delta_chi2_threshold
-from ..scans import polynomial_signal
-from ..plotting import pyplot as _pyplot
-from .common import OneParameterProfile, Result, _chi2_along, one_parameter_profile
-from .report import compute_step, Figure, Input, Reproduction, grid_columns, long_columns
+from cevns.config.experiments import Experiment, cached_per_overrides, load_experiment
+from cevns.stats.fits import Likelihood, chi2_from_signal, fit
+from cevns.stats.chi2 import delta_chi2_threshold
+from cevns.stats.scans import polynomial_signal
+from cevns.plotting import pyplot as _pyplot
+from cevns.reproduce.common import OneParameterProfile, Result, _chi2_along, one_parameter_profile
+from cevns.reproduce.report import compute_step, Figure, Input, Reproduction, grid_columns, long_columns
 
 #: sin²θ_W of Papoulias & Kosmas (seed 002, below Eq. 1), fixed in their BSM analyses
 #: ("by fixing the weak mixing angle to the value sin²θ_W = 0.2312", Fig. 5 paragraph).
@@ -59,7 +59,7 @@ def pk_helm_rms_radius_fm(mass_number: int) -> float:
 
     Helm's R₀² = R² − 5s² with R = 1.2 A^{1/3} fm (seed 002, below Eq. 2) and the Helm
     rms relation ⟨r²⟩ = (3/5)R₀² + 3s² give ⟨r²⟩ = (3/5)R², independent of s; our Helm is
-    parametrised by this rms radius (:func:`cevns.form_factors.helm_form_factor`)."""
+    parametrised by this rms radius (:func:`cevns.physics.form_factors.helm_form_factor`)."""
     return math.sqrt(0.6) * PK_HELM_R_FM * mass_number ** (1.0 / 3.0)
 
 

@@ -16,7 +16,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .units import HBARC_MEV_FM
+from cevns.units import HBARC_MEV_FM
 
 FormFactorModel = Literal["helm", "sf", "kn", "none"]
 FORM_FACTOR_MODELS: tuple[str, ...] = ("helm", "sf", "kn", "none")

@@ -22,7 +22,7 @@ from typing import Callable, Mapping, Protocol
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .units import FOUR_PI, M_MUON, M_PION, MeV
+from cevns.units import FOUR_PI, M_MUON, M_PION, MeV
 
 _MOMENT_POWERS = np.arange(3)
 
@@ -191,7 +191,7 @@ class NeutrinoSource:
     :class:`Spectrum`; ``flux_cm2_s`` maps the same keys to the flux at the detector in
     ν/cm²/s (for a pulsed source, averaged over the live time). ``baseline_cm`` (mean
     source–detector distance) and ``baseline_spread_cm`` (its rms spread from the extent of
-    source and detector) are needed only for oscillations (:mod:`cevns.oscillations`).
+    source and detector) are needed only for oscillations (:mod:`cevns.physics.oscillations`).
     """
 
     name: str

@@ -31,17 +31,17 @@ from typing import Callable, Mapping
 
 import numpy as np
 
-from .parallel import run_chunks
-from .fits import Likelihood, Measurement, _bounds, chi2_from_signal, fit
-from .scans import PolynomialSignal, polynomial_signal
-from .statistics import delta_chi2_threshold
+from cevns.runtime.parallel import run_chunks
+from cevns.stats.fits import Likelihood, Measurement, _bounds, chi2_from_signal, fit
+from cevns.stats.scans import PolynomialSignal, polynomial_signal
+from cevns.stats.chi2 import delta_chi2_threshold
 
 
 @dataclass(frozen=True)
 class PolynomialLikelihood:
-    """χ² of a measurement against a :class:`~cevns.scans.PolynomialSignal` (the fast
-    stand-in of a :class:`~cevns.fits.Likelihood` for parameters that enter polynomially);
-    duck-types what :func:`cevns.fits.fit` needs."""
+    """χ² of a measurement against a :class:`~cevns.stats.scans.PolynomialSignal` (the fast
+    stand-in of a :class:`~cevns.stats.fits.Likelihood` for parameters that enter polynomially);
+    duck-types what :func:`cevns.stats.fits.fit` needs."""
 
     signal_model: PolynomialSignal
     measurement: Measurement
@@ -103,7 +103,7 @@ def toy_study(likelihood: Likelihood, truth: Mapping[str, float], seed: int = 0,
     """Set up pseudo-experiments at ``truth`` (the free parameters and their true values;
     other parameters are the likelihood's fixed ones). With ``fast``, the signal is
     replaced by its exact polynomial form when there is one (checked; see
-    :func:`cevns.scans.polynomial_signal`), probed over truth ± 5 HESSE errors of an
+    :func:`cevns.stats.scans.polynomial_signal`), probed over truth ± 5 HESSE errors of an
     Asimov fit."""
     truth = {k: float(v) for k, v in truth.items()}
     if not truth:

@@ -25,18 +25,18 @@ from typing import Annotated, Any, Callable, Iterator, Literal, Mapping, Union
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from . import detectors as det
-from .cross_sections import NuclearStructure, NucleonCouplings, couplings_by_name, SIN2_THETA_W_LOW_ENERGY, FLAVORS
-from .detectors import DetectorResponse
-from .fluxes import NeutrinoSource, pion_dar_source, pot_per_second, reactor_source, tabulated_source
-from .fits import Measurement
-from .form_factors import FormFactor
-from .interactions import PhysicsModel
-from .nuclei import Target, resolve_target
-from .parameters import ParameterError
-from .rates import BinnedCounts, Quadrature, RatePredictor, TimeSelection, differential_rate, model_with_parameters, prepare_rates
-from .timing import CSI_2017_FITTED_PULSE, SNS_PULSE, us
-from .units import GW, GeV, MW, day, m
+from cevns.detector import response as det
+from cevns.physics.cross_sections import NuclearStructure, NucleonCouplings, couplings_by_name, SIN2_THETA_W_LOW_ENERGY, FLAVORS
+from cevns.detector.response import DetectorResponse
+from cevns.sources.spectra import NeutrinoSource, pion_dar_source, pot_per_second, reactor_source, tabulated_source
+from cevns.config.measurement import Measurement
+from cevns.physics.form_factors import FormFactor
+from cevns.physics.interactions import PhysicsModel
+from cevns.physics.nuclei import Target, resolve_target
+from cevns.physics.parameters import ParameterError
+from cevns.rates.prediction import BinnedCounts, Quadrature, RatePredictor, TimeSelection, differential_rate, model_with_parameters, prepare_rates
+from cevns.sources.timing import CSI_2017_FITTED_PULSE, SNS_PULSE, us
+from cevns.units import GW, GeV, MW, day, m
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -162,7 +162,7 @@ class BinsSpec(_Strict):
         return det.bin_edges(self.low, self.high, self.width)
 
 
-#: Proton-pulse shapes by name (:mod:`cevns.timing`).
+#: Proton-pulse shapes by name (:mod:`cevns.sources.timing`).
 PULSES = {"sns": SNS_PULSE, "csi-2017-fitted": CSI_2017_FITTED_PULSE}
 
 
@@ -299,7 +299,7 @@ class Experiment:
         return self.model.structure
 
     def predictor(self, quadrature: Quadrature = Quadrature()) -> RatePredictor:
-        """A :class:`~cevns.rates.RatePredictor` with everything precomputed."""
+        """A :class:`~cevns.rates.prediction.RatePredictor` with everything precomputed."""
         return prepare_rates(
             self.target, self.mass_kg, self.live_time_s, self.source, self.response, quadrature=quadrature, model=self.model,
             time=self.time,
@@ -317,7 +317,7 @@ class Experiment:
         return self.predictor().binned(parameters)
 
     def measurement(self, forecast: bool = False) -> Measurement:
-        """The ``[data]`` of the file as a :class:`~cevns.fits.Measurement`. With
+        """The ``[data]`` of the file as a :class:`~cevns.config.measurement.Measurement`. With
         ``forecast`` the observed counts may be absent (an Asimov fit replaces them; the
         binning is then the experiment's). Raises ValueError if the file has no data."""
         data = self.spec.data

@@ -3,13 +3,13 @@ differentiable and vectorisable over parameter points (``pip install cevns[jax]`
 
 Importing this module turns on 64-bit floats in JAX for the whole process
 (``jax.config.update("jax_enable_x64", True)``): every array here is float64, and the
-counts agree with :meth:`cevns.rates.RatePredictor.binned` to ~10⁻¹⁴ relative
+counts agree with :meth:`cevns.rates.prediction.RatePredictor.binned` to ~10⁻¹⁴ relative
 (tested ≤ 10⁻¹⁰).
 
-What it re-implements. A :class:`cevns.rates.RatePredictor` has everything that does not
+What it re-implements. A :class:`cevns.rates.prediction.RatePredictor` has everything that does not
 depend on the physics parameters precomputed in numpy: recoil nodes T_n, detector
 weights w_bn, the scaled tail moments m_k(E_min(T_n)) of each source flavour. The
-counts are (Papoulias & Kosmas, seed 002, Eq. 4; :mod:`cevns.rates`)
+counts are (Papoulias & Kosmas, seed 002, Eq. 4; :mod:`cevns.rates.prediction`)
 
 .. math::
    N_{fb} = \\sum_n w_{bn}\\Big[\\mathcal{V}_f(T_n)\\,(m_0 − T m_1 − \\tfrac{MT}{2} m_2)
@@ -17,16 +17,16 @@ counts are (Papoulias & Kosmas, seed 002, Eq. 4; :mod:`cevns.rates`)
 
 with the vector part 𝒱_α = (g^p_α Z F_Z + g^n_α N F_N)² + Σ_{β≠α}[(2ε^u_αβ + ε^d_αβ) Z F_Z
 + (ε^u_αβ + 2ε^d_αβ) N F_N]² and K = (πα/(G_F m_e))² Z² F_Z²/M — the same coefficients
-c_k(T) as :func:`cevns.interactions.cross_section_terms`, whose sources apply here:
+c_k(T) as :func:`cevns.physics.interactions.cross_section_terms`, whose sources apply here:
 vector NSI (Barranco, Miranda, Rashba, JHEP 12 (2005) 021, Eq. 3), charge radius and
 millicharge as g_V^p shifts (Cadeddu et al., PRD 98, 113010 (2018), Eq. 3; PRD 102,
 015030 (2020), Eq. 7), magnetic moment (Vogel & Engel, PRD 39, 3378 (1989)), tree
-(½ − 2 sin²θ_W) or radiative (PDG / Erler–Su) couplings (:mod:`cevns.cross_sections`),
+(½ − 2 sin²θ_W) or radiative (PDG / Erler–Su) couplings (:mod:`cevns.physics.cross_sections`),
 Helm or Klein–Nystrand form factors with the rms radius as a differentiable parameter
-(:mod:`cevns.form_factors`). Only this parameter-dependent part is written in
+(:mod:`cevns.physics.form_factors`). Only this parameter-dependent part is written in
 ``jax.numpy``; the predictor's arrays are reused as they are.
 
-Supported named parameters (:mod:`cevns.parameters`): ``sin2_theta_w``,
+Supported named parameters (:mod:`cevns.physics.parameters`): ``sin2_theta_w``,
 ``eps_<αβ>_<q>V``, ``r2_nu_<ℓ>``, ``q_nu_<ℓ>``, ``mu_nu_<ℓ>``, ``rn``, ``rp``,
 ``rn_<isotope>``, ``rp_<isotope>``. Not supported (ValueError): Z′ and scalar mediators,
 the axial term and sterile oscillations, as parameters or switched on in the predictor's
@@ -34,8 +34,8 @@ model; radius parameters with symmetrized-Fermi form factors.
 
 Inside a jit-compiled function values are not checked: a radius too small for the Helm
 shape gives NaN, not an error. Statistics: the pull χ² with both normalisation pulls
-profiled in closed form (:func:`cevns.statistics.binned_pull_chi2`), and the profiled
-Poisson deviance (:func:`cevns.statistics.profiled_poisson_deviance`), whose pulls are
+profiled in closed form (:func:`cevns.stats.chi2.binned_pull_chi2`), and the profiled
+Poisson deviance (:func:`cevns.stats.chi2.profiled_poisson_deviance`), whose pulls are
 found by a fixed number of damped Newton steps and differentiated by the envelope
 theorem (dχ²/dθ = ∂χ²/∂θ at the optimal pulls).
 """
@@ -55,29 +55,29 @@ try:
 except ImportError:  # pragma: no cover - exercised in a subprocess by the tests
     raise ImportError("the JAX backend needs `pip install cevns[jax]`") from None
 
-from .cross_sections import (
+from cevns.physics.cross_sections import (
     PDG_NU_N_INPUTS,
     SIN2_THETA_W_LOW_ENERGY,
     SM_NEUTRINO_CHARGE_RADII_1E32_CM2,
     lepton_flavor,
 )
-from .fits import FitResult, Measurement, minimise
-from .form_factors import HELM_SURFACE_THICKNESS_FM, KLEIN_NYSTRAND_RANGE_FM, FormFactor
-from .interactions import LEPTONS, QUARKS, PhysicsModel
-from .parameters import ParameterError, parameter
-from .rates import RatePredictor
-from .units import ALPHA_EM, G_FERMI, HBARC_MEV_CM, HBARC_MEV_FM, M_ELECTRON
+from cevns.stats.fits import FitResult, Measurement, minimise
+from cevns.physics.form_factors import HELM_SURFACE_THICKNESS_FM, KLEIN_NYSTRAND_RANGE_FM, FormFactor
+from cevns.physics.interactions import LEPTONS, QUARKS, PhysicsModel
+from cevns.physics.parameters import ParameterError, parameter
+from cevns.rates.prediction import RatePredictor
+from cevns.units import ALPHA_EM, G_FERMI, HBARC_MEV_CM, HBARC_MEV_FM, M_ELECTRON
 
 jax.config.update("jax_enable_x64", True)
 
 #: (α, β) → the pair in a parameter name (eps_<pair>_<q>V); ε is symmetric.
 _PAIR = {(a, b): a + b for i, a in enumerate(LEPTONS) for b in LEPTONS[i:]}
 #: Δg_V^p per unit ⟨r²⟩ (10⁻³² cm² converted to MeV⁻²), as in
-#: :func:`cevns.cross_sections.charge_radius_coupling_shift` (Cadeddu et al. 2018, Eq. 3).
+#: :func:`cevns.physics.cross_sections.charge_radius_coupling_shift` (Cadeddu et al. 2018, Eq. 3).
 _R2_SHIFT = -math.sqrt(2.0) * math.pi * ALPHA_EM / (3.0 * G_FERMI)
-#: Δg_V^p = _Q_SHIFT q_ν / q², :func:`cevns.interactions.millicharge_coupling_shift`.
+#: Δg_V^p = _Q_SHIFT q_ν / q², :func:`cevns.physics.interactions.millicharge_coupling_shift`.
 _Q_SHIFT = 2.0 * math.sqrt(2.0) * math.pi * ALPHA_EM / G_FERMI
-#: (πα/(G_F m_e))², the magnetic-moment factor of :func:`cevns.interactions.cross_section_terms`.
+#: (πα/(G_F m_e))², the magnetic-moment factor of :func:`cevns.physics.interactions.cross_section_terms`.
 _MM = (math.pi * ALPHA_EM / (G_FERMI * M_ELECTRON)) ** 2
 
 
@@ -95,7 +95,7 @@ def _supported(name: str) -> bool:
 
 
 def _j1_over_x(x):
-    """3 j₁(x)/x with the series below |x| = 10⁻³ (as :mod:`cevns.form_factors`); the
+    """3 j₁(x)/x with the series below |x| = 10⁻³ (as :mod:`cevns.physics.form_factors`); the
     inner ``where`` keeps the gradient finite at x → 0."""
     small = jnp.abs(x) < 1e-3
     xs = jnp.where(small, 1.0, x)
@@ -107,7 +107,7 @@ def _j1_over_x(x):
 def _form_factor(ff: FormFactor, q: np.ndarray, radius_fm):
     """F(q) in jax.numpy for a radius that may be traced: Helm (R. H. Helm, Phys. Rev. 104,
     1466 (1956); R₀² = (5/3)(R² − 3s²), Lewin & Smith 1996) or Klein–Nystrand (PRC 60,
-    014903 (1999), Eq. 14; R_A² = (5/3)(R² − 6a²)), as :mod:`cevns.form_factors`."""
+    014903 (1999), Eq. 14; R_A² = (5/3)(R² − 6a²)), as :mod:`cevns.physics.form_factors`."""
     qf = q / HBARC_MEV_FM
     if ff.model == "helm":
         s = HELM_SURFACE_THICKNESS_FM if ff.shape_fm is None else ff.shape_fm
@@ -154,7 +154,7 @@ class _Isotope:
 
 def _radius_source(isotope: str, kind: str, fixed: Mapping[str, float], index: Mapping[str, int]):
     """θ index or fixed value of an isotope's radius, in the precedence of
-    :meth:`cevns.cross_sections.NuclearStructure.radii_fm` (own name before ``*``; a
+    :meth:`cevns.physics.cross_sections.NuclearStructure.radii_fm` (own name before ``*``; a
     parameter replaces the model's own value of the same key). None: not set."""
     for key, name in ((isotope, f"{kind}_{isotope}"), ("*", kind)):
         if name in index:
@@ -234,7 +234,7 @@ class JaxPredictor:
 
     def chi2_function(self, measurement: Measurement) -> Callable:
         """θ → χ² (0-d array) against ``measurement``, with the normalisation pulls
-        profiled as in :func:`cevns.fits.chi2_from_signal`; jit-compiled, and usable
+        profiled as in :func:`cevns.stats.fits.chi2_from_signal`; jit-compiled, and usable
         under ``jax.grad`` and ``jax.vmap``."""
         bins = self.n_bins
         if measurement.bins not in (1, bins):
@@ -250,7 +250,7 @@ class JaxPredictor:
         return jax.jit(statistic(measurement, signal))
 
     def fit(self, measurement: Measurement, start: Mapping[str, float], step: Mapping[str, float] | None = None) -> FitResult:
-        """:func:`cevns.fits.fit` (MIGRAD + HESSE within the parameters' domains) with the
+        """:func:`cevns.stats.fits.fit` (MIGRAD + HESSE within the parameters' domains) with the
         exact JAX gradient handed to iminuit (``Minuit(..., grad=...)``). ``start``: a
         value for every name."""
         return minuit_fit(self.chi2_function(measurement), self.names, [float(x) for x in self.theta(start)], step)
@@ -309,7 +309,7 @@ def _counts_functions(
 ) -> tuple[Callable, Callable]:
     """The jit-compiled θ → counts (iso, flavour, bin[, time]) and θ → counts per analysis
     cell (summed over isotopes and flavours); what is not in θ is a constant.
-    ``fractions`` (flavour, time bin): arrival-time fractions (:mod:`cevns.rates`)."""
+    ``fractions`` (flavour, time bin): arrival-time fractions (:mod:`cevns.rates.prediction`)."""
     unique = tuple(dict.fromkeys(leptons))
     rows = np.array([unique.index(lep) for lep in leptons])
     st = model.structure
@@ -330,7 +330,7 @@ def _counts_functions(
         if c.scheme == "tree":  # Papoulias & Kosmas, seed 002, below Eq. 1
             gp = 0.5 - 2.0 * s2w
             return {lep: gp for lep in LEPTONS}, -0.5
-        # radiative: PDG / Erler–Su, as cevns.cross_sections.radiative_couplings
+        # radiative: PDG / Erler–Su, as cevns.physics.cross_sections.radiative_couplings
         p = PDG_NU_N_INPUTS
         rho, kappa = p["rho"], p["kappa"]
         s2 = p["s2_mz"] + (s2w - SIN2_THETA_W_LOW_ENERGY) / kappa
@@ -359,7 +359,7 @@ def _counts_functions(
         zf, nf = node.Z * fz, node.N * fn
         gp_base, gn_base = couplings(theta)
         out = []
-        for lep in unique:  # cevns.interactions.PhysicsModel.nucleon_couplings, same order
+        for lep in unique:  # cevns.physics.interactions.PhysicsModel.nucleon_couplings, same order
             eu, ed = eps(theta, "u", lep, lep), eps(theta, "d", lep, lep)
             gp = gp_base[lep] + 2.0 * eu + ed
             gn = gn_base + eu + 2.0 * ed
@@ -413,9 +413,9 @@ def _ff(ff: FormFactor, q: np.ndarray, radius):
 # --- statistics -------------------------------------------------------------------------
 def _pull_chi2(m: Measurement, signal: Callable) -> Callable:
     """Binned pull χ² with common pulls α, β solved from the 2 × 2 normal equations
-    (1 + S W Sᵀ) ξ = S W r, as :func:`cevns.statistics.binned_pull_chi2` /
-    :func:`cevns.statistics.profile_linear_pulls` (Papoulias & Kosmas, seed 002, Eq. 6);
-    σ²_stat = N_obs + 2 B_ss + B_on (:func:`cevns.fits.chi2_from_signal`)."""
+    (1 + S W Sᵀ) ξ = S W r, as :func:`cevns.stats.chi2.binned_pull_chi2` /
+    :func:`cevns.stats.chi2.profile_linear_pulls` (Papoulias & Kosmas, seed 002, Eq. 6);
+    σ²_stat = N_obs + 2 B_ss + B_on (:func:`cevns.stats.fits.chi2_from_signal`)."""
     n, b = np.asarray(m.observed, float), np.asarray(m.background, float)
     v = np.sqrt(np.clip(n + 2.0 * m.steady_state + b, 1e-300, None)) ** 2
     sa, sb = float(m.sigma_signal), float(m.sigma_background)
@@ -441,8 +441,8 @@ def _pull_chi2(m: Measurement, signal: Callable) -> Callable:
 def _poisson_chi2(m: Measurement, signal: Callable, iterations: int = 40, halvings: int = 40) -> Callable:
     """Profiled Baker–Cousins deviance (S. Baker, R. D. Cousins, NIM 221, 437 (1984)) with
     Gaussian pulls on the signal and background normalisations, as
-    :func:`cevns.fits.chi2_from_signal` (off-beam background added back to data and model,
-    σ_B scaled by B_on/(B_on + B_ss)) and :func:`cevns.statistics.profiled_poisson_deviance`
+    :func:`cevns.stats.fits.chi2_from_signal` (off-beam background added back to data and model,
+    σ_B scaled by B_on/(B_on + B_ss)) and :func:`cevns.stats.chi2.profiled_poisson_deviance`
     (Newton on the standardised pulls, Armijo backtracking keeping μ > 0). A fixed number
     of steps (jit-friendly; Newton converges quadratically, the objective is convex); the
     pulls are held fixed under differentiation (envelope theorem)."""
@@ -548,7 +548,7 @@ def minuit_fit(
     chi2: Callable, names: Sequence[str], start: Sequence[float], step: Mapping[str, float] | None = None
 ) -> FitResult:
     """Minimise θ → χ² with MIGRAD (+ HESSE) using the JAX gradient, within the named
-    parameters' domains, with the start steps of :func:`cevns.fits.fit`."""
+    parameters' domains, with the start steps of :func:`cevns.stats.fits.fit`."""
     names = list(names)
     cost, gradient = minuit_functions(chi2)
     return minimise(cost, {n: float(x) for n, x in zip(names, start)}, step, gradient)

@@ -16,22 +16,22 @@ from typing import Callable
 import click
 import numpy as np
 
-from . import __version__
-from .cross_sections import FLAVORS, SIN2_THETA_W_LOW_ENERGY, NuclearStructure, couplings_by_name
-from .arrays import ArrayLikelihood, is_array, load_array, shipped_arrays
-from .experiments import Experiment, ExperimentError, load_experiment, parse_override, shipped_experiments
-from .form_factors import FORM_FACTOR_MODELS, FormFactor
-from .kinematics import momentum_transfer, neutrino_energy_min, recoil_max
-from .interactions import PhysicsModel, differential_cross_section, total_cross_section
-from .nuclei import resolve_target
-from .fits import ONE_DOF_LEVELS, TWO_DOF_LEVELS, Likelihood, fit, profile, profile_range
-from .parallel import executor
-from .scans import Scan, empty_scan, scan
-from .stores import atomic_write, read_store, write_store
-from .parameters import parameter, parameter_table
-from .statistics import delta_chi2_threshold
-from .rates import counts_table, model_with_parameters, target_flux_averaged_cross_section
-from .units import keV
+from cevns import __version__
+from cevns.physics.cross_sections import FLAVORS, SIN2_THETA_W_LOW_ENERGY, NuclearStructure, couplings_by_name
+from cevns.stats.arrays import ArrayLikelihood, is_array, load_array, shipped_arrays
+from cevns.config.experiments import Experiment, ExperimentError, load_experiment, parse_override, shipped_experiments
+from cevns.physics.form_factors import FORM_FACTOR_MODELS, FormFactor
+from cevns.physics.kinematics import momentum_transfer, neutrino_energy_min, recoil_max
+from cevns.physics.interactions import PhysicsModel, differential_cross_section, total_cross_section
+from cevns.physics.nuclei import resolve_target
+from cevns.stats.fits import ONE_DOF_LEVELS, TWO_DOF_LEVELS, Likelihood, fit, profile, profile_range
+from cevns.runtime.parallel import executor
+from cevns.stats.scans import Scan, empty_scan, scan
+from cevns.runtime.stores import atomic_write, read_store, write_store
+from cevns.physics.parameters import parameter, parameter_table
+from cevns.stats.chi2 import delta_chi2_threshold
+from cevns.rates.prediction import counts_table, model_with_parameters, target_flux_averaged_cross_section
+from cevns.units import keV
 
 
 class UserError(Exception):
@@ -64,7 +64,7 @@ def _load(experiment: str, settings: tuple[str, ...]):
 
 def _parse_params(items: tuple[str, ...]) -> dict[str, float | str]:
     """``NAME=VALUE`` pairs → {name: number or text}; names and values are checked where
-    they are applied (:mod:`cevns.parameters`)."""
+    they are applied (:mod:`cevns.physics.parameters`)."""
     out: dict[str, float | str] = {}
     for item in items:
         name, sep, raw = item.partition("=")
@@ -186,7 +186,7 @@ def spectrum_command(
         _atomic_write(csv_path, lambda tmp: np.savetxt(tmp, data, delimiter=",", header=comment + "\n" + ",".join(header), fmt="%.8g"))
         click.echo(f"wrote {csv_path}")
     if plot_path:
-        from .plotting import spectrum_figure
+        from cevns.plotting import spectrum_figure
 
         fig = spectrum_figure(f"{exp.name}", recoil, by_flavor, counts)
         _save_figure(fig, plot_path)
@@ -291,7 +291,7 @@ def fit_command(experiment, free, settings, params, asimov, points, plot_path, a
         "intervals": {name: p.intervals() for name, p in profiles.items()},
     }
     if plot_path:
-        from .plotting import profile_figure
+        from cevns.plotting import profile_figure
 
         first = next(iter(profiles.values()))
         levels = {k: float(delta_chi2_threshold(v, 1)) for k, v in ONE_DOF_LEVELS.items()}
@@ -395,7 +395,7 @@ def scan_command(experiment, params, free, settings, asimov, out_path, resume, p
     ranges = state.allowed_ranges()
     best = state.best()
     if plot_path:
-        from .plotting import profile_figure, region_figure
+        from cevns.plotting import profile_figure, region_figure
 
         dof = len(axes)
         if dof > 2:
@@ -438,7 +438,7 @@ def scan_command(experiment, params, free, settings, asimov, out_path, resume, p
 def toys_command(experiment, free, params, settings, n_toys, seed, chunk, out_path, resume, workers, dask_address, as_json) -> None:
     """Pseudo-experiments at a true point: coverage of the Wilks thresholds and
     Feldman–Cousins critical Δχ² for the --free parameters."""
-    from .toys import ToyResult, empty_toys, run_toys, toy_study
+    from cevns.stats.toys import ToyResult, empty_toys, run_toys, toy_study
 
     if not Path(out_path).resolve().parent.is_dir():
         raise UserError(f"directory {Path(out_path).parent} does not exist")
@@ -502,7 +502,7 @@ def release_group() -> None:
 @click.argument("folder", type=click.Path(file_okay=False))
 def release_verify_command(name: str, folder: str) -> None:
     """Check that FOLDER holds release NAME, byte for byte (SHA-256 of every file)."""
-    from .release_files import release, verify_release
+    from cevns.releases.files import release, verify_release
 
     verify_release(name, folder, strict=True)
     click.echo(f"{name}: OK, {len(release(name).files)} files match their SHA-256 in {folder}")
@@ -516,7 +516,7 @@ def release_verify_command(name: str, folder: str) -> None:
 def release_fetch_command(name: str, base_url: str, dest: str) -> None:
     """Download release NAME: each file checked (SHA-256) before it is kept; files already
     present and correct are skipped, so an interrupted fetch resumes."""
-    from .release_files import download_release, file_url, pending_files
+    from cevns.releases.files import download_release, file_url, pending_files
 
     file_url(base_url, "")  # an unsupported address is an error before anything is created
     todo = sum(f.size for f in pending_files(name, dest))
@@ -534,14 +534,14 @@ def release_fetch_command(name: str, base_url: str, dest: str) -> None:
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="Fix a physics parameter (repeatable).")
 @click.option("--free", "free", multiple=True, metavar="NAME[=START]", help="Also fit this parameter (repeatable).")
 @click.option("--timing", type=click.Choice(["model", "release"]), default="model", show_default=True,
-              help="LAr: arrival times from cevns.timing or the released CEvNS PDF.")
+              help="LAr: arrival times from cevns.sources.timing or the released CEvNS PDF.")
 @click.option("--points", default=61, show_default=True, type=click.IntRange(min=5), help="Profile points per --free parameter.")
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False), help="Write data vs prediction, projected on each axis.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def compare_command(experiment, folder, settings, params, free, timing, points, plot_path, as_json) -> None:
     """The binned data of a COHERENT release against EXPERIMENT's prediction: projections
     per bin, χ² with every background profiled, best-fit CEvNS count; --free also fits."""
-    from .release_fits import csi_2017_likelihood, fit_signal_strength, lar_2020_likelihood, release_kind
+    from cevns.releases.fits import csi_2017_likelihood, fit_signal_strength, lar_2020_likelihood, release_kind
 
     if plot_path and not Path(plot_path).resolve().parent.is_dir():
         raise UserError(f"directory {Path(plot_path).parent} does not exist")
@@ -585,7 +585,7 @@ def compare_command(experiment, folder, settings, params, free, timing, points, 
         out["fit"] = {"best_fit": best.values, "chi2_min": min(best.chi2_min, *(p.chi2_min for p in profiles.values())),
                       "errors": best.errors, "valid": best.valid, "intervals": {n: p.intervals() for n, p in profiles.items()}}
     if plot_path:
-        from .plotting import data_vs_prediction_figure
+        from cevns.plotting import data_vs_prediction_figure
 
         axes = [(a.name, a.edges, a.unit) for a in lk.data.axes]
         title = f"{experiment} vs {lk.label}: χ² = {out['chi2']:.1f} / {lk.data.bins} bins"
@@ -644,7 +644,7 @@ def xsec_command(nucleus, enu, recoil, form_factor, flavor, scheme, sin2_theta_w
     weights = np.array([n.per_formula_unit for n in target.nuclei])
     weights = weights / weights.sum()
     if flux_average:
-        from .fluxes import pion_dar_source
+        from cevns.sources.spectra import pion_dar_source
 
         source = pion_dar_source(1.0, 1.0, 1.0)  # normalisation cancels in the average
         value = target_flux_averaged_cross_section(target, source, model=model)
@@ -724,9 +724,9 @@ def reproduce_command(name: str | None, list_only: bool, out_dir: str | None, fa
     """Redo a published analysis of the reference texts: one PNG, PDF and CSV per figure,
     summary.json (our numbers next to the published ones) and index.html in --out.
     --set changes any input of the experiments it uses and reruns with it."""
-    from .experiments import experiment_overrides
-    from .reproduce import get_reproduction, reproduction_names
-    from .reproduce.report import write_report
+    from cevns.config.experiments import experiment_overrides
+    from cevns.reproduce import get_reproduction, reproduction_names
+    from cevns.reproduce.report import write_report
 
     names = reproduction_names()
     if list_only or name is None:

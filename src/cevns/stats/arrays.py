@@ -6,18 +6,18 @@ several isotopically enriched detectors of one element (⁷⁰Ge, ⁷²Ge, ⁷�
 same source at the same time. Their systematic uncertainties (quenching factor, form
 factor, neutrino flux) are then common to all detectors, and the counts are fitted with
 the covariance-matrix χ² of their Eqs. 5–6 (implemented in
-:func:`cevns.statistics.covariance_matrix` and :func:`~cevns.statistics.covariance_chi2`):
+:func:`cevns.stats.chi2.covariance_matrix` and :func:`~cevns.stats.chi2.covariance_chi2`):
 
 .. math::
    χ^2 = \\sum_{ij} (N^{th}_i − N^{exp}_i)\\,[σ^2]^{-1}_{ij}\\,(N^{th}_j − N^{exp}_j), \\qquad
    σ^2_{ij} = δ_{ij}(1 + f_{bg})N^{exp}_i + \\sum_k σ^k_i σ^k_j .
 
 Here a :class:`DetectorArray` holds the members (each an experiment's
-:class:`~cevns.rates.RatePredictor`), the named systematic sources (a fractional
+:class:`~cevns.rates.prediction.RatePredictor`), the named systematic sources (a fractional
 uncertainty f_ki per member, fully correlated across members, independent between
 sources), the background fraction f_bg and optional observed counts; an
 :class:`ArrayLikelihood` is its χ²(θ) of named physics parameters, with the interface
-:func:`cevns.fits.fit` and :func:`cevns.fits.profile` use (``chi2``, ``fixed``,
+:func:`cevns.stats.fits.fit` and :func:`cevns.stats.fits.profile` use (``chi2``, ``fixed``,
 ``with_fixed``, ``signal``, ``asimov``), so arrays are fitted and profiled unchanged.
 
 Entries of the χ² vector are the members' data entries in member order: one counting bin
@@ -46,7 +46,7 @@ from typing import Annotated, Any, ClassVar, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .experiments import (
+from cevns.config.experiments import (
     Experiment,
     ExperimentError,
     apply_overrides,
@@ -56,10 +56,10 @@ from .experiments import (
     shipped_experiments,
     shipped_files,
 )
-from .fits import Likelihood
-from .parameters import ParameterError
-from .rates import RatePredictor
-from .statistics import covariance_chi2, covariance_matrix, marginalise_detector
+from cevns.stats.fits import Likelihood
+from cevns.physics.parameters import ParameterError
+from cevns.rates.prediction import RatePredictor
+from cevns.stats.chi2 import covariance_chi2, covariance_matrix, marginalise_detector
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -129,12 +129,12 @@ class DetectorArray:
     their A = quenching factor, B = form factor or neutrino flux). ``background_fraction``
     f_bg: a background of f_bg × N^exp_i events per entry whose Poisson variance is added
     to the statistical term (their Sec. II: "adding a 10 % contribution of the SM
-    prediction to the statistical uncertainty"; see :func:`cevns.statistics.covariance_matrix`
+    prediction to the statistical uncertainty"; see :func:`cevns.stats.chi2.covariance_matrix`
     for this reading). ``correlated``: False makes every source independent between members
     (the paper's dashed "no correlations" contours). ``reference``: what the fractions
     multiply, ``"expected"`` (N^exp, a constant covariance: the paper's Eq. 6 with σ^k in
     per cent of the measured counts) or ``"theory"`` (N^th: exactly a normalisation pull
-    per source, as in :mod:`cevns.fits`).
+    per source, as in :mod:`cevns.stats.fits`).
     """
 
     members: tuple[ArrayMember, ...]
@@ -301,7 +301,7 @@ class ArrayLikelihood:
     parameters; ``fixed`` ones are applied at every point.
 
     ``marginalised`` members are dropped from the χ² with their rows and columns of the
-    covariance (:func:`cevns.statistics.marginalise_detector`): the paper's "marginalizing
+    covariance (:func:`cevns.stats.chi2.marginalise_detector`): the paper's "marginalizing
     over the missing detector", exact for a member whose prediction is free when the
     covariance does not depend on the prediction (``reference="expected"``). Use
     :meth:`without`.
@@ -390,7 +390,7 @@ class ArrayLikelihood:
         full = self._full_covariance(theory)
         return marginalise_detector(full, theory, self._dropped_entries)[0] if self.marginalised else full
 
-    # the interface of cevns.fits.Likelihood
+    # the interface of cevns.stats.fits.Likelihood
     def signal(self, values: Mapping[str, float | str] | None = None) -> np.ndarray:
         """Expected counts per entry of the members in the χ² (marginalised ones left out),
         concatenated in member order."""
@@ -573,7 +573,7 @@ def load_likelihood(
     fixed: Mapping[str, float | str] | None = None,
     asimov: bool = False,
 ) -> Likelihood | ArrayLikelihood:
-    """The χ² of an experiment (:class:`cevns.fits.Likelihood`, its ``[data]``) or of an
+    """The χ² of an experiment (:class:`cevns.stats.fits.Likelihood`, its ``[data]``) or of an
     array (:class:`ArrayLikelihood`), whichever ``name_or_path`` is: a shipped name or a
     TOML file (an array file is recognised by its ``[[member]]`` tables). ``settings``:
     overrides as a mapping or as ``path=value`` strings (``--set``); ``fixed``: named

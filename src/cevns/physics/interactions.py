@@ -9,9 +9,9 @@ Every model is written as a change of the coefficients c_k(T) of
    \\qquad \\text{SM: } c_0 = \\mathcal{Q}^2,\\ c_1 = -T\\mathcal{Q}^2,\\
    c_2 = -\\tfrac{MT}{2}\\mathcal{Q}^2,
 
-with 𝒬 = g_V^p Z F_Z + g_V^n N F_N (:mod:`cevns.cross_sections`). Because the E_ν
+with 𝒬 = g_V^p Z F_Z + g_V^n N F_N (:mod:`cevns.physics.cross_sections`). Because the E_ν
 dependence is a polynomial in 1/E_ν, rates need only the tail moments of the spectra
-(:mod:`cevns.rates`), for every model at once. The pieces:
+(:mod:`cevns.rates.prediction`), for every model at once. The pieces:
 
 * **Vector NSI** (J. Barranco, O. G. Miranda, T. I. Rashba, JHEP 12 (2005) 021,
   hep-ph/0508299, Eq. 3; Galindo-Uribarri et al., seed 004, Eq. 11; Papoulias & Kosmas,
@@ -52,7 +52,7 @@ from typing import Literal, Mapping
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .cross_sections import (
+from cevns.physics.cross_sections import (
     NuclearStructure,
     NucleonCouplings,
     charge_radius_coupling_shift,
@@ -61,10 +61,10 @@ from .cross_sections import (
     lepton_flavor,
     tree_level_couplings,
 )
-from .kinematics import recoil_max
-from .nuclei import Isotope, spin_expectation_values
-from .oscillations import SterileMixing
-from .units import ALPHA_EM, G_FERMI, M_ELECTRON, M_MUON, M_TAU
+from cevns.physics.kinematics import recoil_max
+from cevns.physics.nuclei import Isotope, spin_expectation_values
+from cevns.physics.oscillations import SterileMixing
+from cevns.units import ALPHA_EM, G_FERMI, M_ELECTRON, M_MUON, M_TAU
 
 LEPTONS = ("e", "mu", "tau")
 QUARKS = ("u", "d")
@@ -198,7 +198,7 @@ def axial_charge(isotope: Isotope) -> float:
     which gives G_A = g_A^p and σ ∝ g_V² + 3g_A²). It does not interfere with the coherent
     vector charge of an unpolarised nucleus, so ν and ν̄ get the same term. The point-
     nucleon form of J. Barranco, O. G. Miranda, T. I. Rashba, JHEP 12 (2005) 021, with
-    G_A = Σ(N₊ − N₋), is larger by 3J/(J+1). Spins: :func:`cevns.nuclei.spin_expectation_values`.
+    G_A = Σ(N₊ − N₋), is larger by 3J/(J+1). Spins: :func:`cevns.physics.nuclei.spin_expectation_values`.
     Returns 0 for J = 0; raises ValueError for an odd-A isotope without tabulated spins.
     """
     spins = spin_expectation_values(isotope)
@@ -229,7 +229,7 @@ class PhysicsModel:
     holds none, the radiative scheme the SM radii), ``millicharge`` (e): per lepton
     flavour. ``vector_mediator``, ``scalar_mediator``, ``sterile``: optional. ``axial``:
     scale of the axial current (0 off, 1 nominal). ``parameters``: the named parameters
-    this model was built from (:mod:`cevns.parameters`).
+    this model was built from (:mod:`cevns.physics.parameters`).
     """
 
     couplings: NucleonCouplings = field(default_factory=tree_level_couplings)

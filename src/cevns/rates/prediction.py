@@ -10,12 +10,12 @@ For isotope i (N_i nuclei) and neutrino species f (flux Φ_f, normalised spectru
        \\left[m_0 - T\\,m_1 - \\tfrac{M_i T}{2}\\,m_2\\right]_{E_{min}(T)}
 
 where 𝒬 = g_V^p Z F_Z + g_V^n N F_N depends on T only and m_k are the tail moments of the
-spectrum (:mod:`cevns.fluxes`). Every model of :mod:`cevns.interactions` keeps this form,
+spectrum (:mod:`cevns.sources.spectra`). Every model of :mod:`cevns.physics.interactions` keeps this form,
 dσ/dT ∝ Σ_k c_k(T) E^{-k}, so the neutrino-energy integral is done once per (isotope,
 flavour) and recoil node at set-up, and a prediction at another parameter point only
 re-evaluates the c_k(T) on the fixed nodes: this is what makes predictions fast. Sterile
 oscillations reweight the spectra by P(E); their moments are recomputed only when
-Δm²₄₁ changes (:mod:`cevns.oscillations`), and flavours mix linearly in |U_α4|².
+Δm²₄₁ changes (:mod:`cevns.physics.oscillations`), and flavours mix linearly in |U_α4|².
 
 Binned counts use fixed Gauss–Legendre nodes in T:
 
@@ -26,10 +26,10 @@ Binned counts use fixed Gauss–Legendre nodes in T:
 * smearing: composite log-spaced panels in T (split at the same kinks), each node
   weighted by ∫_bin ε(x) p(x | μ(T)) dx.
 
-Arrival times (stopped-pion sources, :mod:`cevns.timing`): a recoil keeps the emission
+Arrival times (stopped-pion sources, :mod:`cevns.sources.timing`): a recoil keeps the emission
 time of its neutrino, and that time belongs to the *source* flavour α (π⁺ → ν_μ prompt,
 μ⁺ → ν_e ν̄_μ delayed), also when oscillation makes it arrive as another flavour β. With
-the per-source fractions f_α(bin) of :func:`cevns.timing.time_bin_fractions`,
+the per-source fractions f_α(bin) of :func:`cevns.sources.timing.time_bin_fractions`,
 
 .. math::
    N_{iβ}(E, t) = \\sum_α \\Big[D_{βα}\\,c_β\\cdot m_α − C_{βα}\\,c_β\\cdot s_α\\Big]_{E}\\; f_α(t),
@@ -51,16 +51,17 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from .cross_sections import FLAVORS, NuclearStructure, NucleonCouplings, cross_section_prefactor, lepton_flavor
-from .detectors import DetectorResponse
-from .fluxes import NeutrinoSource
-from .interactions import PhysicsModel, cross_section_terms
-from .kinematics import momentum_transfer, neutrino_energy_min, recoil_max
-from .nuclei import Isotope, Target
-from .oscillations import OscillationTable, SterileMixing, oscillation_table
-from .parameters import ParameterError, apply_parameters
-from .timing import SNS_PULSE, Pulse, time_bin_fractions
-from .units import keV
+from cevns.physics.cross_sections import FLAVORS, NuclearStructure, NucleonCouplings, cross_section_prefactor, lepton_flavor
+from cevns.detector.response import DetectorResponse
+from cevns.sources.spectra import NeutrinoSource
+from cevns.physics.interactions import PhysicsModel, cross_section_terms
+from cevns.physics.kinematics import momentum_transfer, neutrino_energy_min, recoil_max
+from cevns.physics.nuclei import Isotope, Target
+from cevns.physics.oscillations import SterileMixing
+from cevns.sources.oscillated import OscillationTable, oscillation_table
+from cevns.physics.parameters import ParameterError, apply_parameters
+from cevns.sources.timing import SNS_PULSE, Pulse, time_bin_fractions
+from cevns.units import keV
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ def arriving_flavors(source: NeutrinoSource, model: PhysicsModel) -> tuple[tuple
     """Flavours reaching the detector and how they are made from the source flavours.
 
     Returns (flavours β, D, C) with D[β, α] = δ_αβ and C[β, α] = c_αβ of
-    :meth:`cevns.oscillations.SterileMixing.transition_coefficients`, so that the flux
+    :meth:`cevns.physics.oscillations.SterileMixing.transition_coefficients`, so that the flux
     moments at the detector are D·m − C·s (s: the ⟨sin²Δ⟩-weighted moments). Without
     oscillation β = the source flavours and C = 0.
     """
@@ -285,7 +286,7 @@ def differential_rate(
 @dataclass(frozen=True)
 class TimeSelection:
     """Arrival-time selection of a stopped-pion experiment (times in s, on the time axis of
-    ``pulse``, see :mod:`cevns.timing`).
+    ``pulse``, see :mod:`cevns.sources.timing`).
 
     ``binned=False``: one window [edges_s[0], edges_s[1]]; each source flavour is scaled
     by its window fraction and the counts keep their (isotope, flavour, bin) shape.
@@ -314,7 +315,7 @@ class TimeSelection:
 
     def fractions(self, flavors: Sequence[str]) -> np.ndarray:
         """(n_flavors, n_bins): fraction of each source flavour emitted in each bin
-        (:func:`cevns.timing.time_bin_fractions`; ValueError for a flavour that π⁺/μ⁺ decay
+        (:func:`cevns.sources.timing.time_bin_fractions`; ValueError for a flavour that π⁺/μ⁺ decay
         at rest does not produce)."""
         return np.stack([time_bin_fractions(f, self.edges_s, self.pulse) for f in flavors])
 
@@ -327,12 +328,12 @@ class BinnedCounts:
     n_time_bins) when the experiment bins arrival times (``time_edges_s`` given, s);
     ``isotopes`` and ``flavors`` name the axes (the flavours that reach the detector);
     ``edges`` are the bin edges in ``observable`` units. (A further observable, e.g. the
-    F90 pulse shape of :mod:`cevns.release_fits`, may sit between the observable and the
+    F90 pulse shape of :mod:`cevns.releases.fits`, may sit between the observable and the
     time axis.)
 
     ``per_bin`` is always 1-D, one entry per analysis bin: the energy bins, or the
     (energy, time) cells flattened energy-major (time fastest), the order of a
-    :class:`cevns.fits.Measurement`'s data vector.
+    :class:`cevns.stats.fits.Measurement`'s data vector.
     """
 
     counts: np.ndarray

@@ -29,10 +29,10 @@ from typing import Literal, Mapping
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .form_factors import FormFactor, lewin_smith_rms_radius_fm
-from .kinematics import momentum_transfer, recoil_max
-from .nuclei import Isotope
-from .units import ALPHA_EM, G_FERMI, HBARC_MEV_CM, M_ELECTRON, M_MUON, M_TAU, MEV2_TO_CM2
+from cevns.physics.form_factors import FormFactor, lewin_smith_rms_radius_fm
+from cevns.physics.kinematics import momentum_transfer, recoil_max
+from cevns.physics.nuclei import Isotope
+from cevns.units import ALPHA_EM, G_FERMI, HBARC_MEV_CM, M_ELECTRON, M_MUON, M_TAU, MEV2_TO_CM2
 
 #: Neutrino species, in the order used in outputs.
 FLAVORS: tuple[str, ...] = ("nu_e", "nu_mu", "nu_tau", "nu_e_bar", "nu_mu_bar", "nu_tau_bar")
@@ -163,7 +163,7 @@ class NuclearStructure:
     """How the proton and neutron densities of each isotope are modelled.
 
     ``proton_form_factor`` / ``neutron_form_factor``: the models (see
-    :class:`cevns.form_factors.FormFactor`). ``radius_default``: ``"charge"`` takes the
+    :class:`cevns.physics.form_factors.FormFactor`). ``radius_default``: ``"charge"`` takes the
     point-proton rms radius from the measured charge radius (Angeli & Marinova 2013) for
     both densities; ``"lewin-smith"`` the Helm rms radius of Lewin & Smith (1996).
     ``proton_radius_fm`` / ``neutron_radius_fm`` override the rms radius (fm) per isotope

@@ -8,7 +8,7 @@ row-major (energy first, time fastest, the order of the release files). Their ex
    μ_i = (1 + a_S)\\,S_i(θ) + \\sum_k (1 + a_k)\\,B_{ki} \\; [+\\, b_i],
 
 with S(θ) this package's CEvNS prediction in the same bins at the physics parameters θ
-(:class:`cevns.rates.RatePredictor` with a time axis, :mod:`cevns.timing`), background
+(:class:`cevns.rates.prediction.RatePredictor` with a time axis, :mod:`cevns.sources.timing`), background
 templates B_k with Gaussian-constrained normalisations a_k (σ_k; σ = 0 fixes one, σ = ∞
 frees it) and, where the release gives an off-beam sample m_i of τ times the beam-on
 exposure, a free steady-state background b_i in every bin, measured by m_i ~ Pois(τ b_i).
@@ -20,20 +20,20 @@ Nucl. Instrum. Meth. 221, 437 (1984)) with every nuisance profiled:
       + 2\\sum_i\\Big[τ b_i − m_i + m_i\\ln\\frac{m_i}{τ b_i}\\Big] + \\sum_k (a_k/σ_k)^2 .
 
 :func:`profiled_poisson_components` is the K-template generalisation of
-:func:`cevns.statistics.profiled_poisson_deviance` (which has one signal and one
+:func:`cevns.stats.chi2.profiled_poisson_deviance` (which has one signal and one
 background pull): the releases have several backgrounds of different shapes and
 uncertainties (LAr: prompt and delayed beam-related neutrons, steady state), and one
 common pull on their sum biases the CEvNS fit (on the LAr release: 218 instead of 160 best-fit
 CEvNS events). The b_i are profiled in closed form per bin (below), the a_k by Newton's
 method.
 
-:class:`ReleaseLikelihood` has the interface :func:`cevns.fits.fit` and
-:func:`cevns.fits.profile` use (``chi2``, ``fixed``, ``with_fixed``, ``signal``,
+:class:`ReleaseLikelihood` has the interface :func:`cevns.stats.fits.fit` and
+:func:`cevns.stats.fits.profile` use (``chi2``, ``fixed``, ``with_fixed``, ``signal``,
 ``asimov``, and ``chi2_from_signal`` for batches of predictions), so named parameters are
 fitted and profiled on the releases unchanged.
 
-Builders (each reads a release folder with :mod:`cevns.data_releases` and an experiment
-with :mod:`cevns.experiments`; bins that do not match the release are an error):
+Builders (each reads a release folder with :mod:`cevns.releases.data` and an experiment
+with :mod:`cevns.config.experiments`; bins that do not match the release are an error):
 
 * :func:`csi_2017_likelihood` — COHERENT CsI[Na] 2017 (arXiv:1708.01294; release
   arXiv:1804.09459): PE × arrival time, 2 PE × 0.5 µs bins, 0–12 µs; beam-on coincidence
@@ -72,11 +72,11 @@ from typing import Any, Literal, Mapping, Sequence
 import numpy as np
 from scipy import optimize, special
 
-from .data_releases import CsI2017Release, LArAnalysisARelease, load_csi_2017, load_lar_2020_analysis_a
-from .experiments import load_experiment
-from .interactions import PhysicsModel
-from .rates import BinnedCounts, RatePredictor
-from .statistics import PullFit, damped_newton
+from cevns.releases.data import CsI2017Release, LArAnalysisARelease, load_csi_2017, load_lar_2020_analysis_a
+from cevns.config.experiments import load_experiment
+from cevns.physics.interactions import PhysicsModel
+from cevns.rates.prediction import BinnedCounts, RatePredictor
+from cevns.stats.chi2 import PullFit, damped_newton
 
 #: Prompt beam-related neutrons in the CsI 2017 region of interest (6–30 PE, the 12-µs
 #: coincidence window): B_on = 6 events with a 25% normalisation uncertainty (COHERENT,
@@ -141,7 +141,7 @@ def profiled_poisson_components(
     ``templates`` T: (..., K, bins), batch axes first (e.g. predictions at many parameter
     points). Newton's method on standardised pulls from a = 0, each step halved until the
     objective decreases and every expectation stays ≥ 0; stops when the Newton decrement is
-    below ``tol`` × (1 + χ²). Returns :class:`cevns.statistics.PullFit` with χ² of the batch
+    below ``tol`` × (1 + χ²). Returns :class:`cevns.stats.chi2.PullFit` with χ² of the batch
     shape, pulls a (..., K) and ``converged``.
     """
     n = np.asarray(observed, dtype=float)
@@ -264,7 +264,7 @@ class ReleaseData:
 
 @dataclass(frozen=True)
 class SplitPredictor:
-    """A time-binned :class:`~cevns.rates.RatePredictor` whose (energy, time) cells are
+    """A time-binned :class:`~cevns.rates.prediction.RatePredictor` whose (energy, time) cells are
     split over a further observable with fixed fractions (the F90 of nuclear recoils):
     ``split`` (n_energy, n_extra) → counts[..., e, f, t] = counts[..., e, t] · split[e, f];
     ``split`` (n_energy, n_extra, n_time) → the time profile too is the release's,
@@ -298,8 +298,8 @@ class SplitPredictor:
 @dataclass(frozen=True)
 class ReleaseLikelihood:
     """χ²(θ) of a prediction against a release's binned data (module docstring), with the
-    interface of :class:`cevns.fits.Likelihood` that :func:`cevns.fits.fit` and
-    :func:`cevns.fits.profile` use. ``fixed`` named parameters apply at every point."""
+    interface of :class:`cevns.stats.fits.Likelihood` that :func:`cevns.stats.fits.fit` and
+    :func:`cevns.stats.fits.profile` use. ``fixed`` named parameters apply at every point."""
 
     predictor: RatePredictor | SplitPredictor
     data: ReleaseData
@@ -470,7 +470,7 @@ def csi_2017_likelihood(
     """Binned likelihood of the CsI 2017 release in ``folder`` for ``experiment`` (a name or
     path, with ``overrides``; its PE bins must be release bins). The experiment's time
     selection is replaced by the release's 0.5-µs bins on 0–12 µs with the pulse fitted to
-    the release's arrival-time PDFs (:data:`cevns.timing.CSI_2017_FITTED_PULSE`)."""
+    the release's arrival-time PDFs (:data:`cevns.sources.timing.CSI_2017_FITTED_PULSE`)."""
     release = load_csi_2017(folder)
     time = {"edges_us": [float(x) for x in release.time_edges_us], "pulse": "csi-2017-fitted"}
     exp = load_experiment(experiment, {**(overrides or {}), "detector.time": time})
@@ -482,7 +482,7 @@ def lar_2020_overrides(release: LArAnalysisARelease) -> dict[str, Any]:
     """Experiment-file settings taken from the LAr release: mass, distance, POT, ν per
     proton (YAML), quenching QF = a + bT (YAML larQF), σ/E = a/√E (YAML energyResolution),
     the acceptance table (CENNS10AnlAEfficiency.txt, in keVee) and the t_trig bins with the
-    SNS pulse (YAML snsPOTTraceTiming = :data:`cevns.timing.SNS_PULSE`)."""
+    SNS pulse (YAML snsPOTTraceTiming = :data:`cevns.sources.timing.SNS_PULSE`)."""
     a, b = release.quenching_factor
     return {
         "detector.mass_kg": release.fiducial_mass_kg,
@@ -524,7 +524,7 @@ def lar_2020_likelihood(
     """Binned likelihood of the LAr Analysis A release in ``folder`` for ``experiment``
     (its energy bins must be the release's), with the release's detector settings
     (:func:`lar_2020_overrides`, then ``overrides``). F90 per energy bin from the released
-    CEvNS PDF; ``timing="model"``: our arrival times per source flavour (:mod:`cevns.timing`),
+    CEvNS PDF; ``timing="model"``: our arrival times per source flavour (:mod:`cevns.sources.timing`),
     ``"release"``: the released PDF's joint F90 × time distribution per energy bin."""
     release = load_lar_2020_analysis_a(folder)
     exp = load_experiment(experiment, {**lar_2020_overrides(release), **(overrides or {})})

@@ -26,7 +26,7 @@ The time of flight over the baseline (≈ 65 ns for 20 m) is common to all flavo
 not included: it is a shift of the pulse mean.
 
 Times in s (the package convention; ``us`` and ``ns`` below are helpers), pdfs in 1/s.
-Flavour names as in :data:`cevns.cross_sections.FLAVORS`: ``nu_mu`` is prompt, ``nu_e`` and
+Flavour names as in :data:`cevns.physics.cross_sections.FLAVORS`: ``nu_mu`` is prompt, ``nu_e`` and
 ``nu_mu_bar`` are delayed; other species are not produced by π⁺/μ⁺ decay at rest.
 """
 
@@ -40,8 +40,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import erfc, erfcx, ndtr
 
-from .cross_sections import FLAVORS
-from .units import s
+from cevns.physics.cross_sections import FLAVORS
+from cevns.units import s
 
 #: One microsecond in s.
 us: float = 1e-6 * s

@@ -3,7 +3,7 @@ files (``[parameters]``) and fits and scans.
 
 Every parameter has a stable name, a unit, a default (``None`` where the experiment
 sets it, e.g. the nuclear radii) and a physical domain. :func:`apply_parameters` turns
-a mapping ``{name: value}`` into a :class:`cevns.interactions.PhysicsModel`; with every
+a mapping ``{name: value}`` into a :class:`cevns.physics.interactions.PhysicsModel`; with every
 BSM parameter at its default the model is exactly the Standard Model.
 
 ``cevns params`` prints the table below.
@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable, Mapping
 
-from .cross_sections import radiative_couplings, tree_level_couplings
-from .interactions import LEPTONS, QUARKS, ZPRIME_MODELS, PhysicsModel, ScalarMediator, VectorMediator
-from .nuclei import parse_isotope_name
-from .oscillations import SterileMixing, mixing_from_sin2_2theta
+from cevns.physics.cross_sections import radiative_couplings, tree_level_couplings
+from cevns.physics.interactions import LEPTONS, QUARKS, ZPRIME_MODELS, PhysicsModel, ScalarMediator, VectorMediator
+from cevns.physics.nuclei import parse_isotope_name
+from cevns.physics.oscillations import SterileMixing, mixing_from_sin2_2theta
 
 
 class ParameterError(ValueError):

@@ -32,7 +32,7 @@ from importlib import resources
 import periodictable
 from scipy import constants as _codata
 
-from .units import AMU, AVOGADRO, M_ELECTRON, eV, g
+from cevns.units import AMU, AVOGADRO, M_ELECTRON, eV, g
 
 #: Point-nucleon charge-radius corrections (fm²) to go from the charge radius to the
 #: point-proton radius: proton rms charge radius (CODATA 2022, 0.84075 fm, via scipy) and

@@ -11,11 +11,11 @@ predictions, and accepts the fit only if it reproduces further exact predictions
 random points to 1e-9 of the total. A scan then costs one small matrix product for all
 grid points plus the χ² with its pulls profiled in closed form, vectorised over the grid.
 Parameters that are not polynomial (a radius, a mediator mass, Δm²₄₁) fail the check and
-are evaluated point by point with the precomputed :class:`~cevns.rates.RatePredictor`.
+are evaluated point by point with the precomputed :class:`~cevns.rates.prediction.RatePredictor`.
 
 A scan is split into chunks of flat grid indices; each chunk is a pure function of the
 likelihood and the indices, so the result does not depend on how chunks are distributed.
-Any :class:`concurrent.futures.Executor` runs them (see :mod:`cevns.parallel`); after each
+Any :class:`concurrent.futures.Executor` runs them (see :mod:`cevns.runtime.parallel`); after each
 finished chunk ``on_chunk`` is called, which is where the CLI writes the store.
 """
 
@@ -28,10 +28,10 @@ from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
-from .parallel import run_chunks
-from .fits import ONE_DOF_LEVELS, TWO_DOF_LEVELS, Likelihood, _bounds, fit
-from .parameters import parameter
-from .statistics import delta_chi2_threshold, interval_from_profile
+from cevns.runtime.parallel import run_chunks
+from cevns.stats.fits import ONE_DOF_LEVELS, TWO_DOF_LEVELS, Likelihood, _bounds, fit
+from cevns.physics.parameters import parameter
+from cevns.stats.chi2 import delta_chi2_threshold, interval_from_profile
 
 
 @dataclass(frozen=True)

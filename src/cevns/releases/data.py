@@ -121,7 +121,7 @@ class CsI2017Release:
 
     Histograms are counts in 2-PE × 0.5-µs bins: 25 PE bins on [0, 50] PE, 24 time bins on
     [0, 12] µs after the release's time origin (in which the SNS spill is centred near
-    0.7 µs; see :data:`cevns.timing.CSI_2017_FITTED_PULSE`). Arrays are indexed [pe, time].
+    0.7 µs; see :data:`cevns.sources.timing.CSI_2017_FITTED_PULSE`). Arrays are indexed [pe, time].
     "Coincidence" is the 12-µs window after the proton-pulse trigger, "anticoincidence" an
     equal window before it (steady-state background), each for beam-on and beam-off periods.
     """
@@ -617,7 +617,7 @@ class CsI2021Release:
 
     def quenching_polynomial_kev(self, coefficients: tuple[float, ...] | None = None) -> tuple[float, ...]:
         """The scintillation response as E_ee[keVee] = Σ c_k T[keVnr]^k, coefficients
-        (c₀ = 0, c₁ … c₄) for :class:`cevns.detectors.PolynomialQuenching`:
+        (c₀ = 0, c₁ … c₄) for :class:`cevns.detector.response.PolynomialQuenching`:
         c_k = a_k · 1000^(1−k) from the MeV form of scintRespCoefficients.txt."""
         a = coefficients or self.quenching_coefficients
         return (0.0,) + tuple(float(v) * 1000.0 ** (1 - k) for k, v in enumerate(a, start=1))

@@ -1,7 +1,7 @@
 """The files of the official COHERENT data releases, their checksums, verification and download.
 
 A registry (:data:`RELEASES`) lists, for each release the loaders of
-:mod:`cevns.data_releases` read, every file by its path relative to the release folder, its
+:mod:`cevns.releases.data` read, every file by its path relative to the release folder, its
 size and its SHA-256. :func:`verify_release` checks a folder against it;
 :func:`download_release` fetches the files into a folder, each checked before it is kept.
 

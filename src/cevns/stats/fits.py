@@ -2,16 +2,16 @@
 
 A :class:`Measurement` holds observed counts (one counting bin or the analysis bins of an
 experiment), backgrounds and normalisation uncertainties; a :class:`Likelihood` ties it
-to a :class:`cevns.rates.RatePredictor` and returns χ²(θ) for named parameters θ, with the
+to a :class:`cevns.rates.prediction.RatePredictor` and returns χ²(θ) for named parameters θ, with the
 signal and background normalisation pulls profiled analytically (pull χ², Papoulias &
-Kosmas, seed 002, Eq. 6) or numerically (Poisson, Baker–Cousins; :mod:`cevns.statistics`).
+Kosmas, seed 002, Eq. 6) or numerically (Poisson, Baker–Cousins; :mod:`cevns.stats.chi2`).
 
 Free parameters are minimised with iminuit's MIGRAD (F. James, M. Roos, Comput. Phys.
 Commun. 10, 343 (1975); H. Dembinski et al., iminuit); intervals come from the profile
 Δχ²(θ_i) = min over the other free parameters, read at Wilks thresholds (1 dof: 1σ =
-1.0, 90% = 2.71, 2σ = 4.0). Grid scans are in :mod:`cevns.scans`.
+1.0, 90% = 2.71, 2σ = 4.0). Grid scans are in :mod:`cevns.stats.scans`.
 
-No files and no CLI here: :mod:`cevns.experiments` reads the data, :mod:`cevns.cli` drives.
+No files and no CLI here: :mod:`cevns.config.experiments` reads the data, :mod:`cevns.cli.main` drives.
 """
 
 from __future__ import annotations
@@ -22,51 +22,15 @@ from typing import Callable, Literal, Mapping
 
 import numpy as np
 
-from .parameters import ParameterError, parameter
-from .rates import RatePredictor
-from .statistics import binned_pull_chi2, delta_chi2_threshold, interval_from_profile, profiled_poisson_deviance
+from cevns.config.measurement import Measurement
+from cevns.physics.parameters import ParameterError, parameter
+from cevns.rates.prediction import RatePredictor
+from cevns.stats.chi2 import binned_pull_chi2, delta_chi2_threshold, interval_from_profile, profiled_poisson_deviance
 
 #: Confidence levels reported for one parameter: name → probability content.
 ONE_DOF_LEVELS: Mapping[str, float] = {"1sigma": math.erf(1 / math.sqrt(2)), "90%": 0.90, "2sigma": math.erf(2 / math.sqrt(2))}
 #: Confidence levels of two-parameter regions.
 TWO_DOF_LEVELS: Mapping[str, float] = {"68%": 0.6827, "90%": 0.90, "95%": 0.95}
-
-
-@dataclass(frozen=True)
-class Measurement:
-    """Observed counts and what else enters the likelihood.
-
-    ``observed`` (n,) per bin — n = 1 means one counting bin over the whole analysis
-    range; ``background`` (n,) beam-related background fitted with the pull β;
-    ``steady_state`` (n,) background measured off-beam and subtracted (in the pull χ² it
-    enters σ²_stat = N_obs + 2 B_ss + B_on, Papoulias & Kosmas Eq. 6; in the Poisson
-    likelihood it is added back to the observed and expected counts); ``sigma_signal`` and
-    ``sigma_background``: fractional normalisation uncertainties; ``statistic``:
-    ``pull-chi2`` or ``poisson``.
-    """
-
-    observed: np.ndarray
-    background: np.ndarray
-    steady_state: np.ndarray
-    sigma_signal: float = 0.0
-    sigma_background: float = 0.0
-    statistic: Literal["pull-chi2", "poisson"] = "pull-chi2"
-    label: str = ""
-
-    def __post_init__(self) -> None:
-        shapes = {np.shape(self.observed), np.shape(self.background), np.shape(self.steady_state)}
-        if len(shapes) != 1 or np.ndim(self.observed) != 1:
-            raise ValueError("observed, background and steady-state counts must be 1-D arrays of one length")
-        if self.statistic not in ("pull-chi2", "poisson"):
-            raise ValueError(f"unknown statistic {self.statistic!r}; use pull-chi2 or poisson")
-        if not (self.sigma_signal >= 0 and self.sigma_background >= 0):
-            raise ValueError("normalisation uncertainties must be ≥ 0")
-        if np.any(np.asarray(self.background) < 0) or np.any(np.asarray(self.steady_state) < 0):
-            raise ValueError("backgrounds must be ≥ 0")
-
-    @property
-    def bins(self) -> int:
-        return int(np.size(self.observed))
 
 
 def asimov(measurement: Measurement, signal: np.ndarray) -> Measurement:
@@ -117,7 +81,7 @@ class Likelihood:
 
     def chi2_from_signal(self, signal: np.ndarray) -> np.ndarray:
         """χ² for signals of shape (..., bins), vectorised (the interface scans use, shared
-        with :class:`cevns.arrays.ArrayLikelihood`)."""
+        with :class:`cevns.stats.arrays.ArrayLikelihood`)."""
         return chi2_from_signal(self.measurement, signal)
 
     def with_fixed(self, values: Mapping[str, float | str]) -> "Likelihood":
