@@ -227,7 +227,7 @@ class TableEfficiency:
             raise ValueError("efficiency values must lie in [0, 1]")
 
     def __call__(self, x: ArrayLike) -> np.ndarray:
-        return np.interp(x, self.x, self.efficiency, left=0.0, right=self.efficiency[-1])
+        return np.interp(np.asarray(x, dtype=float), self.x, self.efficiency, left=0.0, right=self.efficiency[-1])
 
     @property
     def breakpoints(self) -> tuple[float, ...]:

@@ -44,6 +44,9 @@ class Spectrum(Protocol):
     def tail_moments(self, emin: ArrayLike) -> np.ndarray:
         """Array (3, *emin.shape) of ∫_{E_min} pdf(E) E^{-k} dE for k = 0, 1, 2."""
 
+    def __hash__(self) -> int:
+        """Spectra are immutable and hashable: tables derived from them are cached."""
+
 
 @dataclass(frozen=True)
 class LineSpectrum:
@@ -157,7 +160,7 @@ class TabulatedSpectrum:
         return ()
 
     def pdf(self, energy: ArrayLike) -> np.ndarray:
-        return np.interp(energy, self.energies, self.values, left=0.0, right=0.0)
+        return np.interp(np.asarray(energy, dtype=float), self.energies, self.values, left=0.0, right=0.0)
 
     @staticmethod
     def _primitive(a: np.ndarray, b: np.ndarray, e: np.ndarray) -> np.ndarray:
@@ -267,7 +270,7 @@ def pion_dar_source(
         raise ValueError("POT rate and ν per proton must be ≥ 0 and the baseline > 0")
     flux = nu_per_flavor_per_pot * pot_rate / (FOUR_PI * baseline**2)
     half = 0.5 * M_MUON
-    spectra = {
+    spectra: dict[str, Spectrum] = {
         "nu_mu": LineSpectrum(PROMPT_NU_MU_ENERGY),
         "nu_e": AnalyticSpectrum(michel_nu_e, 0.0, half, nodes=8, label="Michel nu_e"),
         "nu_mu_bar": AnalyticSpectrum(michel_nu_mu_bar, 0.0, half, nodes=8, label="Michel nu_mu_bar"),
@@ -370,7 +373,10 @@ def reactor_source(
     fission_rate = thermal_power / (mean_energy * MeV)
 
     def per_fission(e: np.ndarray) -> np.ndarray:
-        return sum(f * reactor_spectrum_per_fission(e, i, low_energy_model) for i, f in fission_fractions.items())
+        total = np.zeros(np.shape(e))
+        for i, f in fission_fractions.items():
+            total = total + f * reactor_spectrum_per_fission(e, i, low_energy_model)
+        return total
 
     spectrum = AnalyticSpectrum(per_fission, REACTOR_MIN_ENERGY, REACTOR_MAX_ENERGY, nodes=96, label="reactor")
     nu_per_fission = spectrum.integral

@@ -269,8 +269,7 @@ def arrival_time_survival(flavor: str, t_s: ArrayLike, pulse: Pulse = SNS_PULSE)
 
 
 def _cdf_sf(flavor: str, t_s: ArrayLike, pulse: Pulse) -> tuple[np.ndarray, np.ndarray]:
-    cdf = 0.0
-    sf = 0.0
+    cdf = sf = np.zeros(np.shape(t_s))
     for c, tau in decay_components(flavor):
         f, g = pulse.exponential_cdf_sf(t_s, tau)
         cdf = cdf + c * f
