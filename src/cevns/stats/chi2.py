@@ -31,7 +31,7 @@ from typing import Callable, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import linalg, special, stats
+from scipy import linalg, special
 
 
 @dataclass(frozen=True)
@@ -434,11 +434,17 @@ def delta_chi2_threshold(cl: ArrayLike, dof: int = 1) -> np.ndarray:
     parameters, Δχ² = F⁻¹_{χ²(dof)}(CL) (Wilks' theorem; PDG Review of Statistics,
     Table 40.2): 1 dof → 1.00 (68.27 %), 2.71 (90 %), 4.00 (95.45 %); 2 dof → 2.30, 4.61,
     5.99 (68.27, 90, 95 %). Use :func:`cl_from_sigma` for n σ.
+
+    The χ² distribution function is the regularised lower incomplete gamma function,
+    F_{χ²(k)}(x) = P(k/2, x/2) (Abramowitz & Stegun 26.4.19; P as in NIST DLMF Eq. 8.2.4),
+    so F⁻¹(p) = 2 P⁻¹(k/2, p), computed with ``scipy.special.gammaincinv``: the numbers
+    of ``scipy.stats.chi2.ppf`` without importing ``scipy.stats`` (0.4–0.9 s of every CLI
+    start).
     """
     p = np.asarray(cl, dtype=float)
     if np.any((p <= 0) | (p >= 1)) or dof < 1:
         raise ValueError("cl must lie in (0, 1) and dof must be >= 1")
-    return stats.chi2.ppf(p, dof)
+    return 2.0 * special.gammaincinv(0.5 * dof, p)
 
 
 @dataclass(frozen=True)
