@@ -1,6 +1,7 @@
-"""The Papoulias–Kosmas single-bin CsI 2017 analysis (seed 002) recomputed.
+"""The Papoulias–Kosmas single-bin CsI 2017 analysis recomputed (D. K. Papoulias, T. S. Kosmas,
+HNPS proceedings, the short version of Phys. Rev. D 97, 033003 (2018), arXiv:1711.09773).
 
-Seed 002 prints its BSM results as figures only (Figs. 2, 3, 5, 6: no number in the text),
+The proceedings print their BSM results as figures only (Figs. 2, 3, 5, 6: no number in the text),
 so most rows cannot be tested against a published number. They are tested instead against
 what must hold exactly: each count N(θ) is a polynomial of degree 2 in θ (sin²θ_W, ε,
 ⟨r²⟩: the weak charge is linear in them) or linear in μ², and the single-bin χ² of Eq. 6
@@ -32,7 +33,7 @@ from cevns.reproduce import (
     pk_helm_rms_radius_fm,
 )
 
-# Seed 002, Eq. 6 and the text around it: N_meas = 142, B_on = 6 (σ_β = 25%), B_ss = 405,
+# Papoulias & Kosmas, Eq. 6 and the text around it: N_meas = 142, B_on = 6 (σ_β = 25%), B_ss = 405,
 # σ_α = 28%, σ²_stat = N_meas + 2 B_ss + B_on.
 N_MEAS, B_ON, B_SS, SIGMA_ALPHA, SIGMA_BETA = 142.0, 6.0, 405.0, 0.28, 0.25
 VAR_STAT = N_MEAS + 2 * B_SS + B_ON
@@ -89,7 +90,7 @@ def _flat(pieces) -> list[float]:
 # --- inputs ---------------------------------------------------------------------------------
 def test_pk_helm_is_their_form_factor():
     """Our Helm with rms √(3/5)·1.2A^{1/3} fm and s = 0.5 fm is theirs: R₀² = R² − 5s²,
-    F = 3 j₁(qR₀)/(qR₀) e^{−q²s²/2} (seed 002, below Eq. 2), written out here with scipy."""
+    F = 3 j₁(qR₀)/(qR₀) e^{−q²s²/2} (Papoulias & Kosmas, below Eq. 2), written out here with scipy."""
     for a in (127, 133):
         r, s = 1.2 * a ** (1 / 3), 0.5
         assert pk_helm_rms_radius_fm(a) ** 2 == pytest.approx(0.6 * r**2, rel=1e-14)
@@ -101,8 +102,8 @@ def test_pk_helm_is_their_form_factor():
 
 
 def test_sm_prediction_next_to_coherent(results):
-    """COHERENT's own SM prediction is 173 ± 48 (seed 001). We share its normalisation,
-    efficiency and quenching; the rest (analytic vs simulated spectra, sin²θ_W = 0.2312
+    """COHERENT's own SM prediction is 173 ± 48 (Science 357, 1123 (2017), as quoted in F. Dordei's
+    Invisibles 2021 talk). We share its normalisation, efficiency and quenching; the rest (analytic vs simulated spectra, sin²θ_W = 0.2312
     here — moving to 0.23857 adds 4.5% — and the form factor) are few-% effects, so 5%."""
     row = _row(results, "SM events")
     assert row.published == COHERENT_2017_SM_PREDICTION
@@ -129,7 +130,7 @@ def test_sin2_theta_w_against_closed_form(results, pk):
 
 
 def test_sm_value_lies_inside_the_1sigma_range(results):
-    """Seed 002 (abstract): the COHERENT signal is "consistent with the SM expectation";
+    """Papoulias & Kosmas (abstract): the COHERENT signal is "consistent with the SM expectation";
     their sin²θ_W = 0.2312 must be allowed at 1σ by the same data."""
     ((lo, hi),) = _row(results, "sin²θ_W 1σ").ours
     assert lo < PK_SIN2_THETA_W < hi
@@ -150,7 +151,7 @@ def test_nsi_profile_against_closed_form(results, pk, q):
 @pytest.mark.parametrize("q", ["u", "d"])
 def test_nsi_minima_straddle_the_zero_of_the_nu_e_weak_charge(results, q):
     """With F_Z = F_N (PK's Helm), ν_e's charge per isotope is ∝ (g_p + 2ε^u + ε^d)Z +
-    (g_n + ε^u + 2ε^d)N (seed 002, below Eq. 6), g_p = ½ − 2·0.2312, g_n = −½. The counts
+    (g_n + ε^u + 2ε^d)N (Papoulias & Kosmas, below Eq. 6), g_p = ½ − 2·0.2312, g_n = −½. The counts
     are a weighted sum of squares of these, so the vertex of N(ε) (midpoint of the two
     minima) lies between the ε where ¹²⁷I's and ¹³³Cs's charges vanish."""
     gp, gn = 0.5 - 2 * PK_SIN2_THETA_W, -0.5
@@ -177,8 +178,8 @@ def test_magnetic_moment_bounds_against_closed_form(results, pk):
 
 
 def test_magnetic_moment_bounds_combine_and_sit_in_the_published_window(results):
-    """Linear in μ²: 1/μ_univ² = 1/μ_e² + 1/μ_μ² (the SNS has no ν_τ). Units: seed 002's
-    Fig. 5 plots μ_ν/μ_B from 1e-10 to 1e-6; a bound in units of 1e-10 μ_B or in MeV⁻¹
+    """Linear in μ²: 1/μ_univ² = 1/μ_e² + 1/μ_μ² (the SNS has no ν_τ). Units: Fig. 5 of
+    Papoulias & Kosmas plots μ_ν/μ_B from 1e-10 to 1e-6; a bound in units of 1e-10 μ_B or in MeV⁻¹
     would fall outside it by orders of magnitude."""
     e, m, u = (_row(results, s).ours for s in ("μ_νe", "μ_νμ", "μ_ν universal"))
     assert u**-2 == pytest.approx(e**-2 + m**-2, rel=1e-6)
@@ -209,7 +210,7 @@ def test_charge_radius_against_closed_form_and_its_vertex(results, pk, lep):
     vertices = [(gp - n / (2 * z)) / k for z, n in ((53, 74), (55, 78))]
     ends = _flat(row.ours)
     assert min(vertices) <= 0.5 * (ends[0] + ends[-1]) <= max(vertices)
-    # Seed 002's Fig. 5 (right) plots ⟨r²⟩ from −80 to 80 × 1e-32 cm².
+    # Fig. 5 (right) of Papoulias & Kosmas plots ⟨r²⟩ from −80 to 80 × 1e-32 cm².
     assert -80 < ends[0] and ends[-1] < 80
 
 

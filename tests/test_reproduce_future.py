@@ -1,9 +1,11 @@
-"""``cevns reproduce future-experiments`` (seed 001's outlook): presets, counts, forecasts.
+"""``cevns reproduce future-experiments`` (the outlook of F. Dordei's Invisibles 2021 talk): presets,
+counts, forecasts.
 
 The reproduction runs once with ``fast=True`` (module fixture). Its few published numbers
-are compared with the seeds at tolerances that their differences of inputs allow (each
+are compared with the talk and the review (M. Cadeddu, F. Dordei, C. Giunti, EPL 143, 34001
+(2023), arXiv:2307.08842) at tolerances that their differences of inputs allow (each
 stated where it is asserted); the rest is tested against what must hold exactly: counts
-linear in mass and 1/L², the CCD mass from the seed's pixel geometry, the reactor flux
+linear in mass and 1/L², the CCD mass from the talk's pixel geometry, the reactor flux
 from the spectrum integral, and — since with tree-level couplings and R_n = R_p every
 isotope's rate scales by (Q_W(s)/Q_W(s₀))² when sin²θ_W = s changes — the Asimov
 Δχ²(sin²θ_W) in closed form from the SM counts per isotope and bin alone.
@@ -76,7 +78,7 @@ def test_every_row_over_ten_percent_has_a_note(report):
 
 # --- published numbers -----------------------------------------------------------------------------
 def test_coh_ar_750_events_per_sns_year(report):
-    # Seed 001, slide "COHERENT upgrade": COH-Ar-750 "3000 CEvNS per SNS-year". The talk gives
+    # Dordei's talk, slide "COHERENT upgrade": COH-Ar-750 "3000 CEvNS per SNS-year". The talk gives
     # neither distance, threshold nor the length of an SNS-year (ours: 27.5 m, 20 keVnr,
     # 5000 h at 1.4 MW), each worth ~10%: tolerance 10%.
     row = _row(report[2], "COH-Ar-750: SM events per year")
@@ -85,7 +87,7 @@ def test_coh_ar_750_events_per_sns_year(report):
 
 
 def test_ess_and_sns_neutrinos_per_flavour_per_year(report):
-    # Seed 001, slide "COHERENT @ European Spallation Source": 8.5e22 ν per flavour per year at
+    # Dordei's talk, slide "COHERENT @ European Spallation Source": 8.5e22 ν per flavour per year at
     # the ESS and 9.2e21 for a 1 MW, 0.94 GeV SNS. Ours: 5 MW/2 GeV × 0.3 × 5000 h (3%: the
     # slide rounds to two digits) and 1 MW/0.94 GeV × 0.08 × 5000 h (6%: 9.2e21 implies 0.077
     # ν/flavour/proton where COHERENT's 2017 value is 0.08).
@@ -101,7 +103,7 @@ def test_ess_and_sns_neutrinos_per_flavour_per_year(report):
 
 
 def test_sns_total_flux_at_20_m(report):
-    # Seed 003 (COHERENT item) / COHERENT Science 2017: 4.3e7 ν/cm²/s at 20 m; ours at 1.4 MW and
+    # Cadeddu, Dordei, Giunti (COHERENT item) / COHERENT Science 2017: 4.3e7 ν/cm²/s at 20 m; ours at 1.4 MW and
     # 0.08 ν/flavour/proton. 5%: the beam power of that statement is not given.
     row = _row(report[2], "SNS at 1.4 MW: total flux")
     assert row["ours"] == pytest.approx(4.3e7, rel=0.05)
@@ -110,7 +112,7 @@ def test_sns_total_flux_at_20_m(report):
 
 
 def test_conus_flux_above_the_talks_lower_bound(report):
-    # Seed 001, slide "CONUS": "Flux of more than 10^13 s^-1 cm^-2 at the experimental site".
+    # Dordei's talk, slide "CONUS": "Flux of more than 10^13 s^-1 cm^-2 at the experimental site".
     row = _row(report[2], "CONUS: ν̄_e flux")
     assert row["ours"] > fe.CONUS_MIN_FLUX_CM2_S
     assert row["published"] is None
@@ -125,7 +127,7 @@ def test_conus_2021_limit_is_above_the_sm_expectation():
 
 
 def test_dresden_flux_is_the_spectrum_integral(report):
-    # Seed 003 gives 4.8e13 ν̄/cm²/s; ours is lower because our spectrum has fewer ν̄ per
+    # Cadeddu, Dordei, Giunti give 4.8e13 ν̄/cm²/s; ours is lower because our spectrum has fewer ν̄ per
     # fission (the note says why). Check ours independently: P / Σ f ε × ∫ S(E) dE / 4πL².
     row = _row(report[2], "Dresden-II: ν̄_e flux")
     e = np.linspace(0.2, 10.0, 200001)
@@ -146,7 +148,7 @@ def test_dresden_flux_is_the_spectrum_integral(report):
 def test_presets_cite_their_sources(name):
     exp = fe.preset_experiment(name)
     assert exp.spec.references and exp.spec.description
-    assert any("seed 00" in ref.lower() for ref in exp.spec.references)
+    assert any("F. Dordei" in ref for ref in exp.spec.references)  # the talk, or the review it co-wrote
     assert any(ref.startswith("Assumed") for ref in exp.spec.references)
     assert exp.spec.data is not None and exp.spec.data.observed is None  # forecast only
     with pytest.raises(ValueError, match="Asimov"):
@@ -183,15 +185,15 @@ def test_nucleus_mixture_has_the_crystal_masses():
     assert fe.preset_experiment("nucleus").mass_kg == pytest.approx((6.84 + 4.41) * 1e-3)
 
 
-def test_connie_mass_from_the_seed_pixel_geometry():
-    # Seed 001: 16 million (4096²) pixels of 15 µm × 15 µm; 675 µm thick (CONNIE, JINST 2016);
+def test_connie_mass_from_the_talks_pixel_geometry():
+    # Dordei's talk: 16 million (4096²) pixels of 15 µm × 15 µm; 675 µm thick (CONNIE, JINST 2016);
     # Si 2.329 g/cm³; 8 CCDs.
     one_ccd_g = 4096**2 * (15e-4) ** 2 * 675e-4 * 2.329
     assert fe.preset_experiment("connie").mass_kg == pytest.approx(8 * one_ccd_g * 1e-3, rel=2e-3)
 
 
 def test_only_pion_dar_sources_see_the_neutron_radius():
-    # Seed 003: at reactors "the interaction is fully coherent and the form factors ... are
+    # Cadeddu, Dordei, Giunti: at reactors "the interaction is fully coherent and the form factors ... are
     # practically equal to one", unlike at stopped-pion energies. A +0.5 fm neutron radius
     # lowers the πDAR counts by 5-12% here, the reactor counts by less than 1%.
     for name in PRESET_NAMES:

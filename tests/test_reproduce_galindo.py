@@ -1,5 +1,5 @@
-"""``cevns reproduce galindo-ge-array`` (seed 004, Galindo-Uribarri, Miranda, Sanchez Garcia,
-arXiv:2011.10230): the report's files, its numbers against what the text states (it prints
+"""``cevns reproduce galindo-ge-array`` (A. Galindo-Uribarri, O. G. Miranda, G. Sanchez Garcia,
+Phys. Rev. D 105, 033001 (2022), arXiv:2011.10230): the report's files, its numbers against what the text states (it prints
 few numbers; each is quoted with its place), and closed forms the reproduction rests on —
 the N′ substitution of Eq. 7, the crossing of the spectra of Eqs. 2–3, the sign-flipped weak
 charge behind the second bands of Figs. 5–6, and the exact count ellipses of Fig. 3."""

@@ -1,12 +1,12 @@
 """Light mediators, neutrino charge radii and millicharges from COHERENT CsI 2017 + CENNS-10
 LAr (part 2 of ``coherent-overview``, :mod:`cevns.reproduce.coherent_mediators`).
 
-The report is made once with ``fast=True``. Its numbers are tested against what seed 001
-prints (Cadeddu et al., PRD 102, 015030 (2020) for CsI + Ar; Miranda et al., JHEP 05 (2020)
+The report is made once with ``fast=True``. Its numbers are tested against what F. Dordei's
+Invisibles 2021 talk prints (Cadeddu et al., PRD 102, 015030 (2020) for CsI + Ar; Miranda et al., JHEP 05 (2020)
 130 for LAr alone) with tolerances that the different data treatment allows (single bins
 here, spectra there), and against what must hold exactly: the interval ends and exclusion
 couplings solve χ² = level with the full predictions (not only with the fitted quadratics),
-the heavy Z′ is the contact NSI of ε = g²Q_νQ_q/(√2 G_F M²) (seed 001, "Heavy vs light NSI
+the heavy Z′ is the contact NSI of ε = g²Q_νQ_q/(√2 G_F M²) (Dordei's talk, "Heavy vs light NSI
 mediators"), the light-mediator bound stops depending on M for M² ≪ q², and the ν_e charge
 radius profile on argon is symmetric about the closed-form radius where the ν_e weak charge
 of ⁴⁰Ar vanishes.
@@ -34,7 +34,7 @@ FIGURES = ("med1_light_mediators", "med2_charge_radius", "med3_millicharge")
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
-    rep = Reproduction("coherent-mediators-test", "light mediators and EM properties", "seeds 001, 003", "test",
+    rep = Reproduction("coherent-mediators-test", "light mediators and EM properties", "F. Dordei, Invisibles 2021 talk; Cadeddu, Dordei, Giunti, EPL 143, 34001 (2023)", "test",
                        cm.steps(), cm.INPUTS, cm.ASSUMPTIONS)
     out = tmp_path_factory.mktemp("mediators")
     files = write_report(rep, out, fast=True)
@@ -87,9 +87,9 @@ def test_results_over_ten_percent_have_a_reason(report):
         assert r["published_source"]
 
 
-# --- published numbers (seed 001) ------------------------------------------------------------
+# --- published numbers (Dordei's talk) --------------------------------------------------------
 def test_charge_radii_against_cadeddu_2020(report):
-    """Seed 001, slide 'Neutrino properties': −78 < ⟨r²_νe⟩ < 22, −71 < ⟨r²_νμ⟩ < 17 (10⁻³² cm²),
+    """Dordei's talk, slide 'Neutrino properties': −78 < ⟨r²_νe⟩ < 22, −71 < ⟨r²_νμ⟩ < 17 (10⁻³² cm²),
     CsI + Ar (Cadeddu et al. 2020, spectral fits). Ours (single bins, tree couplings) must
     reach the same outer ends within 15 × 10⁻³² cm² (15% of their 100-wide range): the ends
     move with the data/SM ratios (0.83 for CsI, 1.16 for Ar here)."""
@@ -102,7 +102,7 @@ def test_charge_radii_against_cadeddu_2020(report):
 
 
 def test_ar_charge_radius_against_miranda_2020(report):
-    """Seed 001, backup slide 'Single energy bin analysis for LAr': ⟨r²_νe⟩ = (−64, −41) and
+    """Dordei's talk, backup slide 'Single energy bin analysis for LAr': ⟨r²_νe⟩ = (−64, −41) and
     (−7, 16) (Miranda et al. 2020, one LAr bin, 90% C.L.). Their centre of symmetry −24 is
     where the ν_e weak charge of argon vanishes: ours within 1.5 (it fixes the convention
     Δg_V^p = −(√2πα/3G_F)⟨r²⟩, a factor 2 would put it at −12); outer ends within 8."""
@@ -115,7 +115,7 @@ def test_ar_charge_radius_against_miranda_2020(report):
 
 
 def test_millicharges_against_cadeddu_2020(report):
-    """Seed 001: −20 < q_νe < 42, −12 < q_νμ < 20 (10⁻⁸ e), CsI + Ar (Cadeddu et al. 2020).
+    """Dordei's talk: −20 < q_νe < 42, −12 < q_νμ < 20 (10⁻⁸ e), CsI + Ar (Cadeddu et al. 2020).
     The millicharge term ∝ 1/q² is largest at threshold, where single bins and spectral fits
     differ most: outer ends within 10 × 10⁻⁸ e (≈ 20% of their ranges); the sign structure
     (allowed region reaching further on the positive, destructive side) must agree."""

@@ -1,4 +1,5 @@
-"""``cevns reproduce coherent-overview`` part 1 (seeds 001 and 003): kinematics, σ vs N, neutron
+"""``cevns reproduce coherent-overview`` part 1 (F. Dordei, Invisibles 2021 talk; M. Cadeddu,
+F. Dordei, C. Giunti, EPL 143, 34001 (2023), arXiv:2307.08842): kinematics, σ vs N, neutron
 radii of CsI and Ar, sin²θ_W and its running.
 
 The reproduction runs once (``--fast``, through the CLI, shared with the other report tests).
@@ -78,7 +79,7 @@ def test_reproduction_lists_part_two_when_present():
 
 
 # --- 1. kinematics ---------------------------------------------------------------------------------
-def test_tmax_against_closed_form_and_seed_001(out, summary):
+def test_tmax_against_closed_form_and_the_talk(out, summary):
     cols = _csv(out, "ov1_tmax")
     u_mev = constants.physical_constants["atomic mass constant energy equivalent in MeV"][0]
     me = constants.physical_constants["electron mass energy equivalent in MeV"][0]
@@ -90,9 +91,9 @@ def test_tmax_against_closed_form_and_seed_001(out, summary):
         t = np.array([float(cols["T_max_keV"][i]) for i in sel])
         assert t == pytest.approx(2 * e**2 / (m + 2 * e) * 1e3, rel=3e-6)
         assert t[1:] == pytest.approx(2 * e[1:] ** 2 / m * 1e3, rel=2 * e[-1] / m * 1.01)  # E ≪ M limit
-    # seed 001, slide 'An act of hubris': "For caesium nuclei E_r^max ≈ 40 keV" (at E_ν ≈ 50 MeV): 2% covers the rounding
+    # Dordei's talk, slide 'An act of hubris': "For caesium nuclei E_r^max ≈ 40 keV" (at E_ν ≈ 50 MeV): 2% covers the rounding
     assert _row(summary, "T_max(¹³³Cs)")["ours"] == pytest.approx(40.0, rel=0.02)
-    # seed 003: |q| < 40 MeV for A ≈ 100 "implies T < 10 keV" (a rounded bound): T = q²/2M to 1e-4 and below 10 keV
+    # Cadeddu, Dordei, Giunti: |q| < 40 MeV for A ≈ 100 "implies T < 10 keV" (a rounded bound): T = q²/2M to 1e-4 and below 10 keV
     t_coh = _row(summary, "T at |q| = 40 MeV")["ours"]
     assert t_coh < 10.0
     assert t_coh == pytest.approx(40.0**2 / (2 * isotope("Mo", 100).mass) * 1e3, rel=1e-3)
@@ -218,7 +219,7 @@ def test_argon_radius_bounds_are_the_single_bin_closed_form(summary):
 
 
 def test_argon_radius_against_cadeddu_2020(summary):
-    # seed 001 (Cadeddu et al., PRD 102, 015030 (2020)): R_n(⁴⁰Ar) < 4.2 (1σ), 6.2 (2σ), 10.8 (3σ) fm. Their
+    # Dordei's talk (Cadeddu et al., PRD 102, 015030 (2020)): R_n(⁴⁰Ar) < 4.2 (1σ), 6.2 (2σ), 10.8 (3σ) fm. Their
     # fit of the released spectra vs our single bin: 1σ and 2σ within 10%; 3σ, where a few tens of events remain
     # and Gaussian and Poisson statistics part, within 20%.
     for label in ov.FORM_FACTORS.values():
@@ -226,7 +227,7 @@ def test_argon_radius_against_cadeddu_2020(summary):
         assert one == pytest.approx(4.2, rel=0.10)
         assert two == pytest.approx(6.2, rel=0.10)
         assert three == pytest.approx(10.8, rel=0.20)
-    # seed 003: the shell-model R_n(Ar) ≈ 3.6 fm lies inside the 1σ range
+    # Cadeddu, Dordei, Giunti: the shell-model R_n(Ar) ≈ 3.6 fm lies inside the 1σ range
     assert 3.6 < _row(summary, "R_n(⁴⁰Ar) upper bounds 1σ, 2σ, 3σ, Helm")["ours"][0]
 
 
@@ -234,7 +235,7 @@ def test_argon_radius_against_cadeddu_2020(summary):
 def test_weak_mixing_angle_from_csi_and_ar(summary):
     csi = _row(summary, "sin²θ_W from COHERENT CsI 2017 (12 PE bins)")["ours"]
     ((lo, hi),) = _row(summary, "sin²θ_W from COHERENT CsI 2017, 1σ")["ours"]
-    # seed 001: 0.220^{+0.028}_{-0.027} from the full CsI data set; the 2017 half must agree within that 1σ
+    # Dordei's talk: 0.220^{+0.028}_{-0.027} from the full CsI data set; the 2017 half must agree within that 1σ
     assert csi == pytest.approx(0.220, abs=0.028)
     assert lo < SIN2_THETA_W_LOW_ENERGY < hi  # the SM is inside our 1σ range
     ar, ar_lo, ar_hi = _row(summary, "sin²θ_W from COHERENT CENNS-10 Ar")["ours"]

@@ -55,7 +55,7 @@ def test_report_files(pk):
 
 def test_pk_sm_prediction_against_coherent(pk):
     # Published: COHERENT's SM prediction 173 ± 48 events in 6-30 PE (Science 357, 1123 (2017), quoted in
-    # seed 001's CsI slide). Ours differs by the flux shape (analytic πDAR vs COHERENT's simulated spectra):
+    # the CsI slide of F. Dordei's Invisibles 2021 talk). Ours differs by the flux shape (analytic πDAR vs COHERENT's simulated spectra):
     # tolerance 5%, well inside the quoted ±28%.
     r = _result(_summary(pk), "SM events")
     assert r["published"] == 173.0
@@ -64,13 +64,13 @@ def test_pk_sm_prediction_against_coherent(pk):
 
 def test_pk_spectrum_sums_to_the_single_bin(pk):
     rows = np.genfromtxt(pk / "fig1_spectrum.csv", delimiter=",", names=True)
-    assert rows["data_on_minus_off"].sum() == pytest.approx(142.0)  # N_meas of seed 002 Eq. 6
+    assert rows["data_on_minus_off"].sum() == pytest.approx(142.0)  # N_meas of Papoulias & Kosmas, Eq. 6
     sm = _result(_summary(pk), "SM events")["ours"]
     assert rows["sm_pk_untimed"].sum() == pytest.approx(sm, rel=1e-6)  # 12 × 2 PE = the 6-30 PE bin
 
 
 def test_pk_nsi_bands_follow_the_weak_charge(pk):
-    # Fig. 4: the bands run where (2ε_u + ε_d)Z + (ε_u + 2ε_d)N is constant (seed 002's NSI charge).
+    # Fig. 4: the bands run where (2ε_u + ε_d)Z + (ε_u + 2ε_d)N is constant (the NSI charge of Papoulias & Kosmas).
     r = _result(_summary(pk), "Fig. 4")
     assert r["published"] == pytest.approx(nsi_band_slope([(55, 78), (53, 74)]))
     assert abs(r["relative_difference"]) < 0.01

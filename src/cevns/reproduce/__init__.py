@@ -4,14 +4,17 @@ Each reproduction is data (:class:`~cevns.reproduce.report.Reproduction`: steps 
 figures and numbers, the inputs used and their sources, the assumptions made where a
 text is silent), defined in its own module:
 
-=====================  ==========================================================  ===========================
-name                   what                                                        module
-=====================  ==========================================================  ===========================
-papoulias-kosmas       seed 002: CsI 2017 single-bin constraints, Figs. 1-6        :mod:`.papoulias_kosmas`
-galindo-ge-array       seed 004: enriched Ge arrays, covariance χ², Figs. 1-6      :mod:`.galindo_ge_array`
-coherent-overview      seeds 001/003: kinematics, σ vs N, radii, mediators         :mod:`.coherent_overview`
-future-experiments     seed 001 outlook: presets, counts per year, sensitivities   :mod:`.future_experiments`
-=====================  ==========================================================  ===========================
+``papoulias-kosmas`` (:mod:`.papoulias_kosmas`)
+    D. K. Papoulias, T. S. Kosmas, HNPS proceedings (the short version of Phys. Rev. D 97,
+    033003 (2018), arXiv:1711.09773): CsI 2017 single-bin constraints, Figs. 1-6.
+``galindo-ge-array`` (:mod:`.galindo_ge_array`)
+    A. Galindo-Uribarri, O. G. Miranda, G. Sanchez Garcia, Phys. Rev. D 105, 033001 (2022),
+    arXiv:2011.10230: enriched Ge arrays, covariance χ², Figs. 1-6.
+``coherent-overview`` (:mod:`.coherent_overview`)
+    F. Dordei, talk at Invisibles 2021, and M. Cadeddu, F. Dordei, C. Giunti, EPL 143, 34001
+    (2023), arXiv:2307.08842: kinematics, σ vs N, radii, mediators.
+``future-experiments`` (:mod:`.future_experiments`)
+    The outlook of F. Dordei's Invisibles 2021 talk: presets, counts per year, sensitivities.
 
 :func:`~cevns.reproduce.report.write_report` turns one into PNG/PDF/CSV files,
 ``summary.json`` and ``index.html``.
@@ -36,10 +39,10 @@ from cevns.reproduce.report import Reproduction, write_report
 
 #: name → (module, one-line description); modules are imported only when asked for.
 _REGISTRY: dict[str, tuple[str, str]] = {
-    "papoulias-kosmas": ("papoulias_kosmas", "Papoulias & Kosmas (seed 002): new physics from COHERENT CsI 2017, Figs. 1-6"),
-    "galindo-ge-array": ("galindo_ge_array", "Galindo-Uribarri et al. (seed 004): arrays of enriched Ge detectors, Figs. 1-6"),
-    "coherent-overview": ("coherent_overview", "Dordei (seed 001) and the CEvNS review (seed 003): kinematics, σ vs N, radii, mediators"),
-    "future-experiments": ("future_experiments", "Seed 001's outlook: future CEvNS experiments, counts per year and sensitivities"),
+    "papoulias-kosmas": ("papoulias_kosmas", "Papoulias & Kosmas (arXiv:1711.09773): new physics from COHERENT CsI 2017, Figs. 1-6"),
+    "galindo-ge-array": ("galindo_ge_array", "Galindo-Uribarri et al. (arXiv:2011.10230): arrays of enriched Ge detectors, Figs. 1-6"),
+    "coherent-overview": ("coherent_overview", "Dordei (Invisibles 2021) and Cadeddu, Dordei, Giunti (EPL 2023): kinematics, σ vs N, radii, mediators"),
+    "future-experiments": ("future_experiments", "Dordei's outlook (Invisibles 2021): future CEvNS experiments, counts per year and sensitivities"),
 }
 
 

@@ -1,16 +1,19 @@
 """Light mediators, neutrino charge radii and millicharges from COHERENT CsI 2017 + CENNS-10 LAr
-(part 2 of the ``coherent-overview`` reproduction, seeds 001 and 003).
+(part 2 of the ``coherent-overview`` reproduction).
 
-Seed 001 (F. Dordei, Invisibles 2021) shows "limits on different Z′ light mediator models
+F. Dordei's talk "Coherent elastic neutrino-nucleus scattering: status and prospects"
+(Invisibles 2021 workshop) shows "limits on different Z′ light mediator models
 combining CsI and argon COHERENT data" (figure only) with the effective coupling
 ε^{fV}_{ℓℓ} = g² Q′_ℓ Q′_f / (√2 G_F (|q|² + M²)) (slide "Heavy vs light NSI mediators"), and
 prints the CsI + Ar bounds of M. Cadeddu et al., PRD 102, 015030 (2020) on the neutrino
-charge radii and millicharges (slide "Neutrino properties"); seed 003 (the CEvNS review)
+charge radii and millicharges (slide "Neutrino properties"); the review of M. Cadeddu, F. Dordei, C. Giunti, "A view of
+coherent elastic neutrino-nucleus scattering", EPL 143, 34001 (2023), arXiv:2307.08842,
 lists the γ, Z′ and Φ mediators (section "CEvNS beyond Standard Model", items I-III) without
 numbers. Here the same quantities are computed from the two shipped single-bin data sets:
 
 * ``coherent-csi-2017``: 142 events in 6-30 PE, t < 6 µs, B_on = 6 ± 25%, B_ss = 405,
-  signal ± 28%, the pull χ² of Papoulias & Kosmas (seed 002, Eq. 6);
+  signal ± 28%, the pull χ² of D. K. Papoulias and T. S. Kosmas (HNPS proceedings, the short
+  version of Phys. Rev. D 97, 033003 (2018), arXiv:1711.09773), Eq. 6;
 * ``coherent-lar-2020-counting``: the fitted CENNS-10 Analysis A count 159 ± 43 (stat), 13%
   normalisation uncertainty, the same χ² (COHERENT, PRL 126, 012002 (2021));
 
@@ -67,23 +70,23 @@ CL = 0.90
 _Q2_TYPICAL_MEV2 = 4000.0
 _SQRT2_GF = math.sqrt(2.0) * G_FERMI
 
-# --- published numbers (seed 001) --------------------------------------------------------------
-#: Seed 001, slide "Neutrino properties" (quoting M. Cadeddu et al., PRD 102, 015030 (2020),
+# --- published numbers (Dordei's talk) ----------------------------------------------------------
+#: Dordei's talk, slide "Neutrino properties" (quoting M. Cadeddu et al., PRD 102, 015030 (2020),
 #: arXiv:2005.01645, COHERENT CsI + Ar): "−78 < ⟨r²_νe⟩ < 22, −71 < ⟨r²_νμ⟩ < 17 × 10⁻³² cm²".
 CADEDDU_2020_R2 = {"e": (-78.0, 22.0), "mu": (-71.0, 17.0)}
 #: Same slide: "−20 < q_νe < 42, −12 < q_νμ < 20 × 10⁻⁸ e" (neutrino millicharges).
 CADEDDU_2020_Q = {"e": (-20.0, 42.0), "mu": (-12.0, 20.0)}
-#: Seed 001, backup slide "Single energy bin analysis for LAr": "⟨r²_νe⟩ = (−64, −41) and
+#: Dordei's talk, backup slide "Single energy bin analysis for LAr": "⟨r²_νe⟩ = (−64, −41) and
 #: (−7, 16) in units of 10⁻³² cm²" from CENNS-10 LAr alone, under a quoted FIG. 6 caption
 #: "90% C.L. allowed region". The slide names no paper; the talk cites O. G. Miranda et al.,
 #: JHEP 05 (2020) 130 (arXiv:2003.12050, a single-bin LAr analysis) for LAr and for the
 #: scalar mediator, so the numbers are attributed to it.
 MIRANDA_2020_AR_R2_E = ((-64.0, -41.0), (-7.0, 16.0))
 
-_CADEDDU_SRC = "seed 001, slide 'Neutrino properties': {text} (Cadeddu et al., PRD 102, 015030 (2020), CsI + Ar; CL not printed on the slide)"
+_CADEDDU_SRC = "F. Dordei, Invisibles 2021 talk, slide 'Neutrino properties': {text} (Cadeddu et al., PRD 102, 015030 (2020), CsI + Ar; CL not printed on the slide)"
 _FIGURE_ONLY = (
-    "seed 001, slide 'Heavy vs light NSI mediators': 'Limits on different Z′ light mediator models combining CsI and "
-    "argon COHERENT data' (figure only); seed 003, 'CEvNS beyond Standard Model' II-III (no number)"
+    "F. Dordei, Invisibles 2021 talk, slide 'Heavy vs light NSI mediators': 'Limits on different Z′ light mediator models combining "
+    "CsI and argon COHERENT data' (figure only); Cadeddu, Dordei, Giunti (EPL 2023), 'CEvNS beyond Standard Model' II-III (no number)"
 )
 
 
@@ -309,8 +312,8 @@ def contact_nsi_bound(model: str, level: float, sign: float) -> float:
 
 
 def heavy_mass_epsilon(model: str, coupling: float, mass: float) -> float:
-    """ε^{uV} = ε^{dV} of the contact limit of a Z′: g² Q_ν Q_q / (√2 G_F M²) (seed 001, slide
-    'Heavy vs light NSI mediators', q² ≪ M²; universal: Q_ν = Q_q = 1; B−L: Q_ν = −1, Q_q = ⅓)."""
+    """ε^{uV} = ε^{dV} of the contact limit of a Z′: g² Q_ν Q_q / (√2 G_F M²) (Dordei's
+    Invisibles 2021 talk, slide 'Heavy vs light NSI mediators', q² ≪ M²; universal: Q_ν = Q_q = 1; B−L: Q_ν = −1, Q_q = ⅓)."""
     q_nu, q_q = {"universal": (1.0, 1.0), "B-L": (-1.0, 1.0 / 3.0)}[MEDIATORS[model][1]]
     return coupling**2 * q_nu * q_q / (_SQRT2_GF * mass**2)
 
@@ -377,7 +380,7 @@ def _run_mediators(fast: bool) -> StepOutput:
             eps = heavy_mass_epsilon(model, float(comb.bound[-1]), heavy_m)
             contact = contact_nsi_bound(model, comb.chi2_min + float(delta_chi2_threshold(CL, 2)), math.copysign(1.0, eps))
             note += (f" Contact limit: ε^{{uV}} = ε^{{dV}} = g²Q_νQ_q/(√2 G_F M²) = {eps:+.5g} for every flavour "
-                     f"(seed 001, 'Heavy vs light NSI mediators'); the contact-NSI χ² reaches the same level at ε = {contact:+.5g} "
+                     f"(F. Dordei, Invisibles 2021 talk, 'Heavy vs light NSI mediators'); the contact-NSI χ² reaches the same level at ε = {contact:+.5g} "
                      f"(relative difference {eps / contact - 1:.1e}, of order q²/M²).")
         if np.isfinite(comb.island).any():
             i = int(np.flatnonzero(np.isfinite(comb.island[:, 0]))[-1])
@@ -397,7 +400,8 @@ def _run_mediators(fast: bool) -> StepOutput:
         "scalar: Q_φ = g(15.1 Z + 14 N) coupled to ν with g (no interference).",
         _mediator_figure(results),
         cols,
-        reference="seed 001, slide 'Heavy vs light NSI mediators' (CsI + Ar light-mediator limits, figure only); seed 003 Fig. 1(b)",
+        reference="F. Dordei, Invisibles 2021 talk, slide 'Heavy vs light NSI mediators' (CsI + Ar light-mediator limits, figure "
+                  "only); Cadeddu, Dordei, Giunti (EPL 2023), Fig. 1(b)",
     )
     return StepOutput(figures=(fig,), results=tuple(out))
 
@@ -440,7 +444,7 @@ def _profile_figure(profiles: Mapping[str, Mapping[str, OneParameterProfile]], p
         ax.axhline(1.0, color="0.6", lw=0.8, ls=":")
         lo, hi = published[lep]
         ax.plot([lo, hi], [t90, t90], color="tab:red", lw=5, alpha=0.45, solid_capstyle="butt",
-                label="Cadeddu et al. 2020, CsI+Ar (seed 001)")
+                label="Cadeddu et al. 2020, CsI+Ar (as in Dordei 2021)")
         ax.set_xlim(p.grid[0], p.grid[-1])
         ax.set_ylim(0, 9)
         ax.set_xlabel(xlabel.format(tex=_TEX[lep]))
@@ -514,27 +518,27 @@ def _run_charge_radius(fast: bool) -> StepOutput:
                          "barrier between the minima exceeds 2.71 (two pieces), ours (159 ± 43 stat, 13% syst) does not.")
                 out.append(Result(
                     "⟨r²_νe⟩ 90% CL, Ar alone", "1e-32 cm²", p.allowed["90%"], MIRANDA_2020_AR_R2_E,
-                    "seed 001, backup slide 'Single energy bin analysis for LAr': '⟨r²_νe⟩ = (−64, −41) and (−7, 16)' "
+                    "F. Dordei, Invisibles 2021 talk, backup slide 'Single energy bin analysis for LAr': '⟨r²_νe⟩ = (−64, −41) and (−7, 16)' "
                     "(Miranda et al., JHEP 05 (2020) 130, FIG. 6: 90% C.L.)", note))
                 out.append(Result(
                     "⟨r²_νe⟩ symmetry centre, Ar alone (weak charge of ν_e on ⁴⁰Ar vanishes)", "1e-32 cm²", centre,
                     0.5 * (MIRANDA_2020_AR_R2_E[0][0] + MIRANDA_2020_AR_R2_E[1][1]),
-                    "midpoint of seed 001's LAr pieces (−64 + 16)/2 = (−41 − 7)/2 = −24 (Miranda et al., JHEP 05 (2020) 130)",
+                    "midpoint of the LAr pieces in Dordei's talk (−64 + 16)/2 = (−41 − 7)/2 = −24 (Miranda et al., JHEP 05 (2020) 130)",
                     f"Closed form for one isotope with F_N = F_Z: Z(g_V^p − {k:.4f} r²) + N g_V^n = 0, i.e. r² = −(N/2Z − g_V^p)/{k:.4f}"
                     f" = {-(22.0 / 36.0 - (0.5 - 2.0 * 0.23857)) / k:.2f} for ⁴⁰Ar with tree couplings; ours includes ³⁶Ar and ³⁸Ar."))
             else:
                 out.append(Result(f"⟨r²_{_LEPTON[lep]}⟩ 90% CL, {data} alone", "1e-32 cm²", p.allowed["90%"], None,
-                                  "seed 001 prints only the CsI + Ar combination for this (Cadeddu et al. 2020)", note))
+                                  "Dordei's talk prints only the CsI + Ar combination for this (Cadeddu et al. 2020)", note))
     fig = Figure(
         "med2_charge_radius",
         "Neutrino charge radii: Δχ² from COHERENT CsI and Ar",
         "Δχ² of ⟨r²_νe⟩ and ⟨r²_νμ⟩ (one at a time, the other zero; ν̄_μ shares ⟨r²_νμ⟩) from the single-bin CsI 2017 and "
         "CENNS-10 LAr data and their sum. Each single-target curve is symmetric about the radius where that flavour's weak charge "
         "on the target vanishes (exactly for one isotope with F_N = F_Z). Red bar: the CsI + Ar range of Cadeddu et al., "
-        "PRD 102, 015030 (2020), as printed in seed 001 (drawn at the 90% CL line; the slide prints no CL).",
+        "PRD 102, 015030 (2020), as printed in Dordei's talk (drawn at the 90% CL line; the slide prints no CL).",
         _profile_figure(profiles, CADEDDU_2020_R2, r"$\langle r^2_{{{tex}}}\rangle$ [$10^{{-32}}$ cm$^2$]", "Charge radius"),
         _profile_columns(profiles, "r2_1e-32_cm2"),
-        reference="seed 001, slide 'Neutrino properties' (Cadeddu et al., PRD 102, 015030 (2020))",
+        reference="F. Dordei, Invisibles 2021 talk, slide 'Neutrino properties' (Cadeddu et al., PRD 102, 015030 (2020))",
     )
     return StepOutput(figures=(fig,), results=tuple(out))
 
@@ -561,10 +565,10 @@ def _run_millicharge(fast: bool) -> StepOutput:
         "med3_millicharge",
         "Neutrino millicharges: Δχ² from COHERENT CsI and Ar",
         "Δχ² of the millicharges q_νe and q_νμ (flavour-diagonal, one at a time) from the single-bin CsI 2017 and CENNS-10 LAr "
-        "data and their sum. Red bar: the CsI + Ar range of Cadeddu et al., PRD 102, 015030 (2020), as printed in seed 001.",
+        "data and their sum. Red bar: the CsI + Ar range of Cadeddu et al., PRD 102, 015030 (2020), as printed in Dordei's talk.",
         _profile_figure(profiles, CADEDDU_2020_Q, r"$q_{{{tex}}}$ [$10^{{-8}}\,e$]", "Millicharge"),
         _profile_columns(profiles, "q_1e-8_e"),
-        reference="seed 001, slide 'Neutrino properties' (Cadeddu et al., PRD 102, 015030 (2020))",
+        reference="F. Dordei, Invisibles 2021 talk, slide 'Neutrino properties' (Cadeddu et al., PRD 102, 015030 (2020))",
     )
     return StepOutput(figures=(fig,), results=tuple(out))
 
@@ -580,21 +584,22 @@ def steps() -> tuple[Step, ...]:
 
 INPUTS: tuple[Input, ...] = (
     Input("CsI data (single bin)", "142 events (547 − 405), 6-30 PE, t < 6 µs; B_on = 6 ± 25%; B_ss = 405; signal ± 28%",
-          "experiment coherent-csi-2017: COHERENT, Science 357, 1123 (2017) and its data release arXiv:1804.09459; χ² of seed 002 Eq. 6"),
+          "experiment coherent-csi-2017: COHERENT, Science 357, 1123 (2017) and its data release arXiv:1804.09459; χ² of Papoulias & Kosmas (arXiv:1711.09773, HNPS proceedings) Eq. 6"),
     Input("Ar data (single bin)", "159 ± 43 (stat) CEvNS events; normalisation ± 13%",
           "experiment coherent-lar-2020-counting: COHERENT, PRL 126, 012002 (2021), arXiv:2003.10630 (Analysis A)"),
     Input("Couplings", "tree level, sin²θ_W = 0.23857", "shipped experiments (Erler & Ferro-Hernández 2018 low-energy value)"),
     Input("Nuclear form factors", "Helm, R_n = R_p = charge radii (Angeli & Marinova 2013)", "shipped experiments"),
     Input("Z′ charges", "universal: Q_ν = Q_u = Q_d = 1; B−L: Q_ν = −1, Q_u = Q_d = ⅓",
-          "seed 001, slide 'Heavy vs light NSI mediators' (ε = g²Q′_ℓQ′_f/(√2G_F(|q|²+M²))); seed 003, BSM item II"),
+          "F. Dordei, Invisibles 2021 talk, slide 'Heavy vs light NSI mediators' (ε = g²Q′_ℓQ′_f/(√2G_F(|q|²+M²))); "
+          "Cadeddu, Dordei, Giunti (EPL 2023), BSM item II"),
     Input("Scalar charges", f"Q_φ = g({SCALAR_NUCLEON_CHARGES['proton']:g} Z + {SCALAR_NUCLEON_CHARGES['neutron']:g} N), g_ν = g",
           "Cerdeño et al., JHEP 05 (2016) 118 (cevns.physics.interactions)"),
-    Input("Mass grid", "0.01-10⁴ MeV, log (201 points; --fast 25)", "the brief; the plateau (M² ≪ q²) and the contact limit both covered"),
+    Input("Mass grid", "0.01-10⁴ MeV, log (201 points; --fast 25)", "chosen here: the plateau (M² ≪ q²) and the contact limit both covered"),
     Input("Exclusion level", "Δχ² = 4.61 (90% CL, 2 dof) above the (M, g) minimum; 2.71 per mass (1 dof) dotted", "PDG Review of Statistics, Table 40.2"),
 )
 
 ASSUMPTIONS: tuple[str, ...] = (
-    ("Light mediators: seed 001's mediator slide shows limits as a figure whose confidence level and degrees of freedom its text "
+    ("Light mediators: the mediator slide of Dordei's talk shows limits as a figure whose confidence level and degrees of freedom its text "
     "does not give; the curves here are 90% CL. We draw Δχ² = 4.61 (2 dof) relative to the minimum over the whole (M, g) plane, the coverage of a "
     "region in a two-parameter plane, and show the 1-dof raster bound (Δχ² = 2.71 relative to the minimum at each mass) dotted: "
     "it is tighter, because the mass is then not a fitted parameter."),
@@ -603,7 +608,7 @@ ASSUMPTIONS: tuple[str, ...] = (
     "χ²_CsI+Ar = χ²_CsI + χ²_Ar: the two normalisation uncertainties (flux 10% is common to both in reality) are treated as independent.",
     ("Tree-level couplings with sin²θ_W = 0.23857 and R_n = R_p as shipped; the charge radius is the whole ⟨r²⟩ (no SM radius "
     "in the couplings), applied equally to ν and ν̄ (Cadeddu et al., PRD 98, 113010 (2018)); transition radii and charges are not fitted."),
-    ("Models drawn: universal and B−L Z′ and the scalar (the brief's list; seed 003 names these, and L_μ − L_τ, whose quark coupling "
+    ("Models drawn: universal and B−L Z′ and the scalar (Cadeddu, Dordei, Giunti name these, and L_μ − L_τ, whose quark coupling "
     "arises only at one loop; cevns supports it with zprime_model = Lmu-Ltau but it is not drawn here)."),
 )
 

@@ -1,25 +1,30 @@
-"""The overview talk (seed 001) and the CEvNS review (seed 003), recomputed: ``cevns reproduce coherent-overview``.
+"""An overview talk and a CEvNS review, recomputed: ``cevns reproduce coherent-overview``.
+
+The talk: F. Dordei, "Coherent elastic neutrino-nucleus scattering: status and prospects",
+Invisibles 2021 workshop (1 June 2021), cited by its slide titles. The review: M. Cadeddu,
+F. Dordei, C. Giunti, "A view of coherent elastic neutrino-nucleus scattering", EPL 143,
+34001 (2023), arXiv:2307.08842, cited by section, equation and figure.
 
 Part 1 (this module) redoes what the two texts show about kinematics, the N² law, the neutron
 radius and the weak mixing angle:
 
-1. T_max(E_ν) = 2E²/(M + 2E) for Cs, I, Ar, Ge, Na, Xe (seed 001, slide "An act of hubris":
+1. T_max(E_ν) = 2E²/(M + 2E) for Cs, I, Ar, Ge, Na, Xe (Dordei, slide "An act of hubris":
    "for caesium nuclei E_r^max ≈ 40 keV" at E_ν ≈ 50 MeV);
 2. the flux-averaged πDAR cross section against the neutron number N, with and without the
-   nuclear form factor, with the COHERENT measurements on CsI, Ar and Ge (seed 003, Fig. 3,
-   "adapted from Fig. 11" of the CENNS-10 paper);
+   nuclear form factor, with the COHERENT measurements on CsI, Ar and Ge (Cadeddu, Dordei,
+   Giunti, Fig. 3, "adapted from Fig. 11" of the CENNS-10 paper);
 3. Δχ² of the average CsI neutron rms radius R_n from the 12 two-PE bins of the CsI 2017
-   residual (pull χ²), with Helm, symmetrized Fermi and Klein–Nystrand form factors (seed 001,
-   slide "Neutron distribution radius in CsI"; seed 003, "Nuclear Physics");
-4. the same for ⁴⁰Ar from the CENNS-10 count (seed 001, slide "... radius in Ar":
+   residual (pull χ²), with Helm, symmetrized Fermi and Klein–Nystrand form factors (Dordei,
+   slide "Neutron distribution radius in CsI"; Cadeddu, Dordei, Giunti, "Nuclear Physics");
+4. the same for ⁴⁰Ar from the CENNS-10 count (Dordei, slide "... radius in Ar":
    "R_n(⁴⁰Ar) < 4.2 (1σ), 6.2 (2σ), 10.8 (3σ) fm");
 5. sin²θ_W from CsI and Ar at their mean momentum transfer, on the MS-bar running curve
-   (seed 003, Figs. 5-6; seed 001, slide "Weinberg angle").
+   (Cadeddu, Dordei, Giunti, Figs. 5-6; Dordei, slide "Weinberg angle").
 
 Part 2 (light mediators, neutrino charge radius and millicharge) lives in
 :mod:`cevns.reproduce.coherent_mediators`; :func:`reproduction` appends its steps.
 
-Every number typed from a text says where it stands; numbers the seeds do not print (the
+Every number typed from a text says where it stands; numbers the two texts do not print (the
 Cadeddu et al. 2018 CsI radius, the COHERENT Ar and Ge cross sections, the APV point) were
 found in the cited papers' abstracts and are cited there. Pure library code: no files, no CLI.
 """
@@ -53,59 +58,59 @@ from cevns.reproduce.papoulias_kosmas import COHERENT_2017_SM_PREDICTION, COHERE
 from cevns.reproduce.report import Figure, Input, Reproduction, Step, StepOutput, long_columns
 
 # --- published numbers ---------------------------------------------------------------------------
-#: Seed 001, slide "An act of hubris": "For caesium nuclei E_r^max ≈ 40 keV" (E_ν ~ 50 MeV).
-SEED001_TMAX_CS_KEV = 40.0
-SEED001_TMAX_CS_ENU_MEV = 50.0
-#: Seed 003, "CEvNS in the Standard Model": for A ≈ 100, R ≈ 1.2 A^{1/3} ≈ 5 fm, "CEvNS can happen
+#: Dordei, slide "An act of hubris": "For caesium nuclei E_r^max ≈ 40 keV" (E_ν ~ 50 MeV).
+DORDEI_2021_TMAX_CS_KEV = 40.0
+DORDEI_2021_TMAX_CS_ENU_MEV = 50.0
+#: Cadeddu, Dordei, Giunti, "CEvNS in the Standard Model": for A ≈ 100, R ≈ 1.2 A^{1/3} ≈ 5 fm, "CEvNS can happen
 #: for |q| < 40 MeV, which implies T < 10 keV".
-SEED003_Q_COHERENT_MEV = 40.0
-SEED003_T_COHERENT_KEV = 10.0
-#: COHERENT CsI 2017 fit, 134 ± 22 CEvNS events (seed 001, slide "COHERENT at the SNS: CsI",
+CADEDDU_2023_Q_COHERENT_MEV = 40.0
+CADEDDU_2023_T_COHERENT_KEV = 10.0
+#: COHERENT CsI 2017 fit, 134 ± 22 CEvNS events (Dordei, slide "COHERENT at the SNS: CsI",
 #: quoting Akimov et al., Science 357, 1123 (2017)); the prediction 173 ± 48 is
 #: :data:`~cevns.reproduce.papoulias_kosmas.COHERENT_2017_SM_PREDICTION`.
 COHERENT_2017_FIT, COHERENT_2017_FIT_ERROR = 134.0, 22.0
 #: SM flux-averaged CsI cross section 189 ± 6 × 10⁻⁴⁰ cm² (COHERENT, PRL 129, 081801 (2022),
-#: arXiv:2110.07730; also in tests/test_rates.py). Not in the seeds.
+#: arXiv:2110.07730; also in tests/test_rates.py). Not in the talk or the review.
 COHERENT_CSI_SM_XSEC_1E40, COHERENT_CSI_SM_XSEC_ERROR_1E40 = 189.0, 6.0
 #: CENNS-10: "The measured cross section, averaged over the incident neutrino flux, is
 #: (2.2 ± 0.7) × 10⁻³⁹ cm²" (COHERENT, PRL 126, 012002 (2021), arXiv:2003.10630, abstract).
 COHERENT_AR_XSEC_1E40, COHERENT_AR_XSEC_ERROR_1E40 = 22.0, 7.0
 #: Ge-Mini: "a flux-averaged cross section of 1.00 ± 0.10 (statistical) ± 0.10 (systematic)
 #: relative to the standard-model expectation of 5.9 × 10⁻³⁹ cm²" (COHERENT, arXiv:2603.17951,
-#: abstract). The seeds show no Ge measurement (seed 003 Fig. 3 predates it).
+#: abstract). The talk and the review show no Ge measurement (the review's Fig. 3 predates it).
 COHERENT_GE_SM_XSEC_1E40 = 59.0
 COHERENT_GE_RATIO, COHERENT_GE_RATIO_STAT, COHERENT_GE_RATIO_SYST = 1.00, 0.10, 0.10
 #: R_n(CsI) = 5.5^{+0.9}_{-1.1} fm from the CsI 2017 data, "practically model-independent ... using
 #: the symmetrized Fermi and Helm form factors", and "a 2.3σ evidence of the nuclear structure
 #: suppression of the full coherence": M. Cadeddu, C. Giunti, Y. F. Li, Y. Y. Zhang, PRL 120,
-#: 072501 (2018), arXiv:1710.02730, abstract (cited in seed 001, slide "Neutron distribution radius
-#: in CsI"; its numbers are not in the seed's text).
+#: 072501 (2018), arXiv:1710.02730, abstract (cited in Dordei's talk, slide "Neutron distribution radius
+#: in CsI"; its numbers are not on the slide).
 CADEDDU_2018_RN_CSI_FM = 5.5
 CADEDDU_2018_RN_CSI_1SIGMA_FM = (4.4, 6.4)
 CADEDDU_2018_SUPPRESSION_SIGMA = 2.3
-#: Seed 003, "Nuclear Physics": R_n^CsI = 5.47 ± 0.38 fm from the CsI data of [4, 5] (its
+#: Cadeddu, Dordei, Giunti, "Nuclear Physics": R_n^CsI = 5.47 ± 0.38 fm from the CsI data of [4, 5] (its
 #: Ref. [21], the full CsI data set) and the nuclear-shell-model R_n^CsI(NSM) ≈ 5.06 fm, R_n^Ar ≈ 3.6 fm.
-SEED003_RN_CSI_FM, SEED003_RN_CSI_ERROR_FM = 5.47, 0.38
-SEED003_NSM_RN_CSI_FM = 5.06
-SEED003_NSM_RN_AR_FM = 3.6
-#: Seed 001, slide "Neutron distribution radius in Ar" (Cadeddu et al., PRD 102, 015030 (2020)):
-#: "R_n(⁴⁰Ar) < 4.2 (1σ), 6.2 (2σ), 10.8 (3σ) fm"; seed 003 repeats "R_n^Ar < 4.2 fm at 1σ".
+CADEDDU_2023_RN_CSI_FM, CADEDDU_2023_RN_CSI_ERROR_FM = 5.47, 0.38
+CADEDDU_2023_NSM_RN_CSI_FM = 5.06
+CADEDDU_2023_NSM_RN_AR_FM = 3.6
+#: Dordei, slide "Neutron distribution radius in Ar" (Cadeddu et al., PRD 102, 015030 (2020)):
+#: "R_n(⁴⁰Ar) < 4.2 (1σ), 6.2 (2σ), 10.8 (3σ) fm"; the review repeats "R_n^Ar < 4.2 fm at 1σ".
 CADEDDU_2020_RN_AR_FM: Mapping[str, float] = {"1σ": 4.2, "2σ": 6.2, "3σ": 10.8}
 #: Same slide, quoting O. G. Miranda et al., JHEP 05 (2020) 130: "R_n(⁴⁰Ar) < 4.33 fm @90% CL".
 MIRANDA_2020_RN_AR_90_FM = 4.33
-#: Seed 001, slide "Weinberg angle": "sin²(ϑ_W) = 0.220^{+0.028}_{-0.027}" (the COHERENT CsI
+#: Dordei, slide "Weinberg angle": "sin²(ϑ_W) = 0.220^{+0.028}_{-0.027}" (the COHERENT CsI
 #: result after the 2020 update, slide "COHERENT CsI 2020": more than twice the 2017 statistics).
-SEED001_SIN2W_CSI = 0.220
-SEED001_SIN2W_CSI_1SIGMA = (0.220 - 0.027, 0.220 + 0.028)
+DORDEI_2021_SIN2W_CSI = 0.220
+DORDEI_2021_SIN2W_CSI_1SIGMA = (0.220 - 0.027, 0.220 + 0.028)
 #: Cs atomic parity violation reinterpreted with the COHERENT neutron radius:
 #: "sin²ϑ_W = 0.239^{+0.006}_{-0.007}" (M. Cadeddu, F. Dordei, PRD 99, 033010 (2019),
-#: arXiv:1808.10202, abstract; the APV on Cs of seed 001's backup slides and seed 003 Fig. 5),
+#: arXiv:1808.10202, abstract; the APV on Cs of Dordei's backup slides and of the review's Fig. 5),
 #: drawn at μ = 2.4 MeV, the scale the PDG electroweak review assigns to Cs APV.
 APV_CS_SIN2W, APV_CS_SIN2W_1SIGMA, APV_CS_SCALE_MEV = 0.239, (0.232, 0.245), 2.4
 
-#: The nuclei of seed 001's kinematics list (the most abundant isotope of each element).
+#: The nuclei of Dordei's kinematics list (the most abundant isotope of each element).
 KINEMATICS_NUCLEI: tuple[tuple[str, int], ...] = (("Cs", 133), ("I", 127), ("Xe", 132), ("Ge", 74), ("Ar", 40), ("Na", 23))
-#: The selected targets of seed 003 Fig. 3 (black dots) and the COHERENT measurements drawn.
+#: The selected targets of the review's Fig. 3 (black dots) and the COHERENT measurements drawn.
 SELECTED_TARGETS: tuple[str, ...] = ("Na", "Ar", "Ge", "CsI", "Xe")
 #: Neutron-number range of the σ(N) curves (Helm needs an rms radius above √3 s ≈ 1.6 fm).
 N_RANGE = (10, 90)
@@ -138,7 +143,7 @@ def _run_kinematics(fast: bool) -> StepOutput:
     ax.text(endpoint - 0.8, 2, r"$m_\mu/2$ (πDAR end)", rotation=90, ha="right", va="bottom", fontsize=8, color="0.3")
     ax.axvspan(0, 10, color="0.92", zorder=0)
     ax.text(5, 200, "reactor\n$\\bar\\nu_e$", ha="center", fontsize=8, color="0.3")
-    ax.plot([SEED001_TMAX_CS_ENU_MEV], [SEED001_TMAX_CS_KEV], "k*", ms=11, label="seed 001: Cs ≈ 40 keV at 50 MeV")
+    ax.plot([DORDEI_2021_TMAX_CS_ENU_MEV], [DORDEI_2021_TMAX_CS_KEV], "k*", ms=11, label="Dordei 2021: Cs ≈ 40 keV at 50 MeV")
     ax.set_yscale("log")
     ax.set_xlim(0, 60)
     ax.set_ylim(1e-1, 400)
@@ -148,9 +153,9 @@ def _run_kinematics(fast: bool) -> StepOutput:
     ax.grid(True, which="both", alpha=0.25)
     ax.legend(fontsize=8, loc="lower right", ncol=2)
     cs = isotope("Cs", 133)
-    tmax_cs = float(recoil_max(SEED001_TMAX_CS_ENU_MEV, cs.mass)) / u.keV
+    tmax_cs = float(recoil_max(DORDEI_2021_TMAX_CS_ENU_MEV, cs.mass)) / u.keV
     mo = isotope("Mo", 100)
-    q = SEED003_Q_COHERENT_MEV
+    q = CADEDDU_2023_Q_COHERENT_MEV
     t_coh = (math.sqrt(mo.mass**2 + q**2) - mo.mass) / u.keV  # T with |q|² = T² + 2MT
     at_endpoint = tuple(float(recoil_max(endpoint, isotope(s, a).mass)) / u.keV for s, a in KINEMATICS_NUCLEI)
     results = (
@@ -158,8 +163,8 @@ def _run_kinematics(fast: bool) -> StepOutput:
             "T_max(¹³³Cs) at E_ν = 50 MeV",
             "keV",
             tmax_cs,
-            SEED001_TMAX_CS_KEV,
-            "seed 001, slide 'An act of hubris': 'For caesium nuclei E_r^max ≈ 40 keV'",
+            DORDEI_2021_TMAX_CS_KEV,
+            "F. Dordei, Invisibles 2021 talk, slide 'An act of hubris': 'For caesium nuclei E_r^max ≈ 40 keV'",
             "Exact T_max = 2E²/(M + 2E) with the ¹³³Cs nuclear mass (AME2020); the slide rounds.",
         ),
         Result(
@@ -167,15 +172,15 @@ def _run_kinematics(fast: bool) -> StepOutput:
             "keV",
             at_endpoint,
             None,
-            "seed 001 (curves only, no number per nucleus)",
+            "F. Dordei, Invisibles 2021 talk (curves only, no number per nucleus)",
             "Lighter nuclei recoil harder (T_max ∝ 1/M for E ≪ M), which is why Ar and Na need higher thresholds in keV.",
         ),
         Result(
             "T at |q| = 40 MeV for A = 100 (¹⁰⁰Mo)",
             "keV",
             t_coh,
-            SEED003_T_COHERENT_KEV,
-            "seed 003, 'CEvNS in the Standard Model': 'CEvNS can happen for |q| < 40 MeV, which implies T < 10 keV'",
+            CADEDDU_2023_T_COHERENT_KEV,
+            "Cadeddu, Dordei, Giunti (EPL 2023), 'CEvNS in the Standard Model': 'CEvNS can happen for |q| < 40 MeV, which implies T < 10 keV'",
             "T = √(M² + q²) − M ≈ q²/2M; the text gives a rounded upper bound ('T < 10 keV'), which ours satisfies.",
         ),
     )
@@ -183,11 +188,11 @@ def _run_kinematics(fast: bool) -> StepOutput:
         "ov1_tmax",
         "Maximum nuclear recoil energy vs neutrino energy",
         "Exact T_max = 2E_ν²/(M + 2E_ν) for the most abundant isotope of Cs, I, Xe, Ge, Ar and Na (AME2020 nuclear masses). "
-        "The star is seed 001's '≈ 40 keV for caesium' at E_ν ≈ 50 MeV; the dashed line is the πDAR endpoint m_μ/2, the "
+        "The star is Dordei's '≈ 40 keV for caesium' at E_ν ≈ 50 MeV; the dashed line is the πDAR endpoint m_μ/2, the "
         "shaded band the reactor ν̄_e range (< 10 MeV).",
         fig,
         long_columns(curves, "E_nu_MeV", "T_max_keV"),
-        reference="seed 001, slide 'An act of hubris' (formula and the Cs value)",
+        reference="F. Dordei, Invisibles 2021 talk, slide 'An act of hubris' (formula and the Cs value)",
     )
     return StepOutput(figures=(figure,), results=results)
 
@@ -328,7 +333,7 @@ def _run_xsec_vs_n(fast: bool) -> StepOutput:
             "1e-40 cm²",
             csi_ff,
             COHERENT_CSI_SM_XSEC_1E40,
-            "COHERENT, PRL 129, 081801 (2022), arXiv:2110.07730: SM prediction 189 ± 6 × 10⁻⁴⁰ cm² (not in the seeds)",
+            "COHERENT, PRL 129, 081801 (2022), arXiv:2110.07730: SM prediction 189 ± 6 × 10⁻⁴⁰ cm² (not in the talk or the review)",
             "Analytic πDAR spectra, tree-level couplings with sin²θ_W = 0.23857, Helm (s = 0.9 fm) with the point-proton radii "
             "for protons and neutrons; mean of Cs and I per nucleus.",
         ),
@@ -355,7 +360,7 @@ def _run_xsec_vs_n(fast: bool) -> StepOutput:
             "",
             csi_ff / csi_no,
             None,
-            "seed 003 Fig. 3: green (form factor) below black (F = 1) curve; no number in the text",
+            "Cadeddu, Dordei, Giunti (EPL 2023), Fig. 3: green (form factor) below black (F = 1) curve; no number in the text",
             f"⟨σ⟩ with F = 1: {csi_no:.1f} × 10⁻⁴⁰ cm². The suppression grows with A (Ar: {sel['Ar'][1] / sel['Ar'][2]:.3f}, "
             f"Na: {sel['Na'][1] / sel['Na'][2]:.3f}).",
         ),
@@ -364,7 +369,7 @@ def _run_xsec_vs_n(fast: bool) -> StepOutput:
             "1e-40 cm²",
             csi_meas[0],
             None,
-            "seed 001, slide 'COHERENT at the SNS: CsI': 134 ± 22 fitted vs 173 ± 48 predicted events",
+            "F. Dordei, Invisibles 2021 talk, slide 'COHERENT at the SNS: CsI': 134 ± 22 fitted vs 173 ± 48 predicted events",
             f"± {csi_meas[1]:.0f} (the fit's ±22 and the prediction's ±48 "
             "in quadrature). The 2017 paper quotes no cross section; "
             "this is the fitted/predicted count ratio times our SM ⟨σ⟩.",
@@ -381,7 +386,7 @@ def _run_xsec_vs_n(fast: bool) -> StepOutput:
         "side by side at their mean N.",
         fig,
         cols,
-        reference="seed 003 Fig. 3 (adapted from Fig. 11 of COHERENT, PRL 126, 012002)",
+        reference="Cadeddu, Dordei, Giunti (EPL 2023), Fig. 3 (adapted from Fig. 11 of COHERENT, PRL 126, 012002)",
     )
     return StepOutput(figures=(figure,), results=results)
 
@@ -452,7 +457,7 @@ def _run_rn_csi(fast: bool) -> StepOutput:
     results: list[Result] = []
     src_2018 = (
         "Cadeddu, Giunti, Li, Zhang, PRL 120, 072501 (2018), arXiv:1710.02730, abstract: R_n = 5.5^{+0.9}_{-1.1} fm "
-        "(Helm and symmetrized Fermi; cited in seed 001, slide 'Neutron distribution radius in CsI')"
+        "(Helm and symmetrized Fermi; cited in F. Dordei, Invisibles 2021 talk, slide 'Neutron distribution radius in CsI')"
     )
     for ff, p in profiles.items():
         (best,) = p.minima
@@ -465,8 +470,8 @@ def _run_rn_csi(fast: bool) -> StepOutput:
         )
         if ff == "helm":
             note += (
-                f" Seed 003 quotes {SEED003_RN_CSI_FM} ± {SEED003_RN_CSI_ERROR_FM} fm from the full CsI data set and the "
-                f"shell-model {SEED003_NSM_RN_CSI_FM} fm (drawn in the figure)."
+                f" Cadeddu, Dordei, Giunti (EPL 2023) quote {CADEDDU_2023_RN_CSI_FM} ± {CADEDDU_2023_RN_CSI_ERROR_FM} fm from the full CsI data set and the "
+                f"shell-model {CADEDDU_2023_NSM_RN_CSI_FM} fm (drawn in the figure)."
             )
         results.append(Result(f"R_n(CsI) best fit, {FORM_FACTORS[ff]}", "fm", best, CADEDDU_2018_RN_CSI_FM, src_2018, note))
         results.append(
@@ -498,14 +503,14 @@ def _run_rn_csi(fast: bool) -> StepOutput:
         "Pull χ² of the CsI 2017 residual (12 bins of 2 PE, 6-30 PE, t < 6 µs) against the average neutron rms radius R_n of "
         "¹³³Cs and ¹²⁷I, for three form-factor shapes with the same rms radius (Helm s = 0.9 fm, symmetrized Fermi a = 0.52 fm, "
         "Klein–Nystrand a_k = 0.7 fm); proton radii from the charge radii. Band: R_n = 5.5^{+0.9}_{-1.1} fm of Cadeddu et al. "
-        "(PRL 120, 072501, same data). Lines: seed 003's 5.47 fm (full CsI data) and the shell-model 5.06 fm.",
+        "(PRL 120, 072501, same data). Lines: the 5.47 fm of Cadeddu, Dordei, Giunti (EPL 2023; full CsI data) and the shell-model 5.06 fm.",
         _radius_figure(
             profiles,
             "COHERENT CsI 2017: neutron radius of Cs and I",
             r"$R_n$ (CsI) [fm]",
             {
-                f"seed 003: {SEED003_RN_CSI_FM} fm (full CsI data)": (SEED003_RN_CSI_FM, "tab:purple", "--"),
-                f"shell model {SEED003_NSM_RN_CSI_FM} fm (seed 003)": (SEED003_NSM_RN_CSI_FM, "0.25", "--"),
+                f"Cadeddu, Dordei, Giunti: {CADEDDU_2023_RN_CSI_FM} fm (full CsI data)": (CADEDDU_2023_RN_CSI_FM, "tab:purple", "--"),
+                f"shell model {CADEDDU_2023_NSM_RN_CSI_FM} fm (EPL 2023 review)": (CADEDDU_2023_NSM_RN_CSI_FM, "0.25", "--"),
                 f"$R_p$(¹³³Cs) = {rp['133Cs']:.2f} fm (charge radius)": (rp["133Cs"], "0.55", ":"),
             },
             (*CADEDDU_2018_RN_CSI_1SIGMA_FM, "Cadeddu et al. 2018: 5.5$^{+0.9}_{-1.1}$ fm (1σ)"),
@@ -513,7 +518,8 @@ def _run_rn_csi(fast: bool) -> StepOutput:
             "upper left",
         ),
         _profile_columns(profiles, "R_n_fm"),
-        reference="seed 001, slide 'Neutron distribution radius in CsI'; seed 003, 'Nuclear Physics'",
+        reference="F. Dordei, Invisibles 2021 talk, slide 'Neutron distribution radius in CsI'; "
+        "Cadeddu, Dordei, Giunti (EPL 2023), 'Nuclear Physics'",
     )
     return StepOutput(figures=(figure,), results=tuple(results))
 
@@ -532,8 +538,8 @@ def _run_rn_ar(fast: bool) -> StepOutput:
                 "fm",
                 uppers,
                 published,
-                "seed 001, slide 'Neutron distribution radius in Ar' (Cadeddu et al., PRD 102, 015030 (2020)): "
-                "'R_n(⁴⁰Ar) < 4.2 (1σ), 6.2 (2σ), 10.8 (3σ) fm'; seed 003: '< 4.2 fm at 1σ'",
+                "F. Dordei, Invisibles 2021 talk, slide 'Neutron distribution radius in Ar' (Cadeddu et al., PRD 102, 015030 "
+                "(2020)): 'R_n(⁴⁰Ar) < 4.2 (1σ), 6.2 (2σ), 10.8 (3σ) fm'; Cadeddu, Dordei, Giunti (EPL 2023): '< 4.2 fm at 1σ'",
                 f"One counting bin (159 ± 43 stat, 13% normalisation), data above the SM (137 predicted), so the minimum sits at "
                 f"R_n = {p.minima[0]:.2f} fm and only upper bounds exist. "
                 f"Largest difference at {list(CADEDDU_2020_RN_AR_FM)[worst]}: "
@@ -548,7 +554,7 @@ def _run_rn_ar(fast: bool) -> StepOutput:
             "fm",
             helm.allowed["90%"][0][1],
             MIRANDA_2020_RN_AR_90_FM,
-            "seed 001, slide 'Neutron distribution radius in Ar': 'R_n(⁴⁰Ar) "
+            "F. Dordei, Invisibles 2021 talk, slide 'Neutron distribution radius in Ar': 'R_n(⁴⁰Ar) "
             "< 4.33 fm @90% CL' (Miranda et al., JHEP 05 (2020) 130)",
             "Miranda et al. use their own single-bin χ² of the CENNS-10 "
             "count; with ours (σ_stat = 43 events, ± 13% normalisation) "
@@ -562,7 +568,8 @@ def _run_rn_ar(fast: bool) -> StepOutput:
         "Δχ² of the ⁴⁰Ar neutron rms radius (COHERENT CENNS-10)",
         "Pull χ² of the CENNS-10 Analysis A count (159 ± 43 stat CEvNS events, 13% normalisation) against the neutron rms radius "
         "of the argon isotopes, for Helm, symmetrized Fermi and Klein–Nystrand shapes (proton radii from the charge radii). "
-        "Dashed verticals: Cadeddu et al.'s 1σ/2σ/3σ upper bounds (seed 001) and the shell-model R_n ≈ 3.6 fm (seed 003).",
+        "Dashed verticals: Cadeddu et al.'s 1σ/2σ/3σ upper bounds (as in Dordei's talk) and the shell-model R_n ≈ 3.6 fm "
+        "(Cadeddu, Dordei, Giunti, EPL 2023).",
         _radius_figure(
             profiles,
             "COHERENT CENNS-10: neutron radius of ⁴⁰Ar",
@@ -573,14 +580,15 @@ def _run_rn_ar(fast: bool) -> StepOutput:
                     for (k, v), ls in zip(CADEDDU_2020_RN_AR_FM.items(), ("--", "-.", ":"))
                 },
                 f"Miranda et al. 2020, 90% bound: {MIRANDA_2020_RN_AR_90_FM} fm": (MIRANDA_2020_RN_AR_90_FM, "tab:purple", "--"),
-                f"shell model {SEED003_NSM_RN_AR_FM} fm (seed 003)": (SEED003_NSM_RN_AR_FM, "0.25", "--"),
+                f"shell model {CADEDDU_2023_NSM_RN_AR_FM} fm (EPL 2023 review)": (CADEDDU_2023_NSM_RN_AR_FM, "0.25", "--"),
             },
             None,
             12.0,
             "upper left",
         ),
         _profile_columns(profiles, "R_n_fm"),
-        reference="seed 001, slide 'Neutron distribution radius in Ar'; seed 003, 'Nuclear Physics' and Fig. 4",
+        reference="F. Dordei, Invisibles 2021 talk, slide 'Neutron distribution radius in Ar'; "
+        "Cadeddu, Dordei, Giunti (EPL 2023), 'Nuclear Physics' and Fig. 4",
     )
     return StepOutput(figures=(figure,), results=tuple(results))
 
@@ -633,10 +641,10 @@ def _run_sin2w(fast: bool) -> StepOutput:
         point(f"this work: COHERENT {label}", q, p.minima[0], lo, hi, fmt="o", color=colours[label])
     q_csi = fits["CsI 2017"][1]
     point(
-        "COHERENT CsI, full data (seed 001)",
+        "COHERENT CsI, full data (Dordei 2021)",
         1.12 * q_csi,
-        SEED001_SIN2W_CSI,
-        *SEED001_SIN2W_CSI_1SIGMA,
+        DORDEI_2021_SIN2W_CSI,
+        *DORDEI_2021_SIN2W_CSI_1SIGMA,
         fmt="s",
         color="k",
         mfc="white",
@@ -688,9 +696,9 @@ def _run_sin2w(fast: bool) -> StepOutput:
             "sin²θ_W from COHERENT CsI 2017 (12 PE bins), best fit",
             "",
             p_csi.minima[0],
-            SEED001_SIN2W_CSI,
-            "seed 001, slide 'Weinberg angle': 'sin²(ϑ_W) = 0.220^{+0.028}_{-0.027}' (COHERENT CsI after the 2020 update)",
-            f"Different data: ours is the 2017 residual (142 events, 28% signal uncertainty), seed 001's the full CsI data set "
+            DORDEI_2021_SIN2W_CSI,
+            "F. Dordei, Invisibles 2021 talk, slide 'Weinberg angle': 'sin²(ϑ_W) = 0.220^{+0.028}_{-0.027}' (COHERENT CsI after the 2020 update)",
+            f"Different data: ours is the 2017 residual (142 events, 28% signal uncertainty), the talk's the full CsI data set "
             "(more than twice the statistics, 13% systematics). "
             f"+{hi_c - p_csi.minima[0]:.3f} / −{p_csi.minima[0] - lo_c:.3f}. {scheme}",
         ),
@@ -698,8 +706,8 @@ def _run_sin2w(fast: bool) -> StepOutput:
             "sin²θ_W from COHERENT CsI 2017, 1σ interval",
             "",
             ((lo_c, hi_c),),
-            (SEED001_SIN2W_CSI_1SIGMA,),
-            "seed 001, slide 'Weinberg angle' (full CsI data set)",
+            (DORDEI_2021_SIN2W_CSI_1SIGMA,),
+            "F. Dordei, Invisibles 2021 talk, slide 'Weinberg angle' (full CsI data set)",
             "Our interval is about twice as wide: half the statistics and "
             "twice the normalisation uncertainty of the full data set.",
         ),
@@ -708,7 +716,7 @@ def _run_sin2w(fast: bool) -> StepOutput:
             "",
             (p_ar.minima[0], lo_a, hi_a),
             None,
-            "no Ar-only value in the seeds",
+            "no Ar-only value in the talk or the review",
             "159 fitted events against 137 predicted: a larger weak charge, so sin²θ_W above the SM. "
             "The other root of the quadratic N(sin²θ_W), where the weak charge changes sign, is negative (outside the grid).",
         ),
@@ -717,7 +725,7 @@ def _run_sin2w(fast: bool) -> StepOutput:
             "MeV",
             (q_csi, q_ar),
             None,
-            "seed 003 Figs. 5-6 place CEvNS at its momentum transfer (no number in the text)",
+            "Cadeddu, Dordei, Giunti (EPL 2023), Figs. 5-6 place CEvNS at its momentum transfer (no number in the text)",
             "Event-weighted over the analysis window with the detector efficiency (CsI 6-30 PE, Ar 0-120 keVee).",
         ),
         Result(
@@ -735,7 +743,7 @@ def _run_sin2w(fast: bool) -> StepOutput:
             "",
             float(running_sin2_theta_w(q_csi)),
             None,
-            "seed 003 Fig. 5 (SM curve; no number in the text)",
+            "Cadeddu, Dordei, Giunti (EPL 2023), Fig. 5 (SM curve; no number in the text)",
             f"The curve is flat below ~100 MeV: ŝ²(⟨q⟩_CsI) − ŝ²(0) = {float(running_sin2_theta_w(q_csi)) - s2_zero:+.1e}.",
         ),
     )
@@ -745,11 +753,11 @@ def _run_sin2w(fast: bool) -> StepOutput:
         "SM: MS-bar ŝ²(μ) run at one loop (leading log) from ŝ²(M_Z) = 0.23122, α̂(M_Z)⁻¹ = 127.952, with fermion and W "
         "thresholds (cevns.physics.cross_sections.running_sin2_theta_w). Red/orange: sin²θ_W fitted here to the CsI 2017 residual "
         "(12 PE bins, pull χ²) and to the CENNS-10 count, 1σ (Δχ² = 1), at their event-weighted mean |q|. Open square: "
-        "seed 001's COHERENT CsI value (full data set; drawn beside ours, its ⟨Q⟩ assumed equal). Diamond: Cs APV with the "
+        "the COHERENT CsI value of Dordei's talk (full data set; drawn beside ours, its ⟨Q⟩ assumed equal). Diamond: Cs APV with the "
         "COHERENT neutron radius (arXiv:1808.10202). Triangle: Z pole.",
         fig,
         cols,
-        reference="seed 003 Figs. 5-6; seed 001, slide 'Weinberg angle'",
+        reference="Cadeddu, Dordei, Giunti (EPL 2023), Figs. 5-6; F. Dordei, Invisibles 2021 talk, slide 'Weinberg angle'",
     )
     return StepOutput(figures=(figure,), results=results)
 
@@ -783,22 +791,22 @@ INPUTS: tuple[Input, ...] = (
     Input(
         "Published COHERENT cross sections",
         "Ar (2.2 ± 0.7) × 10⁻³⁹ cm²; Ge 1.00 ± 0.10 ± 0.10 × 5.9 × 10⁻³⁹ cm²; CsI 2017 134 ± 22 of 173 ± 48 events",
-        "arXiv:2003.10630; arXiv:2603.17951; seed 001 (Science 357, 1123)",
+        "arXiv:2003.10630; arXiv:2603.17951; F. Dordei, Invisibles 2021 talk (Science 357, 1123)",
     ),
 )
 
 ASSUMPTIONS: tuple[str, ...] = (
     (
-        "σ vs N (seed 003 Fig. 3): the curves use, at each neutron "
-        "number, the most abundant naturally occurring isotope; the seed "
-        "does not say which nuclei its curves follow. The selected targets are Na, Ar, Ge, CsI and Xe (the seed's 'four selected "
+        "σ vs N (Cadeddu, Dordei, Giunti, EPL 2023, Fig. 3): the curves use, at each neutron "
+        "number, the most abundant naturally occurring isotope; the review "
+        "does not say which nuclei its curves follow. The selected targets are Na, Ar, Ge, CsI and Xe (the review's 'four selected "
         "nuclei' are not named in the text)."
     ),
     (
         "The COHERENT CsI 2017 point is the fitted/predicted count ratio (134 ± 22)/(173 ± 48) times our SM ⟨σ⟩ (the 2017 paper "
         "quotes no cross section); Ar and Ge are the published cross "
         "sections. The Ge measurement (arXiv:2603.17951) is newer than "
-        "the seeds and was found in its abstract."
+        "the talk and the review and was found in its abstract."
     ),
     (
         "Neutron radii: one R_n for all isotopes of the target (Cs and I; the Ar isotopes), proton radii from the charge radii, "
@@ -807,16 +815,16 @@ ASSUMPTIONS: tuple[str, ...] = (
     ),
     (
         "sin²θ_W is fitted with tree-level couplings and compared with the MS-bar curve; the mean momentum transfer is "
-        "event-weighted over the analysis window without resolution or time cuts. Seed 001's full-data CsI value is drawn at our "
-        "CsI ⟨|q|⟩ (shifted slightly for visibility); the seed gives no scale."
+        "event-weighted over the analysis window without resolution or time cuts. The full-data CsI value of Dordei's talk is drawn at our "
+        "CsI ⟨|q|⟩ (shifted slightly for visibility); the talk gives no scale."
     ),
     (
         "Only measurements whose numbers could be checked in a cited text "
-        "are drawn on the running plot (COHERENT CsI from seed 001, "
-        "Cs APV from arXiv:1808.10202, the Z pole from the PDG). Seed 003 Figs. 5-6 also show E158, Qweak, NuTeV, PVDIS and "
+        "are drawn on the running plot (COHERENT CsI from Dordei's talk, "
+        "Cs APV from arXiv:1808.10202, the Z pole from the PDG). Figs. 5-6 of the review also show E158, Qweak, NuTeV, PVDIS and "
         "projections, whose values its text does not print; they are "
-        "left out rather than typed unverified. Seed 003's own CsI and "
-        "APV+CsI values are garbled in the text extraction and are not used."
+        "left out rather than typed unverified. The review's own CsI and "
+        "APV+CsI values could not be read reliably from the text used here and are not used."
     ),
 )
 
@@ -833,7 +841,8 @@ def steps() -> tuple[Step, ...]:
 
 
 def reproduction() -> Reproduction:
-    """Seeds 001 and 003 recomputed: part 1 (this module) and part 2 (mediators, charge radius,
+    """Dordei's Invisibles 2021 talk and the review of Cadeddu, Dordei, Giunti (EPL 143, 34001
+    (2023), arXiv:2307.08842) recomputed: part 1 (this module) and part 2 (mediators, charge radius,
     millicharge, :mod:`cevns.reproduce.coherent_mediators`)."""
     from cevns.reproduce.coherent_mediators import ASSUMPTIONS as mediator_assumptions
     from cevns.reproduce.coherent_mediators import INPUTS as mediator_inputs
@@ -842,8 +851,9 @@ def reproduction() -> Reproduction:
     return Reproduction(
         name="coherent-overview",
         title="CEvNS overview: kinematics, the N² law, neutron radii, the weak mixing angle and new physics",
-        reference="Seed 001: F. Dordei, 'Coherent elastic neutrino-nucleus scattering: status and prospects', Invisibles 2021; "
-        "seed 003: 'A view of coherent elastic neutrino-nucleus scattering' (review)",
+        reference="F. Dordei, 'Coherent elastic neutrino-nucleus scattering: status and prospects', talk at the Invisibles "
+        "2021 workshop; M. Cadeddu, F. Dordei, C. Giunti, 'A view of coherent elastic neutrino-nucleus scattering', "
+        "EPL 143, 34001 (2023), arXiv:2307.08842 (review)",
         description="The quantities the overview talk and the review show, recomputed with cevns from the shipped COHERENT "
         "CsI 2017 and CENNS-10 data sets and compared with the numbers their texts (and the papers they cite) print.",
         steps=steps() + tuple(mediator_steps()),

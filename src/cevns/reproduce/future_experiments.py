@@ -1,9 +1,11 @@
-"""Seed 001's outlook redone: the future CEvNS experiments it names, counted and forecast.
+"""The outlook of an overview talk redone: the future CEvNS experiments it names, counted and forecast.
 
-F. Dordei's talk (seed 001, slides "Ongoing and future experiments", "COHERENT upgrade",
+F. Dordei's talk "Coherent elastic neutrino-nucleus scattering: status and prospects" (Invisibles
+2021 workshop; slides "Ongoing and future experiments", "COHERENT upgrade",
 "CONUS", "CONNIE experiment", "NU-CLEUS", "COHERENT @ European Spallation Source") and the
-CEvNS review (seed 003, its Dresden-II paragraph and the projections of its Figs. 4 and 6)
-name the next experiments. Each is a shipped experiment file whose every number cites its
+CEvNS review of M. Cadeddu, F. Dordei, C. Giunti, "A view of coherent elastic neutrino-nucleus
+scattering", EPL 143, 34001 (2023), arXiv:2307.08842 (its Dresden-II paragraph and the
+projections of its Figs. 4 and 6) name the next experiments. Each is a shipped experiment file whose every number cites its
 source (or says it is assumed):
 
 =====================  =================================================================
@@ -22,16 +24,16 @@ dresden-ii             2.924 kg Ge at 10.39 m from the 2.96 GW_th Dresden-II BWR
 The reproduction gives, for each, the expected CEvNS counts per year in its analysis window
 (by flavour and element), the recoil spectra, and the Asimov forecast of the 1σ error on
 sin²θ_W (every experiment) and on the neutron rms radius of the target (the πDAR ones,
-where the momentum transfer reaches the form factor; seed 003: reactor experiments "do not
-give information on the neutron distribution"). Forecasts use the pull χ² of Papoulias &
-Kosmas (seed 002, Eq. 6, binned: :func:`cevns.stats.chi2.binned_pull_chi2`) against Asimov
-data in three scenarios: statistics only; plus the files' 10% signal normalisation (the
+where the momentum transfer reaches the form factor; the review: reactor experiments "do not
+give information on the neutron distribution"). Forecasts use the pull χ² of D. K. Papoulias and
+T. S. Kosmas (HNPS proceedings, cf. arXiv:1711.09773), Eq. 6, binned
+(:func:`cevns.stats.chi2.binned_pull_chi2`) against Asimov data in three scenarios: statistics only; plus the files' 10% signal normalisation (the
 ``[data]`` of each file, i.e. ``cevns fit NAME --free sin2_theta_w --asimov``); plus a
 steady-state background equal to the signal in every bin (σ²_stat = S + 2B).
 
-The published numbers compared are the few the seeds print (COH-Ar-750's 3000 events per
+The published numbers compared are the few the talk and the review print (COH-Ar-750's 3000 events per
 SNS-year; the ESS and SNS neutrinos per flavour per year; the SNS, CONUS and Dresden-II
-fluxes) and the CONUS 2021 limit; the projections of seed 003 Figs. 4 and 6 exist only as
+fluxes) and the CONUS 2021 limit; the projections of the review's Figs. 4 and 6 exist only as
 pictures, so those rows have no published value.
 
 Pure library code: no files, no CLI (``cevns reproduce future-experiments`` drives it).
@@ -56,24 +58,24 @@ from cevns.reproduce.common import OneParameterProfile, Result, one_parameter_pr
 from cevns.reproduce.report import Figure, Input, Reproduction, Step, StepOutput, long_columns
 
 # --- numbers typed from the reference texts -----------------------------------------------------
-#: COH-Ar-750: "3000 CEvNS per SNS-year" (seed 001, slide "COHERENT upgrade").
+#: COH-Ar-750: "3000 CEvNS per SNS-year" (Dordei's talk, slide "COHERENT upgrade").
 COH_AR_750_EVENTS_PER_SNS_YEAR = 3000.0
 #: ESS: "Expected 8.5×10²² neutrinos per flavor per year, an order of magnitude higher than
-#: the equivalent of 9.2×10²¹ from a reference 1 MW, 0.94 GeV SNS" (seed 001, slide "COHERENT
+#: the equivalent of 9.2×10²¹ from a reference 1 MW, 0.94 GeV SNS" (Dordei's talk, slide "COHERENT
 #: @ European Spallation Source", quoting D. Baxter et al., JHEP 02 (2020) 123).
 ESS_NU_PER_FLAVOR_PER_YEAR = 8.5e22
 SNS_REFERENCE_NU_PER_FLAVOR_PER_YEAR = 9.2e21
 #: The reference SNS of that comparison: 1 MW of 0.94 GeV protons (same slide).
 SNS_REFERENCE_POWER_MW, SNS_REFERENCE_PROTON_GEV = 1.0, 0.94
-#: SNS total flux "about 4.3 × 10⁷ ν cm⁻² s⁻¹" at the COHERENT detectors: seed 003, item 1 of
-#: "CEvNS has been observed only in two laboratory experiments", whose text extraction garbles
-#: the exponent ("4.3 x 10" Tt"); the number is COHERENT's, 4.3 × 10⁷ ν cm⁻² s⁻¹ at 20 m from
+#: SNS total flux "about 4.3 × 10⁷ ν cm⁻² s⁻¹" at the COHERENT detectors: the review, item 1 of
+#: "CEvNS has been observed only in two laboratory experiments", whose exponent is not legible in
+#: the text used here; the number is COHERENT's, 4.3 × 10⁷ ν cm⁻² s⁻¹ at 20 m from
 #: the target (D. Akimov et al., Science 357, 1123 (2017)).
 SNS_TOTAL_FLUX_CM2_S = 4.3e7
 SNS_TOTAL_FLUX_BASELINE_M = 20.0
-#: Dresden-II: "about 4.8 × 10¹³ ν̄_e cm⁻² s⁻¹" at the germanium detector (seed 003, item 2).
+#: Dresden-II: "about 4.8 × 10¹³ ν̄_e cm⁻² s⁻¹" at the germanium detector (the review, item 2).
 DRESDEN_II_FLUX_CM2_S = 4.8e13
-#: CONUS: "Flux of more than 10¹³ s⁻¹cm⁻² at the experimental site" (seed 001, slide "CONUS").
+#: CONUS: "Flux of more than 10¹³ s⁻¹cm⁻² at the experimental site" (Dordei's talk, slide "CONUS").
 CONUS_MIN_FLUX_CM2_S = 1e13
 #: CONUS 2021 (H. Bonet et al., PRL 126, 041804 (2021), arXiv:2011.00210, abstract): 248.7
 #: kg·d reactor-on, "an upper limit on the number of neutrino events of 85 in the region of
@@ -82,7 +84,7 @@ CONUS_2021_EXPOSURE_KG_DAY = 248.7
 CONUS_2021_UPPER_LIMIT_EVENTS = 85.0
 CONUS_2021_LINDHARD_K = 0.18
 #: Hours of beam in one SNS- or ESS-year (the assumption of every πDAR file here): with it the
-#: ESS file's 5 MW / 2 GeV × 0.3 ν/flavour/proton gives seed 001's 8.5e22 per year.
+#: ESS file's 5 MW / 2 GeV × 0.3 ν/flavour/proton gives the talk's 8.5e22 per year.
 BEAM_HOURS_PER_YEAR = 5000.0
 
 #: Forecast scenarios: key → legend label.
@@ -97,7 +99,7 @@ SCENARIOS: dict[str, str] = {
 class Preset:
     """One experiment of the outlook: the shipped file ``name``, the ``label`` the talk
     uses, the neutron-radius parameter forecast (``radius``; None for reactors) and its
-    ``radius_label``; ``fig6`` says whether seed 003's Fig. 6 shows a sin²θ_W projection
+    ``radius_label``; ``fig6`` says whether the review's Fig. 6 shows a sin²θ_W projection
     for it (a picture only)."""
 
     name: str
@@ -335,7 +337,7 @@ def _counts_step(fast: bool) -> StepOutput:
         ax.text(total * 1.35, yi, f"{total:.4g}   ({_mass_text(exp)}, {_window_text(exp)})", va="center", fontsize=8)
     star = [i for i, p in enumerate(PRESETS) if p.name == "coherent-lar-750"]
     ax.plot([COH_AR_750_EVENTS_PER_SNS_YEAR] * len(star), y[star], marker="*", ms=13, color="k", ls="none",
-            label="published: 3000 per SNS-year (seed 001)")
+            label="published: 3000 per SNS-year (Dordei 2021)")
     ax.set_yticks(y, [p.label for p in PRESETS])
     ax.set_xscale("log")
     ax.set_xlim(5, totals.max() * 400)
@@ -344,13 +346,14 @@ def _counts_step(fast: bool) -> StepOutput:
     handles += [Patch(color="tab:blue", alpha=0.85, label="πDAR: one year = 5000 beam-hours"),
                 Patch(color="tab:orange", alpha=0.85, label="reactor: one year at full power")]
     ax.legend(handles=handles, frameon=False, fontsize=8, loc="upper right")
-    ax.set_title("Future CEvNS experiments of seed 001's outlook: counts per year", fontsize=10)
+    ax.set_title("Future CEvNS experiments of Dordei's outlook (Invisibles 2021): counts per year", fontsize=10)
     counts_fig = Figure(
         "fig1_counts_per_year", "Expected CEvNS counts per year",
         "SM counts per year in each shipped preset's analysis window (detector mass, window and exposure in the label; "
         "one πDAR year = 5000 beam-hours, one reactor year = 365.25 days at full power). The CSV splits them by "
-        "flavour and element. The star is seed 001's '3000 CEvNS per SNS-year' for COH-Ar-750.",
-        fig, rows, "seed 001, slides 'COHERENT upgrade', 'CONUS', 'CONNIE', 'NU-CLEUS', 'COHERENT @ ESS'; seed 003 (Dresden-II)",
+        "flavour and element. The star is Dordei's '3000 CEvNS per SNS-year' for COH-Ar-750.",
+        fig, rows, "F. Dordei, Invisibles 2021 talk, slides 'COHERENT upgrade', 'CONUS', 'CONNIE', 'NU-CLEUS', 'COHERENT @ ESS'; "
+        "Cadeddu, Dordei, Giunti (EPL 2023) (Dresden-II)",
     )
     return StepOutput((counts_fig, _spectra_figure(plt)), tuple(results))
 
@@ -360,18 +363,18 @@ def _counts_result(p: Preset, exp: Experiment, total: float, elements: dict[str,
     what = f"{p.label}: SM events per year, {_window_text(exp)}"
     if p.name == "coherent-lar-750":
         return Result(what, "events", total, COH_AR_750_EVENTS_PER_SNS_YEAR,
-                      "seed 001, slide 'COHERENT upgrade': COH-Ar-750 '3000 CEvNS per SNS-year'",
+                      "F. Dordei, Invisibles 2021 talk, slide 'COHERENT upgrade': COH-Ar-750 '3000 CEvNS per SNS-year'",
                       "610 kg at 27.5 m, 20 keVnr step, 1.4 MW × 5000 h (1.57e23 POT), 0.08 ν/flavour/proton; the talk does not "
                       "say its threshold, distance or SNS-year, so these are the assumptions of coherent-lar-750.toml.")
     if p.name == "conus":
         k = CONUS_2021_LINDHARD_K
         at_k = load_experiment("conus", {"detector.quenching.k": k}).binned_counts().total
         run = at_k * CONUS_2021_EXPOSURE_KG_DAY / (exp.mass_kg * exp.spec.exposure.live_days)
-        return Result(what, "events", total, None, "seed 001, slide 'CONUS' (no count); CONUS, PRL 126, 041804 (2021): "
+        return Result(what, "events", total, None, "F. Dordei, Invisibles 2021 talk, slide 'CONUS' (no count); CONUS, PRL 126, 041804 (2021): "
                       f"upper limit 85 events at 90% CL for 248.7 kg d, k = {k}",
                       f"For the 2021 exposure (248.7 kg d) and k = {k} our 0.3–1 keVee window holds {run:.1f} events, below the "
                       f"published limit of 85 (the PRL's region of interest and efficiencies are not modelled). By element: {split}.")
-    return Result(what, "events", total, None, "no expected count in seeds 001/003 for this set-up", f"By element: {split}.")
+    return Result(what, "events", total, None, "no expected count for this set-up in the talk or the review", f"By element: {split}.")
 
 
 def _flux_results() -> list[Result]:
@@ -380,7 +383,7 @@ def _flux_results() -> list[Result]:
                                               "source.proton_energy_GeV": SNS_REFERENCE_PROTON_GEV})
     sns_20m = load_experiment("coherent-ge", {"source.baseline_m": SNS_TOTAL_FLUX_BASELINE_M})
     dresden, conus = preset_experiment("dresden-ii"), preset_experiment("conus")
-    src = "seed 001, slide 'COHERENT @ European Spallation Source' (from Baxter et al., JHEP 02 (2020) 123)"
+    src = "F. Dordei, Invisibles 2021 talk, slide 'COHERENT @ European Spallation Source' (from Baxter et al., JHEP 02 (2020) 123)"
     return [
         Result("ESS: neutrinos per flavour per year (5 MW, 2 GeV, 0.3 ν/flavour/proton, 5000 h)", "ν", neutrinos_per_flavor_per_year(ess),
                ESS_NU_PER_FLAVOR_PER_YEAR, f"{src}: 'Expected 8.5×10²² neutrinos per flavor per year'",
@@ -389,14 +392,14 @@ def _flux_results() -> list[Result]:
                SNS_REFERENCE_NU_PER_FLAVOR_PER_YEAR, f"{src}: 'the equivalent of 9.2×10²¹ from a reference 1 MW, 0.94 GeV SNS'",
                "0.08 ν/flavour/proton (COHERENT, Science 2017) and 5000 h; 9.2e21 corresponds to 0.077 ν/flavour/proton."),
         Result("SNS at 1.4 MW: total flux (3 flavours) at 20 m", "ν/cm²/s", total_flux(sns_20m), SNS_TOTAL_FLUX_CM2_S,
-               "seed 003, COHERENT item: 'the total neutrino flux is about 4.3 × 10⁷ ν cm⁻² s⁻¹' (exponent garbled in the "
-               "extraction; COHERENT, Science 357, 1123 (2017): 4.3 × 10⁷ at 20 m)",
-               "1.4 MW × 1 GeV (seed 001), 0.08 ν/flavour/proton (Science 2017), isotropic at 20 m."),
+               "Cadeddu, Dordei, Giunti (EPL 2023), COHERENT item: 'the total neutrino flux is about 4.3 × 10⁷ ν cm⁻² s⁻¹' (exponent "
+               "from COHERENT, Science 357, 1123 (2017): 4.3 × 10⁷ at 20 m)",
+               "1.4 MW × 1 GeV (Dordei 2021), 0.08 ν/flavour/proton (Science 2017), isotropic at 20 m."),
         Result("CONUS: ν̄_e flux at 17.1 m from 3.9 GW_th", "ν̄/cm²/s", total_flux(conus), None,
-               "seed 001, slide 'CONUS': 'Flux of more than 10¹³ s⁻¹cm⁻²' (a lower bound)",
+               "F. Dordei, Invisibles 2021 talk, slide 'CONUS': 'Flux of more than 10¹³ s⁻¹cm⁻²' (a lower bound)",
                "Above the talk's lower bound of 1e13. Spectrum 0.2–10 MeV (Huber–Mueller, Vogel–Engel below 2 MeV)."),
         Result("Dresden-II: ν̄_e flux at 10.39 m from 2.96 GW_th", "ν̄/cm²/s", total_flux(dresden), DRESDEN_II_FLUX_CM2_S,
-               "seed 003, Dresden-II item: 'about 4.8 × 10¹³ ν̄_e cm⁻² s⁻¹'", _dresden_flux_note(dresden)),
+               "Cadeddu, Dordei, Giunti (EPL 2023), Dresden-II item: 'about 4.8 × 10¹³ ν̄_e cm⁻² s⁻¹'", _dresden_flux_note(dresden)),
     ]
 
 
@@ -445,7 +448,7 @@ def _spectra_figure(plt) -> Figure:
                "isotopes (before detector response). The thick part is the analysis window in nuclear recoil (for keVee windows "
                "the recoils whose mean ionisation is at the window ends; resolution ignored).")
     return Figure("fig2_recoil_spectra", "Recoil spectra of the future experiments", caption, fig,
-                  long_columns(series, "recoil_keVnr", "rate_per_keVnr_kg_year"), "seed 001 outlook (spectra not shown there)")
+                  long_columns(series, "recoil_keVnr", "rate_per_keVnr_kg_year"), "Dordei, Invisibles 2021 outlook (spectra not shown there)")
 
 
 def _points(fast: bool) -> int:
@@ -506,8 +509,8 @@ def _sin2w_step(fast: bool) -> StepOutput:
 
     def source(n: str) -> str:
         if n in fig6:
-            return "seed 003 Fig. 6: projections for CONUS, TEXONO, CONNIE, MINER (from its ref. [72]; a picture only, no number)"
-        return "no sin²θ_W projection for this set-up in seeds 001/003"
+            return "Cadeddu, Dordei, Giunti (EPL 2023), Fig. 6: projections for CONUS, TEXONO, CONNIE, MINER (from its ref. [72]; a picture only, no number)"
+        return "no sin²θ_W projection for this set-up in the talk or the review"
 
     def note(n: str, by_sc: dict[str, Forecast]) -> str:
         s0 = by_sc["norm"].truth
@@ -521,7 +524,7 @@ def _sin2w_step(fast: bool) -> StepOutput:
                "in three scenarios (right): statistics only; + the 10% normalisation; + a steady-state background equal to the "
                "signal in every bin. Truth: the files' sin²θ_W = 0.23857, tree-level couplings.")
     fig = _forecast_figure(plt, "fig3_sin2w_forecast", "Forecast sensitivity to sin²θ_W", r"$\sin^2\theta_W - 0.23857$",
-                           forecasts, labels, caption, "seed 003 Fig. 6 (projections, picture only)", relative=True)
+                           forecasts, labels, caption, "Cadeddu, Dordei, Giunti (EPL 2023), Fig. 6 (projections, picture only)", relative=True)
     results = _sensitivity_results(forecasts, "sin²θ_W", "", labels, source, note)
     return StepOutput((fig,), tuple(results))
 
@@ -536,10 +539,10 @@ def _radius_step(fast: bool) -> StepOutput:
 
     def source(n: str) -> str:
         if n == "coherent-lar-750":
-            return "seed 003 Fig. 4: 'COH LAr-750 kg' projection of R_n(Ar) (a picture only, no number)"
+            return "Cadeddu, Dordei, Giunti (EPL 2023), Fig. 4: 'COH LAr-750 kg' projection of R_n(Ar) (a picture only, no number)"
         if n == "ess-csi":
-            return "seed 003 Fig. 4 shows CsI projections for COHERENT CryoCsI only (picture); none for the ESS"
-        return "no R_n projection for this set-up in seeds 001/003"
+            return "Cadeddu, Dordei, Giunti (EPL 2023), Fig. 4 shows CsI projections for COHERENT CryoCsI only (picture); none for the ESS"
+        return "no R_n projection for this set-up in the talk or the review"
 
     def note(n: str, by_sc: dict[str, Forecast]) -> str:
         f = by_sc["norm"]
@@ -549,10 +552,10 @@ def _radius_step(fast: bool) -> StepOutput:
 
     caption = ("Asimov forecast of the neutron rms radius for one year of each stopped-pion preset (left: Δχ² with the 10% "
                "normalisation; right: 1σ half-width in the three scenarios). For Ge and CsI one radius moves every isotope "
-               "(seed 003's R_n^CsI); NaI forecasts ¹²⁷I alone (it has 5× the neutrons of ²³Na), Ar ⁴⁰Ar. Helm form factors; "
-               "the truth is R_n = R_p. Reactor neutrinos do not reach the form factor (seed 003), so no reactor row.")
+               "(the review's R_n^CsI); NaI forecasts ¹²⁷I alone (it has 5× the neutrons of ²³Na), Ar ⁴⁰Ar. Helm form factors; "
+               "the truth is R_n = R_p. Reactor neutrinos do not reach the form factor (the review), so no reactor row.")
     fig = _forecast_figure(plt, "fig4_radius_forecast", "Forecast sensitivity to the neutron rms radius", r"$R_n - R_n^{\rm true}$ [fm]",
-                           forecasts, labels, caption, "seed 003 Fig. 4 (projections, picture only)", relative=False)
+                           forecasts, labels, caption, "Cadeddu, Dordei, Giunti (EPL 2023), Fig. 4 (projections, picture only)", relative=False)
     results = _sensitivity_results(forecasts, "R_n", "fm", labels, source, note)
     return StepOutput((fig,), tuple(results))
 
@@ -566,21 +569,21 @@ def reproduction() -> Reproduction:
     )
     assumptions = (
         "Every preset is a shipped file (cevns experiments); its comments say which numbers come from which paper and which are assumed.",
-        ("One πDAR year is 5000 beam-hours (the year behind seed 001's ESS number: 5 MW / 2 GeV × 0.3 ν/flavour/proton × 5000 h = 8.4e22); "
+        ("One πDAR year is 5000 beam-hours (the year behind the ESS number of Dordei's talk: 5 MW / 2 GeV × 0.3 ν/flavour/proton × 5000 h = 8.4e22); "
         "one reactor year is 365.25 days at full power."),
-        ("SNS: 1.4 MW of 1 GeV protons (seed 001), 0.08 ν/flavour/proton (COHERENT, Science 2017). ESS: 5 MW, 2 GeV, 0.3 ν/flavour/proton, "
+        ("SNS: 1.4 MW of 1 GeV protons (Dordei 2021), 0.08 ν/flavour/proton (COHERENT, Science 2017). ESS: 5 MW, 2 GeV, 0.3 ν/flavour/proton, "
         "20 m (Baxter et al., JHEP 02 (2020) 123). No arrival-time cut in any πDAR forecast."),
         ("Thresholds are steps at the quoted value with unit efficiency; πDAR and cryogenic/CCD windows are in keVnr with perfect "
         "resolution; the Ge reactor windows are in keVee with Lindhard quenching (CONUS k = 0.162, Dresden-II the standard k = 0.157, "
         "not its preferred 'Fef' model, which quenches less and gives more events) and 0.03 keVee Gaussian noise (assumed)."),
-        "COH-Ar-750 sits at the CENNS-10 distance, 27.5 m, with CENNS-10's 20 keVnr threshold (seed 001 gives neither for it).",
+        "COH-Ar-750 sits at the CENNS-10 distance, 27.5 m, with CENNS-10's 20 keVnr threshold (the talk gives neither for it).",
         "ESS CsI: 10 kg undoped cryogenic CsI with a 1 keVnr threshold, assumed (the talk names no detector).",
-        "CONNIE: 8 CCDs of 4096² 15 µm pixels, 675 µm thick (5.94 g each); the seed's 'recoil energies down to 1 keV' read as 1 keVnr.",
+        "CONNIE: 8 CCDs of 4096² 15 µm pixels, 675 µm thick (5.94 g each); the talk's 'recoil energies down to 1 keV' read as 1 keVnr.",
         ("NUCLEUS-10g: the two Chooz cores (4.25 GW_th at 72 m and 102 m) as one 8.5 GW_th source at the equivalent 83.19 m; CaWO₄ and "
         "Al₂O₃ as one material in the mass ratio 6.84 : 4.41; calorimetric (keVnr) threshold 20 eV."),
         "Reactor spectra: Huber–Mueller above 2 MeV, Vogel–Engel below, typical PWR fission fractions (also for the Dresden-II BWR).",
         ("Forecasts: Asimov data at the SM (sin²θ_W = 0.23857, tree level; R_n = R_p from Angeli–Marinova with Helm form factors), "
-        "pull χ² (seed 002 Eq. 6, binned) with a 10% signal normalisation (the files' [data]: the SNS flux uncertainty; for reactors "
+        "pull χ² (Papoulias & Kosmas, Eq. 6, binned) with a 10% signal normalisation (the files' [data]: the SNS flux uncertainty; for reactors "
         "a stand-in for flux and quenching), and in a third scenario a steady-state background equal to the signal in every bin. "
         "Published backgrounds differ widely (e.g. NUCLEUS expects S/B ≳ 1); no detector-specific background is modelled."),
         ("For Ge and CsI the radius forecast moves every isotope's neutron radius to one value (Asimov data made at the count-weighted "
@@ -590,8 +593,10 @@ def reproduction() -> Reproduction:
     return Reproduction(
         name="future-experiments",
         title="Future CEvNS experiments: expected counts and forecast sensitivities",
-        reference=("F. Dordei, 'CEvNS: status and prospects', Invisibles 2021 (seed 001), outlook slides; 'A view of CEvNS' (seed 003), "
-                   "Dresden-II and the projections of its Figs. 4 and 6"),
+        reference=("F. Dordei, 'Coherent elastic neutrino-nucleus scattering: status and prospects', talk at the Invisibles "
+                   "2021 workshop, outlook slides; M. Cadeddu, F. Dordei, C. Giunti, 'A view of coherent elastic "
+                   "neutrino-nucleus scattering', EPL 143, 34001 (2023), arXiv:2307.08842, Dresden-II and the projections "
+                   "of its Figs. 4 and 6"),
         description=("Each experiment of the talk's outlook as a shipped preset (COHERENT Ge, NaIvE-185, COH-Ar-750, ESS CsI, CONUS, "
                      "CONNIE, NUCLEUS-10g, Dresden-II): its expected CEvNS counts per year in its analysis window, its recoil "
                      "spectrum, and the Asimov 1σ sensitivity it would give to sin²θ_W and, at stopped-pion sources, to the neutron "

@@ -96,7 +96,7 @@ class Input:
 
 @dataclass(frozen=True)
 class Reproduction:
-    """A published analysis redone: ``reference`` cites the text (seed file and paper),
+    """A published analysis redone: ``reference`` cites the text (authors, journal, arXiv number),
     ``assumptions`` says what we chose where the text is silent."""
 
     name: str
