@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cevns.releases.data import load_csi_2017
+from cevns.releases.csi_2017 import load_csi_2017
 from cevns.config.experiments import load_experiment
-from cevns.stats.fits import Likelihood, fit
+from cevns.stats.fits import ExperimentLikelihood, fit
 
 RELEASE = Path(__file__).resolve().parents[2] / "shared" / "reference-data" / "coherent-data-releases" / "csi-2017"
 
@@ -39,10 +39,10 @@ def test_projections_are_the_release_counts():
 
 def test_projection_fits_agree_with_the_single_bin():
     single = load_experiment("coherent-csi-2017")
-    best_single = fit(Likelihood(single.predictor(), single.measurement()), {"sin2_theta_w": 0.23})
+    best_single = fit(ExperimentLikelihood(single.predictor(), single.measurement()), {"sin2_theta_w": 0.23})
     for name in ("coherent-csi-2017-energy", "coherent-csi-2017-time"):
         exp = load_experiment(name)
-        lk = Likelihood(exp.predictor(), exp.measurement())
+        lk = ExperimentLikelihood(exp.predictor(), exp.measurement())
         assert lk.signal().sum() == pytest.approx(single.binned_counts().total, rel=1e-12)
         best = fit(lk, {"sin2_theta_w": 0.23})
         # the shape adds information but the normalisation (28%) dominates: within 1σ

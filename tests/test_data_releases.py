@@ -1,11 +1,18 @@
-"""Loaders of the official COHERENT data releases (cevns.releases.data), on the shared copies."""
+"""Loaders of the official COHERENT data releases (cevns.releases.csi_2017, lar_2020,
+csi_2021) on the shared copies, and the PyYAML reader of their parameter files
+(cevns.releases.reading) against the hand-written reader it replaced."""
 
+import math
 import shutil
 
 import numpy as np
 import pytest
 
-from cevns.releases import data as D
+from legacy_simple_yaml import parse_simple_yaml
+from cevns.releases.csi_2017 import load_csi_2017
+from cevns.releases.csi_2021 import load_csi_2021
+from cevns.releases.lar_2020 import load_lar_2020_analysis_a
+from cevns.releases.reading import read_yaml
 from cevns.sources import timing as T
 from cevns.detector.response import PolynomialQuenching
 
@@ -32,7 +39,7 @@ def _writable_copy(src, dst):
 
 @pytest.fixture
 def csi2017(shared_dir):
-    return D.load_csi_2017(_release(shared_dir, "csi-2017"))
+    return load_csi_2017(_release(shared_dir, "csi-2017"))
 
 
 def test_csi_2017_histograms(csi2017):
@@ -77,14 +84,14 @@ def test_csi_2017_errors(shared_dir, tmp_path):
     folder = _writable_copy(src, tmp_path / "csi")
     (folder / "data_coincidence_beamOff.txt").unlink()
     with pytest.raises(ValueError, match="data_coincidence_beamOff.txt"):
-        D.load_csi_2017(folder)
+        load_csi_2017(folder)
     shutil.copyfile(src / "data_coincidence_beamOff.txt", folder / "data_coincidence_beamOff.txt")
     with open(folder / "arrivalTimePDF_delayedNeutrinos.txt", "a") as fh:
         fh.write("12.25, abc\n")
     with pytest.raises(ValueError, match=r"arrivalTimePDF_delayedNeutrinos.txt, line 25: non-numeric"):
-        D.load_csi_2017(folder)
+        load_csi_2017(folder)
     with pytest.raises(ValueError, match="does not exist"):
-        D.load_csi_2017(tmp_path / "nowhere")
+        load_csi_2017(tmp_path / "nowhere")
 
 
 # --- CENNS-10 LAr, Analysis A ------------------------------------------------------------
@@ -92,7 +99,7 @@ def test_csi_2017_errors(shared_dir, tmp_path):
 
 @pytest.fixture
 def lar(shared_dir):
-    return D.load_lar_2020_analysis_a(_release(shared_dir, "lar-2020-analysisA"))
+    return load_lar_2020_analysis_a(_release(shared_dir, "lar-2020-analysisA"))
 
 
 def test_lar_binning_and_parameters(lar):
@@ -173,23 +180,22 @@ def test_lar_errors(shared_dir, tmp_path):
     lines = (folder / "cevnspdf.txt").read_text().splitlines()
     (folder / "cevnspdf.txt").write_text("\n".join(lines[:-1]) + "\n")
     with pytest.raises(ValueError, match=r"cevnspdf.txt: expected 960 rows"):
-        D.load_lar_2020_analysis_a(folder)
+        load_lar_2020_analysis_a(folder)
     lines[0], lines[1] = lines[1], lines[0]
     (folder / "cevnspdf.txt").write_text("\n".join(lines) + "\n")
     with pytest.raises(ValueError, match=r"cevnspdf.txt: rows are not ordered"):
-        D.load_lar_2020_analysis_a(folder)
+        load_lar_2020_analysis_a(folder)
     shutil.copyfile(src / "cevnspdf.txt", folder / "cevnspdf.txt")
     text = (folder / "LArParametersAnlA.yaml").read_text()
     (folder / "LArParametersAnlA.yaml").write_text(text.replace("cevnsPredictionNormalization:", "cevnsPrediction:"))
     with pytest.raises(ValueError, match="LArParametersAnlA.yaml: missing entry 'cevnsPredictionNormalization'"):
-        D.load_lar_2020_analysis_a(folder)
+        load_lar_2020_analysis_a(folder)
     (folder / "LArParametersAnlA.yaml").unlink()
     with pytest.raises(ValueError, match="missing release file LArParametersAnlA.yaml"):
-        D.load_lar_2020_analysis_a(folder)
+        load_lar_2020_analysis_a(folder)
 
 
-def test_simple_yaml_parser():
-    text = """top:
+_YAML_EXAMPLE = """top:
   name: Example  
   value: 13.8
   flag: true
@@ -213,18 +219,61 @@ folded: >-
   a
   b
 """
-    out = D.parse_simple_yaml(text)
+
+
+def test_simple_yaml_parser():
+    """The former hand-written reader, now the reference of tests/legacy_simple_yaml.py."""
+    out = parse_simple_yaml(_YAML_EXAMPLE)
     assert out["top"]["name"] == "Example" and out["top"]["value"] == 13.8 and out["top"]["flag"] is True
     assert out["top"]["parameters"] == [{"name": "a", "value": 0.246}, {"name": "b", "value": 7}]
     assert out["top"]["comment"] == "first line\nsecond: line\n"
     assert out["plain"] == {"comment": "continued over lines", "list": [1, "x"]}
     assert out["folded"] == "a b"
     with pytest.raises(ValueError, match="line 2: unexpected indentation"):
-        D.parse_simple_yaml("a: 1\n   b: 2\n")
+        parse_simple_yaml("a: 1\n   b: 2\n")
     with pytest.raises(ValueError, match="flow collections"):
-        D.parse_simple_yaml("a: [1, 2]\n")
+        parse_simple_yaml("a: [1, 2]\n")
     with pytest.raises(ValueError, match="duplicate key"):
-        D.parse_simple_yaml("a: 1\na: 2\n")
+        parse_simple_yaml("a: 1\na: 2\n")
+
+
+def test_release_yaml_reader():
+    """PyYAML (cevns.releases.reading.read_yaml) reads the example as the old reader did; it
+    also reads YAML 1.2 numbers (1e-3, which PyYAML's YAML 1.1 default leaves a string) and
+    flow collections, keeps yes/no and 1:30 strings, refuses duplicate keys, and names the
+    line of a syntax error."""
+    assert read_yaml(_YAML_EXAMPLE) == parse_simple_yaml(_YAML_EXAMPLE)
+    out = read_yaml("a: 1e-3\nb: -2E+5\nc: 010\nd: yes\ne: 1:30\nf: '1e-3'\ng: .inf\nh: [1, 2.5]\ni: 2020-06-01\n")
+    assert out == {"a": 0.001, "b": -2e5, "c": 10, "d": "yes", "e": "1:30", "f": "1e-3", "g": math.inf, "h": [1, 2.5],
+                   "i": "2020-06-01"}
+    assert type(out["c"]) is int and type(out["a"]) is float
+    with pytest.raises(ValueError, match=r"^x\.yaml, line 2: .*mapping values are not allowed"):
+        read_yaml("a: 1\n   b: 2\n", "x.yaml")
+    with pytest.raises(ValueError, match=r"^x\.yaml, line 2: duplicate key 'a'$"):
+        read_yaml("a: 1\na: 2\n", "x.yaml")
+    with pytest.raises(ValueError, match="expected a mapping"):
+        read_yaml("- 1\n- 2\n", "x.yaml")
+
+
+def test_release_yaml_files_read_as_before(shared_dir):
+    """Every YAML file of the shared releases gives the same values, of the same types, with
+    PyYAML as with the hand-written reader the package used before."""
+    root = shared_dir / "coherent-data-releases"
+    if not root.is_dir():
+        pytest.skip(f"{root} is not available")
+    paths = sorted(root.rglob("*.yaml")) + sorted(root.rglob("*.yml"))
+    assert paths, "the shared releases hold no YAML file"
+
+    def typed(value):
+        if isinstance(value, dict):
+            return {k: typed(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [typed(v) for v in value]
+        return (type(value).__name__, value)
+
+    for path in paths:
+        text = path.read_text()
+        assert typed(read_yaml(text, str(path))) == typed(parse_simple_yaml(text, str(path))), path
 
 
 # --- CsI 2021 ----------------------------------------------------------------------------
@@ -232,7 +281,7 @@ folded: >-
 
 @pytest.fixture
 def csi2021(shared_dir):
-    return D.load_csi_2021(_release(shared_dir, "csi-2021"))
+    return load_csi_2021(_release(shared_dir, "csi-2021"))
 
 
 def test_csi_2021_contents(csi2021):
@@ -273,11 +322,11 @@ def test_csi_2021_errors(shared_dir, tmp_path):
     folder = _writable_copy(src, tmp_path / "csi21")
     (folder / "effCoefficients.txt").write_text("# Energy-dependent efficiency curve\n1 2 3\n")
     with pytest.raises(ValueError, match=r"effCoefficients.txt, line 2: expected 4 coefficients"):
-        D.load_csi_2021(folder)
+        load_csi_2021(folder)
     (folder / "effCoefficients.txt").write_text("# Syst\n1 2 3 4\n")
     with pytest.raises(ValueError, match=r"effCoefficients.txt: expected a '# Nominal"):
-        D.load_csi_2021(folder)
+        load_csi_2021(folder)
     (folder / "ninTrec.txt").unlink()
     shutil.copyfile(src / "effCoefficients.txt", folder / "effCoefficients.txt")
     with pytest.raises(ValueError, match="missing release file ninTrec.txt"):
-        D.load_csi_2021(folder)
+        load_csi_2021(folder)

@@ -1,5 +1,5 @@
 """Registry, verification and download of the official COHERENT data releases
-(cevns.releases.files, ``cevns release``), against the shared byte-for-byte copies and a local
+(cevns.releases.files and the registry, ``cevns release``), against the shared byte-for-byte copies and a local
 HTTP server."""
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from cevns.releases import files as R
-from cevns.cli.main import main
+from cevns.releases.registry import releases
+from cevns.cli import main
 
 NAMES = ("csi-2017", "lar-2020-analysisA", "csi-2021")
 
@@ -99,15 +100,15 @@ def test_registry_agrees_with_provenance(releases_dir):
     with open(releases_dir / "PROVENANCE.tsv", newline="") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))
     provenance = {row["file"]: row["sha256_prefix"] for row in rows}
-    registry = {f"{name}/{f.path}": f.sha256 for name in NAMES for f in R.RELEASES[name].files}
+    registry = {f"{name}/{f.path}": f.sha256 for name in NAMES for f in releases()[name].files}
     assert set(registry) == set(provenance)
     for path, digest in registry.items():
         assert len(digest) == 64 and digest.startswith(provenance[path]), path
 
 
 def test_registry_entries_well_formed():
-    assert set(R.RELEASES) == set(NAMES)
-    for name, rel in R.RELEASES.items():
+    assert set(releases()) == set(NAMES)
+    for name, rel in releases().items():
         assert rel.name == name
         paths = [f.path for f in rel.files]
         assert len(set(paths)) == len(paths) and all(not p.startswith("/") and ".." not in p for p in paths)
@@ -171,8 +172,8 @@ def test_http_download_reproduces_release(releases_dir, tmp_path, serve):
     assert _files(dest) == _files(releases_dir / "lar-2020-analysisA")
     assert R.verify_release("lar-2020-analysisA", dest) == []
     assert report.present == () and len(report.downloaded) == 22
-    assert report.bytes_downloaded == R.RELEASES["lar-2020-analysisA"].size == sum(seen.values())
-    assert seen == {f.path: f.size for f in R.RELEASES["lar-2020-analysisA"].files}
+    assert report.bytes_downloaded == releases()["lar-2020-analysisA"].size == sum(seen.values())
+    assert seen == {f.path: f.size for f in releases()["lar-2020-analysisA"].files}
     # '+' in a file name reaches the server percent-encoded and is served
     assert "/lar-2020-analysisA/SystErrors/brnpdf%2B1sigEnergy.txt" in server.requested
 
@@ -187,7 +188,7 @@ def test_mismatch_on_server_is_refused(releases_dir, tmp_path, serve):
     assert not (dest / "data_coincidence_beamOn.txt").exists()
     assert not [p for p in dest.iterdir() if p.name.endswith(".part")]
     # files before it in the registry order were verified and kept; the rest were not fetched
-    order = [f.path for f in R.RELEASES["csi-2017"].files]
+    order = [f.path for f in releases()["csi-2017"].files]
     assert sorted(p.name for p in dest.iterdir()) == order[: order.index("data_coincidence_beamOn.txt")]
 
 
@@ -200,7 +201,7 @@ def test_resume_downloads_only_the_rest(releases_dir, tmp_path, serve):
         shutil.copyfile(releases_dir / "csi-2021" / name, dest / name)
     _flip_byte(dest / "effCoefficients.txt")  # present but wrong: fetched again
     report = R.download_release("csi-2021", dest, server.url)
-    expected = sorted({f.path for f in R.RELEASES["csi-2021"].files} - {"dataBeamOnC.txt", "brnPE.txt"})
+    expected = sorted({f.path for f in releases()["csi-2021"].files} - {"dataBeamOnC.txt", "brnPE.txt"})
     assert sorted(server.requested) == [f"/{p}" for p in expected]
     assert sorted(report.downloaded) == expected and sorted(report.present) == ["brnPE.txt", "dataBeamOnC.txt"]
     assert R.verify_release("csi-2021", dest) == []
@@ -289,7 +290,7 @@ def test_cli_fetch_mismatch_subprocess(releases_dir, tmp_path):
     served = _copy(releases_dir / "csi-2017", tmp_path / "served")
     _flip_byte(served / "arrivalTimePDF_delayedNeutrinos.txt")
     dest = tmp_path / "dest"
-    proc = subprocess.run([sys.executable, "-m", "cevns.cli.main", "release", "fetch", "csi-2017", "--url", served.as_uri(),
+    proc = subprocess.run([sys.executable, "-m", "cevns.cli", "release", "fetch", "csi-2017", "--url", served.as_uri(),
                            "--dest", str(dest)], check=False, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and proc.stdout == ""
     lines = [line for line in proc.stderr.splitlines() if line.startswith("error:")]

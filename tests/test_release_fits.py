@@ -1,6 +1,7 @@
-"""Fits to the full binned COHERENT releases (cevns.releases.fits): the profiled Poisson
-statistic against closed forms and an independent implementation, the collaboration's own
-LAr fit, the CsI 2017 energy × time fit against the published best fit, bad input."""
+"""Fits to the full binned COHERENT releases (cevns.releases.csi_2017 and lar_2020, with the
+statistic of cevns.stats.templates): the profiled Poisson statistic against closed forms and
+an independent implementation, the collaboration's own LAr fit, the CsI 2017 energy × time
+fit against the published best fit, bad input."""
 
 from __future__ import annotations
 
@@ -13,16 +14,12 @@ import numpy as np
 import pytest
 from scipy import optimize
 
-from cevns.releases.data import load_lar_2020_analysis_a
+from cevns.releases.lar_2020 import lar_2020_likelihood, load_lar_2020_analysis_a
 from cevns.config.experiments import load_experiment
-from cevns.stats.fits import Likelihood, fit, profile, profile_range
-from cevns.releases.fits import (
-    csi_2017_likelihood,
-    fit_signal_strength,
-    lar_2020_likelihood,
-    profiled_poisson_components,
-    release_kind,
-)
+from cevns.stats.fits import ExperimentLikelihood, fit, profile, profile_range
+from cevns.releases.csi_2017 import csi_2017_likelihood
+from cevns.releases.registry import identify_release
+from cevns.stats.templates import fit_signal_strength, profiled_poisson_components
 from cevns.stats.chi2 import profiled_poisson_deviance
 
 RELEASES = "coherent-data-releases"
@@ -169,7 +166,7 @@ def test_csi_binned_sin2_theta_w_against_the_single_bin(csi):
     (b1lo, b1hi), = prof.intervals()["1sigma"]
     (b90lo, b90hi), = prof.intervals()["90%"]
     exp = load_experiment("coherent-csi-2017", {"detector.time.window_us": [-1e6, 1e6]})
-    single_lk = Likelihood(exp.predictor(), exp.measurement())
+    single_lk = ExperimentLikelihood(exp.predictor(), exp.measurement())
     single = fit(single_lk, {"sin2_theta_w": 0.23})
     sprof = profile(single_lk, "sin2_theta_w", np.linspace(*profile_range("sin2_theta_w", single), 201), single)
     (s1lo, s1hi), = sprof.intervals()["1sigma"]
@@ -199,7 +196,7 @@ def test_missing_release_file_is_one_line(releases, tmp_path):
         csi_2017_likelihood(folder)
     assert "\n" not in str(info.value)
     with pytest.raises(ValueError, match="neither"):
-        release_kind(tmp_path)
+        identify_release(tmp_path)
 
 
 def test_bins_not_matching_the_release(releases):
@@ -210,8 +207,8 @@ def test_bins_not_matching_the_release(releases):
 
 
 def _cli(capsys, *args: str) -> tuple[int, str, str]:
-    """Run the CLI in this process (``cevns.cli.main.main``: exit status, stdout, stderr)."""
-    from cevns.cli.main import main
+    """Run the CLI in this process (``cevns.cli.main``: exit status, stdout, stderr)."""
+    from cevns.cli import main
 
     rc = main(list(args))
     out = capsys.readouterr()
