@@ -13,7 +13,8 @@ arXiv:1612.04150, Eq. 2.1 without the spin-½ T²/2E² term):
 
 The bracket is half the weak charge: with tree-level couplings g_V^p = ½ − 2 sin²θ_W,
 g_V^n = −½ it is −Q_W/2 with Q_W = N − (1 − 4 sin²θ_W) Z, so the prefactor equals the
-familiar G_F² M Q_W²/(4π) (Papoulias & Kosmas, seed 002, Eq. 1). The kinematic factor
+familiar G_F² M Q_W²/(4π) (D. K. Papoulias & T. S. Kosmas, HNPS proceedings, cf. Phys. Rev. D
+97, 033003 (2018), arXiv:1711.09773; Eq. 1). The kinematic factor
 vanishes exactly at T_max = 2E²/(M + 2E) (it is |M|² for a scalar target with a vector
 current, ∝ (2E − T)² − 2MT − T²). The vector part is the same for ν and ν̄.
 
@@ -96,7 +97,7 @@ class NucleonCouplings:
 
 def tree_level_couplings(sin2_theta_w: float = SIN2_THETA_W_LOW_ENERGY) -> NucleonCouplings:
     """Tree-level couplings g_V^p = ½ − 2 sin²θ_W, g_V^n = −½, flavour blind
-    (Papoulias & Kosmas, seed 002, below Eq. 1)."""
+    (Papoulias & Kosmas, HNPS proceedings, below Eq. 1)."""
     gp = 0.5 - 2.0 * sin2_theta_w
     return NucleonCouplings({"e": gp, "mu": gp, "tau": gp}, -0.5, f"tree level, sin2_theta_w={sin2_theta_w}", "tree")
 

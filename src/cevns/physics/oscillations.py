@@ -9,8 +9,8 @@ Eqs. 2–3; S. Gariazzo et al., J. Phys. G 43, 033001 (2016), arXiv:1507.08204, 
        - 4|U_{\\alpha4}|^2\\left(\\delta_{\\alpha\\beta} - |U_{\\beta4}|^2\\right)
          \\sin^2\\!\\frac{\\Delta m^2_{41} L}{4E},
 
-so that P_αα = 1 − sin²2θ_αα sin²Δ with sin²2θ_αα = 4|U_α4|²(1 − |U_α4|²) (Papoulias &
-Kosmas, seed 002, Eq. 9) and P_μe = sin²2θ_μe sin²Δ, sin²2θ_μe = 4|U_e4|²|U_μ4|². The
+so that P_αα = 1 − sin²2θ_αα sin²Δ with sin²2θ_αα = 4|U_α4|²(1 − |U_α4|²) (D. K. Papoulias &
+T. S. Kosmas, HNPS proceedings, cf. arXiv:1711.09773, Eq. 9) and P_μe = sin²2θ_μe sin²Δ, sin²2θ_μe = 4|U_e4|²|U_μ4|². The
 flux lost to ν_s is what neutral-current CEvNS sees; the active flavours that appear
 matter through flavour-dependent couplings.
 

@@ -232,7 +232,8 @@ PROMPT_NU_MU_ENERGY: float = (M_PION**2 - M_MUON**2) / (2.0 * M_PION)
 
 def michel_nu_e(energy: ArrayLike) -> np.ndarray:
     """ν_e spectrum from μ⁺ decay at rest, (192/m_μ)(E/m_μ)²(½ − E/m_μ), in 1/MeV on
-    [0, m_μ/2] (e.g. Papoulias & Kosmas, seed 002; F. Dordei, seed 001)."""
+    [0, m_μ/2] (e.g. D. K. Papoulias & T. S. Kosmas, HNPS proceedings, cf. arXiv:1711.09773;
+    F. Dordei, Invisibles 2021 talk)."""
     x = np.asarray(energy, dtype=float) / M_MUON
     return np.where((x >= 0) & (x <= 0.5), 192.0 / M_MUON * x**2 * (0.5 - x), 0.0)
 
@@ -262,7 +263,8 @@ def pion_dar_source(
     """Stopped-pion source: prompt ν_μ line, delayed ν_e and ν̄_μ Michel spectra.
 
     Each flavour carries r = ``nu_per_flavor_per_pot`` neutrinos per proton, emitted
-    isotropically: flux = r · POT/s / (4π L²) (Papoulias & Kosmas, seed 002, Eq. 5).
+    isotropically: flux = r · POT/s / (4π L²) (Papoulias & Kosmas, HNPS proceedings, cf.
+    arXiv:1711.09773, Eq. 5).
     ``pot_rate`` in POT/s, ``baseline`` L and its rms ``baseline_spread`` in cm (use
     ``units.m``).
     """

@@ -1,7 +1,8 @@
 """Arrays of detectors with correlated systematic uncertainties, as data.
 
 A. Galindo-Uribarri, O. G. Miranda, G. Sanchez Garcia, *Novel approach for the study of
-coherent elastic neutrino-nucleus scattering*, arXiv:2011.10230 (seed 004), propose
+coherent elastic neutrino-nucleus scattering*, Phys. Rev. D 105, 033001 (2022), arXiv:2011.10230,
+propose
 several isotopically enriched detectors of one element (⁷⁰Ge, ⁷²Ge, ⁷⁶Ge) exposed to the
 same source at the same time. Their systematic uncertainties (quenching factor, form
 factor, neutrino flux) are then common to all detectors, and the counts are fitted with
@@ -425,7 +426,7 @@ class ArrayLikelihood:
 
     def without(self, *members: str | int) -> ArrayLikelihood:
         """Marginalise these members (by label or index): their entries leave the χ² and
-        the covariance loses their rows and columns (seed 004, Figs. 2–4)."""
+        the covariance loses their rows and columns (Galindo-Uribarri et al., Figs. 2–4)."""
         drop = {self.array.index(m) for m in members} | set(self.marginalised)
         return dataclasses.replace(self, marginalised=tuple(sorted(drop)))
 

@@ -5,7 +5,8 @@ points ``(...)`` in front of its data axis (bins or detectors, the last axis), s
 201 × 201 scan is one call: pass predictions of shape ``(201, 201, n_bins)``.
 
 * :func:`pull_chi2` — the single-bin χ² with a signal and a background normalisation pull
-  of Papoulias & Kosmas (seed 002, Eq. 6), minimised over the pulls in closed form;
+  of D. K. Papoulias & T. S. Kosmas (HNPS proceedings, the short version of Phys. Rev. D 97,
+  033003 (2018), arXiv:1711.09773; Eq. 6), minimised over the pulls in closed form;
   :func:`binned_pull_chi2` its extension to bins with common pulls, and
   :func:`profile_linear_pulls` the general case (any number of Gaussian pulls that shift the
   prediction linearly), solved from the normal equations.
@@ -15,7 +16,7 @@ points ``(...)`` in front of its data axis (bins or detectors, the last axis), s
   normalisations, profiled by a damped, vectorised Newton iteration.
 * :func:`covariance_matrix`, :func:`covariance_chi2`, :func:`marginalise_detector` — the
   covariance-matrix χ² of an array of detectors with fully correlated systematic sources
-  (Galindo-Uribarri, Miranda, Sanchez Garcia, arXiv:2011.10230, seed 004, Eqs. 5–6).
+  (Galindo-Uribarri, Miranda, Sanchez Garcia, Phys. Rev. D 105, 033001 (2022), arXiv:2011.10230, Eqs. 5–6).
 * :func:`delta_chi2_threshold`, :func:`cl_from_sigma`, :func:`interval_from_profile` —
   Wilks thresholds Δχ² = F⁻¹_{χ²(dof)}(CL) and confidence intervals read off a Δχ² profile.
 
@@ -70,9 +71,8 @@ def _positive(name: str, value: np.ndarray) -> None:
 # --- Gaussian pulls -----------------------------------------------------------------------
 def csi2017_sigma_stat(n_meas: ArrayLike, b_ss: ArrayLike, b_on: ArrayLike) -> np.ndarray:
     """Statistical uncertainty of the COHERENT CsI 2017 single-bin analysis,
-    σ_stat = √(N_meas + 2 B_ss + B_on) (Papoulias & Kosmas, seed 002, definition below
-    their Eq. 6; the definition is lost in the seed's text extraction and is taken as the
-    article states it).
+    σ_stat = √(N_meas + 2 B_ss + B_on) (Papoulias & Kosmas, HNPS proceedings, definition
+    below their Eq. 6).
 
     B_ss is the steady-state background and B_on the beam-on (prompt neutron) background.
     The factor 2 is what one expects when B_ss is measured in an anti-coincidence window
@@ -92,7 +92,7 @@ def pull_chi2(
 ) -> PullFit:
     """Single-bin χ² with a signal pull α and a background pull β, minimised analytically.
 
-    Papoulias & Kosmas (seed 002, Eq. 6; there N_pred = N_SM(sin²θ_W) and B = B_0n):
+    Papoulias & Kosmas (HNPS proceedings, Eq. 6; there N_pred = N_SM(sin²θ_W) and B = B_0n):
 
     .. math::
        χ^2 = \\min_{α,β}\\left[\\frac{(N_{meas} − N_{pred}(1+α) − B(1+β))^2}{σ_{stat}^2}
@@ -167,7 +167,7 @@ def binned_pull_chi2(
        χ^2 = \\min_{α,β}\\sum_i \\frac{(n_i − S_i(1+α) − B_i(1+β))^2}{σ_{stat,i}^2}
              + \\left(\\frac{α}{σ_α}\\right)^2 + \\left(\\frac{β}{σ_β}\\right)^2 ,
 
-    the spectral extension of Papoulias & Kosmas Eq. 6 (seed 002) used in binned COHERENT
+    the spectral extension of Papoulias & Kosmas Eq. 6 (HNPS proceedings) used in binned COHERENT
     fits; one bin reproduces :func:`pull_chi2`. Last axis = bins: ``observed``,
     ``background``, ``sigma_stat`` ``(bins,)`` (or broadcastable), ``signal``
     ``(..., bins)``; ``sigma_alpha``, ``sigma_beta`` scalars or of the batch shape.
@@ -323,7 +323,7 @@ def covariance_matrix(
     background_fraction: float = 0.1,
 ) -> np.ndarray:
     """Covariance σ²_ij of the counts of an array of detectors (Galindo-Uribarri, Miranda,
-    Sanchez Garcia, arXiv:2011.10230, seed 004, Eq. 6, written for any number of detectors
+    Sanchez Garcia, Phys. Rev. D 105, 033001 (2022), arXiv:2011.10230, Eq. 6, written for any number of detectors
     and sources):
 
     .. math::
