@@ -7,7 +7,7 @@ base units:
 quantity   base unit                                    helpers
 ========== ============================================ ==========================
 energy     MeV                                          ``eV, keV, MeV, GeV``
-length     cm (macroscopic and cross sections, cm²)    ``fm, m, km``
+length     cm (macroscopic and cross sections, cm²)     ``fm, m, km``
 time       s                                            ``day, year``
 mass       kg (detector masses; nuclear masses are      ``g, kg, tonne``
            energies in MeV)

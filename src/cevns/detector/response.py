@@ -283,7 +283,7 @@ class Resolution:
     def bin_response(
         self, mean: np.ndarray, edges: np.ndarray, efficiency: Efficiency, nodes: int = 24
     ) -> np.ndarray:
-        """Array (n_bins, *mean.shape): ∫_bin ε(x) p(x | μ) dx (or the sum over integers).
+        """Array ``(n_bins, *mean.shape)``: ∫_bin ε(x) p(x | μ) dx (or the sum over integers).
 
         Used only for smeared models; the unsmeared case is handled exactly in T-space by
         the rate code. Continuous models use exact CDF differences on ``nodes`` equal

@@ -111,7 +111,7 @@ def oscillation_table(spectrum: Spectrum, emin: ArrayLike) -> OscillationTable:
 def oscillated_tail_moments(
     spectrum: Spectrum, emin: ArrayLike, dm2_ev2: float, baseline_cm: float, spread_cm: float = 0.0
 ) -> np.ndarray:
-    """(3, *emin.shape): ∫_{E_min} λ(E) ⟨sin²Δ⟩ E^{-k} dE for k = 0, 1, 2 (lines exact;
+    """``(3, *emin.shape)``: ∫_{E_min} λ(E) ⟨sin²Δ⟩ E^{-k} dE for k = 0, 1, 2 (lines exact;
     continuous spectra on cells, see :class:`OscillationTable`)."""
     emin = np.asarray(emin, dtype=float)
     table = oscillation_table(spectrum, emin.ravel())

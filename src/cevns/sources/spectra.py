@@ -42,7 +42,7 @@ class Spectrum(Protocol):
         """Probability density in 1/MeV."""
 
     def tail_moments(self, emin: ArrayLike) -> np.ndarray:
-        """Array (3, *emin.shape) of ∫_{E_min} pdf(E) E^{-k} dE for k = 0, 1, 2."""
+        """Array ``(3, *emin.shape)`` of ∫_{E_min} pdf(E) E^{-k} dE for k = 0, 1, 2."""
 
     def __hash__(self) -> int:
         """Spectra are immutable and hashable: tables derived from them are cached."""
