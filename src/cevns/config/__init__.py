@@ -1,0 +1,71 @@
+"""Experiments as data: TOML files turned into ready-to-predict experiments.
+
+* :mod:`~cevns.config.experiments`: :class:`~cevns.config.experiments.Experiment` (target,
+  source, detector, exposure, data) and :func:`~cevns.config.experiments.load_experiment`.
+* :mod:`~cevns.config.schema`: the validated file schema (pydantic), errors that name the bad
+  field.
+* :mod:`~cevns.config.sources`: source types by name (``pion-dar``, ``reactor``, ``table``)
+  and their registry.
+* :mod:`~cevns.config.overrides`: ``--set PATH=VALUE`` overrides.
+* :mod:`~cevns.config.files`: reading TOML files, the shipped experiment files.
+* :mod:`~cevns.config.measurement`: what an experiment observed (counts, backgrounds,
+  uncertainties).
+
+Imports: :mod:`cevns.rates` and below; nothing from statistics, releases or above.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # no run-time import of typing: importing the package stays cheap
+    from typing import Any
+
+#: module of this package → the public names it defines, re-exported here and imported
+#: lazily, on first use
+_EXPORTS: dict[str, tuple[str, ...]] = {
+    "experiments": (
+        "Experiment", "build_experiment", "detector_response", "load_experiment",
+        "nuclear_structure", "shipped_experiments",
+    ),
+    "files": (
+        "ExperimentError", "parse_toml", "read_toml_file", "shipped_files",
+    ),
+    "measurement": (
+        "Measurement",
+    ),
+    "overrides": (
+        "active_experiment_overrides", "apply_overrides", "cached_per_overrides",
+        "experiment_overrides", "parse_override", "user_overrides_for",
+    ),
+    "schema": (
+        "BinsSpec", "ConstantQuenchingSpec", "CouplingsSpec", "DataSpec", "DetectorSpec",
+        "EfficiencySpec", "ExperimentSpec", "ExposureSpec", "LindhardQuenchingSpec",
+        "LogisticEfficiencySpec", "NoEfficiencySpec", "NuclearSpec", "ObservableSpec", "PULSES",
+        "PolynomialQuenchingSpec", "QuenchingSpec", "ResolutionSpec", "StrictModel",
+        "TableEfficiencySpec", "TableQuenchingSpec", "TargetSpec", "TimeSpec",
+        "format_validation_error",
+    ),
+    "sources": (
+        "PionDarSpec", "ReactorSpec", "RegisteredSource", "SourceBuilder", "SourceContext",
+        "SourceSpec", "SourceType", "TableSourceSpec", "build_source", "on_source_types_changed",
+        "read_spectrum_csv", "register_source_type", "source_types", "unregister_source_type",
+    ),
+}
+
+__all__ = [name for names in _EXPORTS.values() for name in names]
+_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,45 @@
+"""Event rates: physics × source × detector.
+
+* :mod:`~cevns.rates.prediction`: dR/dT, binned counts per isotope × flavour × bin
+  (:class:`~cevns.rates.prediction.BinnedCounts`) on fixed quadrature nodes, the set-up-once
+  :class:`~cevns.rates.prediction.RatePredictor`, flux-averaged cross sections, πDAR time
+  selections.
+
+Imports: :mod:`cevns.sources`, :mod:`cevns.detector`, :mod:`cevns.physics` and below; nothing
+above (no experiments, no statistics).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # no run-time import of typing: importing the package stays cheap
+    from typing import Any
+
+#: module of this package → the public names it defines, re-exported here and imported
+#: lazily, on first use
+_EXPORTS: dict[str, tuple[str, ...]] = {
+    "prediction": (
+        "Quadrature", "spectrum_kinks_mev", "arriving_flavors", "IsotopeNodes",
+        "model_with_parameters", "differential_rate", "TimeSelection", "BinnedCounts",
+        "RatePredictor", "prepare_rates", "flux_averaged_cross_section",
+        "target_flux_averaged_cross_section", "counts_table",
+    ),
+}
+
+__all__ = [name for names in _EXPORTS.values() for name in names]
+_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,57 @@
+"""Neutrino sources: normalised energy spectra and their fluxes at the detector.
+
+* :mod:`~cevns.sources.spectra`: spectra (line, analytic, tabulated) and sources — stopped
+  pions, reactors, user tables (:class:`~cevns.sources.spectra.NeutrinoSource`).
+* :mod:`~cevns.sources.timing`: πDAR arrival-time distributions (pion and muon decay
+  convolved with the proton pulse), time windows and bins.
+* :mod:`~cevns.sources.oscillated`: tail moments of a spectrum averaged over oscillations,
+  tabulated once per spectrum.
+
+Imports: :mod:`cevns.physics` and below (units, runtime, errors); not
+:mod:`cevns.detector` (an independent layer at the same level) nor anything above.
+Energies in MeV, fluxes in ν/cm²/s, times in s.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # no run-time import of typing: importing the package stays cheap
+    from typing import Any
+
+#: module of this package → the public names it defines, re-exported here and imported
+#: lazily, on first use
+_EXPORTS: dict[str, tuple[str, ...]] = {
+    "oscillated": (
+        "OSCILLATION_CELLS", "OscillationTable", "oscillated_tail_moments", "oscillation_table",
+    ),
+    "spectra": (
+        "AnalyticSpectrum", "ENERGY_PER_FISSION_MEV", "HUBER_MUELLER_COEFFICIENTS", "LineSpectrum",
+        "NeutrinoSource", "PROMPT_NU_MU_ENERGY", "TabulatedSpectrum", "michel_nu_e",
+        "michel_nu_mu_bar", "pion_dar_source", "pot_per_second", "reactor_source",
+        "reactor_spectrum_per_fission", "tabulated_source",
+    ),
+    "timing": (
+        "CSI_2017_FITTED_PULSE", "DELAYED_FLAVORS", "PROMPT_FLAVORS", "SNS_PULSE", "TAU_MUON",
+        "TAU_PION", "ProtonPulse", "Pulse", "TabulatedPulse", "arrival_time_cdf",
+        "arrival_time_pdf", "arrival_time_survival", "decay_components", "mean_arrival_time", "ns",
+        "time_bin_fractions", "us", "window_fraction",
+    ),
+}
+
+__all__ = [name for names in _EXPORTS.values() for name in names]
+_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
