@@ -2,118 +2,86 @@
 files (``[parameters]``) and fits and scans.
 
 Every parameter has a stable name, a unit, a default (``None`` where the experiment
-sets it, e.g. the nuclear radii) and a physical domain. :func:`apply_parameters` turns
-a mapping ``{name: value}`` into a :class:`cevns.physics.interactions.PhysicsModel`; with every
-BSM parameter at its default the model is exactly the Standard Model.
+sets it, e.g. the nuclear radii) and a physical domain. The vocabulary is the Standard
+Model inputs (``sin2_theta_w``, the radii ``rp``/``rn`` and ``rp_<isotope>``/``rn_<isotope>``)
+plus the parameters of every registered model term
+(:mod:`cevns.physics.interactions.registry`): registering a term adds its parameters to
+:data:`PARAMETERS`, :func:`parameter`, :func:`apply_parameters` and ``cevns params``,
+with nothing to edit here. :func:`apply_parameters` turns a mapping ``{name: value}``
+into a :class:`cevns.physics.interactions.PhysicsModel`; with every model parameter at
+its default the model is exactly the Standard Model.
 
-``cevns params`` prints the table below.
+``cevns params`` prints :func:`parameter_table`.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import difflib
-import math
 import re
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
-from cevns.physics.cross_sections import radiative_couplings, tree_level_couplings
-from cevns.physics.interactions import LEPTONS, QUARKS, ZPRIME_MODELS, PhysicsModel, ScalarMediator, VectorMediator
+from cevns.physics.cross_sections import NucleonCouplings, radiative_couplings, tree_level_couplings
+from cevns.physics.interactions import PhysicsModel
+from cevns.physics.interactions.registry import (
+    ModelTerm,
+    Parameter,
+    ParameterError,
+    registered_terms,
+    registry_version,
+    term_of_parameter,
+)
 from cevns.physics.nuclei import parse_isotope_name
-from cevns.physics.oscillations import SterileMixing, mixing_from_sin2_2theta
 
-
-class ParameterError(ValueError):
-    """An unknown parameter name or a value outside its physical domain."""
-
-
-@dataclass(frozen=True)
-class Parameter:
-    """A named parameter: ``unit`` (text), ``default`` (``None``: set by the experiment),
-    ``description``, and its domain ``low``/``high`` (inclusive unless ``open_low``) or
-    ``choices`` for text-valued ones."""
-
-    name: str
-    unit: str
-    default: float | str | None
-    description: str
-    low: float | None = None
-    high: float | None = None
-    open_low: bool = False
-    choices: tuple[str, ...] = ()
-
-    def check(self, value: float | str) -> float | str:
-        """The value, converted and checked against the domain (raises ParameterError)."""
-        if self.choices:
-            if value not in self.choices:
-                raise ParameterError(f"{self.name} must be one of {', '.join(self.choices)}, got {value!r}")
-            return value
-        try:
-            x = float(value)
-        except (TypeError, ValueError):
-            raise ParameterError(f"{self.name} must be a number, got {value!r}") from None
-        if not math.isfinite(x):
-            raise ParameterError(f"{self.name} must be finite, got {value!r}")
-        if self.low is not None and (x < self.low or (self.open_low and x == self.low)):
-            raise ParameterError(f"{self.name} must be {'>' if self.open_low else '≥'} {self.low:g} {self.unit}, got {x:g}".replace("  ", " "))
-        if self.high is not None and x > self.high:
-            raise ParameterError(f"{self.name} must be ≤ {self.high:g}, got {x:g}")
-        return x
-
-
-_LEPTON_LABEL = {"e": "ν_e", "mu": "ν_μ", "tau": "ν_τ"}
-_PAIRS = ("ee", "mumu", "tautau", "emu", "etau", "mutau")
-_PAIR_LEPTONS = {"ee": ("e", "e"), "mumu": ("mu", "mu"), "tautau": ("tau", "tau"), "emu": ("e", "mu"), "etau": ("e", "tau"), "mutau": ("mu", "tau")}
-
-
-def _registry() -> dict[str, Parameter]:
-    p: list[Parameter] = [
-        Parameter("sin2_theta_w", "", None, "weak mixing angle sin²θ_W at low energy (tree scheme: sets g_V^p = ½ − 2 sin²θ_W; radiative scheme: shifts it)", 0.0, 1.0),
-    ]
-    for pair in _PAIRS:
-        a, b = _PAIR_LEPTONS[pair]
-        kind = "flavour-preserving" if a == b else "flavour-changing"
-        for q in QUARKS:
-            p.append(Parameter(f"eps_{pair}_{q}V", "", 0.0, f"vector NSI ε^{{{q}V}}_{{{pair}}} ({kind}), in units of G_F"))
-    for lep in LEPTONS:
-        p.append(Parameter(f"mu_nu_{lep}", "μ_B", 0.0, f"effective magnetic moment of {_LEPTON_LABEL[lep]}", 0.0))
-    for lep in LEPTONS:
-        p.append(Parameter(f"r2_nu_{lep}", "1e-32 cm²", 0.0, f"charge radius ⟨r²⟩ of {_LEPTON_LABEL[lep]} beyond the coupling scheme (tree: the whole radius)"))
-    for lep in LEPTONS:
-        p.append(Parameter(f"q_nu_{lep}", "e", 0.0, f"millicharge of {_LEPTON_LABEL[lep]}"))
-    p += [
-        Parameter("rp", "fm", None, "proton rms radius of every isotope", 0.0, open_low=True),
-        Parameter("rn", "fm", None, "neutron rms radius of every isotope", 0.0, open_low=True),
-        Parameter("zprime_model", "", "universal", "light vector mediator model", choices=ZPRIME_MODELS),
-        Parameter("zprime_mass", "MeV", 10.0, "Z′ mass", 0.0, open_low=True),
-        Parameter("zprime_coupling", "", 0.0, "Z′ coupling g (g_ν = g Q_ν, g_q = g Q_q)"),
-        Parameter("zprime_charge_nu", "", 1.0, "generic Z′: neutrino charge Q_ν"),
-        Parameter("zprime_charge_u", "", 1.0, "generic Z′: up-quark charge Q_u"),
-        Parameter("zprime_charge_d", "", 1.0, "generic Z′: down-quark charge Q_d"),
-        Parameter("scalar_mass", "MeV", 10.0, "light scalar mass", 0.0, open_low=True),
-        Parameter("scalar_coupling", "", 0.0, "scalar coupling g (to ν and to every quark)"),
-        Parameter("dm2_41", "eV²", 0.0, "sterile mass splitting Δm²₄₁", 0.0),
-        Parameter("Ue4_sq", "", 0.0, "|U_e4|²", 0.0, 1.0),
-        Parameter("Umu4_sq", "", 0.0, "|U_μ4|²", 0.0, 1.0),
-        Parameter("Utau4_sq", "", 0.0, "|U_τ4|²", 0.0, 1.0),
-        Parameter("sin2_2theta_14", "", None, "alternative to Ue4_sq: sin²2θ₁₄ = 4|U_e4|²(1 − |U_e4|²)", 0.0, 1.0),
-        Parameter("sin2_2theta_24", "", None, "alternative to Umu4_sq: sin²2θ₂₄ = 4|U_μ4|²(1 − |U_μ4|²)", 0.0, 1.0),
-        Parameter("axial", "", 0.0, "scale of the axial-vector (spin-dependent) term of odd-A nuclei: 0 off, 1 on", 0.0),
-    ]
-    return {x.name: x for x in p}
-
-
-PARAMETERS: Mapping[str, Parameter] = _registry()
+#: The Standard Model inputs: they set the couplings and the nuclear structure, not a model term.
+CORE_PARAMETERS: tuple[Parameter, ...] = (
+    Parameter("sin2_theta_w", "", None, "weak mixing angle sin²θ_W at low energy (tree scheme: sets g_V^p = ½ − 2 sin²θ_W; radiative scheme: shifts it)", 0.0, 1.0),
+    Parameter("rp", "fm", None, "proton rms radius of every isotope", 0.0, open_low=True),
+    Parameter("rn", "fm", None, "neutron rms radius of every isotope", 0.0, open_low=True),
+)
 _RADIUS = re.compile(r"^(rn|rp)_(.+)$")
+
+
+@lru_cache(maxsize=4)
+def _vocabulary(version: int) -> Mapping[str, Parameter]:
+    """Name → Parameter: the core ones, then each registered term's, in registration
+    order (cached per registry version)."""
+    out = {p.name: p for p in CORE_PARAMETERS}
+    for term in registered_terms():
+        out.update((p.name, p) for p in term.parameters)
+    return out
+
+
+class _Parameters(Mapping[str, Parameter]):
+    """The live vocabulary: follows registrations and unregistrations of model terms."""
+
+    def _current(self) -> Mapping[str, Parameter]:
+        return _vocabulary(registry_version())
+
+    def __getitem__(self, name: str) -> Parameter:
+        return self._current()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._current())
+
+    def __len__(self) -> int:
+        return len(self._current())
+
+    def __repr__(self) -> str:
+        return f"PARAMETERS({', '.join(self._current())})"
+
+
+#: Every named parameter (without the per-isotope radii), a read-only live mapping.
+PARAMETERS: Mapping[str, Parameter] = _Parameters()
 
 
 def parameter(name: str) -> Parameter:
     """The :class:`Parameter` called ``name``, including per-isotope radii ``rn_133Cs`` /
     ``rp_133Cs``. Unknown names raise ParameterError suggesting the closest name."""
-    if name in PARAMETERS:
-        return PARAMETERS[name]
+    known = PARAMETERS
+    if name in known:
+        return known[name]
     match = _RADIUS.match(name)
     if match:
         kind, iso_name = match.groups()
@@ -124,17 +92,19 @@ def parameter(name: str) -> Parameter:
             raise ParameterError(f"{name}: write the isotope as {iso.name} ({kind}_{iso.name})")
         which = "neutron" if kind == "rn" else "proton"
         return Parameter(name, "fm", None, f"{which} rms radius of {iso.name}", 0.0, open_low=True)
-    close = difflib.get_close_matches(name, [*PARAMETERS, "rn_133Cs", "rp_133Cs"], n=1, cutoff=0.6)
+    close = difflib.get_close_matches(name, [*known, "rn_133Cs", "rp_133Cs"], n=1, cutoff=0.6)
     hint = f"; did you mean {close[0]!r}?" if close else "; `cevns params` lists them"
     raise ParameterError(f"unknown parameter {name!r}{hint}")
 
 
 def check_parameters(values: Mapping[str, float | str]) -> dict[str, float | str]:
-    """Names and values checked one by one and together (mixings, alternatives)."""
+    """Names and values checked one by one and together (a term's alternative forms
+    of one parameter may not both be given)."""
     out = {name: parameter(name).check(value) for name, value in values.items()}
-    for alt, main in (("sin2_2theta_14", "Ue4_sq"), ("sin2_2theta_24", "Umu4_sq")):
-        if alt in out and main in out:
-            raise ParameterError(f"give either {alt} or {main}, not both")
+    for term in _owners(out):
+        for alt, main in term.alternatives:
+            if alt in out and main in out:
+                raise ParameterError(f"give either {alt} or {main}, not both")
     return out
 
 
@@ -143,77 +113,54 @@ def parameter_names(isotopes: Iterable[str] = ()) -> list[str]:
     return [*PARAMETERS, *(f"{k}_{iso}" for iso in isotopes for k in ("rp", "rn"))]
 
 
-_ALTERNATIVES = {"sin2_2theta_14": "Ue4_sq", "Ue4_sq": "sin2_2theta_14", "sin2_2theta_24": "Umu4_sq", "Umu4_sq": "sin2_2theta_24"}
+def _owners(names: Iterable[str]) -> list[ModelTerm[Any]]:
+    """The terms owning ``names``, each once, in registration order."""
+    owners = {t.name for t in (term_of_parameter(n) for n in names) if t is not None}
+    return [t for t in registered_terms() if t.name in owners]
 
 
-@lru_cache(maxsize=None)
-def _group(name: str) -> str:
-    """Which part of the model a parameter name sets."""
-    if name in ("sin2_theta_w", "axial"):
-        return name
-    if name in ("rn", "rp") or _RADIUS.match(name):
-        return "radius"
-    if name in ("dm2_41", "Ue4_sq", "Umu4_sq", "Utau4_sq", "sin2_2theta_14", "sin2_2theta_24"):
-        return "sterile"
-    return name.split("_", 1)[0] + ("_nu" if name.startswith(("mu_nu_", "r2_nu_", "q_nu_")) else "")
+def _is_radius(name: str) -> bool:
+    return name in ("rn", "rp") or _RADIUS.match(name) is not None
 
 
 def apply_parameters(model: PhysicsModel, values: Mapping[str, float | str]) -> PhysicsModel:
     """A new model with ``values`` applied on top of ``model`` (whose own parameters are
-    kept unless overridden; ``Ue4_sq`` overrides an earlier ``sin2_2theta_14`` and vice
-    versa). Raises ParameterError for bad names or values."""
+    kept unless overridden; of a term's two alternative forms, e.g. ``Ue4_sq`` and
+    ``sin2_2theta_14``, the one given later replaces the other). Each model term that
+    owns one of ``values`` is rebuilt from all of its parameters (the term's other
+    states are kept). Raises ParameterError for bad names or values."""
     new = check_parameters(values)
     if not new:
         return model
-    merged = {k: x for k, x in model.parameters.items() if _ALTERNATIVES.get(k) not in new}
+    touched = _owners(new)
+    replaced = {alt if main in new else main for t in touched for alt, main in t.alternatives if alt in new or main in new}
+    replaced -= set(new)
+    merged = {k: x for k, x in model.parameters.items() if k not in replaced}
     merged.update(new)
-    v = merged.get
-    groups = {_group(k) for k in new}
-    changes: dict[str, object] = {"parameters": merged}
-
-    if "sin2_theta_w" in groups:
-        changes["couplings"] = _couplings_with_sin2(model, float(new["sin2_theta_w"]))
-    if "radius" in groups:
-        proton = dict(model.structure.proton_radius_fm)
-        neutron = dict(model.structure.neutron_radius_fm)
-        for key in (k for k in new if _group(k) == "radius"):
+    couplings = model.couplings
+    if "sin2_theta_w" in new:
+        couplings = _couplings_with_sin2(model, float(new["sin2_theta_w"]))
+    structure = model.structure
+    radii = [k for k in new if _is_radius(k)]
+    if radii:
+        proton = dict(structure.proton_radius_fm)
+        neutron = dict(structure.neutron_radius_fm)
+        for key in radii:
             kind, _, iso = key.partition("_")
             (neutron if kind == "rn" else proton)[iso or "*"] = float(new[key])
-        changes["structure"] = dataclasses.replace(model.structure, proton_radius_fm=proton, neutron_radius_fm=neutron)
-    if "eps" in groups:
-        nsi = {}
-        for pair in _PAIRS:
-            a, b = _PAIR_LEPTONS[pair]
-            for q in QUARKS:
-                x = float(v(f"eps_{pair}_{q}V", 0.0))
-                if x:
-                    nsi[(q, a, b)] = x
-        changes["nsi"] = nsi
-    for prefix, attr in (("mu_nu_", "magnetic_moment"), ("r2_nu_", "charge_radius"), ("q_nu_", "millicharge")):
-        if prefix.split("_")[0] + "_nu" in groups:
-            changes[attr] = {lep: float(v(prefix + lep)) for lep in LEPTONS if v(prefix + lep, 0.0)}
-    if "zprime" in groups:
-        changes["vector_mediator"] = VectorMediator(
-            mass=float(v("zprime_mass", PARAMETERS["zprime_mass"].default)),
-            coupling=float(v("zprime_coupling", 0.0)),
-            model=str(v("zprime_model", "universal")),
-            charges=tuple(float(v(f"zprime_charge_{x}", 1.0)) for x in ("nu", "u", "d")),
-        )
-    if "scalar" in groups:
-        changes["scalar_mediator"] = ScalarMediator(float(v("scalar_mass", PARAMETERS["scalar_mass"].default)), float(v("scalar_coupling", 0.0)))
-    if "sterile" in groups:
-        ue4 = mixing_from_sin2_2theta(float(merged["sin2_2theta_14"])) if "sin2_2theta_14" in merged else float(v("Ue4_sq", 0.0))
-        umu4 = mixing_from_sin2_2theta(float(merged["sin2_2theta_24"])) if "sin2_2theta_24" in merged else float(v("Umu4_sq", 0.0))
+        structure = dataclasses.replace(structure, proton_radius_fm=proton, neutron_radius_fm=neutron)
+    states = dict(model.terms)
+    for term in touched:
         try:
-            changes["sterile"] = SterileMixing(float(v("dm2_41", 0.0)), ue4, umu4, float(v("Utau4_sq", 0.0)))
+            states[term.name] = term.build(term.parameter_values(merged))
+        except ParameterError:
+            raise
         except ValueError as exc:
             raise ParameterError(str(exc)) from None
-    if "axial" in groups:
-        changes["axial"] = float(new["axial"])
-    return dataclasses.replace(model, **changes)
+    return dataclasses.replace(model, couplings=couplings, structure=structure, terms=states, parameters=merged)
 
 
-def _couplings_with_sin2(model: PhysicsModel, sin2: float):
+def _couplings_with_sin2(model: PhysicsModel, sin2: float) -> NucleonCouplings:
     scheme = model.couplings.scheme
     if scheme == "tree":
         return tree_level_couplings(sin2)
@@ -223,19 +170,26 @@ def _couplings_with_sin2(model: PhysicsModel, sin2: float):
 
 
 def parameter_table(isotopes: Iterable[str] = ()) -> list[dict[str, str]]:
-    """Rows (name, unit, default, description) for ``cevns params``."""
+    """Rows (name, unit, default, description, term) for ``cevns params``; ``term`` is
+    the model term that owns the parameter (empty for the Standard Model inputs)."""
     rows = []
     for name in parameter_names(isotopes):
         par = parameter(name)
         default = "experiment" if par.default is None else str(par.default)
         if par.choices:
             default += f" ({'|'.join(par.choices)})"
-        rows.append({"name": name, "unit": par.unit, "default": default, "description": par.description})
-    rows.append({"name": "rn_<isotope>, rp_<isotope>", "unit": "fm", "default": "experiment", "description": "neutron / proton rms radius of one isotope, e.g. rn_133Cs"})
+        owner = term_of_parameter(name)
+        if owner is not None and par.default is None:
+            default = "unset"
+        rows.append({"name": name, "unit": par.unit, "default": default, "description": par.description,
+                     "term": "" if owner is None else owner.name})
+    rows.append({"name": "rn_<isotope>, rp_<isotope>", "unit": "fm", "default": "experiment",
+                 "description": "neutron / proton rms radius of one isotope, e.g. rn_133Cs", "term": ""})
     return rows
 
 
 __all__ = [
+    "CORE_PARAMETERS",
     "PARAMETERS",
     "Parameter",
     "ParameterError",

@@ -1,0 +1,268 @@
+"""The registry of model terms: every piece of physics beyond the Standard Model that
+:class:`cevns.physics.interactions.PhysicsModel` can hold, described once.
+
+A :class:`ModelTerm` says everything the rest of the library needs to know about one
+model: the named :class:`Parameter` objects it owns (unit, default, domain), a pure
+function that builds its *state* (a small immutable value, e.g. a
+:class:`~cevns.physics.interactions.ScalarMediator`) from parameter values, and how the
+state enters the cross section
+
+.. math::
+   \\frac{d\\sigma}{dT} = \\frac{G_F^2 M}{\\pi} \\sum_{k=0}^{2} c_k(T)\\,E_\\nu^{-k},
+   \\qquad c_0 = \\mathcal{Q}^2,\\ c_1 = -T\\mathcal{Q}^2,\\ c_2 = -\\tfrac{MT}{2}\\mathcal{Q}^2,
+   \\quad \\mathcal{Q} = g^p Z F_Z + g^n N F_N,
+
+either as a shift (Δg^p, Δg^n) of the coherent couplings at q² (interfering with the
+Standard Model), or as incoherent additions to the c_k(T), or not at all (terms that act
+on the flux, like sterile oscillations, which the rate code reads from the state). Each
+term also declares whether the JAX backend implements it and the papers its formulas
+come from.
+
+From the registration follow: the parameter vocabulary (:data:`cevns.physics.parameters.PARAMETERS`,
+:func:`~cevns.physics.parameters.parameter`, :func:`~cevns.physics.parameters.apply_parameters`,
+``cevns params``), the validation of parameter values, the model's cross section and the
+JAX backend's allow-list. A new model is one module that calls :func:`register_term`
+(the modules of this package are imported, and so registered, with the package).
+
+The registry is a module-level dictionary that only :func:`register_term` and
+:func:`unregister_term` change (under a lock); readers take a snapshot,
+:func:`registered_terms`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Callable, Generic, Mapping, TypeVar
+
+import numpy as np
+
+from cevns.errors import InputError
+from cevns.physics.nuclei import Isotope
+
+#: Lepton flavours α of ν_α, as they appear in parameter names and state keys.
+LEPTONS: tuple[str, ...] = ("e", "mu", "tau")
+
+#: Parameter names that are not any term's: the Standard Model inputs handled by
+#: :mod:`cevns.physics.parameters` (``rn_<isotope>`` / ``rp_<isotope>`` are reserved too).
+RESERVED_PARAMETER_NAMES: tuple[str, ...] = ("sin2_theta_w", "rp", "rn")
+_RESERVED_PATTERN = re.compile(r"^(rn|rp)_")
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+class ParameterError(InputError):
+    """An unknown parameter name or a value outside its physical domain (an
+    :class:`cevns.errors.InputError`, hence also a ValueError)."""
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A named parameter: ``unit`` (text), ``default`` (``None``: set by the experiment,
+    or an alternative form that is absent unless given), ``description``, and its domain
+    ``low``/``high`` (inclusive unless ``open_low``) or ``choices`` for text-valued ones."""
+
+    name: str
+    unit: str
+    default: float | str | None
+    description: str
+    low: float | None = None
+    high: float | None = None
+    open_low: bool = False
+    choices: tuple[str, ...] = ()
+
+    def check(self, value: float | str) -> float | str:
+        """The value, converted and checked against the domain (raises ParameterError)."""
+        if self.choices:
+            if value not in self.choices:
+                raise ParameterError(f"{self.name} must be one of {', '.join(self.choices)}, got {value!r}")
+            return value
+        try:
+            x = float(value)
+        except (TypeError, ValueError):
+            raise ParameterError(f"{self.name} must be a number, got {value!r}") from None
+        if not math.isfinite(x):
+            raise ParameterError(f"{self.name} must be finite, got {value!r}")
+        if self.low is not None and (x < self.low or (self.open_low and x == self.low)):
+            raise ParameterError(f"{self.name} must be {'>' if self.open_low else '≥'} {self.low:g} {self.unit}, got {x:g}".replace("  ", " "))
+        if self.high is not None and x > self.high:
+            raise ParameterError(f"{self.name} must be ≤ {self.high:g}, got {x:g}")
+        return x
+
+
+@dataclass(frozen=True)
+class RecoilKinematics:
+    """What a term's incoherent part may use, on the recoil nodes of one isotope.
+
+    ``recoil`` T (MeV, shape (n,)), ``q2`` = T² + 2MT (MeV²), the form factors F_Z, F_N on
+    those nodes, ``zf`` = Z F_Z and ``nf`` = N F_N, and ``leptons``: the lepton flavour
+    (``e``/``mu``/``tau``) of each output row (one row per neutrino species asked for).
+    """
+
+    isotope: Isotope
+    recoil: np.ndarray
+    q2: np.ndarray
+    proton_form_factor: np.ndarray
+    neutron_form_factor: np.ndarray
+    zf: np.ndarray
+    nf: np.ndarray
+    leptons: tuple[str, ...]
+
+    @property
+    def mass(self) -> float:
+        """Nuclear mass M in MeV."""
+        return self.isotope.mass
+
+
+S = TypeVar("S")
+
+#: (Δg^p, Δg^n) of ν_ℓ at q²: floats or arrays shaped like q².
+CouplingShift = tuple[np.ndarray | float, np.ndarray | float]
+
+
+def _always(_: object) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class ModelTerm(Generic[S]):
+    """The description of one model term (immutable; register it with :func:`register_term`).
+
+    ``name``: identifier, also the keyword of its state in ``PhysicsModel(name=state)``.
+    ``title``: a few words for messages and listings. ``parameters``: the named
+    parameters it owns. ``build``: pure function from parameter values (every owned
+    parameter that was given or has a default, alternatives only when given) to the
+    state; it may raise ValueError, reported as ParameterError. ``default``: the state
+    when the term is absent (the Standard Model). ``is_active``: whether a state changes
+    anything (False states are skipped). ``check``: validation of a state given directly
+    to PhysicsModel (raise ValueError). ``coupling_shifts(state, lepton, q2)``: (Δg^p,
+    Δg^n) added to the coherent couplings. ``incoherent(state, kinematics)``: additions
+    to c_k(T), an array broadcastable to (n_flavours, 3, n) or None for nothing.
+    ``divergent``: True when the total cross section of the state is infinite (dσ/dT not
+    integrable at T → 0). ``alternatives``: pairs (alternative, main) of parameter
+    names of which only one may be given; the later one given replaces the other.
+    ``jax_support``: the JAX backend (:mod:`cevns.backends.jax_backend`) implements the
+    term. ``citation``: where its formulas come from (authors, journal, arXiv, equation).
+    """
+
+    name: str
+    title: str
+    parameters: tuple[Parameter, ...]
+    build: Callable[[Mapping[str, float | str]], S]
+    default: S
+    citation: str
+    is_active: Callable[[S], bool] = _always
+    check: Callable[[S], None] | None = None
+    coupling_shifts: Callable[[S, str, np.ndarray], CouplingShift] | None = None
+    incoherent: Callable[[S, RecoilKinematics], np.ndarray | None] | None = None
+    divergent: Callable[[S], bool] | None = None
+    alternatives: tuple[tuple[str, str], ...] = ()
+    jax_support: bool = False
+    _names: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_names", frozenset(p.name for p in self.parameters))
+
+    def owns(self, name: str) -> bool:
+        """Whether ``name`` is one of this term's parameters."""
+        return name in self._names
+
+    def parameter_values(self, given: Mapping[str, float | str]) -> dict[str, float | str]:
+        """The values :attr:`build` receives: ``given`` for owned names, else the default
+        (parameters without a default only when given)."""
+        out: dict[str, float | str] = {}
+        for p in self.parameters:
+            if p.name in given:
+                out[p.name] = given[p.name]
+            elif p.default is not None:
+                out[p.name] = p.default
+        return out
+
+
+_LOCK = threading.Lock()
+_TERMS: dict[str, ModelTerm[Any]] = {}
+_OWNERS: dict[str, str] = {}
+_VERSION = [0]
+
+
+def register_term(term: ModelTerm[Any]) -> ModelTerm[Any]:
+    """Add ``term`` to the registry (after those already there: terms are applied in
+    registration order) and return it. Raises ValueError for a name or parameter name
+    that is taken or reserved."""
+    if not _NAME.match(term.name):
+        raise ValueError(f"model term name {term.name!r} must be an identifier")
+    with _LOCK:
+        if term.name in _TERMS:
+            raise ValueError(f"a model term {term.name!r} is already registered")
+        names = [p.name for p in term.parameters]
+        for name in names:
+            if not _NAME.match(name):
+                raise ValueError(f"parameter name {name!r} of {term.name} must be an identifier")
+            if name in RESERVED_PARAMETER_NAMES or _RESERVED_PATTERN.match(name):
+                raise ValueError(f"parameter name {name!r} of {term.name} is reserved for the Standard Model inputs")
+            if name in _OWNERS:
+                raise ValueError(f"parameter {name!r} of {term.name} already belongs to {_OWNERS[name]}")
+        if len(set(names)) != len(names):
+            raise ValueError(f"model term {term.name} names a parameter twice")
+        for alt, main in term.alternatives:
+            if not (term.owns(alt) and term.owns(main)):
+                raise ValueError(f"alternatives ({alt}, {main}) of {term.name} must be its own parameters")
+        _TERMS[term.name] = term
+        _OWNERS.update({name: term.name for name in names})
+        _VERSION[0] += 1
+    return term
+
+
+def unregister_term(name: str) -> ModelTerm[Any]:
+    """Remove the term called ``name`` from the registry and return it (KeyError if absent)."""
+    with _LOCK:
+        term = _TERMS.pop(name)
+        for p in term.parameters:
+            _OWNERS.pop(p.name, None)
+        _VERSION[0] += 1
+    return term
+
+
+def registered_terms() -> tuple[ModelTerm[Any], ...]:
+    """Every registered term, in registration order (a snapshot)."""
+    with _LOCK:
+        return tuple(_TERMS.values())
+
+
+def registry_version() -> int:
+    """A number that changes whenever a term is registered or unregistered (for caches)."""
+    return _VERSION[0]
+
+
+def model_term(name: str) -> ModelTerm[Any]:
+    """The registered term called ``name`` (ValueError naming the registered ones if absent)."""
+    with _LOCK:
+        term = _TERMS.get(name)
+        known = ", ".join(_TERMS)
+    if term is None:
+        raise ValueError(f"no model term {name!r} is registered (registered: {known})")
+    return term
+
+
+def term_of_parameter(name: str) -> ModelTerm[Any] | None:
+    """The registered term that owns the parameter ``name``, or None."""
+    with _LOCK:
+        owner = _OWNERS.get(name)
+        return None if owner is None else _TERMS[owner]
+
+
+__all__ = [
+    "LEPTONS",
+    "ModelTerm",
+    "Parameter",
+    "ParameterError",
+    "RESERVED_PARAMETER_NAMES",
+    "RecoilKinematics",
+    "model_term",
+    "register_term",
+    "registered_terms",
+    "registry_version",
+    "term_of_parameter",
+    "unregister_term",
+]
