@@ -1,7 +1,8 @@
 """Event rates: dR/dT and binned expected counts, per isotope and per flavour.
 
 For isotope i (N_i nuclei) and neutrino species f (flux Φ_f, normalised spectrum
-λ_f(E)) over a live time t, the recoil spectrum is (Papoulias & Kosmas, seed 002, Eq. 4)
+λ_f(E)) over a live time t, the recoil spectrum is (D. K. Papoulias, T. S. Kosmas,
+arXiv:1711.09773, Eq. 4)
 
 .. math::
    \\frac{dR_{if}}{dT} = N_i\\,\\Phi_f\\,t \\int_{E_{min}(T)} \\lambda_f(E)
@@ -45,9 +46,11 @@ Units: recoils in MeV inside, keVnr at the user-facing helpers; rates are counts
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
-from typing import Mapping, Sequence
+from functools import lru_cache
+from typing import Any, Callable, Hashable, Mapping, Sequence
 
 import numpy as np
 
@@ -124,62 +127,142 @@ def arriving_flavors(source: NeutrinoSource, model: PhysicsModel) -> tuple[tuple
 def _mixing(src: tuple[str, ...], u_sq: tuple[float, float, float] | None) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
     """Cached on the mixings alone: a scan along Δm² reuses it."""
     if u_sq is None:
-        return src, np.eye(len(src)), np.zeros((len(src), len(src)))
+        return src, _read_only(np.eye(len(src))), _read_only(np.zeros((len(src), len(src))))
     coeff = SterileMixing(1.0, *u_sq).transition_coefficients()
     bar = lambda f: f.endswith("_bar")  # noqa: E731  oscillations keep ν and ν̄ apart
     reached = [b for b in FLAVORS if any(bar(a) == bar(b) and (a == b or coeff[lepton_flavor(a), lepton_flavor(b)] != 0.0) for a in src)]
     d = np.array([[float(a == b) for a in src] for b in reached])
     c = np.array([[coeff[lepton_flavor(a), lepton_flavor(b)] if bar(a) == bar(b) else 0.0 for a in src] for b in reached])
-    return tuple(reached), d, c
+    return tuple(reached), _read_only(d), _read_only(c)
+
+
+class _LockedMemo:
+    """A small least-recently-used memo that threads may share: lookups and insertions
+    hold a lock; the value is computed outside it (two threads asking for the same new
+    key may both compute it, and get equal values). Pickled empty (a lock cannot be)."""
+
+    def __init__(self, maxsize: int) -> None:
+        self._maxsize = maxsize
+        self._lock = threading.Lock()
+        self._data: OrderedDict[Hashable, Any] = OrderedDict()
+
+    def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key in self._data:
+                self._data.move_to_end(key)
+                return self._data[key]
+        value = compute()
+        with self._lock:
+            self._data[key] = value
+            while len(self._data) > self._maxsize:
+                self._data.popitem(last=False)
+        return value
+
+    def __getstate__(self) -> dict[str, int]:
+        return {"maxsize": self._maxsize}
+
+    def __setstate__(self, state: dict[str, int]) -> None:
+        self._maxsize = state["maxsize"]
+        self._lock = threading.Lock()
+        self._data = OrderedDict()
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    array.flags.writeable = False
+    return array
 
 
 @dataclass(frozen=True)
-class _IsotopeNodes:
+class IsotopeNodes:
+    """Everything a prediction for one isotope needs that does not depend on the physics
+    parameters, precomputed by :func:`prepare_rates` (the public input of the rate code
+    and of :mod:`cevns.backends.jax_backend`).
+
+    Fields: ``isotope``; ``recoil`` (n,) the recoil nodes T in MeV; ``weights`` (n_bins,
+    n) quadrature weight × detector response of each node in each observable bin;
+    ``emin`` (n,) the lowest neutrino energy reaching each recoil, MeV; ``moments``
+    (n_source_flavors, 3, n) ``scale`` × the tail moments m_k(E_min) = ∫_{E_min} λ E^{-k} dE
+    of each source flavour's spectrum; ``scale`` (n_source_flavors,) N t Φ G_F² M/π
+    (times a time-window fraction): counts per MeV per unit c·m; ``q`` (n,) the momentum
+    transfer in MeV; ``source`` and ``source_flavors`` (the order of the flavour axes).
+
+    The counts of flavour f in bin b are Σ_n weights[b, n] Σ_k c_k(T_n) moments[f, k, n]
+    with the c_k of :func:`cevns.physics.interactions.cross_section_terms`.
+
+    Thread safety: the node is immutable; what it remembers between predictions (the
+    form factors of the last structures, the oscillated moments of the last Δm²₄₁, the
+    oscillation tables built on first use) lives in lock-guarded memos, so one
+    predictor may be shared by threads.
+    """
+
     isotope: Isotope
-    recoil: np.ndarray  # (n_nodes,) MeV
-    weights: np.ndarray  # (n_bins, n_nodes): quadrature weight × detector response
-    emin: np.ndarray  # (n_nodes,) lowest neutrino energy reaching each recoil, MeV
-    moments: np.ndarray  # (n_source_flavors, 3, n_nodes): scale × tail moments m_k(E_min)
-    scale: np.ndarray  # (n_source_flavors,) N t Φ G_F² M/π: counts per MeV per unit c·m
-    q: np.ndarray  # (n_nodes,) momentum transfer, MeV
+    recoil: np.ndarray
+    weights: np.ndarray
+    emin: np.ndarray
+    moments: np.ndarray
+    scale: np.ndarray
+    q: np.ndarray
     source: NeutrinoSource
     source_flavors: tuple[str, ...]
+    _form_factor_memo: _LockedMemo = field(default_factory=lambda: _LockedMemo(4), init=False, repr=False, compare=False)
+    _oscillation_memo: _LockedMemo = field(default_factory=lambda: _LockedMemo(8), init=False, repr=False, compare=False)
+    _tables_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
+    _tables: list[tuple[OscillationTable, ...]] = field(default_factory=list, init=False, repr=False, compare=False)
 
-    @cached_property
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_tables_lock"] = None
+        state["_tables"] = list(self._tables)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state["_tables_lock"] = threading.Lock()
+        self.__dict__.update(state)
+
+    @property
     def oscillation_tables(self) -> tuple[OscillationTable, ...]:
-        """Built on first use: only oscillation fits pay for them."""
-        return tuple(oscillation_table(self.source.spectra[f], self.emin) for f in self.source_flavors)
-
-    @cached_property
-    def _last_oscillated(self) -> dict[float, np.ndarray]:
-        return {}
-
-    @cached_property
-    def _last_form_factors(self) -> dict:
-        return {}
+        """Built on first use (only oscillation fits pay for them), once, under a lock."""
+        if not self._tables:
+            with self._tables_lock:
+                if not self._tables:
+                    self._tables.append(tuple(oscillation_table(self.source.spectra[f], self.emin) for f in self.source_flavors))
+        return self._tables[0]
 
     def form_factors(self, structure: NuclearStructure) -> tuple[np.ndarray, np.ndarray]:
-        """(F_Z, F_N) on the nodes; the last structure is remembered, so predictions that
-        do not change the radii or form-factor models do not recompute them."""
-        cache = self._last_form_factors
+        """(F_Z, F_N) on the nodes (read-only arrays); the last few structures are
+        remembered, so predictions that do not change the radii or form-factor models
+        do not recompute them."""
         s = structure
         key = (s.proton_form_factor, s.neutron_form_factor, s.radius_default, *map(tuple, map(sorted, (
             s.proton_radius_fm.items(), s.neutron_radius_fm.items()))))
-        if key not in cache:
-            cache.clear()
-            cache[key] = structure.form_factors(self.q, self.isotope)
-        return cache[key]
+
+        def compute() -> tuple[np.ndarray, np.ndarray]:
+            fz, fn = structure.form_factors(self.q, self.isotope)
+            return _read_only(np.array(fz, dtype=float)), _read_only(np.array(fn, dtype=float))
+
+        return self._form_factor_memo.get(key, compute)
 
     def oscillated_moments(self, dm2_ev2: float) -> np.ndarray:
-        """(n_source_flavors, 3, n): scale × ∫_{E_min} λ ⟨sin²Δ⟩ E^{-k} dE; the last Δm² is
-        remembered, so scans over the mixings at fixed Δm² do not recompute it."""
-        cache = self._last_oscillated
-        if dm2_ev2 not in cache:
+        """(n_source_flavors, 3, n): scale × ∫_{E_min} λ ⟨sin²Δ⟩ E^{-k} dE (read-only);
+        the last few Δm² are remembered, so scans over the mixings at fixed Δm² do not
+        recompute it."""
+
+        def compute() -> np.ndarray:
             src = self.source
+            if src.baseline_cm is None:
+                raise ParameterError(f"sterile oscillation needs the source baseline, which source {src.name!r} does not give")
             s = [t.evaluate(dm2_ev2, src.baseline_cm, src.baseline_spread_cm) for t in self.oscillation_tables]
-            cache.clear()
-            cache[dm2_ev2] = np.stack(s) * self.scale[:, None, None]
-        return cache[dm2_ev2]
+            return _read_only(np.stack(s) * self.scale[:, None, None])
+
+        return self._oscillation_memo.get(float(dm2_ev2), compute)
+
+
+def _dm2(model: PhysicsModel) -> float:
+    """Δm²₄₁ (eV²) of a model whose mixing oscillates (:func:`arriving_flavors` made C ≠ 0)."""
+    sterile = model.sterile
+    if sterile is None:
+        raise ValueError("oscillated flavours without a sterile state")
+    return sterile.dm2_41_ev2
 
 
 def _node_moments(source: NeutrinoSource, flavors: tuple[str, ...], emin: np.ndarray, scale: np.ndarray) -> np.ndarray:
@@ -187,14 +270,14 @@ def _node_moments(source: NeutrinoSource, flavors: tuple[str, ...], emin: np.nda
 
 
 def _rate_density(
-    node: _IsotopeNodes, model: PhysicsModel, mixing: tuple[tuple[str, ...], np.ndarray, np.ndarray]
+    node: IsotopeNodes, model: PhysicsModel, mixing: tuple[tuple[str, ...], np.ndarray, np.ndarray]
 ) -> np.ndarray:
     """dR/dT, array (n_flavors, n_nodes) in counts/MeV, for the flavours at the detector of
     ``mixing`` = :func:`arriving_flavors`."""
     flavors, direct, osc = mixing
     moments = node.moments
     if osc.any():
-        s = node.oscillated_moments(model.sterile.dm2_41_ev2)
+        s = node.oscillated_moments(_dm2(model))
         moments = np.einsum("ba,akn->bkn", direct, moments) - np.einsum("ba,akn->bkn", osc, s)
     fz, fn = node.form_factors(model.structure)  # once per isotope, shared by flavours
     terms = cross_section_terms(model, node.recoil, node.isotope, flavors, fz, fn)
@@ -202,7 +285,7 @@ def _rate_density(
 
 
 def _rate_by_source(
-    node: _IsotopeNodes, model: PhysicsModel, mixing: tuple[tuple[str, ...], np.ndarray, np.ndarray]
+    node: IsotopeNodes, model: PhysicsModel, mixing: tuple[tuple[str, ...], np.ndarray, np.ndarray]
 ) -> np.ndarray:
     """dR/dT split by source flavour: array (n_arriving β, n_source α, n_nodes) in
     counts/MeV, rate_βα = c_β·(D_βα m_α − C_βα s_α); the sum over α is :func:`_rate_density`."""
@@ -211,7 +294,7 @@ def _rate_by_source(
     terms = cross_section_terms(model, node.recoil, node.isotope, flavors, fz, fn)  # (β, k, n)
     per_source = np.einsum("bkn,akn->bakn", terms, node.moments) * direct[:, :, None, None]
     if osc.any():
-        s = node.oscillated_moments(model.sterile.dm2_41_ev2)
+        s = node.oscillated_moments(_dm2(model))
         per_source = per_source - np.einsum("bkn,akn->bakn", terms, s) * osc[:, :, None, None]
     return per_source.sum(axis=2)
 
@@ -224,7 +307,7 @@ def _isotope_nodes(
     flavors: tuple[str, ...],
     exposure: float,
     flavor_scale: np.ndarray | None = None,
-) -> _IsotopeNodes:
+) -> IsotopeNodes:
     """Nodes with their spectrum moments; ``exposure`` = nuclei × live time (s);
     ``flavor_scale`` (n_flavors,) multiplies each source flavour (a time-window fraction)."""
     m = isotope.mass
@@ -233,7 +316,7 @@ def _isotope_nodes(
     if flavor_scale is not None:
         scale = scale * flavor_scale
     moments = _node_moments(source, flavors, emin, scale)
-    return _IsotopeNodes(isotope, recoil, weights, emin, moments, scale, momentum_transfer(recoil, m), source, flavors)
+    return IsotopeNodes(isotope, recoil, weights, emin, moments, scale, momentum_transfer(recoil, m), source, flavors)
 
 
 def _check_oscillation_source(source: NeutrinoSource, model: PhysicsModel) -> None:
@@ -328,7 +411,7 @@ class BinnedCounts:
     n_time_bins) when the experiment bins arrival times (``time_edges_s`` given, s);
     ``isotopes`` and ``flavors`` name the axes (the flavours that reach the detector);
     ``edges`` are the bin edges in ``observable`` units. (A further observable, e.g. the
-    F90 pulse shape of :mod:`cevns.releases.fits`, may sit between the observable and the
+    F90 pulse shape of :mod:`cevns.releases.lar_2020`, may sit between the observable and the
     time axis.)
 
     ``per_bin`` is always 1-D, one entry per analysis bin: the energy bins, or the
@@ -385,7 +468,7 @@ class RatePredictor:
     parameters precomputed (build it with :func:`prepare_rates`). Calling :meth:`binned`
     costs a few array operations per isotope."""
 
-    nodes: tuple[_IsotopeNodes, ...]
+    nodes: tuple[IsotopeNodes, ...]
     source: NeutrinoSource
     source_flavors: tuple[str, ...]
     edges: np.ndarray
@@ -430,12 +513,14 @@ class RatePredictor:
         """counts[i, β, e, t] = Σ_α (rate_βα binned in e) × f_α(t): the time profile is the
         source flavour's (module docstring)."""
         flavors = mixing[0]
-        fractions = self.time_fractions
+        fractions, time = self.time_fractions, self.time
+        if fractions is None or time is None:
+            raise ValueError("these predictions have no time bins")
         counts = np.empty((len(self.nodes), len(flavors), self.edges.size - 1, fractions.shape[1]))
         for i, node in enumerate(self.nodes):
             per_source = _rate_by_source(node, model, mixing) @ node.weights.T  # (β, α, bins)
             counts[i] = np.einsum("bae,at->bet", per_source, fractions)
-        return BinnedCounts(counts, names, flavors, self.edges, self.observable, np.asarray(self.time.edges_s))
+        return BinnedCounts(counts, names, flavors, self.edges, self.observable, np.asarray(time.edges_s))
 
     def binned_by_source(
         self, parameters: Mapping[str, float | str] | None = None, *, model: PhysicsModel | None = None
@@ -489,9 +574,9 @@ def prepare_rates(
     per_kg = target.nuclei_per_kg()
     flavors = tuple(f for f in FLAVORS if f in source.spectra)
     fractions = time.fractions(flavors) if time is not None else None
-    window = fractions[:, 0] if time is not None and not time.binned else None
+    window = fractions[:, 0] if fractions is not None and time is not None and not time.binned else None
     smeared = response.resolution.model != "none"
-    nodes: list[_IsotopeNodes] = []
+    nodes: list[IsotopeNodes] = []
     for isotope in target.isotopes:
         m = isotope.mass
         t_hi = float(recoil_max(source.max_energy, m))
