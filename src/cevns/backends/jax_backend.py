@@ -9,7 +9,7 @@ counts agree with :meth:`cevns.rates.prediction.RatePredictor.binned` to ~10⁻�
 What it re-implements. A :class:`cevns.rates.prediction.RatePredictor` has everything that does not
 depend on the physics parameters precomputed in numpy: recoil nodes T_n, detector
 weights w_bn, the scaled tail moments m_k(E_min(T_n)) of each source flavour. The
-counts are (Papoulias & Kosmas, seed 002, Eq. 4; :mod:`cevns.rates.prediction`)
+counts are (D. K. Papoulias, T. S. Kosmas, arXiv:1711.09773, Eq. 4; :mod:`cevns.rates.prediction`)
 
 .. math::
    N_{fb} = \\sum_n w_{bn}\\Big[\\mathcal{V}_f(T_n)\\,(m_0 − T m_1 − \\tfrac{MT}{2} m_2)
@@ -26,11 +26,16 @@ Helm or Klein–Nystrand form factors with the rms radius as a differentiable pa
 (:mod:`cevns.physics.form_factors`). Only this parameter-dependent part is written in
 ``jax.numpy``; the predictor's arrays are reused as they are.
 
-Supported named parameters (:mod:`cevns.physics.parameters`): ``sin2_theta_w``,
-``eps_<αβ>_<q>V``, ``r2_nu_<ℓ>``, ``q_nu_<ℓ>``, ``mu_nu_<ℓ>``, ``rn``, ``rp``,
-``rn_<isotope>``, ``rp_<isotope>``. Not supported (ValueError): Z′ and scalar mediators,
-the axial term and sterile oscillations, as parameters or switched on in the predictor's
-model; radius parameters with symmetrized-Fermi form factors.
+What it supports is an allow-list. The model terms of
+:mod:`cevns.physics.interactions.registry` it implements are :data:`IMPLEMENTED_TERMS`
+(``nsi``, ``magnetic_moment``, ``charge_radius``, ``millicharge``: parameters
+``eps_<αβ>_<q>V``, ``mu_nu_<ℓ>``, ``r2_nu_<ℓ>``, ``q_nu_<ℓ>``), and a term is used only
+when it is also registered with ``jax_support=True``; besides them the Standard Model
+inputs ``sin2_theta_w``, ``rn``, ``rp``, ``rn_<isotope>``, ``rp_<isotope>``. Any other
+term, as a free parameter or switched on in the predictor's model (Z′ and scalar
+mediators, the axial term, sterile oscillations, any term registered later), is refused
+with a one-line :class:`cevns.physics.parameters.ParameterError` naming it, never
+silently ignored; so are radius parameters with symmetrized-Fermi form factors.
 
 Inside a jit-compiled function values are not checked: a radius too small for the Helm
 shape gives NaN, not an error. Statistics: the pull χ² with both normalisation pulls
@@ -44,6 +49,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -63,9 +69,9 @@ from cevns.physics.cross_sections import (
 )
 from cevns.stats.fits import FitResult, Measurement, minimise
 from cevns.physics.form_factors import HELM_SURFACE_THICKNESS_FM, KLEIN_NYSTRAND_RANGE_FM, FormFactor
-from cevns.physics.interactions import LEPTONS, QUARKS, PhysicsModel
-from cevns.physics.parameters import ParameterError, parameter
-from cevns.rates.prediction import RatePredictor
+from cevns.physics.interactions import LEPTONS, QUARKS, ModelTerm, PhysicsModel, registered_terms, term_of_parameter
+from cevns.physics.parameters import CORE_PARAMETERS, ParameterError, parameter
+from cevns.rates.prediction import IsotopeNodes, RatePredictor
 from cevns.units import ALPHA_EM, G_FERMI, HBARC_MEV_CM, HBARC_MEV_FM, M_ELECTRON
 
 jax.config.update("jax_enable_x64", True)
@@ -86,12 +92,25 @@ def _r2_shift(r2_1e32_cm2):
     return _R2_SHIFT * (r2_1e32_cm2 * 1e-32 / HBARC_MEV_CM**2)
 
 
+#: The model terms this backend implements (in :func:`_counts_functions`). A term is
+#: used only if it is registered with ``jax_support=True`` too; anything else is refused.
+IMPLEMENTED_TERMS: frozenset[str] = frozenset({"nsi", "magnetic_moment", "charge_radius", "millicharge"})
+
+
+def _term_supported(term: ModelTerm[Any]) -> bool:
+    return term.jax_support and term.name in IMPLEMENTED_TERMS
+
+
+def _supported_terms() -> list[str]:
+    return [t.name for t in registered_terms() if _term_supported(t)]
+
+
 def _supported(name: str) -> bool:
-    if name in ("sin2_theta_w", "rn", "rp") or name[:3] in ("rn_", "rp_"):
+    """Whether a (known) parameter name is a Standard Model input or belongs to a supported term."""
+    if name in {p.name for p in CORE_PARAMETERS} or name[:3] in ("rn_", "rp_"):
         return True
-    if name.startswith(("mu_nu_", "r2_nu_", "q_nu_")):
-        return True
-    return name.startswith("eps_")
+    term = term_of_parameter(name)
+    return term is not None and _term_supported(term)
 
 
 def _j1_over_x(x):
@@ -194,9 +213,9 @@ class JaxPredictor:
             raise ValueError(f"a parameter is named twice in {', '.join(names)}")
         bad = [n for n in names if not _supported(n)]
         if bad:
-            raise ValueError(
-                f"the JAX backend does not support {', '.join(bad)} (supported: sin2_theta_w, eps_<ab>_<q>V, "
-                "r2_nu_<l>, q_nu_<l>, mu_nu_<l>, rn, rp, rn_<iso>, rp_<iso>)"
+            raise ParameterError(
+                f"the JAX backend does not support {', '.join(bad)} (supported: sin2_theta_w, rn, rp, rn_<isotope>, "
+                f"rp_<isotope> and the parameters of the model terms {', '.join(_supported_terms())})"
             )
         isotopes = [node.isotope for node in predictor.nodes]
         iso_names = {iso.name for iso in isotopes}
@@ -257,17 +276,11 @@ class JaxPredictor:
 
 
 def _check_model(model: PhysicsModel, names: tuple[str, ...]) -> None:
-    off = []
-    if model.vector_mediator is not None and model.vector_mediator.coupling != 0.0:
-        off.append("a Z' mediator")
-    if model.scalar_mediator is not None and model.scalar_mediator.coupling != 0.0:
-        off.append("a scalar mediator")
-    if model.axial:
-        off.append("the axial term")
-    if model.sterile is not None and model.sterile.active:
-        off.append("sterile oscillation")
+    """Refuse (one line, naming them) the model's active terms that are not on the allow-list."""
+    off = [term for term, _ in model.active_terms() if not _term_supported(term)]
     if off:
-        raise ValueError(f"the JAX backend does not support {' and '.join(off)} in the model")
+        listed = " and ".join(f"{t.title} ({t.name})" for t in off)
+        raise ParameterError(f"the JAX backend does not support {listed} in the model (supported terms: {', '.join(_supported_terms())})")
     if any(n in ("rn", "rp") or n[:3] in ("rn_", "rp_") for n in names):
         for ff in (model.structure.proton_form_factor, model.structure.neutron_form_factor):
             if ff.model not in ("helm", "kn", "none"):
@@ -276,7 +289,7 @@ def _check_model(model: PhysicsModel, names: tuple[str, ...]) -> None:
         raise ParameterError(f"sin2_theta_w cannot be applied to the coupling set {model.couplings.name!r}")
 
 
-def _isotope(node, model: PhysicsModel, index: Mapping[str, int], unique: tuple[str, ...], leptons: tuple[str, ...],
+def _isotope(node: IsotopeNodes, model: PhysicsModel, index: Mapping[str, int], unique: tuple[str, ...], leptons: tuple[str, ...],
              fractions: np.ndarray | None) -> _Isotope:
     iso = node.isotope
     t, m = node.recoil, iso.mass
@@ -327,7 +340,7 @@ def _counts_functions(
         if "sin2_theta_w" not in index:
             return {lep: c.proton[lep] for lep in LEPTONS}, c.neutron
         s2w = theta[index["sin2_theta_w"]]
-        if c.scheme == "tree":  # Papoulias & Kosmas, seed 002, below Eq. 1
+        if c.scheme == "tree":  # Papoulias & Kosmas, arXiv:1711.09773, below Eq. 1
             gp = 0.5 - 2.0 * s2w
             return {lep: gp for lep in LEPTONS}, -0.5
         # radiative: PDG / Erler–Su, as cevns.physics.cross_sections.radiative_couplings
@@ -361,8 +374,8 @@ def _counts_functions(
         out = []
         for lep in unique:  # cevns.physics.interactions.PhysicsModel.nucleon_couplings, same order
             eu, ed = eps(theta, "u", lep, lep), eps(theta, "d", lep, lep)
-            gp = gp_base[lep] + 2.0 * eu + ed
-            gn = gn_base + eu + 2.0 * ed
+            gp = gp_base[lep] + (2.0 * eu + ed)
+            gn = gn_base + (eu + 2.0 * ed)
             gp = gp + _r2_shift(value(theta, f"r2_nu_{lep}", model.charge_radius.get(lep, 0.0)))
             if f"q_nu_{lep}" in index or model.millicharge.get(lep, 0.0):
                 gp = gp + _Q_SHIFT * value(theta, f"q_nu_{lep}", model.millicharge.get(lep, 0.0)) / node.q2
@@ -389,7 +402,7 @@ def _counts_functions(
         return out if fractions is None else out[..., None] * fractions[None, :, None, :]
 
     def cells(theta):
-        total = 0.0
+        total: Any = 0.0
         for node in nodes:
             zf, vec = vectors(theta, node)
             total = total + jnp.einsum("ln,lnc->c", vec, node.omega)
@@ -414,7 +427,7 @@ def _ff(ff: FormFactor, q: np.ndarray, radius):
 def _pull_chi2(m: Measurement, signal: Callable) -> Callable:
     """Binned pull χ² with common pulls α, β solved from the 2 × 2 normal equations
     (1 + S W Sᵀ) ξ = S W r, as :func:`cevns.stats.chi2.binned_pull_chi2` /
-    :func:`cevns.stats.chi2.profile_linear_pulls` (Papoulias & Kosmas, seed 002, Eq. 6);
+    :func:`cevns.stats.chi2.profile_linear_pulls` (D. K. Papoulias, T. S. Kosmas, arXiv:1711.09773, Eq. 6);
     σ²_stat = N_obs + 2 B_ss + B_on (:func:`cevns.stats.fits.chi2_from_signal`)."""
     n, b = np.asarray(m.observed, float), np.asarray(m.background, float)
     v = np.sqrt(np.clip(n + 2.0 * m.steady_state + b, 1e-300, None)) ** 2
