@@ -8,12 +8,14 @@ sub-module is imported on first use of one of its names)::
     >>> round(exp.binned_counts().total)    # 6-30 PE, t < 6 µs: the selection of its data
     163
 
-Modules: :mod:`~cevns.units`, :mod:`~cevns.physics.nuclei`, :mod:`~cevns.physics.kinematics`,
-:mod:`~cevns.physics.form_factors`, :mod:`~cevns.physics.cross_sections` (SM),
-:mod:`~cevns.physics.interactions` (SM + BSM at a parameter point), :mod:`~cevns.physics.parameters`
-(named parameters), :mod:`~cevns.physics.oscillations`, :mod:`~cevns.sources.spectra`,
-:mod:`~cevns.detector.response`, :mod:`~cevns.rates.prediction`, :mod:`~cevns.config.experiments`,
-:mod:`~cevns.plotting`, :mod:`~cevns.cli.main`.
+Layers, from the bottom (each a sub-package whose ``__all__`` lists its public names, also
+imported lazily; a module imports only from its own layer and the layers below):
+:mod:`cevns.errors`; :mod:`cevns.units` and :mod:`cevns.runtime`; :mod:`cevns.physics`
+(nuclei, kinematics, form factors, cross sections, SM + BSM interactions, named
+parameters, oscillations); :mod:`cevns.sources` and :mod:`cevns.detector`;
+:mod:`cevns.rates`; :mod:`cevns.config` (experiments as TOML data); :mod:`cevns.stats` and
+:mod:`cevns.plotting`; :mod:`cevns.releases` (COHERENT data releases) and
+:mod:`cevns.backends` (JAX); :mod:`cevns.reproduce`; :mod:`cevns.cli`.
 
 Physics parameters by name (``cevns params`` lists them)::
 
@@ -67,6 +69,8 @@ _EXPORTS = {
     "Experiment": "config.experiments",
     "load_experiment": "config.experiments",
     "shipped_experiments": "config.experiments",
+    "CevnsError": "errors",
+    "InputError": "errors",
 }
 
 __all__ = ["__version__", *_EXPORTS]
