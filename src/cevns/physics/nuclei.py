@@ -32,6 +32,7 @@ from importlib import resources
 import periodictable
 from scipy import constants as _codata
 
+from cevns.errors import InputError
 from cevns.units import AMU, AVOGADRO, M_ELECTRON, eV, g
 
 #: Point-nucleon charge-radius corrections (fm²) to go from the charge radius to the
@@ -41,7 +42,7 @@ _PROTON_MS_RADIUS_FM2 = (_codata.physical_constants["proton rms charge radius"][
 _NEUTRON_MS_RADIUS_FM2 = -0.1155
 
 
-class UnknownNucleusError(ValueError):
+class UnknownNucleusError(InputError):
     """A target name that resolves to no isotope, element or compound."""
 
 

@@ -22,8 +22,10 @@ import multiprocessing
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from typing import Any, Callable, Iterator, Sequence
 
+from cevns.errors import InputError
 
-class ExecutorError(ValueError):
+
+class ExecutorError(InputError):
     """An executor that cannot be made (bad worker count, unreachable scheduler)."""
 
 

@@ -18,8 +18,10 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
+from cevns.errors import InputError
 
-class StoreError(ValueError):
+
+class StoreError(InputError):
     """A store that cannot be used: unreadable, or made with another configuration."""
 
 

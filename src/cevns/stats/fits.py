@@ -23,6 +23,7 @@ from typing import Callable, Literal, Mapping
 import numpy as np
 
 from cevns.config.measurement import Measurement
+from cevns.errors import InputError
 from cevns.physics.parameters import ParameterError, parameter
 from cevns.rates.prediction import RatePredictor
 from cevns.stats.chi2 import binned_pull_chi2, delta_chi2_threshold, interval_from_profile, profiled_poisson_deviance
@@ -116,7 +117,7 @@ def _bounds(name: str) -> tuple[float | None, float | None]:
     return low, par.high
 
 
-class UnconstrainedError(ValueError):
+class UnconstrainedError(InputError):
     """The data do not constrain a parameter (χ² does not depend on it, or its profile is
     flat): a fit would return an arbitrary value."""
 
