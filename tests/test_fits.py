@@ -15,14 +15,14 @@ import numpy as np
 import pytest
 
 from cevns.config.experiments import load_experiment
-from cevns.stats.fits import Likelihood, Measurement, fit, profile, profile_range
+from cevns.stats.fits import ExperimentLikelihood, Measurement, fit, profile, profile_range
 from cevns.stats.scans import empty_scan, scan
 
 
 @pytest.fixture(scope="module")
 def csi():
     exp = load_experiment("coherent-csi-2017")
-    return Likelihood(exp.predictor(), exp.measurement())
+    return ExperimentLikelihood(exp.predictor(), exp.measurement())
 
 
 def test_csi_2017_data_section(csi):
@@ -87,7 +87,7 @@ def test_poisson_statistic_matches_the_gaussian_limit(csi):
     i.e. the pull χ² with the variance N + B_ss instead of Papoulias' N + 2B_ss + B_on
     (the off-beam background counts as known in the Poisson statistic)."""
     m = csi.measurement
-    pois = Likelihood(csi.predictor, Measurement(m.observed, m.background, m.steady_state, m.sigma_signal, m.sigma_background, "poisson"))
+    pois = ExperimentLikelihood(csi.predictor, Measurement(m.observed, m.background, m.steady_state, m.sigma_signal, m.sigma_background, "poisson"))
     for s2 in (0.2, 0.23857, 0.26):
         s = csi.signal({"sin2_theta_w": s2})[0]
         syst = (0.28 * s) ** 2 + (0.25 * 6) ** 2
@@ -97,13 +97,13 @@ def test_poisson_statistic_matches_the_gaussian_limit(csi):
 
 def test_data_bins_must_match(csi):
     with pytest.raises(ValueError, match="bins"):
-        Likelihood(csi.predictor, Measurement(np.ones(3), np.zeros(3), np.zeros(3)))
+        ExperimentLikelihood(csi.predictor, Measurement(np.ones(3), np.zeros(3), np.zeros(3)))
 
 
 # --- CLI --------------------------------------------------------------------------------
 def _cli(*args: str, cwd: Path, **kw) -> subprocess.CompletedProcess:
     env = dict(os.environ, MPLBACKEND="Agg", MPLCONFIGDIR=str(cwd / ".mpl"))
-    return subprocess.run([sys.executable, "-m", "cevns.cli.main", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300, **kw)
+    return subprocess.run([sys.executable, "-m", "cevns.cli", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300, **kw)
 
 
 def test_cli_fit_json(tmp_path):
@@ -143,7 +143,7 @@ def test_cli_scan_kill_and_resume(tmp_path):
     ref = _cli(*args, "--out", "ref.npz", cwd=tmp_path)
     assert ref.returncode == 0, ref.stderr
     env = dict(os.environ, MPLBACKEND="Agg")
-    proc = subprocess.Popen([sys.executable, "-m", "cevns.cli.main", *args, "--out", "cut.npz"], cwd=tmp_path, env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "cevns.cli", *args, "--out", "cut.npz"], cwd=tmp_path, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 60
     while not (tmp_path / "cut.npz").exists() and time.time() < deadline:

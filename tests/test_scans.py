@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from cevns.config.experiments import load_experiment
-from cevns.stats.fits import ONE_DOF_LEVELS, Likelihood
+from cevns.stats.fits import ONE_DOF_LEVELS, ExperimentLikelihood
 from cevns.runtime.parallel import ExecutorError, executor
 from cevns.stats.scans import chunk_evaluator, empty_scan, polynomial_signal, scan
 from cevns.runtime.stores import StoreError, read_store, write_store
@@ -29,7 +29,7 @@ from cevns.stats.toys import empty_toys, run_toys, toy_study
 @pytest.fixture(scope="module")
 def csi():
     exp = load_experiment("coherent-csi-2017")
-    return Likelihood(exp.predictor(), exp.measurement())
+    return ExperimentLikelihood(exp.predictor(), exp.measurement())
 
 
 AXES = {"eps_ee_uV": np.linspace(-1.0, 1.0, 41), "eps_ee_dV": np.linspace(-1.0, 1.0, 37)}
@@ -137,7 +137,7 @@ def test_pseudo_experiments_do_not_depend_on_chunks_or_workers(csi):
 
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     env = dict(os.environ, MPLBACKEND="Agg", MPLCONFIGDIR=str(cwd / ".mpl"))
-    return subprocess.run([sys.executable, "-m", "cevns.cli.main", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run([sys.executable, "-m", "cevns.cli", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
 
 
 def test_cli_toys_resume_and_bad_input(tmp_path):

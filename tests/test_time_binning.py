@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from cevns.config.experiments import ExperimentError, load_experiment
-from cevns.stats.fits import Likelihood, Measurement, fit
+from cevns.stats.fits import ExperimentLikelihood, Measurement, fit
 from cevns.rates.prediction import TimeSelection, prepare_rates
 from cevns.sources.timing import CSI_2017_FITTED_PULSE, TAU_MUON, TAU_PION, ProtonPulse, time_bin_fractions, us
 
@@ -116,11 +116,11 @@ def test_shipped_csi_window_and_toml_time_bins():
     assert exp.n_bins == 36 and counts.counts.shape == (2, 3, 12, 3)
     assert counts.total == pytest.approx(cut.total, rel=1e-12)
     np.testing.assert_allclose(np.asarray(counts.time_edges_s) / us, [0, 1, 3, 6], rtol=1e-12)
-    # a Likelihood on the flattened (energy × time) bins: the Asimov fit returns the SM value
+    # a ExperimentLikelihood on the flattened (energy × time) bins: the Asimov fit returns the SM value
     zeros = np.zeros(36)
-    lk = Likelihood(exp.predictor(), Measurement(zeros, zeros, zeros, 0.28, 0.0, "poisson")).asimov()
+    lk = ExperimentLikelihood(exp.predictor(), Measurement(zeros, zeros, zeros, 0.28, 0.0, "poisson")).asimov()
     with pytest.raises(ValueError, match="36"):
-        Likelihood(exp.predictor(), Measurement(zeros[:12], zeros[:12], zeros[:12]))  # energy bins only
+        ExperimentLikelihood(exp.predictor(), Measurement(zeros[:12], zeros[:12], zeros[:12]))  # energy bins only
     assert fit(lk, {"sin2_theta_w": 0.21}).values["sin2_theta_w"] == pytest.approx(0.23857, abs=2e-3)
 
 

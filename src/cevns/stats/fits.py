@@ -1,24 +1,26 @@
 """Fits, profiles and grid scans of any named parameter against a measurement.
 
 A :class:`Measurement` holds observed counts (one counting bin or the analysis bins of an
-experiment), backgrounds and normalisation uncertainties; a :class:`Likelihood` ties it
-to a :class:`cevns.rates.prediction.RatePredictor` and returns χ²(θ) for named parameters θ, with the
-signal and background normalisation pulls profiled analytically (pull χ², Papoulias &
-Kosmas, seed 002, Eq. 6) or numerically (Poisson, Baker–Cousins; :mod:`cevns.stats.chi2`).
+experiment), backgrounds and normalisation uncertainties; an :class:`ExperimentLikelihood`
+ties it to a :class:`cevns.rates.prediction.RatePredictor` and returns χ²(θ) for named
+parameters θ, with the signal and background normalisation pulls profiled analytically
+(pull χ², D. K. Papoulias & T. S. Kosmas, arXiv:1711.09773, Eq. 6) or numerically
+(Poisson, Baker–Cousins; :mod:`cevns.stats.chi2`). :func:`fit` and :func:`profile` take
+any :class:`cevns.stats.likelihood.Likelihood` (experiments, arrays, data releases).
 
 Free parameters are minimised with iminuit's MIGRAD (F. James, M. Roos, Comput. Phys.
 Commun. 10, 343 (1975); H. Dembinski et al., iminuit); intervals come from the profile
 Δχ²(θ_i) = min over the other free parameters, read at Wilks thresholds (1 dof: 1σ =
 1.0, 90% = 2.71, 2σ = 4.0). Grid scans are in :mod:`cevns.stats.scans`.
 
-No files and no CLI here: :mod:`cevns.config.experiments` reads the data, :mod:`cevns.cli.main` drives.
+No files and no CLI here: :mod:`cevns.config.experiments` reads the data, :mod:`cevns.cli` drives.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Callable, Literal, Mapping
+from typing import Callable, Mapping
 
 import numpy as np
 
@@ -27,6 +29,7 @@ from cevns.errors import InputError
 from cevns.physics.parameters import ParameterError, parameter
 from cevns.rates.prediction import RatePredictor
 from cevns.stats.chi2 import binned_pull_chi2, delta_chi2_threshold, interval_from_profile, profiled_poisson_deviance
+from cevns.stats.likelihood import Likelihood
 
 #: Confidence levels reported for one parameter: name → probability content.
 ONE_DOF_LEVELS: Mapping[str, float] = {"1sigma": math.erf(1 / math.sqrt(2)), "90%": 0.90, "2sigma": math.erf(2 / math.sqrt(2))}
@@ -59,9 +62,9 @@ def chi2_from_signal(measurement: Measurement, signal: np.ndarray) -> np.ndarray
 
 
 @dataclass(frozen=True)
-class Likelihood:
+class ExperimentLikelihood:
     """χ²(θ) of one experiment's ``predictor`` against a ``measurement``; ``fixed`` named
-    parameters are applied at every point."""
+    parameters are applied at every point. A :class:`cevns.stats.likelihood.Likelihood`."""
 
     predictor: RatePredictor
     measurement: Measurement
@@ -70,7 +73,7 @@ class Likelihood:
     def __post_init__(self) -> None:
         bins = self.predictor.n_bins  # observable bins × time bins, flattened like BinnedCounts.per_bin
         if self.measurement.bins not in (1, bins):
-            raise ValueError(f"the data have {self.measurement.bins} bins, the experiment {bins}: give one number or one per bin")
+            raise InputError(f"the data have {self.measurement.bins} bins, the experiment {bins}: give one number or one per bin")
 
     def signal(self, values: Mapping[str, float | str] | None = None) -> np.ndarray:
         """Expected signal per data bin (one counting bin: the total)."""
@@ -81,18 +84,17 @@ class Likelihood:
         return float(chi2_from_signal(self.measurement, self.signal(values)))
 
     def chi2_from_signal(self, signal: np.ndarray) -> np.ndarray:
-        """χ² for signals of shape (..., bins), vectorised (the interface scans use, shared
-        with :class:`cevns.stats.arrays.ArrayLikelihood`)."""
+        """χ² for signals of shape (..., bins), vectorised over the batch axes."""
         return chi2_from_signal(self.measurement, signal)
 
-    def with_fixed(self, values: Mapping[str, float | str]) -> "Likelihood":
+    def with_fixed(self, values: Mapping[str, float | str]) -> ExperimentLikelihood:
         """The same likelihood with more parameters fixed (``values`` override ``fixed``)."""
-        return Likelihood(self.predictor, self.measurement, {**self.fixed, **values})
+        return ExperimentLikelihood(self.predictor, self.measurement, {**self.fixed, **values})
 
-    def asimov(self, values: Mapping[str, float | str] | None = None) -> "Likelihood":
+    def asimov(self, values: Mapping[str, float | str] | None = None) -> ExperimentLikelihood:
         """The forecast version: data = this model's prediction at ``values`` (default: the
         predictor's own model, e.g. the SM)."""
-        return Likelihood(self.predictor, asimov(self.measurement, self.signal(values)), self.fixed)
+        return ExperimentLikelihood(self.predictor, asimov(self.measurement, self.signal(values)), self.fixed)
 
 
 @dataclass(frozen=True)
@@ -234,8 +236,8 @@ def profile_range(name: str, best: FitResult, width: float = 5.0) -> tuple[float
 
 
 __all__ = [
+    "ExperimentLikelihood",
     "FitResult",
-    "Likelihood",
     "Measurement",
     "ONE_DOF_LEVELS",
     "Profile",

@@ -29,7 +29,9 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 
 from cevns.runtime.parallel import run_chunks
-from cevns.stats.fits import ONE_DOF_LEVELS, TWO_DOF_LEVELS, Likelihood, _bounds, fit
+from cevns.stats.fits import ONE_DOF_LEVELS, TWO_DOF_LEVELS, _bounds, fit
+from cevns.stats.likelihood import Likelihood
+from cevns.errors import InputError
 from cevns.physics.parameters import parameter
 from cevns.stats.chi2 import delta_chi2_threshold, interval_from_profile
 
@@ -72,12 +74,12 @@ class Scan:
         return out
 
 
-def empty_scan(axes: Mapping[str, Sequence[float]]) -> Scan:
+def empty_scan(axes: Mapping[str, Sequence[float] | np.ndarray]) -> Scan:
     """A scan with nothing computed yet; raises ValueError for an axis with < 1 point."""
     grid = {name: np.asarray(values, dtype=float) for name, values in axes.items()}
     for name, a in grid.items():
         if a.ndim != 1 or a.size < 1 or not np.all(np.isfinite(a)):
-            raise ValueError(f"scan axis {name}: need a 1-D array of ≥ 1 finite values")
+            raise InputError(f"scan axis {name}: need a 1-D array of ≥ 1 finite values")
     shape = tuple(a.size for a in grid.values())
     return Scan(grid, np.full(shape, np.nan), np.zeros(shape, dtype=bool))
 
@@ -236,7 +238,7 @@ def scan(
     # per point: small chunks for progress here, larger ones for workers (less hand-off)
     chunk = chunk or (8192 if method == "polynomial" else 256 if executor is None else 1024)
     if chunk < 1:
-        raise ValueError("chunk must be ≥ 1 point")
+        raise InputError("chunk must be ≥ 1 point")
     todo = np.flatnonzero(~state.done.ravel())
     parts = [todo[i : i + chunk] for i in range(0, todo.size, chunk)]
     chi2, done = state.chi2.reshape(-1), state.done.reshape(-1)

@@ -26,29 +26,61 @@ equals an uninterrupted one.
 from __future__ import annotations
 
 from concurrent.futures import Executor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Callable, Mapping
 
 import numpy as np
 
+from cevns.errors import InputError
 from cevns.runtime.parallel import run_chunks
-from cevns.stats.fits import Likelihood, Measurement, _bounds, chi2_from_signal, fit
+from cevns.stats.fits import ExperimentLikelihood, Measurement, _bounds, asimov, chi2_from_signal, fit
+from cevns.stats.likelihood import Likelihood, Values
 from cevns.stats.scans import PolynomialSignal, polynomial_signal
 from cevns.stats.chi2 import delta_chi2_threshold
 
 
 @dataclass(frozen=True)
 class PolynomialLikelihood:
-    """χ² of a measurement against a :class:`~cevns.stats.scans.PolynomialSignal` (the fast
-    stand-in of a :class:`~cevns.stats.fits.Likelihood` for parameters that enter polynomially);
-    duck-types what :func:`cevns.stats.fits.fit` needs."""
+    """χ² of a measurement against a :class:`~cevns.stats.scans.PolynomialSignal`: the fast
+    stand-in of an :class:`~cevns.stats.fits.ExperimentLikelihood` for parameters that enter
+    polynomially, and a :class:`cevns.stats.likelihood.Likelihood` itself.
+
+    The polynomial knows only its own parameters (``signal_model.names``) and has no model
+    of its own to fall back on: every point must give each of them (in ``values`` or
+    ``fixed``) and nothing else."""
 
     signal_model: PolynomialSignal
     measurement: Measurement
+    fixed: Values = field(default_factory=dict)
 
-    def chi2(self, values: Mapping[str, float]) -> float:
-        point = np.array([[float(values[n]) for n in self.signal_model.names]])
-        return float(chi2_from_signal(self.measurement, self.signal_model(point))[0])
+    def _point(self, values: Values | None) -> np.ndarray:
+        merged = {**self.fixed, **(values or {})}
+        names = self.signal_model.names
+        unknown = sorted(set(merged) - set(names))
+        missing = [n for n in names if n not in merged]
+        if unknown or missing:
+            raise InputError(
+                f"the polynomial signal depends on {', '.join(names)} only"
+                + (f"; {', '.join(unknown)} cannot be set" if unknown else "")
+                + (f"; give {', '.join(missing)}" if missing else "")
+            )
+        return np.array([[float(merged[n]) for n in names]])
+
+    def signal(self, values: Values | None = None) -> np.ndarray:
+        """Expected signal per data bin at ``values`` (from the polynomial)."""
+        return np.asarray(self.signal_model(self._point(values))[0], dtype=float)
+
+    def chi2_from_signal(self, signal: np.ndarray) -> np.ndarray:
+        return chi2_from_signal(self.measurement, signal)
+
+    def chi2(self, values: Values | None = None) -> float:
+        return float(self.chi2_from_signal(self.signal(values)))
+
+    def with_fixed(self, values: Values) -> PolynomialLikelihood:
+        return replace(self, fixed={**self.fixed, **values})
+
+    def asimov(self, values: Values | None = None) -> PolynomialLikelihood:
+        return replace(self, measurement=asimov(self.measurement, self.signal(values)))
 
 
 def pseudo_data(measurement: Measurement, signal: np.ndarray, rng: np.random.Generator, n: int) -> np.ndarray:
@@ -70,18 +102,20 @@ class ToyStudy:
     """Everything a chunk of pseudo-experiments needs: the likelihood of the experiment
     (its measurement supplies backgrounds and uncertainties), the ``truth`` (values of
     the ``free`` parameters that generate the data), start values of the fit, the seed,
-    and an optional polynomial signal for speed."""
+    and an optional polynomial signal for speed. Pseudo-data are drawn from the
+    experiment's :class:`~cevns.config.measurement.Measurement` (backgrounds and
+    uncertainties), so the likelihood is an :class:`~cevns.stats.fits.ExperimentLikelihood`."""
 
-    likelihood: Likelihood
+    likelihood: ExperimentLikelihood
     truth: dict[str, float]
     seed: int
     fast: PolynomialSignal | None = None
 
-    def _likelihood_for(self, data: np.ndarray):
+    def _likelihood_for(self, data: np.ndarray) -> Likelihood:
         measurement = replace(self.likelihood.measurement, observed=data, label="pseudo-data")
         if self.fast is not None:
             return PolynomialLikelihood(self.fast, measurement)
-        return Likelihood(self.likelihood.predictor, measurement, self.likelihood.fixed)
+        return ExperimentLikelihood(self.likelihood.predictor, measurement, self.likelihood.fixed)
 
     def __call__(self, chunk: int, size: int) -> tuple[np.ndarray, np.ndarray]:
         """Pseudo-experiments of chunk number ``chunk`` → (t (size,), best fits (size, k))."""
@@ -99,7 +133,7 @@ class ToyStudy:
         return t, best
 
 
-def toy_study(likelihood: Likelihood, truth: Mapping[str, float], seed: int = 0, fast: bool = True) -> ToyStudy:
+def toy_study(likelihood: ExperimentLikelihood, truth: Mapping[str, float], seed: int = 0, fast: bool = True) -> ToyStudy:
     """Set up pseudo-experiments at ``truth`` (the free parameters and their true values;
     other parameters are the likelihood's fixed ones). With ``fast``, the signal is
     replaced by its exact polynomial form when there is one (checked; see
@@ -107,7 +141,7 @@ def toy_study(likelihood: Likelihood, truth: Mapping[str, float], seed: int = 0,
     Asimov fit."""
     truth = {k: float(v) for k, v in truth.items()}
     if not truth:
-        raise ValueError("give at least one free parameter for the pseudo-experiments")
+        raise InputError("give at least one free parameter for the pseudo-experiments")
     poly = None
     if fast:
         asimov = likelihood.asimov(truth)
@@ -150,7 +184,7 @@ class ToyResult:
 
 def empty_toys(names: tuple[str, ...], n: int) -> ToyResult:
     if n < 1:
-        raise ValueError(f"the number of pseudo-experiments must be ≥ 1, got {n}")
+        raise InputError(f"the number of pseudo-experiments must be ≥ 1, got {n}")
     return ToyResult(tuple(names), np.full(n, np.nan), np.full((n, len(names)), np.nan), np.zeros(n, dtype=bool))
 
 
@@ -165,7 +199,7 @@ def run_toys(
     is always pseudo-experiments [k·chunk, (k+1)·chunk) with its own seed, so a resumed or
     parallel study equals a serial one). Arrays of ``state`` are filled in place."""
     if chunk < 1:
-        raise ValueError("chunk must be ≥ 1")
+        raise InputError("chunk must be ≥ 1")
     n = state.done.size
     todo = [k for k in range((n + chunk - 1) // chunk) if not state.done[k * chunk : (k + 1) * chunk].all()]
 
