@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cevns.config.experiments import ExperimentError, load_experiment, parse_override, shipped_experiments
+from cevns.config.experiments import ExperimentError, load_experiment, shipped_experiments
+from cevns.config.overrides import parse_override
 
 SHIPPED = Path(__file__).resolve().parents[1] / "src" / "cevns" / "data" / "experiments"
 CSI_2017 = (SHIPPED / "coherent-csi-2017.toml").read_text()

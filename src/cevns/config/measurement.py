@@ -9,6 +9,7 @@ from typing import Literal
 
 import numpy as np
 
+from cevns.errors import InputError
 
 @dataclass(frozen=True)
 class Measurement:
@@ -34,13 +35,13 @@ class Measurement:
     def __post_init__(self) -> None:
         shapes = {np.shape(self.observed), np.shape(self.background), np.shape(self.steady_state)}
         if len(shapes) != 1 or np.ndim(self.observed) != 1:
-            raise ValueError("observed, background and steady-state counts must be 1-D arrays of one length")
+            raise InputError("observed, background and steady-state counts must be 1-D arrays of one length")
         if self.statistic not in ("pull-chi2", "poisson"):
-            raise ValueError(f"unknown statistic {self.statistic!r}; use pull-chi2 or poisson")
+            raise InputError(f"unknown statistic {self.statistic!r}; use pull-chi2 or poisson")
         if not (self.sigma_signal >= 0 and self.sigma_background >= 0):
-            raise ValueError("normalisation uncertainties must be ≥ 0")
+            raise InputError("normalisation uncertainties must be ≥ 0")
         if np.any(np.asarray(self.background) < 0) or np.any(np.asarray(self.steady_state) < 0):
-            raise ValueError("backgrounds must be ≥ 0")
+            raise InputError("backgrounds must be ≥ 0")
 
     @property
     def bins(self) -> int:

@@ -1,0 +1,287 @@
+"""The schema of experiment files: pydantic models of every TOML table.
+
+Strict models (unknown keys, NaN and infinities rejected; frozen) with the units in the
+field names (``mass_kg``, ``live_days``, ``window_us``, ``shape_fm``). The ``[source]``
+table is whichever source type is registered in :mod:`cevns.config.sources` under its
+``type`` tag. The README documents every table; :mod:`cevns.config.experiments` turns a
+validated :class:`ExperimentSpec` into physics objects.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Union, get_args
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from cevns.config.sources import RegisteredSource, SourceSpec, on_source_types_changed, source_types
+from cevns.detector import response as det
+from cevns.physics.cross_sections import SIN2_THETA_W_LOW_ENERGY
+from cevns.rates.prediction import TimeSelection
+from cevns.sources.timing import CSI_2017_FITTED_PULSE, SNS_PULSE, us
+
+
+class StrictModel(BaseModel):
+    """Base of the tables: unknown keys, NaN and infinities rejected; frozen."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class TargetSpec(StrictModel):
+    material: str
+    enrichment: dict[str, float] | None = None
+
+
+class NuclearSpec(StrictModel):
+    form_factor: Literal["helm", "sf", "kn", "none"] = "helm"
+    neutron_form_factor: Literal["helm", "sf", "kn", "none"] | None = None
+    shape_fm: float | None = Field(default=None, gt=0)
+    radius: Literal["charge", "lewin-smith"] = "charge"
+    proton_radius_fm: dict[str, Annotated[float, Field(gt=0)]] = {}
+    neutron_radius_fm: dict[str, Annotated[float, Field(gt=0)]] = {}
+
+
+class CouplingsSpec(StrictModel):
+    scheme: Literal["tree", "radiative"] = "tree"
+    sin2_theta_w: float = Field(default=SIN2_THETA_W_LOW_ENERGY, gt=0, lt=1)
+
+
+class ConstantQuenchingSpec(StrictModel):
+    model: Literal["constant"]
+    value: float = Field(gt=0, le=1)
+
+
+class LindhardQuenchingSpec(StrictModel):
+    model: Literal["lindhard"]
+    k: float = Field(gt=0)
+
+
+class PolynomialQuenchingSpec(StrictModel):
+    model: Literal["polynomial"]
+    coefficients: list[float] = Field(min_length=2)
+
+
+class TableQuenchingSpec(StrictModel):
+    model: Literal["table"]
+    recoil_keV: list[float] = Field(min_length=2)
+    quenching_factor: list[float] = Field(min_length=2)
+
+
+QuenchingSpec = Annotated[
+    Union[ConstantQuenchingSpec, LindhardQuenchingSpec, PolynomialQuenchingSpec, TableQuenchingSpec],
+    Field(discriminator="model"),
+]
+
+
+class ObservableSpec(StrictModel):
+    kind: Literal["keVnr", "keVee", "PE"] = "keVnr"
+    light_yield_pe_per_keVee: float | None = Field(default=None, gt=0)
+
+
+class NoEfficiencySpec(StrictModel):
+    model: Literal["none"]
+
+
+class LogisticEfficiencySpec(StrictModel):
+    model: Literal["logistic"]
+    a: float = Field(gt=0, le=1)
+    k: float
+    x0: float
+    zero_below: float | None = None
+    scale_ranges: list[tuple[float, float, float]] = []
+
+
+class WeibullEfficiencySpec(StrictModel):
+    model: Literal["weibull"]
+    a: float = Field(gt=0, le=1)
+    threshold: float
+    scale: float = Field(gt=0)
+    power: float = Field(gt=0)
+
+
+class TableEfficiencySpec(StrictModel):
+    model: Literal["table"]
+    x: list[float] = Field(min_length=2)
+    efficiency: list[float] = Field(min_length=2)
+
+
+EfficiencySpec = Annotated[
+    Union[NoEfficiencySpec, LogisticEfficiencySpec, WeibullEfficiencySpec, TableEfficiencySpec], Field(discriminator="model")
+]
+
+
+class ResolutionSpec(StrictModel):
+    model: Literal["none", "gaussian", "poisson", "gamma"] = "none"
+    stochastic: float = Field(default=0.0, ge=0)
+    constant: float = Field(default=0.0, ge=0)
+    noise: float = Field(default=0.0, ge=0)
+    fano: float = Field(default=1.0, gt=0)
+
+
+class BinsSpec(StrictModel):
+    low: float | None = None
+    high: float | None = None
+    width: float | None = Field(default=None, gt=0)
+    edges: list[float] | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> BinsSpec:
+        if self.edges is None and None in (self.low, self.high, self.width):
+            raise ValueError("give either edges = [...] or low, high and width")
+        return self
+
+    def as_edges(self) -> np.ndarray:
+        """Bin edges in the observable's unit."""
+        if self.edges is not None:
+            return np.asarray(self.edges, dtype=float)
+        assert self.low is not None and self.high is not None and self.width is not None  # _one_form's guarantee
+        return det.bin_edges(self.low, self.high, self.width)
+
+
+#: Proton-pulse shapes by name (:mod:`cevns.sources.timing`).
+PULSES = {"sns": SNS_PULSE, "csi-2017-fitted": CSI_2017_FITTED_PULSE}
+
+
+class TimeSpec(StrictModel):
+    """Arrival-time window (``window_us = [t_min, t_max]``) or bins (``edges_us``), µs on
+    the time axis of ``pulse`` (stopped-pion sources only)."""
+
+    window_us: tuple[float, float] | None = None
+    edges_us: list[float] | None = None
+    pulse: Literal["sns", "csi-2017-fitted"] = "sns"
+
+    @model_validator(mode="after")
+    def _one_form(self) -> TimeSpec:
+        edges: tuple[float, ...] | list[float] | None = self.window_us if self.window_us is not None else self.edges_us
+        if edges is None or (self.window_us is not None and self.edges_us is not None):
+            raise ValueError("give either window_us = [t_min, t_max] or edges_us = [...]")
+        if len(edges) < 2 or any(b <= a for a, b in zip(edges[:-1], edges[1:])):
+            raise ValueError("time edges must be ≥ 2 strictly increasing values (µs)")
+        return self
+
+    def selection(self) -> TimeSelection:
+        """The window or bins as a :class:`~cevns.rates.prediction.TimeSelection` (ns)."""
+        if self.window_us is not None:
+            return TimeSelection.window(self.window_us[0] * us, self.window_us[1] * us, PULSES[self.pulse])
+        assert self.edges_us is not None  # _one_form's guarantee
+        return TimeSelection(tuple(t * us for t in self.edges_us), PULSES[self.pulse])
+
+
+class DetectorSpec(StrictModel):
+    mass_kg: float = Field(gt=0)
+    quenching: QuenchingSpec = ConstantQuenchingSpec(model="constant", value=1.0)
+    observable: ObservableSpec = ObservableSpec()
+    efficiency: EfficiencySpec = NoEfficiencySpec(model="none")
+    resolution: ResolutionSpec = ResolutionSpec()
+    bins: BinsSpec
+    time: TimeSpec | None = None
+
+
+class ExposureSpec(StrictModel):
+    live_days: float = Field(gt=0)
+
+
+class DataSpec(StrictModel):
+    """Observed counts for fits (omit ``observed`` for a forecast-only experiment)."""
+
+    statistic: Literal["pull-chi2", "poisson"] = "pull-chi2"
+    observed: list[float] | float | None = None
+    background: list[float] | float = 0.0
+    steady_state_background: list[float] | float = 0.0
+    signal_uncertainty: float = Field(default=0.0, ge=0)
+    background_uncertainty: float = Field(default=0.0, ge=0)
+    note: str = ""
+
+
+class ExperimentSpec(StrictModel):
+    name: str
+    description: str = ""
+    references: list[str] = []
+    target: TargetSpec
+    nuclear: NuclearSpec = NuclearSpec()
+    couplings: CouplingsSpec = CouplingsSpec()
+    detector: DetectorSpec
+    #: One of the source types registered in :mod:`cevns.config.sources`.
+    source: Annotated[SourceSpec, RegisteredSource]
+    exposure: ExposureSpec
+    parameters: dict[str, float | str] = {}
+    data: DataSpec | None = None
+
+
+def _rebuild() -> None:
+    """Regenerate the schema, so that the ``[source]`` union is the registry's again."""
+    ExperimentSpec.model_rebuild(force=True)
+
+
+# a source type registered later is accepted from then on (and one unregistered no longer)
+on_source_types_changed(_rebuild)
+
+
+# --- error messages -------------------------------------------------------------------------
+def _tags(union: Any, discriminator: str) -> frozenset[str]:
+    """Tags of a discriminated union ``Annotated[Union[...], Field(discriminator=...)]``."""
+    members = get_args(get_args(union)[0])
+    return frozenset(tag for cls in members for tag in get_args(cls.model_fields[discriminator].annotation))
+
+
+def _union_tags() -> dict[tuple[str, ...], frozenset[str]]:
+    """Per path of a discriminated-union field, its tags (pydantic puts the tag of the
+    member it validated into an error's location, after the field name)."""
+    return {
+        ("source",): frozenset(source_types()),
+        ("detector", "quenching"): _tags(QuenchingSpec, "model"),
+        ("detector", "efficiency"): _tags(EfficiencySpec, "model"),
+    }
+
+
+def format_validation_error(exc: ValidationError, origin: str, overridden: set[str] | frozenset[str] = frozenset()) -> str:
+    """One line for the first error of an :class:`ExperimentSpec` validation: ``origin``
+    (the file) and the dotted field path; ``overridden`` paths came from ``--set``."""
+    err = exc.errors()[0]
+    tags = _union_tags()
+    parts: list[str] = []
+    for p in err["loc"]:
+        if isinstance(p, str) and p in tags.get(tuple(parts), frozenset()):
+            continue  # the union member's tag, not a field
+        parts.append(str(p))
+    loc = ".".join(parts)
+    kind = err["type"]
+    if kind == "missing":
+        return f"{origin}: missing field '{loc}'"
+    if kind == "extra_forbidden":
+        how = "--set path" if loc in overridden else "field"
+        return f"{origin}: unknown {how} '{loc}'"
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        key = str(err.get("ctx", {}).get("discriminator", "type")).strip("'")
+        known = ", ".join(sorted(tags.get(tuple(parts), frozenset())))
+        if kind == "union_tag_not_found":
+            return f"{origin}: missing field '{loc}.{key}' (one of {known})"
+        return f"{origin}: bad value for '{loc}.{key}': {err['ctx']['tag']!r} is not one of {known}"
+    return f"{origin}: bad value for '{loc}': {err['msg']}"
+
+
+__all__ = [
+    "BinsSpec",
+    "ConstantQuenchingSpec",
+    "CouplingsSpec",
+    "DataSpec",
+    "DetectorSpec",
+    "EfficiencySpec",
+    "ExperimentSpec",
+    "ExposureSpec",
+    "LindhardQuenchingSpec",
+    "LogisticEfficiencySpec",
+    "NoEfficiencySpec",
+    "NuclearSpec",
+    "ObservableSpec",
+    "PULSES",
+    "PolynomialQuenchingSpec",
+    "QuenchingSpec",
+    "ResolutionSpec",
+    "StrictModel",
+    "TableEfficiencySpec",
+    "TableQuenchingSpec",
+    "TargetSpec",
+    "TimeSpec",
+    "format_validation_error",
+]

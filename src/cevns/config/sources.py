@@ -1,0 +1,271 @@
+"""Neutrino-source types of experiment files: a registry of ``[source] type = "..."`` tags.
+
+Each source type is one registration: a tag, a pydantic model of its ``[source]`` table
+(with a field ``type: Literal[tag]``) and a builder that turns a validated table into a
+:class:`cevns.sources.spectra.NeutrinoSource`::
+
+    register_source_type("my-source", MySourceSpec, build_my_source)
+
+The experiment schema (:class:`cevns.config.schema.ExperimentSpec`) accepts exactly the
+registered tags (a discriminated union rebuilt on every registration), its error messages
+list them, and :func:`build_source` dispatches on them. The shipped types are registered
+here: ``pion-dar`` (stopped-pion decay at rest, :func:`cevns.sources.spectra.pion_dar_source`),
+``reactor`` (fission antineutrinos, :func:`cevns.sources.spectra.reactor_source`) and
+``table`` (spectra read from a CSV file, :func:`cevns.sources.spectra.tabulated_source`).
+
+Units in field names: ``baseline_m`` metres, ``beam_power_MW`` megawatts,
+``proton_energy_GeV`` GeV (kinetic), ``thermal_power_GW`` gigawatts thermal,
+``flux_cm2_s`` ν cm⁻² s⁻¹.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, TypeVar, get_args, get_origin
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler, field_validator, model_validator
+from pydantic_core import core_schema
+
+from cevns.errors import InputError
+from cevns.physics.cross_sections import FLAVORS
+from cevns.sources.spectra import NeutrinoSource, pion_dar_source, pot_per_second, reactor_source, tabulated_source
+from cevns.units import GW, GeV, MW, m
+
+
+class SourceSpec(BaseModel):
+    """Base of every ``[source]`` table: strict like the rest of the schema (unknown keys,
+    NaN and infinities rejected; frozen), with the ``type`` tag that selects the model."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    type: str
+
+
+@dataclass(frozen=True)
+class SourceContext:
+    """What a builder may need besides its table: the experiment's live time (s, to turn a
+    total number of protons on target into a rate) and the directory of the experiment file
+    (to find files named relative to it; None for a shipped experiment)."""
+
+    live_time_s: float
+    base_dir: Path | None = None
+
+    def path(self, name: str) -> Path:
+        """``name`` as a path, relative to the experiment file's directory when it is not
+        absolute."""
+        path = Path(name)
+        if not path.is_absolute() and self.base_dir is not None:
+            path = self.base_dir / path
+        return path
+
+
+S = TypeVar("S", bound=SourceSpec)
+#: Builder of a source type: (validated table, context) → source; raises ValueError for
+#: values that are valid alone but not together (the message names the field).
+SourceBuilder = Callable[[S, SourceContext], NeutrinoSource]
+
+
+@dataclass(frozen=True)
+class SourceType:
+    """A registered source type: its ``tag``, the model of its table and its builder."""
+
+    tag: str
+    spec: type[SourceSpec]
+    build: Callable[[Any, SourceContext], NeutrinoSource]
+
+
+_REGISTRY: dict[str, SourceType] = {}
+_ON_CHANGE: list[Callable[[], None]] = []
+
+
+def _tag_of(spec_model: type[SourceSpec]) -> str | None:
+    """The tag fixed by ``type: Literal["tag"]`` on the model, else None."""
+    field = spec_model.model_fields.get("type")
+    if field is None or get_origin(field.annotation) is not Literal or len(get_args(field.annotation)) != 1:
+        return None
+    tag = get_args(field.annotation)[0]
+    return tag if isinstance(tag, str) else None
+
+
+def register_source_type(tag: str, spec_model: type[S], builder: SourceBuilder[S]) -> None:
+    """Make ``[source] type = "<tag>"`` valid in experiment files: tables are validated
+    with ``spec_model`` (a :class:`SourceSpec` whose ``type`` field is ``Literal[tag]``) and
+    built with ``builder(spec, context)``. Raises ValueError for a tag already registered
+    or a model whose ``type`` is not that tag."""
+    if not isinstance(spec_model, type) or not issubclass(spec_model, SourceSpec):
+        raise TypeError(f"source type {tag!r}: the spec model must be a subclass of SourceSpec")
+    if _tag_of(spec_model) != tag:
+        raise InputError(f"source type {tag!r}: {spec_model.__name__}.type must be Literal[{tag!r}]")
+    if tag in _REGISTRY:
+        raise InputError(f"source type {tag!r} is already registered")
+    _REGISTRY[tag] = SourceType(tag, spec_model, builder)
+    _changed()
+
+
+def unregister_source_type(tag: str) -> None:
+    """Remove a registered source type (experiment files with it no longer validate)."""
+    if tag not in _REGISTRY:
+        raise InputError(f"no source type {tag!r}; registered: {', '.join(_REGISTRY)}")
+    del _REGISTRY[tag]
+    _changed()
+
+
+def source_types() -> Mapping[str, SourceType]:
+    """The registered source types by tag, in registration order (a read-only copy)."""
+    return dict(_REGISTRY)
+
+
+def on_source_types_changed(callback: Callable[[], None]) -> None:
+    """Call ``callback()`` after every (un)registration (the schema rebuilds its union)."""
+    _ON_CHANGE.append(callback)
+
+
+def _changed() -> None:
+    for callback in _ON_CHANGE:
+        callback()
+
+
+def build_source(spec: SourceSpec, context: SourceContext) -> NeutrinoSource:
+    """The source of a validated ``[source]`` table, by its registered builder."""
+    try:
+        kind = _REGISTRY[spec.type]
+    except KeyError:
+        raise InputError(f"source: unknown type {spec.type!r}; registered: {', '.join(_REGISTRY)}") from None
+    return kind.build(spec, context)
+
+
+class RegisteredSource:
+    """Pydantic marker for a ``[source]`` field, ``Annotated[SourceSpec, RegisteredSource]``:
+    the registered types as a union discriminated by ``type``, read from the registry each
+    time the model's schema is (re)built."""
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        choices = {tag: handler.generate_schema(kind.spec) for tag, kind in _REGISTRY.items()}
+        return core_schema.tagged_union_schema(choices, discriminator="type")
+
+
+# --- the shipped source types -----------------------------------------------------------------
+class PionDarSpec(SourceSpec):
+    """Neutrinos from stopped-pion decay at rest (π⁺ → μ⁺ν_μ, μ⁺ → e⁺ν_e ν̄_μ), isotropic:
+    ``nu_per_flavor_per_pot`` neutrinos of each flavour per proton on target, either
+    ``pot`` in total over the live time or a beam of ``beam_power_MW`` and
+    ``proton_energy_GeV``."""
+
+    type: Literal["pion-dar"]
+    baseline_m: float = Field(gt=0)
+    baseline_spread_m: float = Field(default=0.0, ge=0)
+    nu_per_flavor_per_pot: float = Field(gt=0)
+    pot: float | None = Field(default=None, gt=0)
+    beam_power_MW: float | None = Field(default=None, gt=0)
+    proton_energy_GeV: float | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _normalisation(self) -> PionDarSpec:
+        if self.pot is None and None in (self.beam_power_MW, self.proton_energy_GeV):
+            raise ValueError("give pot, or beam_power_MW and proton_energy_GeV")
+        return self
+
+
+def build_pion_dar(spec: PionDarSpec, context: SourceContext) -> NeutrinoSource:
+    """Protons on target per second: ``pot`` / live time, or beam power / proton energy."""
+    if spec.pot is not None:
+        rate = spec.pot / context.live_time_s
+    else:
+        assert spec.beam_power_MW is not None and spec.proton_energy_GeV is not None  # the validator's guarantee
+        rate = pot_per_second(spec.beam_power_MW * MW, spec.proton_energy_GeV * GeV)
+    return pion_dar_source(rate, spec.nu_per_flavor_per_pot, spec.baseline_m * m, baseline_spread=spec.baseline_spread_m * m)
+
+
+class ReactorSpec(SourceSpec):
+    """Fission antineutrinos of a reactor core of ``thermal_power_GW``, with optional
+    ``fission_fractions`` of the four fissile isotopes (default: a typical PWR)."""
+
+    type: Literal["reactor"]
+    thermal_power_GW: float = Field(gt=0)
+    baseline_m: float = Field(gt=0)
+    baseline_spread_m: float = Field(default=0.0, ge=0)
+    fission_fractions: dict[Literal["U235", "U238", "Pu239", "Pu241"], float] | None = None
+    low_energy_model: Literal["vogel-engel", "extrapolate"] = "vogel-engel"
+
+
+def build_reactor(spec: ReactorSpec, context: SourceContext) -> NeutrinoSource:
+    kwargs: dict[str, Any] = {"low_energy_model": spec.low_energy_model, "baseline_spread": spec.baseline_spread_m * m}
+    if spec.fission_fractions is not None:
+        kwargs["fission_fractions"] = dict(spec.fission_fractions)
+    return reactor_source(spec.thermal_power_GW * GW, spec.baseline_m * m, **kwargs)
+
+
+class TableSourceSpec(SourceSpec):
+    """Spectra tabulated in a CSV ``file`` (see :func:`read_spectrum_csv`; relative paths
+    are relative to the experiment file) with the flux of each flavour at the detector."""
+
+    type: Literal["table"]
+    file: str
+    flux_cm2_s: dict[str, float]
+
+    @field_validator("flux_cm2_s")
+    @classmethod
+    def _flavors(cls, value: dict[str, float]) -> dict[str, float]:
+        for name, flux in value.items():
+            if name not in FLAVORS:
+                raise ValueError(f"unknown flavour {name!r}; use {', '.join(FLAVORS)}")
+            if not flux >= 0:
+                raise ValueError(f"flux of {name} must be ≥ 0")
+        return value
+
+
+def build_table(spec: TableSourceSpec, context: SourceContext) -> NeutrinoSource:
+    path = context.path(spec.file)
+    energies, columns = read_spectrum_csv(path)
+    missing = [f for f in spec.flux_cm2_s if f not in columns]
+    if missing:
+        raise InputError(f"{path}: no column for {', '.join(missing)} (columns: {', '.join(columns)})")
+    return tabulated_source(energies, {f: columns[f] for f in spec.flux_cm2_s}, spec.flux_cm2_s, name=path.stem)
+
+
+def read_spectrum_csv(path: Path) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Read a spectrum table: a header ``energy_MeV,<flavour>,...`` then numeric rows
+    (lines starting with ``#`` are comments). Values in any unit per MeV."""
+    try:
+        lines = [ln for ln in Path(path).read_text().splitlines() if ln.strip() and not ln.startswith("#")]
+    except OSError as exc:
+        raise InputError(f"cannot read spectrum table {path}: {exc.strerror}") from None
+    rows = list(csv.reader(lines))
+    if len(rows) < 3 or rows[0][0].strip() != "energy_MeV":
+        raise InputError(f"{path}: expected a header 'energy_MeV,<flavour>,...' and at least two rows")
+    header = [h.strip() for h in rows[0]]
+    try:
+        data = np.array([[float(x) for x in r] for r in rows[1:]])
+    except ValueError:
+        raise InputError(f"{path}: non-numeric value in the spectrum table") from None
+    if data.shape[1] != len(header):
+        raise InputError(f"{path}: rows must have {len(header)} columns")
+    return data[:, 0], {h: data[:, i] for i, h in enumerate(header) if i > 0}
+
+
+register_source_type("pion-dar", PionDarSpec, build_pion_dar)
+register_source_type("reactor", ReactorSpec, build_reactor)
+register_source_type("table", TableSourceSpec, build_table)
+
+
+__all__ = [
+    "PionDarSpec",
+    "ReactorSpec",
+    "RegisteredSource",
+    "SourceBuilder",
+    "SourceContext",
+    "SourceSpec",
+    "SourceType",
+    "TableSourceSpec",
+    "build_source",
+    "on_source_types_changed",
+    "read_spectrum_csv",
+    "register_source_type",
+    "source_types",
+    "unregister_source_type",
+]
