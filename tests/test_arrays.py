@@ -10,17 +10,10 @@ import json
 import numpy as np
 import pytest
 
-from cevns.stats.arrays import (
-    ArrayError,
-    ArrayLikelihood,
-    detector_array,
-    is_array,
-    load_array,
-    load_likelihood,
-    shipped_arrays,
-)
+from cevns.stats.array_files import ArrayError, is_array, load_array, load_likelihood, shipped_arrays
+from cevns.stats.arrays import ArrayLikelihood, detector_array
 from cevns.config.experiments import load_experiment
-from cevns.stats.fits import Likelihood, Measurement, fit, profile
+from cevns.stats.fits import ExperimentLikelihood, Measurement, fit, profile
 from cevns.physics.parameters import ParameterError
 
 SM = 0.23857  # sin²θ_W of the shipped member experiments
@@ -52,7 +45,7 @@ def test_one_member_one_source_equals_the_pull_chi2():
     array = detector_array([exp], {"A": f}, observed=[n_obs], background_fraction=f_bg, reference="theory")
     assert array.labels == ("72Ge",)
     lk = array.likelihood()
-    pull = Likelihood(exp.predictor(), Measurement(np.array([n_obs]), np.zeros(1), np.array([f_bg * n_obs / 2]), f, 0.0))
+    pull = ExperimentLikelihood(exp.predictor(), Measurement(np.array([n_obs]), np.zeros(1), np.array([f_bg * n_obs / 2]), f, 0.0))
     for s2 in (0.20, SM, 0.27):
         assert lk.chi2({"sin2_theta_w": s2}) == pytest.approx(pull.chi2({"sin2_theta_w": s2}), rel=1e-12)
     # the default σ = f N_exp: r² / ((1 + f_bg) N_exp + f² N_exp²)
@@ -215,7 +208,7 @@ def test_shipped_arrays_and_load_likelihood(tmp_path):
     assert sorted(shipped_arrays()) == ["ge-array-reactor", "ge-array-sns"]
     assert is_array("ge-array-sns") and not is_array("coherent-csi-2017")
     single = load_likelihood("coherent-csi-2017", fixed={"sin2_theta_w": 0.24})
-    assert isinstance(single, Likelihood) and single.fixed == {"sin2_theta_w": 0.24}
+    assert isinstance(single, ExperimentLikelihood) and single.fixed == {"sin2_theta_w": 0.24}
     arr = load_likelihood("ge-array-sns", ["systematics.correlated=false", "detector.mass_kg=20"], asimov=True)
     assert isinstance(arr, ArrayLikelihood) and not arr.array.correlated
     config = json.loads(json.dumps(arr.array.describe()))
@@ -233,7 +226,7 @@ def test_shipped_arrays_and_load_likelihood(tmp_path):
     assert isinstance(lk, ArrayLikelihood) and lk.array.labels == ("70Ge", "heavy") and lk.label == "made-up counts"
     np.testing.assert_array_equal(lk.observed, [350.0, 430.0])
     assert lk.chi2() > 0
-    assert isinstance(load_likelihood(str(tmp_path / "det.toml"), asimov=True), Likelihood)
+    assert isinstance(load_likelihood(str(tmp_path / "det.toml"), asimov=True), ExperimentLikelihood)
 
 
 def _sns_member_text() -> str:
@@ -305,7 +298,7 @@ def test_cli_fit_and_scan_take_an_array(tmp_path):
     env = dict(os.environ, MPLBACKEND="Agg", MPLCONFIGDIR=str(tmp_path / ".mpl"))
 
     def run(*args):
-        return subprocess.run([sys.executable, "-m", "cevns.cli.main", *args], cwd=tmp_path, env=env, capture_output=True, text=True,
+        return subprocess.run([sys.executable, "-m", "cevns.cli", *args], cwd=tmp_path, env=env, capture_output=True, text=True,
                               timeout=300)
 
     fit = run("fit", "ge-array-sns", "--free", "sin2_theta_w", "--asimov", "--json", "--points", "21")

@@ -59,7 +59,7 @@ def write_store(path: str | Path, config: Mapping[str, Any], arrays: Mapping[str
 
     def write(tmp: str) -> None:
         with open(tmp, "wb") as handle:
-            np.savez(handle, config=np.array(config_text(config)), **arrays)
+            np.savez(handle, allow_pickle=False, config=np.array(config_text(config)), **arrays)
 
     atomic_write(path, write)
 

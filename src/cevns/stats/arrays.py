@@ -17,9 +17,9 @@ Here a :class:`DetectorArray` holds the members (each an experiment's
 :class:`~cevns.rates.prediction.RatePredictor`), the named systematic sources (a fractional
 uncertainty f_ki per member, fully correlated across members, independent between
 sources), the background fraction f_bg and optional observed counts; an
-:class:`ArrayLikelihood` is its χ²(θ) of named physics parameters, with the interface
-:func:`cevns.stats.fits.fit` and :func:`cevns.stats.fits.profile` use (``chi2``, ``fixed``,
-``with_fixed``, ``signal``, ``asimov``), so arrays are fitted and profiled unchanged.
+:class:`ArrayLikelihood` is its χ²(θ) of named physics parameters, a
+:class:`cevns.stats.likelihood.Likelihood`, so arrays are fitted, profiled and scanned
+unchanged.
 
 Entries of the χ² vector are the members' data entries in member order: one counting bin
 per member in the paper (and in the shipped arrays), or each member's analysis bins. A
@@ -28,48 +28,25 @@ member's systematic shifts are common to all its bins (a normalisation); with
 dashed contours) but still common to a member's bins.
 
 The TOML format (``[[member]]`` tables, ``[systematics]``, ``[data]``) is read by
-:func:`load_array`; shipped arrays live in ``cevns/data/arrays``. :func:`load_likelihood`
-returns the likelihood of an experiment or of an array, whichever the name or file is.
+:func:`cevns.stats.array_files.load_array`; shipped arrays live in ``cevns/data/arrays``.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import itertools
-import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from importlib import resources
-from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from cevns.config.experiments import (
-    Experiment,
-    ExperimentError,
-    apply_overrides,
-    load_experiment,
-    parse_override,
-    read_toml_file,
-    shipped_experiments,
-    shipped_files,
-)
-from cevns.stats.fits import Likelihood
+from cevns.config.experiments import Experiment
+from cevns.errors import InputError
 from cevns.physics.parameters import ParameterError
 from cevns.rates.prediction import RatePredictor
 from cevns.stats.chi2 import covariance_chi2, covariance_matrix, marginalise_detector
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
-
-class ArrayError(ExperimentError):
-    """A bad or incomplete array description; the message names file and field."""
 
 
 # --- physics objects --------------------------------------------------------------------------
@@ -87,19 +64,20 @@ class ArrayMember:
 
     def __post_init__(self) -> None:
         if not self.label:
-            raise ValueError("an array member needs a label")
+            raise InputError("an array member needs a label")
         if self.observed is not None:
             obs = np.asarray(self.observed, dtype=float)
             if obs.ndim != 1 or obs.size not in (1, self.bins):
-                raise ValueError(f"member {self.label}: give one observed total or one value per bin ({self.bins})")
+                raise InputError(f"member {self.label}: give one observed total or one value per bin ({self.bins})")
             if not np.all(np.isfinite(obs)) or np.any(obs < 0):
-                raise ValueError(f"member {self.label}: observed counts must be finite and ≥ 0")
+                raise InputError(f"member {self.label}: observed counts must be finite and ≥ 0")
             object.__setattr__(self, "observed", obs)
 
     @property
     def bins(self) -> int:
-        """Analysis bins of the member's experiment."""
-        return int(self.predictor.edges.size - 1)
+        """Analysis bins of the member's experiment: observable bins × time bins when it
+        bins arrival times (the entries of ``predictor.binned(...).per_bin``)."""
+        return int(self.predictor.n_bins)
 
     @property
     def entries(self) -> int:
@@ -151,25 +129,25 @@ class DetectorArray:
         members = tuple(self.members)
         object.__setattr__(self, "members", members)
         if not members:
-            raise ValueError("an array needs at least one member")
+            raise InputError("an array needs at least one member")
         labels = [m.label for m in members]
         if len(set(labels)) != len(labels):
-            raise ValueError(f"member labels must be unique, got {', '.join(labels)}")
+            raise InputError(f"member labels must be unique, got {', '.join(labels)}")
         systematics = {}
         for source, fractions in dict(self.systematics).items():
             values = tuple(float(f) for f in np.atleast_1d(np.asarray(fractions, dtype=float)))
             if len(values) == 1 and len(members) > 1:
                 values = values * len(members)
             if len(values) != len(members):
-                raise ValueError(f"systematic source {source!r} has {len(values)} values for {len(members)} members")
+                raise InputError(f"systematic source {source!r} has {len(values)} values for {len(members)} members")
             if not all(np.isfinite(values)) or min(values) < 0:
-                raise ValueError(f"systematic source {source!r}: fractional uncertainties must be finite and ≥ 0")
+                raise InputError(f"systematic source {source!r}: fractional uncertainties must be finite and ≥ 0")
             systematics[source] = values
         object.__setattr__(self, "systematics", systematics)
         if not (np.isfinite(self.background_fraction) and self.background_fraction >= 0):
-            raise ValueError(f"background_fraction must be finite and ≥ 0, got {self.background_fraction}")
+            raise InputError(f"background_fraction must be finite and ≥ 0, got {self.background_fraction}")
         if self.reference not in ("expected", "theory"):
-            raise ValueError(f"reference must be 'expected' or 'theory', got {self.reference!r}")
+            raise InputError(f"reference must be 'expected' or 'theory', got {self.reference!r}")
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -183,10 +161,10 @@ class DetectorArray:
         """Position of a member given by label or index."""
         if isinstance(member, (int, np.integer)):
             if not -len(self.members) <= member < len(self.members):
-                raise ValueError(f"no member {member}: the array has {len(self.members)}")
+                raise InputError(f"no member {member}: the array has {len(self.members)}")
             return int(member) % len(self.members)
         if member not in self.labels:
-            raise ValueError(f"no member {member!r}; members: {', '.join(self.labels)}")
+            raise InputError(f"no member {member!r}; members: {', '.join(self.labels)}")
         return self.labels.index(member)
 
     def fractions(self) -> np.ndarray:
@@ -222,7 +200,7 @@ class DetectorArray:
         drop = {self.index(m) for m in members}
         keep = [i for i in range(len(self.members)) if i not in drop]
         if not keep:
-            raise ValueError("cannot remove every member of an array")
+            raise InputError("cannot remove every member of an array")
         return dataclasses.replace(
             self, members=tuple(self.members[i] for i in keep),
             systematics={k: tuple(v[i] for i in keep) for k, v in self.systematics.items()},
@@ -256,7 +234,7 @@ class DetectorArray:
             return ArrayLikelihood(self, self.signal(fixed), fixed, label=f"Asimov ({self.name})")
         if not self.has_data:
             missing = ", ".join(m.label for m in self.members if m.observed is None)
-            raise ValueError(f"{self.name}: no observed counts for {missing}; use an Asimov forecast (--asimov)")
+            raise InputError(f"{self.name}: no observed counts for {missing}; use an Asimov forecast (--asimov)")
         observed = np.concatenate([m.observed for m in self.members])
         return ArrayLikelihood(self, observed, fixed, label=self.note or self.name)
 
@@ -277,9 +255,9 @@ def detector_array(
     for every member) or one per member; ``observed``: per member one total or one value
     per bin."""
     if labels is not None and len(labels) != len(members):
-        raise ValueError(f"{len(labels)} labels for {len(members)} members")
+        raise InputError(f"{len(labels)} labels for {len(members)} members")
     if observed is not None and len(observed) != len(members):
-        raise ValueError(f"observed counts for {len(observed)} members, the array has {len(members)}")
+        raise InputError(f"observed counts for {len(observed)} members, the array has {len(members)}")
     built = []
     for i, item in enumerate(members):
         exp = item if isinstance(item, Experiment) else None
@@ -320,16 +298,16 @@ class ArrayLikelihood:
         obs = np.asarray(self.observed, dtype=float)
         n = sum(m.entries for m in self.array.members)
         if obs.shape != (n,):
-            raise ValueError(f"{self.array.name}: {obs.size} observed values for {n} entries of the array")
+            raise InputError(f"{self.array.name}: {obs.size} observed values for {n} entries of the array")
         object.__setattr__(self, "observed", obs)
         object.__setattr__(self, "fixed", dict(self.fixed))
         drop = tuple(sorted({self.array.index(m) for m in self.marginalised}))
         if len(drop) == len(self.array.members):
-            raise ValueError("cannot marginalise every member of an array")
+            raise InputError("cannot marginalise every member of an array")
         object.__setattr__(self, "marginalised", drop)
         bad = [self.array.members[m].label for m in self.kept if np.any(obs[self._slices[m]] <= 0)]
         if bad:
-            raise ValueError(
+            raise InputError(
                 f"{self.array.name}: expected counts must be > 0 in every entry (their Poisson variance is the "
                 f"statistical term of Eq. 6); not so for {', '.join(bad)}"
             )
@@ -391,7 +369,7 @@ class ArrayLikelihood:
         full = self._full_covariance(theory)
         return marginalise_detector(full, theory, self._dropped_entries)[0] if self.marginalised else full
 
-    # the interface of cevns.stats.fits.Likelihood
+    # the interface of cevns.stats.likelihood.Likelihood
     def signal(self, values: Mapping[str, float | str] | None = None) -> np.ndarray:
         """Expected counts per entry of the members in the χ² (marginalised ones left out),
         concatenated in member order."""
@@ -435,175 +413,5 @@ class ArrayLikelihood:
         return dataclasses.replace(self, array=self.array.uncorrelated())
 
 
-# --- TOML schema ------------------------------------------------------------------------------
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-
-_Fraction = Annotated[float, Field(ge=0)]
-
-
-class MemberSpec(_Strict):
-    experiment: str = Field(min_length=1)
-    label: str | None = Field(default=None, min_length=1)
-    overrides: dict[str, Any] = Field(default={}, alias="set")
-
-
-class SystematicsSpec(_Strict):
-    background_fraction: float = Field(default=0.0, ge=0)
-    correlated: bool = True
-    reference: Literal["expected", "theory"] = "expected"
-    sources: dict[str, list[_Fraction] | _Fraction] = {}
-
-
-class ArrayDataSpec(_Strict):
-    observed: list[list[Annotated[float, Field(ge=0)]] | Annotated[float, Field(ge=0)]]
-    note: str = ""
-
-
-class ArraySpec(_Strict):
-    name: str
-    description: str = ""
-    references: list[str] = []
-    member: list[MemberSpec] = Field(min_length=1)
-    systematics: SystematicsSpec = SystematicsSpec()
-    data: ArrayDataSpec | None = None
-
-    @model_validator(mode="after")
-    def _lengths(self) -> ArraySpec:
-        n = len(self.member)
-        for source, fractions in self.systematics.sources.items():
-            if isinstance(fractions, list) and len(fractions) != n:
-                raise ValueError(f"systematics.sources.{source} has {len(fractions)} values for {n} members")
-        if self.data is not None and len(self.data.observed) != n:
-            raise ValueError(f"data.observed has {len(self.data.observed)} entries for {n} members")
-        return self
-
-
-#: Top-level keys of an array file: overrides starting with one of them change the array,
-#: every other override is applied to each member's experiment.
-ARRAY_KEYS = frozenset({"name", "description", "references", "member", "systematics", "data"})
-
-
-def _arrays_dir():
-    return resources.files("cevns") / "data" / "arrays"
-
-
-def shipped_arrays() -> dict[str, str]:
-    """Names of the shipped arrays and their one-line descriptions."""
-    return shipped_files(_arrays_dir())
-
-
-def _format_error(exc: ValidationError, origin: str) -> str:
-    err = exc.errors()[0]
-    loc = ".".join(
-        f"[{p}]" if isinstance(p, int) else str(p)
-        for p in err["loc"]
-        if not (isinstance(p, str) and (p.startswith(("list[", "float", "constrained")) or p in ("str", "int")))
-    ).replace(".[", "[")
-    if err["type"] == "missing":
-        return f"{origin}: missing field '{loc}'"
-    if err["type"] == "extra_forbidden":
-        return f"{origin}: unknown field '{loc}'"
-    if err["type"] == "value_error" and not loc:
-        return f"{origin}: {str(err['msg']).removeprefix('Value error, ')}"
-    return f"{origin}: bad value for '{loc}': {err['msg']}"
-
-
-def _split_overrides(overrides: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(overrides of the array file, overrides of every member's experiment)."""
-    own = {k: v for k, v in overrides.items() if k.split(".", 1)[0] in ARRAY_KEYS}
-    return own, {k: v for k, v in overrides.items() if k not in own}
-
-
-def load_array(name_or_path: str, overrides: Mapping[str, Any] | None = None) -> DetectorArray:
-    """Load a shipped array by name or an array TOML file by path and build its members.
-
-    ``overrides`` (dotted path → value): a path starting with a key of the array file
-    (``systematics.sources.quenching``, ``systematics.correlated``, ``data.observed``, …)
-    changes the array; any other (``detector.bins.edges``, ``source.baseline_m``, …) is
-    applied to every member's experiment after the member's own ``set``. Raises
-    :class:`ArrayError` with one line naming the file and the field.
-    """
-    origin, data, base = read_toml_file(name_or_path, _arrays_dir(), "array", shipped_arrays, ArrayError)
-    own, shared = _split_overrides(dict(overrides or {}))
-    data = apply_overrides(data, own)
-    try:
-        spec = ArraySpec.model_validate(data)
-    except ValidationError as exc:
-        raise ArrayError(_format_error(exc, origin)) from None
-    members = []
-    for i, m in enumerate(spec.member):
-        ref = m.experiment
-        if ref.endswith(".toml") and not Path(ref).is_absolute() and base is not None:
-            ref = str(base / ref)
-        try:
-            exp = load_experiment(ref, {**m.overrides, **shared})
-            observed = None
-            if spec.data is not None:
-                observed = np.atleast_1d(np.asarray(spec.data.observed[i], dtype=float))
-            members.append(ArrayMember(m.label or exp.target.name, exp.predictor(), observed, exp))
-        except ValueError as exc:
-            raise ArrayError(f"{origin}: member {i + 1} ({m.label or m.experiment}): {exc}") from None
-    try:
-        return DetectorArray(
-            tuple(members), {k: tuple(np.atleast_1d(v)) for k, v in spec.systematics.sources.items()},
-            spec.systematics.background_fraction, spec.systematics.correlated, spec.systematics.reference,
-            spec.name, spec.description, spec.data.note if spec.data is not None else "",
-        )
-    except ValueError as exc:
-        raise ArrayError(f"{origin}: {exc}") from None
-
-
-def is_array(name_or_path: str) -> bool:
-    """True for a shipped array name or a TOML file with ``[[member]]`` tables."""
-    if (_arrays_dir() / f"{name_or_path}.toml").is_file() and name_or_path not in shipped_experiments():
-        return True
-    path = Path(name_or_path)
-    if path.suffix != ".toml" or not path.is_file():
-        return False
-    try:
-        return "member" in tomllib.loads(path.read_text())
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return False  # load_experiment reports the problem
-
-
-def load_likelihood(
-    name_or_path: str,
-    settings: Mapping[str, Any] | Iterable[str] | None = None,
-    fixed: Mapping[str, float | str] | None = None,
-    asimov: bool = False,
-) -> Likelihood | ArrayLikelihood:
-    """The χ² of an experiment (:class:`cevns.stats.fits.Likelihood`, its ``[data]``) or of an
-    array (:class:`ArrayLikelihood`), whichever ``name_or_path`` is: a shipped name or a
-    TOML file (an array file is recognised by its ``[[member]]`` tables). ``settings``:
-    overrides as a mapping or as ``path=value`` strings (``--set``); ``fixed``: named
-    parameters applied at every point; ``asimov``: fit the prediction at ``fixed``
-    instead of the data (a forecast)."""
-    if settings is None:
-        overrides: dict[str, Any] = {}
-    elif isinstance(settings, Mapping):
-        overrides = dict(settings)
-    else:
-        overrides = dict(parse_override(s) for s in settings)
-    fixed = dict(fixed or {})
-    if is_array(name_or_path):
-        return load_array(name_or_path, overrides).likelihood(fixed, asimov)
-    exp = load_experiment(name_or_path, overrides)
-    lk = Likelihood(exp.predictor(), exp.measurement(forecast=asimov), fixed)
-    return lk.asimov() if asimov else lk
-
-
-__all__ = [
-    "ARRAY_KEYS",
-    "ArrayError",
-    "ArrayLikelihood",
-    "ArrayMember",
-    "ArraySpec",
-    "DetectorArray",
-    "detector_array",
-    "is_array",
-    "load_array",
-    "load_likelihood",
-    "shipped_arrays",
-]
+__all__ = ["ArrayLikelihood", "ArrayMember", "DetectorArray", "detector_array"]

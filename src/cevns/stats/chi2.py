@@ -34,6 +34,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import linalg, special
 
+from cevns.errors import InputError
+
 
 @dataclass(frozen=True)
 class PullFit:
@@ -60,12 +62,12 @@ class PullFit:
 
 def _nonnegative(name: str, value: np.ndarray) -> None:
     if np.any(value < 0) or np.any(np.isnan(value)):
-        raise ValueError(f"{name} must be >= 0")
+        raise InputError(f"{name} must be >= 0")
 
 
 def _positive(name: str, value: np.ndarray) -> None:
     if not np.all(value > 0):
-        raise ValueError(f"{name} must be > 0")
+        raise InputError(f"{name} must be > 0")
 
 
 # --- Gaussian pulls -----------------------------------------------------------------------
@@ -218,7 +220,7 @@ def damped_newton(
     """Newton's method on a batch of convex objectives, each step damped by halving
     (Armijo backtracking: accept when f decreases by ≥ 10⁻⁴ × the Newton decrement).
 
-    ``objective(u)`` → (f (batch,), *aux); ``derivatives(u, *aux)`` → (gradient (batch, k),
+    ``objective(u)`` → ``(f (batch,), *aux)``; ``derivatives(u, *aux)`` → (gradient (batch, k),
     Hessian (batch, k, k)); ``start`` = objective(u) at the start; only ``active`` points
     move. A point converges once its decrement −g·Δu < ``tol`` × (1 + |f|); a point whose
     line search fails after ``halvings`` halvings stops where it is. Returns (u, f, aux,
@@ -357,17 +359,17 @@ def covariance_matrix(
     else:
         frac = np.asarray(fractional_systematics, dtype=float)
     if frac.ndim < 2:
-        raise ValueError("fractional_systematics must be (sources, detectors) or a mapping name → fractions")
+        raise InputError("fractional_systematics must be (sources, detectors) or a mapping name → fractions")
     if reference == "expected":
         ref = n_exp
     elif reference == "theory":
         if theory is None:
-            raise ValueError('reference="theory" needs the theory counts')
+            raise InputError('reference="theory" needs the theory counts')
         ref = np.asarray(theory, dtype=float)
     else:
-        raise ValueError(f"reference must be 'expected' or 'theory', got {reference!r}")
+        raise InputError(f"reference must be 'expected' or 'theory', got {reference!r}")
     if background_fraction < 0:
-        raise ValueError("background_fraction must be >= 0")
+        raise InputError("background_fraction must be >= 0")
     sigma = frac * ref[..., None, :]  # (..., K, n): σ^k_i
     stat = (1.0 + background_fraction) * n_exp
     return np.einsum("...ki,...kj->...ij", sigma, sigma) + stat[..., None] * np.eye(n_exp.shape[-1])
@@ -398,7 +400,7 @@ def covariance_chi2(expected: ArrayLike, theory: ArrayLike, cov: ArrayLike) -> n
 
 
 def marginalise_detector(
-    cov: ArrayLike, data: ArrayLike | Sequence[ArrayLike], index: int | Sequence[int]
+    cov: ArrayLike, data: ArrayLike | Sequence[ArrayLike], index: int | Sequence[int] | np.ndarray
 ) -> tuple[np.ndarray, np.ndarray | tuple[np.ndarray, ...]]:
     """Drop detector(s) ``index`` from an array: the covariance without their rows and
     columns, and ``data`` (one array ``(..., n)`` or a tuple of them, e.g. (expected,
@@ -416,7 +418,7 @@ def marginalise_detector(
     drop = np.atleast_1d(np.asarray(index, dtype=int)) % n
     keep = np.setdiff1d(np.arange(n), drop)
     if len(np.unique(drop)) != len(drop) or keep.size == 0:
-        raise ValueError(f"cannot drop detectors {index} of {n}")
+        raise InputError(f"cannot drop detectors {index} of {n}")
     sub = c[..., keep[:, None], keep[None, :]]
     if isinstance(data, (tuple, list)):
         return sub, tuple(np.asarray(d, dtype=float)[..., keep] for d in data)
@@ -443,7 +445,7 @@ def delta_chi2_threshold(cl: ArrayLike, dof: int = 1) -> np.ndarray:
     """
     p = np.asarray(cl, dtype=float)
     if np.any((p <= 0) | (p >= 1)) or dof < 1:
-        raise ValueError("cl must lie in (0, 1) and dof must be >= 1")
+        raise InputError("cl must lie in (0, 1) and dof must be >= 1")
     return 2.0 * special.gammaincinv(0.5 * dof, p)
 
 
@@ -481,9 +483,9 @@ def interval_from_profile(x: ArrayLike, delta_chi2: ArrayLike, threshold: float)
     xs = np.asarray(x, dtype=float)
     d = np.asarray(delta_chi2, dtype=float)
     if xs.ndim != 1 or xs.shape != d.shape or xs.size < 2:
-        raise ValueError("x and delta_chi2 must be 1-d arrays of the same length >= 2")
+        raise InputError("x and delta_chi2 must be 1-d arrays of the same length >= 2")
     if not np.all(np.diff(xs) > 0):
-        raise ValueError("x must be strictly increasing")
+        raise InputError("x must be strictly increasing")
     inside = d <= threshold  # False for NaN
     edges = np.diff(np.concatenate([[0], inside.astype(np.int8), [0]]))
     starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1
@@ -496,8 +498,8 @@ def interval_from_profile(x: ArrayLike, delta_chi2: ArrayLike, threshold: float)
     last = xs.size - 1
     return [
         Interval(
-            float(xs[0]) if i0 == 0 else crossing(i0 - 1, i0),
-            float(xs[last]) if i1 == last else crossing(i1 + 1, i1),
+            float(xs[0]) if i0 == 0 else crossing(int(i0) - 1, int(i0)),
+            float(xs[last]) if i1 == last else crossing(int(i1) + 1, int(i1)),
             low_open=bool(i0 == 0),
             high_open=bool(i1 == last),
         )
