@@ -19,7 +19,7 @@ def shared_dir() -> Path:
 def reproduced(tmp_path_factory):
     """``reproduced(name)`` → the folder of ``cevns reproduce name --fast``, run once per
     session through the CLI (so every reproduction's test and the browser test share it)."""
-    from cevns.cli.main import main
+    from cevns.cli import main
 
     done: dict[str, Path] = {}
 

@@ -76,7 +76,7 @@ BAD_INPUT = [
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     env = dict(os.environ, MPLBACKEND="Agg", MPLCONFIGDIR=str(cwd / ".mpl"))
     return subprocess.run(
-        [sys.executable, "-m", "cevns.cli.main", *args],
+        [sys.executable, "-m", "cevns.cli", *args],
         cwd=cwd,
         env=env,
         capture_output=True,

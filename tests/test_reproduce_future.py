@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from cevns.cli.main import cli
+from cevns.cli import cli
 from cevns.config.experiments import load_experiment
 from cevns.sources.spectra import (
     ENERGY_PER_FISSION_MEV,

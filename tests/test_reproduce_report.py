@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from browser import chromium, load_in_browser
-from cevns.cli.main import main
+from cevns.cli import main
 from cevns.reproduce import get_reproduction, reproduction_names
 from cevns.reproduce.papoulias_kosmas import nsi_band_slope
 

@@ -1,0 +1,197 @@
+"""What the command groups of ``cevns`` share: help texts, option types that read the
+library only when used, input parsing, atomic output files.
+
+Nothing here imports the physics or the statistics at module level: ``cevns --help``
+loads the command modules to list them, and should start in a blink. Library modules are
+imported inside the functions that need them.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Sequence
+
+import click
+
+from cevns.errors import InputError
+
+if TYPE_CHECKING:
+    from cevns.config.experiments import Experiment
+
+SET_HELP = "Override a field of the experiment file by dotted path, e.g. detector.mass_kg=20 (repeatable)."
+PARAM_HELP = "Set a physics parameter, e.g. eps_ee_uV=0.1 or mu_nu_e=1e-9 (repeatable; `cevns params` lists them)."
+FIX_HELP = "Fix a physics parameter (repeatable)."
+WORKERS_HELP = "Local worker processes (1: in this process)."
+DASK_HELP = "Run on a Dask cluster: a scheduler address (tcp://host:8786) or 'local' (a LocalCluster of --workers)."
+
+
+class UserError(InputError):
+    """Bad input on the command line: reported as one line, exit status 2."""
+
+
+# --- option types that read the library lazily -----------------------------------------
+def library_attribute(module: str, name: str) -> Any:
+    """``module.name``, imported now (``library_attribute("cevns.units", "keV")``)."""
+    return getattr(importlib.import_module(module), name)
+
+
+class LibraryChoice(click.Choice):
+    """A :class:`click.Choice` whose choices are a sequence of the library
+    (``module.name``), read when the option is first parsed or shown, so that defining the
+    command imports nothing."""
+
+    def __init__(self, module: str, name: str, case_sensitive: bool = True) -> None:
+        self._source = (module, name)
+        self._choices: tuple[str, ...] | None = None
+        self.case_sensitive = case_sensitive
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        if self._choices is None:
+            self._choices = tuple(library_attribute(*self._source))
+        return self._choices
+
+    @choices.setter
+    def choices(self, value: Sequence[str]) -> None:
+        self._choices = tuple(value)
+
+
+class LibraryValue:
+    """An option default that is a constant of the library (``module.name``), read when
+    first needed. Click calls it to get the value; ``--help`` shows ``str()`` of it (click
+    writes "(dynamic)" only for plain functions), which is the value itself."""
+
+    def __init__(self, module: str, name: str) -> None:
+        self._source = (module, name)
+
+    def __call__(self) -> Any:
+        return library_attribute(*self._source)
+
+    def __str__(self) -> str:
+        return str(self())
+
+
+# --- input -------------------------------------------------------------------------------
+def positive(name: str, value: float, limit: float = 1e4) -> float:
+    """``value`` of option ``name`` if it is a finite number in (0, ``limit``], else a
+    :class:`UserError`."""
+    if not math.isfinite(value) or value <= 0:
+        raise UserError(f"{name} must be a positive number, got {value}")
+    if value > limit:
+        raise UserError(f"{name} = {value} is beyond {limit:g}: coherent scattering needs E ≲ a few hundred MeV")
+    return value
+
+
+def non_negative(name: str, value: float | None) -> None:
+    """A :class:`UserError` unless ``value`` (of option ``name``) is None or a finite number ≥ 0."""
+    if value is not None and (not math.isfinite(value) or value < 0):
+        raise UserError(f"{name} must be a non-negative number, got {value}")
+
+
+def check_directories(*paths: str | None) -> None:
+    """A :class:`UserError` for the first output path whose folder does not exist, so that
+    every destination is checked before anything is computed or written."""
+    for path in paths:
+        if path and not Path(path).resolve().parent.is_dir():
+            raise UserError(f"directory {Path(path).parent} does not exist")
+
+
+def parse_overrides(settings: Sequence[str]) -> dict[str, Any]:
+    """``--set PATH=VALUE`` items → {dotted path: value}; the last one for a path wins."""
+    from cevns.config.overrides import parse_override
+
+    return dict(parse_override(s) for s in settings)
+
+
+def load(experiment: str, settings: Sequence[str]) -> Experiment:
+    """The experiment EXPERIMENT (a shipped name or a TOML path) with the ``--set`` items applied."""
+    from cevns.config.experiments import load_experiment
+
+    return load_experiment(experiment, parse_overrides(settings))
+
+
+def parse_params(items: Sequence[str]) -> dict[str, float | str]:
+    """``NAME=VALUE`` pairs → {name: number or text}; names and values are checked where
+    they are applied (:mod:`cevns.physics.parameters`)."""
+    out: dict[str, float | str] = {}
+    for item in items:
+        name, sep, raw = item.partition("=")
+        name, raw = name.strip(), raw.strip()
+        if not sep or not name or not raw:
+            raise UserError(f"--param expects NAME=VALUE, got {item!r}")
+        try:
+            out[name] = float(raw)
+        except ValueError:
+            out[name] = raw
+    return out
+
+
+def experiment_values(exp: Experiment) -> dict[str, float]:
+    """Values an experiment uses for the parameters it sets (radii in fm, weak mixing angle,
+    the numbers of its ``[parameters]`` table)."""
+    out: dict[str, float] = {"sin2_theta_w": exp.spec.couplings.sin2_theta_w}
+    for iso in exp.target.isotopes:
+        rp, rn = exp.structure.radii_fm(iso)
+        out[f"rp_{iso.name}"], out[f"rn_{iso.name}"] = rp, rn
+    for name, value in exp.model.parameters.items():
+        if isinstance(value, float):
+            out[name] = value
+    return out
+
+
+def free_parameters(items: Sequence[str], exp: Experiment) -> dict[str, float]:
+    """``--free NAME[=START]`` → {name: start}; the start defaults to the experiment's
+    value (radii, sin²θ_W) or the parameter's default."""
+    from cevns.physics.parameters import parameter
+
+    values = experiment_values(exp)
+    out: dict[str, float] = {}
+    for item in items:
+        name, sep, raw = item.partition("=")
+        name = name.strip()
+        par = parameter(name)
+        if par.choices:
+            raise UserError(f"--free {name}: a named choice cannot be fitted")
+        if sep:
+            try:
+                out[name] = float(raw)
+            except ValueError:
+                raise UserError(f"--free {item!r}: the start value must be a number") from None
+        elif name in values:
+            out[name] = float(values[name])
+        elif name == "rn" or name == "rp":
+            key = f"{name}_{exp.target.isotopes[0].name}"
+            out[name] = float(values[key])
+        else:
+            default = par.default if isinstance(par.default, float) else 0.0
+            out[name] = default if default != 0.0 or par.low is None or par.low < 0 else max(par.low, 0.0)
+    return out
+
+
+def fixed_and_free(fixed: dict[str, float | str], free: dict[str, float]) -> None:
+    """A :class:`UserError` if a parameter is both fixed (``--param``) and free (``--free``)."""
+    overlap = set(free) & set(fixed)
+    if overlap:
+        raise UserError(f"{', '.join(sorted(overlap))} is both fixed (--param) and free (--free)")
+
+
+# --- output ------------------------------------------------------------------------------
+def atomic_write(path: str | Path, write: Callable[[str], None]) -> None:
+    """Call ``write(tmp_path)`` then move the temporary file onto ``path`` (a failed run
+    leaves no file behind)."""
+    from cevns.runtime.stores import atomic_write as write_atomically
+
+    write_atomically(path, write)
+
+
+def save_figure(fig: Any, path: str) -> None:
+    """Write a matplotlib figure atomically, in the format its suffix names (PNG default)."""
+    suffix = Path(path).suffix.lstrip(".") or "png"
+    atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=150, format=suffix))
+
+
+def intervals_text(pieces: Sequence[Sequence[float]]) -> str:
+    """Allowed intervals as text: ``[a, b] ∪ [c, d]``, or ``none``."""
+    return " ∪ ".join(f"[{a:.4g}, {b:.4g}]" for a, b in pieces) or "none"

@@ -1,0 +1,339 @@
+"""``cevns fit``, ``scan`` and ``toys``: what the data say about the physics parameters."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from cevns import __version__
+from cevns.cli.common import (
+    DASK_HELP,
+    FIX_HELP,
+    SET_HELP,
+    WORKERS_HELP,
+    UserError,
+    check_directories,
+    fixed_and_free,
+    free_parameters,
+    intervals_text,
+    load,
+    parse_overrides,
+    parse_params,
+    save_figure,
+)
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from cevns.config.experiments import Experiment
+    from cevns.stats.arrays import ArrayLikelihood
+    from cevns.stats.fits import ExperimentLikelihood
+    from cevns.stats.scans import Scan
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What fit and scan need of an experiment or a detector array: the likelihood, an
+    experiment for default start values, the description stored with scans, and labels."""
+
+    likelihood: ExperimentLikelihood | ArrayLikelihood
+    experiment: Experiment | None
+    description: dict[str, Any]
+    name: str
+    data_label: str
+    statistic: str
+
+
+def analysis_of(name: str, settings: tuple[str, ...], fixed: dict[str, float | str], asimov: bool) -> Analysis:
+    """An experiment file (its ``[data]``) or an array file (``[[member]]`` tables)."""
+    from cevns.config.experiments import load_experiment
+    from cevns.stats.array_files import is_array, load_array
+    from cevns.stats.fits import ExperimentLikelihood
+
+    overrides = parse_overrides(settings)
+    if is_array(name):
+        arr = load_array(name, overrides)
+        alk = arr.likelihood(fixed, asimov)
+        first = next((m.experiment for m in arr.members if m.experiment is not None), None)
+        return Analysis(alk, first, arr.describe(), arr.name, alk.label, alk.statistic)
+    exp = load_experiment(name, overrides)
+    lk = ExperimentLikelihood(exp.predictor(), exp.measurement(forecast=asimov), fixed)
+    lk = lk.asimov() if asimov else lk
+    return Analysis(lk, exp, exp.spec.model_dump(mode="json"), exp.name, lk.measurement.label, lk.measurement.statistic)
+
+
+def _start_values(free: tuple[str, ...], analysis: Analysis) -> dict[str, float]:
+    """``--free`` start values, from the analysis' experiment (an array has one per member)."""
+    if not free:
+        return {}
+    if analysis.experiment is None:
+        raise UserError(f"{analysis.name} has no experiment to take --free start values from")
+    return free_parameters(free, analysis.experiment)
+
+
+@click.command("fit")
+@click.argument("experiment")
+@click.option("--free", "free", multiple=True, required=True, metavar="NAME[=START]", help="A parameter to fit (repeatable).")
+@click.option("--set", "settings", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help=FIX_HELP)
+@click.option("--asimov", is_flag=True, help="Fit the SM prediction instead of the data (a forecast).")
+@click.option("--points", default=61, show_default=True, type=click.IntRange(min=5), help="Profile points per parameter.")
+@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), help="Write the Δχ² profile of the first free parameter.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (best_fit, chi2_min, intervals).")
+def fit_command(experiment: str, free: tuple[str, ...], settings: tuple[str, ...], params: tuple[str, ...], asimov: bool,
+                points: int, plot_path: str | None, as_json: bool) -> None:
+    """Best fit of the --free parameters of EXPERIMENT to its data, with Δχ² intervals."""
+    import numpy as np
+
+    from cevns.stats.chi2 import delta_chi2_threshold
+    from cevns.stats.fits import ONE_DOF_LEVELS, fit, profile, profile_range
+
+    check_directories(plot_path)
+    fixed = parse_params(params)
+    analysis = analysis_of(experiment, settings, fixed, asimov)
+    lk = analysis.likelihood
+    start = _start_values(free, analysis)
+    fixed_and_free(fixed, start)
+    best = fit(lk, start)
+    profiles = {}
+    for name in start:
+        lo, hi = profile_range(name, best)
+        profiles[name] = profile(lk, name, np.linspace(lo, hi, points), best)
+        if profiles[name].flat:
+            others = f" with {', '.join(n for n in start if n != name)} free" if len(start) > 1 else ""
+            raise UserError(f"the data do not constrain {name}{others}: Δχ² < 1 over the whole profile range [{lo:.4g}, {hi:.4g}]; "
+                            "fix a parameter or add data")
+    out: dict[str, Any] = {
+        "experiment": analysis.name,
+        "data": analysis.data_label,
+        "statistic": analysis.statistic,
+        "best_fit": best.values,
+        "chi2_min": min(best.chi2_min, *(p.chi2_min for p in profiles.values())),
+        "errors": best.errors,
+        "valid": best.valid,
+        "intervals": {name: p.intervals() for name, p in profiles.items()},
+    }
+    if plot_path:
+        from cevns.plotting import profile_figure
+
+        first = next(iter(profiles.values()))
+        levels = {k: float(delta_chi2_threshold(v, 1)) for k, v in ONE_DOF_LEVELS.items()}
+        fig = profile_figure(first.name, first.grid, first.delta_chi2, levels, f"{analysis.name}: {analysis.data_label}")
+        save_figure(fig, plot_path)
+    if as_json:
+        click.echo(json.dumps(out, indent=2))
+        return
+    click.echo(f"{analysis.name} vs {out['data']} ({out['statistic']}): chi2_min = {out['chi2_min']:.4g}")
+    for name, value in best.values.items():
+        click.echo(f"  {name} = {value:.6g} ± {best.errors[name]:.2g}")
+        for level, pieces in out["intervals"][name].items():
+            click.echo(f"    {level:7s} {intervals_text(pieces)}")
+    if plot_path:
+        click.echo(f"wrote {plot_path}")
+
+
+def scan_axes(params: tuple[str, ...]) -> tuple[dict[str, np.ndarray], dict[str, float | str]]:
+    """``NAME=LOW:HIGH:N`` → axis; ``NAME=VALUE`` → fixed value."""
+    import numpy as np
+
+    from cevns.physics.parameters import parameter
+
+    axes: dict[str, np.ndarray] = {}
+    fixed: dict[str, float | str] = {}
+    for item in params:
+        name, sep, raw = item.partition("=")
+        parts = raw.split(":")
+        if sep and len(parts) == 3:
+            try:
+                lo, hi, n = float(parts[0]), float(parts[1]), int(parts[2])
+            except ValueError:
+                raise UserError(f"--param {item!r}: an axis is NAME=LOW:HIGH:N with N an integer") from None
+            if n < 2 or not (np.isfinite(lo) and np.isfinite(hi)) or hi <= lo:
+                raise UserError(f"--param {item!r}: need LOW < HIGH and N ≥ 2")
+            par = parameter(name.strip())
+            for x in (lo, hi):
+                par.check(x)
+            axes[name.strip()] = np.linspace(lo, hi, n)
+        else:
+            fixed.update(parse_params((item,)))
+    if not axes:
+        raise UserError("give at least one scan axis: --param NAME=LOW:HIGH:N")
+    return axes, fixed
+
+
+def _read_scan(path: Path, config: dict[str, Any], axes: dict[str, np.ndarray]) -> Scan:
+    from cevns.runtime.stores import read_store
+    from cevns.stats.scans import Scan
+
+    arrays = read_store(path, config, ("chi2", "done"))
+    if arrays["chi2"].shape != arrays["done"].shape or arrays["chi2"].shape != tuple(a.size for a in axes.values()):
+        raise UserError(f"cannot resume from {path}: its arrays do not match the grid")
+    return Scan(axes, arrays["chi2"], arrays["done"].astype(bool))
+
+
+def _write_scan(path: Path, state: Scan, config: dict[str, Any]) -> None:
+    import numpy as np
+
+    from cevns.runtime.stores import write_store
+
+    arrays = {f"axis_{i}": a for i, a in enumerate(state.axes.values())}
+    write_store(path, config, {"names": np.array(list(state.axes)), "chi2": state.chi2, "done": state.done, **arrays})
+
+
+@click.command("scan")
+@click.argument("experiment")
+@click.option("--param", "params", multiple=True, required=True, metavar="NAME=LOW:HIGH:N | NAME=VALUE",
+              help="A scan axis (LOW:HIGH:N) or a fixed parameter (repeatable).")
+@click.option("--free", "free", multiple=True, metavar="NAME[=START]", help="A parameter minimised at every grid point.")
+@click.option("--set", "settings", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
+@click.option("--asimov", is_flag=True, help="Scan against the SM prediction instead of the data (a forecast).")
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False), help="Scan file (.npz), written as it goes.")
+@click.option("--resume", is_flag=True, help="Continue the scan in --out (same configuration) instead of starting over.")
+@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), help="Profile (1 axis) or regions (2 axes).")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1), help=WORKERS_HELP)
+@click.option("--dask", "dask_address", metavar="ADDRESS|local", help=DASK_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def scan_command(experiment: str, params: tuple[str, ...], free: tuple[str, ...], settings: tuple[str, ...], asimov: bool,
+                 out_path: str, resume: bool, plot_path: str | None, workers: int, dask_address: str | None, as_json: bool) -> None:
+    """Δχ² of EXPERIMENT on a grid of parameters, nuisances profiled; resumable."""
+    import numpy as np
+
+    from cevns.runtime.parallel import executor
+    from cevns.stats.chi2 import delta_chi2_threshold
+    from cevns.stats.fits import ONE_DOF_LEVELS, TWO_DOF_LEVELS
+    from cevns.stats.scans import empty_scan, scan
+
+    check_directories(out_path, plot_path)
+    axes, fixed = scan_axes(params)
+    analysis = analysis_of(experiment, settings, fixed, asimov)
+    lk = analysis.likelihood
+    start = _start_values(free, analysis)
+    clash = (set(axes) | set(start)) & set(fixed) or set(axes) & set(start)
+    if clash:
+        raise UserError(f"{', '.join(sorted(clash))} is given more than once (axis, --free or fixed)")
+    config = {
+        "experiment": analysis.description, "axes": {k: [float(a[0]), float(a[-1]), int(a.size)] for k, a in axes.items()},
+        "fixed": fixed, "free": start, "asimov": asimov, "version": __version__,
+    }
+    path = Path(out_path)
+    state = _read_scan(path, config, axes) if resume and path.exists() else empty_scan(axes)
+    todo = int((~state.done).sum())
+    with click.progressbar(length=todo, label="scan", file=sys.stderr, show_eta=True) as bar:
+        def save(current: Scan, n_new: int) -> None:
+            _write_scan(path, current, config)
+            bar.update(n_new)
+
+        if todo == 0:
+            _write_scan(path, state, config)
+        with executor(workers, dask_address) as pool:
+            scan(lk, state, start or None, on_chunk=save, executor=pool)
+    ranges = state.allowed_ranges()
+    best = state.best()
+    if plot_path:
+        from cevns.plotting import profile_figure, region_figure
+
+        dof = len(axes)
+        if dof > 2:
+            raise UserError("--plot draws one or two axes")
+        levels = {k: float(delta_chi2_threshold(v, dof)) for k, v in (ONE_DOF_LEVELS if dof == 1 else TWO_DOF_LEVELS).items()}
+        names = list(axes)
+        title = f"{analysis.name}: {analysis.data_label}"
+        if dof == 1:
+            fig = profile_figure(names[0], axes[names[0]], state.delta_chi2, levels, title)
+        else:
+            fig = region_figure((names[0], names[1]), axes[names[0]], axes[names[1]], state.delta_chi2, levels,
+                                (best[names[0]], best[names[1]]), title)
+        save_figure(fig, plot_path)
+    out = {"experiment": analysis.name, "out": str(path), "points": int(state.chi2.size), "best_fit": best,
+           "chi2_min": float(np.nanmin(state.chi2)), "allowed": ranges}
+    if as_json:
+        click.echo(json.dumps(out, indent=2))
+        return
+    click.echo(f"{analysis.name}: {state.chi2.size} points, chi2_min = {out['chi2_min']:.4g} at "
+               + ", ".join(f"{k}={v:.4g}" for k, v in best.items()))
+    for name, levels_ in ranges.items():
+        for level, pieces in levels_.items():
+            click.echo(f"  {name} {level:5s} {intervals_text(pieces)}")
+    click.echo(f"wrote {path}" + (f" and {plot_path}" if plot_path else ""))
+
+
+@click.command("toys")
+@click.argument("experiment")
+@click.option("--free", "free", multiple=True, required=True, metavar="NAME[=TRUTH]",
+              help="A fitted parameter and its true value (default: the experiment's value); repeatable.")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help=FIX_HELP)
+@click.option("--set", "settings", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
+@click.option("--n", "n_toys", default=1000, show_default=True, type=int, help="Number of pseudo-experiments.")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Seed (chunk k uses [seed, k]).")
+@click.option("--chunk", default=100, show_default=True, type=click.IntRange(min=1), help="Pseudo-experiments per task.")
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False), help="Result file (.npz), written as it goes.")
+@click.option("--resume", is_flag=True, help="Continue the study in --out (same configuration).")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1), help=WORKERS_HELP)
+@click.option("--dask", "dask_address", metavar="ADDRESS|local", help=DASK_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def toys_command(experiment: str, free: tuple[str, ...], params: tuple[str, ...], settings: tuple[str, ...], n_toys: int,
+                 seed: int, chunk: int, out_path: str, resume: bool, workers: int, dask_address: str | None,
+                 as_json: bool) -> None:
+    """Pseudo-experiments at a true point: coverage of the Wilks thresholds and
+    Feldman–Cousins critical Δχ² for the --free parameters."""
+    import numpy as np
+
+    from cevns.runtime.parallel import executor
+    from cevns.runtime.stores import read_store, write_store
+    from cevns.stats.array_files import is_array
+    from cevns.stats.chi2 import delta_chi2_threshold
+    from cevns.stats.fits import ONE_DOF_LEVELS, TWO_DOF_LEVELS, ExperimentLikelihood
+    from cevns.stats.toys import ToyResult, empty_toys, run_toys, toy_study
+
+    check_directories(out_path)
+    if n_toys < 1:
+        raise UserError(f"--n must be ≥ 1, got {n_toys}")
+    if is_array(experiment):
+        raise UserError("cevns toys takes one experiment; detector arrays are not supported yet")
+    exp = load(experiment, settings)
+    fixed = parse_params(params)
+    truth = free_parameters(free, exp)
+    fixed_and_free(fixed, truth)
+    lk = ExperimentLikelihood(exp.predictor(), exp.measurement(forecast=True), fixed)
+    names = tuple(truth)
+    config = {"experiment": exp.spec.model_dump(mode="json"), "truth": truth, "fixed": fixed, "n": n_toys, "seed": seed,
+              "chunk": chunk, "version": __version__}
+    path = Path(out_path)
+    if resume and path.exists():
+        arrays = read_store(path, config, ("statistic", "best", "done"))
+        state = ToyResult(names, arrays["statistic"], arrays["best"], arrays["done"].astype(bool))
+    else:
+        state = empty_toys(names, n_toys)
+
+    def write(current: ToyResult) -> None:
+        write_store(path, config, {"names": np.array(names), "statistic": current.statistic, "best": current.best, "done": current.done})
+
+    study = toy_study(lk, truth, seed)
+    with click.progressbar(length=int((~state.done).sum()), label="toys", file=sys.stderr, show_eta=True) as bar:
+        def save(current: ToyResult, n_new: int) -> None:
+            write(current)
+            bar.update(n_new)
+
+        write(state)
+        with executor(workers, dask_address) as pool:
+            run_toys(study, state, chunk, save, pool)
+    levels = ONE_DOF_LEVELS if len(names) == 1 else TWO_DOF_LEVELS
+    out: dict[str, Any] = {
+        "experiment": exp.name, "out": str(path), "n": n_toys, "truth": truth, "seed": seed,
+        "wilks": {k: float(delta_chi2_threshold(v, len(names))) for k, v in levels.items()},
+        "critical_delta_chi2": state.critical_values(levels), "coverage": state.coverage(levels),
+        "median_best_fit": {n: float(np.median(state.best[:, i])) for i, n in enumerate(names)},
+    }
+    if as_json:
+        click.echo(json.dumps(out, indent=2))
+        return
+    click.echo(f"{exp.name}: {n_toys} pseudo-experiments at " + ", ".join(f"{k}={v:.6g}" for k, v in truth.items()))
+    for level in levels:
+        click.echo(f"  {level:7s} Wilks Δχ² {out['wilks'][level]:.3f}  critical {out['critical_delta_chi2'][level]:.3f}  "
+                   f"coverage of Wilks {out['coverage'][level]:.3f}")
+    click.echo(f"wrote {path}")

@@ -1,0 +1,180 @@
+"""``cevns experiments``, ``params``, ``xsec`` and ``kinematics``: what the library holds
+and the physics of one nucleus, no experiment needed."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any, cast
+
+import click
+
+from cevns.cli.common import (
+    PARAM_HELP,
+    SET_HELP,
+    LibraryChoice,
+    LibraryValue,
+    UserError,
+    experiment_values,
+    load,
+    non_negative,
+    parse_params,
+    positive,
+)
+
+if TYPE_CHECKING:
+    from cevns.physics.nuclei import Target, TargetNucleus
+
+
+@click.command("experiments")
+def experiments_command() -> None:
+    """List the shipped experiments and detector arrays (fit and scan take either)."""
+    from cevns.config.experiments import shipped_experiments
+    from cevns.stats.array_files import shipped_arrays
+
+    for name, description in shipped_experiments().items():
+        click.echo(f"{name:28s} {description}")
+    for name, description in shipped_arrays().items():
+        click.echo(f"{name:28s} [array] {description}")
+
+
+@click.command("params")
+@click.argument("experiment", required=False)
+@click.option("--set", "settings", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+def params_command(experiment: str | None, settings: tuple[str, ...], as_json: bool) -> None:
+    """List the physics parameters (name, unit, default, meaning). With EXPERIMENT, also its
+    per-isotope radii and the values the experiment uses."""
+    from cevns.physics.parameters import parameter_table
+
+    isotopes: list[str] = []
+    values: dict[str, float] = {}
+    if experiment:
+        exp = load(experiment, settings)
+        isotopes = [iso.name for iso in exp.target.isotopes]
+        values = experiment_values(exp)
+    rows = parameter_table(isotopes)
+    for row in rows:
+        if row["name"] in values:
+            row["default"] = f"{values[row['name']]:.6g}"
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    width = max(len(r["name"]) for r in rows)
+    for row in rows:
+        click.echo(f"{row['name']:{width}s}  {row['unit']:10s} {row['default']:28s} {row['description']}")
+
+
+def target_or_error(name: str) -> Target:
+    """The target ``name`` names (isotope, element or compound), or a :class:`UserError`."""
+    from cevns.physics.nuclei import resolve_target
+
+    try:
+        return resolve_target(name)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+
+
+def most_abundant(target: Target) -> TargetNucleus:
+    """The nucleus of ``target`` with the largest number per formula unit (the first of
+    equals, so ``CsI`` gives ¹³³Cs): ⁴⁰Ar for natural argon, not ³⁶Ar, its first isotope."""
+    return max(target.nuclei, key=lambda n: n.per_formula_unit)
+
+
+@click.command("xsec")
+@click.option("--nucleus", required=True, help="Isotope (133Cs), element (Cs) or compound (CsI).")
+@click.option("--enu", type=float, help="Neutrino energy in MeV.")
+@click.option("--recoil", type=float, help="Nuclear recoil energy in keVnr.")
+@click.option("--form-factor", type=LibraryChoice("cevns.physics.form_factors", "FORM_FACTOR_MODELS"), default="helm",
+              show_default=True)
+@click.option("--flavor", type=LibraryChoice("cevns.physics.cross_sections", "FLAVORS"), default="nu_mu", show_default=True)
+@click.option("--couplings", "scheme", type=click.Choice(["tree", "radiative"]), default="tree", show_default=True)
+@click.option("--sin2-theta-w", type=float, default=LibraryValue("cevns.physics.cross_sections", "SIN2_THETA_W_LOW_ENERGY"),
+              show_default=True)
+@click.option("--flux-average", type=click.Choice(["pion-dar"]), help="Print the flux-averaged cross section instead.")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help=PARAM_HELP)
+@click.option("--json", "as_json", is_flag=True)
+def xsec_command(nucleus: str, enu: float | None, recoil: float | None, form_factor: str, flavor: str, scheme: str,
+                 sin2_theta_w: float, flux_average: str | None, params: tuple[str, ...], as_json: bool) -> None:
+    """Differential (and total) cross section per nucleus, or a flux average.
+
+    For an element or compound the cross section is the mean over its nuclei by number.
+    """
+    import numpy as np
+
+    from cevns.physics.cross_sections import NuclearStructure, couplings_by_name
+    from cevns.physics.form_factors import FormFactor, FormFactorModel
+    from cevns.physics.interactions import PhysicsModel, differential_cross_section, total_cross_section
+    from cevns.rates.prediction import model_with_parameters, target_flux_averaged_cross_section
+    from cevns.units import keV
+
+    target = target_or_error(nucleus)
+    couplings = couplings_by_name(scheme, sin2_theta_w)
+    model_name = cast(FormFactorModel, form_factor)  # one of FORM_FACTOR_MODELS: click checked it
+    structure = NuclearStructure(FormFactor(model_name), FormFactor(model_name))
+    model = model_with_parameters(PhysicsModel(couplings, structure), parse_params(params), target.isotopes, None)
+    weights = np.array([n.per_formula_unit for n in target.nuclei])
+    weights = weights / weights.sum()
+    out: dict[str, Any]
+    if flux_average:
+        from cevns.sources.spectra import pion_dar_source
+
+        source = pion_dar_source(1.0, 1.0, 1.0)  # normalisation cancels in the average
+        value = target_flux_averaged_cross_section(target, source, model=model)
+        out = {"nucleus": target.name, "source": flux_average, "flux_averaged_cross_section_cm2": value,
+               "flux_averaged_cross_section_1e-40_cm2": value / 1e-40}
+    else:
+        if enu is None:
+            raise UserError("--enu is required (or use --flux-average)")
+        positive("--enu", enu)
+        out = {"nucleus": target.name, "enu_MeV": enu}
+        if recoil is None or not (any(model.magnetic_moment.values()) or any(model.millicharge.values())):
+            out["sigma_total_cm2"] = float(sum(w * total_cross_section(enu, n.isotope, flavor, model)
+                                               for w, n in zip(weights, target.nuclei)))
+        if recoil is not None:
+            non_negative("--recoil", recoil)
+            per_mev = sum(w * differential_cross_section(enu, recoil * keV, n.isotope, flavor, model)
+                          for w, n in zip(weights, target.nuclei))
+            out["recoil_keV"] = recoil
+            out["dsigma_dT_cm2_per_keV"] = float(per_mev * keV)
+    if as_json:
+        click.echo(json.dumps(out, indent=2))
+    else:
+        for key, value in out.items():
+            click.echo(f"{key}: {value:.6g}" if isinstance(value, float) else f"{key}: {value}")
+
+
+@click.command("kinematics")
+@click.option("--nucleus", required=True, help="Isotope, element or compound.")
+@click.option("--enu", type=float, required=True, help="Neutrino energy in MeV.")
+@click.option("--recoil", type=float, help="Also give E_min for this recoil (keVnr).")
+@click.option("--json", "as_json", is_flag=True)
+def kinematics_command(nucleus: str, enu: float, recoil: float | None, as_json: bool) -> None:
+    """Maximum recoil, momentum transfer and minimum neutrino energy per isotope.
+
+    The headline recoil_max_keV is that of the most abundant isotope (⁴⁰Ar for Ar), named
+    in the output.
+    """
+    from cevns.physics.kinematics import momentum_transfer, neutrino_energy_min, recoil_max
+    from cevns.units import keV
+
+    target = target_or_error(nucleus)
+    positive("--enu", enu)
+    non_negative("--recoil", recoil)
+    rows: dict[str, dict[str, float]] = {}
+    for iso in target.isotopes:
+        t_max = float(recoil_max(enu, iso.mass))
+        row = {"mass_MeV": iso.mass, "recoil_max_keV": t_max / keV, "q_max_MeV": float(momentum_transfer(t_max, iso.mass))}
+        if recoil is not None:
+            row["neutrino_energy_min_MeV"] = float(neutrino_energy_min(recoil * keV, iso.mass))
+        rows[iso.name] = row
+    main = most_abundant(target)
+    fraction = main.per_formula_unit / sum(n.per_formula_unit for n in target.nuclei)
+    out = {"nucleus": target.name, "enu_MeV": enu, "isotope": main.isotope.name, "isotope_fraction": fraction,
+           "recoil_max_keV": rows[main.isotope.name]["recoil_max_keV"], "isotopes": rows}
+    if as_json:
+        click.echo(json.dumps(out, indent=2))
+    else:
+        click.echo(f"{target.name}: most abundant isotope {main.isotope.name} ({100 * fraction:.4g} % of the nuclei), "
+                   f"recoil_max_keV {out['recoil_max_keV']:.6g}")
+        for name, row in rows.items():
+            click.echo(f"{name}: " + ", ".join(f"{k} {v:.6g}" for k, v in row.items()))
