@@ -27,11 +27,15 @@ def spectrum_figure(
     rates_by_flavor: Mapping[str, np.ndarray],
     counts: BinnedCounts,
 ):
-    """Two panels: dR/dT (counts/keVnr) per flavour vs recoil, and the expected counts
-    per analysis bin in the observable."""
+    """Panels: dR/dT (counts/keVnr) per flavour vs recoil, and the expected counts per
+    analysis bin in the observable; when the experiment bins arrival times, the counts per
+    observable bin are summed over the time bins and a third panel shows the counts per
+    time bin (µs), summed over the observable bins."""
     plt = pyplot()
 
-    fig, (ax_rec, ax_obs) = plt.subplots(1, 2, figsize=(10, 4), constrained_layout=True)
+    timed = counts.time_edges_s is not None
+    fig, axes = plt.subplots(1, 3 if timed else 2, figsize=(15 if timed else 10, 4), constrained_layout=True)
+    ax_rec, ax_obs = axes[0], axes[1]
     total = np.zeros_like(recoil_kev)
     for flavor, rate in rates_by_flavor.items():
         ax_rec.plot(recoil_kev, rate, label=_FLAVOR_LABELS.get(flavor, flavor))
@@ -46,15 +50,30 @@ def spectrum_figure(
     ax_rec.legend(frameon=False)
     ax_rec.set_title("recoil spectrum (before detector response)")
 
+    # per isotope: (n_bins, ...) with the time bins (if any) last
+    by_isotope = dict(zip(counts.isotopes, counts.counts.sum(axis=1)))
     edges = counts.edges
-    ax_obs.stairs(counts.per_bin, edges, color="k", lw=2, label=f"total {counts.total:.1f}")
-    for name, row in zip(counts.isotopes, counts.counts.sum(axis=1)):
+    ax_obs.stairs(counts.per_energy_bin, edges, color="k", lw=2, label=f"total {counts.total:.1f}")
+    for name, cells in by_isotope.items():
+        row = cells.reshape(cells.shape[0], -1).sum(axis=1)
         if row.sum() > 0.01 * counts.total:
             ax_obs.stairs(row, edges, label=f"{name} {row.sum():.1f}")
     ax_obs.set_xlabel(f"observable [{counts.observable}]")
     ax_obs.set_ylabel("expected counts per bin")
     ax_obs.legend(frameon=False)
-    ax_obs.set_title("expected counts in the analysis bins")
+    ax_obs.set_title("expected counts in the analysis bins" + (", all times" if timed else ""))
+    if counts.time_edges_s is not None:
+        ax_time = axes[2]
+        time_edges_us = np.asarray(counts.time_edges_s) / 1e-6
+        ax_time.stairs(counts.per_time_bin, time_edges_us, color="k", lw=2, label=f"total {counts.total:.1f}")
+        for name, cells in by_isotope.items():
+            row = cells.reshape(-1, cells.shape[-1]).sum(axis=0)
+            if row.sum() > 0.01 * counts.total:
+                ax_time.stairs(row, time_edges_us, label=f"{name} {row.sum():.1f}")
+        ax_time.set_xlabel("arrival time [µs]")
+        ax_time.set_ylabel("expected counts per bin")
+        ax_time.legend(frameon=False)
+        ax_time.set_title("expected counts per time bin, all observable bins")
     fig.suptitle(title)
     return fig
 
