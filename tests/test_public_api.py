@@ -228,5 +228,15 @@ def test_version_has_one_source() -> None:
         assert f'"{declared}"' not in path.read_text(encoding="utf-8"), path
 
 
+def test_ci_runs_the_readme_test_command_verbatim() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    quick_start = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    commands = [block.strip() for block in quick_start.split("```bash")[1:]]
+    test_command = next(block.split("```")[0].strip() for block in commands if "pytest" in block)
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    marker = next(i for i, line in enumerate(ci) if "README test command" in line)
+    assert ci[marker + 1] == test_command
+
+
 def test_py_typed_ships() -> None:
     assert (ROOT / "src" / "cevns" / "py.typed").is_file()
