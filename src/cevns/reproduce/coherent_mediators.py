@@ -107,7 +107,7 @@ class QuadraticCounts:
 
 def quadratic_counts(
     likelihood: Likelihood,
-    assign: Callable[[float], dict[str, float | str]],
+    assign: Callable[[float], Mapping[str, float | str]],
     probes: Sequence[float],
     check: float,
     rtol: float = 1e-9,
@@ -142,15 +142,15 @@ def chi2_curves(quads: Mapping[str, QuadraticCounts], x: np.ndarray) -> dict[str
     """χ² of each data set and of their sum at x (any shape), from exact quadratics."""
     lks = likelihoods()
     out = {k: np.asarray(lks[k].chi2_from_signal(quads[k](x)), dtype=float) for k in DATA_SETS}
-    out[COMBINED] = sum(out[k] for k in DATA_SETS)
+    out[COMBINED] = np.sum([out[k] for k in DATA_SETS], axis=0)
     return out
 
 
 # --- light mediators ---------------------------------------------------------------------------
-def mediator_assign(model: str, mass: float) -> Callable[[float], dict[str, float | str]]:
+def mediator_assign(model: str, mass: float) -> Callable[[float], Mapping[str, float | str]]:
     """x = g² → the named parameters of ``model`` (a :data:`MEDIATORS` label) at ``mass`` (MeV)."""
-    family, zmodel = MEDIATORS[model]
-    if family == "zprime":
+    zmodel = MEDIATORS[model][1]
+    if zmodel is not None:  # a Z′ model
         return lambda x: {"zprime_model": zmodel, "zprime_mass": mass, "zprime_coupling": math.sqrt(x)}
     return lambda x: {"scalar_mass": mass, "scalar_coupling": math.sqrt(x)}
 
@@ -314,7 +314,10 @@ def contact_nsi_bound(model: str, level: float, sign: float) -> float:
 def heavy_mass_epsilon(model: str, coupling: float, mass: float) -> float:
     """ε^{uV} = ε^{dV} of the contact limit of a Z′: g² Q_ν Q_q / (√2 G_F M²) (Dordei's
     Invisibles 2021 talk, slide 'Heavy vs light NSI mediators', q² ≪ M²; universal: Q_ν = Q_q = 1; B−L: Q_ν = −1, Q_q = ⅓)."""
-    q_nu, q_q = {"universal": (1.0, 1.0), "B-L": (-1.0, 1.0 / 3.0)}[MEDIATORS[model][1]]
+    zmodel = MEDIATORS[model][1]
+    if zmodel is None:
+        raise ValueError(f"{model!r} is not a Z′ model")
+    q_nu, q_q = {"universal": (1.0, 1.0), "B-L": (-1.0, 1.0 / 3.0)}[zmodel]
     return coupling**2 * q_nu * q_q / (_SQRT2_GF * mass**2)
 
 
@@ -416,9 +419,12 @@ def em_quadratics(name: str, scale: float) -> dict[str, QuadraticCounts]:
 def em_profiles(name: str, grid: np.ndarray, scale: float, unit: float = 1.0) -> dict[str, OneParameterProfile]:
     """Δχ² profiles of ``name`` for CsI, Ar and CsI+Ar on ``grid`` (in units of ``unit``)."""
     quads = em_quadratics(name, scale * unit)
+
+    def chi2_of(data: str) -> Callable[[np.ndarray], np.ndarray]:
+        return lambda x: chi2_curves(quads, np.asarray(x) * unit)[data]
+
     return {
-        data: profile_of_chi2(lambda x, d=data: chi2_curves(quads, np.asarray(x) * unit)[d], np.asarray(grid, dtype=float),
-                              levels=_LEVELS, label=f"{name} ({data})")
+        data: profile_of_chi2(chi2_of(data), np.asarray(grid, dtype=float), levels=_LEVELS, label=f"{name} ({data})")
         for data in (*DATA_SETS, COMBINED)
     }
 

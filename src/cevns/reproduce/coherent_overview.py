@@ -47,7 +47,7 @@ from cevns.physics.cross_sections import (
 from cevns.config.experiments import Experiment, load_experiment
 from cevns.stats.fits import Likelihood
 from cevns.sources.spectra import pion_dar_source
-from cevns.physics.form_factors import FormFactor
+from cevns.physics.form_factors import FormFactor, FormFactorModel
 from cevns.physics.kinematics import momentum_transfer, recoil_max
 from cevns.physics.nuclei import Isotope, isotope, natural_isotopes, resolve_target
 from cevns.rates.prediction import flux_averaged_cross_section, target_flux_averaged_cross_section
@@ -204,7 +204,7 @@ def sns_source():
     return pion_dar_source(1.0, 0.08, 19.3 * u.m)
 
 
-def structure(model: str) -> NuclearStructure:
+def structure(model: FormFactorModel) -> NuclearStructure:
     """Proton and neutron form factors of one model, radii = point-proton radii from the charge
     radii (Angeli & Marinova 2013), the shipped experiments' default."""
     return NuclearStructure(FormFactor(model), FormFactor(model))

@@ -11,8 +11,11 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize
 
-from cevns.stats.fits import Likelihood, chi2_from_signal
 from cevns.stats.chi2 import delta_chi2_threshold, interval_from_profile
+from cevns.stats.likelihood import Likelihood
+
+#: A grid of parameter values: a sequence or a 1-D array of floats.
+Grid = Sequence[float] | np.ndarray
 
 #: One value, or allowed pieces ((low, high), ...) of a confidence interval, or several
 #: points (e.g. the two minima of an NSI profile).
@@ -71,17 +74,17 @@ class OneParameterProfile:
 
 
 # --- one-parameter profiles -------------------------------------------------------------------
-def _chi2_along(likelihood: Likelihood, assign: Callable[[float], dict[str, float]], xs: np.ndarray) -> np.ndarray:
+def _chi2_along(likelihood: Likelihood, assign: Callable[[float], Mapping[str, float | str]], xs: Grid) -> np.ndarray:
     """χ² at every x: one prediction per point (the predictor takes one parameter set),
     the statistic for all points in one vectorised call."""
     signals = np.stack([likelihood.signal(assign(float(x))) for x in xs])
-    return np.asarray(chi2_from_signal(likelihood.measurement, signals), dtype=float)
+    return np.asarray(likelihood.chi2_from_signal(signals), dtype=float)
 
 
 def one_parameter_profile(
     likelihood: Likelihood,
-    assign: Callable[[float], dict[str, float]] | str,
-    grid: Sequence[float],
+    assign: Callable[[float], Mapping[str, float | str]] | str,
+    grid: Grid,
     levels: Mapping[str, float] | None = None,
     label: str = "",
 ) -> OneParameterProfile:
@@ -90,15 +93,21 @@ def one_parameter_profile(
     if isinstance(assign, str):
         label, name = label or assign, assign
 
-        def assign(x: float) -> dict[str, float]:
+        def by_name(x: float) -> Mapping[str, float | str]:
             return {name: x}
 
-    return profile_of_chi2(lambda xs: _chi2_along(likelihood, assign, np.atleast_1d(xs)), grid, levels, label)
+        assign = by_name
+    to_values = assign
+
+    def chi2_of(xs: np.ndarray) -> np.ndarray:
+        return _chi2_along(likelihood, to_values, np.atleast_1d(xs))
+
+    return profile_of_chi2(chi2_of, grid, levels, label)
 
 
 def profile_of_chi2(
     chi2_of: Callable[[np.ndarray], np.ndarray],
-    grid: Sequence[float],
+    grid: Grid,
     levels: Mapping[str, float] | None = None,
     label: str = "",
 ) -> OneParameterProfile:
@@ -164,8 +173,8 @@ def _fmt(value: Value | None) -> str:
     if isinstance(value, (int, float)):
         return f"{value:.4g}"
     if value and isinstance(value[0], tuple):
-        return _fmt_pieces(value)  # type: ignore[arg-type]
-    return ", ".join(f"{v:.4g}" for v in value)  # type: ignore[union-attr]
+        return _fmt_pieces(tuple(piece for piece in value if isinstance(piece, tuple)))
+    return ", ".join(f"{v:.4g}" for v in value)
 
 
 def format_table(results: Sequence[Result], markdown: bool = False, sources: bool = True) -> str:
@@ -189,4 +198,4 @@ def format_table(results: Sequence[Result], markdown: bool = False, sources: boo
     return "\n".join([line(header), line(["-" * w for w in widths]), *(line(row) for row in rows)])
 
 
-__all__ = ["OneParameterProfile", "Result", "Value", "format_table", "one_parameter_profile", "profile_of_chi2"]
+__all__ = ["Grid", "OneParameterProfile", "Result", "Value", "format_table", "one_parameter_profile", "profile_of_chi2"]

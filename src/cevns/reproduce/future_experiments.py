@@ -48,6 +48,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cevns.config.experiments import Experiment, cached_per_overrides, load_experiment
+from cevns.config.sources import PionDarSpec, ReactorSpec
 from cevns.stats.fits import Likelihood, Measurement, asimov
 from cevns.sources.spectra import ENERGY_PER_FISSION_MEV, TYPICAL_PWR_FISSION_FRACTIONS
 from cevns.physics.kinematics import neutrino_energy_min
@@ -154,9 +155,12 @@ def total_flux(exp: Experiment) -> float:
 
 def neutrinos_per_flavor_per_year(exp: Experiment) -> float:
     """Neutrinos of one flavour emitted in the file's year: flux × 4πL² × live time (the
-    source is isotropic, seed 002 Eq. 5)."""
+    source is isotropic; Papoulias & Kosmas, HNPS proceedings, cf. arXiv:1711.09773, Eq. 5)."""
     flux = next(iter(exp.source.flux_cm2_s.values()))
-    return flux * FOUR_PI * exp.source.baseline_cm**2 * exp.live_time_s
+    baseline = exp.source.baseline_cm
+    if baseline is None:
+        raise ValueError(f"{exp.name}: the source has no baseline, so the emitted neutrinos are not known")
+    return flux * FOUR_PI * baseline**2 * exp.live_time_s
 
 
 def recoil_window_kev(exp: Experiment) -> tuple[float, float]:
@@ -187,7 +191,7 @@ def forecast_likelihood(
     """χ²(θ) against Asimov data made at ``truth`` (default: the file's own model, the SM):
     ``stat`` statistics only (σ²_stat = S, no pulls); ``norm`` the file's ``[data]`` (signal
     normalisation pull, as ``cevns fit --asimov``); ``bkg`` that plus a steady-state
-    background B = S in every bin (σ²_stat = S + 2B, seed 002 Eq. 6). ``predictor``:
+    background B = S in every bin (σ²_stat = S + 2B, Papoulias & Kosmas, Eq. 6). ``predictor``:
     ``exp``'s own, if already built."""
     base = Likelihood(predictor or exp.predictor(), exp.measurement(forecast=True))
     signal = base.signal(truth)
@@ -292,13 +296,24 @@ def _window_text(exp: Experiment) -> str:
     return f"{e[0]:g}–{e[-1]:g} {exp.response.observable.unit}"
 
 
+def _baseline_m(exp: Experiment) -> float:
+    """Source–detector distance of a preset (m): every preset has a stopped-pion or a reactor source."""
+    src = exp.spec.source
+    if not isinstance(src, (PionDarSpec, ReactorSpec)):
+        raise ValueError(f"{exp.name}: a preset needs a pion-dar or reactor source, not {src.type!r}")
+    return src.baseline_m
+
+
 def _setup_text(exp: Experiment) -> str:
     src = exp.spec.source
-    if src.type == "pion-dar":
-        beam = f"{src.beam_power_MW:g} MW × {src.proton_energy_GeV:g} GeV, {src.nu_per_flavor_per_pot:g} ν/flavour/proton"
-    else:
+    if isinstance(src, PionDarSpec):
+        protons = f"{src.pot:g} protons" if src.pot is not None else f"{src.beam_power_MW:g} MW × {src.proton_energy_GeV:g} GeV"
+        beam = f"{protons}, {src.nu_per_flavor_per_pot:g} ν/flavour/proton"
+    elif isinstance(src, ReactorSpec):
         beam = f"{src.thermal_power_GW:g} GW_th reactor"
-    return (f"{exp.mass_kg:g} kg {exp.target.name} at {src.baseline_m:g} m, {beam}; window {_window_text(exp)}; "
+    else:
+        beam = f"{src.type} source"
+    return (f"{exp.mass_kg:g} kg {exp.target.name} at {_baseline_m(exp):g} m, {beam}; window {_window_text(exp)}; "
             f"{exp.spec.exposure.live_days:g} live days")
 
 
@@ -317,7 +332,7 @@ def _counts_step(fast: bool) -> StepOutput:
         elements = counts_by_element(exp, counts)
         published = COH_AR_750_EVENTS_PER_SNS_YEAR if p.name == "coherent-lar-750" else None
         for key, value in (("experiment", p.name), ("label", p.label), ("source", exp.spec.source.type),
-                           ("target", exp.target.name), ("mass_kg", exp.mass_kg), ("baseline_m", exp.spec.source.baseline_m),
+                           ("target", exp.target.name), ("mass_kg", exp.mass_kg), ("baseline_m", _baseline_m(exp)),
                            ("window", _window_text(exp)), ("live_days", exp.spec.exposure.live_days),
                            ("counts_per_year", counts.total), ("nu_e", flav.get("nu_e", 0.0)), ("nu_mu", flav.get("nu_mu", 0.0)),
                            ("nu_mu_bar", flav.get("nu_mu_bar", 0.0)), ("nu_e_bar", flav.get("nu_e_bar", 0.0)),
@@ -406,11 +421,13 @@ def _flux_results() -> list[Result]:
 def _dresden_flux_note(exp: Experiment) -> str:
     """Why the Dresden-II flux differs: ν̄_e per fission, and the lowest ν̄_e energy that
     reaches the 0.2 keVee threshold (so the difference does not reach the counts)."""
-    spec = exp.spec.source
+    spec, baseline_cm = exp.spec.source, exp.source.baseline_cm
+    if not isinstance(spec, ReactorSpec) or baseline_cm is None:
+        raise ValueError(f"{exp.name}: not a reactor source at a known distance")
     fractions = TYPICAL_PWR_FISSION_FRACTIONS
     mev_per_fission = sum(f * ENERGY_PER_FISSION_MEV[i] for i, f in fractions.items())
     fissions = spec.thermal_power_GW * GW / mev_per_fission
-    area = FOUR_PI * exp.source.baseline_cm**2
+    area = FOUR_PI * baseline_cm**2
     ours, theirs = total_flux(exp) * area / fissions, DRESDEN_II_FLUX_CM2_S * area / fissions
     t_lo, _ = recoil_window_kev(exp)
     lightest = min(exp.target.isotopes, key=lambda iso: iso.A)
@@ -531,9 +548,10 @@ def _sin2w_step(fast: bool) -> StepOutput:
 
 def _radius_step(fast: bool) -> StepOutput:
     plt = _pyplot()
-    presets = [p for p in PRESETS if p.radius is not None]
+    radii = {p.name: p.radius for p in PRESETS if p.radius is not None}
+    presets = [p for p in PRESETS if p.name in radii]
     forecasts = {
-        p.name: radius_forecasts(preset_experiment(p.name), p.radius, _points(fast), preset_predictor(p.name)) for p in presets
+        name: radius_forecasts(preset_experiment(name), radius, _points(fast), preset_predictor(name)) for name, radius in radii.items()
     }
     labels = {p.name: f"{p.label}: {p.radius_label}" for p in presets}
 

@@ -30,7 +30,7 @@ figure; writing files is :mod:`cevns.reproduce.report`'s business.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -117,6 +117,11 @@ def _setup() -> _Setup:
         Likelihood(shipped_exp.predictor(), shipped_exp.measurement(), {}),
         what,
     )
+
+
+def _at_mass(dm2: float, mixing: str) -> Callable[[float], dict[str, float]]:
+    """x ↦ the 3+1 parameters at Δm²₄₁ = ``dm2`` (eV²) with the mixing ``mixing`` = x."""
+    return lambda x: {"dm2_41": dm2, mixing: x}
 
 
 def _sterile_max_delta_chi2(chi2: np.ndarray, dm2: np.ndarray, s2: np.ndarray) -> tuple[float, float, float]:
@@ -286,7 +291,7 @@ def _compute_sterile(fast: bool) -> tuple[list[Result], dict]:
         ("sin2_2theta_14", "ν_e", "Papoulias & Kosmas, Eq. 9 and Fig. 6: 90% CL exclusion curves in (sin²2θ₁₄, Δm²₄₁) (no number in the text)"),
         ("sin2_2theta_24", "ν_μ, ν̄_μ", "not in the text of Papoulias & Kosmas (their Eq. 9 defines sin²2θ₁₄ only); shown for comparison"),
     ):
-        chi2 = np.stack([_chi2_along(s.fixed, lambda x, d=float(d): {"dm2_41": d, key: x}, s2) for d in dm2])
+        chi2 = np.stack([_chi2_along(s.fixed, _at_mass(float(d), key), s2) for d in dm2])
         chi2_0 = s.fixed.chi2({})
         worst, at_dm2, at_s2 = _sterile_max_delta_chi2(chi2, dm2, s2)
         results.append(Result(
@@ -430,7 +435,7 @@ def _figure_sterile(data: dict) -> Figure:
         ax.set_title(f"largest Δχ² {data['maps'][key].max():.2f} < {data['threshold']:.2f} (90%, 2 dof)", fontsize=9)
     axes[0].set_ylabel(r"$\Delta m^2_{41}$ [eV$^2$]")
     fig.colorbar(mesh, ax=axes, label=r"$\Delta\chi^2$")
-    columns = {"dm2_41": [], "sin2_2theta": [], "flavour": [], "delta_chi2": []}
+    columns: dict[str, list] = {"dm2_41": [], "sin2_2theta": [], "flavour": [], "delta_chi2": []}
     for key in ("sin2_2theta_14", "sin2_2theta_24"):
         g = grid_columns("dm2_41", dm2, "sin2_2theta", s2, delta_chi2=data["maps"][key])
         for k in ("dm2_41", "sin2_2theta", "delta_chi2"):

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from cevns.runtime.stores import atomic_write
-from cevns.reproduce.common import Result, Value, _fmt
+from cevns.reproduce.common import Grid, Result, Value, _fmt
 
 #: Version of the files' layout (the .steps records and summary.json).
 REPORT_FORMAT = 1
@@ -119,13 +119,13 @@ class ReportFiles:
     resumed: tuple[str, ...] = field(default_factory=tuple)
 
 
-def long_columns(series: Mapping[str, tuple[Sequence[float], Sequence[float]]], x: str, y: str) -> dict[str, list]:
+def long_columns(series: Mapping[str, tuple[Grid, Grid]], x: str, y: str) -> dict[str, list]:
     """Curves of different lengths as one long table: columns ``series``, ``x``, ``y``."""
     names: list[str] = []
     xs: list[float] = []
     ys: list[float] = []
-    for label, (a, b) in series.items():
-        a, b = np.asarray(a, dtype=float).ravel(), np.asarray(b, dtype=float).ravel()
+    for label, (xv, yv) in series.items():
+        a, b = np.asarray(xv, dtype=float).ravel(), np.asarray(yv, dtype=float).ravel()
         if a.shape != b.shape:
             raise ValueError(f"series {label!r}: {a.size} x values but {b.size} y values")
         names += [label] * a.size
@@ -134,7 +134,7 @@ def long_columns(series: Mapping[str, tuple[Sequence[float], Sequence[float]]], 
     return {"series": names, x: xs, y: ys}
 
 
-def grid_columns(x_name: str, x: Sequence[float], y_name: str, y: Sequence[float], **values: np.ndarray) -> dict[str, list]:
+def grid_columns(x_name: str, x: Grid, y_name: str, y: Grid, **values: np.ndarray) -> dict[str, list]:
     """A 2-D grid (``values[k]`` of shape (len(x), len(y))) flattened to columns x, y, k..."""
     gx, gy = np.meshgrid(np.asarray(x, float), np.asarray(y, float), indexing="ij")
     out: dict[str, list] = {x_name: gx.ravel().tolist(), y_name: gy.ravel().tolist()}
@@ -180,14 +180,21 @@ def _csv_text(columns: Mapping[str, Sequence[Any]]) -> str:
 
 
 def _write_text(path: Path, text: str) -> None:
-    atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+    def write(tmp: str) -> None:
+        Path(tmp).write_text(text, encoding="utf-8")
+
+    atomic_write(path, write)
 
 
 def _write_figure(folder: Path, fig: Figure) -> dict:
     import matplotlib.pyplot as plt
 
     for suffix in ("png", "pdf"):
-        atomic_write(folder / f"{fig.name}.{suffix}", lambda tmp, s=suffix: fig.figure.savefig(tmp, dpi=130, format=s))
+
+        def save(tmp: str, fmt: str = suffix) -> None:
+            fig.figure.savefig(tmp, dpi=130, format=fmt)
+
+        atomic_write(folder / f"{fig.name}.{suffix}", save)
     plt.close(fig.figure)
     _write_text(folder / f"{fig.name}.csv", _csv_text(fig.columns))
     return {"name": fig.name, "title": fig.title, "caption": fig.caption, "reference": fig.reference,
