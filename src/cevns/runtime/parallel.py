@@ -1,9 +1,13 @@
-"""Where chunks of work run: here, in local processes, or on a Dask cluster.
+"""Where chunks of work run: here, in local threads or processes, or on a Dask cluster.
 
 Scans and pseudo-experiment studies submit independent, deterministic chunks to a
 :class:`concurrent.futures.Executor`; this module makes one from the user's choice.
 ``workers=1`` (the default) means no executor: chunks run in the calling process.
-``workers=N`` uses a :class:`~concurrent.futures.ProcessPoolExecutor`. ``dask`` is a
+``workers=N`` uses a :class:`~concurrent.futures.ProcessPoolExecutor`, or with
+``threads=True`` a :class:`~concurrent.futures.ThreadPoolExecutor` (no start-up and no
+copies of the likelihood; numpy releases the GIL in its array work, and the predictors'
+caches are safe to share). Chunks are pure functions of their arguments, so every executor
+gives the same numbers, bit for bit. ``dask`` is a
 scheduler address (``tcp://host:8786``) or ``"local"`` for a
 :class:`distributed.LocalCluster`; the executor is then
 :meth:`distributed.Client.get_executor`, so the scan code is the same for every back end.
@@ -19,7 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
-from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from typing import Any, Callable, Iterator, Sequence
 
 from cevns.errors import InputError
@@ -30,12 +34,17 @@ class ExecutorError(InputError):
 
 
 @contextlib.contextmanager
-def executor(workers: int = 1, dask: str | None = None, connect_timeout_s: float = 5.0) -> Iterator[Executor | None]:
-    """Context manager yielding the executor for ``workers`` local processes or a Dask
-    scheduler (``dask``), or None for serial work; everything is shut down on exit. An
-    unreachable scheduler raises :class:`ExecutorError` within ``connect_timeout_s``."""
+def executor(
+    workers: int = 1, dask: str | None = None, connect_timeout_s: float = 5.0, threads: bool = False
+) -> Iterator[Executor | None]:
+    """Context manager yielding the executor for ``workers`` local processes (``threads``:
+    threads) or a Dask scheduler (``dask``), or None for serial work; everything is shut
+    down on exit. An unreachable scheduler raises :class:`ExecutorError` within
+    ``connect_timeout_s``."""
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ExecutorError(f"workers must be a whole number ≥ 1, got {workers!r}")
+    if threads and dask is not None:
+        raise ExecutorError("choose threads or a Dask scheduler, not both")
     if dask is not None:
         try:
             from distributed import Client, LocalCluster
@@ -61,6 +70,13 @@ def executor(workers: int = 1, dask: str | None = None, connect_timeout_s: float
         return
     if workers == 1:
         yield None
+        return
+    if threads:
+        threaded = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cevns")
+        try:
+            yield threaded
+        finally:
+            threaded.shutdown(wait=True, cancel_futures=True)
         return
     # forkserver, not fork: forking a process that has started threads (BLAS, JAX, Dask)
     # can deadlock, and Python warns about it
