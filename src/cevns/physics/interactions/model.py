@@ -110,11 +110,18 @@ class PhysicsModel:
         """(term, state) of every held state that changes something, in registration
         order. A state whose term is no longer registered raises ValueError."""
         terms = registered_terms()
-        known = {t.name for t in terms}
-        orphans = [name for name in self.terms if name not in known]
-        if orphans:
+        active, held = [], 0
+        for term in terms:
+            if term.name in self.terms:
+                held += 1
+                state = self.terms[term.name]
+                if term.is_active(state):
+                    active.append((term, state))
+        if held != len(self.terms):
+            known = {t.name for t in terms}
+            orphans = [name for name in self.terms if name not in known]
             raise ValueError(f"the model holds states of unregistered model terms: {', '.join(orphans)}")
-        return tuple((t, self.terms[t.name]) for t in terms if t.name in self.terms and t.is_active(self.terms[t.name]))
+        return tuple(active)
 
     def divergent_terms(self) -> tuple[str, ...]:
         """Titles of the active terms whose total cross section is infinite."""

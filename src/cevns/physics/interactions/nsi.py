@@ -80,6 +80,8 @@ def flavor_changing_squared(nsi: NsiState, lepton: str, zf: np.ndarray, nf: np.n
 
 def nsi_incoherent(nsi: NsiState, k: RecoilKinematics) -> np.ndarray | None:
     """The flavour-changing part times the SM kinematics: c_k += 𝒱_fc (1, −T, −MT/2)."""
+    if not any(x for (_, a, b), x in nsi.items() if a != b):
+        return None
     per_lepton = {lep: flavor_changing_squared(nsi, lep, k.zf, k.nf) for lep in dict.fromkeys(k.leptons)}
     if not any(np.any(v) for v in per_lepton.values()):
         return None

@@ -25,8 +25,9 @@ JAX backend's allow-list. A new model is one module that calls :func:`register_t
 (the modules of this package are imported, and so registered, with the package).
 
 The registry is a module-level dictionary that only :func:`register_term` and
-:func:`unregister_term` change (under a lock); readers take a snapshot,
-:func:`registered_terms`.
+:func:`unregister_term` change (under a lock); each change publishes a new immutable
+snapshot, which readers (:func:`registered_terms`, :func:`model_term`,
+:func:`term_of_parameter`) use without locking.
 """
 
 from __future__ import annotations
@@ -183,7 +184,25 @@ class ModelTerm(Generic[S]):
 _LOCK = threading.Lock()
 _TERMS: dict[str, ModelTerm[Any]] = {}
 _OWNERS: dict[str, str] = {}
-_VERSION = [0]
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    version: int = 0
+    terms: tuple[ModelTerm[Any], ...] = ()
+    by_name: Mapping[str, ModelTerm[Any]] = field(default_factory=dict)
+    by_parameter: Mapping[str, ModelTerm[Any]] = field(default_factory=dict)
+
+
+#: What readers see: replaced as a whole (under the lock) at every change, never
+#: mutated, so that reading needs no lock.
+_SNAPSHOT = [_Snapshot()]
+
+
+def _changed() -> None:
+    """After a change, under the lock: a new snapshot with the next version number."""
+    version = _SNAPSHOT[0].version + 1
+    _SNAPSHOT[0] = _Snapshot(version, tuple(_TERMS.values()), dict(_TERMS), {p: _TERMS[t] for p, t in _OWNERS.items()})
 
 
 def register_term(term: ModelTerm[Any]) -> ModelTerm[Any]:
@@ -210,7 +229,7 @@ def register_term(term: ModelTerm[Any]) -> ModelTerm[Any]:
                 raise ValueError(f"alternatives ({alt}, {main}) of {term.name} must be its own parameters")
         _TERMS[term.name] = term
         _OWNERS.update({name: term.name for name in names})
-        _VERSION[0] += 1
+        _changed()
     return term
 
 
@@ -220,36 +239,32 @@ def unregister_term(name: str) -> ModelTerm[Any]:
         term = _TERMS.pop(name)
         for p in term.parameters:
             _OWNERS.pop(p.name, None)
-        _VERSION[0] += 1
+        _changed()
     return term
 
 
 def registered_terms() -> tuple[ModelTerm[Any], ...]:
     """Every registered term, in registration order (a snapshot)."""
-    with _LOCK:
-        return tuple(_TERMS.values())
+    return _SNAPSHOT[0].terms
 
 
 def registry_version() -> int:
     """A number that changes whenever a term is registered or unregistered (for caches)."""
-    return _VERSION[0]
+    return _SNAPSHOT[0].version
 
 
 def model_term(name: str) -> ModelTerm[Any]:
     """The registered term called ``name`` (ValueError naming the registered ones if absent)."""
-    with _LOCK:
-        term = _TERMS.get(name)
-        known = ", ".join(_TERMS)
+    snapshot = _SNAPSHOT[0]
+    term = snapshot.by_name.get(name)
     if term is None:
-        raise ValueError(f"no model term {name!r} is registered (registered: {known})")
+        raise ValueError(f"no model term {name!r} is registered (registered: {', '.join(snapshot.by_name)})")
     return term
 
 
 def term_of_parameter(name: str) -> ModelTerm[Any] | None:
     """The registered term that owns the parameter ``name``, or None."""
-    with _LOCK:
-        owner = _OWNERS.get(name)
-        return None if owner is None else _TERMS[owner]
+    return _SNAPSHOT[0].by_parameter.get(name)
 
 
 __all__ = [
