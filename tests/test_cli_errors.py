@@ -50,6 +50,9 @@ def test_error_types():
     (("kinematics", "--nucleus", "Foo", "--enu", "30"), "Foo"),            # UnknownNucleusError → UserError
     (("kinematics", "--nucleus", "133Cs", "--enu", "-1"), "--enu"),       # UserError
     (("kinematics", "--nucleus", "133Cs"), "--enu"),                      # click: missing option
+    (("xsec", "--nucleus", "133Cs", "--enu", "30", "--sin2-theta-w", "nan"), "sin2_theta_w"),  # ParameterError
+    (("xsec", "--nucleus", "133Cs", "--enu", "30", "--sin2-theta-w", "1.5"), "≤ 1"),
+    (("xsec", "--nucleus", "133Cs", "--enu", "30", "--recoil", "5", "--param", "rn_133Cs=0.1"), "too small"),  # form factor
     (("no-such-command",), "no-such-command"),                            # click: usage
 ])
 def test_input_error_is_one_line_exit_2(capsys, args, fragment):
@@ -57,6 +60,14 @@ def test_input_error_is_one_line_exit_2(capsys, args, fragment):
     assert rc == 2 and out == ""
     assert fragment in _one_error_line(err)
     assert "Traceback" not in err
+
+
+def test_scan_refuses_a_plot_of_three_axes_before_any_work(capsys, tmp_path):
+    out = tmp_path / "s.npz"
+    rc, _, err = _run(capsys, "scan", "coherent-csi-2017", "--param", "rn=4:5:2", "--param", "eps_ee_uV=-1:1:2",
+                      "--param", "eps_ee_dV=-1:1:2", "--out", str(out), "--plot", str(tmp_path / "s.png"))
+    assert rc == 2 and "one or two axes" in _one_error_line(err)
+    assert not out.exists()
 
 
 def test_library_input_error_is_one_line_exit_2(capsys, monkeypatch):

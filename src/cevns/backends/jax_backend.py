@@ -61,6 +61,7 @@ try:
 except ImportError:  # pragma: no cover - exercised in a subprocess by the tests
     raise ImportError("the JAX backend needs `pip install cevns[jax]`") from None
 
+from cevns.errors import InputError
 from cevns.physics.cross_sections import (
     PDG_NU_N_INPUTS,
     SIN2_THETA_W_LOW_ENERGY,
@@ -136,7 +137,7 @@ def _form_factor(ff: FormFactor, q: np.ndarray, radius_fm):
         a = KLEIN_NYSTRAND_RANGE_FM if ff.shape_fm is None else ff.shape_fm
         ra_sq = 5.0 / 3.0 * (radius_fm**2 - 6.0 * a**2)
         return _j1_over_x(qf * jnp.sqrt(ra_sq)) / (1.0 + (qf * a) ** 2)
-    raise ValueError(f"the JAX backend cannot vary the radius of a {ff.model!r} form factor (use helm or kn)")
+    raise InputError(f"the JAX backend cannot vary the radius of a {ff.model!r} form factor (use helm or kn)")
 
 
 @dataclass(frozen=True)
@@ -210,7 +211,7 @@ class JaxPredictor:
         for name in names:
             parameter(name)  # unknown names: ParameterError with the closest name
         if len(set(names)) != len(names):
-            raise ValueError(f"a parameter is named twice in {', '.join(names)}")
+            raise InputError(f"a parameter is named twice in {', '.join(names)}")
         bad = [n for n in names if not _supported(n)]
         if bad:
             raise ParameterError(
@@ -239,7 +240,7 @@ class JaxPredictor:
         """θ from a mapping name → value (every name of this predictor)."""
         missing = [n for n in self.names if n not in values]
         if missing:
-            raise ValueError(f"no value for {', '.join(missing)}")
+            raise InputError(f"no value for {', '.join(missing)}")
         return jnp.asarray([float(values[n]) for n in self.names])
 
     def counts_by_isotope_flavor(self, theta) -> jnp.ndarray:
@@ -257,7 +258,7 @@ class JaxPredictor:
         under ``jax.grad`` and ``jax.vmap``."""
         bins = self.n_bins
         if measurement.bins not in (1, bins):
-            raise ValueError(f"the data have {measurement.bins} bins, the experiment {bins}: give one number or one per bin")
+            raise InputError(f"the data have {measurement.bins} bins, the experiment {bins}: give one number or one per bin")
         per_bin = self._cells
         one_bin = measurement.bins == 1
 
@@ -284,7 +285,7 @@ def _check_model(model: PhysicsModel, names: tuple[str, ...]) -> None:
     if any(n in ("rn", "rp") or n[:3] in ("rn_", "rp_") for n in names):
         for ff in (model.structure.proton_form_factor, model.structure.neutron_form_factor):
             if ff.model not in ("helm", "kn", "none"):
-                raise ValueError(f"the JAX backend cannot vary the radius of a {ff.model!r} form factor (use helm or kn)")
+                raise InputError(f"the JAX backend cannot vary the radius of a {ff.model!r} form factor (use helm or kn)")
     if "sin2_theta_w" in names and model.couplings.scheme not in ("tree", "radiative"):
         raise ParameterError(f"sin2_theta_w cannot be applied to the coupling set {model.couplings.name!r}")
 
@@ -528,11 +529,11 @@ def chi2_grid(chi2: Callable, points, chunk: int | None = None) -> np.ndarray:
     cache: 4× faster than 4096 on CsI 2017), 65536 on an accelerator."""
     pts = np.asarray(points, dtype=float)
     if pts.ndim != 2:
-        raise ValueError(f"points must have shape (n, k), got {pts.shape}")
+        raise InputError(f"points must have shape (n, k), got {pts.shape}")
     if chunk is None:
         chunk = 1024 if jax.default_backend() == "cpu" else 65536
     if chunk < 1:
-        raise ValueError(f"chunk must be ≥ 1, got {chunk}")
+        raise InputError(f"chunk must be ≥ 1, got {chunk}")
     batched = _batched(chi2)
     size = min(chunk, max(pts.shape[0], 1))
     out = np.empty(pts.shape[0])

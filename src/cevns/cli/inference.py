@@ -210,6 +210,8 @@ def scan_command(experiment: str, params: tuple[str, ...], free: tuple[str, ...]
 
     check_directories(out_path, plot_path)
     axes, fixed = scan_axes(params)
+    if plot_path and len(axes) > 2:
+        raise UserError("--plot draws one or two axes")
     analysis = analysis_of(experiment, settings, fixed, asimov)
     lk = analysis.likelihood
     start = _start_values(free, analysis)
@@ -238,8 +240,6 @@ def scan_command(experiment: str, params: tuple[str, ...], free: tuple[str, ...]
         from cevns.plotting import profile_figure, region_figure
 
         dof = len(axes)
-        if dof > 2:
-            raise UserError("--plot draws one or two axes")
         levels = {k: float(delta_chi2_threshold(v, dof)) for k, v in (ONE_DOF_LEVELS if dof == 1 else TWO_DOF_LEVELS).items()}
         names = list(axes)
         title = f"{analysis.name}: {analysis.data_label}"

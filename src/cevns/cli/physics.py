@@ -104,10 +104,12 @@ def xsec_command(nucleus: str, enu: float | None, recoil: float | None, form_fac
     from cevns.physics.cross_sections import NuclearStructure, couplings_by_name
     from cevns.physics.form_factors import FormFactor, FormFactorModel
     from cevns.physics.interactions import PhysicsModel, differential_cross_section, total_cross_section
+    from cevns.physics.parameters import parameter
     from cevns.rates.prediction import model_with_parameters, target_flux_averaged_cross_section
     from cevns.units import keV
 
     target = target_or_error(nucleus)
+    parameter("sin2_theta_w").check(sin2_theta_w)  # finite, in [0, 1]: the option's domain
     couplings = couplings_by_name(scheme, sin2_theta_w)
     model_name = cast(FormFactorModel, form_factor)  # one of FORM_FACTOR_MODELS: click checked it
     structure = NuclearStructure(FormFactor(model_name), FormFactor(model_name))

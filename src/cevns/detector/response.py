@@ -22,6 +22,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import special
 
+from cevns.errors import InputError
+
 
 # --- quenching -------------------------------------------------------------------------
 class Quenching(Protocol):
@@ -37,7 +39,7 @@ class ConstantQuenching:
 
     def __post_init__(self) -> None:
         if not 0 < self.value <= 1:
-            raise ValueError(f"quenching factor must be in (0, 1], got {self.value}")
+            raise InputError(f"quenching factor must be in (0, 1], got {self.value}")
 
     def ee_energy_kev(self, recoil_kev: ArrayLike, Z: int) -> np.ndarray:
         return self.value * np.asarray(recoil_kev, dtype=float)
@@ -54,7 +56,7 @@ class LindhardQuenching:
 
     def __post_init__(self) -> None:
         if not self.k > 0:
-            raise ValueError(f"Lindhard k must be > 0, got {self.k}")
+            raise InputError(f"Lindhard k must be > 0, got {self.k}")
 
     def ee_energy_kev(self, recoil_kev: ArrayLike, Z: int) -> np.ndarray:
         t = np.asarray(recoil_kev, dtype=float)
@@ -74,7 +76,7 @@ class PolynomialQuenching:
 
     def __post_init__(self) -> None:
         if len(self.coefficients) < 2:
-            raise ValueError("polynomial quenching needs at least the coefficients c0, c1")
+            raise InputError("polynomial quenching needs at least the coefficients c0, c1")
 
     def ee_energy_kev(self, recoil_kev: ArrayLike, Z: int) -> np.ndarray:
         return np.polynomial.polynomial.polyval(np.asarray(recoil_kev, dtype=float), self.coefficients)
@@ -90,9 +92,9 @@ class TableQuenching:
 
     def __post_init__(self) -> None:
         if len(self.recoil_kev) < 2 or len(self.recoil_kev) != len(self.quenching_factor):
-            raise ValueError("quenching table needs ≥ 2 rows of (recoil_keV, quenching_factor)")
+            raise InputError("quenching table needs ≥ 2 rows of (recoil_keV, quenching_factor)")
         if np.any(np.diff(self.recoil_kev) <= 0):
-            raise ValueError("quenching table recoils must be strictly increasing")
+            raise InputError("quenching table recoils must be strictly increasing")
 
     def ee_energy_kev(self, recoil_kev: ArrayLike, Z: int) -> np.ndarray:
         t = np.asarray(recoil_kev, dtype=float)
@@ -113,9 +115,9 @@ class Observable:
 
     def __post_init__(self) -> None:
         if self.kind not in ("keVnr", "keVee", "PE"):
-            raise ValueError(f"observable must be keVnr, keVee or PE, got {self.kind!r}")
+            raise InputError(f"observable must be keVnr, keVee or PE, got {self.kind!r}")
         if self.kind == "PE" and not (self.light_yield_pe_per_kevee or 0) > 0:
-            raise ValueError("a PE observable needs light_yield_pe_per_keVee > 0")
+            raise InputError("a PE observable needs light_yield_pe_per_keVee > 0")
 
     @property
     def unit(self) -> str:
@@ -167,7 +169,7 @@ class LogisticEfficiency:
 
     def __post_init__(self) -> None:
         if not 0 < self.a <= 1:
-            raise ValueError(f"logistic efficiency plateau a must be in (0, 1], got {self.a}")
+            raise InputError(f"logistic efficiency plateau a must be in (0, 1], got {self.a}")
 
     def __call__(self, x: ArrayLike) -> np.ndarray:
         x = np.asarray(x, dtype=float)
@@ -199,7 +201,7 @@ class WeibullEfficiency:
 
     def __post_init__(self) -> None:
         if not (0 < self.a <= 1 and self.scale > 0 and self.power > 0):
-            raise ValueError("weibull efficiency needs 0 < a <= 1, scale > 0 and power > 0")
+            raise InputError("weibull efficiency needs 0 < a <= 1, scale > 0 and power > 0")
 
     def __call__(self, x: ArrayLike) -> np.ndarray:
         z = np.clip(np.asarray(x, dtype=float) - self.threshold, 0.0, None) / self.scale
@@ -220,11 +222,11 @@ class TableEfficiency:
 
     def __post_init__(self) -> None:
         if len(self.x) < 2 or len(self.x) != len(self.efficiency):
-            raise ValueError("efficiency table needs ≥ 2 rows of (x, efficiency)")
+            raise InputError("efficiency table needs ≥ 2 rows of (x, efficiency)")
         if np.any(np.diff(self.x) <= 0):
-            raise ValueError("efficiency table x must be strictly increasing")
+            raise InputError("efficiency table x must be strictly increasing")
         if min(self.efficiency) < 0 or max(self.efficiency) > 1:
-            raise ValueError("efficiency values must lie in [0, 1]")
+            raise InputError("efficiency values must lie in [0, 1]")
 
     def __call__(self, x: ArrayLike) -> np.ndarray:
         return np.interp(np.asarray(x, dtype=float), self.x, self.efficiency, left=0.0, right=self.efficiency[-1])
@@ -270,11 +272,11 @@ class Resolution:
 
     def __post_init__(self) -> None:
         if self.model not in ("none", "gaussian", "poisson", "gamma"):
-            raise ValueError(f"resolution must be none, gaussian, poisson or gamma, got {self.model!r}")
+            raise InputError(f"resolution must be none, gaussian, poisson or gamma, got {self.model!r}")
         if min(self.stochastic, self.constant, self.noise) < 0 or not self.fano > 0:
-            raise ValueError("resolution parameters must be ≥ 0 (fano > 0)")
+            raise InputError("resolution parameters must be ≥ 0 (fano > 0)")
         if self.model == "gaussian" and self.stochastic == self.constant == self.noise == 0:
-            raise ValueError("gaussian resolution needs stochastic, constant or noise > 0")
+            raise InputError("gaussian resolution needs stochastic, constant or noise > 0")
 
     def sigma(self, mean: ArrayLike) -> np.ndarray:
         m = np.clip(np.asarray(mean, dtype=float), 0.0, None)
@@ -327,12 +329,12 @@ def _poisson_pmf(n: np.ndarray, mu: np.ndarray) -> np.ndarray:
 def bin_edges(low: float, high: float, width: float) -> np.ndarray:
     """Edges from ``low`` to ``high`` in steps of ``width`` (``high`` must fall on a step)."""
     if not all(math.isfinite(v) for v in (low, high, width)):
-        raise ValueError(f"bin limits must be finite, got low={low}, high={high}, width={width}")
+        raise InputError(f"bin limits must be finite, got low={low}, high={high}, width={width}")
     if not (high > low and width > 0):
-        raise ValueError(f"binning needs high > low and width > 0, got low={low}, high={high}, width={width}")
+        raise InputError(f"binning needs high > low and width > 0, got low={low}, high={high}, width={width}")
     n = (high - low) / width
     if abs(n - round(n)) > 1e-9 * max(1.0, n):
-        raise ValueError(f"bin width {width} does not divide [{low}, {high}]")
+        raise InputError(f"bin width {width} does not divide [{low}, {high}]")
     return np.linspace(low, high, int(round(n)) + 1)
 
 
@@ -352,8 +354,8 @@ class DetectorResponse:
     def __post_init__(self) -> None:
         e = np.asarray(self.edges, dtype=float)
         if e.size < 2 or np.any(np.diff(e) <= 0) or not np.all(np.isfinite(e)):
-            raise ValueError("analysis bin edges must be finite, increasing, and at least two")
+            raise InputError("analysis bin edges must be finite, increasing, and at least two")
         if e[0] < 0 and self.resolution.model != "gaussian":
-            raise ValueError("negative bin edges need Gaussian resolution (the observable is ≥ 0 otherwise)")
+            raise InputError("negative bin edges need Gaussian resolution (the observable is ≥ 0 otherwise)")
         if self.resolution.model in ("poisson", "gamma") and self.observable.kind != "PE":
-            raise ValueError(f"{self.resolution.model} smearing needs the PE observable")
+            raise InputError(f"{self.resolution.model} smearing needs the PE observable")

@@ -30,6 +30,7 @@ from typing import Literal, Mapping
 import numpy as np
 from numpy.typing import ArrayLike
 
+from cevns.errors import InputError
 from cevns.physics.form_factors import FormFactor, lewin_smith_rms_radius_fm
 from cevns.physics.kinematics import momentum_transfer, recoil_max
 from cevns.physics.nuclei import Isotope
@@ -48,7 +49,7 @@ SIN2_THETA_W_LOW_ENERGY = 0.23857
 def lepton_flavor(flavor: str) -> str:
     """``nu_mu_bar`` → ``mu``: the charged-lepton flavour of a neutrino species."""
     if flavor not in FLAVORS:
-        raise ValueError(f"unknown neutrino flavour {flavor!r}; use one of {', '.join(FLAVORS)}")
+        raise InputError(f"unknown neutrino flavour {flavor!r}; use one of {', '.join(FLAVORS)}")
     return flavor.split("_")[1]
 
 
@@ -156,7 +157,7 @@ def couplings_by_name(name: str, sin2_theta_w: float = SIN2_THETA_W_LOW_ENERGY) 
         return tree_level_couplings(sin2_theta_w)
     if name == "radiative":
         return radiative_couplings(sin2_theta_w=None if sin2_theta_w == SIN2_THETA_W_LOW_ENERGY else sin2_theta_w)
-    raise ValueError(f"unknown coupling set {name!r}; use 'tree' or 'radiative'")
+    raise InputError(f"unknown coupling set {name!r}; use 'tree' or 'radiative'")
 
 
 @dataclass(frozen=True)
@@ -179,11 +180,11 @@ class NuclearStructure:
 
     def __post_init__(self) -> None:
         if self.radius_default not in ("charge", "lewin-smith"):
-            raise ValueError(f"radius_default must be 'charge' or 'lewin-smith', got {self.radius_default!r}")
+            raise InputError(f"radius_default must be 'charge' or 'lewin-smith', got {self.radius_default!r}")
         for kind, radii in (("proton", self.proton_radius_fm), ("neutron", self.neutron_radius_fm)):
             for name, value in radii.items():
                 if not value > 0:
-                    raise ValueError(f"{kind} radius of {name} must be > 0 fm, got {value}")
+                    raise InputError(f"{kind} radius of {name} must be > 0 fm, got {value}")
 
     def radii_fm(self, isotope: Isotope) -> tuple[float, float]:
         """(proton, neutron) rms radii in fm for ``isotope``."""
@@ -352,7 +353,7 @@ def running_sin2_theta_w(mu_mev: ArrayLike, s2_mz: float = PDG_NU_N_INPUTS["s2_m
     (Erler & Ferro-Hernández, JHEP 03 (2018) 196). Below m_e ŝ² is constant (ŝ²(0) = ŝ²(m_e))."""
     mu = np.asarray(mu_mev, dtype=float)
     if np.any(~np.isfinite(mu)) or np.any(mu < 0):
-        raise ValueError("running_sin2_theta_w: the scale μ must be finite and ≥ 0 MeV")
+        raise InputError("running_sin2_theta_w: the scale μ must be finite and ≥ 0 MeV")
     m_light = light_quark_threshold_mev()
     fermions = [(m, (nc, t3, q)) for m, nc, t3, q in _HEAVY_FERMIONS] + [(m_light, f) for f in _LIGHT_QUARKS]
 

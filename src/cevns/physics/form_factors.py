@@ -16,6 +16,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike
 
+from cevns.errors import InputError
 from cevns.units import HBARC_MEV_FM
 
 FormFactorModel = Literal["helm", "sf", "kn", "none"]
@@ -51,7 +52,7 @@ def helm_form_factor(
     s = surface_thickness_fm
     r0_sq = 5.0 / 3.0 * (rms_radius_fm**2 - 3.0 * s**2)
     if r0_sq <= 0:
-        raise ValueError(f"Helm: rms radius {rms_radius_fm} fm too small for s = {s} fm")
+        raise InputError(f"Helm: rms radius {rms_radius_fm} fm too small for s = {s} fm")
     qf = np.asarray(q, dtype=float) / HBARC_MEV_FM  # fm⁻¹
     return _spherical_j1_over_x(qf * np.sqrt(r0_sq)) * np.exp(-0.5 * (qf * s) ** 2)
 
@@ -86,7 +87,7 @@ def symmetrized_fermi_form_factor(
     a = diffuseness_fm
     c_sq = 5.0 / 3.0 * (rms_radius_fm**2 - 7.0 / 5.0 * np.pi**2 * a**2)
     if c_sq <= 0:
-        raise ValueError(f"symmetrized Fermi: rms radius {rms_radius_fm} fm too small for a = {a} fm")
+        raise InputError(f"symmetrized Fermi: rms radius {rms_radius_fm} fm too small for a = {a} fm")
     c = np.sqrt(c_sq)
     qf = np.asarray(q, dtype=float) / HBARC_MEV_FM
     x = qf * c
@@ -114,7 +115,7 @@ def klein_nystrand_form_factor(
     a = yukawa_range_fm
     ra_sq = 5.0 / 3.0 * (rms_radius_fm**2 - 6.0 * a**2)
     if ra_sq <= 0:
-        raise ValueError(f"Klein-Nystrand: rms radius {rms_radius_fm} fm too small for a_k = {a} fm")
+        raise InputError(f"Klein-Nystrand: rms radius {rms_radius_fm} fm too small for a_k = {a} fm")
     qf = np.asarray(q, dtype=float) / HBARC_MEV_FM
     return _spherical_j1_over_x(qf * np.sqrt(ra_sq)) / (1.0 + (qf * a) ** 2)
 
@@ -138,7 +139,7 @@ class FormFactor:
 
     def __post_init__(self) -> None:
         if self.model not in FORM_FACTOR_MODELS:
-            raise ValueError(
+            raise InputError(
                 f"unknown form factor {self.model!r}; choose one of {', '.join(FORM_FACTOR_MODELS)}"
             )
 

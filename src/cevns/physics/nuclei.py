@@ -221,13 +221,13 @@ def _normalise_enrichment(symbol: str, enrichment: dict[str, float]) -> tuple[tu
         if iso is None:
             raise UnknownNucleusError(f"enrichment key {name!r} is not an isotope name like 76Ge")
         if iso.symbol != symbol:
-            raise ValueError(f"enrichment isotope {name} is not an isotope of {symbol}")
+            raise InputError(f"enrichment isotope {name} is not an isotope of {symbol}")
         if not fraction >= 0:
-            raise ValueError(f"enrichment fraction of {name} must be ≥ 0, got {fraction}")
+            raise InputError(f"enrichment fraction of {name} must be ≥ 0, got {fraction}")
         pairs.append((iso, float(fraction)))
     total = sum(f for _, f in pairs)
     if not math.isclose(total, 1.0, rel_tol=1e-6, abs_tol=1e-6):
-        raise ValueError(f"enrichment fractions of {symbol} sum to {total:g}, not 1")
+        raise InputError(f"enrichment fractions of {symbol} sum to {total:g}, not 1")
     return tuple((iso, f / total) for iso, f in pairs)
 
 
@@ -243,7 +243,7 @@ def resolve_target(name: str, enrichment: dict[str, float] | None = None) -> Tar
     single = parse_isotope_name(text)
     if single is not None:
         if enrichment:
-            raise ValueError(f"target {name!r} is a single isotope; enrichment does not apply")
+            raise InputError(f"target {name!r} is a single isotope; enrichment does not apply")
         return Target(name=single.name, nuclei=(TargetNucleus(single, 1.0),))
     try:
         atoms = periodictable.formula(text).atoms
@@ -261,7 +261,7 @@ def resolve_target(name: str, enrichment: dict[str, float] | None = None) -> Tar
     symbols = {el.symbol for el in atoms}
     for symbol in by_element:
         if symbol not in symbols:
-            raise ValueError(f"enrichment names {symbol}, which is not in {name!r}")
+            raise InputError(f"enrichment names {symbol}, which is not in {name!r}")
 
     nuclei: list[TargetNucleus] = []
     for el, count in atoms.items():

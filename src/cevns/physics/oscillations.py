@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
+from cevns.errors import InputError
 from cevns.units import HBARC_MEV_CM, eV
 
 #: Lepton flavours in the order of the mixing-matrix rows.
@@ -47,10 +48,10 @@ class SterileMixing:
 
     def __post_init__(self) -> None:
         if not (self.dm2_41_ev2 >= 0 and math.isfinite(self.dm2_41_ev2)):
-            raise ValueError(f"dm2_41 must be finite and ≥ 0 eV², got {self.dm2_41_ev2}")
+            raise InputError(f"dm2_41 must be finite and ≥ 0 eV², got {self.dm2_41_ev2}")
         u = (self.ue4_sq, self.umu4_sq, self.utau4_sq)
         if any(not 0.0 <= x <= 1.0 for x in u) or sum(u) > 1.0:
-            raise ValueError(f"|U_a4|² must lie in [0, 1] and sum to ≤ 1, got {u}")
+            raise InputError(f"|U_a4|² must lie in [0, 1] and sum to ≤ 1, got {u}")
 
     @property
     def u_sq(self) -> dict[str, float]:
@@ -70,7 +71,7 @@ class SterileMixing:
 def mixing_from_sin2_2theta(sin2_2theta: float) -> float:
     """|U|² from sin²2θ = 4|U|²(1 − |U|²) on the small-mixing branch |U|² ≤ ½."""
     if not 0.0 <= sin2_2theta <= 1.0:
-        raise ValueError(f"sin²2θ must lie in [0, 1], got {sin2_2theta}")
+        raise InputError(f"sin²2θ must lie in [0, 1], got {sin2_2theta}")
     return 0.5 * (1.0 - math.sqrt(1.0 - sin2_2theta))
 
 

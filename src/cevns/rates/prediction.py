@@ -54,6 +54,7 @@ from typing import Any, Callable, Hashable, Mapping, Sequence
 
 import numpy as np
 
+from cevns.errors import InputError
 from cevns.physics.cross_sections import FLAVORS, NuclearStructure, NucleonCouplings, cross_section_prefactor, lepton_flavor
 from cevns.detector.response import DetectorResponse
 from cevns.sources.spectra import NeutrinoSource
@@ -104,7 +105,7 @@ def _model(
     """``model``, or the SM model from (optional) couplings and structure."""
     if model is not None:
         if couplings is not None or structure is not None:
-            raise ValueError("give either a model or couplings/structure, not both")
+            raise InputError("give either a model or couplings/structure, not both")
         return model
     base = PhysicsModel()
     return PhysicsModel(couplings=couplings or base.couplings, structure=structure or base.structure)
@@ -383,9 +384,9 @@ class TimeSelection:
     def __post_init__(self) -> None:
         e = np.asarray(self.edges_s, dtype=float)
         if e.ndim != 1 or e.size < 2 or not np.all(np.isfinite(e)) or np.any(np.diff(e) <= 0):
-            raise ValueError("time edges must be ≥ 2 finite, strictly increasing values")
+            raise InputError("time edges must be ≥ 2 finite, strictly increasing values")
         if not self.binned and e.size != 2:
-            raise ValueError(f"a time window has 2 edges [t_min, t_max], got {e.size}")
+            raise InputError(f"a time window has 2 edges [t_min, t_max], got {e.size}")
         object.__setattr__(self, "edges_s", tuple(float(x) for x in e))
 
     @classmethod
@@ -544,7 +545,7 @@ def _inverse_mean(response: DetectorResponse, Z: int, t_max_kev: float) -> tuple
     t = np.geomspace(1e-6, max(t_max_kev, 1e-3) * 1.01, 4000)
     mu = response.observable.mean(t, Z, response.quenching)
     if np.any(np.diff(mu) <= 0):
-        raise ValueError("the mean observable must increase with recoil energy (check the quenching model)")
+        raise InputError("the mean observable must increase with recoil energy (check the quenching model)")
     return t, mu
 
 
@@ -568,7 +569,7 @@ def prepare_rates(
     here, once).
     """
     if not (mass_kg > 0 and live_time_s > 0):
-        raise ValueError("detector mass and live time must be > 0")
+        raise InputError("detector mass and live time must be > 0")
     model = _model(model, couplings, structure)
     edges = np.asarray(response.edges, dtype=float)
     per_kg = target.nuclei_per_kg()

@@ -39,6 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize
 
+from cevns.errors import InputError
 from cevns.physics.cross_sections import charge_radius_coupling_shift
 from cevns.config.experiments import cached_per_overrides, load_experiment
 from cevns.stats.fits import Likelihood
@@ -291,7 +292,7 @@ def contact_nsi_assign(model: str) -> Callable[[float], dict[str, float]]:
     for every flavour α (both models here have Q_u = Q_d, so one ε; its value for a given
     g and M is :func:`heavy_mass_epsilon`)."""
     if MEDIATORS[model][0] != "zprime":
-        raise ValueError(f"{model}: only vector mediators have a contact-NSI limit (the scalar does not interfere)")
+        raise InputError(f"{model}: only vector mediators have a contact-NSI limit (the scalar does not interfere)")
     return lambda e: {f"eps_{a}_{q}V": e for a in ("ee", "mumu", "tautau") for q in ("u", "d")}
 
 
@@ -316,7 +317,7 @@ def heavy_mass_epsilon(model: str, coupling: float, mass: float) -> float:
     Invisibles 2021 talk, slide 'Heavy vs light NSI mediators', q² ≪ M²; universal: Q_ν = Q_q = 1; B−L: Q_ν = −1, Q_q = ⅓)."""
     zmodel = MEDIATORS[model][1]
     if zmodel is None:
-        raise ValueError(f"{model!r} is not a Z′ model")
+        raise InputError(f"{model!r} is not a Z′ model")
     q_nu, q_q = {"universal": (1.0, 1.0), "B-L": (-1.0, 1.0 / 3.0)}[zmodel]
     return coupling**2 * q_nu * q_q / (_SQRT2_GF * mass**2)
 

@@ -22,6 +22,7 @@ from typing import Callable, Mapping, Protocol
 import numpy as np
 from numpy.typing import ArrayLike
 
+from cevns.errors import InputError
 from cevns.units import FOUR_PI, M_MUON, M_PION, MeV
 
 _MOMENT_POWERS = np.arange(3)
@@ -88,12 +89,12 @@ class AnalyticSpectrum:
 
     def __post_init__(self) -> None:
         if not (0 <= self.low < self.high):
-            raise ValueError(f"spectrum support must satisfy 0 <= low < high, got [{self.low}, {self.high}]")
+            raise InputError(f"spectrum support must satisfy 0 <= low < high, got [{self.low}, {self.high}]")
         x, w = np.polynomial.legendre.leggauss(self.nodes)
         e = 0.5 * (self.high - self.low) * (x + 1.0) + self.low
         norm = 0.5 * (self.high - self.low) * float(np.sum(w * self.function(e)))
         if not norm > 0:
-            raise ValueError(f"spectrum {self.label or self.function!r} integrates to {norm}, not > 0")
+            raise InputError(f"spectrum {self.label or self.function!r} integrates to {norm}, not > 0")
         object.__setattr__(self, "_norm", norm)
 
     @property
@@ -141,14 +142,14 @@ class TabulatedSpectrum:
         e = np.asarray(self.energies, dtype=float)
         v = np.asarray(self.values, dtype=float)
         if e.ndim != 1 or e.size < 2 or e.shape != v.shape:
-            raise ValueError("a tabulated spectrum needs ≥ 2 energies and as many values")
+            raise InputError("a tabulated spectrum needs ≥ 2 energies and as many values")
         if np.any(np.diff(e) <= 0) or e[0] < 0:
-            raise ValueError("tabulated spectrum energies must be ≥ 0 and strictly increasing")
+            raise InputError("tabulated spectrum energies must be ≥ 0 and strictly increasing")
         if np.any(v < 0) or not np.all(np.isfinite(v)):
-            raise ValueError("tabulated spectrum values must be finite and ≥ 0")
+            raise InputError("tabulated spectrum values must be finite and ≥ 0")
         area = float(np.trapezoid(v, e))
         if not area > 0:
-            raise ValueError("tabulated spectrum has zero area")
+            raise InputError("tabulated spectrum has zero area")
         object.__setattr__(self, "values", tuple(v / area))
 
     @property
@@ -205,14 +206,14 @@ class NeutrinoSource:
 
     def __post_init__(self) -> None:
         if set(self.spectra) != set(self.flux_cm2_s):
-            raise ValueError("source spectra and fluxes must name the same flavours")
+            raise InputError("source spectra and fluxes must name the same flavours")
         if self.baseline_cm is not None and not (self.baseline_cm > 0 and math.isfinite(self.baseline_cm)):
-            raise ValueError(f"source baseline must be > 0, got {self.baseline_cm}")
+            raise InputError(f"source baseline must be > 0, got {self.baseline_cm}")
         if not (self.baseline_spread_cm >= 0 and math.isfinite(self.baseline_spread_cm)):
-            raise ValueError(f"baseline spread must be finite and ≥ 0, got {self.baseline_spread_cm}")
+            raise InputError(f"baseline spread must be finite and ≥ 0, got {self.baseline_spread_cm}")
         for flavor, flux in self.flux_cm2_s.items():
             if not (flux >= 0 and math.isfinite(flux)):
-                raise ValueError(f"flux of {flavor} must be finite and ≥ 0, got {flux}")
+                raise InputError(f"flux of {flavor} must be finite and ≥ 0, got {flux}")
 
     @property
     def flavors(self) -> tuple[str, ...]:
@@ -249,7 +250,7 @@ def pot_per_second(beam_power: float, proton_energy: float) -> float:
     """Protons on target per second for a beam power (MeV/s; use ``units.MW``) and
     proton kinetic energy (MeV; use ``units.GeV``)."""
     if not (beam_power > 0 and proton_energy > 0):
-        raise ValueError("beam power and proton energy must be > 0")
+        raise InputError("beam power and proton energy must be > 0")
     return beam_power / proton_energy
 
 
@@ -269,7 +270,7 @@ def pion_dar_source(
     ``units.m``).
     """
     if not (pot_rate >= 0 and nu_per_flavor_per_pot >= 0 and baseline > 0):
-        raise ValueError("POT rate and ν per proton must be ≥ 0 and the baseline > 0")
+        raise InputError("POT rate and ν per proton must be ≥ 0 and the baseline > 0")
     flux = nu_per_flavor_per_pot * pot_rate / (FOUR_PI * baseline**2)
     half = 0.5 * M_MUON
     spectra: dict[str, Spectrum] = {
@@ -332,9 +333,9 @@ def reactor_spectrum_per_fission(
     use it only with thresholds that make ν̄ below ~2 MeV irrelevant.
     """
     if isotope not in HUBER_MUELLER_COEFFICIENTS:
-        raise ValueError(f"unknown fissile isotope {isotope!r}; use {', '.join(HUBER_MUELLER_COEFFICIENTS)}")
+        raise InputError(f"unknown fissile isotope {isotope!r}; use {', '.join(HUBER_MUELLER_COEFFICIENTS)}")
     if low_energy_model not in REACTOR_LOW_ENERGY_MODELS:
-        raise ValueError(f"unknown low-energy model {low_energy_model!r}; use {', '.join(REACTOR_LOW_ENERGY_MODELS)}")
+        raise InputError(f"unknown low-energy model {low_energy_model!r}; use {', '.join(REACTOR_LOW_ENERGY_MODELS)}")
     e = np.asarray(energy, dtype=float)
     high = np.exp(np.polynomial.polynomial.polyval(e, HUBER_MUELLER_COEFFICIENTS[isotope]))
     if low_energy_model == "extrapolate":
@@ -364,13 +365,13 @@ def reactor_source(
     ``baseline_spread`` the rms spread of the baseline (core size) in cm.
     """
     if not (thermal_power > 0 and baseline > 0):
-        raise ValueError("reactor thermal power and baseline must be > 0")
+        raise InputError("reactor thermal power and baseline must be > 0")
     total = sum(fission_fractions.values())
     if not math.isclose(total, 1.0, abs_tol=1e-3):
-        raise ValueError(f"fission fractions sum to {total:g}, not 1")
+        raise InputError(f"fission fractions sum to {total:g}, not 1")
     for iso, f in fission_fractions.items():
         if iso not in HUBER_MUELLER_COEFFICIENTS or f < 0:
-            raise ValueError(f"bad fission fraction {iso}={f}")
+            raise InputError(f"bad fission fraction {iso}={f}")
     mean_energy = sum(f * energy_per_fission[i] for i, f in fission_fractions.items())
     fission_rate = thermal_power / (mean_energy * MeV)
 

@@ -40,6 +40,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import erfc, erfcx, ndtr
 
+from cevns.errors import InputError
 from cevns.physics.cross_sections import FLAVORS
 from cevns.units import s
 
@@ -104,9 +105,9 @@ class ProtonPulse:
 
     def __post_init__(self) -> None:
         if not math.isfinite(self.mean_s):
-            raise ValueError(f"pulse mean must be finite, got {self.mean_s}")
+            raise InputError(f"pulse mean must be finite, got {self.mean_s}")
         if not (self.sigma_s >= 0 and math.isfinite(self.sigma_s)):
-            raise ValueError(f"pulse width must be finite and ≥ 0, got {self.sigma_s}")
+            raise InputError(f"pulse width must be finite and ≥ 0, got {self.sigma_s}")
 
     @classmethod
     def from_fwhm(cls, mean_s: float, fwhm_s: float) -> ProtonPulse:
@@ -172,11 +173,11 @@ class TabulatedPulse:
         e = np.asarray(self.edges_s, dtype=float)
         w = np.asarray(self.weights, dtype=float)
         if e.ndim != 1 or e.size < 2 or w.shape != (e.size - 1,):
-            raise ValueError("a tabulated pulse needs n + 1 edges and n weights (n ≥ 1)")
+            raise InputError("a tabulated pulse needs n + 1 edges and n weights (n ≥ 1)")
         if not (np.all(np.isfinite(e)) and np.all(np.diff(e) > 0)):
-            raise ValueError("tabulated pulse edges must be finite and strictly increasing")
+            raise InputError("tabulated pulse edges must be finite and strictly increasing")
         if not (np.all(np.isfinite(w)) and np.all(w >= 0) and w.sum() > 0):
-            raise ValueError("tabulated pulse weights must be finite, ≥ 0 and not all zero")
+            raise InputError("tabulated pulse weights must be finite, ≥ 0 and not all zero")
         object.__setattr__(self, "edges_s", tuple(e))
         object.__setattr__(self, "weights", tuple(w / w.sum()))
         object.__setattr__(self, "_p", w / w.sum())
@@ -243,11 +244,11 @@ def decay_components(flavor: str) -> tuple[tuple[float, float], ...]:
         d = TAU_MUON - TAU_PION
         return ((TAU_MUON / d, TAU_MUON), (-TAU_PION / d, TAU_PION))
     if flavor in FLAVORS:
-        raise ValueError(
+        raise InputError(
             f"{flavor} is not produced by π⁺/μ⁺ decay at rest; "
             f"prompt: {', '.join(PROMPT_FLAVORS)}, delayed: {', '.join(DELAYED_FLAVORS)}"
         )
-    raise ValueError(f"unknown neutrino flavour {flavor!r}; use one of {', '.join(FLAVORS)}")
+    raise InputError(f"unknown neutrino flavour {flavor!r}; use one of {', '.join(FLAVORS)}")
 
 
 def arrival_time_pdf(flavor: str, t_s: ArrayLike, pulse: Pulse = SNS_PULSE) -> np.ndarray:
@@ -284,7 +285,7 @@ def time_bin_fractions(flavor: str, edges_s: ArrayLike, pulse: Pulse = SNS_PULSE
     median and of survival functions after it, so tail bins keep full relative precision."""
     e = np.asarray(edges_s, dtype=float)
     if e.ndim != 1 or e.size < 2 or not np.all(np.isfinite(e)) or np.any(np.diff(e) <= 0):
-        raise ValueError("time bin edges must be a 1-D, finite, strictly increasing array of ≥ 2 values")
+        raise InputError("time bin edges must be a 1-D, finite, strictly increasing array of ≥ 2 values")
     cdf, sf = _cdf_sf(flavor, e, pulse)
     late = sf[:-1] < 0.5
     return np.maximum(np.where(late, sf[:-1] - sf[1:], cdf[1:] - cdf[:-1]), 0.0)
@@ -294,7 +295,7 @@ def window_fraction(flavor: str, t_min_s: float, t_max_s: float, pulse: Pulse = 
     """Fraction of ``flavor`` neutrinos emitted between ``t_min_s`` and ``t_max_s`` (s);
     either end may be infinite (e.g. ``window_fraction("nu_e", 6 * us, math.inf)``)."""
     if not t_max_s > t_min_s:
-        raise ValueError(f"time window needs t_max > t_min, got [{t_min_s}, {t_max_s}]")
+        raise InputError(f"time window needs t_max > t_min, got [{t_min_s}, {t_max_s}]")
     if math.isinf(t_min_s) and math.isinf(t_max_s):
         return 1.0
     if math.isinf(t_max_s):

@@ -23,6 +23,7 @@ from typing import Mapping
 
 import numpy as np
 
+from cevns.errors import InputError
 from cevns.physics.interactions.registry import ModelTerm, Parameter, RecoilKinematics, register_term
 from cevns.physics.nuclei import Isotope, spin_expectation_values
 
@@ -46,12 +47,12 @@ def axial_charge(isotope: Isotope) -> float:
     """
     spins = spin_expectation_values(isotope)
     if spins is None:
-        raise ValueError(f"no spin expectation values for {isotope.name}: the axial term cannot be computed")
+        raise InputError(f"no spin expectation values for {isotope.name}: the axial term cannot be computed")
     sp, sn = spins
     if sp == 0.0 and sn == 0.0:
         return 0.0
     if isotope.spin is None:
-        raise ValueError(f"no nuclear spin for {isotope.name}: the axial term cannot be computed")
+        raise InputError(f"no nuclear spin for {isotope.name}: the axial term cannot be computed")
     j = float(isotope.spin)
     half = 0.5 * NUCLEON_AXIAL_COUPLING
     return 2.0 * (half * sp - half * sn) * math.sqrt((j + 1.0) / (3.0 * j))
@@ -79,7 +80,7 @@ def axial_incoherent(scale: float, k: RecoilKinematics) -> np.ndarray | None:
 
 def _check(scale: float) -> None:
     if not scale >= 0:
-        raise ValueError(f"axial scale must be ≥ 0, got {scale}")
+        raise InputError(f"axial scale must be ≥ 0, got {scale}")
 
 
 def _build(values: Mapping[str, float | str]) -> float:

@@ -33,6 +33,7 @@ from typing import Callable, Mapping
 import numpy as np
 from numpy.typing import ArrayLike
 
+from cevns.errors import InputError
 from cevns.physics.cross_sections import charge_radius_coupling_shift
 from cevns.physics.interactions.registry import LEPTONS, ModelTerm, Parameter, RecoilKinematics, register_term
 from cevns.units import ALPHA_EM, G_FERMI, M_ELECTRON
@@ -52,7 +53,7 @@ def _checker(what: str) -> Callable[[PerLepton], None]:
     def check(values: PerLepton) -> None:
         for lep in values:
             if lep not in LEPTONS:
-                raise ValueError(f"{what} given for unknown lepton flavour {lep!r}")
+                raise InputError(f"{what} given for unknown lepton flavour {lep!r}")
 
     return check
 

@@ -24,6 +24,7 @@ from typing import Mapping
 
 import numpy as np
 
+from cevns.errors import InputError
 from cevns.physics.interactions.registry import LEPTONS, ModelTerm, Parameter, RecoilKinematics, register_term
 
 #: Quark flavours with vector NSI.
@@ -46,7 +47,7 @@ def check_nsi(nsi: NsiState) -> None:
     for key in nsi:
         q, a, b = key
         if q not in QUARKS or a not in LEPTONS or b not in LEPTONS:
-            raise ValueError(f"bad NSI key {key}: use (q, alpha, beta) with q in u, d and e, mu, tau")
+            raise InputError(f"bad NSI key {key}: use (q, alpha, beta) with q in u, d and e, mu, tau")
 
 
 def build_nsi(values: Mapping[str, float | str]) -> NsiState:

@@ -24,6 +24,7 @@ from typing import Mapping
 
 import numpy as np
 
+from cevns.errors import InputError
 from cevns.physics.interactions.registry import ModelTerm, Parameter, RecoilKinematics, register_term
 from cevns.units import G_FERMI
 
@@ -46,7 +47,7 @@ class ScalarMediator:
 
     def __post_init__(self) -> None:
         if not (self.mass > 0 and math.isfinite(self.mass)):
-            raise ValueError(f"scalar mass must be finite and > 0 MeV, got {self.mass}")
+            raise InputError(f"scalar mass must be finite and > 0 MeV, got {self.mass}")
 
 
 def build_scalar_mediator(values: Mapping[str, float | str]) -> ScalarMediator:

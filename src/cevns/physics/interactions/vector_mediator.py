@@ -24,6 +24,7 @@ from typing import Literal, Mapping, cast
 import numpy as np
 from numpy.typing import ArrayLike
 
+from cevns.errors import InputError
 from cevns.physics.interactions.registry import ModelTerm, Parameter, register_term
 from cevns.units import ALPHA_EM, G_FERMI, M_MUON, M_TAU
 
@@ -96,9 +97,9 @@ class VectorMediator:
 
     def __post_init__(self) -> None:
         if self.model not in ZPRIME_MODELS:
-            raise ValueError(f"unknown Z' model {self.model!r}; use one of {', '.join(ZPRIME_MODELS)}")
+            raise InputError(f"unknown Z' model {self.model!r}; use one of {', '.join(ZPRIME_MODELS)}")
         if not (self.mass > 0 and math.isfinite(self.mass)):
-            raise ValueError(f"Z' mass must be finite and > 0 MeV, got {self.mass}")
+            raise InputError(f"Z' mass must be finite and > 0 MeV, got {self.mass}")
 
     def quark_charges(self) -> tuple[float, float, float]:
         """(Q_ν, Q_u, Q_d) of the vector models with direct quark couplings."""
