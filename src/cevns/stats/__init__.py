@@ -4,6 +4,8 @@
   profiled normalisations, covariance χ², Wilks thresholds, intervals).
 * :mod:`~cevns.stats.likelihood`: the likelihood protocol that fits and scans use.
 * :mod:`~cevns.stats.fits`: experiment likelihoods, MIGRAD/HESSE fits, Δχ² profiles.
+* :mod:`~cevns.stats.profiles`: exact one-parameter Δχ² profiles (others fixed, ends refined).
+* :mod:`~cevns.stats.forecasts`: Asimov forecasts of one parameter's 1σ sensitivity.
 * :mod:`~cevns.stats.scans`: grid scans (exact polynomial signals where possible).
 * :mod:`~cevns.stats.toys`: pseudo-experiments, coverage, Feldman–Cousins thresholds.
 * :mod:`~cevns.stats.templates`: binned template likelihoods (several backgrounds, off
@@ -39,12 +41,19 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "covariance_chi2", "marginalise_detector", "cl_from_sigma", "delta_chi2_threshold",
         "Interval", "interval_from_profile",
     ),
+    "forecasts": (
+        "SCENARIOS", "Forecast", "forecast", "forecast_likelihood", "radius_forecasts", "radius_truth",
+        "sin2w_forecasts",
+    ),
     "fits": (
         "ExperimentLikelihood", "FitResult", "ONE_DOF_LEVELS", "Profile", "TWO_DOF_LEVELS",
         "UnconstrainedError", "asimov", "chi2_from_signal", "fit", "profile", "profile_range",
     ),
     "likelihood": (
         "Likelihood", "Values",
+    ),
+    "profiles": (
+        "Grid", "OneParameterProfile", "chi2_along", "one_parameter_profile", "profile_of_chi2",
     ),
     "scans": (
         "PolynomialSignal", "Scan", "chunk_evaluator", "empty_scan", "polynomial_signal", "scan",

@@ -144,8 +144,7 @@ def toy_study(likelihood: ExperimentLikelihood, truth: Mapping[str, float], seed
         raise InputError("give at least one free parameter for the pseudo-experiments")
     poly = None
     if fast:
-        asimov = likelihood.asimov(truth)
-        errors = fit(asimov, truth).errors
+        errors = fit(likelihood.asimov(truth), truth).errors
         ranges = {}
         for name, x in truth.items():
             w = 5.0 * (errors[name] or 1e-3 * max(1.0, abs(x)))
