@@ -17,7 +17,7 @@ jax = pytest.importorskip("jax")
 import jax.numpy as jnp
 
 from cevns.config.experiments import load_experiment
-from cevns.stats.fits import Likelihood, asimov, chi2_from_signal, fit
+from cevns.stats.fits import ExperimentLikelihood, asimov, chi2_from_signal, fit
 from cevns.backends.jax_backend import JaxPredictor, chi2_grid, minuit_fit
 from cevns.physics.parameters import ParameterError
 
@@ -151,7 +151,7 @@ def test_gradient_matches_finite_differences_csi(statistic):
     jp = JaxPredictor.from_predictor(predictor, names)
     chi2 = jp.chi2_function(measurement)
     theta = jp.theta(GRAD_POINT)
-    likelihood = Likelihood(predictor, measurement)
+    likelihood = ExperimentLikelihood(predictor, measurement)
     assert float(chi2(theta)) == pytest.approx(likelihood.chi2(GRAD_POINT), rel=1e-10)
     grad = np.asarray(jax.grad(chi2)(theta))
     # FD: truncation (h²) and rounding (ε χ²/h) both ≲ 10⁻⁸ relative here
@@ -168,7 +168,7 @@ def test_gradient_matches_finite_differences_lar_binned():
     point = {"sin2_theta_w": 0.228, "eps_mumu_uV": 0.05, "rn_40Ar": 3.6, "mu_nu_mu": 3e-9}
     jp = JaxPredictor.from_predictor(predictor, names)
     chi2 = jp.chi2_function(measurement)
-    likelihood = Likelihood(predictor, measurement)
+    likelihood = ExperimentLikelihood(predictor, measurement)
     theta = jp.theta(point)
     assert float(chi2(theta)) == pytest.approx(likelihood.chi2(point), rel=1e-10)
     np.testing.assert_allclose(np.asarray(jax.grad(chi2)(theta)), _fd_gradient(likelihood, point, names), rtol=1e-6)
@@ -185,7 +185,7 @@ def test_vmap_grid_equals_the_loop(statistic):
     grid = chi2_grid(chi2, points, chunk=10)  # 3 chunks, the last padded
     loop = np.array([float(chi2(jnp.asarray(p))) for p in points])
     np.testing.assert_allclose(grid, loop, rtol=1e-12, atol=1e-12)
-    likelihood = Likelihood(predictor, measurement)
+    likelihood = ExperimentLikelihood(predictor, measurement)
     numpy_loop = np.array([likelihood.chi2({"eps_ee_uV": a, "eps_ee_dV": b}) for a, b in points[:6]])
     np.testing.assert_allclose(grid[:6], numpy_loop, rtol=1e-10)
     assert np.ptp(grid) > 1.0  # the points span a real range of χ²
@@ -197,7 +197,7 @@ def test_iminuit_fit_with_jax_gradient_equals_numpy_fit():
     """CsI 2017, sin²θ_W: the single bin fixes it where the signal is 136 events (χ² = 0)."""
     exp = load_experiment("coherent-csi-2017")
     predictor, measurement = exp.predictor(), exp.measurement()
-    numpy_fit = fit(Likelihood(predictor, measurement), {"sin2_theta_w": 0.23857})
+    numpy_fit = fit(ExperimentLikelihood(predictor, measurement), {"sin2_theta_w": 0.23857})
     jp = JaxPredictor.from_predictor(predictor, ("sin2_theta_w",))
     jax_fit = jp.fit(measurement, {"sin2_theta_w": 0.23857})
     assert jax_fit.valid and jax_fit.chi2_min < 1e-8
@@ -214,7 +214,7 @@ def test_iminuit_two_parameter_poisson_fit_binned():
     base = dataclasses.replace(exp.measurement(forecast=True), statistic="poisson", sigma_signal=0.1)
     measurement = asimov(base, predictor.binned(truth).per_bin)
     start = {"sin2_theta_w": 0.24, "rn_40Ar": 3.4}
-    numpy_fit = fit(Likelihood(predictor, measurement), start)
+    numpy_fit = fit(ExperimentLikelihood(predictor, measurement), start)
     jp = JaxPredictor.from_predictor(predictor, tuple(start))
     jax_fit = minuit_fit(jp.chi2_function(measurement), jp.names, [start[n] for n in jp.names])
     assert jax_fit.valid and numpy_fit.valid

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from scipy import constants, special
 
-from cevns.stats.fits import Likelihood, fit
+from cevns.stats.fits import ExperimentLikelihood, fit
 from cevns.physics.form_factors import helm_form_factor
 from cevns.reproduce import (
     COHERENT_2017_SM_PREDICTION,
@@ -50,7 +50,7 @@ def results() -> dict[str, Result]:
 def pk():
     exp = papoulias_kosmas_experiment()
     pred = exp.predictor()
-    return pred, Likelihood(pred, exp.measurement(), {"sin2_theta_w": PK_SIN2_THETA_W})
+    return pred, ExperimentLikelihood(pred, exp.measurement(), {"sin2_theta_w": PK_SIN2_THETA_W})
 
 
 def _row(results: dict[str, Result], start: str) -> Result:
@@ -125,7 +125,7 @@ def test_sin2_theta_w_against_closed_form(results, pk):
         assert _flat(_row(results, label).ours) == pytest.approx(ends, rel=1e-6)
     # iminuit (fits.fit) finds the same minimum.
     exp = papoulias_kosmas_experiment()
-    migrad = fit(Likelihood(pred, exp.measurement()), {"sin2_theta_w": 0.23})
+    migrad = fit(ExperimentLikelihood(pred, exp.measurement()), {"sin2_theta_w": 0.23})
     assert migrad.values["sin2_theta_w"] == pytest.approx(best, abs=1e-4)
 
 

@@ -28,6 +28,7 @@ from cevns.sources.spectra import (
     reactor_spectrum_per_fission,
 )
 from cevns.reproduce import future_experiments as fe
+from cevns.stats import forecasts
 from cevns.units import FOUR_PI, GW, MeV, m
 
 FIGURES = ("fig1_counts_per_year", "fig2_recoil_spectra", "fig3_sin2w_forecast", "fig4_radius_forecast")
@@ -199,7 +200,7 @@ def test_only_pion_dar_sources_see_the_neutron_radius():
     for name in PRESET_NAMES:
         exp = fe.preset_experiment(name)
         predictor = fe.preset_predictor(name)
-        r0 = fe.radius_truth(exp, "rn", predictor)
+        r0 = forecasts.radius_truth(exp, "rn", predictor)
         change = predictor.binned({"rn": r0 + 0.5}).total / predictor.binned().total - 1.0
         if fe.is_pion_dar(exp):
             assert -0.15 < change < -0.05, name
@@ -254,7 +255,7 @@ def test_sin2w_stat_only_single_isotope_in_closed_form():
     (iso,) = exp.target.isotopes
     q0 = _weak_charge(iso, s0)
     ends = sorted((0.5 * iso.Z - 0.5 * iso.N - q0 * math.sqrt(r)) / (2 * iso.Z) for r in (1 - n0**-0.5, 1 + n0**-0.5))
-    f = fe.forecast(fe.forecast_likelihood(exp, "stat"), "sin2_theta_w", s0, 21, 1e-3)
+    f = forecasts.forecast(forecasts.forecast_likelihood(exp, "stat"), "sin2_theta_w", s0, 21, 1e-3)
     assert (f.low, f.high) == pytest.approx(tuple(ends), rel=1e-7)
 
 
@@ -283,7 +284,7 @@ def test_radius_forecast_brackets_the_truth(report):
         if p.radius is None:
             continue
         exp = fe.preset_experiment(p.name)
-        truth = fe.radius_truth(exp, p.radius)
+        truth = forecasts.radius_truth(exp, p.radius)
         if p.radius != "rn":  # one isotope: its Angeli–Marinova point-proton radius (R_n = R_p)
             iso = next(i for i in exp.target.isotopes if i.name == p.radius.removeprefix("rn_"))
             assert truth == pytest.approx(iso.point_proton_radius_fm, rel=1e-12)

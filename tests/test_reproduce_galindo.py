@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from scipy import optimize
 
-from cevns.stats.arrays import load_array
+from cevns.stats.array_files import load_array
 from cevns.physics.cross_sections import NuclearStructure, tree_level_couplings
 from cevns.physics.form_factors import FormFactor
 from cevns.physics.interactions import PhysicsModel, differential_cross_section

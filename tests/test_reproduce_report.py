@@ -173,7 +173,7 @@ def test_changed_input_reruns_with_it_and_says_so(pk, tmp_path, capsys):
     assert "Inputs changed from the published set-up" in (out / "index.html").read_text(encoding="utf-8")
     assert "Inputs changed" not in (pk / "index.html").read_text(encoding="utf-8")
     # A resumed run with other changes keeps nothing made with these.
-    from cevns.config.experiments import experiment_overrides
+    from cevns.config.overrides import experiment_overrides
     from cevns.reproduce.report import _config, _read_record
 
     rep = get_reproduction("papoulias-kosmas")

@@ -24,7 +24,8 @@ from __future__ import annotations
 
 from importlib import import_module
 
-from cevns.reproduce.common import OneParameterProfile, Result, format_table, one_parameter_profile
+from cevns.reproduce.common import Result, format_table
+from cevns.stats.profiles import OneParameterProfile, one_parameter_profile
 from cevns.reproduce.papoulias_kosmas import (
     COHERENT_2017_SM_PREDICTION,
     COHERENT_2017_SM_PREDICTION_ERROR,

@@ -41,13 +41,15 @@ from scipy import optimize
 
 from cevns.errors import InputError
 from cevns.physics.cross_sections import charge_radius_coupling_shift
-from cevns.config.experiments import cached_per_overrides, load_experiment
-from cevns.stats.fits import Likelihood
+from cevns.config.experiments import load_experiment
+from cevns.config.overrides import cached_per_overrides
+from cevns.stats.fits import ExperimentLikelihood
 from cevns.physics.interactions import SCALAR_NUCLEON_CHARGES
 from cevns.stats.chi2 import delta_chi2_threshold
 from cevns.units import G_FERMI
 from cevns.plotting import pyplot
-from cevns.reproduce.common import OneParameterProfile, Result, profile_of_chi2
+from cevns.reproduce.common import Result
+from cevns.stats.profiles import OneParameterProfile, profile_of_chi2
 from cevns.reproduce.report import Figure, Input, Step, StepOutput
 
 #: The two data sets (shipped experiments) and their labels.
@@ -107,7 +109,7 @@ class QuadraticCounts:
 
 
 def quadratic_counts(
-    likelihood: Likelihood,
+    likelihood: ExperimentLikelihood,
     assign: Callable[[float], Mapping[str, float | str]],
     probes: Sequence[float],
     check: float,
@@ -130,12 +132,12 @@ def quadratic_counts(
 
 
 @cached_per_overrides
-def likelihoods() -> dict[str, Likelihood]:
+def likelihoods() -> dict[str, ExperimentLikelihood]:
     """The two single-bin likelihoods, CsI 2017 and CENNS-10 LAr (loaded once)."""
     out = {}
     for label, name in DATA_SETS.items():
         exp = load_experiment(name)
-        out[label] = Likelihood(exp.predictor(), exp.measurement(), {})
+        out[label] = ExperimentLikelihood(exp.predictor(), exp.measurement(), {})
     return out
 
 

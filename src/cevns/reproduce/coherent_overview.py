@@ -45,7 +45,7 @@ from cevns.physics.cross_sections import (
     running_sin2_theta_w,
 )
 from cevns.config.experiments import Experiment, load_experiment
-from cevns.stats.fits import Likelihood
+from cevns.stats.fits import ExperimentLikelihood
 from cevns.sources.spectra import pion_dar_source
 from cevns.physics.form_factors import FormFactor, FormFactorModel
 from cevns.physics.kinematics import momentum_transfer, recoil_max
@@ -53,7 +53,8 @@ from cevns.physics.nuclei import Isotope, isotope, natural_isotopes, resolve_tar
 from cevns.rates.prediction import flux_averaged_cross_section, target_flux_averaged_cross_section
 from cevns.stats.chi2 import delta_chi2_threshold
 from cevns.plotting import pyplot as _pyplot
-from cevns.reproduce.common import OneParameterProfile, Result, one_parameter_profile
+from cevns.reproduce.common import Result
+from cevns.stats.profiles import OneParameterProfile, one_parameter_profile
 from cevns.reproduce.papoulias_kosmas import COHERENT_2017_SM_PREDICTION, COHERENT_2017_SM_PREDICTION_ERROR
 from cevns.reproduce.report import Figure, Input, Reproduction, Step, StepOutput, long_columns
 
@@ -392,11 +393,11 @@ def _run_xsec_vs_n(fast: bool) -> StepOutput:
 
 
 # --- 3./4. neutron radii -------------------------------------------------------------------------
-def radius_likelihood(experiment: str, form_factor: str) -> Likelihood:
+def radius_likelihood(experiment: str, form_factor: str) -> ExperimentLikelihood:
     """The shipped data set's χ² with ``form_factor`` for protons and neutrons (the ``rn``
     parameter moves every isotope's neutron radius together; proton radii stay at the charge radii)."""
     exp = load_experiment(experiment, {"nuclear.form_factor": form_factor})
-    return Likelihood(exp.predictor(), exp.measurement(), {})
+    return ExperimentLikelihood(exp.predictor(), exp.measurement(), {})
 
 
 def radius_profiles(experiment: str, grid: np.ndarray) -> dict[str, OneParameterProfile]:
@@ -618,7 +619,7 @@ def _run_sin2w(fast: bool) -> StepOutput:
     fits = {}
     for label, name in (("CsI 2017", CSI_DATA), ("Ar CENNS-10", AR_DATA)):
         exp = load_experiment(name)
-        lk = Likelihood(exp.predictor(), exp.measurement(), {})
+        lk = ExperimentLikelihood(exp.predictor(), exp.measurement(), {})
         p = one_parameter_profile(lk, "sin2_theta_w", grid, label=f"sin²θ_W ({label})")
         fits[label] = (p, mean_momentum_transfer_mev(exp))
     mu = np.geomspace(1e-1, 1e6, 60 if fast else 241)  # MeV

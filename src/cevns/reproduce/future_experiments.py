@@ -41,21 +41,21 @@ Pure library code: no files, no CLI (``cevns reproduce future-experiments`` driv
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from cevns.config.experiments import Experiment, cached_per_overrides, load_experiment
+from cevns.config.experiments import Experiment, load_experiment
+from cevns.config.overrides import cached_per_overrides
 from cevns.config.sources import PionDarSpec, ReactorSpec
-from cevns.stats.fits import Likelihood, Measurement, asimov
+from cevns.stats.forecasts import SCENARIOS, Forecast, radius_forecasts, sin2w_forecasts
 from cevns.sources.spectra import ENERGY_PER_FISSION_MEV, TYPICAL_PWR_FISSION_FRACTIONS
 from cevns.physics.kinematics import neutrino_energy_min
 from cevns.rates.prediction import BinnedCounts, RatePredictor
 from cevns.units import FOUR_PI, GW, keV, year
 from cevns.plotting import pyplot as _pyplot
-from cevns.reproduce.common import OneParameterProfile, Result, one_parameter_profile
+from cevns.reproduce.common import Result
 from cevns.reproduce.report import Figure, Input, Reproduction, Step, StepOutput, long_columns
 
 # --- numbers typed from the reference texts -----------------------------------------------------
@@ -87,13 +87,6 @@ CONUS_2021_LINDHARD_K = 0.18
 #: Hours of beam in one SNS- or ESS-year (the assumption of every πDAR file here): with it the
 #: ESS file's 5 MW / 2 GeV × 0.3 ν/flavour/proton gives the talk's 8.5e22 per year.
 BEAM_HOURS_PER_YEAR = 5000.0
-
-#: Forecast scenarios: key → legend label.
-SCENARIOS: dict[str, str] = {
-    "stat": "statistics only",
-    "norm": "+ 10% normalisation",
-    "bkg": "+ 10% norm., background B = S",
-}
 
 
 @dataclass(frozen=True)
@@ -182,104 +175,6 @@ def spectrum_per_kg_year(exp: Experiment, recoil_kev: np.ndarray) -> np.ndarray:
     rates = exp.differential_rates(recoil_kev)
     total = sum(sum(by_flavor.values()) for by_flavor in rates.values())
     return np.asarray(total) / (exp.mass_kg * exp.live_time_s / year)
-
-
-# --- Asimov forecasts ---------------------------------------------------------------------------
-def forecast_likelihood(
-    exp: Experiment, scenario: str, truth: dict[str, float] | None = None, predictor: RatePredictor | None = None
-) -> Likelihood:
-    """χ²(θ) against Asimov data made at ``truth`` (default: the file's own model, the SM):
-    ``stat`` statistics only (σ²_stat = S, no pulls); ``norm`` the file's ``[data]`` (signal
-    normalisation pull, as ``cevns fit --asimov``); ``bkg`` that plus a steady-state
-    background B = S in every bin (σ²_stat = S + 2B, Papoulias & Kosmas, Eq. 6). ``predictor``:
-    ``exp``'s own, if already built."""
-    base = Likelihood(predictor or exp.predictor(), exp.measurement(forecast=True))
-    signal = base.signal(truth)
-    zero = np.zeros_like(signal)
-    m = base.measurement
-    if scenario == "stat":
-        data = Measurement(signal, zero, zero, 0.0, 0.0, "pull-chi2", "Asimov, statistics only")
-    elif scenario == "norm":
-        data = asimov(m, signal)
-    elif scenario == "bkg":
-        data = Measurement(signal, zero, signal.copy(), m.sigma_signal, 0.0, "pull-chi2", "Asimov, background B = S")
-    else:
-        raise ValueError(f"unknown forecast scenario {scenario!r}; use {', '.join(SCENARIOS)}")
-    return Likelihood(base.predictor, data)
-
-
-@dataclass(frozen=True)
-class Forecast:
-    """The 1σ (Δχ² = 1) interval of one parameter around its true value, with the profile."""
-
-    experiment: str
-    parameter: str
-    scenario: str
-    truth: float
-    low: float
-    high: float
-    profile: OneParameterProfile
-
-    @property
-    def half_width(self) -> float:
-        return 0.5 * (self.high - self.low)
-
-
-def forecast(
-    likelihood: Likelihood, name: str, truth: float, points: int, lower_bound: float = 0.0, experiment: str = "", scenario: str = ""
-) -> Forecast:
-    """Δχ² profile of ``name`` around ``truth`` (where χ² = 0: Asimov data) and its Δχ² = 1
-    interval with ends refined by Brent's method (:func:`~.common.one_parameter_profile`).
-
-    The grid spans truth ± 5σ, σ estimated from the curvature χ²(truth ± h)/h² (exact for
-    a parabola), and is widened threefold while an end of the interval is not bracketed."""
-    h = 2e-3 * abs(truth) if truth else 1e-3
-    curvature = 0.5 * (likelihood.chi2({name: truth + h}) + likelihood.chi2({name: truth - h})) / h**2
-    if not curvature > 0:
-        raise ValueError(f"{experiment}: no sensitivity to {name}")
-    half = 5.0 / math.sqrt(curvature)
-    for _ in range(4):
-        lo, hi = max(truth - half, lower_bound), truth + half
-        prof = one_parameter_profile(likelihood, name, np.linspace(lo, hi, points))
-        pieces = prof.allowed["1sigma"]
-        (a, b) = (pieces[0][0], pieces[-1][1]) if pieces else (lo, hi)
-        if (a > lo or lo == lower_bound) and b < hi:
-            return Forecast(experiment, name, scenario, truth, a, b, prof)
-        half *= 3.0
-    raise ValueError(f"{experiment}: the 1σ interval of {name} is not bracketed within ±{half:g}")
-
-
-def radius_truth(exp: Experiment, name: str, predictor: RatePredictor | None = None) -> float:
-    """True value of the radius parameter ``name``: the file's neutron radius of that
-    isotope (R_n = R_p, Angeli–Marinova), or for ``rn`` (every isotope at one radius) the
-    mean of the isotopes' radii weighted by their SM counts."""
-    radii = {iso.name: exp.structure.radii_fm(iso)[1] for iso in exp.target.isotopes}
-    if name != "rn":
-        return radii[name.removeprefix("rn_")]
-    weights = (predictor or exp.predictor()).binned().by_isotope()
-    return sum(weights[k] * r for k, r in radii.items()) / sum(weights.values())
-
-
-def sin2w_forecasts(exp: Experiment, points: int, predictor: RatePredictor | None = None) -> dict[str, Forecast]:
-    """Per scenario, the forecast of sin²θ_W around the file's value."""
-    s0 = exp.spec.couplings.sin2_theta_w
-    predictor = predictor or exp.predictor()
-    return {
-        sc: forecast(forecast_likelihood(exp, sc, None, predictor), "sin2_theta_w", s0, points, 1e-3, exp.name, sc)
-        for sc in SCENARIOS
-    }
-
-
-def radius_forecasts(exp: Experiment, name: str, points: int, predictor: RatePredictor | None = None) -> dict[str, Forecast]:
-    """Per scenario, the forecast of the neutron radius ``name`` around :func:`radius_truth`
-    (Asimov data made at that radius)."""
-    predictor = predictor or exp.predictor()
-    r0 = radius_truth(exp, name, predictor)
-    floor = 0.6 * r0  # above the Helm form factor's smallest radius, √3 s = 1.56 fm
-    return {
-        sc: forecast(forecast_likelihood(exp, sc, {name: r0}, predictor), name, r0, points, floor, exp.name, sc)
-        for sc in SCENARIOS
-    }
 
 
 # --- steps ---------------------------------------------------------------------------------------
@@ -639,23 +534,16 @@ __all__ = [
     "DRESDEN_II_FLUX_CM2_S",
     "ESS_NU_PER_FLAVOR_PER_YEAR",
     "PRESETS",
-    "SCENARIOS",
     "SNS_REFERENCE_NU_PER_FLAVOR_PER_YEAR",
     "SNS_TOTAL_FLUX_BASELINE_M",
     "SNS_TOTAL_FLUX_CM2_S",
-    "Forecast",
     "Preset",
     "counts_by_element",
-    "forecast",
-    "forecast_likelihood",
     "neutrinos_per_flavor_per_year",
     "preset_experiment",
     "preset_predictor",
-    "radius_forecasts",
-    "radius_truth",
     "recoil_window_kev",
     "reproduction",
-    "sin2w_forecasts",
     "spectrum_per_kg_year",
     "total_flux",
 ]

@@ -35,14 +35,16 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 from scipy import optimize
 
-from cevns.stats.arrays import ArrayLikelihood, ArrayMember, DetectorArray, load_array
+from cevns.stats.array_files import load_array
+from cevns.stats.arrays import ArrayLikelihood, ArrayMember, DetectorArray
 from cevns.config.experiments import Experiment, load_experiment
-from cevns.stats.fits import Likelihood
+from cevns.stats.fits import ExperimentLikelihood
 from cevns.physics.form_factors import HELM_SURFACE_THICKNESS_FM
 from cevns.stats.scans import polynomial_signal
 from cevns.stats.chi2 import delta_chi2_threshold, interval_from_profile
 from cevns.plotting import pyplot as _pyplot
-from cevns.reproduce.common import Result, one_parameter_profile
+from cevns.reproduce.common import Result
+from cevns.stats.profiles import one_parameter_profile
 from cevns.reproduce.report import compute_step, Figure, Input, Reproduction, Step, StepOutput, long_columns
 
 # --- the paper's set-up -----------------------------------------------------------------------
@@ -634,7 +636,7 @@ def _argon_pieces(name: str, grid: np.ndarray) -> tuple[tuple[float, float], ...
     """90% CL (1 dof) of one coupling from COHERENT CENNS-10 LAr (the shipped single-bin
     ``coherent-lar-2020-counting``), sin²θ_W = 0.23865 fixed as in Galindo-Uribarri et al., Sec. IV."""
     exp = load_experiment("coherent-lar-2020-counting")
-    lk = Likelihood(exp.predictor(), exp.measurement(), {"sin2_theta_w": SIN2_THETA_W})
+    lk = ExperimentLikelihood(exp.predictor(), exp.measurement(), {"sin2_theta_w": SIN2_THETA_W})
     return one_parameter_profile(lk, name, grid).allowed["90%"]
 
 

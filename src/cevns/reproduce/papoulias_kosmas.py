@@ -35,12 +35,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cevns.config.experiments import Experiment, cached_per_overrides, load_experiment
-from cevns.stats.fits import Likelihood, chi2_from_signal, fit
+from cevns.config.experiments import Experiment, load_experiment
+from cevns.config.overrides import cached_per_overrides
+from cevns.stats.fits import ExperimentLikelihood, chi2_from_signal, fit
 from cevns.stats.chi2 import delta_chi2_threshold
 from cevns.stats.scans import polynomial_signal
 from cevns.plotting import pyplot as _pyplot
-from cevns.reproduce.common import OneParameterProfile, Result, _chi2_along, one_parameter_profile
+from cevns.reproduce.common import Result
+from cevns.stats.profiles import OneParameterProfile, chi2_along, one_parameter_profile
 from cevns.reproduce.report import compute_step, Figure, Input, Reproduction, grid_columns, long_columns
 
 #: sin²θ_W of Papoulias & Kosmas (below Eq. 1), fixed in their BSM analyses
@@ -96,9 +98,9 @@ class _Setup:
     0.2312, the BSM set-up of Papoulias & Kosmas), on their experiment; ``shipped`` on the shipped file as is."""
 
     experiment: Experiment
-    free: Likelihood
-    fixed: Likelihood
-    shipped: Likelihood
+    free: ExperimentLikelihood
+    fixed: ExperimentLikelihood
+    shipped: ExperimentLikelihood
     shipped_what: str
 
 
@@ -112,9 +114,9 @@ def _setup() -> _Setup:
     what = f"sin²θ_W = {spec.couplings.sin2_theta_w:g}, {spec.nuclear.radius} radii" + (", its arrival-time window" if timed else "")
     return _Setup(
         exp,
-        Likelihood(predictor, measurement, {}),
-        Likelihood(predictor, measurement, {"sin2_theta_w": PK_SIN2_THETA_W}),
-        Likelihood(shipped_exp.predictor(), shipped_exp.measurement(), {}),
+        ExperimentLikelihood(predictor, measurement, {}),
+        ExperimentLikelihood(predictor, measurement, {"sin2_theta_w": PK_SIN2_THETA_W}),
+        ExperimentLikelihood(shipped_exp.predictor(), shipped_exp.measurement(), {}),
         what,
     )
 
@@ -291,7 +293,7 @@ def _compute_sterile(fast: bool) -> tuple[list[Result], dict]:
         ("sin2_2theta_14", "ν_e", "Papoulias & Kosmas, Eq. 9 and Fig. 6: 90% CL exclusion curves in (sin²2θ₁₄, Δm²₄₁) (no number in the text)"),
         ("sin2_2theta_24", "ν_μ, ν̄_μ", "not in the text of Papoulias & Kosmas (their Eq. 9 defines sin²2θ₁₄ only); shown for comparison"),
     ):
-        chi2 = np.stack([_chi2_along(s.fixed, _at_mass(float(d), key), s2) for d in dm2])
+        chi2 = np.stack([chi2_along(s.fixed, _at_mass(float(d), key), s2) for d in dm2])
         chi2_0 = s.fixed.chi2({})
         worst, at_dm2, at_s2 = _sterile_max_delta_chi2(chi2, dm2, s2)
         results.append(Result(

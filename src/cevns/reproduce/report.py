@@ -203,9 +203,9 @@ def _write_figure(folder: Path, fig: Figure) -> dict:
 
 def _config(rep: Reproduction, fast: bool) -> dict:
     """What a step's record must match to be kept by a resumed run: the reproduction, the
-    grids, the version and the user's changed inputs (:func:`cevns.config.experiments.experiment_overrides`)."""
+    grids, the version and the user's changed inputs (:func:`cevns.config.overrides.experiment_overrides`)."""
     from cevns import __version__
-    from cevns.config.experiments import active_experiment_overrides
+    from cevns.config.overrides import active_experiment_overrides
 
     changed = json.loads(json.dumps(active_experiment_overrides(), sort_keys=True, default=str))
     return {"reproduction": rep.name, "fast": fast, "cevns": __version__, "format": REPORT_FORMAT, "changed_inputs": changed}
