@@ -53,9 +53,9 @@ from cevns.physics.nuclei import Isotope, isotope, natural_isotopes, resolve_tar
 from cevns.rates.prediction import flux_averaged_cross_section, target_flux_averaged_cross_section
 from cevns.stats.chi2 import delta_chi2_threshold
 from cevns.plotting import pyplot as _pyplot
+from cevns.releases.csi_2017 import COHERENT_2017_SM_PREDICTION, COHERENT_2017_SM_PREDICTION_ERROR
 from cevns.reproduce.common import Result
 from cevns.stats.profiles import OneParameterProfile, one_parameter_profile
-from cevns.reproduce.papoulias_kosmas import COHERENT_2017_SM_PREDICTION, COHERENT_2017_SM_PREDICTION_ERROR
 from cevns.reproduce.report import Figure, Input, Reproduction, Step, StepOutput, long_columns
 
 # --- published numbers ---------------------------------------------------------------------------
@@ -68,7 +68,7 @@ CADEDDU_2023_Q_COHERENT_MEV = 40.0
 CADEDDU_2023_T_COHERENT_KEV = 10.0
 #: COHERENT CsI 2017 fit, 134 ± 22 CEvNS events (Dordei, slide "COHERENT at the SNS: CsI",
 #: quoting Akimov et al., Science 357, 1123 (2017)); the prediction 173 ± 48 is
-#: :data:`~cevns.reproduce.papoulias_kosmas.COHERENT_2017_SM_PREDICTION`.
+#: :data:`~cevns.releases.csi_2017.COHERENT_2017_SM_PREDICTION`.
 COHERENT_2017_FIT, COHERENT_2017_FIT_ERROR = 134.0, 22.0
 #: SM flux-averaged CsI cross section 189 ± 6 × 10⁻⁴⁰ cm² (COHERENT, PRL 129, 081801 (2022),
 #: arXiv:2110.07730; also in tests/test_rates.py). Not in the talk or the review.

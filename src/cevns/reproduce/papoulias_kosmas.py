@@ -41,6 +41,8 @@ from cevns.stats.fits import ExperimentLikelihood, chi2_from_signal, fit
 from cevns.stats.chi2 import delta_chi2_threshold
 from cevns.stats.scans import polynomial_signal
 from cevns.plotting import pyplot as _pyplot
+# COHERENT's published SM prediction, 173 ± 48 events (Science 357, 1123 (2017), arXiv:1708.01294)
+from cevns.releases.csi_2017 import COHERENT_2017_SM_PREDICTION, COHERENT_2017_SM_PREDICTION_ERROR
 from cevns.reproduce.common import Result
 from cevns.stats.profiles import OneParameterProfile, chi2_along, one_parameter_profile
 from cevns.reproduce.report import compute_step, Figure, Input, Reproduction, grid_columns, long_columns
@@ -52,11 +54,6 @@ PK_SIN2_THETA_W = 0.2312
 #: Kosmas, below Eq. 2: the A^{1/3} law with 1.2 fm).
 PK_HELM_R_FM = 1.2
 PK_HELM_S_FM = 0.5
-#: COHERENT's own SM prediction for the CsI 2017 data set, 173 ± 48 events (D. Akimov et
-#: al., Science 357, 1123 (2017), as quoted in seed 001, slide "COHERENT CsI": "To be
-#: compared with prediction: 173 ± 48 events").
-COHERENT_2017_SM_PREDICTION = 173.0
-COHERENT_2017_SM_PREDICTION_ERROR = 48.0
 
 def pk_helm_rms_radius_fm(mass_number: int) -> float:
     """rms radius of the Papoulias–Kosmas Helm form factor, √(3/5) · 1.2 A^{1/3} fm.
