@@ -28,7 +28,7 @@ from cevns.physics.interactions import (
 )
 from cevns.physics.nuclei import isotope
 from cevns.physics.parameters import CORE_PARAMETERS, PARAMETERS, ParameterError, apply_parameters, parameter, parameter_table
-from cevns.rates.prediction import IsotopeNodes
+from cevns.rates.nodes import IsotopeNodes
 
 CS133 = isotope("Cs", 133)
 POINT = NuclearStructure(FormFactor("none"), FormFactor("none"))

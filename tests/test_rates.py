@@ -21,7 +21,8 @@ from cevns.physics.form_factors import FormFactor
 from cevns.physics.interactions import PhysicsModel
 from cevns.physics.kinematics import recoil_max
 from cevns.physics.nuclei import resolve_target
-from cevns.rates.prediction import Quadrature, prepare_rates, target_flux_averaged_cross_section
+from cevns.rates.nodes import Quadrature
+from cevns.rates.prediction import prepare_rates, target_flux_averaged_cross_section
 
 POINT = NuclearStructure(FormFactor("none"), FormFactor("none"))
 LIVE = 308.1 * u.day

@@ -72,7 +72,8 @@ from cevns.stats.fits import FitResult, Measurement, minimise
 from cevns.physics.form_factors import HELM_SURFACE_THICKNESS_FM, KLEIN_NYSTRAND_RANGE_FM, FormFactor
 from cevns.physics.interactions import LEPTONS, QUARKS, ModelTerm, PhysicsModel, registered_terms, term_of_parameter
 from cevns.physics.parameters import CORE_PARAMETERS, ParameterError, parameter
-from cevns.rates.prediction import IsotopeNodes, RatePredictor
+from cevns.rates.nodes import IsotopeNodes
+from cevns.rates.prediction import RatePredictor
 from cevns.units import ALPHA_EM, G_FERMI, HBARC_MEV_CM, HBARC_MEV_FM, M_ELECTRON
 
 jax.config.update("jax_enable_x64", True)

@@ -47,7 +47,8 @@ from cevns.physics.form_factors import FormFactor
 from cevns.physics.interactions import PhysicsModel
 from cevns.physics.nuclei import Target, resolve_target
 from cevns.physics.parameters import ParameterError
-from cevns.rates.prediction import BinnedCounts, Quadrature, RatePredictor, TimeSelection, differential_rate, model_with_parameters, prepare_rates
+from cevns.rates.nodes import Quadrature
+from cevns.rates.prediction import BinnedCounts, RatePredictor, TimeSelection, differential_rate, model_with_parameters, prepare_rates
 from cevns.sources.spectra import NeutrinoSource
 from cevns.units import day
 

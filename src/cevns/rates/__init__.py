@@ -1,5 +1,7 @@
 """Event rates: physics × source × detector.
 
+* :mod:`~cevns.rates.nodes`: the recoil quadrature nodes of each isotope with the
+  neutrino-energy integrals done once (:class:`~cevns.rates.nodes.IsotopeNodes`);
 * :mod:`~cevns.rates.prediction`: dR/dT, binned counts per isotope × flavour × bin
   (:class:`~cevns.rates.prediction.BinnedCounts`) on fixed quadrature nodes, the set-up-once
   :class:`~cevns.rates.prediction.RatePredictor`, flux-averaged cross sections, πDAR time
@@ -20,8 +22,8 @@ if TYPE_CHECKING:  # no run-time import of typing: importing the package stays c
 #: module of this package → the public names it defines, re-exported here and imported
 #: lazily, on first use
 _EXPORTS: dict[str, tuple[str, ...]] = {
+    "nodes": ("Quadrature", "spectrum_kinks_mev", "arriving_flavors", "IsotopeNodes"),
     "prediction": (
-        "Quadrature", "spectrum_kinks_mev", "arriving_flavors", "IsotopeNodes",
         "model_with_parameters", "differential_rate", "TimeSelection", "BinnedCounts",
         "RatePredictor", "prepare_rates", "flux_averaged_cross_section",
         "target_flux_averaged_cross_section", "counts_table",

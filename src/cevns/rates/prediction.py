@@ -46,57 +46,32 @@ Units: recoils in MeV inside, keVnr at the user-facing helpers; rates are counts
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any, Callable, Hashable, Mapping, Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 
 from cevns.errors import InputError
-from cevns.physics.cross_sections import FLAVORS, NuclearStructure, NucleonCouplings, cross_section_prefactor, lepton_flavor
+from cevns.physics.cross_sections import FLAVORS, NuclearStructure, NucleonCouplings
 from cevns.detector.response import DetectorResponse
 from cevns.sources.spectra import NeutrinoSource
-from cevns.physics.interactions import PhysicsModel, cross_section_terms
-from cevns.physics.kinematics import momentum_transfer, neutrino_energy_min, recoil_max
+from cevns.physics.interactions import PhysicsModel
+from cevns.physics.kinematics import recoil_max
 from cevns.physics.nuclei import Isotope, Target
-from cevns.physics.oscillations import SterileMixing
-from cevns.sources.oscillated import OscillationTable, oscillation_table
 from cevns.physics.parameters import ParameterError, apply_parameters
 from cevns.sources.timing import SNS_PULSE, Pulse, time_bin_fractions
+from cevns.rates.nodes import (
+    IsotopeNodes,
+    Quadrature,
+    arriving_flavors,
+    gauss_legendre_panels,
+    isotope_nodes,
+    rate_by_source,
+    rate_density,
+    spectrum_kinks_mev,
+    split_panels,
+)
 from cevns.units import keV
-
-
-@dataclass(frozen=True)
-class Quadrature:
-    """Numerical settings: Gauss–Legendre ``nodes`` per panel, ``panels_per_bin`` for
-    unsmeared bins, ``log_panels`` for smeared spectra. The defaults are converged to
-    better than 10⁻⁴ relative (see ``tests/test_rates.py``)."""
-
-    nodes: int = 12
-    panels_per_bin: int = 2
-    log_panels: int = 48
-
-
-def _gauss_legendre_panels(cuts: np.ndarray, nodes: int) -> tuple[np.ndarray, np.ndarray]:
-    """Nodes and weights of a composite Gauss–Legendre rule on consecutive ``cuts``."""
-    x, w = np.polynomial.legendre.leggauss(nodes)
-    a, b = cuts[:-1, None], cuts[1:, None]
-    return (0.5 * (b - a) * (x + 1.0) + a).ravel(), (0.5 * (b - a) * w).ravel()
-
-
-def _split(lo: float, hi: float, points: np.ndarray, panels: int) -> np.ndarray:
-    inner = points[(points > lo) & (points < hi)]
-    cuts = np.unique(np.concatenate([[lo, hi], inner]))
-    # subdivide each piece into `panels` equal parts
-    return np.unique(np.concatenate([np.linspace(a, b, panels + 1) for a, b in zip(cuts[:-1], cuts[1:])]))
-
-
-def spectrum_kinks_mev(source: NeutrinoSource, mass: float) -> np.ndarray:
-    """Recoil energies (MeV) where dR/dT is not smooth: T_max of lines and end points."""
-    energies = {e for s in source.spectra.values() for e in (*s.lines, s.support[1])}
-    return np.asarray(sorted(float(recoil_max(e, mass)) for e in energies))
 
 
 def _model(
@@ -109,215 +84,6 @@ def _model(
         return model
     base = PhysicsModel()
     return PhysicsModel(couplings=couplings or base.couplings, structure=structure or base.structure)
-
-
-def arriving_flavors(source: NeutrinoSource, model: PhysicsModel) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
-    """Flavours reaching the detector and how they are made from the source flavours.
-
-    Returns (flavours β, D, C) with D[β, α] = δ_αβ and C[β, α] = c_αβ of
-    :meth:`cevns.physics.oscillations.SterileMixing.transition_coefficients`, so that the flux
-    moments at the detector are D·m − C·s (s: the ⟨sin²Δ⟩-weighted moments). Without
-    oscillation β = the source flavours and C = 0.
-    """
-    st = model.sterile
-    mixing = (st.ue4_sq, st.umu4_sq, st.utau4_sq) if st is not None and st.active else None
-    return _mixing(tuple(f for f in FLAVORS if f in source.spectra), mixing)
-
-
-@lru_cache(maxsize=64)
-def _mixing(src: tuple[str, ...], u_sq: tuple[float, float, float] | None) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
-    """Cached on the mixings alone: a scan along Δm² reuses it."""
-    if u_sq is None:
-        return src, _read_only(np.eye(len(src))), _read_only(np.zeros((len(src), len(src))))
-    coeff = SterileMixing(1.0, *u_sq).transition_coefficients()
-    bar = lambda f: f.endswith("_bar")  # noqa: E731  oscillations keep ν and ν̄ apart
-    reached = [b for b in FLAVORS if any(bar(a) == bar(b) and (a == b or coeff[lepton_flavor(a), lepton_flavor(b)] != 0.0) for a in src)]
-    d = np.array([[float(a == b) for a in src] for b in reached])
-    c = np.array([[coeff[lepton_flavor(a), lepton_flavor(b)] if bar(a) == bar(b) else 0.0 for a in src] for b in reached])
-    return tuple(reached), _read_only(d), _read_only(c)
-
-
-class _LockedMemo:
-    """A small least-recently-used memo that threads may share: lookups and insertions
-    hold a lock; the value is computed outside it (two threads asking for the same new
-    key may both compute it, and get equal values). Pickled empty (a lock cannot be)."""
-
-    def __init__(self, maxsize: int) -> None:
-        self._maxsize = maxsize
-        self._lock = threading.Lock()
-        self._data: OrderedDict[Hashable, Any] = OrderedDict()
-
-    def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
-        with self._lock:
-            if key in self._data:
-                self._data.move_to_end(key)
-                return self._data[key]
-        value = compute()
-        with self._lock:
-            self._data[key] = value
-            while len(self._data) > self._maxsize:
-                self._data.popitem(last=False)
-        return value
-
-    def __getstate__(self) -> dict[str, int]:
-        return {"maxsize": self._maxsize}
-
-    def __setstate__(self, state: dict[str, int]) -> None:
-        self._maxsize = state["maxsize"]
-        self._lock = threading.Lock()
-        self._data = OrderedDict()
-
-
-def _read_only(array: np.ndarray) -> np.ndarray:
-    array.flags.writeable = False
-    return array
-
-
-@dataclass(frozen=True)
-class IsotopeNodes:
-    """Everything a prediction for one isotope needs that does not depend on the physics
-    parameters, precomputed by :func:`prepare_rates` (the public input of the rate code
-    and of :mod:`cevns.backends.jax_backend`).
-
-    Fields: ``isotope``; ``recoil`` (n,) the recoil nodes T in MeV; ``weights`` (n_bins,
-    n) quadrature weight × detector response of each node in each observable bin;
-    ``emin`` (n,) the lowest neutrino energy reaching each recoil, MeV; ``moments``
-    (n_source_flavors, 3, n) ``scale`` × the tail moments m_k(E_min) = ∫_{E_min} λ E^{-k} dE
-    of each source flavour's spectrum; ``scale`` (n_source_flavors,) N t Φ G_F² M/π
-    (times a time-window fraction): counts per MeV per unit c·m; ``q`` (n,) the momentum
-    transfer in MeV; ``source`` and ``source_flavors`` (the order of the flavour axes).
-
-    The counts of flavour f in bin b are Σ_n weights[b, n] Σ_k c_k(T_n) moments[f, k, n]
-    with the c_k of :func:`cevns.physics.interactions.cross_section_terms`.
-
-    Thread safety: the node is immutable; what it remembers between predictions (the
-    form factors of the last structures, the oscillated moments of the last Δm²₄₁, the
-    oscillation tables built on first use) lives in lock-guarded memos, so one
-    predictor may be shared by threads.
-    """
-
-    isotope: Isotope
-    recoil: np.ndarray
-    weights: np.ndarray
-    emin: np.ndarray
-    moments: np.ndarray
-    scale: np.ndarray
-    q: np.ndarray
-    source: NeutrinoSource
-    source_flavors: tuple[str, ...]
-    _form_factor_memo: _LockedMemo = field(default_factory=lambda: _LockedMemo(4), init=False, repr=False, compare=False)
-    _oscillation_memo: _LockedMemo = field(default_factory=lambda: _LockedMemo(8), init=False, repr=False, compare=False)
-    _tables_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
-    _tables: list[tuple[OscillationTable, ...]] = field(default_factory=list, init=False, repr=False, compare=False)
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = dict(self.__dict__)
-        state["_tables_lock"] = None
-        state["_tables"] = list(self._tables)
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        state["_tables_lock"] = threading.Lock()
-        self.__dict__.update(state)
-
-    @property
-    def oscillation_tables(self) -> tuple[OscillationTable, ...]:
-        """Built on first use (only oscillation fits pay for them), once, under a lock."""
-        if not self._tables:
-            with self._tables_lock:
-                if not self._tables:
-                    self._tables.append(tuple(oscillation_table(self.source.spectra[f], self.emin) for f in self.source_flavors))
-        return self._tables[0]
-
-    def form_factors(self, structure: NuclearStructure) -> tuple[np.ndarray, np.ndarray]:
-        """(F_Z, F_N) on the nodes (read-only arrays); the last few structures are
-        remembered, so predictions that do not change the radii or form-factor models
-        do not recompute them."""
-        s = structure
-        key = (s.proton_form_factor, s.neutron_form_factor, s.radius_default, *map(tuple, map(sorted, (
-            s.proton_radius_fm.items(), s.neutron_radius_fm.items()))))
-
-        def compute() -> tuple[np.ndarray, np.ndarray]:
-            fz, fn = structure.form_factors(self.q, self.isotope)
-            return _read_only(np.array(fz, dtype=float)), _read_only(np.array(fn, dtype=float))
-
-        return self._form_factor_memo.get(key, compute)
-
-    def oscillated_moments(self, dm2_ev2: float) -> np.ndarray:
-        """(n_source_flavors, 3, n): scale × ∫_{E_min} λ ⟨sin²Δ⟩ E^{-k} dE (read-only);
-        the last few Δm² are remembered, so scans over the mixings at fixed Δm² do not
-        recompute it."""
-
-        def compute() -> np.ndarray:
-            src = self.source
-            if src.baseline_cm is None:
-                raise ParameterError(f"sterile oscillation needs the source baseline, which source {src.name!r} does not give")
-            s = [t.evaluate(dm2_ev2, src.baseline_cm, src.baseline_spread_cm) for t in self.oscillation_tables]
-            return _read_only(np.stack(s) * self.scale[:, None, None])
-
-        return self._oscillation_memo.get(float(dm2_ev2), compute)
-
-
-def _dm2(model: PhysicsModel) -> float:
-    """Δm²₄₁ (eV²) of a model whose mixing oscillates (:func:`arriving_flavors` made C ≠ 0)."""
-    sterile = model.sterile
-    if sterile is None:
-        raise ValueError("oscillated flavours without a sterile state")
-    return sterile.dm2_41_ev2
-
-
-def _node_moments(source: NeutrinoSource, flavors: tuple[str, ...], emin: np.ndarray, scale: np.ndarray) -> np.ndarray:
-    return np.stack([source.spectra[f].tail_moments(emin) for f in flavors]) * scale[:, None, None]
-
-
-def _rate_density(
-    node: IsotopeNodes, model: PhysicsModel, mixing: tuple[tuple[str, ...], np.ndarray, np.ndarray]
-) -> np.ndarray:
-    """dR/dT, array (n_flavors, n_nodes) in counts/MeV, for the flavours at the detector of
-    ``mixing`` = :func:`arriving_flavors`."""
-    flavors, direct, osc = mixing
-    moments = node.moments
-    if osc.any():
-        s = node.oscillated_moments(_dm2(model))
-        moments = np.einsum("ba,akn->bkn", direct, moments) - np.einsum("ba,akn->bkn", osc, s)
-    fz, fn = node.form_factors(model.structure)  # once per isotope, shared by flavours
-    terms = cross_section_terms(model, node.recoil, node.isotope, flavors, fz, fn)
-    return np.einsum("fkn,fkn->fn", terms, moments)
-
-
-def _rate_by_source(
-    node: IsotopeNodes, model: PhysicsModel, mixing: tuple[tuple[str, ...], np.ndarray, np.ndarray]
-) -> np.ndarray:
-    """dR/dT split by source flavour: array (n_arriving β, n_source α, n_nodes) in
-    counts/MeV, rate_βα = c_β·(D_βα m_α − C_βα s_α); the sum over α is :func:`_rate_density`."""
-    flavors, direct, osc = mixing
-    fz, fn = node.form_factors(model.structure)
-    terms = cross_section_terms(model, node.recoil, node.isotope, flavors, fz, fn)  # (β, k, n)
-    per_source = np.einsum("bkn,akn->bakn", terms, node.moments) * direct[:, :, None, None]
-    if osc.any():
-        s = node.oscillated_moments(_dm2(model))
-        per_source = per_source - np.einsum("bkn,akn->bakn", terms, s) * osc[:, :, None, None]
-    return per_source.sum(axis=2)
-
-
-def _isotope_nodes(
-    isotope: Isotope,
-    recoil: np.ndarray,
-    weights: np.ndarray,
-    source: NeutrinoSource,
-    flavors: tuple[str, ...],
-    exposure: float,
-    flavor_scale: np.ndarray | None = None,
-) -> IsotopeNodes:
-    """Nodes with their spectrum moments; ``exposure`` = nuclei × live time (s);
-    ``flavor_scale`` (n_flavors,) multiplies each source flavour (a time-window fraction)."""
-    m = isotope.mass
-    emin = neutrino_energy_min(recoil, m)
-    scale = exposure * cross_section_prefactor(m) * np.array([source.flux_cm2_s[f] for f in flavors])
-    if flavor_scale is not None:
-        scale = scale * flavor_scale
-    moments = _node_moments(source, flavors, emin, scale)
-    return IsotopeNodes(isotope, recoil, weights, emin, moments, scale, momentum_transfer(recoil, m), source, flavors)
 
 
 def _check_oscillation_source(source: NeutrinoSource, model: PhysicsModel) -> None:
@@ -360,9 +126,9 @@ def differential_rate(
     _check_oscillation_source(source, model)
     t = np.atleast_1d(np.asarray(recoil_kev, dtype=float)) * keV
     src = tuple(f for f in FLAVORS if f in source.spectra)
-    node = _isotope_nodes(isotope, t, np.zeros((0, t.size)), source, src, n_nuclei * live_time_s)
+    node = isotope_nodes(isotope, t, np.zeros((0, t.size)), source, src, n_nuclei * live_time_s)
     mixing = arriving_flavors(source, model)
-    flavors, rate = mixing[0], _rate_density(node, model, mixing)
+    flavors, rate = mixing[0], rate_density(node, model, mixing)
     shape = np.shape(recoil_kev)
     return {f: np.clip(r, 0.0, None).reshape(shape) * keV for f, r in zip(flavors, rate)}
 
@@ -504,7 +270,7 @@ class RatePredictor:
             return self._time_binned(model, mixing, names)
         counts = np.empty((len(self.nodes), len(flavors), self.edges.size - 1))
         for i, node in enumerate(self.nodes):
-            rate = _rate_density(node, model, mixing)
+            rate = rate_density(node, model, mixing)
             counts[i] = rate @ node.weights.T
         return BinnedCounts(counts, names, flavors, self.edges, self.observable)
 
@@ -519,7 +285,7 @@ class RatePredictor:
             raise ValueError("these predictions have no time bins")
         counts = np.empty((len(self.nodes), len(flavors), self.edges.size - 1, fractions.shape[1]))
         for i, node in enumerate(self.nodes):
-            per_source = _rate_by_source(node, model, mixing) @ node.weights.T  # (β, α, bins)
+            per_source = rate_by_source(node, model, mixing) @ node.weights.T  # (β, α, bins)
             counts[i] = np.einsum("bae,at->bet", per_source, fractions)
         return BinnedCounts(counts, names, flavors, self.edges, self.observable, np.asarray(time.edges_s))
 
@@ -536,7 +302,7 @@ class RatePredictor:
         else:
             _check_oscillation_source(self.source, model)
         mixing = arriving_flavors(self.source, model)
-        counts = np.stack([_rate_by_source(node, model, mixing) @ node.weights.T for node in self.nodes])
+        counts = np.stack([rate_by_source(node, model, mixing) @ node.weights.T for node in self.nodes])
         return BinnedCounts(counts, tuple(n.isotope.name for n in self.nodes), mixing[0], self.edges, self.observable)
 
 
@@ -588,7 +354,7 @@ def prepare_rates(
             t_lo = min(to_recoil(edges[0]) / 100.0, t_hi / 1e4)
             cuts = np.geomspace(t_lo, t_hi, quadrature.log_panels + 1)
             cuts = np.unique(np.concatenate([[0.0], cuts, kinks[kinks < t_hi]]))
-            recoil, w = _gauss_legendre_panels(cuts, quadrature.nodes)
+            recoil, w = gauss_legendre_panels(cuts, quadrature.nodes)
             mu = response.observable.mean(recoil / keV, isotope.Z, response.quenching)
             weights = response.resolution.bin_response(mu, edges, response.efficiency) * w
         else:
@@ -598,7 +364,7 @@ def prepare_rates(
                 a, c = float(to_recoil(lo)), min(float(to_recoil(hi)), t_hi)
                 if c <= a:
                     continue
-                r, w = _gauss_legendre_panels(_split(a, c, breaks, quadrature.panels_per_bin), quadrature.nodes)
+                r, w = gauss_legendre_panels(split_panels(a, c, breaks, quadrature.panels_per_bin), quadrature.nodes)
                 mu = response.observable.mean(r / keV, isotope.Z, response.quenching)
                 row = np.zeros((edges.size - 1, r.size))
                 row[b] = w * response.efficiency(mu)
@@ -610,7 +376,7 @@ def prepare_rates(
             else:
                 recoil, weights = np.zeros(0), np.zeros((edges.size - 1, 0))
         exposure = per_kg[isotope.name] * mass_kg * live_time_s
-        nodes.append(_isotope_nodes(isotope, recoil, weights, source, flavors, exposure, window))
+        nodes.append(isotope_nodes(isotope, recoil, weights, source, flavors, exposure, window))
     return RatePredictor(
         nodes=tuple(nodes), source=source, source_flavors=flavors, edges=edges, observable=response.observable.unit, model=model,
         time=time, time_fractions=fractions if time is not None and time.binned else None,
@@ -633,8 +399,8 @@ def flux_averaged_cross_section(
     model = _model(model, couplings, structure)
     m = isotope.mass
     t_hi = float(recoil_max(source.max_energy, m))
-    cuts = _split(0.0, t_hi, spectrum_kinks_mev(source, m), 8)
-    t, w = _gauss_legendre_panels(cuts, max(recoil_nodes // 8, 4))
+    cuts = split_panels(0.0, t_hi, spectrum_kinks_mev(source, m), 8)
+    t, w = gauss_legendre_panels(cuts, max(recoil_nodes // 8, 4))
     rate = differential_rate(t / keV, isotope, 1.0, source, 1.0, model=model)
     total_flux = sum(source.flux_cm2_s.values())
     return float(sum(np.sum(w * r / keV) for r in rate.values()) / total_flux)
