@@ -18,7 +18,7 @@ from scipy import integrate
 from cevns import units as u
 from cevns.physics.cross_sections import differential_cross_section
 from cevns.config.experiments import load_experiment
-from cevns.sources.spectra import michel_nu_e, michel_nu_mu_bar
+from cevns.sources.pion_dar import michel_nu_e, michel_nu_mu_bar
 
 
 def best_of(fn, repeat: int, number: int) -> float:

@@ -14,7 +14,8 @@ from cevns import units as u
 from cevns.physics.cross_sections import FLAVORS, NuclearStructure, differential_cross_section as sm_dsigma, tree_level_couplings
 from cevns.detector.response import DetectorResponse
 from cevns.config.experiments import load_experiment
-from cevns.sources.spectra import LineSpectrum, pion_dar_source
+from cevns.sources.pion_dar import pion_dar_source
+from cevns.sources.spectra import LineSpectrum
 from cevns.physics.form_factors import FormFactor
 from cevns.physics.interactions import (
     PhysicsModel,

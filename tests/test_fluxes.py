@@ -2,16 +2,9 @@ import numpy as np
 import pytest
 
 from cevns import units as u
-from cevns.sources.spectra import (
-    PROMPT_NU_MU_ENERGY,
-    AnalyticSpectrum,
-    TabulatedSpectrum,
-    michel_nu_e,
-    michel_nu_mu_bar,
-    pion_dar_source,
-    reactor_source,
-    reactor_spectrum_per_fission,
-)
+from cevns.sources.pion_dar import PROMPT_NU_MU_ENERGY, michel_nu_e, michel_nu_mu_bar, pion_dar_source
+from cevns.sources.reactor import reactor_source, reactor_spectrum_per_fission
+from cevns.sources.spectra import AnalyticSpectrum, TabulatedSpectrum
 
 
 def test_prompt_line_energy():

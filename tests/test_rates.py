@@ -16,7 +16,7 @@ from cevns.detector.response import (
     bin_edges,
 )
 from cevns.config.experiments import load_experiment
-from cevns.sources.spectra import michel_nu_e, michel_nu_mu_bar, pion_dar_source
+from cevns.sources.pion_dar import michel_nu_e, michel_nu_mu_bar, pion_dar_source
 from cevns.physics.form_factors import FormFactor
 from cevns.physics.interactions import PhysicsModel
 from cevns.physics.kinematics import recoil_max

@@ -22,7 +22,7 @@ from click.testing import CliRunner
 
 from cevns.cli import cli
 from cevns.config.experiments import load_experiment
-from cevns.sources.spectra import (
+from cevns.sources.reactor import (
     ENERGY_PER_FISSION_MEV,
     TYPICAL_PWR_FISSION_FRACTIONS,
     reactor_spectrum_per_fission,

@@ -20,7 +20,8 @@ from cevns.config.sources import (
     source_types,
     unregister_source_type,
 )
-from cevns.sources.spectra import PROMPT_NU_MU_ENERGY, LineSpectrum, NeutrinoSource
+from cevns.sources.pion_dar import PROMPT_NU_MU_ENERGY
+from cevns.sources.spectra import LineSpectrum, NeutrinoSource
 
 SHIPPED = Path(__file__).resolve().parents[1] / "src" / "cevns" / "data" / "experiments"
 GE = (SHIPPED / "coherent-ge.toml").read_text()

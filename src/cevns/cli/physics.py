@@ -118,7 +118,7 @@ def xsec_command(nucleus: str, enu: float | None, recoil: float | None, form_fac
     weights = weights / weights.sum()
     out: dict[str, Any]
     if flux_average:
-        from cevns.sources.spectra import pion_dar_source
+        from cevns.sources.pion_dar import pion_dar_source
 
         source = pion_dar_source(1.0, 1.0, 1.0)  # normalisation cancels in the average
         value = target_flux_averaged_cross_section(target, source, model=model)

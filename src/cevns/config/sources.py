@@ -9,8 +9,8 @@ Each source type is one registration: a tag, a pydantic model of its ``[source]`
 The experiment schema (:class:`cevns.config.schema.ExperimentSpec`) accepts exactly the
 registered tags (a discriminated union rebuilt on every registration), its error messages
 list them, and :func:`build_source` dispatches on them. The shipped types are registered
-here: ``pion-dar`` (stopped-pion decay at rest, :func:`cevns.sources.spectra.pion_dar_source`),
-``reactor`` (fission antineutrinos, :func:`cevns.sources.spectra.reactor_source`) and
+here: ``pion-dar`` (stopped-pion decay at rest, :func:`cevns.sources.pion_dar.pion_dar_source`),
+``reactor`` (fission antineutrinos, :func:`cevns.sources.reactor.reactor_source`) and
 ``table`` (spectra read from a CSV file, :func:`cevns.sources.spectra.tabulated_source`).
 
 Units in field names: ``baseline_m`` metres, ``beam_power_MW`` megawatts,
@@ -32,7 +32,9 @@ from pydantic_core import core_schema
 
 from cevns.errors import InputError
 from cevns.physics.cross_sections import FLAVORS
-from cevns.sources.spectra import NeutrinoSource, pion_dar_source, pot_per_second, reactor_source, tabulated_source
+from cevns.sources.pion_dar import pion_dar_source, pot_per_second
+from cevns.sources.reactor import reactor_source
+from cevns.sources.spectra import NeutrinoSource, tabulated_source
 from cevns.units import GW, GeV, MW, m
 
 

@@ -46,7 +46,7 @@ from cevns.physics.cross_sections import (
 )
 from cevns.config.experiments import Experiment, load_experiment
 from cevns.stats.fits import ExperimentLikelihood
-from cevns.sources.spectra import pion_dar_source
+from cevns.sources.pion_dar import pion_dar_source
 from cevns.physics.form_factors import FormFactor, FormFactorModel
 from cevns.physics.kinematics import momentum_transfer, recoil_max
 from cevns.physics.nuclei import Isotope, isotope, natural_isotopes, resolve_target
@@ -782,7 +782,7 @@ INPUTS: tuple[Input, ...] = (
         "cevns.physics.form_factors (Lewin & Smith 1996; Piekarewicz et al. 2016; Klein & Nystrand 1999); Angeli & Marinova 2013",
     ),
     Input(
-        "πDAR spectrum", "prompt ν_μ at 29.79 MeV, Michel ν_e and ν̄_μ up to m_μ/2, equal fluxes", "cevns.sources.spectra.pion_dar_source"
+        "πDAR spectrum", "prompt ν_μ at 29.79 MeV, Michel ν_e and ν̄_μ up to m_μ/2, equal fluxes", "cevns.sources.pion_dar.pion_dar_source"
     ),
     Input(
         "Running sin²θ_W",

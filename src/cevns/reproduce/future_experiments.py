@@ -50,7 +50,7 @@ from cevns.config.experiments import Experiment, load_experiment
 from cevns.config.overrides import cached_per_overrides
 from cevns.config.sources import PionDarSpec, ReactorSpec
 from cevns.stats.forecasts import SCENARIOS, Forecast, radius_forecasts, sin2w_forecasts
-from cevns.sources.spectra import ENERGY_PER_FISSION_MEV, TYPICAL_PWR_FISSION_FRACTIONS
+from cevns.sources.reactor import ENERGY_PER_FISSION_MEV, TYPICAL_PWR_FISSION_FRACTIONS
 from cevns.physics.kinematics import neutrino_energy_min
 from cevns.rates.prediction import BinnedCounts, RatePredictor
 from cevns.units import FOUR_PI, GW, keV, year

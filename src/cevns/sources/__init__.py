@@ -1,7 +1,10 @@
 """Neutrino sources: normalised energy spectra and their fluxes at the detector.
 
-* :mod:`~cevns.sources.spectra`: spectra (line, analytic, tabulated) and sources — stopped
-  pions, reactors, user tables (:class:`~cevns.sources.spectra.NeutrinoSource`).
+* :mod:`~cevns.sources.spectra`: spectra (line, analytic, tabulated) and the
+  :class:`~cevns.sources.spectra.NeutrinoSource` that carries them; sources from user tables.
+* :mod:`~cevns.sources.pion_dar`: stopped pions (prompt ν_μ line, Michel ν_e and ν̄_μ).
+* :mod:`~cevns.sources.reactor`: reactors (Huber–Mueller and Vogel–Engel ν̄_e spectra,
+  fission fractions, energy per fission).
 * :mod:`~cevns.sources.timing`: πDAR arrival-time distributions (pion and muon decay
   convolved with the proton pulse), time windows and bins.
 * :mod:`~cevns.sources.oscillated`: tail moments of a spectrum averaged over oscillations,
@@ -26,11 +29,15 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "oscillated": (
         "OSCILLATION_CELLS", "OscillationTable", "oscillated_tail_moments", "oscillation_table",
     ),
+    "pion_dar": (
+        "PROMPT_NU_MU_ENERGY", "michel_nu_e", "michel_nu_mu_bar", "pion_dar_source", "pot_per_second",
+    ),
+    "reactor": (
+        "ENERGY_PER_FISSION_MEV", "HUBER_MUELLER_COEFFICIENTS", "reactor_source",
+        "reactor_spectrum_per_fission",
+    ),
     "spectra": (
-        "AnalyticSpectrum", "ENERGY_PER_FISSION_MEV", "HUBER_MUELLER_COEFFICIENTS", "LineSpectrum",
-        "NeutrinoSource", "PROMPT_NU_MU_ENERGY", "TabulatedSpectrum", "michel_nu_e",
-        "michel_nu_mu_bar", "pion_dar_source", "pot_per_second", "reactor_source",
-        "reactor_spectrum_per_fission", "tabulated_source",
+        "AnalyticSpectrum", "LineSpectrum", "NeutrinoSource", "TabulatedSpectrum", "tabulated_source",
     ),
     "timing": (
         "CSI_2017_FITTED_PULSE", "DELAYED_FLAVORS", "PROMPT_FLAVORS", "SNS_PULSE", "TAU_MUON",
