@@ -9,10 +9,13 @@ text is silent), defined in its own module:
     033003 (2018), arXiv:1711.09773): CsI 2017 single-bin constraints, Figs. 1-6.
 ``galindo-ge-array`` (:mod:`.galindo_ge_array`)
     A. Galindo-Uribarri, O. G. Miranda, G. Sanchez Garcia, Phys. Rev. D 105, 033001 (2022),
-    arXiv:2011.10230: enriched Ge arrays, covariance χ², Figs. 1-6.
+    arXiv:2011.10230: enriched Ge arrays, covariance χ², Figs. 1-6 (set-up and numbers in
+    :mod:`.galindo_ge_array_analysis`).
 ``coherent-overview`` (:mod:`.coherent_overview`)
     F. Dordei, talk at Invisibles 2021, and M. Cadeddu, F. Dordei, C. Giunti, EPL 143, 34001
-    (2023), arXiv:2307.08842: kinematics, σ vs N, radii, mediators.
+    (2023), arXiv:2307.08842: kinematics, σ vs N, radii, mediators (the fits of the radii and
+    of sin²θ_W in :mod:`.coherent_overview_fits`; mediators, charge radii and millicharges in
+    :mod:`.coherent_mediators`, their exact χ² in :mod:`.coherent_mediators_analysis`).
 ``future-experiments`` (:mod:`.future_experiments`)
     The outlook of F. Dordei's Invisibles 2021 talk: presets, counts per year, sensitivities.
 
