@@ -22,7 +22,6 @@ from typing import Sequence
 
 import click
 
-from cevns import __version__
 from cevns.cli.inference import fit_command, scan_command, toys_command
 from cevns.cli.physics import experiments_command, kinematics_command, params_command, xsec_command
 from cevns.cli.predict import events_command, spectrum_command
@@ -37,7 +36,7 @@ BUG_HINT = "this is a bug in cevns {version}; please report it with the command 
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="cevns")
+@click.version_option(package_name="cevns", prog_name="cevns")  # read from the metadata only when asked
 def cli() -> None:
     """Coherent elastic neutrino-nucleus scattering: predictions for any experiment."""
 
@@ -71,6 +70,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except Exception:
         traceback.print_exc()
+        from cevns import __version__
+
         click.echo(BUG_HINT.format(version=__version__), err=True)
         return 1
     return 0

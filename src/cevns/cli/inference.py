@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from cevns import __version__
 from cevns.cli.common import (
     DASK_HELP,
     FIX_HELP,
@@ -220,7 +219,7 @@ def scan_command(experiment: str, params: tuple[str, ...], free: tuple[str, ...]
         raise UserError(f"{', '.join(sorted(clash))} is given more than once (axis, --free or fixed)")
     config = {
         "experiment": analysis.description, "axes": {k: [float(a[0]), float(a[-1]), int(a.size)] for k, a in axes.items()},
-        "fixed": fixed, "free": start, "asimov": asimov, "version": __version__,
+        "fixed": fixed, "free": start, "asimov": asimov, "version": _version(),
     }
     path = Path(out_path)
     state = _read_scan(path, config, axes) if resume and path.exists() else empty_scan(axes)
@@ -302,7 +301,7 @@ def toys_command(experiment: str, free: tuple[str, ...], params: tuple[str, ...]
     lk = ExperimentLikelihood(exp.predictor(), exp.measurement(forecast=True), fixed)
     names = tuple(truth)
     config = {"experiment": exp.spec.model_dump(mode="json"), "truth": truth, "fixed": fixed, "n": n_toys, "seed": seed,
-              "chunk": chunk, "version": __version__}
+              "chunk": chunk, "version": _version()}
     path = Path(out_path)
     if resume and path.exists():
         arrays = read_store(path, config, ("statistic", "best", "done"))
@@ -337,3 +336,11 @@ def toys_command(experiment: str, free: tuple[str, ...], params: tuple[str, ...]
         click.echo(f"  {level:7s} Wilks Δχ² {out['wilks'][level]:.3f}  critical {out['critical_delta_chi2'][level]:.3f}  "
                    f"coverage of Wilks {out['coverage'][level]:.3f}")
     click.echo(f"wrote {path}")
+
+
+def _version() -> str:
+    """The installed version, recorded with stored scans and toys (read when needed: the
+    metadata look-up costs start-up time)."""
+    from cevns import __version__
+
+    return __version__
