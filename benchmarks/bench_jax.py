@@ -1,7 +1,7 @@
 """Benchmark of the optional JAX backend: a χ² grid over (ε^{uV}_{ee}, ε^{dV}_{ee}) on
 COHERENT CsI 2017 (single bin, signal and background pulls profiled analytically),
 jit-compiled and vmapped on whatever device JAX sees, against the numpy per-point loop
-(:meth:`cevns.stats.fits.Likelihood.chi2`) timed on a 10³-point subset.
+(:meth:`cevns.stats.fits.ExperimentLikelihood.chi2`) timed on a 10³-point subset.
 
 Each case is timed best of several repeats after a warm-up (compilation excluded; the
 compile time is printed once). Self-contained: ``python benchmarks/bench_jax.py``
@@ -19,7 +19,7 @@ import jax
 import numpy as np
 
 from cevns.config.experiments import load_experiment
-from cevns.stats.fits import Likelihood
+from cevns.stats.fits import ExperimentLikelihood
 from cevns.backends.jax_backend import JaxPredictor, chi2_grid
 
 NAMES = ("eps_ee_uV", "eps_ee_dV")
@@ -52,7 +52,7 @@ def main() -> None:
 
     exp = load_experiment("coherent-csi-2017")
     predictor, measurement = exp.predictor(), exp.measurement()
-    likelihood = Likelihood(predictor, measurement)
+    likelihood = ExperimentLikelihood(predictor, measurement)
     start = time.perf_counter()
     chi2 = JaxPredictor.from_predictor(predictor, NAMES).chi2_function(measurement)
     chi2_grid(chi2, np.zeros((chunk, 2)), chunk=chunk)  # compile: one shape serves every full chunk

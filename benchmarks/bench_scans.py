@@ -25,7 +25,7 @@ import numpy as np
 from bench_prediction import best_of, reference_quad
 
 from cevns.config.experiments import load_experiment
-from cevns.stats.fits import Likelihood
+from cevns.stats.fits import ExperimentLikelihood
 from cevns.runtime.parallel import executor
 from cevns.stats.scans import empty_scan, scan
 from cevns.stats.toys import empty_toys, run_toys, toy_study
@@ -50,10 +50,10 @@ def main() -> None:
 
     def headline() -> None:
         e = load_experiment("coherent-csi-2017", {"detector.time": None})
-        scan(Likelihood(e.predictor(), e.measurement()), empty_scan(nsi_axes(201)))
+        scan(ExperimentLikelihood(e.predictor(), e.measurement()), empty_scan(nsi_axes(201)))
 
     ours = min(timed(headline) for _ in range(5))
-    lk = Likelihood(exp.predictor(), exp.measurement())
+    lk = ExperimentLikelihood(exp.predictor(), exp.measurement())
     sample = empty_scan(nsi_axes(201))
     sample.done.reshape(-1)[1000:] = True  # 1000 points left to do
     loop = timed(lambda: scan(lk, sample, fast=False)) / 1000 * 201**2
