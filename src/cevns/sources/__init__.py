@@ -17,11 +17,7 @@ Energies in MeV, fluxes in ν/cm²/s, times in s.
 
 from __future__ import annotations
 
-import importlib
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # no run-time import of typing: importing the package stays cheap
-    from typing import Any
+from cevns._lazy import lazy_exports
 
 #: module of this package → the public names it defines, re-exported here and imported
 #: lazily, on first use
@@ -47,18 +43,4 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ),
 }
 
-__all__ = [name for names in _EXPORTS.values() for name in names]
-_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
-
-
-def __getattr__(name: str) -> Any:
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__all__, __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
