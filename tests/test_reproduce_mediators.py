@@ -61,8 +61,9 @@ def test_every_figure_and_file_is_written(report):
     out, files, _ = report
     assert files.figures == FIGURES
     for name in FIGURES:
-        for suffix in ("png", "pdf", "csv"):
+        for suffix in ("png", "csv"):
             assert (out / f"{name}.{suffix}").stat().st_size > 500
+        assert not (out / f"{name}.pdf").exists()  # PDFs only with --pdf
     assert (out / "index.html").is_file()
     assert files.seconds < 30.0  # measured ≈ 2 s on one core; the whole --fast budget is 60 s
 

@@ -57,7 +57,7 @@ def test_every_figure_has_png_pdf_csv(out, summary):
         assert name in names
         png = matplotlib.image.imread(out / f"{name}.png")
         assert png.shape[0] > 300 and png.shape[1] > 400
-        assert (out / f"{name}.pdf").read_bytes()[:5] == b"%PDF-"
+        assert not (out / f"{name}.pdf").exists()  # PDFs only with --pdf
         cols = _csv(out, name)
         assert len({len(v) for v in cols.values()}) == 1 and len(next(iter(cols.values()))) > 2
 

@@ -45,10 +45,15 @@ def test_report_files(pk):
     assert names == ["fig1_spectrum", "fig2_sin2w", "fig3_nsi_profiles", "fig4_nsi_region", "fig5_em_properties", "fig6_sterile"]
     for name in names:
         assert (pk / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-        assert (pk / f"{name}.pdf").read_bytes()[:5] == b"%PDF-"
+        assert not (pk / f"{name}.pdf").exists()  # PDFs only with --pdf
         header = (pk / f"{name}.csv").read_text().splitlines()[0]
         assert len(header.split(",")) >= 2
     assert summary["fast"] is True and summary["reproduction"] == "papoulias-kosmas"
+    assert summary["pdf"] is False and all(f["pdf"] is None for f in summary["figures"])
+    assert summary["files"] == [f"{n}.{k}" for n in names for k in ("png", "csv")] + ["summary.json", "index.html"]
+    assert all((pk / name).is_file() for name in summary["files"])
+    html = (pk / "index.html").read_text(encoding="utf-8")
+    assert ".pdf" not in html and "--pdf" not in html
     assert all(r["published_source"] for r in summary["results"])
     assert not list(pk.glob(".*.tmp")) and not [p for p in pk.iterdir() if p.name.startswith(".probe")]
 
@@ -126,6 +131,31 @@ def test_resume_keeps_finished_steps(pk, tmp_path, capsys):
     assert log.count("done before, kept") == 5 and "Fig. 6 3+1 sterile:" in log
     assert (out / "fig6_sterile.png").is_file()
     assert _summary(out)["results"] == _summary(pk)["results"]
+
+
+def test_pdf_flag_writes_pdfs_and_links_them(pk, tmp_path, capsys):
+    # The PDF setting changes no number: a --pdf --resume over a report without PDFs redoes every
+    # step (their PDFs are missing) and gives the same numbers; a later resume without --pdf keeps all.
+    out = tmp_path / "with_pdf"
+    shutil.copytree(pk, out)
+    capsys.readouterr()
+    assert main(["reproduce", "papoulias-kosmas", "--out", str(out), "--fast", "--resume", "--pdf"]) == 0
+    assert "done before, kept" not in capsys.readouterr().err
+    summary = _summary(out)
+    assert summary["pdf"] is True and summary["results"] == _summary(pk)["results"]
+    html = (out / "index.html").read_text(encoding="utf-8")
+    for f in summary["figures"]:
+        assert f["pdf"] == f"{f['name']}.pdf" and (out / f["pdf"]).read_bytes()[:5] == b"%PDF-"
+        assert f"{f['pdf']}\">PDF</a>" in html and f["pdf"] in summary["files"]
+    assert main(["reproduce", "papoulias-kosmas", "--out", str(out), "--fast", "--resume"]) == 0
+    assert capsys.readouterr().err.count("done before, kept") == 6
+    assert all(f["pdf"] for f in _summary(out)["figures"])  # still there, still linked
+    (out / "fig1_spectrum.pdf").unlink()
+    assert main(["reproduce", "papoulias-kosmas", "--out", str(out), "--fast", "--resume"]) == 0
+    assert capsys.readouterr().err.count("done before, kept") == 6  # the PDF is not needed ...
+    after = _summary(out)
+    assert after["figures"][0]["pdf"] is None and "fig1_spectrum.pdf" not in after["files"]  # ... nor linked
+    assert 'href="fig1_spectrum.pdf"' not in (out / "index.html").read_text(encoding="utf-8")
 
 
 def test_resume_redoes_steps_of_another_configuration(pk, tmp_path, capsys):

@@ -19,7 +19,7 @@ text is silent), defined in its own module:
 ``future-experiments`` (:mod:`.future_experiments`)
     The outlook of F. Dordei's Invisibles 2021 talk: presets, counts per year, sensitivities.
 
-:func:`~cevns.reproduce.report.write_report` turns one into PNG/PDF/CSV files,
+:func:`~cevns.reproduce.report.write_report` turns one into PNG/CSV files (and PDFs when asked),
 ``summary.json`` and ``index.html``.
 """
 

@@ -5,9 +5,15 @@ paper's figures (:class:`Figure`: a matplotlib figure and the columns behind it)
 headline numbers (:class:`~cevns.reproduce.common.Result`). :func:`write_report` runs the
 steps in order and writes, into one folder::
 
-    <figure>.png, <figure>.pdf, <figure>.csv    one set per figure
+    <figure>.png, <figure>.csv                  one pair per figure
+    <figure>.pdf                                only with ``pdf=True`` (``cevns reproduce --pdf``)
     summary.json                                every number: ours, published, relative difference
     index.html                                  figures, numbers, inputs and their sources on one page
+
+Each figure is rendered once (PNG); the vector PDF roughly doubles the drawing time
+(matplotlib lays out and draws the figure again for each format), so it is written only
+when asked for. ``summary.json`` lists, per figure, the files written (``"pdf": null``
+when none), and ``index.html`` links only those.
 
 Every file is written atomically (temporary file, then rename), so an interrupted run leaves
 no partial file. Each finished step also leaves ``.steps/<key>.json`` (its numbers and file
@@ -186,10 +192,12 @@ def _write_text(path: Path, text: str) -> None:
     atomic_write(path, write)
 
 
-def _write_figure(folder: Path, fig: Figure) -> dict:
+def _write_figure(folder: Path, fig: Figure, pdf: bool = False) -> dict:
+    """Write ``fig`` as PNG (and PDF with ``pdf=True``) and its CSV; close it; return its
+    record (the PDF entry is ``None`` when no PDF was written)."""
     import matplotlib.pyplot as plt
 
-    for suffix in ("png", "pdf"):
+    for suffix in ("png", "pdf") if pdf else ("png",):
 
         def save(tmp: str, fmt: str = suffix) -> None:
             fig.figure.savefig(tmp, dpi=130, format=fmt)
@@ -198,12 +206,14 @@ def _write_figure(folder: Path, fig: Figure) -> dict:
     plt.close(fig.figure)
     _write_text(folder / f"{fig.name}.csv", _csv_text(fig.columns))
     return {"name": fig.name, "title": fig.title, "caption": fig.caption, "reference": fig.reference,
-            "png": f"{fig.name}.png", "pdf": f"{fig.name}.pdf", "csv": f"{fig.name}.csv"}
+            "png": f"{fig.name}.png", "pdf": f"{fig.name}.pdf" if pdf else None, "csv": f"{fig.name}.csv"}
 
 
 def _config(rep: Reproduction, fast: bool) -> dict:
     """What a step's record must match to be kept by a resumed run: the reproduction, the
-    grids, the version and the user's changed inputs (:func:`cevns.config.overrides.experiment_overrides`)."""
+    grids, the version and the user's changed inputs (:func:`cevns.config.overrides.experiment_overrides`).
+    The PDF setting is not part of it: it changes no number and no PNG or CSV; a resumed
+    run with ``pdf=True`` redoes only the steps whose PDFs are missing."""
     from cevns import __version__
     from cevns.config.overrides import active_experiment_overrides
 
@@ -217,9 +227,11 @@ def write_report(
     fast: bool = False,
     resume: bool = False,
     progress: Callable[[str], None] = lambda message: None,
+    pdf: bool = False,
 ) -> ReportFiles:
     """Run ``rep`` and write its figures, ``summary.json`` and ``index.html`` into ``out``
-    (created if missing; it must not be a file). ``progress`` receives one line per step."""
+    (created if missing; it must not be a file). ``progress`` receives one line per step.
+    Each figure is written as PNG and CSV; ``pdf=True`` adds a PDF of each."""
     folder = Path(out)
     if folder.exists() and not folder.is_dir():
         raise NotADirectoryError(f"--out {folder} is a file, not a folder")
@@ -232,7 +244,7 @@ def write_report(
     resumed: list[str] = []
     for i, step in enumerate(rep.steps, 1):
         record_path = steps_dir / f"{step.key}.json"
-        record = _read_record(record_path, config, folder) if resume else None
+        record = _read_record(record_path, config, folder, pdf) if resume else None
         if record is not None:
             resumed.append(step.key)
             progress(f"[{i}/{len(rep.steps)}] {step.title}: done before, kept")
@@ -241,7 +253,7 @@ def write_report(
             output = step.run(fast)
             record = {
                 "config": config,
-                "figures": [_write_figure(folder, f) for f in output.figures],
+                "figures": [_write_figure(folder, f, pdf) for f in output.figures],
                 "results": [result_record(r) for r in output.results],
                 "seconds": time.perf_counter() - t0,
             }
@@ -252,6 +264,7 @@ def write_report(
     seconds = time.perf_counter() - start
     summary = {
         **config,
+        "pdf": pdf,
         "title": rep.title,
         "reference": rep.reference,
         "seconds": seconds,
@@ -259,22 +272,34 @@ def write_report(
         "figures": figures,
         "inputs": [vars(x) for x in rep.inputs],
         "assumptions": list(rep.assumptions),
+        "files": _files_listed(figures),
     }
     _write_text(folder / "summary.json", json.dumps(summary, indent=1, ensure_ascii=False))
     _write_text(folder / "index.html", render_html(rep, summary))
     return ReportFiles(folder, tuple(f["name"] for f in figures), tuple(results), seconds, tuple(resumed))
 
 
-def _read_record(path: Path, config: dict, folder: Path) -> dict | None:
-    """A finished step's record, if it was made with ``config`` and its files are all there."""
+def _files_listed(figures: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Every file of the report folder, figure files in order, then summary.json and index.html."""
+    return [f[k] for f in figures for k in ("png", "pdf", "csv") if f.get(k)] + ["summary.json", "index.html"]
+
+
+def _read_record(path: Path, config: dict, folder: Path, pdf: bool = False) -> dict | None:
+    """A finished step's record, if it was made with ``config`` and its files are all there
+    (with ``pdf=True`` its PDFs too). A record with PDFs kept by a run without ``pdf`` keeps
+    listing them: they were made with the same settings and are still there."""
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     if record.get("config") != config:
         return None
-    if not all((folder / f[k]).is_file() for f in record["figures"] for k in ("png", "pdf", "csv")):
+    kinds = ("png", "pdf", "csv") if pdf else ("png", "csv")
+    if not all(f.get(k) and (folder / f[k]).is_file() for f in record["figures"] for k in kinds):
         return None
+    if not pdf:  # a PDF listed but since deleted is not linked
+        record["figures"] = [{**f, "pdf": f["pdf"] if f.get("pdf") and (folder / f["pdf"]).is_file() else None}
+                             for f in record["figures"]]
     return record
 
 
@@ -315,10 +340,11 @@ def render_html(rep: Reproduction, summary: Mapping[str, Any]) -> str:
     figs = []
     for f in summary["figures"]:
         ref = f" <span class=\"ref\">({e(f['reference'])})</span>" if f["reference"] else ""
+        links = ([f"<a href=\"{e(f['pdf'])}\">PDF</a>"] if f.get("pdf") else []) + [f"<a href=\"{e(f['csv'])}\">CSV</a>"]
         figs.append(
             f"<figure id=\"{e(f['name'])}\"><img src=\"{e(f['png'])}\" alt=\"{e(f['title'])}\">"
             f"<figcaption><b>{e(f['title'])}</b>{ref}. {e(f['caption'])} "
-            f"[<a href=\"{e(f['pdf'])}\">PDF</a> · <a href=\"{e(f['csv'])}\">CSV</a>]</figcaption></figure>"
+            f"[{' · '.join(links)}]</figcaption></figure>"
         )
     inputs = "".join(
         f"<tr><td>{e(x['name'])}</td><td class=\"num\">{e(x['value'])}</td><td class=\"ref\">{e(x['source'])}</td></tr>"
@@ -337,7 +363,7 @@ def render_html(rep: Reproduction, summary: Mapping[str, Any]) -> str:
 <h1>{e(rep.title)}</h1>
 <p class="ref">{e(rep.reference)}</p>
 <p>{e(rep.description)}</p>
-<p class="ref">cevns {e(str(summary['cevns']))} · <code>cevns reproduce {e(rep.name)}{' --fast' if summary['fast'] else ''}</code> · {mode} · {summary['seconds']:.1f} s</p>
+<p class="ref">cevns {e(str(summary['cevns']))} · <code>cevns reproduce {e(rep.name)}{' --fast' if summary['fast'] else ''}{' --pdf' if summary.get('pdf') else ''}</code> · {mode} · {summary['seconds']:.1f} s</p>
 {changed_html}
 <h2>Numbers</h2>
 <p class="ref">Relative difference = (ours − published)/|published| where the text prints a number; over 10% in red, explained in the note.</p>
