@@ -6,7 +6,7 @@ import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 import click
 
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from cevns.config.experiments import Experiment
+    from cevns.runtime.stores import ChunkStore
     from cevns.stats.arrays import ArrayLikelihood
     from cevns.stats.fits import ExperimentLikelihood
     from cevns.stats.scans import Scan
@@ -175,13 +176,40 @@ def _read_scan(path: Path, config: dict[str, Any], axes: dict[str, np.ndarray]) 
     return Scan(axes, arrays["chi2"], arrays["done"].astype(bool))
 
 
-def _write_scan(path: Path, state: Scan, config: dict[str, Any]) -> None:
+def _scan_arrays(state: Scan) -> dict[str, np.ndarray]:
+    """What a scan file holds besides its configuration (the arrays themselves, no copy)."""
     import numpy as np
 
-    from cevns.runtime.stores import write_store
-
     arrays = {f"axis_{i}": a for i, a in enumerate(state.axes.values())}
-    write_store(path, config, {"names": np.array(list(state.axes)), "chi2": state.chi2, "done": state.done, **arrays})
+    return {"names": np.array(list(state.axes)), "chi2": state.chi2, "done": state.done, **arrays}
+
+
+@dataclass
+class _Saver:
+    """Saves a scan or a pseudo-experiment study as it goes (``on_part``): after the first
+    finished chunk the whole file once (a :class:`~cevns.runtime.stores.ChunkStore` base,
+    holding that chunk), then each further chunk on its own, marked done — the cost of a
+    save is the chunk, whatever the size of the grid. :meth:`finish` writes the final file."""
+
+    path: Path
+    config: dict[str, Any]
+    arrays: Callable[[], dict[str, np.ndarray]]
+    store: ChunkStore | None = None
+
+    def __call__(self, index: np.ndarray, values: dict[str, np.ndarray]) -> None:
+        import numpy as np
+
+        from cevns.runtime.stores import ChunkStore
+
+        if self.store is None:
+            self.store = ChunkStore.create(self.path, self.config, self.arrays())
+        else:
+            self.store.append(index, {**values, "done": np.ones(np.asarray(index).size, dtype=bool)})
+
+    def finish(self) -> None:
+        from cevns.runtime.stores import finish_store
+
+        finish_store(self.path, self.config, self.arrays())
 
 
 @click.command("scan")
@@ -224,15 +252,14 @@ def scan_command(experiment: str, params: tuple[str, ...], free: tuple[str, ...]
     path = Path(out_path)
     state = _read_scan(path, config, axes) if resume and path.exists() else empty_scan(axes)
     todo = int((~state.done).sum())
+    save = _Saver(path, config, lambda: _scan_arrays(state))
     with click.progressbar(length=todo, label="scan", file=sys.stderr, show_eta=True) as bar:
-        def save(current: Scan, n_new: int) -> None:
-            _write_scan(path, current, config)
+        def progress(current: Scan, n_new: int) -> None:
             bar.update(n_new)
 
-        if todo == 0:
-            _write_scan(path, state, config)
         with executor(workers, dask_address) as pool:
-            scan(lk, state, start or None, on_chunk=save, executor=pool)
+            scan(lk, state, start or None, on_chunk=progress, executor=pool, on_part=save)
+    save.finish()
     ranges = state.allowed_ranges()
     best = state.best()
     if plot_path:
@@ -283,7 +310,7 @@ def toys_command(experiment: str, free: tuple[str, ...], params: tuple[str, ...]
     import numpy as np
 
     from cevns.runtime.parallel import executor
-    from cevns.runtime.stores import read_store, write_store
+    from cevns.runtime.stores import read_store
     from cevns.stats.array_files import is_array
     from cevns.stats.chi2 import delta_chi2_threshold
     from cevns.stats.fits import ONE_DOF_LEVELS, TWO_DOF_LEVELS, ExperimentLikelihood
@@ -309,18 +336,18 @@ def toys_command(experiment: str, free: tuple[str, ...], params: tuple[str, ...]
     else:
         state = empty_toys(names, n_toys)
 
-    def write(current: ToyResult) -> None:
-        write_store(path, config, {"names": np.array(names), "statistic": current.statistic, "best": current.best, "done": current.done})
+    def toy_arrays() -> dict[str, np.ndarray]:
+        return {"names": np.array(names), "statistic": state.statistic, "best": state.best, "done": state.done}
 
     study = toy_study(lk, truth, seed)
+    save = _Saver(path, config, toy_arrays)
     with click.progressbar(length=int((~state.done).sum()), label="toys", file=sys.stderr, show_eta=True) as bar:
-        def save(current: ToyResult, n_new: int) -> None:
-            write(current)
+        def progress(current: ToyResult, n_new: int) -> None:
             bar.update(n_new)
 
-        write(state)
         with executor(workers, dask_address) as pool:
-            run_toys(study, state, chunk, save, pool)
+            run_toys(study, state, chunk, progress, pool, on_part=save)
+    save.finish()
     levels = ONE_DOF_LEVELS if len(names) == 1 else TWO_DOF_LEVELS
     out: dict[str, Any] = {
         "experiment": exp.name, "out": str(path), "n": n_toys, "truth": truth, "seed": seed,

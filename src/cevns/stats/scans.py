@@ -16,7 +16,8 @@ are evaluated point by point with the precomputed :class:`~cevns.rates.predictio
 A scan is split into chunks of flat grid indices; each chunk is a pure function of the
 likelihood and the indices, so the result does not depend on how chunks are distributed.
 Any :class:`concurrent.futures.Executor` runs them (see :mod:`cevns.runtime.parallel`); after each
-finished chunk ``on_chunk`` is called, which is where the CLI writes the store.
+finished chunk ``on_part`` (that chunk's indices and values) and ``on_chunk`` are called,
+which is where the CLI appends the chunk to its store (:class:`~cevns.runtime.stores.ChunkStore`).
 """
 
 from __future__ import annotations
@@ -223,6 +224,7 @@ def scan(
     on_chunk: Callable[[Scan, int], None] | None = None,
     executor: Executor | None = None,
     fast: bool = True,
+    on_part: Callable[[np.ndarray, dict[str, np.ndarray]], None] | None = None,
 ) -> Scan:
     """Fill the points of ``state`` not yet done and return it (its arrays are filled in
     place, so a caller's saved copy is always current).
@@ -230,7 +232,10 @@ def scan(
     ``profiled``: other parameters minimised at every point (start values). ``chunk``:
     points per task (default 8192 for a polynomial signal; point by point 256, or
     1024 on an executor);
-    ``on_chunk(state, n_new)`` is called after each finished chunk, in the calling process;
+    ``on_chunk(state, n_new)`` is called after each finished chunk, in the calling process,
+    and before it ``on_part(flat_indices, {"chi2": values})`` with only that chunk's
+    results (what a :class:`~cevns.runtime.stores.ChunkStore` appends: saving costs the
+    new work, not the grid);
     ``executor`` runs the chunks (default: here, in order). ``fast=False`` evaluates every
     point with the full prediction.
     """
@@ -246,6 +251,8 @@ def scan(
     def store(args: tuple[np.ndarray], values: np.ndarray) -> None:
         chi2[args[0]] = values
         done[args[0]] = True
+        if on_part:
+            on_part(args[0], {"chi2": np.asarray(values, dtype=float)})
         if on_chunk:
             on_chunk(state, args[0].size)
 

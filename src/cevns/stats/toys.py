@@ -193,10 +193,15 @@ def run_toys(
     chunk: int = 100,
     on_chunk: Callable[[ToyResult, int], None] | None = None,
     executor: Executor | None = None,
+    on_part: Callable[[np.ndarray, dict[str, np.ndarray]], None] | None = None,
 ) -> ToyResult:
     """Run the pseudo-experiments of ``state`` not yet done, ``chunk`` per task (chunk k
     is always pseudo-experiments [k·chunk, (k+1)·chunk) with its own seed, so a resumed or
-    parallel study equals a serial one). Arrays of ``state`` are filled in place."""
+    parallel study equals a serial one). Arrays of ``state`` are filled in place.
+
+    After each finished chunk, in the calling process: ``on_part(indices, {"statistic": t,
+    "best": best})`` with only that chunk's results (what a
+    :class:`~cevns.runtime.stores.ChunkStore` appends), then ``on_chunk(state, n_new)``."""
     if chunk < 1:
         raise InputError("chunk must be ≥ 1")
     n = state.done.size
@@ -206,6 +211,8 @@ def run_toys(
         part = slice(args[0] * chunk, args[0] * chunk + args[1])
         state.statistic[part], state.best[part] = result
         state.done[part] = True
+        if on_part:
+            on_part(np.arange(part.start, part.stop), {"statistic": state.statistic[part], "best": state.best[part]})
         if on_chunk:
             on_chunk(state, args[1])
 
