@@ -26,16 +26,42 @@ Multiply to convert *into* base units and divide to convert *out*::
     >>> (0.02 / u.keV)      # back to keV
     20.0
 
-Physical constants come from ``scipy.constants`` (CODATA 2022), by CODATA name, except
-the meson/lepton masses that CODATA does not hold, which are typed from the PDG with the
-citation next to them.
+Physical constants are the CODATA 2022 recommended values (E. Tiesinga, P. J. Mohr,
+D. B. Newell, B. N. Taylor et al., "CODATA Recommended Values of the Fundamental Physical
+Constants: 2022", https://physics.nist.gov/cuu/Constants/, as tabulated by
+``scipy.constants.physical_constants``), by CODATA name, except the meson masses that
+CODATA does not hold, which are typed from the PDG with the citation next to them.
+
+Why typed and not read from ``scipy.constants`` at import: importing ``scipy.constants``
+pulls in scipy's array-API machinery (numpy.testing, numpy.f2py, ...), about 0.35 s of a
+0.5 s ``cevns events`` run, for ten numbers. They are therefore written here once, each
+with its CODATA name, and ``tests/test_startup.py`` asserts that every one equals
+``scipy.constants.physical_constants[name]`` exactly, so scipy/CODATA stays the source of
+truth and a change of the tabulated values (a new CODATA adjustment in scipy) fails a test
+instead of drifting silently.
 """
 
 from __future__ import annotations
 
 import math
+from types import MappingProxyType
+from typing import Mapping
 
-from scipy import constants as _c
+#: CODATA 2022 values used below, keyed by their CODATA name (in the units CODATA quotes,
+#: e.g. "Fermi coupling constant" in GeV⁻², "proton rms charge radius" in m). Equal,
+#: bit for bit, to ``scipy.constants.physical_constants[name][0]`` (checked by a test).
+CODATA_2022: Mapping[str, float] = MappingProxyType({
+    "elementary charge": 1.602176634e-19,  # C (exact)
+    "reduced Planck constant times c in MeV fm": 197.3269804593025,  # MeV fm (exact)
+    "Fermi coupling constant": 1.1663787e-05,  # GeV^-2
+    "fine-structure constant": 0.0072973525643,
+    "electron mass energy equivalent in MeV": 0.51099895069,
+    "atomic mass constant energy equivalent in MeV": 931.49410372,
+    "Avogadro constant": 6.02214076e23,  # mol^-1 (exact)
+    "muon mass energy equivalent in MeV": 105.6583755,
+    "tau mass energy equivalent in MeV": 1776.82,
+    "proton rms charge radius": 8.4075e-16,  # m
+})
 
 # --- base units ------------------------------------------------------------------------
 MeV = 1.0
@@ -57,35 +83,37 @@ kg = 1.0
 g = 1e-3 * kg
 tonne = 1e3 * kg
 
-J = 1.0 / (_c.e * 1e6) * MeV  # 1 J in MeV (e in C is exactly the J→eV factor)
+J = 1.0 / (CODATA_2022["elementary charge"] * 1e6) * MeV  # 1 J in MeV (e in C is exactly the J→eV factor)
 W = J / s
 MW = 1e6 * W
 GW = 1e9 * W
 
 POT = 1.0  # protons on target are counts
 
-# --- constants (CODATA 2022 via scipy.constants) ---------------------------------------
+# --- constants (CODATA 2022, see CODATA_2022) ---------------------------------------
 #: ħc in MeV·fm.
-HBARC_MEV_FM: float = _c.physical_constants["reduced Planck constant times c in MeV fm"][0]
+HBARC_MEV_FM: float = CODATA_2022["reduced Planck constant times c in MeV fm"]
 #: ħc in MeV·cm.
 HBARC_MEV_CM: float = HBARC_MEV_FM * fm
 #: Fermi constant G_F/(ħc)³ in MeV⁻².
-G_FERMI: float = _c.physical_constants["Fermi coupling constant"][0] * 1e-6  # GeV⁻² → MeV⁻²
+G_FERMI: float = CODATA_2022["Fermi coupling constant"] * 1e-6  # GeV⁻² → MeV⁻²
 #: Fine-structure constant.
-ALPHA_EM: float = _c.fine_structure
+ALPHA_EM: float = CODATA_2022["fine-structure constant"]
 #: Electron mass in MeV.
-M_ELECTRON: float = _c.physical_constants["electron mass energy equivalent in MeV"][0]
+M_ELECTRON: float = CODATA_2022["electron mass energy equivalent in MeV"]
 #: Atomic mass unit in MeV.
-AMU: float = _c.physical_constants["atomic mass constant energy equivalent in MeV"][0]
+AMU: float = CODATA_2022["atomic mass constant energy equivalent in MeV"]
 #: Avogadro constant in mol⁻¹.
-AVOGADRO: float = _c.Avogadro
+AVOGADRO: float = CODATA_2022["Avogadro constant"]
 #: Muon mass in MeV (CODATA 2022).
-M_MUON: float = _c.physical_constants["muon mass energy equivalent in MeV"][0]
+M_MUON: float = CODATA_2022["muon mass energy equivalent in MeV"]
 #: Tau mass in MeV (CODATA 2022, which takes the PDG value).
-M_TAU: float = _c.physical_constants["tau mass energy equivalent in MeV"][0]
+M_TAU: float = CODATA_2022["tau mass energy equivalent in MeV"]
 #: Charged-pion mass in MeV: PDG 2024, R.L. Workman et al. / S. Navas et al.,
 #: Phys. Rev. D 110, 030001 (2024), π± summary table (139.57039 ± 0.00018 MeV).
 M_PION: float = 139.57039
+#: Proton rms charge radius in fm (CODATA 2022).
+PROTON_RMS_CHARGE_RADIUS_FM: float = CODATA_2022["proton rms charge radius"] / 1e-15
 
 #: Conversion of a natural-unit cross section (MeV⁻²) into cm².
 MEV2_TO_CM2: float = HBARC_MEV_CM**2

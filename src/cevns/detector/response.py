@@ -10,6 +10,10 @@ The chain from a nuclear recoil T to an observed quantity x:
 
 Units at this API: recoils in keVnr, electron-equivalent energies in keVee, light yield
 in PE/keVee, observables in their own unit (named by :attr:`Observable.unit`).
+
+``scipy.special`` is imported inside the functions that call it: importing it pulls in
+scipy's array-API machinery (about 0.3 s), which experiments without a logistic efficiency
+or a smeared resolution never need.
 """
 
 from __future__ import annotations
@@ -20,7 +24,6 @@ from typing import Callable, Literal, Protocol
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import special
 
 from cevns.errors import InputError
 
@@ -172,6 +175,8 @@ class LogisticEfficiency:
             raise InputError(f"logistic efficiency plateau a must be in (0, 1], got {self.a}")
 
     def __call__(self, x: ArrayLike) -> np.ndarray:
+        from scipy import special  # lazy: see the module docstring
+
         x = np.asarray(x, dtype=float)
         eff = self.a * special.expit(self.k * (x - self.x0))
         if self.zero_below is not None:
@@ -313,6 +318,8 @@ class Resolution:
     def _cdf(self, x: np.ndarray, mu: np.ndarray) -> np.ndarray:
         """Cumulative distribution of the observed value given mean ``mu``: exact, so
         the integrable x^(shape−1) peak of the gamma law at small μ costs no accuracy."""
+        from scipy import special  # lazy: see the module docstring
+
         if self.model == "gaussian":
             return special.ndtr((x - mu) / np.maximum(self.sigma(mu), 1e-12))
         shape = np.maximum(mu / self.fano, 1e-12)
@@ -321,6 +328,8 @@ class Resolution:
 
 def _poisson_pmf(n: np.ndarray, mu: np.ndarray) -> np.ndarray:
     """Poisson probabilities (scipy.stats costs 0.4 s of import time on the CLI path)."""
+    from scipy import special  # lazy: see the module docstring
+
     m = np.maximum(mu, 1e-300)
     return np.exp(n * np.log(m) - m - special.gammaln(n + 1.0))
 

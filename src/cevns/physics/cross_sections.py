@@ -35,6 +35,7 @@ from cevns.physics.form_factors import FormFactor, lewin_smith_rms_radius_fm
 from cevns.physics.kinematics import momentum_transfer, recoil_max
 from cevns.physics.nuclei import Isotope
 from cevns.units import ALPHA_EM, G_FERMI, HBARC_MEV_CM, M_ELECTRON, M_MUON, M_TAU, MEV2_TO_CM2
+from cevns.physics.quadrature import gauss_legendre
 
 #: Neutrino species, in the order used in outputs.
 FLAVORS: tuple[str, ...] = ("nu_e", "nu_mu", "nu_tau", "nu_e_bar", "nu_mu_bar", "nu_tau_bar")
@@ -277,7 +278,7 @@ def integrate_over_recoil(dsigma_dt, neutrino_energy: ArrayLike, nuclear_mass: f
     """∫₀^{T_max(E)} dσ/dT dT (cm²) by ``nodes``-point Gauss–Legendre in T, for any
     ``dsigma_dt(E, T)`` (cm²/MeV, broadcasting E of shape (n, 1) against T of (n, nodes))."""
     e = np.atleast_1d(np.asarray(neutrino_energy, dtype=float))
-    x, w = np.polynomial.legendre.leggauss(nodes)
+    x, w = gauss_legendre(nodes)
     tmax = recoil_max(e, nuclear_mass)[:, None]
     t = 0.5 * tmax * (x + 1.0)
     ds = dsigma_dt(np.broadcast_to(e[:, None], t.shape), t)

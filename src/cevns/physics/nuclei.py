@@ -30,15 +30,14 @@ from functools import lru_cache
 from importlib import resources
 
 import periodictable
-from scipy import constants as _codata
 
 from cevns.errors import InputError
-from cevns.units import AMU, AVOGADRO, M_ELECTRON, eV, g
+from cevns.units import AMU, AVOGADRO, M_ELECTRON, PROTON_RMS_CHARGE_RADIUS_FM, eV, g
 
 #: Point-nucleon charge-radius corrections (fm²) to go from the charge radius to the
-#: point-proton radius: proton rms charge radius (CODATA 2022, 0.84075 fm, via scipy) and
+#: point-proton radius: proton rms charge radius (CODATA 2022, 0.84075 fm, :data:`cevns.units.PROTON_RMS_CHARGE_RADIUS_FM`) and
 #: neutron ⟨r_n²⟩ = −0.1155 fm² (PDG 2024, n mean-square charge radius).
-_PROTON_MS_RADIUS_FM2 = (_codata.physical_constants["proton rms charge radius"][0] / 1e-15) ** 2
+_PROTON_MS_RADIUS_FM2 = PROTON_RMS_CHARGE_RADIUS_FM**2
 _NEUTRON_MS_RADIUS_FM2 = -0.1155
 
 

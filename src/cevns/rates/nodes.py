@@ -26,6 +26,7 @@ from cevns.physics.interactions import PhysicsModel, cross_section_terms
 from cevns.physics.kinematics import momentum_transfer, neutrino_energy_min, recoil_max
 from cevns.physics.nuclei import Isotope
 from cevns.physics.oscillations import SterileMixing
+from cevns.physics.quadrature import gauss_legendre
 from cevns.sources.oscillated import OscillationTable, oscillation_table
 from cevns.physics.parameters import ParameterError
 
@@ -42,17 +43,24 @@ class Quadrature:
 
 
 def gauss_legendre_panels(cuts: np.ndarray, nodes: int) -> tuple[np.ndarray, np.ndarray]:
-    """Nodes and weights of a composite Gauss–Legendre rule on consecutive ``cuts``."""
-    x, w = np.polynomial.legendre.leggauss(nodes)
+    """Nodes and weights of a composite Gauss–Legendre rule on consecutive ``cuts``.
+
+    All panels at once (no loop), with the rule of :func:`cevns.physics.quadrature.gauss_legendre`
+    (computed once per ``nodes``): node ½(b − a)(x + 1) + a, weight ½(b − a) w on each
+    panel [a, b]. Returns flat arrays of len(cuts − 1)·nodes (MeV if the cuts are)."""
+    x, w = gauss_legendre(nodes)
+    cuts = np.asarray(cuts, dtype=float)
     a, b = cuts[:-1, None], cuts[1:, None]
     return (0.5 * (b - a) * (x + 1.0) + a).ravel(), (0.5 * (b - a) * w).ravel()
 
 
 def split_panels(lo: float, hi: float, points: np.ndarray, panels: int) -> np.ndarray:
+    """Sorted cuts from ``lo`` to ``hi``: split at the ``points`` inside (lo, hi), then
+    each piece into ``panels`` equal parts (one vectorised :func:`numpy.linspace`, the
+    same numbers as a linspace per piece)."""
     inner = points[(points > lo) & (points < hi)]
     cuts = np.unique(np.concatenate([[lo, hi], inner]))
-    # subdivide each piece into `panels` equal parts
-    return np.unique(np.concatenate([np.linspace(a, b, panels + 1) for a, b in zip(cuts[:-1], cuts[1:])]))
+    return np.unique(np.linspace(cuts[:-1], cuts[1:], panels + 1, axis=-1))
 
 
 def spectrum_kinks_mev(source: NeutrinoSource, mass: float) -> np.ndarray:

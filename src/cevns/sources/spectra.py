@@ -29,6 +29,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from cevns.errors import InputError
+from cevns.physics.quadrature import gauss_legendre
 
 _MOMENT_POWERS = np.arange(3)
 
@@ -95,7 +96,7 @@ class AnalyticSpectrum:
     def __post_init__(self) -> None:
         if not (0 <= self.low < self.high):
             raise InputError(f"spectrum support must satisfy 0 <= low < high, got [{self.low}, {self.high}]")
-        x, w = np.polynomial.legendre.leggauss(self.nodes)
+        x, w = gauss_legendre(self.nodes)
         e = 0.5 * (self.high - self.low) * (x + 1.0) + self.low
         norm = 0.5 * (self.high - self.low) * float(np.sum(w * self.function(e)))
         if not norm > 0:
@@ -122,7 +123,7 @@ class AnalyticSpectrum:
 
     def tail_moments(self, emin: ArrayLike) -> np.ndarray:
         lo = np.clip(np.asarray(emin, dtype=float), self.low, self.high)
-        x, w = np.polynomial.legendre.leggauss(self.nodes)
+        x, w = gauss_legendre(self.nodes)
         half = 0.5 * (self.high - lo)
         e = half[..., None] * (x + 1.0) + lo[..., None]
         f = self.function(e) / self._norm

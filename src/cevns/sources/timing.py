@@ -38,7 +38,6 @@ from typing import Protocol
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.special import erfc, erfcx, ndtr
 
 from cevns.errors import InputError
 from cevns.physics.cross_sections import FLAVORS
@@ -134,6 +133,8 @@ class ProtonPulse:
         ½ exp(−z²/2) erfcx(x), which neither overflows nor underflows prematurely; for
         x < 0 the exponent a(a/2 − z) is < 0 and erfc(x) ∈ (1, 2], so the direct form is safe.
         """
+        from scipy.special import erfc, erfcx  # lazy: 0.3 s of import, needed only here
+
         a = self.sigma_s / tau_s
         x = (a - z) / _SQRT2
         upper = np.exp(-0.5 * z * z) * erfcx(np.maximum(x, 0.0))
@@ -153,6 +154,8 @@ class ProtonPulse:
         if self.sigma_s == 0:
             u = np.maximum(t - self.mean_s, 0.0)
             return -np.expm1(-u / tau_s), np.exp(-u / tau_s)
+        from scipy.special import ndtr  # lazy: 0.3 s of import, needed only here
+
         z = (t - self.mean_s) / self.sigma_s
         tg = self._tau_g(z, tau_s)
         return np.clip(ndtr(z) - tg, 0.0, 1.0), np.clip(ndtr(-z) + tg, 0.0, 1.0)

@@ -27,6 +27,7 @@ from numpy.typing import ArrayLike
 from cevns.errors import InputError
 from cevns.physics.interactions.registry import ModelTerm, Parameter, register_term
 from cevns.units import ALPHA_EM, G_FERMI, M_MUON, M_TAU
+from cevns.physics.quadrature import gauss_legendre
 
 ZPRIME_MODELS = ("universal", "B-L", "Lmu-Ltau", "generic")
 ZPrimeModel = Literal["universal", "B-L", "Lmu-Ltau", "generic"]
@@ -50,7 +51,7 @@ def _loop_integral_cached(q2_bytes: bytes, nodes: int) -> np.ndarray:
 
 
 def _loop_integral(q2: np.ndarray, nodes: int) -> np.ndarray:
-    x, w = np.polynomial.legendre.leggauss(nodes)
+    x, w = gauss_legendre(nodes)
     x = 0.5 * (x + 1.0)
     xx = (x * (1.0 - x))[:, None]
     q2 = np.atleast_1d(q2)[None, :]

@@ -1,0 +1,108 @@
+"""Start-up cost guards and the cached quadrature: the CLI and the experiment loader do
+not import heavy modules they do not need, the typed CODATA values are scipy's, and the
+cached / vectorised rules give the same numbers as computing them afresh."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from scipy import constants
+
+from cevns import units
+from cevns.physics.quadrature import gauss_legendre
+from cevns.rates.nodes import gauss_legendre_panels, split_panels
+
+HEAVY = ("scipy.constants", "scipy.optimize", "scipy.interpolate", "scipy.stats", "matplotlib", "iminuit", "jax")
+
+
+def _modules_after(code: str) -> set[str]:
+    out = subprocess.run(
+        [sys.executable, "-c", code + "\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"],
+        capture_output=True, text=True, check=True,
+    )
+    return set(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def _heavy(modules: set[str]) -> list[str]:
+    return sorted(m for m in modules if any(m == h or m.startswith(h + ".") for h in HEAVY))
+
+
+def test_cli_import_does_not_import_heavy_modules() -> None:
+    assert _heavy(_modules_after("import cevns.cli")) == []
+
+
+def test_loading_an_experiment_does_not_import_heavy_modules() -> None:
+    modules = _modules_after(
+        "from cevns.config.experiments import load_experiment\n"
+        "load_experiment('coherent-csi-2017')\nload_experiment('reactor-ge-conus-like')"
+    )
+    assert _heavy(modules) == []
+
+
+def test_importing_the_loader_does_not_import_scipy() -> None:
+    """scipy.special is imported by the response / timing functions on first call only."""
+    modules = _modules_after("import cevns.cli\nimport cevns.config.experiments")
+    assert not any(m == "scipy" or m.startswith("scipy.") for m in modules)
+
+
+@pytest.mark.parametrize("name", sorted(units.CODATA_2022))
+def test_typed_codata_values_are_scipys(name: str) -> None:
+    """The values typed in cevns.units are CODATA 2022 as scipy tabulates it, bit for bit:
+    a new CODATA adjustment in scipy fails here instead of drifting silently."""
+    assert units.CODATA_2022[name] == constants.physical_constants[name][0]
+
+
+def test_unit_constants_follow_codata() -> None:
+    pc = constants.physical_constants
+    assert units.HBARC_MEV_FM == pc["reduced Planck constant times c in MeV fm"][0]
+    assert units.G_FERMI == pc["Fermi coupling constant"][0] * 1e-6
+    assert units.ALPHA_EM == constants.fine_structure
+    assert units.AVOGADRO == constants.Avogadro
+    assert units.M_ELECTRON == pc["electron mass energy equivalent in MeV"][0]
+    assert units.AMU == pc["atomic mass constant energy equivalent in MeV"][0]
+    assert units.M_MUON == pc["muon mass energy equivalent in MeV"][0]
+    assert units.M_TAU == pc["tau mass energy equivalent in MeV"][0]
+    assert units.J == 1.0 / (constants.e * 1e6)
+    assert units.PROTON_RMS_CHARGE_RADIUS_FM == pc["proton rms charge radius"][0] / 1e-15
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 12, 64, 96])
+def test_cached_rule_is_leggauss_and_read_only(n: int) -> None:
+    x, w = gauss_legendre(n)
+    x0, w0 = np.polynomial.legendre.leggauss(n)
+    assert np.array_equal(x, x0) and np.array_equal(w, w0)
+    assert gauss_legendre(n)[0] is x  # cached
+    with pytest.raises(ValueError):
+        x[0] = 0.0
+    # exact for x^(2n-2) on [-1, 1]: 2/(2n-1)
+    assert np.sum(w * x ** (2 * n - 2)) == pytest.approx(2.0 / (2 * n - 1), rel=1e-13)
+
+
+def test_panels_match_a_panel_by_panel_rule() -> None:
+    rng = np.random.default_rng(3)
+    for _ in range(50):
+        cuts = np.sort(rng.uniform(0.0, 5.0, int(rng.integers(2, 12))))
+        n = int(rng.integers(2, 20))  # ≥ 2 points: exact for x²
+        t, w = gauss_legendre_panels(cuts, n)
+        x0, w0 = np.polynomial.legendre.leggauss(n)
+        t_ref = np.concatenate([0.5 * (b - a) * (x0 + 1.0) + a for a, b in zip(cuts[:-1], cuts[1:])])
+        w_ref = np.concatenate([0.5 * (b - a) * w0 for a, b in zip(cuts[:-1], cuts[1:])])
+        assert np.array_equal(t, t_ref) and np.array_equal(w, w_ref)
+        # ∫ x² over [cuts[0], cuts[-1]] in closed form
+        assert np.sum(w * t**2) == pytest.approx((cuts[-1] ** 3 - cuts[0] ** 3) / 3.0, rel=1e-12)
+
+
+def test_split_panels_matches_a_linspace_per_piece() -> None:
+    rng = np.random.default_rng(4)
+    for _ in range(200):
+        lo, hi = np.sort(rng.uniform(0.0, 1.0, 2))
+        points = rng.uniform(-0.2, 1.2, int(rng.integers(0, 6)))
+        panels = int(rng.integers(1, 6))
+        inner = points[(points > lo) & (points < hi)]
+        cuts = np.unique(np.concatenate([[lo, hi], inner]))
+        ref = np.unique(np.concatenate([np.linspace(a, b, panels + 1) for a, b in zip(cuts[:-1], cuts[1:])]))
+        assert np.array_equal(split_panels(lo, hi, points, panels), ref)
