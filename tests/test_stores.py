@@ -46,8 +46,8 @@ def test_chunks_merge_into_the_base_and_finish_leaves_one_plain_file(tmp_path):
 
 
 def test_a_save_costs_the_chunk_not_the_grid(tmp_path):
-    """The base is written once; each append writes one file whose size does not depend on
-    the grid (10² vs 10⁶ points) — the old store rewrote all N points every chunk."""
+    """The base is written once; each append adds bytes that do not depend on the grid
+    (10² vs 10⁶ points) — the old store rewrote all N points every chunk."""
     sizes = {}
     for n in (100, 1_000_000):
         path = tmp_path / f"g{n}.npz"
@@ -60,9 +60,8 @@ def test_a_save_costs_the_chunk_not_the_grid(tmp_path):
         after = path.stat()
         assert (after.st_ino, after.st_mtime_ns, after.st_size) == (base.st_ino, base.st_mtime_ns, base.st_size)
         sizes[n] = store.bytes_written - before
-        chunk_files = sorted(sidecar(path).glob("chunk-*.npz"))
-        assert len(chunk_files) == 3 and all(f.stat().st_size < 2000 for f in chunk_files)
-    assert sizes[100] == sizes[1_000_000] < 6000
+        assert sizes[n] == sum(f.stat().st_size for f in sidecar(path).glob("chunks.*"))
+    assert sizes[100] == sizes[1_000_000] < 3000
 
 
 def test_a_torn_journal_an_unlisted_chunk_and_a_bad_checksum_are_ignored(tmp_path):
@@ -70,22 +69,24 @@ def test_a_torn_journal_an_unlisted_chunk_and_a_bad_checksum_are_ignored(tmp_pat
     store = ChunkStore.create(path, CONFIG, _arrays())
     store.append(np.arange(0, 4), _part(np.arange(0, 4)))
     store.append(np.arange(4, 8), _part(np.arange(4, 8)))
-    journal = sidecar(path) / "chunks.jsonl"
-    full = journal.read_bytes()
+    journal, data = sidecar(path) / "chunks.jsonl", sidecar(path) / "chunks.bin"
+    full, blob = journal.read_bytes(), data.read_bytes()
     assert read_store(path, CONFIG, ("done",))["done"].sum() == 8
     journal.write_bytes(full[:-5])  # killed while appending the second line
     assert read_store(path, CONFIG, ("done",))["done"].sum() == 4
-    journal.write_bytes(full.split(b"\n")[0] + b"\n")  # killed between the rename of chunk 1 and its line
-    assert (sidecar(path) / "chunk-00000001.npz").exists()
+    journal.write_bytes(full.split(b"\n")[0] + b"\n")  # killed between the second chunk's data and its line
+    assert read_store(path, CONFIG, ("done",))["done"].sum() == 4
+    data.write_bytes(blob[: len(blob) - 7])  # ... or while writing its data
     assert read_store(path, CONFIG, ("done",))["done"].sum() == 4
     journal.write_bytes(full)
-    (sidecar(path) / "chunk-00000000.npz").write_bytes(b"PK\x03\x04 corrupted")  # checksum fails: nothing after it counts
+    assert read_store(path, CONFIG, ("done",))["done"].sum() == 4  # a line whose bytes are short does not count
+    data.write_bytes(b"X" + blob[1:])  # checksum of the first chunk fails: nothing after it counts
     assert read_store(path, CONFIG, ("done",))["done"].sum() == 0
-    # the next run re-bases and overwrites the stale chunk files
+    # the next run re-bases and starts a new sidecar over the stale bytes
     state = read_store(path, CONFIG, ("chi2", "done", "best"))
     again = ChunkStore.create(path, CONFIG, state)
     again.append(np.arange(10, 12), _part(np.arange(10, 12)))
-    assert sorted(p.name for p in sidecar(path).iterdir()) == ["chunk-00000000.npz", "chunks.jsonl", "meta.json"]
+    assert len(journal.read_bytes().splitlines()) == 1 and data.stat().st_size == again.offset
     np.testing.assert_array_equal(np.flatnonzero(read_store(path, CONFIG, ("done",))["done"]), [10, 11])
 
 
@@ -120,12 +121,14 @@ def test_refusals_are_store_errors(tmp_path):
 _KILLER = """
 import os, signal, sys
 import cevns.runtime.stores as stores
-write = stores._write_bytes
-def write_then_die(path, data):
-    write(path, data)
-    if path.name == sys.argv[1]:
-        os.kill(os.getpid(), signal.SIGKILL)  # after the chunk's rename, before its journal line
-stores._write_bytes = write_then_die
+append = stores._append_bytes
+appended = []
+def append_then_die(path, data):
+    append(path, data)
+    appended.append(path.name)
+    if appended.count("chunks.bin") == int(sys.argv[1]) and path.name == "chunks.bin":
+        os.kill(os.getpid(), signal.SIGKILL)  # after the chunk's data, before its journal line
+stores._append_bytes = append_then_die
 from cevns.cli import main
 sys.exit(main(sys.argv[2:]))
 """
@@ -133,8 +136,9 @@ sys.exit(main(sys.argv[2:]))
 
 def test_cli_scan_killed_mid_chunk_resumes_bit_for_bit(tmp_path):
     """A 201×201 polynomial scan, 8192 points a chunk (5 chunks): killed by SIGKILL right
-    after the chunk file of the third chunk is written (so it has no journal line), it holds
-    two chunks (the first in the base file, the second appended); the resumed scan equals the uninterrupted one exactly."""
+    after the data of the third chunk are appended (so it has no journal line), it holds
+    two chunks (the first in the base file, the second appended); the resumed scan equals
+    the uninterrupted one exactly."""
     args = ["scan", "coherent-csi-2017", "--param", "eps_ee_uV=-1:1:201", "--param", "eps_ee_dV=-1:1:201"]
     env = dict(os.environ, MPLBACKEND="Agg", MPLCONFIGDIR=str(tmp_path / ".mpl"))
 
@@ -144,9 +148,10 @@ def test_cli_scan_killed_mid_chunk_resumes_bit_for_bit(tmp_path):
 
     ref = cli("--out", "ref.npz")
     assert ref.returncode == 0, ref.stderr
-    cut = cli("--out", "cut.npz", killer="chunk-00000001.npz")
+    cut = cli("--out", "cut.npz", killer="2")
     assert cut.returncode == -9, cut.stderr
-    assert (sidecar(tmp_path / "cut.npz") / "chunk-00000001.npz").exists()
+    parts = sidecar(tmp_path / "cut.npz")
+    assert len((parts / "chunks.jsonl").read_bytes().splitlines()) == 1 and (parts / "chunks.bin").stat().st_size > 2 * 8192 * 9
     with np.load(tmp_path / "cut.npz") as f:
         config = json.loads(str(f["config"]))
         assert int(f["done"].sum()) == 8192  # the base holds the first chunk only

@@ -14,26 +14,29 @@ Two kinds of store, one file format for the user.
   next to it that receives the finished chunks. Rewriting the whole file after every
   chunk (what scans and pseudo-experiments did before) writes N/c files of size N for N
   points in chunks of c: O(N²) bytes — 11 TB for a 10⁸-point scan. Here a chunk costs
-  one file of its own size, written atomically and never rewritten, and one line appended
-  to a journal, so a run writes O(N) bytes in all.
+  its own bytes appended to one data file (never rewritten) and one line appended to a
+  journal, so a run writes O(N) bytes in all.
 
 Why this layout (and not HDF5 or zarr): the ``--out x.npz`` file stays what it always
 was — a plain NPZ that ``numpy.load`` opens, with ``config``, ``done`` and the arrays —
 so the command line, existing result files and scripts keep working, and no new
 dependency is needed. Why a journal (not a JSON index rewritten after every chunk): an
 index listing all chunks grows with the run, and rewriting it is quadratic again (10⁴
-chunks × 1 MB); a journal line is appended in one ``write`` and costs its own size.
+chunks × 1 MB); a journal line is appended in one ``write`` and costs its own size. Why
+one data file (not a file per chunk): creating, renaming and at the end unlinking a file
+costs milliseconds on some file systems, more than writing a chunk's 100 kB.
 
 The sidecar holds ``meta.json`` (the configuration and the *generation*, a random token
-also stored in the base as ``store_generation``), ``chunks.jsonl`` (one JSON line per
-chunk: sequence number, file name, SHA-256 of its bytes, points) and ``chunk-NNNNNNNN.npz``
-(the chunk's values and the indices they go to). What survives SIGKILL at any instant:
+also stored in the base as ``store_generation``), ``chunks.bin`` (the chunks one after
+the other, each the ``.npy`` images of the indices it fills and of its values) and
+``chunks.jsonl`` (one JSON line per chunk: sequence number, offset and length in
+``chunks.bin``, SHA-256 of those bytes, the names of its arrays, points). What survives
+SIGKILL at any instant:
 
-* a chunk file is renamed into place complete, or only its temporary file exists
-  (ignored, and removed when the store is next opened);
 * a chunk is part of the store only once its journal line is complete (ends in a newline,
-  parses, and names an existing file with the recorded checksum); a chunk file with no
-  line — killed between the rename and the append — is ignored and overwritten;
+  parses, and its bytes in ``chunks.bin`` have the recorded checksum); bytes with no line
+  — a half-written chunk, or one killed between its data and its line — are ignored, and
+  the next run (which re-bases, below) starts a new sidecar over them;
 * the journal is read up to its first invalid line, which drops a torn last line;
 * the sidecar counts only if its generation equals the base's: a new run or the final
   consolidation writes a base with another generation (or none) first, so stale chunks
@@ -102,6 +105,17 @@ def _write_bytes(path: Path, data: bytes) -> None:
     atomic_write(path, write)
 
 
+def _append_bytes(path: Path, data: bytes) -> None:
+    """Append ``data`` to the file at ``path`` with one ``write`` call."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+    try:
+        view = memoryview(data)
+        while view:  # a regular file takes it all at once; loop only for the rare short write
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
+
+
 def config_text(config: Mapping[str, Any]) -> str:
     """Canonical JSON of a configuration (sorted keys), as stored."""
     return json.dumps(config, sort_keys=True)
@@ -139,28 +153,32 @@ def _check_config(path: str | Path, stored: str, config: Mapping[str, Any]) -> N
     raise StoreError(f"cannot resume from {path}: it was made with another configuration (differs in: {', '.join(differ)})")
 
 
-def _valid_chunks(directory: Path, generation: str) -> list[Path]:
-    """The chunk files of a sidecar of this ``generation``, in journal order, up to the
-    first invalid journal line (torn, unparsable, missing file or wrong checksum)."""
+def _valid_chunks(directory: Path, generation: str) -> list[tuple[list[str], bytes]]:
+    """The chunks of a sidecar of this ``generation`` (their array names and bytes), in
+    journal order, up to the first invalid journal line (torn, unparsable, or bytes of
+    another checksum)."""
     try:
         meta = json.loads((directory / "meta.json").read_text())
         journal = (directory / "chunks.jsonl").read_bytes()
+        data = (directory / "chunks.bin").read_bytes()
     except (OSError, ValueError):
         return []
     if not isinstance(meta, dict) or meta.get("generation") != generation:
         return []
-    files = []
+    chunks = []
     for seq, line in enumerate(journal.split(b"\n")[:-1]):  # the last piece has no newline: torn or empty
         try:
             entry = json.loads(line)
-            chunk = directory / str(entry["file"])
-            ok = entry["seq"] == seq and hashlib.sha256(chunk.read_bytes()).hexdigest() == entry["sha256"]
-        except (OSError, ValueError, KeyError, TypeError):
+            offset, length = int(entry["offset"]), int(entry["length"])
+            blob = data[offset : offset + length]
+            ok = entry["seq"] == seq and len(blob) == length and hashlib.sha256(blob).hexdigest() == entry["sha256"]
+            names = [str(n) for n in entry["arrays"]]
+        except (ValueError, KeyError, TypeError):
             ok = False
         if not ok:
             break
-        files.append(chunk)
-    return files
+        chunks.append((names, blob))
+    return chunks
 
 
 def _scatter(arrays: dict[str, np.ndarray], index: np.ndarray, name: str, values: np.ndarray) -> None:
@@ -171,20 +189,15 @@ def _scatter(arrays: dict[str, np.ndarray], index: np.ndarray, name: str, values
     target.reshape(-1, *values.shape[1:])[index] = values
 
 
-def _chunk_index(f: Any) -> np.ndarray:
-    if "range" in f:
-        start, stop = (int(x) for x in f["range"])
-        return np.arange(start, stop)
-    return np.asarray(f["index"], dtype=np.int64)
-
-
 def _merge_sidecar(path: str | Path, generation: str, arrays: dict[str, np.ndarray]) -> None:
-    for chunk in _valid_chunks(sidecar(path), generation):
-        with open(chunk, "rb") as handle, np.load(handle, allow_pickle=False) as f:
-            index = _chunk_index(f)
-            for name in arrays:
-                if name in f:
-                    _scatter(arrays, index, name, np.asarray(f[name]))
+    for names, blob in _valid_chunks(sidecar(path), generation):
+        stream = io.BytesIO(blob)
+        chunk = {name: np.lib.format.read_array(stream, allow_pickle=False) for name in names}
+        where = chunk.pop("range", None)
+        index = np.arange(int(where[0]), int(where[1])) if where is not None else chunk.pop("index").astype(np.int64)
+        for name, values in chunk.items():
+            if name in arrays:
+                _scatter(arrays, index, name, values)
 
 
 def read_store(path: str | Path, config: Mapping[str, Any], names: tuple[str, ...]) -> dict[str, np.ndarray]:
@@ -234,6 +247,7 @@ class ChunkStore:
         self.directory = sidecar(path)
         self.generation = generation
         self.sequence = 0
+        self.offset = 0
         self.bytes_written = 0
 
     @classmethod
@@ -246,6 +260,7 @@ class ChunkStore:
         _clear_sidecar(store.directory)
         write_store(target, config, {**arrays, GENERATION_KEY: np.array(store.generation)})
         store.directory.mkdir()
+        (store.directory / "chunks.bin").touch()
         (store.directory / "chunks.jsonl").touch()
         meta = json.dumps({"generation": store.generation, "base": target.name, "config": json.loads(config_text(config))})
         _write_bytes(store.directory / "meta.json", meta.encode())
@@ -257,20 +272,19 @@ class ChunkStore:
         chunk) belong at the flat indices ``index`` of the store's arrays."""
         index = np.asarray(index, dtype=np.int64)
         contiguous = index.size > 0 and int(index[-1]) - int(index[0]) == index.size - 1 and bool(np.all(np.diff(index) == 1))
-        where = {"range": np.array([index[0], index[-1] + 1])} if contiguous else {"index": index}
-        buffer = io.BytesIO()
-        np.savez(buffer, allow_pickle=False, **where, **values)
-        data = buffer.getvalue()
-        name = f"chunk-{self.sequence:08d}.npz"
-        _write_bytes(self.directory / name, data)
-        line = json.dumps({"seq": self.sequence, "file": name, "sha256": hashlib.sha256(data).hexdigest(), "points": int(index.size)})
-        fd = os.open(self.directory / "chunks.jsonl", os.O_WRONLY | os.O_APPEND)
-        try:
-            os.write(fd, (line + "\n").encode())  # one write: the line is whole or torn, never interleaved
-        finally:
-            os.close(fd)
+        parts = {"range": np.array([index[0], index[-1] + 1])} if contiguous else {"index": index}
+        parts.update(values)
+        stream = io.BytesIO()
+        for array in parts.values():
+            np.lib.format.write_array(stream, np.asarray(array), allow_pickle=False)
+        blob = stream.getvalue()
+        line = json.dumps({"seq": self.sequence, "offset": self.offset, "length": len(blob), "sha256": hashlib.sha256(blob).hexdigest(),
+                           "arrays": list(parts), "points": int(index.size)})
+        _append_bytes(self.directory / "chunks.bin", blob)
+        _append_bytes(self.directory / "chunks.jsonl", (line + "\n").encode())  # one write: whole or torn, never interleaved
         self.sequence += 1
-        self.bytes_written += len(data) + len(line) + 1
+        self.offset += len(blob)
+        self.bytes_written += len(blob) + len(line) + 1
 
     def finish(self, config: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> None:
         """Write the final ``arrays`` as a plain store at ``path`` and remove the sidecar."""
