@@ -62,7 +62,7 @@ import secrets
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 import numpy as np
 
@@ -153,32 +153,32 @@ def _check_config(path: str | Path, stored: str, config: Mapping[str, Any]) -> N
     raise StoreError(f"cannot resume from {path}: it was made with another configuration (differs in: {', '.join(differ)})")
 
 
-def _valid_chunks(directory: Path, generation: str) -> list[tuple[list[str], bytes]]:
-    """The chunks of a sidecar of this ``generation`` (their array names and bytes), in
-    journal order, up to the first invalid journal line (torn, unparsable, or bytes of
-    another checksum)."""
+def _valid_chunks(directory: Path, generation: str) -> Iterator[tuple[list[str], bytes]]:
+    """The chunks of a sidecar of this ``generation`` (their array names and bytes), one
+    at a time in journal order (memory: one chunk), up to the first invalid journal line
+    (torn, unparsable, or bytes of another checksum)."""
     try:
         meta = json.loads((directory / "meta.json").read_text())
         journal = (directory / "chunks.jsonl").read_bytes()
-        data = (directory / "chunks.bin").read_bytes()
+        data = open(directory / "chunks.bin", "rb")  # noqa: SIM115  closed below, also when the caller stops early
     except (OSError, ValueError):
-        return []
-    if not isinstance(meta, dict) or meta.get("generation") != generation:
-        return []
-    chunks = []
-    for seq, line in enumerate(journal.split(b"\n")[:-1]):  # the last piece has no newline: torn or empty
-        try:
-            entry = json.loads(line)
-            offset, length = int(entry["offset"]), int(entry["length"])
-            blob = data[offset : offset + length]
-            ok = entry["seq"] == seq and len(blob) == length and hashlib.sha256(blob).hexdigest() == entry["sha256"]
-            names = [str(n) for n in entry["arrays"]]
-        except (ValueError, KeyError, TypeError):
-            ok = False
-        if not ok:
-            break
-        chunks.append((names, blob))
-    return chunks
+        return
+    with data:
+        if not isinstance(meta, dict) or meta.get("generation") != generation:
+            return
+        for seq, line in enumerate(journal.split(b"\n")[:-1]):  # the last piece has no newline: torn or empty
+            try:
+                entry = json.loads(line)
+                length = int(entry["length"])
+                data.seek(int(entry["offset"]))
+                blob = data.read(length)
+                ok = entry["seq"] == seq and len(blob) == length and hashlib.sha256(blob).hexdigest() == entry["sha256"]
+                names = [str(n) for n in entry["arrays"]]
+            except (OSError, ValueError, KeyError, TypeError):
+                ok = False
+            if not ok:
+                return
+            yield names, blob
 
 
 def _scatter(arrays: dict[str, np.ndarray], index: np.ndarray, name: str, values: np.ndarray) -> None:
