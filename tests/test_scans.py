@@ -22,7 +22,15 @@ import pytest
 from cevns.config.experiments import load_experiment
 from cevns.stats.fits import ONE_DOF_LEVELS, ExperimentLikelihood
 from cevns.runtime.parallel import ExecutorError, executor
-from cevns.stats.scans import chunk_evaluator, empty_scan, polynomial_signal, scan
+from cevns.stats.scans import (
+    PolynomialSignal,
+    _exponents,
+    chunk_evaluator,
+    empty_scan,
+    grid_signal,
+    polynomial_signal,
+    scan,
+)
 from cevns.runtime.stores import StoreError, read_store, write_store
 from cevns.stats.toys import empty_toys, run_toys, toy_study
 
@@ -42,6 +50,51 @@ def test_polynomial_scan_equals_the_full_prediction(csi):
     assert (method, slow_method) == ("polynomial", "per-point")
     flat = np.random.default_rng(3).choice(41 * 37, size=60, replace=False)
     np.testing.assert_allclose(fast(flat), slow(flat), rtol=1e-9)
+
+
+@pytest.mark.parametrize("shape, bins", [((7,), 3), ((13, 11), 1), ((5, 6, 9), 12)])
+def test_grid_signal_equals_the_pointwise_polynomial(shape, bins):
+    """The regrouped grid evaluation (rows × power table of the last axis) is the same
+    polynomial as PolynomialSignal at every point: random degree-4 polynomials, chunks
+    that start and end inside rows, single points and unordered indices."""
+    rng = np.random.default_rng(len(shape) * 100 + bins)
+    k = len(shape)
+    exps = _exponents(k, 4)
+    poly = PolynomialSignal(tuple(f"x{j}" for j in range(k)), rng.uniform(-1, 1, k), rng.uniform(0.5, 2, k),
+                            exps, rng.uniform(1, 2, (len(exps), bins)))
+    axes = tuple(np.sort(rng.uniform(-3, 3, n)) for n in shape)
+    grid = grid_signal(poly, axes)
+    size = int(np.prod(shape))
+    for flat in (np.arange(size), np.arange(3, size - 2), np.arange(size - 1, size), rng.permutation(size)[:17]):
+        idx = np.unravel_index(flat, shape)
+        points = np.column_stack([a[i] for a, i in zip(axes, idx)])
+        ref = poly(points)
+        got = grid(flat)
+        assert got.shape == (flat.size, bins)
+        np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-12 * np.abs(ref).max())
+
+
+@pytest.mark.parametrize("name", ["coherent-csi-2017", "coherent-csi-2017-energy"])
+def test_fast_grid_chi2_equals_the_exact_likelihood(name):
+    """The polynomial grid path (closed-form pulls) against ExperimentLikelihood.chi2 with
+    full predictions at random points of a 2-D NSI grid, single bin and 12 bins."""
+    exp = load_experiment(name)
+    lk = ExperimentLikelihood(exp.predictor(), exp.measurement())
+    axes = {"eps_ee_uV": np.linspace(-1.0, 1.0, 301), "eps_ee_dV": np.linspace(-1.0, 1.0, 257)}
+    fast, method = chunk_evaluator(lk, axes)
+    assert method == "polynomial"
+    rng = np.random.default_rng(17)
+    start = int(rng.integers(0, 301 * 257 - 2000))
+    flat = np.arange(start, start + 2000)  # a contiguous chunk spanning rows, as scans give
+    values = fast(flat)
+    for j in rng.choice(flat.size, 25, replace=False):
+        u, d = np.unravel_index(flat[j], (301, 257))
+        exact = lk.chi2({"eps_ee_uV": float(axes["eps_ee_uV"][u]), "eps_ee_dV": float(axes["eps_ee_dV"][d])})
+        assert values[j] == pytest.approx(exact, rel=1e-10, abs=1e-10)
+    # the closed form equals the general solver on the same polynomial signals
+    idx = np.unravel_index(flat, (301, 257))
+    points = np.column_stack([axes["eps_ee_uV"][idx[0]], axes["eps_ee_dV"][idx[1]]])
+    np.testing.assert_allclose(values, lk.chi2_from_signal(fast.signal(points)), rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from scipy import optimize, stats
 
+from cevns.errors import InputError
 from cevns.stats import chi2 as st
 def _minimize(fun, x0, **options):
     """Tight Nelder–Mead then BFGS polish: an independent numerical minimum."""
@@ -83,6 +84,27 @@ def test_binned_pull_chi2_with_one_bin_is_pull_chi2():
     binned = st.binned_pull_chi2([142.0], [[150.0], [173.0], [200.0]], [6.0], 0.28, 0.25, [31.0])
     np.testing.assert_allclose(binned.chi2, single.chi2, rtol=1e-12)
     np.testing.assert_allclose(binned.pulls, single.pulls, rtol=1e-10)
+
+
+@pytest.mark.parametrize("bins", [1, 12])
+def test_closed_form_two_pull_chi2_equals_the_linear_solve(bins):
+    """The grid-scan kernel (2 × 2 system by Cramer's rule) equals binned_pull_chi2 (general
+    solver) to rounding, with pulls absorbing much of the residual and with σ = 0."""
+    rng = np.random.default_rng(23 + bins)
+    n, b = rng.uniform(5, 200, bins), rng.uniform(0, 20, bins)
+    sst = np.sqrt(n + rng.uniform(1, 50, bins))
+    s = rng.uniform(0, 2000, (500, bins))
+    for sa, sb in ((0.28, 0.25), (0.0, 0.0), (0.5, 0.0), (0.0, 0.3), (2.0, 1.5)):
+        ref = st.binned_pull_chi2(n, s, b, sa, sb, sst).chi2
+        np.testing.assert_allclose(st.two_pull_chi2(n, b, sa, sb, sst)(s), ref, rtol=1e-12)
+    # Papoulias & Kosmas Eq. 6 in closed form at the CsI 2017 numbers: r²/(σ² + S²σ_α² + B²σ_β²)
+    kernel = st.two_pull_chi2([142.0], [6.0], 0.28, 0.25, [31.0])
+    expected = (142.0 - 173.0 - 6.0) ** 2 / (31.0**2 + (173.0 * 0.28) ** 2 + (6.0 * 0.25) ** 2)
+    assert kernel(np.array([[173.0]]))[0] == pytest.approx(expected, rel=1e-15)
+    with pytest.raises(InputError):
+        st.two_pull_chi2([142.0], [6.0], -0.1, 0.25, [31.0])
+    with pytest.raises(InputError):
+        st.two_pull_chi2([142.0], [6.0], 0.1, 0.25, [0.0])
 
 
 # --- Poisson ------------------------------------------------------------------------------

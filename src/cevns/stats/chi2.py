@@ -188,6 +188,89 @@ def binned_pull_chi2(
     return PullFit(fit.chi2, fit.pulls * np.stack(np.broadcast_arrays(sa, sb), axis=-1))
 
 
+@dataclass(frozen=True)
+class TwoPullChi2:
+    """:func:`binned_pull_chi2` for fixed data, as a fast function of the signal alone
+    (grid scans evaluate it on 10⁶ signals; build it with :func:`two_pull_chi2`).
+
+    Same statistic, solved in closed form instead of by a general linear solver. With
+    w_i = 1/σ²_stat,i, c_i = n_i − B_i, the pulls in σ units ξ = (α/σ_α, β/σ_β) solve the
+    2 × 2 normal equations of :func:`profile_linear_pulls`,
+
+    .. math::
+       \\begin{pmatrix} 1 + σ_α^2 Σ S^2 w & σ_ασ_β Σ SBw \\\\ σ_ασ_β Σ SBw & 1 + σ_β^2 Σ B^2 w\\end{pmatrix} ξ
+       = \\begin{pmatrix} σ_α Σ S r w \\\\ σ_β Σ B r w \\end{pmatrix}, \\qquad r = c − S,
+
+    by Cramer's rule (the determinant is ≥ 1), and the minimum is summed as non-negative
+    terms, χ² = Σ_i (c_i − (1 + σ_α ξ_α) S_i − σ_β ξ_β B_i)² w_i + ξ_α² + ξ_β², which
+    keeps full relative precision also where the pulls absorb most of the residual. One
+    bin is Papoulias & Kosmas Eq. 6 (HNPS proceedings, arXiv:1711.09773) in its closed
+    form χ² = r²/(σ²_stat + S²σ_α² + B²σ_β²) (:func:`pull_chi2`), evaluated as such.
+
+    ``observed``, ``background``, ``variance`` (bins,); ``sigma_alpha``, ``sigma_beta``
+    fractional (≥ 0). Calling it with signals ``(n, bins)`` returns χ² ``(n,)``.
+    """
+
+    observed: np.ndarray
+    background: np.ndarray
+    variance: np.ndarray
+    sigma_alpha: float
+    sigma_beta: float
+
+    def __call__(self, signal: np.ndarray) -> np.ndarray:
+        s = np.asarray(signal, dtype=float)
+        sa, sb = self.sigma_alpha, self.sigma_beta
+        c = self.observed - self.background
+        if s.shape[-1] == 1:  # r² / D, in place on (n,) arrays
+            b, v = float(self.background[0]), float(self.variance[0])
+            flat = s[..., 0]
+            r = float(self.observed[0]) - flat  # n − S − B, rounded as pull_chi2 does
+            r -= b
+            r *= r
+            d = flat * sa
+            d *= d
+            d += v + (b * sb) ** 2
+            r /= d
+            return r
+        w = 1.0 / self.variance
+        bw = self.background * w
+        kbb = float(self.background @ bw)
+        kbc = float(bw @ c)
+        batch = s.shape[:-1]
+        s = s.reshape(-1, s.shape[-1])
+        buffer = s * w  # two (n, bins) work arrays in all: fresh large arrays cost page faults
+        q = np.einsum("ni,ni->n", buffer, s)  # Σ S² w
+        p = s @ np.stack([bw, c * w], axis=-1)  # Σ S B w, Σ S c w
+        psb, psc = p[..., 0], p[..., 1]
+        a00 = 1.0 + sa * sa * q
+        a01 = sa * sb * psb
+        a11 = 1.0 + sb * sb * kbb
+        g0 = sa * (psc - q)  # σ_α Σ S r w, r = c − S
+        g1 = sb * (kbc - psb)  # σ_β Σ B r w
+        det = a00 * a11 - a01 * a01
+        xa = (a11 * g0 - a01 * g1) / det
+        xb = (a00 * g1 - a01 * g0) / det
+        left = np.multiply(s, (-(1.0 + sa * xa))[:, None], out=buffer)
+        left += c
+        left -= (sb * xb)[:, None] * self.background
+        left *= left
+        return (left @ w + xa * xa + xb * xb).reshape(batch)
+
+
+def two_pull_chi2(
+    observed: ArrayLike, background: ArrayLike, sigma_alpha: float, sigma_beta: float, sigma_stat: ArrayLike
+) -> TwoPullChi2:
+    """The closed-form :class:`TwoPullChi2` of these data (arguments as for
+    :func:`binned_pull_chi2`, the uncertainties scalars); raises :class:`InputError` for
+    negative uncertainties or σ_stat ≤ 0."""
+    n, b, sst = (np.atleast_1d(np.asarray(a, dtype=float)) for a in (observed, background, sigma_stat))
+    n, b, sst = np.broadcast_arrays(n, b, sst)
+    _nonnegative("sigma_alpha", np.asarray(sigma_alpha, dtype=float))
+    _nonnegative("sigma_beta", np.asarray(sigma_beta, dtype=float))
+    _positive("sigma_stat", sst)
+    return TwoPullChi2(n.copy(), b.copy(), sst**2, float(sigma_alpha), float(sigma_beta))
+
+
 # --- Poisson likelihood ratio ---------------------------------------------------------------
 def poisson_deviance(observed: ArrayLike, expected: ArrayLike) -> np.ndarray:
     """Baker–Cousins Poisson likelihood-ratio χ², summed over the last axis (bins):

@@ -28,7 +28,14 @@ from cevns.config.measurement import Measurement
 from cevns.errors import InputError
 from cevns.physics.parameters import ParameterError, parameter
 from cevns.rates.prediction import RatePredictor
-from cevns.stats.chi2 import binned_pull_chi2, delta_chi2_threshold, interval_from_profile, profiled_poisson_deviance
+from cevns.stats.chi2 import (
+    TwoPullChi2,
+    binned_pull_chi2,
+    delta_chi2_threshold,
+    interval_from_profile,
+    profiled_poisson_deviance,
+    two_pull_chi2,
+)
 from cevns.stats.likelihood import Likelihood
 
 #: Confidence levels reported for one parameter: name → probability content.
@@ -45,13 +52,28 @@ def asimov(measurement: Measurement, signal: np.ndarray) -> Measurement:
                        measurement.sigma_background, measurement.statistic, f"Asimov ({measurement.label})")
 
 
+def _sigma_stat(m: Measurement) -> np.ndarray:
+    """σ_stat = √(N_obs + 2 B_ss + B_on) per bin (Papoulias & Kosmas, HNPS proceedings,
+    arXiv:1711.09773, below Eq. 6), floored at 1e-150 so that empty bins stay finite."""
+    return np.sqrt(np.clip(m.observed + 2.0 * m.steady_state + m.background, 1e-300, None))
+
+
+def pull_chi2_kernel(measurement: Measurement) -> TwoPullChi2 | None:
+    """The closed-form χ² of a ``pull-chi2`` measurement as a function of the signal alone
+    (:class:`cevns.stats.chi2.TwoPullChi2`, equal to :func:`chi2_from_signal` to rounding),
+    or None for the Poisson statistic."""
+    m = measurement
+    if m.statistic != "pull-chi2":
+        return None
+    return two_pull_chi2(m.observed, m.background, m.sigma_signal, m.sigma_background, _sigma_stat(m))
+
+
 def chi2_from_signal(measurement: Measurement, signal: np.ndarray) -> np.ndarray:
     """χ² with the normalisation pulls profiled, for signals of shape (..., bins)."""
     m = measurement
     s = np.asarray(signal, dtype=float)
     if m.statistic == "pull-chi2":
-        sigma_stat = np.sqrt(np.clip(m.observed + 2.0 * m.steady_state + m.background, 1e-300, None))
-        return binned_pull_chi2(m.observed, s, m.background, m.sigma_signal, m.sigma_background, sigma_stat).chi2
+        return binned_pull_chi2(m.observed, s, m.background, m.sigma_signal, m.sigma_background, _sigma_stat(m)).chi2
     # Poisson on the raw counts: the off-beam background is added back to data and model.
     # It is measured with far more exposure, so only B_on floats: one pull on B_on + B_ss
     # with σ scaled by B_on/(B_on + B_ss) has the same variance (exact for one bin).

@@ -24,17 +24,17 @@ from __future__ import annotations
 
 import itertools
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
 from cevns.runtime.parallel import run_chunks
-from cevns.stats.fits import ONE_DOF_LEVELS, TWO_DOF_LEVELS, _bounds, fit
+from cevns.stats.fits import ONE_DOF_LEVELS, TWO_DOF_LEVELS, ExperimentLikelihood, _bounds, fit, pull_chi2_kernel
 from cevns.stats.likelihood import Likelihood
 from cevns.errors import InputError
 from cevns.physics.parameters import parameter
-from cevns.stats.chi2 import delta_chi2_threshold, interval_from_profile
+from cevns.stats.chi2 import TwoPullChi2, delta_chi2_threshold, interval_from_profile
 
 
 @dataclass(frozen=True)
@@ -166,6 +166,97 @@ def polynomial_signal(
     return None
 
 
+@dataclass(frozen=True)
+class GridSignal:
+    """A :class:`PolynomialSignal` on the tensor grid of ``axes`` (one 1-D array per name),
+    evaluated at flat grid indices (C order, the last axis fastest) — the same polynomial,
+    regrouped so that a grid costs a few flops per point.
+
+    Precomputed: ``powers[j]`` (n_j, P), the monomials u_j^p, p = 0 … P − 1, of axis j
+    (u = (θ − centre)/half_width, as :meth:`PolynomialSignal.basis`), and ``coefficients``
+    (n_mono, P·bins), the polynomial's coefficients sorted by the power of the last axis.
+    For a row o of the grid (all axes but the last fixed) the signal is a polynomial in the
+    last axis, s_b(o, j) = Σ_p T_pb(o) y_j^p with T(o) = φ(o)·C from the other axes'
+    monomials φ (Horner's regrouping along the last axis); a chunk of consecutive points is
+    then one matrix product of its rows' T with the last axis' power table. Other index
+    sets (resumed scans) fall back to the point-wise :class:`PolynomialSignal`.
+    ``axes`` are the grid's values, ``shape`` their lengths; ``table`` (rows, P, bins),
+    if given, holds T of every row (computed per chunk otherwise).
+    """
+
+    signal: PolynomialSignal
+    axes: tuple[np.ndarray, ...]
+    shape: tuple[int, ...]
+    powers: tuple[np.ndarray, ...]
+    coefficients: np.ndarray
+
+    table: np.ndarray | None = None
+
+    def _rows(self, start: int, stop: int) -> np.ndarray:
+        """T of the grid rows start … stop − 1 → (rows, P, bins)."""
+        if self.table is not None:
+            return self.table[start:stop]
+        exps, p = self.signal.exponents, self.powers[-1].shape[1]
+        rows = np.arange(start, stop)
+        phi = np.ones((rows.size, exps.shape[0]))
+        if len(self.shape) > 1:
+            for j, i in enumerate(np.unravel_index(rows, self.shape[:-1])):
+                phi *= self.powers[j][i][:, exps[:, j]]
+        return (phi @ self.coefficients).reshape(rows.size, p, -1)
+
+    def __call__(self, flat: np.ndarray) -> np.ndarray:
+        """Signal per bin at the flat grid indices ``flat`` → (n, bins)."""
+        flat = np.asarray(flat)
+        n, last = flat.size, self.shape[-1]
+        bins = self.signal.coefficients.shape[1]
+        first = int(flat[0]) if n else 0
+        if n == 0 or int(flat[-1]) - first != n - 1 or (n > 1 and not bool(np.all(flat[1:] > flat[:-1]))):
+            idx = np.unravel_index(flat, self.shape)
+            return self.signal(np.column_stack([a[i] for a, i in zip(self.axes, idx)]))
+        y = self.powers[-1]
+        o0, j0 = divmod(first, last)
+        o1, j1 = divmod(first + n - 1, last)
+        t = self._rows(o0, o1 + 1)
+        if o0 == o1:
+            return y[j0 : j1 + 1] @ t[0]
+        out = np.empty((n, bins))
+        head = last - j0
+        out[:head] = y[j0:] @ t[0]
+        full = o1 - o0 - 1
+        if full:
+            mid = out[head : head + full * last]
+            if bins == 1:  # (rows, P) @ (P, last): one matrix product
+                np.matmul(t[1:-1, :, 0], y.T, out=mid.reshape(full, last))
+            else:
+                np.matmul(y, t[1:-1], out=mid.reshape(full, last, bins))
+        out[head + full * last :] = y[: j1 + 1] @ t[-1]
+        return out
+
+
+
+def grid_signal(signal: PolynomialSignal, axes: Sequence[np.ndarray]) -> GridSignal:
+    """Precompute :class:`GridSignal` for ``signal`` on the grid of ``axes`` (in the order
+    of ``signal.names``)."""
+    grids = tuple(np.asarray(a, dtype=float) for a in axes)
+    exps = signal.exponents
+    p = int(exps.max()) + 1 if exps.size else 1
+    powers = tuple(
+        ((a - c) / h)[:, None] ** np.arange(p)[None, :] for a, c, h in zip(grids, signal.centre, signal.half_width)
+    )
+    bins = signal.coefficients.shape[1]
+    coef = np.zeros((exps.shape[0], p, bins))
+    coef[np.arange(exps.shape[0]), exps[:, -1], :] = signal.coefficients
+    grid = GridSignal(signal, grids, tuple(a.size for a in grids), powers, coef.reshape(exps.shape[0], p * bins))
+    rows = int(np.prod(grid.shape[:-1]))
+    if rows * p * bins <= _ROW_TABLE_MAX:  # small enough to keep (and to send to workers): all rows once
+        grid = GridSignal(grid.signal, grid.axes, grid.shape, grid.powers, grid.coefficients, grid._rows(0, rows))
+    return grid
+
+
+#: Largest table of all rows' T (float64 entries, 2 MiB) that :func:`grid_signal` precomputes.
+_ROW_TABLE_MAX = 1 << 18
+
+
 # --- chunks ---------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class _PolynomialChunks:
@@ -174,11 +265,20 @@ class _PolynomialChunks:
     likelihood: Likelihood
     signal: PolynomialSignal
     axes: tuple[np.ndarray, ...]
+    grid: GridSignal = field(init=False, repr=False)
+    kernel: TwoPullChi2 | None = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "grid", grid_signal(self.signal, self.axes))
+        lk = self.likelihood  # the closed-form pulls where the statistic is known to be the pull χ²
+        kernel = pull_chi2_kernel(lk.measurement) if type(lk) is ExperimentLikelihood else None
+        object.__setattr__(self, "kernel", kernel)
 
     def __call__(self, flat: np.ndarray) -> np.ndarray:
-        idx = np.unravel_index(flat, tuple(a.size for a in self.axes))
-        points = np.column_stack([a[i] for a, i in zip(self.axes, idx)])
-        return np.asarray(self.likelihood.chi2_from_signal(self.signal(points)), dtype=float)
+        signals = self.grid(flat)
+        if self.kernel is not None:
+            return self.kernel(signals)
+        return np.asarray(self.likelihood.chi2_from_signal(signals), dtype=float)
 
 
 @dataclass(frozen=True)

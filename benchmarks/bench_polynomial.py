@@ -1,0 +1,106 @@
+"""Benchmark: χ² of a polynomial-signal grid scan, per point, old evaluation vs new.
+
+A 1000 × 1000 (ε^{uV}_{ee}, ε^{dV}_{ee}) grid (10⁶ points) on COHERENT CsI 2017, as one
+counting bin (``coherent-csi-2017``) and in 12 energy bins (``coherent-csi-2017-energy``),
+both normalisation pulls profiled (Papoulias & Kosmas Eq. 6, arXiv:1711.09773). Set-up
+(predictor, the polynomial fit of the signal, the grid tables) is excluded; every case is
+timed in this process, best of N, on the same chunks of consecutive flat indices:
+
+* old: the evaluation before the grid tables — per chunk, the points' monomial basis
+  (powers and their product, ``PolynomialSignal.basis``) times the coefficients, then
+  :func:`cevns.stats.fits.chi2_from_signal` (pulls by the general 2 × 2 linear solve),
+  reimplemented here as it was, 8192 points a chunk (the scan default);
+* new: :func:`cevns.stats.scans.chunk_evaluator` (rows × power table of the last axis,
+  closed-form pulls), 8192 and 65536 points a chunk;
+* lean numpy: the same polynomial evaluated once on the whole grid by broadcasting
+  Σ_m c_m u^a v^b over the two axes (signal only, no χ²), the issue's yardstick;
+* the whole ``scan`` of an empty 10⁶-point grid, set-up included, for scale.
+
+Run: ``python benchmarks/bench_polynomial.py``.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+import numpy as np
+
+from cevns.config.experiments import load_experiment
+from cevns.stats.fits import ExperimentLikelihood
+from cevns.stats.scans import PolynomialSignal, chunk_evaluator, empty_scan, polynomial_signal, scan
+
+N = 1000
+AXES = {"eps_ee_uV": np.linspace(-1.0, 1.0, N), "eps_ee_dV": np.linspace(-1.0, 1.0, N)}
+
+
+def best_of(fn: Callable[[], object], repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def old_chunks(lk: ExperimentLikelihood, poly: PolynomialSignal, chunk: int) -> Callable[[], None]:
+    """The previous ``_PolynomialChunks`` over the whole grid."""
+    axes = tuple(AXES.values())
+
+    def run() -> None:
+        for start in range(0, N * N, chunk):
+            flat = np.arange(start, min(start + chunk, N * N))
+            idx = np.unravel_index(flat, (N, N))
+            points = np.column_stack([a[i] for a, i in zip(axes, idx)])
+            u = (points - poly.centre) / poly.half_width
+            basis = np.prod(u[:, None, :] ** poly.exponents[None, :, :], axis=-1)
+            lk.chi2_from_signal(basis @ poly.coefficients)
+
+    return run
+
+
+def new_chunks(evaluate: Callable[[np.ndarray], np.ndarray], chunk: int) -> Callable[[], None]:
+    def run() -> None:
+        for start in range(0, N * N, chunk):
+            evaluate(np.arange(start, min(start + chunk, N * N)))
+
+    return run
+
+
+def lean_numpy(poly: PolynomialSignal) -> Callable[[], None]:
+    """Σ_m c_m u^a v^b on the broadcast grid, one bin after the other."""
+    u = ((AXES["eps_ee_uV"] - poly.centre[0]) / poly.half_width[0])[:, None]
+    v = ((AXES["eps_ee_dV"] - poly.centre[1]) / poly.half_width[1])[None, :]
+
+    def run() -> None:
+        for b in range(poly.coefficients.shape[1]):
+            out = np.zeros((N, N))
+            for (ea, eb), c in zip(poly.exponents, poly.coefficients[:, b]):
+                out += c * (u**ea * v**eb)
+
+    return run
+
+
+def main() -> None:
+    print(f"{N}x{N} (eps_ee_uV, eps_ee_dV) grid, pulls profiled; ns per point, best of N, set-up excluded")
+    print("experiment                  bins   old(8192)   new(8192)  new(65536)  old/new  lean numpy  new/lean  scan incl. set-up")
+    for name in ("coherent-csi-2017", "coherent-csi-2017-energy"):
+        exp = load_experiment(name)
+        lk = ExperimentLikelihood(exp.predictor(), exp.measurement())
+        evaluate, method = chunk_evaluator(lk, AXES)
+        assert method == "polynomial"
+        poly = polynomial_signal(lk, {n: (float(a.min()), float(a.max())) for n, a in AXES.items()})
+        assert poly is not None  # the same fit (same probes) as the evaluator's
+        per_point = 1e9 / N**2
+        old = best_of(old_chunks(lk, poly, 8192), 3) * per_point
+        new_small = best_of(new_chunks(evaluate, 8192), 5) * per_point
+        new = best_of(new_chunks(evaluate, 65536), 5) * per_point
+        lean = best_of(lean_numpy(poly), 3) * per_point
+        whole = best_of(lambda: scan(lk, empty_scan(AXES)), 3) * per_point
+        bins = poly.coefficients.shape[1]
+        print(f"{name:26s} {bins:5d} {old:11.1f} {new_small:11.1f} {new:11.1f} {old / new:7.0f}x {lean:11.1f} "
+              f"{new / lean:8.2f}x {whole:10.1f}")
+
+
+if __name__ == "__main__":
+    main()
