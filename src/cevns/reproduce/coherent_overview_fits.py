@@ -38,7 +38,7 @@ from cevns.stats.fits import ExperimentLikelihood
 from cevns.physics.kinematics import momentum_transfer, recoil_max
 from cevns.stats.chi2 import delta_chi2_threshold
 from cevns.plotting import pyplot as _pyplot
-from cevns.reproduce.common import Result
+from cevns.reproduce.common import Result, exact_profile
 from cevns.stats.profiles import OneParameterProfile, one_parameter_profile
 from cevns.reproduce.report import Figure, StepOutput, long_columns
 
@@ -313,7 +313,7 @@ def _run_sin2w(fast: bool) -> StepOutput:
     for label, name in (("CsI 2017", CSI_DATA), ("Ar CENNS-10", AR_DATA)):
         exp = load_experiment(name)
         lk = ExperimentLikelihood(exp.predictor(), exp.measurement(), {})
-        p = one_parameter_profile(lk, "sin2_theta_w", grid, label=f"sin²θ_W ({label})")
+        p = exact_profile(lk, "sin2_theta_w", grid, label=f"sin²θ_W ({label})")  # N(sin²θ_W): an exact quadratic
         fits[label] = (p, mean_momentum_transfer_mev(exp))
     mu = np.geomspace(1e-1, 1e6, 60 if fast else 241)  # MeV
     curve = running_sin2_theta_w(mu)

@@ -1,13 +1,20 @@
 """What every reproduction shares: one number next to the published one
-(:class:`Result`) and the side-by-side table (:func:`format_table`). Exact one-parameter
-Δχ² profiles are :func:`cevns.stats.profiles.one_parameter_profile`."""
+(:class:`Result`), the side-by-side table (:func:`format_table`), and exact one-parameter
+Δχ² profiles and scans that use the exact polynomial form of the signal where it has one
+(:func:`exact_profile`, :func:`exact_chi2_along`; otherwise
+:func:`cevns.stats.profiles.one_parameter_profile` and :func:`cevns.stats.profiles.chi2_along`,
+one prediction per point)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+from cevns.stats.likelihood import Likelihood
+from cevns.stats.profiles import OneParameterProfile, chi2_along, one_parameter_profile, profile_of_chi2
+from cevns.stats.scans import polynomial_signal
 
 
 #: A grid of parameter values: a sequence or a 1-D array of floats.
@@ -90,4 +97,167 @@ def format_table(results: Sequence[Result], markdown: bool = False, sources: boo
     return "\n".join([line(header), line(["-" * w for w in widths]), *(line(row) for row in rows)])
 
 
-__all__ = ["Grid", "Result", "Value", "format_table"]
+Assign = Callable[[float], Mapping[str, float | str]]
+
+
+def _by_name(assign: Assign | str) -> Assign:
+    if isinstance(assign, str):
+        name = assign
+        return lambda x: {name: x}
+    return assign
+
+
+def _linear_signal(likelihood: Likelihood, names: tuple[str, ...], lo: np.ndarray, hi: np.ndarray,
+                   rtol: float = 1e-9) -> Callable[[np.ndarray], np.ndarray] | None:
+    """The signal as an exact straight line in one parameter over [lo, hi] (two
+    predictions, at the ends), or ``None`` unless it reproduces the predictions at two
+    interior points to ``rtol`` × the largest total signal: the cheap first try of
+    :func:`polynomial_chi2_of` (a 3+1 count is linear in sin²2θ at fixed Δm²₄₁)."""
+    (name,) = names
+    a, b = float(lo[0]), float(hi[0])
+    s_a, s_b = (np.asarray(likelihood.signal({name: x}), dtype=float) for x in (a, b))
+
+    def line(points: np.ndarray) -> np.ndarray:
+        t = (np.asarray(points, dtype=float).reshape(-1, 1) - a) / (b - a)
+        return s_a[None, :] + t * (s_b - s_a)[None, :]
+
+    scale = max(float(np.abs(s_a).sum()), float(np.abs(s_b).sum()), 1e-300)
+    for frac in (0.3819660112501051, 0.7548776662466927):  # two irrational interior points
+        x = a + frac * (b - a)
+        exact = np.asarray(likelihood.signal({name: x}), dtype=float)
+        if np.max(np.abs(line(np.array([x]))[0] - exact)) > rtol * scale:
+            return None
+    return line
+
+
+def polynomial_chi2_of(likelihood: Likelihood, assign: Assign | str, grid: Grid,
+                       max_degree: int = 4) -> Callable[[np.ndarray], np.ndarray] | None:
+    """χ²(x) for arrays of x, computed from the signal's exact polynomial form, or ``None``
+    where the signal is not a polynomial of total degree ≤ ``max_degree`` in the parameters
+    ``assign`` varies over ``grid``.
+
+    Many new-physics counts are exact polynomials in their parameter at fixed others: N(μ_ν)
+    = N_SM + K μ_ν² (the magnetic-moment term adds incoherently; Vogel & Engel, Phys. Rev. D
+    39, 3378 (1989)), N(⟨r²_ν⟩), N(ε) and N(sin²θ_W) are quadratics (the weak charge is linear
+    in each; Barranco, Miranda, Rashba, JHEP 12 (2005) 021, arXiv:hep-ph/0508299), and a 3+1
+    disappearance count is linear in sin²2θ at fixed Δm²₄₁ (P = 1 − sin²2θ sin²(Δm²L/4E)).
+    A straight line (two predictions, checked at two more points) is tried first, then
+    :func:`cevns.stats.scans.polynomial_signal`, which recovers the coefficients from a few
+    predictions and accepts them only if they reproduce further random predictions to 10⁻⁹ of
+    the signal, so the χ² equals the point-by-point one to that precision. The parameters
+    ``assign`` keeps constant are fixed in the likelihood; an x whose parameters fall outside
+    the probed range is predicted exactly."""
+    to_values = _by_name(assign)
+    xs = np.asarray(grid, dtype=float)
+    values = [to_values(float(x)) for x in xs]
+    names = tuple(values[0])
+    if any(tuple(v) != names for v in values) or any(isinstance(v[n], str) for v in values for n in names):
+        return None
+    table = np.array([[float(v[n]) for n in names] for v in values])
+    varies = np.ptp(table, axis=0) > 0
+    if not varies.any():
+        return None
+    lik = likelihood.with_fixed({n: float(table[0, j]) for j, n in enumerate(names) if not varies[j]})
+    free = tuple(n for j, n in enumerate(names) if varies[j])
+    lo, hi = table[:, varies].min(axis=0), table[:, varies].max(axis=0)
+    fitted = _linear_signal(lik, free, lo, hi) if len(free) == 1 else None
+    if fitted is None:
+        fitted = polynomial_signal(lik, {n: (float(a), float(b)) for n, a, b in zip(free, lo, hi)}, max_degree=max_degree)
+    if fitted is None:
+        return None
+
+    def chi2_of(x: np.ndarray) -> np.ndarray:
+        x = np.atleast_1d(np.asarray(x, dtype=float))
+        points = np.array([[float(to_values(float(v))[n]) for n in free] for v in x]).reshape(x.size, len(free))
+        inside = np.all((points >= lo) & (points <= hi), axis=1)
+        signals = np.asarray(fitted(points), dtype=float)
+        if signals.ndim == 1:
+            signals = signals[:, None]
+        for i in np.flatnonzero(~inside):
+            signals[i] = lik.signal(dict(zip(free, map(float, points[i]))))
+        return np.asarray(lik.chi2_from_signal(signals), dtype=float)
+
+    return chi2_of
+
+
+@dataclass(frozen=True)
+class PolynomialSignalLikelihood:
+    """``base`` with its signal taken from an exact polynomial (``poly``, points (n, k) in
+    the order of ``names`` → (n, bins)) wherever ``values`` set exactly those parameters
+    inside [``low``, ``high``] and ``base`` fixes none of them; elsewhere ``base``'s own
+    prediction. The χ² is ``base``'s. Made by :func:`polynomial_likelihood`; one polynomial
+    serves every likelihood with the same prediction and binning (:meth:`over`)."""
+
+    base: Likelihood
+    poly: Callable[[np.ndarray], np.ndarray]
+    names: tuple[str, ...]
+    low: np.ndarray
+    high: np.ndarray
+
+    @property
+    def fixed(self) -> Mapping[str, float | str]:
+        return self.base.fixed
+
+    def signal(self, values: Mapping[str, float | str] | None = None) -> np.ndarray:
+        values = values or {}
+        if set(values) == set(self.names) and not set(self.base.fixed) & set(values) \
+                and not any(isinstance(values[n], str) for n in self.names):
+            point = np.array([float(values[n]) for n in self.names])
+            if np.all((point >= self.low) & (point <= self.high)):
+                return np.asarray(self.poly(point[None, :]), dtype=float)[0]
+        return self.base.signal(values)
+
+    def chi2_from_signal(self, signal: np.ndarray) -> np.ndarray:
+        return self.base.chi2_from_signal(signal)
+
+    def chi2(self, values: Mapping[str, float | str] | None = None) -> float:
+        return float(self.chi2_from_signal(self.signal(values)))
+
+    def with_fixed(self, values: Mapping[str, float | str]) -> Likelihood:
+        return self.base.with_fixed(values)
+
+    def asimov(self, values: Mapping[str, float | str] | None = None) -> Likelihood:
+        return self.base.asimov(values)
+
+    def over(self, other: Likelihood) -> PolynomialSignalLikelihood:
+        """The same polynomial on ``other`` (same prediction and binning, other data)."""
+        return PolynomialSignalLikelihood(other, self.poly, self.names, self.low, self.high)
+
+
+def polynomial_likelihood(likelihood: Likelihood, ranges: Mapping[str, tuple[float, float]],
+                          max_degree: int = 4) -> Likelihood:
+    """``likelihood`` with its signal from its exact polynomial form in the parameters of
+    ``ranges`` (:func:`cevns.stats.scans.polynomial_signal`, checked against further
+    predictions to 10⁻⁹; e.g. N(sin²θ_W) is a quadratic: the weak charge Q_W = N − (1 −
+    4 sin²θ_W) Z is linear in it, Drukier & Stodolsky, Phys. Rev. D 30, 2295 (1984)), or
+    ``likelihood`` itself where it has none. Points outside ``ranges`` are predicted exactly."""
+    poly = polynomial_signal(likelihood, ranges, max_degree=max_degree)
+    if poly is None:
+        return likelihood
+    names = tuple(ranges)
+    low = np.array([float(ranges[n][0]) for n in names])
+    high = np.array([float(ranges[n][1]) for n in names])
+    return PolynomialSignalLikelihood(likelihood, poly, names, low, high)
+
+
+def exact_chi2_along(likelihood: Likelihood, assign: Assign | str, xs: Grid) -> np.ndarray:
+    """:func:`cevns.stats.profiles.chi2_along` (χ² at every x), from the signal's exact
+    polynomial form where it has one (:func:`polynomial_chi2_of`), else point by point."""
+    chi2_of = polynomial_chi2_of(likelihood, assign, xs)
+    if chi2_of is None:
+        return chi2_along(likelihood, _by_name(assign), xs)
+    return chi2_of(np.asarray(xs, dtype=float))
+
+
+def exact_profile(likelihood: Likelihood, assign: Assign | str, grid: Grid,
+                  levels: Mapping[str, float] | None = None, label: str = "") -> OneParameterProfile:
+    """:func:`cevns.stats.profiles.one_parameter_profile` (the same grid, minima and
+    interval ends refined off the grid), with χ² from the signal's exact polynomial form
+    where it has one (:func:`polynomial_chi2_of`), else one prediction per point."""
+    chi2_of = polynomial_chi2_of(likelihood, assign, grid)
+    if chi2_of is None:
+        return one_parameter_profile(likelihood, assign, grid, levels, label)
+    return profile_of_chi2(chi2_of, grid, levels, label or (assign if isinstance(assign, str) else ""))
+
+
+__all__ = ["Grid", "PolynomialSignalLikelihood", "Result", "Value", "exact_chi2_along", "exact_profile", "format_table", "polynomial_chi2_of", "polynomial_likelihood"]

@@ -49,13 +49,15 @@ import numpy as np
 from cevns.config.experiments import Experiment, load_experiment
 from cevns.config.overrides import cached_per_overrides
 from cevns.config.sources import PionDarSpec, ReactorSpec
-from cevns.stats.forecasts import SCENARIOS, Forecast, radius_forecasts, sin2w_forecasts
+from cevns.stats.fits import ExperimentLikelihood
+from cevns.stats.forecasts import SCENARIOS, Forecast, forecast, forecast_likelihood, radius_forecasts, sin2w_forecasts
+from cevns.stats.likelihood import Likelihood
 from cevns.sources.reactor import ENERGY_PER_FISSION_MEV, TYPICAL_PWR_FISSION_FRACTIONS
 from cevns.physics.kinematics import neutrino_energy_min
 from cevns.rates.prediction import BinnedCounts, RatePredictor
 from cevns.units import FOUR_PI, GW, keV, year
 from cevns.plotting import pyplot as _pyplot
-from cevns.reproduce.common import Result
+from cevns.reproduce.common import PolynomialSignalLikelihood, Result, polynomial_likelihood
 from cevns.reproduce.report import Figure, Input, Reproduction, Step, StepOutput, long_columns
 
 # --- numbers typed from the reference texts -----------------------------------------------------
@@ -413,9 +415,25 @@ def _sensitivity_results(forecasts: dict[str, dict[str, Forecast]], what: str, u
     return out
 
 
+def _sin2w_forecasts(name: str, points: int) -> dict[str, Forecast]:
+    """:func:`cevns.stats.forecasts.sin2w_forecasts` of preset ``name``, with the signal of
+    every scenario from one exact quadratic in sin²θ_W (:func:`polynomial_likelihood`;
+    the scenarios share the prediction and differ only in their Asimov data)."""
+    exp, predictor = preset_experiment(name), preset_predictor(name)
+    s0 = exp.spec.couplings.sin2_theta_w
+    quadratic = polynomial_likelihood(ExperimentLikelihood(predictor, exp.measurement(forecast=True)),
+                                      {"sin2_theta_w": (1e-3, 1.0)}, max_degree=2)
+
+    def fast_signal(lk: Likelihood) -> Likelihood:
+        return quadratic.over(lk) if isinstance(quadratic, PolynomialSignalLikelihood) else lk
+
+    return {sc: forecast(fast_signal(forecast_likelihood(exp, sc, None, predictor)), "sin2_theta_w", s0, points, 1e-3, exp.name, sc)
+            for sc in SCENARIOS}
+
+
 def _sin2w_step(fast: bool) -> StepOutput:
     plt = _pyplot()
-    forecasts = {p.name: sin2w_forecasts(preset_experiment(p.name), _points(fast), preset_predictor(p.name)) for p in PRESETS}
+    forecasts = {p.name: _sin2w_forecasts(p.name, _points(fast)) for p in PRESETS}
     labels = {p.name: p.label for p in PRESETS}
     fig6 = {p.name for p in PRESETS if p.fig6}
 
@@ -544,6 +562,7 @@ __all__ = [
     "preset_predictor",
     "recoil_window_kev",
     "reproduction",
+    "sin2w_forecasts",  # re-exported: the point-by-point forecasts the tests compare with
     "spectrum_per_kg_year",
     "total_flux",
 ]

@@ -28,10 +28,9 @@ from cevns.stats.arrays import ArrayLikelihood, ArrayMember, DetectorArray
 from cevns.config.experiments import Experiment, load_experiment
 from cevns.stats.fits import ExperimentLikelihood
 from cevns.physics.form_factors import HELM_SURFACE_THICKNESS_FM
-from cevns.stats.scans import polynomial_signal
+from cevns.stats.scans import PolynomialSignal, polynomial_signal
 from cevns.stats.chi2 import delta_chi2_threshold, interval_from_profile
-from cevns.reproduce.common import Result
-from cevns.stats.profiles import one_parameter_profile
+from cevns.reproduce.common import Result, exact_profile
 
 # --- the paper's set-up -----------------------------------------------------------------------
 #: Low-energy sin²θ_W of the paper, Sec. IV ("the low-energy central value sin²θ_W = 0.23865",
@@ -353,8 +352,18 @@ def _compute_radii(fast: bool) -> tuple[list[Result], dict]:
     r_min = helm_minimum_radius_fm() * (1 + 1e-6)
     truth = [_experiment_of(m).structure.radii_fm(m.predictor.nodes[0].isotope)[1] for m in array.members]
     names = [f"rn_{iso}" for iso in ISOTOPES]
+    memo: dict[tuple[int, float], float] = {}
+
+    def radius_counts(k: int, xs: np.ndarray) -> np.ndarray:
+        """member_counts of member k at radii xs, each radius predicted once per step (both
+        scenarios and the Brent refinements share the grid of ⁷⁶Ge)."""
+        new = [float(x) for x in dict.fromkeys(np.asarray(xs, dtype=float).tolist()) if (k, float(x)) not in memo]
+        if new:
+            memo.update(zip(((k, x) for x in new), member_counts(array, k, _one(names[k]), np.array(new)).tolist()))
+        return np.array([memo[(k, float(x))] for x in np.asarray(xs, dtype=float)])
+
     wide = np.concatenate([np.linspace(r_min, 3.0, 40), np.linspace(3.0, 14.0, 111)[1:]])
-    wide_counts = [member_counts(array, k, _one(names[k]), wide) for k in range(3)]
+    wide_counts = [radius_counts(k, wide) for k in range(3)]
     data: dict = {"threshold": t, "truth": truth, "r_min": r_min, "panels": {}}
     out: list[Result] = []
     for label, sa, sb in SCENARIOS:
@@ -366,7 +375,7 @@ def _compute_radii(fast: bool) -> tuple[list[Result], dict]:
             pad = 0.1 * (ok.max() - ok.min())
             xs = np.linspace(max(r_min, ok.min() - pad), ok.max() + pad, n)
             grids.append(xs)
-            counts.append(member_counts(array, k, _one(names[k]), xs))
+            counts.append(radius_counts(k, xs))
         regions = {}
         for i, j in PAIRS:
             regions[(i, j)] = (grids[i], grids[j], pair_chi2(corr, i, j, counts[i], counts[j]),
@@ -377,7 +386,7 @@ def _compute_radii(fast: bool) -> tuple[list[Result], dict]:
         var76 = corr.covariance()[2, 2]
 
         def chi2_76(x: np.ndarray, var76=var76) -> np.ndarray:
-            return (member_counts(array, 2, _one(names[2]), x) - observed[2]) ** 2 / var76
+            return (radius_counts(2, x) - observed[2]) ** 2 / var76
 
         grid76 = np.linspace(r_min, 14.0, 140 if fast else 400)
         pieces = {k: profile_pieces(chi2_76, grid76, v) for k, v in t1.items()}
@@ -394,7 +403,7 @@ def _compute_radii(fast: bool) -> tuple[list[Result], dict]:
         h = 1e-3
         slopes = []
         for k in (0, 2):
-            c = member_counts(array, k, _one(names[k]), np.array([truth[k] - h, truth[k] + h]))
+            c = radius_counts(k, np.array([truth[k] - h, truth[k] + h]))
             slopes.append((c[1] - c[0]) / (2 * h))
         jac = np.array(slopes)
         sig = []
@@ -418,14 +427,25 @@ def _compute_radii(fast: bool) -> tuple[list[Result], dict]:
 
 
 # --- Figs. 5 and 6: sin²θ_W and NSI at the reactor --------------------------------------------
+def grid_signal(poly: PolynomialSignal, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    """``poly`` (two parameters) on the grid xs × ys, rows in the order of
+    ``np.meshgrid(xs, ys, indexing="ij")`` raveled → (len(xs)·len(ys), bins): the same sum
+    Σ_m c_m u_x^{e_m} u_y^{f_m} as ``poly(points)``, with the powers taken once per axis
+    instead of once per grid point."""
+    ux = (np.asarray(xs, dtype=float) - poly.centre[0]) / poly.half_width[0]
+    uy = (np.asarray(ys, dtype=float) - poly.centre[1]) / poly.half_width[1]
+    ex, ey = poly.exponents[:, 0], poly.exponents[:, 1]
+    basis = ux[:, None, None] ** ex[None, None, :] * uy[None, :, None] ** ey[None, None, :]  # (nx, ny, n_mono)
+    return basis.reshape(-1, len(ex)) @ poly.coefficients
+
+
 def _plane(axes_names: tuple[str, str], ranges: tuple[tuple[float, float], tuple[float, float]], n: int,
            fixed: Mapping[str, float]) -> dict:
     """χ² on an n × n grid of two parameters for every window (correlated) and for 1–2 keV
     uncorrelated, both scenarios; the signal of each array is an exact quadratic in the
     couplings (found and checked by :func:`cevns.stats.scans.polynomial_signal`)."""
     xs, ys = (np.linspace(lo, hi, n) for lo, hi in ranges)
-    gx, gy = np.meshgrid(xs, ys, indexing="ij")
-    points = np.column_stack([gx.ravel(), gy.ravel()])
+    gx, _ = np.meshgrid(xs, ys, indexing="ij")
     maps: dict = {}
     for window in REACTOR_WINDOWS_KEV:
         array = ge_array("reactor", window)
@@ -433,7 +453,7 @@ def _plane(axes_names: tuple[str, str], ranges: tuple[tuple[float, float], tuple
         poly = polynomial_signal(base, dict(zip(axes_names, ranges)), max_degree=2)
         if poly is None:
             raise ValueError(f"the reactor counts are not quadratic in {axes_names}")
-        signal = poly(points)
+        signal = grid_signal(poly, xs, ys)
         for label, sa, sb in SCENARIOS:
             for correlated in (True, False) if window == REACTOR_WINDOWS_KEV[-1] else (True,):
                 lk = dataclasses.replace(base, array=with_scenario(array, sa, sb, correlated))
@@ -446,7 +466,7 @@ def _argon_pieces(name: str, grid: np.ndarray) -> tuple[tuple[float, float], ...
     ``coherent-lar-2020-counting``), sin²θ_W = 0.23865 fixed as in Galindo-Uribarri et al., Sec. IV."""
     exp = load_experiment("coherent-lar-2020-counting")
     lk = ExperimentLikelihood(exp.predictor(), exp.measurement(), {"sin2_theta_w": SIN2_THETA_W})
-    return one_parameter_profile(lk, name, grid).allowed["90%"]
+    return exact_profile(lk, name, grid).allowed["90%"]  # N(ε): an exact quadratic
 
 
 def _extent(mask: np.ndarray, grid: np.ndarray, axis: int) -> tuple[float, float]:

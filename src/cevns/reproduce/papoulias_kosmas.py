@@ -43,8 +43,8 @@ from cevns.stats.scans import polynomial_signal
 from cevns.plotting import pyplot as _pyplot
 # COHERENT's published SM prediction, 173 ± 48 events (Science 357, 1123 (2017), arXiv:1708.01294)
 from cevns.releases.csi_2017 import COHERENT_2017_SM_PREDICTION, COHERENT_2017_SM_PREDICTION_ERROR
-from cevns.reproduce.common import Result
-from cevns.stats.profiles import OneParameterProfile, chi2_along, one_parameter_profile
+from cevns.reproduce.common import Result, exact_chi2_along, exact_profile
+from cevns.stats.profiles import OneParameterProfile
 from cevns.reproduce.report import compute_step, Figure, Input, Reproduction, grid_columns, long_columns
 
 #: sin²θ_W of Papoulias & Kosmas (below Eq. 1), fixed in their BSM analyses
@@ -164,7 +164,7 @@ def _compute_spectrum(fast: bool) -> tuple[list[Result], dict]:
 def _compute_sin2w(fast: bool) -> tuple[list[Result], dict]:
     s = _setup()
     n = 4 if fast else 1
-    prof = one_parameter_profile(s.free, "sin2_theta_w", np.linspace(0.0, 0.5, 501 // n + 1), label="sin²θ_W")
+    prof = exact_profile(s.free, "sin2_theta_w", np.linspace(0.0, 0.5, 501 // n + 1), label="sin²θ_W")
     (best,) = prof.minima
     ((lo1, hi1),) = prof.allowed["1sigma"]
     shipped = fit(s.shipped, {"sin2_theta_w": PK_SIN2_THETA_W}).values["sin2_theta_w"]
@@ -184,7 +184,7 @@ def _compute_nsi(fast: bool) -> tuple[list[Result], dict]:
     n = 4 if fast else 1
     results, profiles = [], {}
     for q in ("u", "d"):
-        prof = one_parameter_profile(s.fixed, f"eps_ee_{q}V", np.linspace(-1.0, 1.0, 801 // n + 1))
+        prof = exact_profile(s.fixed, f"eps_ee_{q}V", np.linspace(-1.0, 1.0, 801 // n + 1))
         src = "Papoulias & Kosmas, Fig. 3: 'Δχ² profiles of vector NSI couplings' (no number in the text)"
         vertex = 0.5 * (prof.minima[0] + prof.minima[-1])
         barrier = s.fixed.chi2({f"eps_ee_{q}V": vertex}) - prof.chi2_min
@@ -257,7 +257,7 @@ def _compute_em(fast: bool) -> tuple[list[Result], dict]:
         ("universal", "μ_ν universal 90% CL upper bound", lambda x: {"mu_nu_e": x, "mu_nu_mu": x, "mu_nu_tau": x},
          "Papoulias & Kosmas, Fig. 5 left: 'universal effective neutrino magnetic moment' (no number in the text)"),
     ):
-        prof = one_parameter_profile(s.fixed, assign, np.linspace(0.0, 2e-8, 801 // n + 1), label=label)
+        prof = exact_profile(s.fixed, assign, np.linspace(0.0, 2e-8, 801 // n + 1), label=label)
         ((_, upper),) = prof.allowed["90%"]
         results.append(Result(label, "μ_B", upper, None, src, mu_note))
         mu_profiles[key] = prof
@@ -270,7 +270,7 @@ def _compute_em(fast: bool) -> tuple[list[Result], dict]:
     )
     for lep, src in (("e", "Papoulias & Kosmas, Fig. 5 right: '⟨r²_νe⟩' (no number in the text)"),
                      ("mu", "Papoulias & Kosmas, Fig. 5 right (ν_μ curve; no number in the text)")):
-        prof = one_parameter_profile(s.fixed, f"r2_nu_{lep}", np.linspace(-150.0, 100.0, 1001 // n + 1))
+        prof = exact_profile(s.fixed, f"r2_nu_{lep}", np.linspace(-150.0, 100.0, 1001 // n + 1))
         results.append(Result(f"⟨r²_ν{'e' if lep == 'e' else 'μ'}⟩ 90% CL", "1e-32 cm²", prof.allowed["90%"], None, src,
                               f"{r2_note} Minima: {', '.join(f'{m:.1f}' for m in prof.minima)}; "
                               f"vertex {0.5 * (prof.minima[0] + prof.minima[-1]):.1f}."))
@@ -290,7 +290,7 @@ def _compute_sterile(fast: bool) -> tuple[list[Result], dict]:
         ("sin2_2theta_14", "ν_e", "Papoulias & Kosmas, Eq. 9 and Fig. 6: 90% CL exclusion curves in (sin²2θ₁₄, Δm²₄₁) (no number in the text)"),
         ("sin2_2theta_24", "ν_μ, ν̄_μ", "not in the text of Papoulias & Kosmas (their Eq. 9 defines sin²2θ₁₄ only); shown for comparison"),
     ):
-        chi2 = np.stack([chi2_along(s.fixed, _at_mass(float(d), key), s2) for d in dm2])
+        chi2 = np.stack([exact_chi2_along(s.fixed, _at_mass(float(d), key), s2) for d in dm2])
         chi2_0 = s.fixed.chi2({})
         worst, at_dm2, at_s2 = _sterile_max_delta_chi2(chi2, dm2, s2)
         results.append(Result(

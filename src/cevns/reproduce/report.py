@@ -251,6 +251,7 @@ def write_report(
         else:
             t0 = time.perf_counter()
             output = step.run(fast)
+            t1 = time.perf_counter()
             record = {
                 "config": config,
                 "figures": [_write_figure(folder, f, pdf) for f in output.figures],
@@ -258,7 +259,8 @@ def write_report(
                 "seconds": time.perf_counter() - t0,
             }
             _write_text(record_path, json.dumps(record, indent=1, ensure_ascii=False))
-            progress(f"[{i}/{len(rep.steps)}] {step.title}: {record['seconds']:.1f} s")
+            progress(f"[{i}/{len(rep.steps)}] {step.title}: {record['seconds']:.1f} s "
+                     f"(writing the figures {time.perf_counter() - t1:.1f} s)")
         figures += record["figures"]
         results += record["results"]
     seconds = time.perf_counter() - start
