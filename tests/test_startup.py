@@ -106,3 +106,32 @@ def test_split_panels_matches_a_linspace_per_piece() -> None:
         cuts = np.unique(np.concatenate([[lo, hi], inner]))
         ref = np.unique(np.concatenate([np.linspace(a, b, panels + 1) for a, b in zip(cuts[:-1], cuts[1:])]))
         assert np.array_equal(split_panels(lo, hi, points, panels), ref)
+
+
+@pytest.mark.parametrize("noise, stochastic", [(0.03, 0.0), (0.0, 0.3), (2.0, 0.1)])
+def test_gaussian_bin_response_skips_only_saturated_means(noise: float, stochastic: float) -> None:
+    """bin_response evaluates the Gaussian CDF only for means it can change; the result
+    equals the full evaluation of every mean on every sub-interval, bit for bit (and the
+    closed form Φ(z_hi) − Φ(z_lo) for unit efficiency)."""
+    from scipy.special import ndtr
+
+    from cevns.detector.response import LogisticEfficiency, Resolution, UnitEfficiency
+
+    res = Resolution("gaussian", stochastic=stochastic, noise=noise)
+    mu = np.concatenate([np.geomspace(1e-4, 50.0, 400), [0.0, 3.0, 3.0 + 1e-9]])
+    edges = np.array([0.3, 0.5, 1.0, 2.0, 3.0, 5.0, 8.0, 13.0, 21.0])
+    for efficiency in (UnitEfficiency(), LogisticEfficiency(0.9, 1.3, 2.0, zero_below=0.4)):
+        got = res.bin_response(mu, edges, efficiency)
+        ref = np.empty_like(got)
+        for b, (lo, hi) in enumerate(zip(edges[:-1], edges[1:])):
+            cuts = [lo] + [p for p in efficiency.breakpoints if lo < p < hi] + [hi]
+            total = np.zeros(mu.size)
+            for a, c in zip(cuts[:-1], cuts[1:]):
+                x = np.linspace(a, c, 25)
+                cdf = res._cdf(x[:, None], mu[None, :])
+                total += (efficiency(0.5 * (x[1:] + x[:-1]))[:, None] * np.diff(cdf, axis=0)).sum(axis=0)
+            ref[b] = total
+        assert np.array_equal(got, ref)
+    sigma = np.maximum(res.sigma(mu), 1e-12)
+    closed = ndtr((edges[1:, None] - mu) / sigma) - ndtr((edges[:-1, None] - mu) / sigma)
+    np.testing.assert_allclose(res.bin_response(mu, edges, UnitEfficiency()), closed, rtol=1e-12, atol=1e-15)
