@@ -258,6 +258,10 @@ _ROW_TABLE_MAX = 1 << 18
 
 
 # --- chunks ---------------------------------------------------------------------------------
+#: Points per evaluation of the polynomial path: larger chunks are cut into pieces this long
+#: (with 12 bins, 65536-point pieces ran ~4× slower than 8192 on the project's machine).
+_CACHE_POINTS = 8192
+
 @dataclass(frozen=True)
 class _PolynomialChunks:
     """χ² from the polynomial signal and the closed-form pulls, for any flat indices."""
@@ -275,6 +279,9 @@ class _PolynomialChunks:
         object.__setattr__(self, "kernel", kernel)
 
     def __call__(self, flat: np.ndarray) -> np.ndarray:
+        flat = np.asarray(flat)
+        if flat.size > _CACHE_POINTS:  # work arrays of (points, bins) stay in cache
+            return np.concatenate([self(flat[i : i + _CACHE_POINTS]) for i in range(0, flat.size, _CACHE_POINTS)])
         signals = self.grid(flat)
         if self.kernel is not None:
             return self.kernel(signals)
