@@ -41,6 +41,21 @@ def test_loading_an_experiment_does_not_import_heavy_modules() -> None:
         "load_experiment('coherent-csi-2017')\nload_experiment('reactor-ge-conus-like')"
     )
     assert _heavy(modules) == []
+    assert "pyparsing" not in modules  # plain formulas (CsI, Ge) are read without periodictable.formula
+
+
+@pytest.mark.parametrize(
+    "formula", ["CsI", "NaI", "Ge", "CaWO4", "OCaW4O", "C3F8", "Al2O3", "CH3CH3", "Ge0.5Si0.5", "Ca0.5493W0.5493O5.1971Al2", "D2O", "O2O0.5"]
+)
+def test_formula_atoms_equal_periodictable(formula: str) -> None:
+    """The plain-formula reader gives periodictable's atoms: same elements, order, counts and types."""
+    import periodictable
+
+    from cevns.physics.nuclei import _formula_atoms
+
+    got, ref = list(_formula_atoms(formula).items()), list(periodictable.formula(formula).atoms.items())
+    assert got == ref
+    assert [type(c) for _, c in got] == [type(c) for _, c in ref]
 
 
 def test_importing_the_loader_does_not_import_scipy() -> None:
