@@ -26,15 +26,16 @@ Multiply to convert *into* base units and divide to convert *out*::
     >>> (0.02 / u.keV)      # back to keV
     20.0
 
-Physical constants are the CODATA 2022 recommended values (E. Tiesinga, P. J. Mohr,
-D. B. Newell, B. N. Taylor et al., "CODATA Recommended Values of the Fundamental Physical
-Constants: 2022", https://physics.nist.gov/cuu/Constants/, as tabulated by
+Physical constants are the CODATA 2022 recommended values (P. J. Mohr, D. B. Newell,
+B. N. Taylor, E. Tiesinga, "CODATA Recommended Values of the Fundamental Physical
+Constants: 2022", arXiv:2409.03787; https://physics.nist.gov/cuu/Constants/), as tabulated by
 ``scipy.constants.physical_constants``), by CODATA name, except the meson masses that
 CODATA does not hold, which are typed from the PDG with the citation next to them.
 
 Why typed and not read from ``scipy.constants`` at import: importing ``scipy.constants``
-pulls in scipy's array-API machinery (numpy.testing, numpy.f2py, ...), about 0.35 s of a
-0.5 s ``cevns events`` run, for ten numbers. They are therefore written here once, each
+pulls in scipy's array-API machinery (numpy.testing, numpy.f2py, ...), about 0.3 s of
+import time (``python -X importtime``) on the 2-core project machine, for ten numbers, in
+every process that imports ``cevns``. They are therefore written here once, each
 with its CODATA name, and ``tests/test_startup.py`` asserts that every one equals
 ``scipy.constants.physical_constants[name]`` exactly, so scipy/CODATA stays the source of
 truth and a change of the tabulated values (a new CODATA adjustment in scipy) fails a test
