@@ -165,3 +165,16 @@ def test_cli_scan_kill_and_resume(tmp_path):
     (tmp_path / "bad.npz").write_bytes(b"not a scan")
     bad = _cli(*args, "--out", "bad.npz", "--resume", cwd=tmp_path)
     assert bad.returncode == 2 and "not a readable store" in bad.stderr
+
+
+@pytest.mark.parametrize("values", [
+    {}, {"rn": 5.2}, {"rn_133Cs": 4.7}, {"zprime_mass": 10.0, "zprime_coupling": 1e-5},
+    {"dm2_41": 1.3, "Ue4_sq": 0.05}, {"sin2_theta_w": 0.1},
+])
+def test_point_chi2_closed_form_equals_the_general_pull_solve(csi, values):
+    """ExperimentLikelihood.chi2 evaluates one bin by the closed form r²/D; it must equal
+    the general 2 × 2 pull solve (binned_pull_chi2) to 1e-12."""
+    from cevns.stats.fits import chi2_from_signal
+
+    general = float(chi2_from_signal(csi.measurement, csi.signal(values)))
+    assert csi.chi2(values) == pytest.approx(general, rel=1e-12, abs=1e-300)

@@ -218,3 +218,39 @@ def test_binned_counts_match_nested_adaptive_quad_for_one_bin():
     kink = float(recoil_max(line, iso.mass)) / u.keV
     reference = integrate.quad(rate, 12 / pe_per_kev, 18 / pe_per_kev, points=[kink], epsabs=0, epsrel=1e-9)[0]
     assert ours == pytest.approx(reference, rel=1e-6)
+
+
+def test_form_factor_memo_matches_fresh_predictions_at_random_radii():
+    """Proton and neutron form factors are remembered separately on the nodes, keyed by
+    model and radius: a sequence that alternates rn, rp, rn_133Cs and repeats earlier
+    radii must give what a predictor with empty memos gives at each point (a stale or
+    swapped F_Z/F_N would show), and the memo must hold exactly the structure's values."""
+    import pickle
+
+    pred = load_experiment("coherent-csi-2017").predictor()
+    rng = np.random.default_rng(7)
+    radii = rng.uniform(4.3, 5.6, 6)
+    points = []
+    for i, r in enumerate(radii):
+        points += [{"rn": r}, {"rp": radii[-1 - i]}, {"rn": r, "rp": radii[i - 1]}, {"rn_133Cs": r}, {"rp_127I": r}, {}]
+    points += points[:6]  # revisit: memo hits
+    for p in points:
+        cached = pred.binned(p).counts
+        fresh = pickle.loads(pickle.dumps(pred)).binned(p).counts  # empty memos
+        np.testing.assert_allclose(cached, fresh, rtol=1e-12, atol=0)
+    assert pred.binned({}).total == pytest.approx(load_experiment("coherent-csi-2017").predictor().binned({}).total, rel=1e-12)
+    model = pred.with_parameters({"rn": 5.1, "rp": 4.7})
+    for node in pred.nodes:
+        fz, fn = node.form_factors(model.structure)
+        ez, en = model.structure.form_factors(node.q, node.isotope)
+        assert np.array_equal(fz, ez) and np.array_equal(fn, en)
+        assert not fz.flags.writeable and not fn.flags.writeable
+
+
+def test_neutron_radius_change_reuses_the_proton_form_factor():
+    """Changing R_n only computes F_N: F_Z is the very array remembered before."""
+    pred = load_experiment("coherent-csi-2017").predictor()
+    node = pred.nodes[0]
+    fz1, fn1 = node.form_factors(pred.with_parameters({"rn": 4.9}).structure)
+    fz2, fn2 = node.form_factors(pred.with_parameters({"rn": 5.3}).structure)
+    assert fz2 is fz1 and not np.array_equal(fn1, fn2)

@@ -34,6 +34,8 @@ def _spherical_j1_over_x(x: np.ndarray) -> np.ndarray:
     """3 j₁(x)/x with its series near 0, so F(0) = 1 exactly and no 0/0 appears."""
     x = np.asarray(x, dtype=float)
     small = np.abs(x) < 1e-3
+    if not small.any():  # the usual case (recoil nodes have q > 0): the same numbers, no series
+        return 3.0 * (np.sin(x) - x * np.cos(x)) / x**3
     xs = np.where(small, 1.0, x)
     exact = 3.0 * (np.sin(xs) - xs * np.cos(xs)) / xs**3
     series = 1.0 - x**2 / 10.0 + x**4 / 280.0

@@ -16,10 +16,11 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Callable, Hashable
+from typing import Any, Callable, Hashable, cast
 
 import numpy as np
 
+from cevns.physics.form_factors import FormFactor
 from cevns.physics.cross_sections import FLAVORS, NuclearStructure, cross_section_prefactor, lepton_flavor
 from cevns.sources.spectra import NeutrinoSource
 from cevns.physics.interactions import PhysicsModel, cross_section_terms
@@ -156,7 +157,7 @@ class IsotopeNodes:
     with the c_k of :func:`cevns.physics.interactions.cross_section_terms`.
 
     Thread safety: the node is immutable; what it remembers between predictions (the
-    form factors of the last structures, the oscillated moments of the last Δm²₄₁, the
+    form factors of the last (model, radius) pairs, the oscillated moments of the last Δm²₄₁, the
     oscillation tables built on first use) lives in lock-guarded memos, so one
     predictor may be shared by threads.
     """
@@ -170,7 +171,7 @@ class IsotopeNodes:
     q: np.ndarray
     source: NeutrinoSource
     source_flavors: tuple[str, ...]
-    _form_factor_memo: _LockedMemo = field(default_factory=lambda: _LockedMemo(4), init=False, repr=False, compare=False)
+    _form_factor_memo: _LockedMemo = field(default_factory=lambda: _LockedMemo(8), init=False, repr=False, compare=False)
     _oscillation_memo: _LockedMemo = field(default_factory=lambda: _LockedMemo(8), init=False, repr=False, compare=False)
     _tables_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
     _tables: list[tuple[OscillationTable, ...]] = field(default_factory=list, init=False, repr=False, compare=False)
@@ -195,18 +196,25 @@ class IsotopeNodes:
         return self._tables[0]
 
     def form_factors(self, structure: NuclearStructure) -> tuple[np.ndarray, np.ndarray]:
-        """(F_Z, F_N) on the nodes (read-only arrays); the last few structures are
-        remembered, so predictions that do not change the radii or form-factor models
-        do not recompute them."""
-        s = structure
-        key = (s.proton_form_factor, s.neutron_form_factor, s.radius_default, *map(tuple, map(sorted, (
-            s.proton_radius_fm.items(), s.neutron_radius_fm.items()))))
+        """(F_Z, F_N) on the nodes (read-only arrays).
 
-        def compute() -> tuple[np.ndarray, np.ndarray]:
-            fz, fn = structure.form_factors(self.q, self.isotope)
-            return _read_only(np.array(fz, dtype=float)), _read_only(np.array(fn, dtype=float))
+        Each density's form factor is remembered on its own, keyed by its model and rms
+        radius (:meth:`form_factor`): a scan of the neutron radius recomputes F_N only,
+        and F_Z comes from the memo (the values are those of
+        :meth:`cevns.physics.cross_sections.NuclearStructure.form_factors`, the same call
+        per density)."""
+        rp, rn = structure.radii_fm(self.isotope)
+        return self.form_factor(structure.proton_form_factor, rp), self.form_factor(structure.neutron_form_factor, rn)
 
-        return self._form_factor_memo.get(key, compute)
+    def form_factor(self, model: FormFactor, rms_radius_fm: float) -> np.ndarray:
+        """F(q) of one density on the nodes' momentum transfers (read-only), for a
+        form-factor ``model`` and rms radius (fm); the last few (model, radius) pairs are
+        remembered (one memo for protons and neutrons: the same function of the radius)."""
+
+        def compute() -> np.ndarray:
+            return _read_only(np.array(model(self.q, rms_radius_fm), dtype=float))
+
+        return cast(np.ndarray, self._form_factor_memo.get((model, float(rms_radius_fm)), compute))
 
     def oscillated_moments(self, dm2_ev2: float) -> np.ndarray:
         """(n_source_flavors, 3, n): scale × ∫_{E_min} λ ⟨sin²Δ⟩ E^{-k} dE (read-only);

@@ -91,6 +91,7 @@ class ExperimentLikelihood:
     predictor: RatePredictor
     measurement: Measurement
     fixed: Mapping[str, float | str] = field(default_factory=dict)
+    _pull_kernel: list[TwoPullChi2 | None] = field(default_factory=list, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         bins = self.predictor.n_bins  # observable bins × time bins, flattened like BinnedCounts.per_bin
@@ -103,7 +104,22 @@ class ExperimentLikelihood:
         return per_bin if self.measurement.bins > 1 else np.array([per_bin.sum()])
 
     def chi2(self, values: Mapping[str, float | str] | None = None) -> float:
-        return float(chi2_from_signal(self.measurement, self.signal(values)))
+        """χ² at one point; a ``pull-chi2`` measurement is evaluated by its closed form
+        (:func:`pull_chi2_kernel`, built once: for one bin Papoulias & Kosmas,
+        arXiv:1711.09773, Eq. 6 as r²/D), equal to :func:`chi2_from_signal` to rounding."""
+        signal = self.signal(values)
+        kernel = self._kernel()
+        if kernel is None:
+            return float(chi2_from_signal(self.measurement, signal))
+        return float(kernel(signal))
+
+    def _kernel(self) -> TwoPullChi2 | None:
+        """The measurement's :func:`pull_chi2_kernel`, built on first use and kept (two
+        threads may both build it: equal values, no lock needed)."""
+        memo = self._pull_kernel
+        if not memo:
+            memo.append(pull_chi2_kernel(self.measurement))
+        return memo[0]
 
     def chi2_from_signal(self, signal: np.ndarray) -> np.ndarray:
         """χ² for signals of shape (..., bins), vectorised over the batch axes."""
