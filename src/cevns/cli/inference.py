@@ -30,10 +30,12 @@ if TYPE_CHECKING:
     import numpy as np
 
     from cevns.config.experiments import Experiment
+    from cevns.runtime.parallel import ExecutionPlan
     from cevns.runtime.stores import ChunkStore
     from cevns.stats.arrays import ArrayLikelihood
     from cevns.stats.fits import ExperimentLikelihood
     from cevns.stats.scans import Scan
+    from cevns.stats.toys import ToyResult, ToyStudy
 
 
 @dataclass(frozen=True)
@@ -233,7 +235,7 @@ def scan_command(experiment: str, params: tuple[str, ...], free: tuple[str, ...]
     from cevns.runtime.parallel import executor
     from cevns.stats.chi2 import delta_chi2_threshold
     from cevns.stats.fits import ONE_DOF_LEVELS, TWO_DOF_LEVELS
-    from cevns.stats.scans import empty_scan, scan
+    from cevns.stats.scans import chunk_evaluator, empty_scan, scan
 
     check_directories(out_path, plot_path)
     axes, fixed = scan_axes(params)
@@ -257,8 +259,10 @@ def scan_command(experiment: str, params: tuple[str, ...], free: tuple[str, ...]
         def progress(current: Scan, n_new: int) -> None:
             bar.update(n_new)
 
-        with executor(workers, dask_address) as pool:
-            scan(lk, state, start or None, on_chunk=progress, executor=pool, on_part=save)
+        prepared = chunk_evaluator(lk, state.axes, start or None)
+        plan = _plan_scan(prepared, state, workers, dask_address)
+        with executor(plan.workers, plan.dask) as pool:
+            scan(lk, state, start or None, on_chunk=progress, executor=pool, on_part=save, prepared=prepared)
     save.finish()
     ranges = state.allowed_ranges()
     best = state.best()
@@ -345,7 +349,8 @@ def toys_command(experiment: str, free: tuple[str, ...], params: tuple[str, ...]
         def progress(current: ToyResult, n_new: int) -> None:
             bar.update(n_new)
 
-        with executor(workers, dask_address) as pool:
+        plan = _plan_toys(study, state, workers, dask_address)
+        with executor(plan.workers, plan.dask) as pool:
             run_toys(study, state, chunk, progress, pool, on_part=save)
     save.finish()
     levels = ONE_DOF_LEVELS if len(names) == 1 else TWO_DOF_LEVELS
@@ -363,6 +368,39 @@ def toys_command(experiment: str, free: tuple[str, ...], params: tuple[str, ...]
         click.echo(f"  {level:7s} Wilks Δχ² {out['wilks'][level]:.3f}  critical {out['critical_delta_chi2'][level]:.3f}  "
                    f"coverage of Wilks {out['coverage'][level]:.3f}")
     click.echo(f"wrote {path}")
+
+
+def _plan_scan(prepared: tuple[Callable[[np.ndarray], np.ndarray], str], state: Scan, workers: int,
+               dask_address: str | None) -> ExecutionPlan:
+    """The executor for a scan: serial where workers cannot help (the reason on stderr,
+    once). The per-point cost is timed on up to 4 points whose values are discarded."""
+    import numpy as np
+
+    from cevns.runtime.parallel import plan_execution, time_per_item
+
+    todo = np.flatnonzero(~state.done.ravel())
+    evaluate, method = prepared
+    polynomial = method == "polynomial"
+    wants = workers > 1 or dask_address is not None
+    cost = time_per_item(evaluate, (todo[:4],), min(4, todo.size)) if wants and not polynomial and todo.size else 0.0
+    plan = plan_execution(int(todo.size), cost, workers, polynomial, dask_address)
+    if plan.reason:
+        click.echo(plan.reason, err=True)
+    return plan
+
+
+def _plan_toys(study: ToyStudy, state: ToyResult, workers: int, dask_address: str | None) -> ExecutionPlan:
+    """The executor for pseudo-experiments: serial where workers cannot help (the reason
+    on stderr, once); the cost per pseudo-experiment is timed on 2 discarded ones."""
+    from cevns.runtime.parallel import plan_execution, time_per_item
+
+    todo = int((~state.done).sum())
+    wants = workers > 1 or dask_address is not None
+    cost = time_per_item(study, (0, 2), 2) if wants and todo else 0.0
+    plan = plan_execution(todo, cost, workers, False, dask_address)
+    if plan.reason:
+        click.echo(plan.reason, err=True)
+    return plan
 
 
 def _version() -> str:

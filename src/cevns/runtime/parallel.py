@@ -23,7 +23,10 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import pickle
+import time
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Sequence
 
 from cevns.errors import InputError
@@ -31,6 +34,70 @@ from cevns.errors import InputError
 
 class ExecutorError(InputError):
     """An executor that cannot be made (bad worker count, unreachable scheduler)."""
+
+
+#: Estimated start-up and hand-off cost (s) of each kind of executor, used by
+#: :func:`plan_execution` (measured on the project's 2-core machine: a fork-server pool of
+#: 2 processes importing cevns ≈ 1 s, a Dask ``LocalCluster`` ≈ 3–4 s).
+START_UP_S = {"threads": 0.05, "processes": 1.0, "dask-local": 4.0}
+
+
+@dataclass(frozen=True)
+class ExecutionPlan:
+    """Where a job runs: ``workers`` local workers (1: serially, here) or the Dask
+    scheduler ``dask``; ``reason`` says why a request for workers was overruled ("" if it
+    was not); ``estimate_s`` is the estimated serial run time (s)."""
+
+    workers: int
+    dask: str | None
+    reason: str = ""
+    estimate_s: float = 0.0
+
+    @property
+    def serial(self) -> bool:
+        return self.workers == 1 and self.dask is None
+
+
+def plan_execution(
+    n_items: int,
+    cost_per_item_s: float,
+    workers: int = 1,
+    polynomial: bool = False,
+    dask: str | None = None,
+    threads: bool = False,
+) -> ExecutionPlan:
+    """Choose serial work where workers cannot help, else what was asked.
+
+    Serial when the job is vectorised (``polynomial``: the whole grid is a few matrix
+    products, which processes only slow down by the hand-off), or when the estimated serial
+    time ``n_items × cost_per_item_s`` (s) is no more than the parallel estimate
+    ``start-up + serial / workers`` with the start-up costs of :data:`START_UP_S`. A
+    remote Dask scheduler (an address, not ``"local"``) is always used: the user set up
+    that cluster. Only the executor changes: every executor gives the same numbers."""
+    if workers < 1 or n_items < 0 or cost_per_item_s < 0:
+        raise ExecutorError("plan_execution needs workers ≥ 1, n_items ≥ 0 and a cost ≥ 0")
+    estimate = float(n_items * cost_per_item_s)
+    asked = "--dask " + dask if dask is not None else f"--workers {workers}"
+    if workers == 1 and dask is None:
+        return ExecutionPlan(1, None, "", estimate)
+    if polynomial:
+        return ExecutionPlan(1, None, f"{asked} ignored: the polynomial (vectorised) path runs serially, "
+                             f"estimated {estimate:.2g} s", estimate)
+    if dask is not None and dask != "local":  # a cluster the user set up: always used
+        return ExecutionPlan(workers, dask, "", estimate)
+    kind = "dask-local" if dask is not None else "threads" if threads else "processes"
+    if workers > 1 and START_UP_S[kind] + estimate / workers < estimate:
+        return ExecutionPlan(workers, dask, "", estimate)
+    return ExecutionPlan(1, None, f"{asked} ignored: too little work to gain from workers, runs serially, "
+                         f"estimated {estimate:.2g} s", estimate)
+
+
+def time_per_item(function: Callable[..., Any], args: tuple, items: int) -> float:
+    """Seconds per item of one call ``function(*args)`` that handles ``items`` items (the
+    result is discarded: timing never changes a number)."""
+    start = time.perf_counter()
+    function(*args)
+    return (time.perf_counter() - start) / max(items, 1)
 
 
 @contextlib.contextmanager
@@ -101,7 +168,12 @@ def run_chunks(
         for args in arguments:
             on_result(args, function(*args))
         return
-    futures = {pool.submit(function, *args): args for args in arguments}
+    if isinstance(pool, ThreadPoolExecutor):  # shared memory: nothing to ship
+        futures = {pool.submit(function, *args): args for args in arguments}
+    else:  # serialise the function (the prepared predictor) once, unpickle it once per worker
+        blob = pickle.dumps(function, protocol=pickle.HIGHEST_PROTOCOL)
+        key = f"{id(blob)}-{time.perf_counter_ns()}"
+        futures = {pool.submit(_call_shipped, key, blob, args): args for args in arguments}
     try:
         for future in as_completed(futures):
             on_result(futures[future], future.result())
@@ -110,4 +182,19 @@ def run_chunks(
             future.cancel()
 
 
-__all__ = ["ExecutorError", "executor", "run_chunks"]
+#: Functions unpickled in this (worker) process, by the key of their serialised form.
+_SHIPPED: dict[str, Callable[..., Any]] = {}
+
+
+def _call_shipped(key: str, blob: bytes, args: tuple) -> Any:
+    """In a worker: ``function(*args)`` with the function unpickled from ``blob`` on its
+    first chunk only (the last few kept)."""
+    function = _SHIPPED.get(key)
+    if function is None:
+        while len(_SHIPPED) >= 4:
+            _SHIPPED.pop(next(iter(_SHIPPED)))
+        function = _SHIPPED[key] = pickle.loads(blob)
+    return function(*args)
+
+
+__all__ = ["START_UP_S", "ExecutionPlan", "ExecutorError", "executor", "plan_execution", "run_chunks", "time_per_item"]

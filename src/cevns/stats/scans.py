@@ -332,6 +332,7 @@ def scan(
     executor: Executor | None = None,
     fast: bool = True,
     on_part: Callable[[np.ndarray, dict[str, np.ndarray]], None] | None = None,
+    prepared: tuple[Callable[[np.ndarray], np.ndarray], str] | None = None,
 ) -> Scan:
     """Fill the points of ``state`` not yet done and return it (its arrays are filled in
     place, so a caller's saved copy is always current).
@@ -344,9 +345,10 @@ def scan(
     results (what a :class:`~cevns.runtime.stores.ChunkStore` appends: saving costs the
     new work, not the grid);
     ``executor`` runs the chunks (default: here, in order). ``fast=False`` evaluates every
-    point with the full prediction.
+    point with the full prediction. ``prepared``: the result of :func:`chunk_evaluator`
+    for these arguments, if the caller already has it (to plan the executor).
     """
-    evaluate, method = chunk_evaluator(likelihood, state.axes, profiled, fast)
+    evaluate, method = prepared or chunk_evaluator(likelihood, state.axes, profiled, fast)
     # per point: small chunks for progress here, larger ones for workers (less hand-off)
     chunk = chunk or (8192 if method == "polynomial" else 256 if executor is None else 1024)
     if chunk < 1:
