@@ -10,7 +10,7 @@ Cases, each with its ratio to a plain reference timed in the same process:
 * scaling with grid size, 10² … 10⁶ points for the polynomial path and 10² … 10⁴ for
   a parameter that is not polynomial (the neutron radius, full prediction per point);
 * one point of a non-polynomial scan (neutron radius, Z′ mass, sterile Δm²₄₁) against quad;
-* 1 vs 2 local worker processes on a 10⁴-point neutron-radius scan;
+* 1 vs 2 local worker processes on a 4×10⁴-point neutron-radius scan (the issue's target: ≥ 1.7×);
 * 1000 pseudo-experiments with a fit each.
 
 Run: ``python benchmarks/bench_scans.py``.
@@ -82,12 +82,14 @@ def main() -> None:
         t = best_of(fn, repeat=5, number=100)
         print(f"  {name:22s} {t * 1e3:7.3f} ms/point   {quad / t:8.0f}x quad")
 
-    axes = {"rn": np.linspace(4.6, 5.4, 100), "eps_ee_dV": np.linspace(-1, 1, 100)}
-    one = timed(lambda: scan(lk, empty_scan(axes)))
+    axes = {"rn": np.linspace(4.6, 5.4, 200), "eps_ee_dV": np.linspace(-1, 1, 200)}  # 4×10⁴ points
+    ones, twos = [], []
     with executor(workers=2) as pool:
-        scan(lk, empty_scan({"rn": [4.8], "eps_ee_dV": [0.0]}), executor=pool)  # start the workers
-        two = timed(lambda: scan(lk, empty_scan(axes), executor=pool))
-    print(f"\n10^4-point neutron-radius scan: 1 worker {one:.2f} s, 2 workers {two:.2f} s, speed-up {one / two:.2f}")
+        for _ in range(2):  # alternate, best of 2 each (the machine is shared)
+            ones.append(timed(lambda: scan(lk, empty_scan(axes))))
+            twos.append(timed(lambda: scan(lk, empty_scan(axes), executor=pool)))  # incl. worker start on the first
+    one, two = min(ones), min(twos)
+    print(f"\n4x10^4-point neutron-radius scan: 1 worker {one:.2f} s, 2 workers {two:.2f} s, speed-up {one / two:.2f}")
 
     study = toy_study(lk, {"sin2_theta_w": 0.23857}, seed=1)
     t = timed(lambda: run_toys(study, empty_toys(("sin2_theta_w",), 1000)))
