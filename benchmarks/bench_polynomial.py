@@ -21,7 +21,6 @@ Run: ``python benchmarks/bench_polynomial.py``.
 
 from __future__ import annotations
 
-import time
 from typing import Callable
 
 import numpy as np
@@ -29,18 +28,10 @@ import numpy as np
 from cevns.config.experiments import load_experiment
 from cevns.stats.fits import ExperimentLikelihood
 from cevns.stats.scans import PolynomialSignal, chunk_evaluator, empty_scan, polynomial_signal, scan
+from bench_prediction import best_of
 
 N = 1000
 AXES = {"eps_ee_uV": np.linspace(-1.0, 1.0, N), "eps_ee_dV": np.linspace(-1.0, 1.0, N)}
-
-
-def best_of(fn: Callable[[], object], repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def old_chunks(lk: ExperimentLikelihood, poly: PolynomialSignal, chunk: int) -> Callable[[], None]:

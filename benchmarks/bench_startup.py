@@ -17,7 +17,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-from typing import Callable
+from bench_prediction import best_of
 
 REPEAT = 7
 COMMANDS: dict[str, list[str]] = {
@@ -37,15 +37,6 @@ def whole_process_times(repeat: int = REPEAT) -> dict[str, float]:
             start = time.perf_counter()
             subprocess.run([sys.executable, *args], stdout=subprocess.DEVNULL, check=True)
             best[name] = min(best[name], time.perf_counter() - start)
-    return best
-
-
-def best_of(fn: Callable[[], object], repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
     return best
 
 
