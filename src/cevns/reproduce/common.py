@@ -13,12 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from cevns.stats.likelihood import Likelihood
-from cevns.stats.profiles import OneParameterProfile, chi2_along, one_parameter_profile, profile_of_chi2
+from cevns.stats.profiles import Grid, OneParameterProfile, chi2_along, one_parameter_profile, profile_of_chi2
 from cevns.stats.scans import polynomial_signal
 
-
-#: A grid of parameter values: a sequence or a 1-D array of floats.
-Grid = Sequence[float] | np.ndarray
 
 #: One value, or allowed pieces ((low, high), ...) of a confidence interval, or several
 #: points (e.g. the two minima of an NSI profile).
