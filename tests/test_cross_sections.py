@@ -26,7 +26,7 @@ POINT = NuclearStructure(FormFactor("none"), FormFactor("none"))
 
 
 def test_recoil_max_cs133_50mev():
-    # Dordei (seed 001): T_max ≈ 2E²/M; exact value for 133Cs at 50 MeV is 40.36 keV
+    # F. Dordei, Invisibles 2021 talk, slide "An act of hubris": T_max ≈ 2E²/M; exact value for 133Cs at 50 MeV is 40.36 keV
     assert recoil_max(50.0, CS.mass) / u.keV == pytest.approx(40.4, abs=0.05)
 
 

@@ -28,8 +28,8 @@ Multiply to convert *into* base units and divide to convert *out*::
 
 Physical constants are the CODATA 2022 recommended values (P. J. Mohr, D. B. Newell,
 B. N. Taylor, E. Tiesinga, "CODATA Recommended Values of the Fundamental Physical
-Constants: 2022", arXiv:2409.03787; https://physics.nist.gov/cuu/Constants/), as tabulated by
-``scipy.constants.physical_constants``), by CODATA name, except the meson masses that
+Constants: 2022", arXiv:2409.03787; https://physics.nist.gov/cuu/Constants/) as tabulated by
+``scipy.constants.physical_constants``, by CODATA name, except the meson masses that
 CODATA does not hold, which are typed from the PDG with the citation next to them.
 
 Why typed and not read from ``scipy.constants`` at import: importing ``scipy.constants``
