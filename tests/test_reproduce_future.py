@@ -239,8 +239,8 @@ def _closed_form_chi2(name: str, s2w: float, scenario: str) -> float:
 def test_sin2w_interval_ends_solve_the_closed_form(report, name):
     label = next(p.label for p in fe.PRESETS if p.name == name)
     widths = _row(report[2], f"{label}: 1σ error on sin²θ_W")["ours"]
-    forecasts = fe.sin2w_forecasts(fe.preset_experiment(name), 21, fe.preset_predictor(name))
-    for (scenario, f), width in zip(forecasts.items(), widths):
+    found = forecasts.sin2w_forecasts(fe.preset_experiment(name), 21, fe.preset_predictor(name))
+    for (scenario, f), width in zip(found.items(), widths):
         assert f.half_width == pytest.approx(width, rel=1e-6)  # the fast grid does not change the ends
         for end in (f.low, f.high):
             assert _closed_form_chi2(name, end, scenario) == pytest.approx(1.0, abs=1e-6), (scenario, end)

@@ -19,7 +19,7 @@ from cevns.physics.cross_sections import NuclearStructure, tree_level_couplings
 from cevns.physics.form_factors import FormFactor
 from cevns.physics.interactions import PhysicsModel, differential_cross_section
 from cevns.physics.nuclei import isotope
-from cevns.reproduce import galindo_ge_array as g
+from cevns.reproduce import galindo_ge_array_analysis as g
 from cevns.stats.chi2 import delta_chi2_threshold
 from cevns.units import keV
 

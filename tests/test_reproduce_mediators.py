@@ -24,6 +24,7 @@ from scipy import optimize, stats
 
 from cevns.physics.cross_sections import charge_radius_coupling_shift
 from cevns.reproduce import coherent_mediators as cm
+from cevns.reproduce import coherent_mediators_analysis as cma
 from cevns.reproduce.report import Reproduction, write_report
 from cevns.units import G_FERMI
 
@@ -46,13 +47,13 @@ def report(tmp_path_factory):
 def exclusions():
     """Exclusions of every model on a small mass grid with both ends and decade steps."""
     masses = np.array([0.01, 0.1, 1.0, 10.0, 100.0, 1000.0, 5000.0, 10000.0])
-    return {model: cm.mediator_exclusions(model, masses, 300) for model in cm.MEDIATORS}
+    return {model: cma.mediator_exclusions(model, masses, 300) for model in cma.MEDIATORS}
 
 
-def _full_chi2(values: dict, data: str = cm.COMBINED) -> float:
+def _full_chi2(values: dict, data: str = cma.COMBINED) -> float:
     """χ² from the full predictions of the library (no quadratic fit in between)."""
-    lks = cm.likelihoods()
-    names = tuple(cm.DATA_SETS) if data == cm.COMBINED else (data,)
+    lks = cma.likelihoods()
+    names = tuple(cma.DATA_SETS) if data == cma.COMBINED else (data,)
     return sum(lks[k].chi2(values) for k in names)
 
 
@@ -72,7 +73,7 @@ def test_exclusion_csv_has_every_model_and_data_set(report):
     out, _, _ = report
     with open(out / "med1_light_mediators.csv", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
-    assert {(r["model"], r["data"]) for r in rows} == {(m, d) for m in cm.MEDIATORS for d in (*cm.DATA_SETS, cm.COMBINED)}
+    assert {(r["model"], r["data"]) for r in rows} == {(m, d) for m in cma.MEDIATORS for d in (*cma.DATA_SETS, cma.COMBINED)}
     for r in rows:
         g, m = float(r["g_bound"]), float(r["mass_MeV"])
         assert 1e-2 <= m <= 1e4 and 1e-6 < g < 1.0
@@ -133,14 +134,14 @@ def test_interval_ends_solve_the_full_chi2(report):
     predictions at the end points (1e-6), and the minimum itself is not beaten by them."""
     _, _, results = report
     grid = np.linspace(-150.0, 100.0, 126)
-    prof = cm.em_profiles("r2_nu_e", grid, 10.0)[cm.COMBINED]
+    prof = cma.em_profiles("r2_nu_e", grid, 10.0)[cma.COMBINED]
     for a, b in prof.allowed["90%"]:
         for end in (a, b):
             assert _full_chi2({"r2_nu_e": end}) - prof.chi2_min == pytest.approx(T90_1DOF, abs=1e-6)
     assert min(_full_chi2({"r2_nu_e": m}) for m in prof.minima) == pytest.approx(prof.chi2_min, abs=1e-9)
     ours = results["⟨r²_νe⟩ 90% CL, CsI+Ar"]["ours"]
     assert np.allclose(np.array(ours), np.array(prof.allowed["90%"]), atol=1e-6)  # grid spacing does not matter
-    qprof = cm.em_profiles("q_nu_mu", np.linspace(-100.0, 150.0, 126), 10.0, unit=1e-8)[cm.COMBINED]
+    qprof = cma.em_profiles("q_nu_mu", np.linspace(-100.0, 150.0, 126), 10.0, unit=1e-8)[cma.COMBINED]
     for a, b in qprof.allowed["90%"]:
         for end in (a, b):
             assert _full_chi2({"q_nu_mu": end * 1e-8}) - qprof.chi2_min == pytest.approx(T90_1DOF, abs=1e-6)
@@ -152,16 +153,16 @@ def test_exclusion_couplings_solve_the_full_chi2(exclusions):
     for model, per in exclusions.items():
         for data, e in per.items():
             for m, pieces in zip(e.masses, e.allowed):
-                assign = cm.mediator_assign(model, float(m))
+                assign = cma.mediator_assign(model, float(m))
                 ends = [g for piece in pieces for g in piece if g > 0.0]
                 for g in ends:
                     assert _full_chi2(assign(g * g), data) - e.chi2_min == pytest.approx(T90_2DOF, abs=1e-6), (model, data, m, g)
 
 
 def test_not_quadratic_is_refused():
-    lk = cm.likelihoods()["CsI"]
+    lk = cma.likelihoods()["CsI"]
     with pytest.raises(ValueError, match="not quadratic"):
-        cm.quadratic_counts(lk, lambda x: {"rn": x}, (4.5, 4.8, 5.1), 5.4)
+        cma.quadratic_counts(lk, lambda x: {"rn": x}, (4.5, 4.8, 5.1), 5.4)
 
 
 # --- physics limits ------------------------------------------------------------------------------
@@ -173,10 +174,10 @@ def test_heavy_zprime_is_the_contact_nsi(model):
     eps = 0.03 if model.startswith("universal") else -0.03
     charges = 1.0 if model.startswith("universal") else -1.0 / 3.0
     g2 = eps * math.sqrt(2.0) * G_FERMI * mass**2 / charges
-    assert cm.heavy_mass_epsilon(model, math.sqrt(g2), mass) == pytest.approx(eps, rel=1e-12)
-    for lk in cm.likelihoods().values():
-        heavy = lk.signal(cm.mediator_assign(model, mass)(g2))
-        contact = lk.signal(cm.contact_nsi_assign(model)(eps))
+    assert cma.heavy_mass_epsilon(model, math.sqrt(g2), mass) == pytest.approx(eps, rel=1e-12)
+    for lk in cma.likelihoods().values():
+        heavy = lk.signal(cma.mediator_assign(model, mass)(g2))
+        contact = lk.signal(cma.contact_nsi_assign(model)(eps))
         sm = lk.signal({})
         assert abs(heavy - sm).sum() > 0.05 * sm.sum()  # a real effect, not zero against zero
         assert np.allclose(heavy, contact, rtol=1e-7)
@@ -187,10 +188,10 @@ def test_heavy_mass_exclusion_matches_contact_nsi_bound(exclusions, model):
     """The CsI+Ar exclusion at M = 10 GeV mapped to ε = g²Q_νQ_q/(√2 G_F M²) equals the ε
     where the contact-NSI χ² (full predictions, Brent) reaches the same level, to 2e-4
     (q²/M² ≤ 4e-4 at the largest recoils)."""
-    e = exclusions[model][cm.COMBINED]
-    eps_z = cm.heavy_mass_epsilon(model, float(e.bound[-1]), float(e.masses[-1]))
+    e = exclusions[model][cma.COMBINED]
+    eps_z = cma.heavy_mass_epsilon(model, float(e.bound[-1]), float(e.masses[-1]))
     level = e.chi2_min + T90_2DOF
-    nsi = cm.contact_nsi_assign(model)
+    nsi = cma.contact_nsi_assign(model)
 
     def f(x: float) -> float:
         return _full_chi2(nsi(x)) - level
@@ -213,13 +214,13 @@ def test_interference_structure():
     """Universal Z′ (ε > 0 against g_V^n = −½): destructive, the count first falls (c₁ < 0)
     and an allowed island exists where the weak charge is reversed; B−L (ε < 0):
     constructive (c₁ > 0); scalar: no interference, c₁ = 0 to rounding (N = N_SM + c₂ g⁴)."""
-    for data in cm.DATA_SETS:
-        c = {model: cm.mediator_quadratics(model, 10.0)[data].coefficients[:, 0] for model in cm.MEDIATORS}
+    for data in cma.DATA_SETS:
+        c = {model: cma.mediator_quadratics(model, 10.0)[data].coefficients[:, 0] for model in cma.MEDIATORS}
         h = 0.1 * G_FERMI * (100.0 + 4000.0)
         assert c["universal Z′"][1] < 0 < c["B−L Z′"][1]
         assert abs(c["scalar φ"][1]) * h < 1e-9 * c["scalar φ"][0]
         assert c["scalar φ"][2] > 0
-        sm = cm.likelihoods()[data].signal({})[0]
+        sm = cma.likelihoods()[data].signal({})[0]
         assert all(q[0] == pytest.approx(sm, rel=1e-12) for q in c.values())  # g = 0 is the SM
 
 
@@ -240,9 +241,9 @@ def test_argon_charge_radius_vertex_closed_form():
     k = √2πα/(3G_F) per 10⁻³² cm². Atmospheric Ar is 99.6% ⁴⁰Ar: 0.2% tolerance."""
     k = -charge_radius_coupling_shift(1.0)
     expected = -(22.0 / 36.0 - (0.5 - 2.0 * 0.23857)) / k
-    prof = cm.em_profiles("r2_nu_e", np.linspace(-150.0, 100.0, 251), 10.0)["Ar"]
+    prof = cma.em_profiles("r2_nu_e", np.linspace(-150.0, 100.0, 251), 10.0)["Ar"]
     assert len(prof.minima) == 2
     assert 0.5 * (prof.minima[0] + prof.minima[1]) == pytest.approx(expected, rel=2e-3)
     # ν_μ on the same target: the same vertex (tree couplings do not depend on the flavour).
-    prof_mu = cm.em_profiles("r2_nu_mu", np.linspace(-150.0, 100.0, 251), 10.0)["Ar"]
+    prof_mu = cma.em_profiles("r2_nu_mu", np.linspace(-150.0, 100.0, 251), 10.0)["Ar"]
     assert 0.5 * (prof_mu.minima[0] + prof_mu.minima[1]) == pytest.approx(expected, rel=2e-3)

@@ -23,6 +23,7 @@ from cevns.physics.cross_sections import M_Z_MEV, SIN2_THETA_W_LOW_ENERGY, light
 from cevns.config.experiments import load_experiment
 from cevns.physics.nuclei import isotope
 from cevns.reproduce import coherent_overview as ov
+from cevns.reproduce import coherent_overview_fits as fits
 
 MY_FIGURES = ("ov1_tmax", "ov2_xsec_vs_n", "ov3_rn_csi", "ov4_rn_ar", "ov5_sin2w_running")
 
@@ -170,7 +171,7 @@ def test_csi_radius_against_cadeddu_2018(summary):
     # model-independent" for Helm and symmetrized Fermi. Their fit and ours differ in the flux spectra, arrival-time
     # window and normalisation treatment: the best fit to a third of their 1σ error, the ends to 0.4 fm.
     bests = []
-    for label in ov.FORM_FACTORS.values():
+    for label in fits.FORM_FACTORS.values():
         best = _row(summary, f"R_n(CsI) best fit, {label}")["ours"]
         ((lo, hi),) = _row(summary, f"R_n(CsI) 1σ interval, {label}")["ours"]
         assert best == pytest.approx(5.5, abs=0.35)
@@ -183,7 +184,7 @@ def test_csi_radius_against_cadeddu_2018(summary):
 
 
 def test_csi_radius_interval_ends_are_unit_delta_chi2(summary):
-    lk = ov.radius_likelihood(ov.CSI_DATA, "helm")
+    lk = fits.radius_likelihood(fits.CSI_DATA, "helm")
     best = _row(summary, "R_n(CsI) best fit, Helm")["ours"]
     ((lo, hi),) = _row(summary, "R_n(CsI) 1σ interval, Helm")["ours"]
     chi2_min = lk.chi2({"rn": best})
@@ -199,7 +200,7 @@ def test_csi_radius_interval_ends_are_unit_delta_chi2(summary):
 def _single_bin_count_at(delta: float) -> float:
     """The count below the observed 159 where the single-bin pull χ² equals ``delta`` (its minimum is 0):
     (N_obs − N)² = delta (σ²_stat + σ_α² N²), σ²_stat = N_obs + 2 B_ss (coherent-lar-2020-counting [data])."""
-    exp = load_experiment(ov.AR_DATA)
+    exp = load_experiment(fits.AR_DATA)
     d = exp.spec.data
     var = d.observed + 2 * d.steady_state_background + d.background
     a = 1 - delta * d.signal_uncertainty**2
@@ -209,7 +210,7 @@ def _single_bin_count_at(delta: float) -> float:
 
 
 def test_argon_radius_bounds_are_the_single_bin_closed_form(summary):
-    exp = load_experiment(ov.AR_DATA, {"nuclear.form_factor": "helm"})
+    exp = load_experiment(fits.AR_DATA, {"nuclear.form_factor": "helm"})
     pred = exp.predictor()
     uppers = _row(summary, "R_n(⁴⁰Ar) upper bounds 1σ, 2σ, 3σ, Helm")["ours"]
     for delta, bound in zip((1.0, 4.0, 9.0), uppers):
@@ -222,7 +223,7 @@ def test_argon_radius_against_cadeddu_2020(summary):
     # Dordei's talk (Cadeddu et al., PRD 102, 015030 (2020)): R_n(⁴⁰Ar) < 4.2 (1σ), 6.2 (2σ), 10.8 (3σ) fm. Their
     # fit of the released spectra vs our single bin: 1σ and 2σ within 10%; 3σ, where a few tens of events remain
     # and Gaussian and Poisson statistics part, within 20%.
-    for label in ov.FORM_FACTORS.values():
+    for label in fits.FORM_FACTORS.values():
         one, two, three = _row(summary, f"R_n(⁴⁰Ar) upper bounds 1σ, 2σ, 3σ, {label}")["ours"]
         assert one == pytest.approx(4.2, rel=0.10)
         assert two == pytest.approx(6.2, rel=0.10)
@@ -241,12 +242,12 @@ def test_weak_mixing_angle_from_csi_and_ar(summary):
     ar, ar_lo, ar_hi = _row(summary, "sin²θ_W from COHERENT CENNS-10 Ar")["ours"]
     assert ar_lo < SIN2_THETA_W_LOW_ENERGY < ar_hi
     # one bin, one parameter: at the best fit the prediction equals the measured 159 events exactly
-    assert load_experiment(ov.AR_DATA).predictor().binned({"sin2_theta_w": ar}).total == pytest.approx(159.0, rel=1e-6)
+    assert load_experiment(fits.AR_DATA).predictor().binned({"sin2_theta_w": ar}).total == pytest.approx(159.0, rel=1e-6)
 
 
 def test_mean_momentum_transfer_lies_inside_the_window(summary):
     q_csi, q_ar = _row(summary, "mean momentum transfer")["ours"]
-    exp = load_experiment(ov.CSI_DATA)
+    exp = load_experiment(fits.CSI_DATA)
     pe_per_kev = exp.spec.detector.quenching.value * exp.spec.detector.observable.light_yield_pe_per_keVee
     m_i, m_cs = isotope("I", 127).mass, isotope("Cs", 133).mass
     q_lo = math.sqrt(2 * m_i * 6.0 / pe_per_kev * 1e-3)

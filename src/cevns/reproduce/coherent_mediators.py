@@ -20,8 +20,8 @@ numbers. Here the same quantities are computed from the two shipped single-bin d
 and χ²_CsI+Ar = χ²_CsI + χ²_Ar (independent experiments).
 
 The exact χ² behind every number (counts as exact quadratics in the coupling, exclusion
-curves, Δχ² profiles) is computed in :mod:`cevns.reproduce.coherent_mediators_analysis`
-(its public names are re-exported here); this module holds the published numbers, the
+curves, Δχ² profiles) is computed in :mod:`cevns.reproduce.coherent_mediators_analysis`;
+this module holds the published numbers, the
 figures and the steps. Pure library code: no files, no CLI.
 """
 
@@ -42,18 +42,11 @@ from cevns.reproduce.coherent_mediators_analysis import (
     DATA_SETS,
     MEDIATORS,
     Exclusion,
-    QuadraticCounts,
-    chi2_curves,
-    contact_nsi_assign,
     contact_nsi_bound,
     data_over_sm,
     em_profiles,
     heavy_mass_epsilon,
-    likelihoods,
-    mediator_assign,
     mediator_exclusions,
-    mediator_quadratics,
-    quadratic_counts,
 )
 from cevns.reproduce.common import Result
 from cevns.stats.profiles import OneParameterProfile
@@ -355,23 +348,7 @@ __all__ = [
     "ASSUMPTIONS",
     "CADEDDU_2020_Q",
     "CADEDDU_2020_R2",
-    "COMBINED",
-    "DATA_SETS",
     "INPUTS",
-    "MEDIATORS",
     "MIRANDA_2020_AR_R2_E",
-    "Exclusion",
-    "QuadraticCounts",
-    "chi2_curves",
-    "contact_nsi_assign",
-    "contact_nsi_bound",
-    "data_over_sm",
-    "em_profiles",
-    "heavy_mass_epsilon",
-    "likelihoods",
-    "mediator_assign",
-    "mediator_exclusions",
-    "mediator_quadratics",
-    "quadratic_counts",
     "steps",
 ]

@@ -18,7 +18,7 @@ coefficients per bin from three full predictions and checks them on a fourth, so
 interval end and exclusion coupling is refined by Brent's method on that exact function.
 
 The published numbers, the figures and the steps are in
-:mod:`cevns.reproduce.coherent_mediators`, which re-exports the public names of this module.
+:mod:`cevns.reproduce.coherent_mediators`.
 Pure library code: no files, no figures, no CLI.
 """
 

@@ -22,7 +22,7 @@ radius and the weak mixing angle:
    (Cadeddu, Dordei, Giunti, Figs. 5-6; Dordei, slide "Weinberg angle").
 
 Steps 1-2 are computed and drawn here; steps 3-5 (fits to the COHERENT data) live in
-:mod:`cevns.reproduce.coherent_overview_fits`, whose public names are re-exported here.
+:mod:`cevns.reproduce.coherent_overview_fits`.
 Part 2 (light mediators, neutrino charge radius and millicharge) lives in
 :mod:`cevns.reproduce.coherent_mediators`; :func:`reproduction` appends its steps.
 
@@ -48,15 +48,9 @@ from cevns.plotting import pyplot as _pyplot
 from cevns.releases.csi_2017 import COHERENT_2017_SM_PREDICTION, COHERENT_2017_SM_PREDICTION_ERROR
 from cevns.reproduce.common import Result
 from cevns.reproduce.coherent_overview_fits import (
-    AR_DATA,
-    CSI_DATA,
-    FORM_FACTORS,
     _run_rn_ar,
     _run_rn_csi,
     _run_sin2w,
-    mean_momentum_transfer_mev,
-    radius_likelihood,
-    radius_profiles,
 )
 from cevns.reproduce.report import Figure, Input, Reproduction, Step, StepOutput, long_columns
 
@@ -457,16 +451,10 @@ def reproduction() -> Reproduction:
 
 
 __all__ = [
-    "AR_DATA",
     "ASSUMPTIONS",
-    "CSI_DATA",
-    "FORM_FACTORS",
     "INPUTS",
     "isotopes_by_neutron_number",
-    "mean_momentum_transfer_mev",
     "mean_neutron_number",
-    "radius_likelihood",
-    "radius_profiles",
     "reproduction",
     "sns_source",
     "steps",

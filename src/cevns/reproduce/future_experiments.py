@@ -50,7 +50,7 @@ from cevns.config.experiments import Experiment, load_experiment
 from cevns.config.overrides import cached_per_overrides
 from cevns.config.sources import PionDarSpec, ReactorSpec
 from cevns.stats.fits import ExperimentLikelihood
-from cevns.stats.forecasts import SCENARIOS, Forecast, forecast, forecast_likelihood, radius_forecasts, sin2w_forecasts
+from cevns.stats.forecasts import SCENARIOS, Forecast, forecast, forecast_likelihood, radius_forecasts
 from cevns.stats.likelihood import Likelihood
 from cevns.sources.reactor import ENERGY_PER_FISSION_MEV, TYPICAL_PWR_FISSION_FRACTIONS
 from cevns.physics.kinematics import neutrino_energy_min
@@ -562,7 +562,6 @@ __all__ = [
     "preset_predictor",
     "recoil_window_kev",
     "reproduction",
-    "sin2w_forecasts",  # re-exported: the point-by-point forecasts the tests compare with
     "spectrum_per_kg_year",
     "total_flux",
 ]

@@ -23,8 +23,8 @@ Figures redone (one :class:`~cevns.reproduce.report.Figure` each):
 
 The paper prints few numbers (its results are figures); each :class:`Result` cites the place
 in the text it is compared with, and ``published`` is ``None`` where the text prints none.
-The set-up and the numbers are computed in :mod:`cevns.reproduce.galindo_ge_array_analysis`
-(its public names are re-exported here); this module draws the figures and assembles the
+The set-up and the numbers are computed in :mod:`cevns.reproduce.galindo_ge_array_analysis`;
+this module draws the figures and assembles the
 reproduction. Pure library code apart from building matplotlib figures: no files, no CLI.
 """
 
@@ -36,7 +36,6 @@ import numpy as np
 
 from cevns.plotting import pyplot as _pyplot
 from cevns.reproduce.galindo_ge_array_analysis import (
-    CL,
     ISOTOPES,
     PAIR_COLOURS,
     PAIRS,
@@ -54,17 +53,6 @@ from cevns.reproduce.galindo_ge_array_analysis import (
     _compute_spectra,
     _window_text,
     count_ellipse,
-    flipped_weak_charge_eps,
-    ge_array,
-    helm_minimum_radius_fm,
-    member_counts,
-    n_prime_parameters,
-    pair_chi2,
-    profile_pieces,
-    scenario_likelihood,
-    spectra_crossing,
-    total_rate,
-    with_scenario,
 )
 from cevns.reproduce.report import compute_step, Figure, Input, Reproduction, Step, StepOutput, long_columns
 
@@ -383,26 +371,4 @@ def reproduction() -> Reproduction:
     )
 
 
-__all__ = [
-    "CL",
-    "ISOTOPES",
-    "PAIRS",
-    "REACTOR_WINDOWS_KEV",
-    "SCENARIOS",
-    "SIN2_THETA_W",
-    "SNS_WINDOW_KEV",
-    "contour_lines",
-    "count_ellipse",
-    "flipped_weak_charge_eps",
-    "ge_array",
-    "helm_minimum_radius_fm",
-    "member_counts",
-    "n_prime_parameters",
-    "pair_chi2",
-    "profile_pieces",
-    "reproduction",
-    "scenario_likelihood",
-    "spectra_crossing",
-    "total_rate",
-    "with_scenario",
-]
+__all__ = ["contour_lines", "reproduction"]

@@ -9,7 +9,7 @@ and the numbers its text prints, each with its place; the arrays and their covar
 flips the weak charge (Eq. 11); and one ``_compute_*`` function per figure, which returns the
 figure's :class:`~cevns.reproduce.common.Result` rows and the data it is drawn from. The
 figures and the :class:`~cevns.reproduce.report.Reproduction` are in
-:mod:`cevns.reproduce.galindo_ge_array`, which re-exports the public names of this module.
+:mod:`cevns.reproduce.galindo_ge_array`.
 
 Pure library code: no files, no figures, no CLI.
 """
@@ -28,7 +28,7 @@ from cevns.stats.arrays import ArrayLikelihood, ArrayMember, DetectorArray
 from cevns.config.experiments import Experiment, load_experiment
 from cevns.stats.fits import ExperimentLikelihood
 from cevns.physics.form_factors import HELM_SURFACE_THICKNESS_FM
-from cevns.stats.scans import PolynomialSignal, polynomial_signal
+from cevns.stats.scans import grid_signal, polynomial_signal
 from cevns.stats.chi2 import delta_chi2_threshold, interval_from_profile
 from cevns.reproduce.common import Result, exact_profile
 
@@ -427,18 +427,6 @@ def _compute_radii(fast: bool) -> tuple[list[Result], dict]:
 
 
 # --- Figs. 5 and 6: sin²θ_W and NSI at the reactor --------------------------------------------
-def grid_signal(poly: PolynomialSignal, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
-    """``poly`` (two parameters) on the grid xs × ys, rows in the order of
-    ``np.meshgrid(xs, ys, indexing="ij")`` raveled → (len(xs)·len(ys), bins): the same sum
-    Σ_m c_m u_x^{e_m} u_y^{f_m} as ``poly(points)``, with the powers taken once per axis
-    instead of once per grid point."""
-    ux = (np.asarray(xs, dtype=float) - poly.centre[0]) / poly.half_width[0]
-    uy = (np.asarray(ys, dtype=float) - poly.centre[1]) / poly.half_width[1]
-    ex, ey = poly.exponents[:, 0], poly.exponents[:, 1]
-    basis = ux[:, None, None] ** ex[None, None, :] * uy[None, :, None] ** ey[None, None, :]  # (nx, ny, n_mono)
-    return basis.reshape(-1, len(ex)) @ poly.coefficients
-
-
 def _plane(axes_names: tuple[str, str], ranges: tuple[tuple[float, float], tuple[float, float]], n: int,
            fixed: Mapping[str, float]) -> dict:
     """χ² on an n × n grid of two parameters for every window (correlated) and for 1–2 keV
@@ -453,7 +441,7 @@ def _plane(axes_names: tuple[str, str], ranges: tuple[tuple[float, float], tuple
         poly = polynomial_signal(base, dict(zip(axes_names, ranges)), max_degree=2)
         if poly is None:
             raise ValueError(f"the reactor counts are not quadratic in {axes_names}")
-        signal = grid_signal(poly, xs, ys)
+        signal = grid_signal(poly, (xs, ys))(np.arange(xs.size * ys.size))  # rows in meshgrid(ij) order
         for label, sa, sb in SCENARIOS:
             for correlated in (True, False) if window == REACTOR_WINDOWS_KEV[-1] else (True,):
                 lk = dataclasses.replace(base, array=with_scenario(array, sa, sb, correlated))
