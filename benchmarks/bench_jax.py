@@ -18,20 +18,13 @@ import time
 import jax
 import numpy as np
 
+from bench_prediction import best_of
+
 from cevns.config.experiments import load_experiment
 from cevns.stats.fits import ExperimentLikelihood
 from cevns.backends.jax_backend import JaxPredictor, chi2_grid
 
 NAMES = ("eps_ee_uV", "eps_ee_dV")
-
-
-def best_of(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def grid(n: int) -> np.ndarray:

@@ -1,5 +1,5 @@
 """Benchmark: one binned COHERENT CsI 2017 prediction with each BSM model switched on,
-as a ratio to the Standard Model prediction timed in the same process (the issue's goal:
+as a ratio to the Standard Model prediction timed in the same process (the goal:
 every combination within a factor 2 of the SM).
 
 Sterile oscillation is timed twice: at a fixed Δm²₄₁ (a scan over the mixings, whose

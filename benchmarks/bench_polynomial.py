@@ -13,7 +13,7 @@ timed in this process, best of N, on the same chunks of consecutive flat indices
 * new: :func:`cevns.stats.scans.chunk_evaluator` (rows × power table of the last axis,
   closed-form pulls), 8192 and 65536 points a chunk;
 * lean numpy: the same polynomial evaluated once on the whole grid by broadcasting
-  Σ_m c_m u^a v^b over the two axes (signal only, no χ²), the issue's yardstick;
+  Σ_m c_m u^a v^b over the two axes (signal only, no χ²), a yardstick;
 * the whole ``scan`` of an empty 10⁶-point grid, set-up included, for scale.
 
 Run: ``python benchmarks/bench_polynomial.py``.

@@ -2,7 +2,7 @@
 
 Cases, each with its ratio to a plain reference timed in the same process:
 
-* the issue's headline: a 201×201 (ε^{uV}_{ee}, ε^{dV}_{ee}) Δχ² scan with both pulls
+* the headline case: a 201×201 (ε^{uV}_{ee}, ε^{dV}_{ee}) Δχ² scan with both pulls
   profiled, including set-up (experiment file → predictor → polynomial signal → grid);
   references: the same scan point by point with full predictions (timed on 1000 points,
   scaled to 40401) and point by point through adaptive ``scipy.integrate.quad``
@@ -10,7 +10,7 @@ Cases, each with its ratio to a plain reference timed in the same process:
 * scaling with grid size, 10² … 10⁶ points for the polynomial path and 10² … 10⁴ for
   a parameter that is not polynomial (the neutron radius, full prediction per point);
 * one point of a non-polynomial scan (neutron radius, Z′ mass, sterile Δm²₄₁) against quad;
-* 1 vs 2 local worker processes on a 4×10⁴-point neutron-radius scan (the issue's target: ≥ 1.7×);
+* 1 vs 2 local worker processes on a 4×10⁴-point neutron-radius scan (target: ≥ 1.7×);
 * 1000 pseudo-experiments with a fit each.
 
 Run: ``python benchmarks/bench_scans.py``.
@@ -52,7 +52,7 @@ def main() -> None:
         e = load_experiment("coherent-csi-2017", {"detector.time": None})
         scan(ExperimentLikelihood(e.predictor(), e.measurement()), empty_scan(nsi_axes(201)))
 
-    ours = min(timed(headline) for _ in range(5))
+    ours = best_of(headline, 5)
     lk = ExperimentLikelihood(exp.predictor(), exp.measurement())
     sample = empty_scan(nsi_axes(201))
     sample.done.reshape(-1)[1000:] = True  # 1000 points left to do
@@ -64,7 +64,7 @@ def main() -> None:
 
     print("\nscaling with grid size (polynomial signal: NSI; per point: neutron radius, rn x eps_ee_dV)")
     for n in (10, 32, 100, 316, 1000):
-        t = min(timed(lambda: scan(lk, empty_scan(nsi_axes(n)))) for _ in range(3))
+        t = best_of(lambda: scan(lk, empty_scan(nsi_axes(n))), 3)
         print(f"  polynomial {n * n:8d} points  {t:8.3f} s  {t / n**2 * 1e6:8.2f} µs/point")
     for n in (10, 32, 100):
         axes = {"rn": np.linspace(4.6, 5.4, n), "eps_ee_dV": np.linspace(-1, 1, n)}
