@@ -27,6 +27,13 @@ WORKERS_HELP = "Local worker processes (1: in this process)."
 DASK_HELP = "Run on a Dask cluster: a scheduler address (tcp://host:8786) or 'local' (a LocalCluster of --workers)."
 
 
+#: The options several commands share, one definition each (a click option decorator can be
+#: applied to any number of commands).
+SET_OPTION = click.option("--set", "settings", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
+WORKERS_OPTION = click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1), help=WORKERS_HELP)
+DASK_OPTION = click.option("--dask", "dask_address", metavar="ADDRESS|local", help=DASK_HELP)
+
+
 class UserError(InputError):
     """Bad input on the command line: reported as one line, exit status 2."""
 

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any, Callable
 import click
 
 from cevns.cli.common import (
-    DASK_HELP,
+    DASK_OPTION,
     FIX_HELP,
-    SET_HELP,
-    WORKERS_HELP,
+    SET_OPTION,
+    WORKERS_OPTION,
     UserError,
     check_directories,
     fixed_and_free,
@@ -81,7 +81,7 @@ def _start_values(free: tuple[str, ...], analysis: Analysis) -> dict[str, float]
 @click.command("fit")
 @click.argument("experiment")
 @click.option("--free", "free", multiple=True, required=True, metavar="NAME[=START]", help="A parameter to fit (repeatable).")
-@click.option("--set", "settings", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
+@SET_OPTION
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help=FIX_HELP)
 @click.option("--asimov", is_flag=True, help="Fit the SM prediction instead of the data (a forecast).")
 @click.option("--points", default=61, show_default=True, type=click.IntRange(min=5), help="Profile points per parameter.")
@@ -219,13 +219,13 @@ class _Saver:
 @click.option("--param", "params", multiple=True, required=True, metavar="NAME=LOW:HIGH:N | NAME=VALUE",
               help="A scan axis (LOW:HIGH:N) or a fixed parameter (repeatable).")
 @click.option("--free", "free", multiple=True, metavar="NAME[=START]", help="A parameter minimised at every grid point.")
-@click.option("--set", "settings", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
+@SET_OPTION
 @click.option("--asimov", is_flag=True, help="Scan against the SM prediction instead of the data (a forecast).")
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False), help="Scan file (.npz), written as it goes.")
 @click.option("--resume", is_flag=True, help="Continue the scan in --out (same configuration) instead of starting over.")
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False), help="Profile (1 axis) or regions (2 axes).")
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1), help=WORKERS_HELP)
-@click.option("--dask", "dask_address", metavar="ADDRESS|local", help=DASK_HELP)
+@WORKERS_OPTION
+@DASK_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def scan_command(experiment: str, params: tuple[str, ...], free: tuple[str, ...], settings: tuple[str, ...], asimov: bool,
                  out_path: str, resume: bool, plot_path: str | None, workers: int, dask_address: str | None, as_json: bool) -> None:
@@ -297,14 +297,14 @@ def scan_command(experiment: str, params: tuple[str, ...], free: tuple[str, ...]
 @click.option("--free", "free", multiple=True, required=True, metavar="NAME[=TRUTH]",
               help="A fitted parameter and its true value (default: the experiment's value); repeatable.")
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help=FIX_HELP)
-@click.option("--set", "settings", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
+@SET_OPTION
 @click.option("--n", "n_toys", default=1000, show_default=True, type=int, help="Number of pseudo-experiments.")
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Seed (chunk k uses [seed, k]).")
 @click.option("--chunk", default=100, show_default=True, type=click.IntRange(min=1), help="Pseudo-experiments per task.")
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False), help="Result file (.npz), written as it goes.")
 @click.option("--resume", is_flag=True, help="Continue the study in --out (same configuration).")
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1), help=WORKERS_HELP)
-@click.option("--dask", "dask_address", metavar="ADDRESS|local", help=DASK_HELP)
+@WORKERS_OPTION
+@DASK_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def toys_command(experiment: str, free: tuple[str, ...], params: tuple[str, ...], settings: tuple[str, ...], n_toys: int,
                  seed: int, chunk: int, out_path: str, resume: bool, workers: int, dask_address: str | None,

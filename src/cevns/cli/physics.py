@@ -10,7 +10,7 @@ import click
 
 from cevns.cli.common import (
     PARAM_HELP,
-    SET_HELP,
+    SET_OPTION,
     LibraryChoice,
     LibraryValue,
     UserError,
@@ -39,7 +39,7 @@ def experiments_command() -> None:
 
 @click.command("params")
 @click.argument("experiment", required=False)
-@click.option("--set", "settings", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
+@SET_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
 def params_command(experiment: str | None, settings: tuple[str, ...], as_json: bool) -> None:
     """List the physics parameters (name, unit, default, meaning). With EXPERIMENT, also its

@@ -7,12 +7,12 @@ from typing import Any, Mapping
 
 import click
 
-from cevns.cli.common import PARAM_HELP, SET_HELP, atomic_write, check_directories, load, parse_params, save_figure
+from cevns.cli.common import PARAM_HELP, SET_OPTION, atomic_write, check_directories, load, parse_params, save_figure
 
 
 @click.command("events")
 @click.argument("experiment")
-@click.option("--set", "settings", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
+@SET_OPTION
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help=PARAM_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def events_command(experiment: str, settings: tuple[str, ...], params: tuple[str, ...], as_json: bool) -> None:
@@ -38,7 +38,7 @@ def events_command(experiment: str, settings: tuple[str, ...], params: tuple[str
 
 @click.command("spectrum")
 @click.argument("experiment")
-@click.option("--set", "settings", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
+@SET_OPTION
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help=PARAM_HELP)
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False), help="Write dR/dT (counts/keVnr) per flavour and isotope.")
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False), help="Write a figure (PNG, PDF, ...).")

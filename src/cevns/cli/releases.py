@@ -12,7 +12,7 @@ import click
 
 from cevns.cli.common import (
     FIX_HELP,
-    SET_HELP,
+    SET_OPTION,
     check_directories,
     fixed_and_free,
     free_parameters,
@@ -75,7 +75,7 @@ def release_fetch_command(name: str, base_url: str, dest: str) -> None:
 @click.argument("experiment")
 @click.option("--data-release", "folder", required=True, type=click.Path(file_okay=False),
               help="Folder of a data release with a likelihood (cevns release list); the release is found from its files.")
-@click.option("--set", "settings", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
+@SET_OPTION
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help=FIX_HELP)
 @click.option("--free", "free", multiple=True, metavar="NAME[=START]", help="Also fit this parameter (repeatable).")
 @click.option("--timing", type=click.Choice(["model", "release"]), default=None,
