@@ -27,6 +27,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from cevns.errors import InputError
+from cevns.releases.reading import release_folder
 
 if TYPE_CHECKING:
     from cevns.stats.templates import TemplateLikelihood
@@ -190,9 +191,7 @@ def release(name: str) -> DataRelease:
 def identify_release(folder: str | Path) -> DataRelease:
     """The release whose marker file ``folder`` holds (the first in registry order);
     InputError if the folder does not exist or holds none of them."""
-    root = Path(folder).expanduser()
-    if not root.is_dir():
-        raise InputError(f"data release folder {root} does not exist or is not a folder")
+    root = release_folder(folder, "data")
     known = list(releases().values())
     for rel in known:
         if rel.holds(root):
