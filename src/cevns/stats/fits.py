@@ -104,14 +104,8 @@ class ExperimentLikelihood:
         return per_bin if self.measurement.bins > 1 else np.array([per_bin.sum()])
 
     def chi2(self, values: Mapping[str, float | str] | None = None) -> float:
-        """χ² at one point; a ``pull-chi2`` measurement is evaluated by its closed form
-        (:func:`pull_chi2_kernel`, built once: for one bin Papoulias & Kosmas,
-        arXiv:1711.09773, Eq. 6 as r²/D), equal to :func:`chi2_from_signal` to rounding."""
-        signal = self.signal(values)
-        kernel = self._kernel()
-        if kernel is None:
-            return float(chi2_from_signal(self.measurement, signal))
-        return float(kernel(signal))
+        """χ² at one point: :meth:`chi2_from_signal` of :meth:`signal`."""
+        return float(self.chi2_from_signal(self.signal(values)))
 
     def _kernel(self) -> TwoPullChi2 | None:
         """The measurement's :func:`pull_chi2_kernel`, built on first use and kept (two
@@ -122,8 +116,14 @@ class ExperimentLikelihood:
         return memo[0]
 
     def chi2_from_signal(self, signal: np.ndarray) -> np.ndarray:
-        """χ² for signals of shape (..., bins), vectorised over the batch axes."""
-        return chi2_from_signal(self.measurement, signal)
+        """χ² for signals of shape (..., bins), vectorised over the batch axes; a
+        ``pull-chi2`` measurement is evaluated by its closed form (:func:`pull_chi2_kernel`,
+        built once: for one bin Papoulias & Kosmas, arXiv:1711.09773, Eq. 6 as r²/D),
+        equal to :func:`chi2_from_signal` to rounding."""
+        kernel = self._kernel()
+        if kernel is None:
+            return chi2_from_signal(self.measurement, signal)
+        return np.asarray(kernel(signal), dtype=float)
 
     def with_fixed(self, values: Mapping[str, float | str]) -> ExperimentLikelihood:
         """The same likelihood with more parameters fixed (``values`` override ``fixed``)."""

@@ -30,11 +30,11 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 
 from cevns.runtime.parallel import run_chunks
-from cevns.stats.fits import ONE_DOF_LEVELS, TWO_DOF_LEVELS, ExperimentLikelihood, _bounds, fit, pull_chi2_kernel
+from cevns.stats.fits import ONE_DOF_LEVELS, TWO_DOF_LEVELS, _bounds, fit
 from cevns.stats.likelihood import Likelihood
 from cevns.errors import InputError
 from cevns.physics.parameters import parameter
-from cevns.stats.chi2 import TwoPullChi2, delta_chi2_threshold, interval_from_profile
+from cevns.stats.chi2 import delta_chi2_threshold, interval_from_profile
 
 
 @dataclass(frozen=True)
@@ -270,22 +270,15 @@ class _PolynomialChunks:
     signal: PolynomialSignal
     axes: tuple[np.ndarray, ...]
     grid: GridSignal = field(init=False, repr=False)
-    kernel: TwoPullChi2 | None = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "grid", grid_signal(self.signal, self.axes))
-        lk = self.likelihood  # the closed-form pulls where the statistic is known to be the pull χ²
-        kernel = pull_chi2_kernel(lk.measurement) if type(lk) is ExperimentLikelihood else None
-        object.__setattr__(self, "kernel", kernel)
 
     def __call__(self, flat: np.ndarray) -> np.ndarray:
         flat = np.asarray(flat)
         if flat.size > _CACHE_POINTS:  # work arrays of (points, bins) stay in cache
             return np.concatenate([self(flat[i : i + _CACHE_POINTS]) for i in range(0, flat.size, _CACHE_POINTS)])
-        signals = self.grid(flat)
-        if self.kernel is not None:
-            return self.kernel(signals)
-        return np.asarray(self.likelihood.chi2_from_signal(signals), dtype=float)
+        return np.asarray(self.likelihood.chi2_from_signal(self.grid(flat)), dtype=float)
 
 
 @dataclass(frozen=True)
