@@ -83,3 +83,17 @@ def test_fallback_radius_for_isotope_without_measurement():
     v50 = isotope("V", 50)
     assert v50.charge_radius_fm is None
     assert v50.rms_charge_radius_fm == pytest.approx(math.sqrt(0.6) * 1.2 * 50 ** (1 / 3))
+
+
+def test_heavy_water_counts_deuterium_as_the_nuclide():
+    """periodictable reads D as the isotope ²H, not an element: D2O is two ²H and natural O
+    per molecule (it used to fail with a TypeError), HDO one of each hydrogen kind."""
+    from cevns.physics.nuclei import resolve_target
+
+    heavy = {(n.isotope.name, round(n.per_formula_unit, 12)) for n in resolve_target("D2O").nuclei}
+    assert ("2H", 2.0) in heavy
+    assert sum(n.per_formula_unit for n in resolve_target("D2O").nuclei if n.isotope.symbol == "O") == pytest.approx(1.0, abs=1e-12)
+    hdo = resolve_target("HDO").nuclei
+    assert sum(n.per_formula_unit for n in hdo if n.isotope.symbol == "H") == pytest.approx(2.0, abs=1e-12)
+    deuterium = [n for n in hdo if n.isotope.name == "2H"]
+    assert sum(n.per_formula_unit for n in deuterium) == pytest.approx(1.0 + deuterium[0].isotope.abundance, abs=1e-12)

@@ -65,6 +65,12 @@ def _formula_atoms(text: str) -> dict[Any, int | float]:
     return atoms
 
 
+def _element_of(atom: Any) -> Any:
+    """The element of a formula atom: periodictable reads D and T as the isotopes ²H and
+    ³H (with ``.element``), every other symbol as an element."""
+    return getattr(atom, "element", atom)
+
+
 class UnknownNucleusError(InputError):
     """A target name that resolves to no isotope, element or compound."""
 
@@ -279,14 +285,16 @@ def resolve_target(name: str, enrichment: dict[str, float] | None = None) -> Tar
         if iso is None:
             raise UnknownNucleusError(f"enrichment key {key!r} is not an isotope name like 76Ge")
         by_element.setdefault(iso.symbol, {})[key] = fraction
-    symbols = {el.symbol for el in atoms}
+    symbols = {_element_of(el).symbol for el in atoms}
     for symbol in by_element:
         if symbol not in symbols:
             raise InputError(f"enrichment names {symbol}, which is not in {name!r}")
 
     nuclei: list[TargetNucleus] = []
     for el, count in atoms.items():
-        if el.symbol in by_element:
+        if el is not _element_of(el):  # a nuclide written in the formula: D (²H), T (³H)
+            composition = ((isotope(_element_of(el).symbol, el.isotope), 1.0),)
+        elif el.symbol in by_element:
             composition = _normalise_enrichment(el.symbol, by_element[el.symbol])
         else:
             composition = tuple((iso, iso.abundance) for iso in natural_isotopes(el.symbol))
