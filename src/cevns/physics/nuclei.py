@@ -292,6 +292,7 @@ def resolve_target(name: str, enrichment: dict[str, float] | None = None) -> Tar
 
     nuclei: list[TargetNucleus] = []
     for el, count in atoms.items():
+        composition: tuple[tuple[Isotope, float], ...]
         if el is not _element_of(el):  # a nuclide written in the formula: D (²H), T (³H)
             composition = ((isotope(_element_of(el).symbol, el.isotope), 1.0),)
         elif el.symbol in by_element:
