@@ -272,6 +272,13 @@ def two_pull_chi2(
 
 
 # --- Poisson likelihood ratio ---------------------------------------------------------------
+def poisson_terms(n: np.ndarray, mu: np.ndarray, mu_in_log: np.ndarray | None = None) -> np.ndarray:
+    """Per-bin half deviance μ − n + n ln(n/μ) of Baker–Cousins (Nucl. Instrum. Meth. 221,
+    437 (1984)), not summed; ``mu_in_log`` (default ``mu``) is the μ put into the
+    logarithm, for callers that substitute a safe value where μ ≤ 0 and mask it later."""
+    return mu - n + special.xlogy(n, n) - special.xlogy(n, mu if mu_in_log is None else mu_in_log)
+
+
 def poisson_deviance(observed: ArrayLike, expected: ArrayLike) -> np.ndarray:
     """Baker–Cousins Poisson likelihood-ratio χ², summed over the last axis (bins):
 
@@ -286,7 +293,7 @@ def poisson_deviance(observed: ArrayLike, expected: ArrayLike) -> np.ndarray:
     n, mu = np.broadcast_arrays(np.asarray(observed, dtype=float), np.asarray(expected, dtype=float))
     n, mu = np.atleast_1d(n), np.atleast_1d(mu)
     _nonnegative("observed", n)
-    return 2.0 * np.sum(mu - n + special.xlogy(n, n) - special.xlogy(n, mu), axis=-1)
+    return 2.0 * np.sum(poisson_terms(n, mu), axis=-1)
 
 
 def damped_newton(
@@ -381,7 +388,7 @@ def profiled_poisson_deviance(
         mu = base + np.einsum("...k,...ki->...i", u, templates)
         bad = np.any((mu < 0) | (positive & (mu <= 0)), axis=-1)
         mu_safe = np.where(mu > 0, mu, 1.0)
-        dev = 2.0 * np.sum(mu - n + special.xlogy(n, n) - special.xlogy(n, mu_safe), axis=-1)
+        dev = 2.0 * np.sum(poisson_terms(n, mu, mu_safe), axis=-1)
         return np.where(bad, np.inf, dev + np.sum(u**2, axis=-1)), mu
 
     def derivatives(u: np.ndarray, mu: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -55,12 +55,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import optimize, special
+from scipy import optimize
 
 from cevns.errors import InputError
 from cevns.physics.interactions import PhysicsModel
 from cevns.rates.prediction import BinnedCounts, RatePredictor
-from cevns.stats.chi2 import PullFit, damped_newton
+from cevns.stats.chi2 import PullFit, damped_newton, poisson_terms
 
 #: Key of the steady-state background profiled per bin in :meth:`TemplateLikelihood.expected`.
 OFF_SAMPLE_COMPONENT = "steady state (off sample)"
@@ -93,14 +93,14 @@ def profiled_bin_deviance(
             lam = mu + b
             bad = (mu < 0) | ((lam <= 0) & (n > 0))
         lam_safe = np.where(lam > 0, lam, 1.0)
-        g = 2.0 * (lam - n + special.xlogy(n, n) - special.xlogy(n, lam_safe))
+        g = 2.0 * poisson_terms(n, lam, lam_safe)
         g1 = 2.0 * (1.0 - np.where(lam > 0, n / lam_safe, 0.0))
         a = np.where(lam > 0, n / lam_safe**2, 0.0)
         if off is None:
             g2 = 2.0 * a
         else:
             b_safe = np.where(b > 0, b, 1.0)
-            g = g + 2.0 * (tau * b - off + special.xlogy(off, off) - special.xlogy(off, tau * b_safe))
+            g = g + 2.0 * poisson_terms(off, tau * b, tau * b_safe)
             bb = np.where(b > 0, off / b_safe**2, np.inf)  # b̂ = 0 (only when m = 0): pinned, g'' = 2A
             g2 = np.where(np.isinf(bb), 2.0 * a, np.where(a + bb > 0, 2.0 * a * bb / np.where(a + bb > 0, a + bb, 1.0), 0.0))
     g = np.where(bad, np.inf, g)
