@@ -68,7 +68,7 @@ from cevns.physics.cross_sections import (
     SM_NEUTRINO_CHARGE_RADII_1E32_CM2,
     lepton_flavor,
 )
-from cevns.stats.fits import FitResult, Measurement, minimise
+from cevns.stats.fits import FitResult, Measurement, _poisson_data, _sigma_stat, minimise
 from cevns.physics.form_factors import HELM_SURFACE_THICKNESS_FM, KLEIN_NYSTRAND_RANGE_FM, FormFactor
 from cevns.physics.interactions import LEPTONS, QUARKS, ModelTerm, PhysicsModel, registered_terms, term_of_parameter
 from cevns.physics.parameters import CORE_PARAMETERS, ParameterError, parameter
@@ -432,7 +432,7 @@ def _pull_chi2(m: Measurement, signal: Callable) -> Callable:
     :func:`cevns.stats.chi2.profile_linear_pulls` (D. K. Papoulias, T. S. Kosmas, arXiv:1711.09773, Eq. 6);
     σ²_stat = N_obs + 2 B_ss + B_on (:func:`cevns.stats.fits.chi2_from_signal`)."""
     n, b = np.asarray(m.observed, float), np.asarray(m.background, float)
-    v = np.sqrt(np.clip(n + 2.0 * m.steady_state + b, 1e-300, None)) ** 2
+    v = _sigma_stat(m) ** 2
     sa, sb = float(m.sigma_signal), float(m.sigma_background)
     tb = sb * b
 
@@ -461,10 +461,8 @@ def _poisson_chi2(m: Measurement, signal: Callable, iterations: int = 40, halvin
     (Newton on the standardised pulls, Armijo backtracking keeping μ > 0). A fixed number
     of steps (jit-friendly; Newton converges quadratically, the objective is convex); the
     pulls are held fixed under differentiation (envelope theorem)."""
-    n = np.asarray(m.observed, float) + m.steady_state
-    b = np.asarray(m.background + m.steady_state, float)
-    total = float(b.sum())
-    sig_b = m.sigma_background * float(m.background.sum()) / total if total > 0 else 0.0
+    n, b, sig_b = _poisson_data(m)
+    n, b = np.asarray(n, float), np.asarray(b, float)
     sig = np.array([m.sigma_signal, sig_b])
     positive = n > 0
     nlogn = np.where(positive, n * np.log(np.where(positive, n, 1.0)), 0.0)

@@ -100,7 +100,7 @@ def pull_chi2(
        χ^2 = \\min_{α,β}\\left[\\frac{(N_{meas} − N_{pred}(1+α) − B(1+β))^2}{σ_{stat}^2}
              + \\left(\\frac{α}{σ_α}\\right)^2 + \\left(\\frac{β}{σ_β}\\right)^2\\right]
 
-    (the equation is garbled in the seed's text; this is its reconstruction from the
+    (the equation is garbled in the available text of the proceedings; this is its reconstruction from the
     legible pieces, "(N_meas − N_SM(s²_W)[1 + α] − B_0n[1 + β])²" over σ_stat², plus the
     two Gaussian penalty terms). The pulls enter linearly, so with r = N_meas − N_pred − B
     and D = σ_stat² + N_pred² σ_α² + B² σ_β² the minimum is (setting ∂χ²/∂α = ∂χ²/∂β = 0)

@@ -74,13 +74,19 @@ def chi2_from_signal(measurement: Measurement, signal: np.ndarray) -> np.ndarray
     s = np.asarray(signal, dtype=float)
     if m.statistic == "pull-chi2":
         return binned_pull_chi2(m.observed, s, m.background, m.sigma_signal, m.sigma_background, _sigma_stat(m)).chi2
-    # Poisson on the raw counts: the off-beam background is added back to data and model.
-    # It is measured with far more exposure, so only B_on floats: one pull on B_on + B_ss
-    # with σ scaled by B_on/(B_on + B_ss) has the same variance (exact for one bin).
+    observed, b, sigma_b = _poisson_data(m)
+    return profiled_poisson_deviance(observed, s, b, m.sigma_signal, sigma_b).chi2
+
+
+def _poisson_data(m: Measurement) -> tuple[np.ndarray, np.ndarray, float]:
+    """(observed counts, background, σ of the background pull) of a ``poisson``
+    measurement. Poisson on the raw counts: the off-beam background is added back to data
+    and model. It is measured with far more exposure, so only B_on floats: one pull on
+    B_on + B_ss with σ scaled by B_on/(B_on + B_ss) has the same variance (exact for one bin)."""
     b = m.background + m.steady_state
     total = float(b.sum())
     sigma_b = m.sigma_background * float(m.background.sum()) / total if total > 0 else 0.0
-    return profiled_poisson_deviance(m.observed + m.steady_state, s, b, m.sigma_signal, sigma_b).chi2
+    return m.observed + m.steady_state, b, sigma_b
 
 
 @dataclass(frozen=True)
