@@ -340,17 +340,20 @@ class ArrayLikelihood:
     def _kept_entries(self) -> np.ndarray:
         return np.flatnonzero(~np.isin(self._owner, self.marginalised))
 
-    def _full_covariance(self, theory: np.ndarray | None) -> np.ndarray:
-        """Eq. 6 over all entries: σ^k_i = f_k,member(i) N^ref_i; without correlations the
-        systematic terms are kept only within a member's own entries."""
+    def _covariance(self, owner: np.ndarray, expected: np.ndarray, theory: np.ndarray | None) -> np.ndarray:
+        """Eq. 6 over the entries of members ``owner``: σ^k_i = f_k,member(i) N^ref_i; without
+        correlations the systematic terms are kept only within a member's own entries."""
         a = self.array
-        frac = a.fractions()[:, self._owner]
         cov = covariance_matrix(
-            self.observed, frac, theory=theory, reference=a.reference, background_fraction=a.background_fraction
+            expected, a.fractions()[:, owner], theory=theory, reference=a.reference, background_fraction=a.background_fraction
         )
         if not a.correlated:
-            cov = cov * (self._owner[:, None] == self._owner[None, :])
+            cov = cov * (owner[:, None] == owner[None, :])
         return cov
+
+    def _full_covariance(self, theory: np.ndarray | None) -> np.ndarray:
+        """Eq. 6 over all entries."""
+        return self._covariance(self._owner, self.observed, theory)
 
     @cached_property
     def _expected_covariance(self) -> np.ndarray:
@@ -381,13 +384,7 @@ class ArrayLikelihood:
         expected = self.observed[self._kept_entries]
         if self.array.reference == "expected":
             return covariance_chi2(expected, s, self._expected_covariance)
-        a = self.array
-        frac = a.fractions()[:, self._owner[self._kept_entries]]
-        cov = covariance_matrix(expected, frac, theory=s, reference="theory", background_fraction=a.background_fraction)
-        if not a.correlated:
-            owner = self._owner[self._kept_entries]
-            cov = cov * (owner[:, None] == owner[None, :])
-        return covariance_chi2(expected, s, cov)
+        return covariance_chi2(expected, s, self._covariance(self._owner[self._kept_entries], expected, s))
 
     def chi2(self, values: Mapping[str, float | str] | None = None) -> float:
         return float(self.chi2_from_signal(self.signal(values)))
