@@ -1,0 +1,427 @@
+"""Feldman–Cousins confidence intervals and regions from pseudo-experiments, for any binned
+likelihood of this package (one or two tested parameters).
+
+The unified approach (G. J. Feldman, R. D. Cousins, Phys. Rev. D 57, 3873 (1998),
+arXiv:physics/9711021, Sec. IV.B) orders the possible data at each tested point θ by the
+likelihood ratio, i.e. by the statistic
+
+.. math::
+   t(θ) = χ^2(θ) − \\min_{θ'} χ^2(θ'),
+
+the minimum taken over the physically allowed θ' (here: the tested grid, refined between
+its nodes). The critical value t_c(θ) at confidence level CL is the CL quantile of t over
+pseudo-experiments generated at θ, and the confidence set is {θ : t_data(θ) ≤ t_c(θ)}.
+Where Wilks' theorem holds t follows a χ² distribution of dof = number of tested parameters
+and t_c equals the Wilks threshold (1-D: 1.00 / 2.71 / 4.00; 2-D: 2.30 / 4.61 / 5.99);
+COHERENT CsI data violate it (P. B. Denton, J. Gehrlein, JHEP 04 (2021) 266,
+arXiv:2008.06062), hence this construction. The fraction of pseudo-experiments with
+t ≤ the Wilks threshold is the coverage the Wilks interval would have at θ.
+
+Nuisance parameters (normalisation pulls, backgrounds measured by an off sample) follow
+the *profile construction* (the PDG Review of Particle Physics, "Statistics", Sec. 40.4.2;
+used for CEvNS by Denton & Gehrlein): the pseudo-data at θ are generated with the
+nuisances at their values profiled on the real data at θ. Gaussian-constrained
+normalisations are then drawn around those profiled values with their constraint width, as
+:mod:`cevns.stats.toys` does around the nominal ones (the randomised auxiliary
+measurement). Each pseudo-experiment is a likelihood of the same class with the data
+replaced (:func:`pseudo_data_sampler`), so the statistic of a pseudo-experiment is the
+real one.
+
+Speed: the predictions S(θ') at every grid node are computed once; for each
+pseudo-experiment the χ² of all nodes is one vectorised ``chi2_from_signal`` call, and the
+minimum is refined by successive sub-grids (:data:`REFINE` points per step,
+:data:`LEVELS` zooms) around the best node, with the prediction interpolated multilinearly between nodes (exact for parameters that
+enter the counts linearly, such as a signal strength; for others the grid must be fine
+enough that the prediction is linear across a cell).
+
+Random numbers: the pseudo-experiments of grid node p, chunk c are drawn from
+``numpy.random.SeedSequence([seed, p, c])``, so results do not depend on how the chunks
+are spread over workers, and a resumed study equals an uninterrupted one bit for bit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from cevns.errors import InputError
+from cevns.runtime.parallel import run_chunks
+from cevns.stats.chi2 import binned_pull_chi2, delta_chi2_threshold, interval_from_profile, profiled_poisson_deviance
+from cevns.stats.fits import ExperimentLikelihood, _poisson_data, _sigma_stat
+from cevns.stats.likelihood import Likelihood
+from cevns.stats.templates import TemplateLikelihood, profiled_bin_deviance
+from cevns.stats.toys import pseudo_data
+
+#: Sub-grid points per grid step used to refine the minimum over θ' (index space), and
+#: the number of successive zooms.
+REFINE = 8
+LEVELS = 3
+
+
+# --- pseudo-data ----------------------------------------------------------------------------
+class PseudoData(Protocol):
+    """Draws ``n`` pseudo-experiments: likelihoods of the same kind with pseudo-data."""
+
+    def __call__(self, rng: np.random.Generator, n: int) -> Sequence[Likelihood]: ...
+
+
+#: Makes the pseudo-data generator of a likelihood for the expected signal (entries,) at
+#: the tested point (the profile construction: :func:`pseudo_data_sampler`).
+SamplerFactory = Callable[[Likelihood, np.ndarray], PseudoData]
+
+
+@dataclass(frozen=True)
+class ExperimentPseudoData:
+    """Pseudo-data of an :class:`~cevns.stats.fits.ExperimentLikelihood`:
+    :func:`cevns.stats.toys.pseudo_data` (Poisson beam-on counts, normalisations drawn
+    from their constraints, steady state subtracted as the statistic expects) around the
+    signal and beam background scaled by the pulls profiled on the data."""
+
+    likelihood: ExperimentLikelihood
+    signal: np.ndarray
+    background: np.ndarray
+
+    def __call__(self, rng: np.random.Generator, n: int) -> list[Likelihood]:
+        m = self.likelihood.measurement
+        data = pseudo_data(dataclasses.replace(m, background=self.background), self.signal, rng, n)
+        return [ExperimentLikelihood(self.likelihood.predictor, dataclasses.replace(m, observed=d, label="pseudo-data"),
+                                     self.likelihood.fixed) for d in data]
+
+
+def experiment_sampler(likelihood: ExperimentLikelihood, signal: np.ndarray) -> ExperimentPseudoData:
+    """Profile construction for an experiment: the signal and background pulls (α̂, β̂)
+    profiled on the data for expected ``signal`` (pull χ², D. K. Papoulias, T. S. Kosmas,
+    arXiv:1711.09773, Eq. 6, or the Poisson deviance of :mod:`cevns.stats.chi2`), then
+    pseudo-data around (1+α̂)S and (1+β̂)B."""
+    m = likelihood.measurement
+    s = np.asarray(signal, dtype=float)
+    if m.statistic == "pull-chi2":
+        pulls = binned_pull_chi2(m.observed, s, m.background, m.sigma_signal, m.sigma_background, _sigma_stat(m)).pulls
+        background = (1.0 + pulls[1]) * m.background
+    else:
+        observed, b, sigma_b = _poisson_data(m)
+        pulls = profiled_poisson_deviance(observed, s, b, m.sigma_signal, sigma_b).pulls
+        background = np.clip((1.0 + pulls[1]) * b - m.steady_state, 0.0, None)  # the pull acts on B_on + B_ss
+    return ExperimentPseudoData(likelihood, (1.0 + pulls[0]) * s, background)
+
+
+@dataclass(frozen=True)
+class TemplatePseudoData:
+    """Pseudo-data of a :class:`~cevns.stats.templates.TemplateLikelihood`: beam-on counts
+    n_i ~ Pois((1+a_S) S_i + Σ_k (1+a_k) B_ki + b̂_i) with each constrained normalisation
+    a ~ N(â, σ) around its profiled value â (free ones: â; fixed ones: 0), and the off
+    sample m_i ~ Pois(τ b̂_i) around the profiled steady state b̂."""
+
+    likelihood: TemplateLikelihood
+    templates: np.ndarray  # (K, bins): signal first, then the backgrounds
+    centres: np.ndarray  # (K,) profiled pulls
+    sigmas: np.ndarray  # (K,) constraint widths (0: fixed, inf: free)
+    steady: np.ndarray | None  # (bins,) profiled steady state b̂
+
+    def __call__(self, rng: np.random.Generator, n: int) -> list[Likelihood]:
+        d = self.likelihood.data
+        width = np.where(np.isfinite(self.sigmas), self.sigmas, 0.0)
+        pulls = self.centres + rng.normal(0.0, 1.0, size=(n, self.centres.size)) * width
+        mean = np.clip(np.einsum("nk,ki->ni", 1.0 + pulls, self.templates), 0.0, None)
+        if self.steady is not None:
+            mean = mean + self.steady
+        on = rng.poisson(mean).astype(float)
+        off = rng.poisson(np.broadcast_to(d.off_ratio * self.steady, on.shape)).astype(float) if self.steady is not None else None
+        return [dataclasses.replace(self.likelihood, data=dataclasses.replace(
+            d, observed=on[i], off=None if off is None else off[i], label="pseudo-data")) for i in range(n)]
+
+
+def template_sampler(likelihood: TemplateLikelihood, signal: np.ndarray) -> TemplatePseudoData:
+    """Profile construction for binned data with templates: the normalisations and the
+    per-bin steady state profiled on the data for expected ``signal`` (the Baker–Cousins
+    likelihood ratio of :mod:`cevns.stats.templates`).
+
+    Extension point: relative per-bin shape nuisances of the data (``shape_systematics``,
+    shifts θ_j r_j S) are not drawn yet (they were not in :class:`TemplateData` when this
+    was written); a likelihood that has them is refused rather than sampled wrongly."""
+    d = likelihood.data
+    if getattr(d, "shape_systematics", None):
+        raise InputError(f"{d.name}: Feldman–Cousins pseudo-data do not draw shape systematics yet")
+    s = np.asarray(signal, dtype=float)
+    fit = likelihood.pulls(s)
+    templates, sigmas = likelihood._templates(s, d.sigma_signal)
+    centres = np.where(sigmas > 0, fit.pulls, 0.0)
+    steady = None
+    if d.off is not None:
+        mu = np.clip(np.einsum("k,ki->i", 1.0 + centres, templates), 0.0, None)
+        steady = profiled_bin_deviance(mu, d.observed, d.off, d.off_ratio)[3]
+    return TemplatePseudoData(likelihood, templates, centres, sigmas, steady)
+
+
+@dataclass(frozen=True)
+class MemberPseudoData:
+    """Pseudo-data of a likelihood made of ``members`` (a joint fit of several
+    experiments): each member sampled on its own, the members' entries concatenated in
+    member order; shared nuisances are handled by the joint likelihood's own χ²."""
+
+    likelihood: Any
+    members: tuple[PseudoData, ...]
+
+    def __call__(self, rng: np.random.Generator, n: int) -> list[Likelihood]:
+        drawn = [member(rng, n) for member in self.members]
+        return [dataclasses.replace(self.likelihood, members=tuple(d[i] for d in drawn)) for i in range(n)]
+
+
+def pseudo_data_sampler(likelihood: Likelihood, signal: np.ndarray) -> PseudoData:
+    """The profile-construction pseudo-data generator of ``likelihood`` at the tested point
+    whose expected signal per data entry is ``signal`` (``likelihood.signal(θ)``).
+
+    Experiments, binned data with templates, and likelihoods with ``members`` whose
+    signal is the members' signals concatenated in order (joint fits) are supported;
+    anything else (e.g. detector arrays with a covariance χ²) raises
+    :class:`~cevns.errors.InputError`. A custom generator can be given to
+    :class:`FCStudy` instead (``sampler``)."""
+    if isinstance(likelihood, ExperimentLikelihood):
+        return experiment_sampler(likelihood, signal)
+    if isinstance(likelihood, TemplateLikelihood):
+        return template_sampler(likelihood, signal)
+    members = getattr(likelihood, "members", None)
+    if members is not None and dataclasses.is_dataclass(likelihood) and all(hasattr(m, "signal") for m in members):
+        s = np.asarray(signal, dtype=float)
+        sizes = [int(np.asarray(m.signal()).shape[-1]) for m in members]
+        if sum(sizes) != s.shape[-1]:
+            raise InputError("cannot split the joint signal over its members for pseudo-data")
+        parts = np.split(s, np.cumsum(sizes)[:-1])
+        return MemberPseudoData(likelihood, tuple(pseudo_data_sampler(m, p) for m, p in zip(members, parts)))
+    raise InputError(f"Feldman–Cousins pseudo-data are not available for {type(likelihood).__name__}")
+
+
+# --- the statistic over a grid ----------------------------------------------------------------
+def _interpolated(signals: np.ndarray, shape: tuple[int, ...], points: np.ndarray) -> np.ndarray:
+    """Predictions at fractional node coordinates ``points`` (P, k), multilinear between nodes."""
+    out = np.zeros((points.shape[0], signals.shape[-1]))
+    base = np.stack([np.clip(np.floor(points[:, d]), 0, max(size - 2, 0)) for d, size in enumerate(shape)], axis=-1).astype(int)
+    frac = points - base
+    for corner in np.ndindex(*(2,) * len(shape)):
+        offset = np.array(corner)
+        idx = np.minimum(base + offset, np.array(shape) - 1)
+        weight = np.prod(np.where(offset == 1, frac, 1.0 - frac), axis=-1)
+        out += weight[:, None] * signals[np.ravel_multi_index(tuple(idx.T), shape)]
+    return out
+
+
+def _refined_min(likelihood: Likelihood, signals: np.ndarray, shape: tuple[int, ...], chi2: np.ndarray) -> float:
+    """min over θ' of χ²: the best grid node, then :data:`LEVELS` zooms, each a sub-grid of
+    ±1 step around the best point so far with :data:`REFINE` points per step (so the last
+    step is a cell / REFINE^LEVELS), the prediction interpolated multilinearly."""
+    best_value = float(np.nanmin(chi2))
+    centre = np.array(np.unravel_index(int(np.nanargmin(chi2)), shape), dtype=float)
+    upper = np.array(shape, dtype=float) - 1.0
+    step = 1.0
+    for _ in range(LEVELS):
+        offsets = np.linspace(-step, step, 2 * REFINE + 1)
+        axes = [np.unique(np.clip(c + offsets, 0.0, u)) for c, u in zip(centre, upper)]
+        points = np.stack([m.ravel() for m in np.meshgrid(*axes, indexing="ij")], axis=-1)
+        values = np.asarray(likelihood.chi2_from_signal(_interpolated(signals, shape, points)), dtype=float)
+        if not np.isfinite(values).any():
+            break
+        i = int(np.nanargmin(values))
+        if values[i] < best_value:
+            best_value, centre = float(values[i]), points[i]
+        step /= REFINE
+    return best_value
+
+
+def delta_chi2_grid(likelihood: Likelihood, signals: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """t(θ) = χ²(θ) − min_θ' χ²(θ') at every node of a grid of ``shape`` whose predictions
+    are ``signals`` (nodes, entries), the minimum refined between nodes; flat (nodes,)."""
+    chi2 = np.asarray(likelihood.chi2_from_signal(signals), dtype=float)
+    return np.maximum(chi2 - _refined_min(likelihood, signals, shape, chi2), 0.0)
+
+
+def weighted_quantile(t: np.ndarray, cl: float, weights: np.ndarray | None = None) -> float:
+    """The smallest t_c with P(t ≤ t_c) ≥ ``cl`` (the inverted empirical CDF: for discrete
+    data the Feldman–Cousins rule of adding outcomes in order until the probability reaches
+    CL, FC 1998 Sec. IV.B), with optional probabilities ``weights`` (an exact enumeration)."""
+    t = np.asarray(t, dtype=float)
+    w = np.full(t.size, 1.0 / t.size) if weights is None else np.asarray(weights, dtype=float) / np.sum(weights)
+    order = np.argsort(t, kind="stable")
+    cdf = np.cumsum(w[order])
+    k = int(np.searchsorted(cdf, cl - 1e-12))
+    return float(t[order][min(k, t.size - 1)])
+
+
+@dataclass(frozen=True)
+class FCStudy:
+    """Everything a chunk of Feldman–Cousins pseudo-experiments needs: the likelihood, the
+    grid (``names``, ``axes``), the predictions at every node (``signals`` (nodes,
+    entries), row-major over the axes), the ``seed`` and how pseudo-data are made
+    (``sampler``, default :func:`pseudo_data_sampler`). Picklable for process pools."""
+
+    likelihood: Likelihood
+    names: tuple[str, ...]
+    axes: tuple[np.ndarray, ...]
+    signals: np.ndarray
+    seed: int
+    sampler: SamplerFactory = pseudo_data_sampler
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(a.size for a in self.axes)
+
+    def __call__(self, point: int, chunk: int, size: int) -> np.ndarray:
+        """t of ``size`` pseudo-experiments generated at grid node ``point`` (chunk
+        ``chunk`` of that node)."""
+        rng = np.random.default_rng(np.random.SeedSequence([self.seed, point, chunk]))
+        toys = self.sampler(self.likelihood, self.signals[point])(rng, size)
+        return np.array([delta_chi2_grid(toy, self.signals, self.shape)[point] for toy in toys])
+
+
+def fc_study(likelihood: Likelihood, axes: Mapping[str, Sequence[float] | np.ndarray], seed: int = 0,
+             sampler: SamplerFactory = pseudo_data_sampler) -> FCStudy:
+    """Set up a Feldman–Cousins study on the grid ``axes`` (one or two parameters, each
+    strictly increasing; other parameters are the likelihood's fixed ones): the
+    predictions at every node are computed here, once."""
+    if len(axes) not in (1, 2):
+        raise InputError("Feldman–Cousins intervals take one or two parameters")
+    names = tuple(axes)
+    arrays = tuple(np.asarray(a, dtype=float) for a in axes.values())
+    if any(a.ndim != 1 or a.size < 2 or not np.all(np.diff(a) > 0) for a in arrays):
+        raise InputError("each Feldman–Cousins axis needs ≥ 2 strictly increasing values")
+    mesh = np.meshgrid(*arrays, indexing="ij")
+    nodes = [dict(zip(names, (float(m.flat[i]) for m in mesh))) for i in range(mesh[0].size)]
+    signals = np.stack([np.asarray(likelihood.signal(v), dtype=float) for v in nodes])
+    return FCStudy(likelihood, names, arrays, signals, int(seed), sampler)
+
+
+@dataclass(frozen=True)
+class FCResult:
+    """A Feldman–Cousins study: ``statistic`` t (nodes, toys) of the pseudo-experiments
+    (NaN where not done), ``done``, and ``data`` t_data(θ) (nodes,) of the real data."""
+
+    names: tuple[str, ...]
+    axes: tuple[np.ndarray, ...]
+    statistic: np.ndarray
+    done: np.ndarray
+    data: np.ndarray
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(a.size for a in self.axes)
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.done.all())
+
+    def critical_values(self, levels: Mapping[str, float]) -> dict[str, np.ndarray]:
+        """t_c(θ) per level (grid shape): the CL quantile of t (:func:`weighted_quantile`)."""
+        out = {}
+        for label, cl in levels.items():
+            values = [weighted_quantile(t[ok], cl) if ok.any() else math.nan for t, ok in zip(self.statistic, self.done)]
+            out[label] = np.array(values).reshape(self.shape)
+        return out
+
+    def wilks_coverage(self, levels: Mapping[str, float]) -> dict[str, np.ndarray]:
+        """Fraction of pseudo-experiments with t ≤ the Wilks threshold (dof = number of
+        axes) per level and node: the coverage of the Wilks interval at θ."""
+        dof = len(self.axes)
+        out = {}
+        for label, cl in levels.items():
+            c = float(delta_chi2_threshold(cl, dof))
+            with np.errstate(invalid="ignore"):
+                cov = np.where(self.done, self.statistic <= c, False).sum(axis=1) / np.maximum(self.done.sum(axis=1), 1)
+            out[label] = np.where(self.done.any(axis=1), cov, np.nan).reshape(self.shape)
+        return out
+
+    def accepted(self, levels: Mapping[str, float]) -> dict[str, np.ndarray]:
+        """The Feldman–Cousins confidence set per level: t_data(θ) ≤ t_c(θ) (grid shape)."""
+        data = self.data.reshape(self.shape)
+        return {label: data <= tc for label, tc in self.critical_values(levels).items()}
+
+    def intervals(self, levels: Mapping[str, float]) -> dict[str, list[list[float]]]:
+        """One parameter: the FC intervals per level, ends interpolated linearly where
+        t_data − t_c changes sign between nodes (an end at a grid edge is the edge)."""
+        if len(self.axes) != 1:
+            raise InputError("FC intervals are for one parameter; two give a region (accepted)")
+        out = {}
+        for label, tc in self.critical_values(levels).items():
+            pieces = interval_from_profile(self.axes[0], self.data - tc, 0.0)
+            out[label] = [[p.low, p.high] for p in pieces]
+        return out
+
+
+def data_statistic(study: FCStudy) -> np.ndarray:
+    """t_data(θ) at every node for the study's real data."""
+    return delta_chi2_grid(study.likelihood, study.signals, study.shape)
+
+
+def empty_fc(study: FCStudy, n_toys: int) -> FCResult:
+    """A study with ``n_toys`` pseudo-experiments per node, none done yet."""
+    if n_toys < 1:
+        raise InputError(f"the number of pseudo-experiments must be ≥ 1, got {n_toys}")
+    nodes = study.signals.shape[0]
+    return FCResult(study.names, study.axes, np.full((nodes, n_toys), np.nan), np.zeros((nodes, n_toys), dtype=bool),
+                    data_statistic(study))
+
+
+def fc_tasks(state: FCResult, chunk: int) -> list[tuple[int, int, int]]:
+    """(node, chunk, size) of every chunk not yet done; chunk c of a node is its
+    pseudo-experiments [c·chunk, (c+1)·chunk)."""
+    if chunk < 1:
+        raise InputError("chunk must be ≥ 1")
+    n = state.done.shape[1]
+    return [(p, c, min((c + 1) * chunk, n) - c * chunk) for p in range(state.done.shape[0])
+            for c in range((n + chunk - 1) // chunk) if not state.done[p, c * chunk:(c + 1) * chunk].all()]
+
+
+def run_fc(
+    study: FCStudy,
+    state: FCResult,
+    chunk: int = 100,
+    on_chunk: Callable[[FCResult, int], None] | None = None,
+    executor: Executor | None = None,
+    on_part: Callable[[np.ndarray, dict[str, np.ndarray]], None] | None = None,
+) -> FCResult:
+    """Run the pseudo-experiments of ``state`` not yet done (arrays filled in place).
+
+    After each finished chunk, in the calling process: ``on_part(flat indices into
+    (nodes, toys), {"statistic": t})`` (what a :class:`~cevns.runtime.stores.ChunkStore`
+    appends), then ``on_chunk(state, n_new)``."""
+    n = state.done.shape[1]
+
+    def store(args: tuple[int, int, int], t: np.ndarray) -> None:
+        point, c, size = args
+        part = slice(c * chunk, c * chunk + size)
+        state.statistic[point, part] = t
+        state.done[point, part] = True
+        if on_part:
+            on_part(point * n + np.arange(part.start, part.stop), {"statistic": state.statistic[point, part]})
+        if on_chunk:
+            on_chunk(state, size)
+
+    run_chunks(study, fc_tasks(state, chunk), store, executor)
+    return state
+
+
+__all__ = [
+    "LEVELS",
+    "REFINE",
+    "ExperimentPseudoData",
+    "FCResult",
+    "FCStudy",
+    "MemberPseudoData",
+    "PseudoData",
+    "SamplerFactory",
+    "TemplatePseudoData",
+    "data_statistic",
+    "delta_chi2_grid",
+    "empty_fc",
+    "experiment_sampler",
+    "fc_study",
+    "fc_tasks",
+    "pseudo_data_sampler",
+    "run_fc",
+    "template_sampler",
+    "weighted_quantile",
+]
