@@ -4,7 +4,7 @@ and the physics of one nucleus, no experiment needed."""
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import click
 
@@ -87,21 +87,32 @@ def most_abundant(target: Target) -> TargetNucleus:
 @click.option("--form-factor", type=LibraryChoice("cevns.physics.form_factors", "FORM_FACTOR_MODELS"), default="helm",
               show_default=True)
 @click.option("--flavor", type=LibraryChoice("cevns.physics.cross_sections", "FLAVORS"), default="nu_mu", show_default=True)
-@click.option("--couplings", "scheme", type=click.Choice(["tree", "radiative"]), default="tree", show_default=True)
+@click.option("--couplings", "scheme", default="tree", show_default=True, metavar="NAME",
+              help="Coupling set: tree, radiative, custom (with --gv-p-e/--gv-p-mu/--gv-n) or any registered set.")
 @click.option("--sin2-theta-w", type=float, default=LibraryValue("cevns.physics.cross_sections", "SIN2_THETA_W_LOW_ENERGY"),
-              show_default=True)
+              show_default=True, help="Low-energy weak mixing angle (not with --couplings custom).")
+@click.option("--gv-p-e", type=float, help="custom couplings: g_V^p for nu_e.")
+@click.option("--gv-p-mu", type=float, help="custom couplings: g_V^p for nu_mu.")
+@click.option("--gv-p-tau", type=float, help="custom couplings: g_V^p for nu_tau (default: the nu_mu value).")
+@click.option("--gv-n", type=float, help="custom couplings: g_V^n.")
+@click.option("--radius", type=click.Choice(["charge", "lewin-smith"]), default="charge", show_default=True,
+              help="Default rms radius of the form factors: point-proton radius from the charge radius, or Lewin-Smith.")
+@click.option("--proton-radius", type=float, metavar="FM", help="Proton rms radius in fm (every isotope).")
+@click.option("--neutron-radius", type=float, metavar="FM", help="Neutron rms radius in fm (every isotope; default: the proton one).")
 @click.option("--flux-average", type=click.Choice(["pion-dar"]), help="Print the flux-averaged cross section instead.")
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help=PARAM_HELP)
 @click.option("--json", "as_json", is_flag=True)
 def xsec_command(nucleus: str, enu: float | None, recoil: float | None, form_factor: str, flavor: str, scheme: str,
-                 sin2_theta_w: float, flux_average: str | None, params: tuple[str, ...], as_json: bool) -> None:
+                 sin2_theta_w: float, gv_p_e: float | None, gv_p_mu: float | None, gv_p_tau: float | None,
+                 gv_n: float | None, radius: str, proton_radius: float | None, neutron_radius: float | None,
+                 flux_average: str | None, params: tuple[str, ...], as_json: bool) -> None:
     """Differential (and total) cross section per nucleus, or a flux average.
 
     For an element or compound the cross section is the mean over its nuclei by number.
     """
     import numpy as np
 
-    from cevns.physics.cross_sections import NuclearStructure, couplings_by_name
+    from cevns.physics.cross_sections import NuclearStructure
     from cevns.physics.form_factors import FormFactor, FormFactorModel
     from cevns.physics.interactions import PhysicsModel, differential_cross_section, total_cross_section
     from cevns.physics.parameters import parameter
@@ -110,9 +121,15 @@ def xsec_command(nucleus: str, enu: float | None, recoil: float | None, form_fac
 
     target = target_or_error(nucleus)
     parameter("sin2_theta_w").check(sin2_theta_w)  # finite, in [0, 1]: the option's domain
-    couplings = couplings_by_name(scheme, sin2_theta_w)
+    couplings = _xsec_couplings(scheme, sin2_theta_w, {"gv_p_e": gv_p_e, "gv_p_mu": gv_p_mu, "gv_p_tau": gv_p_tau, "gv_n": gv_n})
     model_name = cast(FormFactorModel, form_factor)  # one of FORM_FACTOR_MODELS: click checked it
-    structure = NuclearStructure(FormFactor(model_name), FormFactor(model_name))
+    for option, value in (("--proton-radius", proton_radius), ("--neutron-radius", neutron_radius)):
+        if value is not None:
+            positive(option, value)
+    structure = NuclearStructure(
+        FormFactor(model_name), FormFactor(model_name), cast(Literal["charge", "lewin-smith"], radius),
+        {} if proton_radius is None else {"*": proton_radius}, {} if neutron_radius is None else {"*": neutron_radius},
+    )
     model = model_with_parameters(PhysicsModel(couplings, structure), parse_params(params), target.isotopes, None)
     weights = np.array([n.per_formula_unit for n in target.nuclei])
     weights = weights / weights.sum()
@@ -138,11 +155,38 @@ def xsec_command(nucleus: str, enu: float | None, recoil: float | None, form_fac
                           for w, n in zip(weights, target.nuclei))
             out["recoil_keV"] = recoil
             out["dsigma_dT_cm2_per_keV"] = float(per_mev * keV)
+    out["couplings"] = model.couplings.scheme
+    out["couplings_detail"] = model.couplings.name
+    out["radius"] = radius
+    out["radii_fm"] = {iso.name: dict(zip(("proton", "neutron"), model.structure.radii_fm(iso))) for iso in target.isotopes}
     if as_json:
         click.echo(json.dumps(out, indent=2))
     else:
         for key, value in out.items():
-            click.echo(f"{key}: {value:.6g}" if isinstance(value, float) else f"{key}: {value}")
+            if key == "radii_fm":
+                click.echo("radii_fm: " + ", ".join(f"{k} rp={v['proton']:.4f} rn={v['neutron']:.4f}" for k, v in value.items()))
+            else:
+                click.echo(f"{key}: {value:.6g}" if isinstance(value, float) else f"{key}: {value}")
+
+
+def _xsec_couplings(scheme: str, sin2_theta_w: float, given: dict[str, float | None]) -> Any:
+    """The coupling set of ``cevns xsec``: ``custom`` takes the --gv-* values and no
+    --sin2-theta-w; the other sets take no --gv-* value (one-line errors)."""
+    from cevns.physics.cross_sections import couplings_by_name
+
+    values = {k: v for k, v in given.items() if v is not None}
+    ctx = click.get_current_context()
+    sin2_given = ctx.get_parameter_source("sin2_theta_w") not in (None, click.core.ParameterSource.DEFAULT)
+    if scheme == "custom":
+        if sin2_given:
+            raise UserError("--sin2-theta-w does not apply to --couplings custom (give --gv-p-e, --gv-p-mu, --gv-n)")
+        missing = [f"--{k.replace('_', '-')}" for k in ("gv_p_e", "gv_p_mu", "gv_n") if k not in values]
+        if missing:
+            raise UserError(f"--couplings custom needs {', '.join(missing)}")
+        return couplings_by_name("custom", None, values)
+    if values:
+        raise UserError(f"--gv-p-e/--gv-p-mu/--gv-p-tau/--gv-n only apply to --couplings custom, not {scheme!r}")
+    return couplings_by_name(scheme, sin2_theta_w)
 
 
 @click.command("kinematics")

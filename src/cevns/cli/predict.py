@@ -23,9 +23,11 @@ def events_command(experiment: str, settings: tuple[str, ...], params: tuple[str
     parameters = parse_params(params)
     table: Mapping[str, Any] = counts_table(exp.binned_counts(parameters))
     if as_json:
-        click.echo(json.dumps({"experiment": exp.name, "parameters": {**exp.model.parameters, **parameters}, **table}, indent=2))
+        click.echo(json.dumps({"experiment": exp.name, "couplings": exp.couplings.scheme, "couplings_detail": exp.couplings.name,
+                               "parameters": {**exp.model.parameters, **parameters}, **table}, indent=2))
         return
     click.echo(f"{exp.name}: {exp.description}")
+    click.echo(f"couplings: {exp.couplings.scheme} ({exp.couplings.name})")
     if parameters:
         click.echo("parameters: " + ", ".join(f"{k}={v}" for k, v in parameters.items()))
     click.echo(f"total expected counts: {table['total']:.2f}")
@@ -64,7 +66,7 @@ def spectrum_command(
     columns = [recoil, sum(by_flavor.values())] + list(by_flavor.values()) + [sum(r.values()) for r in rates.values()]
     if csv_path:
         data = np.column_stack(columns)
-        comment = f"{exp.name}: dR/dT in counts per keVnr for the whole exposure"
+        comment = f"{exp.name}: dR/dT in counts per keVnr for the whole exposure; couplings: {exp.couplings.scheme} ({exp.couplings.name})"
         atomic_write(csv_path, lambda tmp: np.savetxt(tmp, data, delimiter=",", header=comment + "\n" + ",".join(header), fmt="%.8g"))
         click.echo(f"wrote {csv_path}")
     if plot_path:
@@ -74,6 +76,7 @@ def spectrum_command(
         save_figure(fig, plot_path)
         click.echo(f"wrote {plot_path}")
     if not (csv_path or plot_path):
+        click.echo(f"# couplings: {exp.couplings.scheme} ({exp.couplings.name})")
         click.echo(",".join(header))
         for row in np.column_stack(columns)[:: max(1, points // 20)]:
             click.echo(",".join(f"{v:.6g}" for v in row))

@@ -199,7 +199,9 @@ def build_experiment(spec: ExperimentSpec, base_dir: Path | None = None) -> Expe
     target = resolve_target(spec.target.material, spec.target.enrichment)
     live_time = spec.exposure.live_days * day
     d = spec.detector
-    model = PhysicsModel(couplings_by_name(spec.couplings.scheme, spec.couplings.sin2_theta_w), nuclear_structure(spec.nuclear, target))
+    c = spec.couplings
+    couplings = couplings_by_name(c.scheme, None if c.scheme == "custom" else c.sin2_theta_w, c.values())
+    model = PhysicsModel(couplings, nuclear_structure(spec.nuclear, target))
     experiment = Experiment(
         name=spec.name,
         description=spec.description,

@@ -41,9 +41,51 @@ class NuclearSpec(StrictModel):
     neutron_radius_fm: dict[str, Annotated[float, Field(gt=0)]] = {}
 
 
+class CustomProtonCouplingsSpec(StrictModel):
+    """``gv_p = {e = .., mu = .., tau = ..}``: g_V^p per lepton flavour (``tau`` defaults to ``mu``)."""
+
+    e: float
+    mu: float
+    tau: float | None = None
+
+
 class CouplingsSpec(StrictModel):
-    scheme: Literal["tree", "radiative"] = "tree"
+    """``[couplings]``: a registered coupling set by name
+    (:func:`cevns.physics.cross_sections.coupling_set_names`: ``tree``, ``radiative``,
+    ``custom``), the low-energy sin²θ_W it is evaluated at, and for ``custom`` the values
+    ``gv_p = {e, mu, tau}`` and ``gv_n`` (which only ``custom`` accepts; ``custom`` does
+    not read ``sin2_theta_w``, and fitting sin2_theta_w with it is a one-line error)."""
+
+    scheme: str = "tree"
     sin2_theta_w: float = Field(default=SIN2_THETA_W_LOW_ENERGY, gt=0, lt=1)
+    gv_p: CustomProtonCouplingsSpec | None = None
+    gv_n: float | None = None
+
+    @model_validator(mode="after")
+    def _known_set(self) -> "CouplingsSpec":
+        from cevns.physics.cross_sections import coupling_set_names
+
+        names = coupling_set_names()
+        if self.scheme not in names:
+            raise ValueError(f"unknown coupling set {self.scheme!r}; known sets: {', '.join(names)}")
+        given = self.gv_p is not None or self.gv_n is not None
+        if self.scheme != "custom":
+            if given:
+                raise ValueError(f"gv_p / gv_n are only read with scheme = 'custom', not {self.scheme!r}")
+            return self
+        if self.gv_p is None or self.gv_n is None:
+            raise ValueError("scheme = 'custom' needs gv_p = {e = .., mu = ..} and gv_n")
+        return self  # sin2_theta_w is not read with 'custom' (fitting it is an error)
+
+    def values(self) -> dict[str, float]:
+        """The ``custom`` set's values as :func:`cevns.physics.cross_sections.couplings_by_name`
+        takes them (empty for the other sets)."""
+        if self.gv_p is None or self.gv_n is None:
+            return {}
+        out = {"gv_p_e": self.gv_p.e, "gv_p_mu": self.gv_p.mu, "gv_n": self.gv_n}
+        if self.gv_p.tau is not None:
+            out["gv_p_tau"] = self.gv_p.tau
+        return out
 
 
 class ConstantQuenchingSpec(StrictModel):
@@ -264,6 +306,7 @@ __all__ = [
     "BinsSpec",
     "ConstantQuenchingSpec",
     "CouplingsSpec",
+    "CustomProtonCouplingsSpec",
     "DataSpec",
     "DetectorSpec",
     "EfficiencySpec",

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Literal, Mapping
+from typing import Callable, Literal, Mapping
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -130,7 +130,7 @@ def radiative_couplings(inputs: Mapping[str, float] = PDG_NU_N_INPUTS, sin2_thet
     g_V^p(ν_ℓ) = g_V^p(ν_μ) − (√2πα/3G_F)(⟨r²_ν_ℓ⟩ − ⟨r²_ν_μ⟩) (Cadeddu et al., PRD 98,
     113010 (2018), arXiv:1810.05606, Eq. 3 with the radii of Bernabéu et al. 2004). g_V^n
     gets no charge-radius term (the photon couples to Q_u + 2Q_d = 0). Result:
-    g_V^p(ν_μ) ≈ 0.0303, g_V^p(ν_e) ≈ 0.0386, g_V^n ≈ −0.5120.
+    g_V^p(ν_μ) ≈ 0.0303, g_V^p(ν_e) ≈ 0.0387, g_V^n ≈ −0.5120.
 
     ``sin2_theta_w`` (a low-energy value, to fit it) moves κ̂ŝ² by its difference from
     :data:`SIN2_THETA_W_LOW_ENERGY`, so g_V^p shifts by −2ρ Δsin²θ_W and g_V^n not at all.
@@ -152,13 +152,130 @@ def radiative_couplings(inputs: Mapping[str, float] = PDG_NU_N_INPUTS, sin2_thet
     return NucleonCouplings(proton, gu + 2.0 * gd, label, "radiative")
 
 
-def couplings_by_name(name: str, sin2_theta_w: float = SIN2_THETA_W_LOW_ENERGY) -> NucleonCouplings:
-    """``"tree"`` or ``"radiative"`` coupling sets by name, at ``sin2_theta_w``."""
-    if name == "tree":
-        return tree_level_couplings(sin2_theta_w)
-    if name == "radiative":
-        return radiative_couplings(sin2_theta_w=None if sin2_theta_w == SIN2_THETA_W_LOW_ENERGY else sin2_theta_w)
-    raise InputError(f"unknown coupling set {name!r}; use 'tree' or 'radiative'")
+#: Keys of the user-given values of the ``custom`` coupling set: g_V^p per lepton flavour
+#: and g_V^n.
+CUSTOM_COUPLING_KEYS: tuple[str, ...] = ("gv_p_e", "gv_p_mu", "gv_p_tau", "gv_n")
+
+
+@dataclass(frozen=True)
+class CouplingSet:
+    """A named way to obtain :class:`NucleonCouplings`.
+
+    ``build(sin2_theta_w, values)`` returns the couplings; ``sin2_theta_w`` is a low-energy
+    weak mixing angle (``None``: the set's own reference value) and ``values`` the
+    user-given numbers (only the ``custom`` set takes any). ``sin2_slope`` is
+    ∂g_V^p/∂sin²θ_W, the same for every flavour, with g_V^n independent of sin²θ_W (every
+    set here is affine in sin²θ_W); ``None`` means a fitted sin²θ_W is not applicable to
+    the set. ``description`` is one line for listings.
+    """
+
+    name: str
+    build: Callable[[float | None, Mapping[str, float]], NucleonCouplings]
+    description: str
+    sin2_slope: float | None
+
+
+_COUPLING_SETS: dict[str, CouplingSet] = {}
+
+
+def register_coupling_set(coupling_set: CouplingSet) -> CouplingSet:
+    """Add a named coupling set (a new set is one builder function and one call of this);
+    the name must be new."""
+    if coupling_set.name in _COUPLING_SETS:
+        raise InputError(f"coupling set {coupling_set.name!r} is already registered")
+    _COUPLING_SETS[coupling_set.name] = coupling_set
+    return coupling_set
+
+
+def coupling_set_names() -> tuple[str, ...]:
+    """Names of the registered coupling sets, in registration order."""
+    return tuple(_COUPLING_SETS)
+
+
+def coupling_set(name: str) -> CouplingSet:
+    """The registered coupling set ``name``; an unknown name is a one-line
+    :class:`~cevns.errors.InputError` that lists the known ones."""
+    try:
+        return _COUPLING_SETS[name]
+    except KeyError:
+        raise InputError(f"unknown coupling set {name!r}; known sets: {', '.join(_COUPLING_SETS)}") from None
+
+
+def _no_values(name: str, values: Mapping[str, float]) -> None:
+    if values:
+        raise InputError(f"coupling set {name!r} takes no values (got {', '.join(sorted(values))}); only 'custom' does")
+
+
+def _build_tree(sin2_theta_w: float | None, values: Mapping[str, float]) -> NucleonCouplings:
+    _no_values("tree", values)
+    return tree_level_couplings(SIN2_THETA_W_LOW_ENERGY if sin2_theta_w is None else sin2_theta_w)
+
+
+def _build_radiative(sin2_theta_w: float | None, values: Mapping[str, float]) -> NucleonCouplings:
+    _no_values("radiative", values)
+    at_reference = sin2_theta_w is None or sin2_theta_w == SIN2_THETA_W_LOW_ENERGY
+    return radiative_couplings(sin2_theta_w=None if at_reference else sin2_theta_w)
+
+
+def custom_couplings(values: Mapping[str, float]) -> NucleonCouplings:
+    """Couplings given by the user: ``values`` maps ``gv_p_e``, ``gv_p_mu``, ``gv_n``
+    (required) and ``gv_p_tau`` (optional, defaults to ``gv_p_mu``) to g_V^p(ν_e),
+    g_V^p(ν_μ), g_V^n and g_V^p(ν_τ) (dimensionless). They do not depend on sin²θ_W, which
+    therefore cannot be fitted with them."""
+    unknown = sorted(set(values) - set(CUSTOM_COUPLING_KEYS))
+    if unknown:
+        raise InputError(f"unknown custom coupling value(s) {', '.join(unknown)}; use {', '.join(CUSTOM_COUPLING_KEYS)}")
+    missing = [k for k in ("gv_p_e", "gv_p_mu", "gv_n") if k not in values]
+    if missing:
+        raise InputError(f"the custom coupling set needs {', '.join(missing)} (g_V^p per flavour and g_V^n)")
+    for key, value in values.items():
+        if not math.isfinite(value):
+            raise InputError(f"custom coupling {key} must be finite, got {value}")
+    proton = {"e": float(values["gv_p_e"]), "mu": float(values["gv_p_mu"]),
+              "tau": float(values.get("gv_p_tau", values["gv_p_mu"]))}
+    neutron = float(values["gv_n"])
+    label = f"custom (g_V^p e/mu/tau = {proton['e']:g}/{proton['mu']:g}/{proton['tau']:g}, g_V^n = {neutron:g})"
+    return NucleonCouplings(proton, neutron, label, "custom")
+
+
+def _build_custom(sin2_theta_w: float | None, values: Mapping[str, float]) -> NucleonCouplings:
+    if sin2_theta_w is not None:
+        raise InputError("sin2_theta_w does not apply to the custom coupling set (give g_V^p and g_V^n instead)")
+    return custom_couplings(values)
+
+
+register_coupling_set(CouplingSet(
+    "tree", _build_tree, "tree level, g_V^p = 1/2 - 2 sin2_theta_w, g_V^n = -1/2 (Papoulias & Kosmas, arXiv:1711.09773)", -2.0))
+register_coupling_set(CouplingSet(
+    "radiative", _build_radiative,
+    "PDG/Erler-Su radiative corrections with flavour-dependent neutrino charge radii (arXiv:1303.5522, arXiv:1810.05606)",
+    -2.0 * PDG_NU_N_INPUTS["rho"]))
+register_coupling_set(CouplingSet("custom", _build_custom, "g_V^p per flavour and g_V^n given by the user", None))
+
+
+def couplings_by_name(
+    name: str, sin2_theta_w: float | None = SIN2_THETA_W_LOW_ENERGY, values: Mapping[str, float] | None = None
+) -> NucleonCouplings:
+    """The couplings of the registered set ``name`` (``tree``, ``radiative``, ``custom``, or
+    any set added with :func:`register_coupling_set`).
+
+    ``sin2_theta_w``: the low-energy weak mixing angle. How each set responds to it:
+    ``tree`` uses g_V^p = ½ − 2 sin²θ_W (Papoulias & Kosmas, arXiv:1711.09773, Eq. 1);
+    ``radiative`` moves κ̂ŝ² by the difference from :data:`SIN2_THETA_W_LOW_ENERGY`, so
+    g_V^p shifts by −2ρ Δsin²θ_W and g_V^n not at all (see :func:`radiative_couplings`);
+    ``custom`` does not depend on it: pass ``None`` (any value is a one-line error).
+    ``values``: the numbers of the ``custom`` set (see :func:`custom_couplings`).
+    """
+    return coupling_set(name).build(sin2_theta_w, values or {})
+
+
+def couplings_with_sin2(couplings: NucleonCouplings, sin2_theta_w: float) -> NucleonCouplings:
+    """The same coupling set as ``couplings`` at another low-energy sin²θ_W (to fit it); a
+    one-line :class:`~cevns.errors.InputError` for a set to which sin²θ_W does not apply."""
+    chosen = coupling_set(couplings.scheme)
+    if chosen.sin2_slope is None:
+        raise InputError(f"sin2_theta_w cannot be applied to the coupling set {couplings.scheme!r} ({couplings.name})")
+    return chosen.build(sin2_theta_w, {})
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,8 @@ import re
 from functools import lru_cache
 from typing import Any, Iterable, Iterator, Mapping
 
-from cevns.physics.cross_sections import NucleonCouplings, radiative_couplings, tree_level_couplings
+from cevns.errors import InputError
+from cevns.physics.cross_sections import NucleonCouplings, couplings_with_sin2
 from cevns.physics.interactions import PhysicsModel
 from cevns.physics.interactions.registry import (
     ModelTerm,
@@ -161,12 +162,12 @@ def apply_parameters(model: PhysicsModel, values: Mapping[str, float | str]) -> 
 
 
 def _couplings_with_sin2(model: PhysicsModel, sin2: float) -> NucleonCouplings:
-    scheme = model.couplings.scheme
-    if scheme == "tree":
-        return tree_level_couplings(sin2)
-    if scheme == "radiative":
-        return radiative_couplings(sin2_theta_w=sin2)
-    raise ParameterError(f"sin2_theta_w cannot be applied to the coupling set {model.couplings.name!r}")
+    """The model's coupling set at ``sin2`` (each set's response:
+    :func:`cevns.physics.cross_sections.couplings_by_name`)."""
+    try:
+        return couplings_with_sin2(model.couplings, sin2)
+    except InputError as exc:
+        raise ParameterError(str(exc)) from None
 
 
 def parameter_table(isotopes: Iterable[str] = ()) -> list[dict[str, str]]:
