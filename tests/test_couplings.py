@@ -241,3 +241,16 @@ def test_xsec_radius_options(capsys):
     assert explicit["radii_fm"]["133Cs"] == {"proton": 4.8, "neutron": 5.0}
     rc, out, _ = _run(capsys, "xsec", "--nucleus", "133Cs", "--enu", "30", "--param", "rp=4.8", "--param", "rn=5.0", "--json")
     assert json.loads(out)["sigma_total_cm2"] == pytest.approx(explicit["sigma_total_cm2"], rel=1e-12)
+
+
+def test_low_q_set_values_and_sin2_slope():
+    """The low-q set carries the table values of Cadeddu et al. (arXiv:2005.01645, Table I)
+    at its reference angle, and moves g_V^p by −2ρ Δsin²θ_W with g_V^n fixed."""
+    from cevns.physics.cross_sections import PDG_NU_N_INPUTS, couplings_by_name
+
+    c = couplings_by_name("low-q")
+    assert (c.proton["e"], c.proton["mu"], c.proton["tau"], c.neutron) == (0.0401, 0.0318, 0.0275, -0.5094)
+    moved = couplings_by_name("low-q", 0.24857)
+    assert moved.neutron == c.neutron
+    for lep in ("e", "mu", "tau"):
+        assert moved.proton[lep] - c.proton[lep] == pytest.approx(-2 * PDG_NU_N_INPUTS["rho"] * 0.01, rel=1e-12)
