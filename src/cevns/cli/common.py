@@ -119,6 +119,26 @@ def load(experiment: str, settings: Sequence[str]) -> Experiment:
     return load_experiment(experiment, parse_overrides(settings))
 
 
+def release_folders(items: Sequence[str]) -> tuple[dict[str, str], list[str]]:
+    """``--data-release`` items → ({release name: folder} of the ``NAME=DIR`` items, the
+    plain ``DIR`` items). An item is ``NAME=DIR`` when the text before its first ``=``
+    names a registered release."""
+    from cevns.releases.registry import releases
+
+    named: dict[str, str] = {}
+    plain: list[str] = []
+    known = releases()
+    for item in items:
+        name, sep, folder = item.partition("=")
+        if sep and name.strip() in known:
+            if not folder.strip():
+                raise UserError(f"--data-release {item!r}: give the folder after {name.strip()}=")
+            named[name.strip()] = folder.strip()
+        else:
+            plain.append(item)
+    return named, plain
+
+
 def parse_params(items: Sequence[str]) -> dict[str, float | str]:
     """``NAME=VALUE`` pairs → {name: number or text}; names and values are checked where
     they are applied (:mod:`cevns.physics.parameters`)."""

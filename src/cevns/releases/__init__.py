@@ -9,6 +9,10 @@ One module per release (:data:`RELEASE_MODULES`), each defining ``RELEASE``, a
 * :mod:`cevns.releases.csi_2021` — CsI[Na] full data set (PRL 129, 081801 (2022),
   arXiv:2110.07730).
 
+:mod:`cevns.releases.combinations` reads combination files (joint fits of releases,
+experiments and arrays with shared nuisances, :mod:`cevns.stats.joint`; shipped ones in
+``cevns/data/combinations``).
+
 :mod:`cevns.releases.registry` finds them (imported lazily, the first time it is asked),
 :mod:`cevns.releases.files` verifies and fetches their files, :mod:`cevns.releases.reading`
 reads them. To add a release: write its module, add its name below, add its test.

@@ -1,0 +1,406 @@
+"""Joint fits of several experiments with shared nuisance parameters.
+
+A :class:`JointLikelihood` combines member likelihoods (any
+:class:`cevns.stats.likelihood.Likelihood`: experiments, arrays, template likelihoods of the
+data releases, polynomial stand-ins, other joints). The physics parameters θ are common:
+every member is evaluated at the same named values (a free ``rn_133Cs`` or
+``sin2_theta_w`` is one parameter of the combination). Each member keeps its own nuisances,
+profiled by itself; named *shared* nuisances are profiled once for the whole combination.
+
+The shared kind implemented is a common signal normalisation ("signal-normalisation", e.g.
+the neutrino yield per proton of the SNS, which scales the CEvNS signal of every COHERENT
+detector alike): η ~ N(0, 1), and member m's signal is multiplied by (1 + s_m η). The
+member's own signal-normalisation uncertainty then excludes that part,
+σ_own,m = √(σ_m² − Σ_k s_mk²), so that each member alone keeps its total uncertainty.
+With the Gaussian constraint of η,
+
+.. math::
+   χ^2(θ) = \\min_{η}\\Big[\\sum_m χ^2_m\\big(S_m(θ)\\,(1 + \\textstyle\\sum_k s_{mk} η_k)\\big)
+   + \\sum_k η_k^2\\Big],
+
+where χ²_m is member m's own profiled χ² (with σ_own,m): profiling in stages is the same
+as minimising over all pulls at once. This is the standard treatment of a correlated
+normalisation in a combined likelihood (e.g. the COHERENT CsI + LAr combinations: M.
+Cadeddu et al., Phys. Rev. D 104, 065502 (2021), arXiv:2102.06153; the 10% SNS flux
+uncertainty common to both detectors: D. Akimov et al. (COHERENT), PRL 129, 081801 (2022),
+arXiv:2110.07730 and PRL 126, 012002 (2021), arXiv:2003.10630).
+
+The η are profiled by Newton's method with central finite differences, vectorised over
+the batch of ``chi2_from_signal`` (all members evaluated for all trial η in one call each),
+each step halved until χ² decreases.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from cevns.errors import InputError
+from cevns.stats.arrays import ArrayLikelihood
+from cevns.stats.fits import ExperimentLikelihood
+from cevns.stats.likelihood import Likelihood, Values
+from cevns.stats.templates import TemplateLikelihood
+from cevns.stats.toys import PolynomialLikelihood
+
+#: The kinds of shared nuisance a combination knows.
+SHARED_KINDS: tuple[str, ...] = ("signal-normalisation",)
+
+
+@dataclass(frozen=True)
+class SharedNuisance:
+    """A nuisance common to several members: ``name``, ``kind`` (one of
+    :data:`SHARED_KINDS`) and the fractional effect of one unit of it on each member
+    (member label → s_m; for "signal-normalisation" the fractional 1σ uncertainty of that
+    member's signal carried by this common source)."""
+
+    name: str
+    sigmas: Mapping[str, float]
+    kind: str = "signal-normalisation"
+
+    def __post_init__(self) -> None:
+        if self.kind not in SHARED_KINDS:
+            raise InputError(f"shared nuisance {self.name!r}: unknown kind {self.kind!r} (known: {', '.join(SHARED_KINDS)})")
+        if not self.sigmas:
+            raise InputError(f"shared nuisance {self.name!r} has no members")
+        bad = [k for k, s in self.sigmas.items() if not (math.isfinite(float(s)) and float(s) >= 0)]
+        if bad:
+            raise InputError(f"shared nuisance {self.name!r}: the fractional sigma of {', '.join(bad)} must be a number ≥ 0")
+        object.__setattr__(self, "sigmas", {k: float(s) for k, s in self.sigmas.items()})
+
+    def describe(self) -> dict[str, Any]:
+        """JSON-serialisable description."""
+        return {"name": self.name, "kind": self.kind, "members": dict(self.sigmas)}
+
+
+# --- the signal-normalisation uncertainty of a member ------------------------------------------
+def signal_sigma(likelihood: Likelihood) -> float:
+    """The fractional signal-normalisation uncertainty σ_m of a likelihood (InputError for
+    a kind that has none of its own: arrays and joints)."""
+    if isinstance(likelihood, (ExperimentLikelihood, PolynomialLikelihood)):
+        return float(likelihood.measurement.sigma_signal)
+    if isinstance(likelihood, TemplateLikelihood):
+        return float(likelihood.data.sigma_signal)
+    raise InputError(f"a {type(likelihood).__name__} has no signal normalisation of its own to share")
+
+
+def with_signal_sigma(likelihood: Likelihood, sigma: float) -> Likelihood:
+    """The same likelihood with its fractional signal-normalisation uncertainty set to
+    ``sigma`` (kinds as :func:`signal_sigma`)."""
+    if isinstance(likelihood, ExperimentLikelihood):
+        m = dataclasses.replace(likelihood.measurement, sigma_signal=sigma)
+        return ExperimentLikelihood(likelihood.predictor, m, likelihood.fixed)
+    if isinstance(likelihood, PolynomialLikelihood):
+        return dataclasses.replace(likelihood, measurement=dataclasses.replace(likelihood.measurement, sigma_signal=sigma))
+    if isinstance(likelihood, TemplateLikelihood):
+        return dataclasses.replace(likelihood, data=dataclasses.replace(likelihood.data, sigma_signal=sigma))
+    raise InputError(f"a {type(likelihood).__name__} has no signal normalisation of its own to share")
+
+
+def own_sigma(total: float, shared: Sequence[float], label: str = "") -> float:
+    """σ_own = √(σ² − Σ s_k²): the member's own part of a total fractional uncertainty
+    ``total`` once the ``shared`` parts are profiled in common; InputError ("incompatible
+    shared nuisance") if they exceed it."""
+    rest = total * total - sum(s * s for s in shared)
+    if rest < -1e-12 * max(total * total, 1e-300):
+        who = f" for {label}" if label else ""
+        raise InputError(f"incompatible shared nuisance{who}: shared sigma {math.sqrt(sum(s * s for s in shared)):g} "
+                         f"exceeds the signal-normalisation uncertainty {total:g}")
+    return math.sqrt(max(rest, 0.0))
+
+
+# --- profiling of the shared normalisations ------------------------------------------------------
+def _newton_profile(
+    objective: Any, k: int, batch: tuple[int, ...], low: np.ndarray, h: float = 1e-3, max_iter: int = 50, tol: float = 1e-10
+) -> tuple[np.ndarray, np.ndarray]:
+    """min over η ∈ ℝ^k (η_j ≥ ``low`` for the normalisations to stay positive) of
+    ``objective(eta)`` → (minimum, η̂) for a batch: ``objective`` takes η of shape
+    (P, *batch, k) (P trial points per batch element) and returns (P, *batch).
+
+    Newton's method with central finite differences (gradient and Hessian from the 1 + 2k
+    + 2k(k−1) points around η), steps halved until the objective decreases; a step where
+    the Hessian is not positive definite is a gradient step of length ≤ 1."""
+    eta = np.zeros(batch + (k,))
+    offsets = [np.zeros(k)]
+    for i in range(k):
+        for sgn in (1.0, -1.0):
+            e = np.zeros(k)
+            e[i] = sgn * h
+            offsets.append(e)
+    pairs = list(itertools.combinations(range(k), 2))
+    for i, j in pairs:
+        for si, sj in ((1, 1), (1, -1), (-1, 1), (-1, -1)):
+            e = np.zeros(k)
+            e[i], e[j] = si * h, sj * h
+            offsets.append(e)
+    off = np.array(offsets)  # (P, k)
+    best = objective(eta[None])[0]
+    done = ~np.isfinite(best)
+    for _ in range(max_iter):
+        # keep the stencil inside the domain
+        centre = np.maximum(eta, low + 2 * h)
+        f = objective(centre[None] + off.reshape((-1,) + (1,) * len(batch) + (k,)))
+        f0 = f[0]
+        grad = np.stack([(f[1 + 2 * i] - f[2 + 2 * i]) / (2 * h) for i in range(k)], axis=-1)
+        hess = np.zeros(batch + (k, k))
+        for i in range(k):
+            hess[..., i, i] = (f[1 + 2 * i] + f[2 + 2 * i] - 2 * f0) / (h * h)
+        for n, (i, j) in enumerate(pairs):
+            q = f[1 + 2 * k + 4 * n: 5 + 2 * k + 4 * n]
+            hess[..., i, j] = hess[..., j, i] = (q[0] - q[1] - q[2] + q[3]) / (4 * h * h)
+        better = (f0 < best) & ~done
+        eta = np.where(better[..., None], centre, eta)
+        best = np.where(better, f0, best)
+        posdef = np.all(np.linalg.eigvalsh(np.nan_to_num(hess)) > 0, axis=-1)
+        safe = np.where(posdef[..., None, None], np.nan_to_num(hess), np.eye(k))
+        step = -np.linalg.solve(safe, np.nan_to_num(grad)[..., None])[..., 0]
+        norm = np.linalg.norm(step, axis=-1, keepdims=True)
+        step = np.where(posdef[..., None], step, step / np.maximum(norm, 1.0))
+        decrement = np.einsum("...i,...i->...", np.nan_to_num(grad), -step)
+        done |= ~np.isfinite(decrement) | (np.abs(decrement) < tol * (1 + np.abs(best)))
+        if np.all(done):
+            break
+        t = np.ones(batch)
+        moved = np.zeros(batch, dtype=bool)
+        for _half in range(25):
+            trial = np.maximum(eta + t[..., None] * step, low)
+            ft = objective(trial[None])[0]
+            ok = (ft < best) & ~done & ~moved
+            eta = np.where(ok[..., None], trial, eta)
+            best = np.where(ok, ft, best)
+            moved |= ok
+            if np.all(moved | done):
+                break
+            t = np.where(moved, t, t / 2)
+        done |= ~moved  # no decrease along a descent direction: at the minimum to rounding
+        if np.all(done):
+            break
+    return best, eta
+
+
+# --- the joint likelihood -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class JointMember:
+    """One member of a combination: its ``label`` (unique) and ``likelihood`` (with its
+    full signal-normalisation uncertainty; the joint removes the shared parts)."""
+
+    label: str
+    likelihood: Likelihood
+
+
+@dataclass(frozen=True)
+class JointPoint:
+    """A joint χ² at one point, broken down: ``chi2`` (total), ``members`` (label → the
+    member's own profiled χ² at the profiled shared nuisances), ``penalty`` (Σ η²) and
+    ``shared`` (name → profiled η, in units of its σ)."""
+
+    chi2: float
+    members: dict[str, float]
+    penalty: float
+    shared: dict[str, float]
+
+
+@dataclass(frozen=True)
+class JointLikelihood:
+    """χ²(θ) of several likelihoods with common physics parameters and shared nuisances
+    (module docstring); a :class:`cevns.stats.likelihood.Likelihood`.
+
+    ``members``: the member likelihoods (labels unique), ``shared``: the shared nuisances
+    (each naming members by label), ``fixed``: named parameters applied to every member at
+    every point, ``name``: what the combination is called."""
+
+    members: tuple[JointMember, ...]
+    shared: tuple[SharedNuisance, ...] = ()
+    fixed: Mapping[str, float | str] = field(default_factory=dict)
+    name: str = "joint"
+    _own: tuple[Likelihood, ...] = field(default=(), init=False, repr=False, compare=False)
+    _scale: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)), init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        members = tuple(self.members)
+        if not members:
+            raise InputError(f"{self.name}: a combination needs at least one member")
+        labels = [m.label for m in members]
+        if len(set(labels)) != len(labels):
+            raise InputError(f"{self.name}: member labels must be unique, got {', '.join(labels)}")
+        shared = tuple(self.shared)
+        names = [s.name for s in shared]
+        if len(set(names)) != len(names):
+            raise InputError(f"{self.name}: shared nuisance names must be unique")
+        scale = np.zeros((len(members), len(shared)))
+        for k, s in enumerate(shared):
+            unknown = sorted(set(s.sigmas) - set(labels))
+            if unknown:
+                raise InputError(f"{self.name}: shared nuisance {s.name!r} names no member {', '.join(unknown)} "
+                                 f"(members: {', '.join(labels)})")
+            for i, label in enumerate(labels):
+                scale[i, k] = s.sigmas.get(label, 0.0)
+        own = []
+        for i, m in enumerate(members):
+            parts = [float(x) for x in scale[i] if x > 0]
+            if parts:
+                total = signal_sigma(m.likelihood)
+                own.append(with_signal_sigma(m.likelihood, own_sigma(total, parts, m.label)))
+            else:
+                own.append(m.likelihood)
+        object.__setattr__(self, "members", members)
+        object.__setattr__(self, "shared", shared)
+        object.__setattr__(self, "fixed", dict(self.fixed))
+        object.__setattr__(self, "_own", tuple(own))
+        object.__setattr__(self, "_scale", scale)
+
+    # description
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """Member labels, in order."""
+        return tuple(m.label for m in self.members)
+
+    @property
+    def label(self) -> str:
+        """What the data are, for titles and reports."""
+        return " + ".join(_label_of(m.likelihood, m.label) for m in self.members)
+
+    @property
+    def statistic(self) -> str:
+        """The members' statistics, joined."""
+        stats = [str(getattr(m.likelihood, "statistic", None) or getattr(getattr(m.likelihood, "measurement", None), "statistic", "chi2"))
+                 for m in self.members]
+        return "joint: " + " + ".join(f"{lab} {st}" for lab, st in zip(self.labels, stats))
+
+    def describe(self) -> dict[str, Any]:
+        """JSON-serialisable description (for reports and scan stores): name, members (label,
+        kind, data label, own and total signal σ where defined), shared nuisances, fixed."""
+        members = []
+        for m, own in zip(self.members, self._own):
+            entry: dict[str, Any] = {"label": m.label, "kind": type(m.likelihood).__name__,
+                                     "data": _label_of(m.likelihood, m.label)}
+            if isinstance(m.likelihood, JointLikelihood):
+                entry["joint"] = m.likelihood.describe()
+            else:
+                try:
+                    entry["sigma_signal"] = signal_sigma(m.likelihood)
+                    entry["sigma_signal_own"] = signal_sigma(own)
+                except InputError:
+                    pass
+            members.append(entry)
+        return {"name": self.name, "members": members, "shared": [s.describe() for s in self.shared],
+                "fixed": {k: v for k, v in self.fixed.items()}}
+
+    # layout
+    def _signals(self, values: Values | None) -> list[np.ndarray]:
+        point = {**self.fixed, **(values or {})}
+        return [np.asarray(lk.signal(point), dtype=float) for lk in self._own]
+
+    # the Likelihood interface
+    def signal(self, values: Values | None = None) -> np.ndarray:
+        """The members' signals at ``values`` (on top of ``fixed``), concatenated in member
+        order."""
+        return np.concatenate(self._signals(values), axis=-1)
+
+    def _split(self, signal: np.ndarray) -> list[np.ndarray]:
+        s = np.asarray(signal, dtype=float)
+        sizes = self._entry_sizes()
+        if s.shape[-1] != sum(sizes):
+            raise InputError(f"{self.name}: {s.shape[-1]} predicted entries for {sum(sizes)} entries of the combination")
+        return np.split(s, np.cumsum(sizes)[:-1], axis=-1)
+
+    def _entry_sizes(self) -> list[int]:
+        return [_entries(lk) for lk in self._own]
+
+    def _profile(self, signal: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+        """(χ², η̂ (..., K), member χ² at η̂) for predictions (..., entries)."""
+        parts = self._split(signal)
+        batch = np.asarray(signal).shape[:-1]
+        k = len(self.shared)
+        if k == 0:
+            chis = [np.asarray(lk.chi2_from_signal(p), dtype=float) for lk, p in zip(self._own, parts)]
+            return sum(chis, np.zeros(batch)), np.zeros(batch + (0,)), chis
+
+        def members_at(eta: np.ndarray) -> list[np.ndarray]:
+            # eta (..., k) → each member's χ² with its signal scaled by (1 + s_m · η)
+            return [np.asarray(lk.chi2_from_signal(p * (1.0 + eta @ self._scale[i])[..., None]), dtype=float)
+                    for i, (lk, p) in enumerate(zip(self._own, parts))]
+
+        def objective(eta: np.ndarray) -> np.ndarray:
+            return sum(members_at(eta), np.zeros(eta.shape[:-1])) + np.sum(eta * eta, axis=-1)
+
+        # η is bounded below where one of its members' normalisation would reach 0
+        low = np.array([-(1.0 - 1e-9) / max(self._scale[:, j].max(), 1e-300) for j in range(k)])
+        best, eta = _newton_profile(objective, k, batch, low)
+        return best, eta, members_at(eta)
+
+    def chi2_from_signal(self, signal: np.ndarray) -> np.ndarray:
+        """χ² for predictions of shape (..., entries) (the members' entries concatenated),
+        the shared nuisances profiled for each batch element."""
+        return self._profile(signal)[0]
+
+    def chi2(self, values: Values | None = None) -> float:
+        """χ² at the named ``values``."""
+        return float(self.chi2_from_signal(self.signal(values)))
+
+    def point(self, values: Values | None = None) -> JointPoint:
+        """χ² at ``values`` with each member's share and the profiled shared nuisances."""
+        total, eta, chis = self._profile(self.signal(values))
+        e = np.asarray(eta, dtype=float)
+        return JointPoint(float(total), {lab: float(c) for lab, c in zip(self.labels, chis)}, float(np.sum(e * e)),
+                          {s.name: float(e[j]) for j, s in enumerate(self.shared)})
+
+    def with_fixed(self, values: Values) -> JointLikelihood:
+        """The same χ² with more parameters fixed (``values`` override ``fixed``)."""
+        return dataclasses.replace(self, fixed={**self.fixed, **values})
+
+    def asimov(self, values: Values | None = None) -> JointLikelihood:
+        """Each member's forecast version at ``values`` (on top of ``fixed``): χ² = 0 there
+        (every nuisance, shared ones included, at 0)."""
+        point = {**self.fixed, **(values or {})}
+        members = tuple(JointMember(m.label, m.likelihood.asimov(point)) for m in self.members)
+        return dataclasses.replace(self, members=members, name=f"Asimov ({self.name})")
+
+
+def _entries(likelihood: Likelihood) -> int:
+    """Number of data entries (the last axis of ``chi2_from_signal``) of a likelihood."""
+    if isinstance(likelihood, (ExperimentLikelihood, PolynomialLikelihood)):
+        return int(likelihood.measurement.bins)
+    if isinstance(likelihood, TemplateLikelihood):
+        return int(likelihood.data.bins)
+    if isinstance(likelihood, ArrayLikelihood):
+        return sum(likelihood.array.members[i].entries for i in likelihood.kept)
+    if isinstance(likelihood, JointLikelihood):
+        return sum(likelihood._entry_sizes())
+    return int(np.asarray(likelihood.signal()).shape[-1])
+
+
+def _label_of(likelihood: Likelihood, fallback: str) -> str:
+    label = getattr(likelihood, "label", None)
+    if not label:
+        label = getattr(getattr(likelihood, "measurement", None), "label", None)
+    return str(label or fallback)
+
+
+def joint_likelihood(
+    members: Mapping[str, Likelihood] | Sequence[tuple[str, Likelihood]],
+    shared: Sequence[SharedNuisance] = (),
+    fixed: Values | None = None,
+    name: str = "joint",
+) -> JointLikelihood:
+    """A :class:`JointLikelihood` of ``members`` (label → likelihood, in order)."""
+    items = list(members.items()) if isinstance(members, Mapping) else list(members)
+    return JointLikelihood(tuple(JointMember(lab, lk) for lab, lk in items), tuple(shared), dict(fixed or {}), name)
+
+
+__all__ = [
+    "JointLikelihood",
+    "JointMember",
+    "JointPoint",
+    "SHARED_KINDS",
+    "SharedNuisance",
+    "joint_likelihood",
+    "own_sigma",
+    "signal_sigma",
+    "with_signal_sigma",
+]
