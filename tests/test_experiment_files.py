@@ -33,7 +33,7 @@ def csi_total() -> float:
 # --- shipped experiments ---------------------------------------------------------------
 def test_shipped_experiment_names():
     assert sorted(shipped_experiments()) == [
-        "coherent-csi-2017", "coherent-csi-2017-energy", "coherent-csi-2017-time", "coherent-ge", "coherent-lar-2020",
+        "coherent-csi-2017", "coherent-csi-2017-energy", "coherent-csi-2017-time", "coherent-csi-2021", "coherent-ge", "coherent-lar-2020",
         "coherent-lar-2020-counting", "coherent-lar-750", "coherent-nai-185", "connie", "conus", "dresden-ii", "ess-csi",
         "ge-isotope-reactor", "ge-isotope-sns", "nucleus", "reactor-ge-conus-like",
     ]

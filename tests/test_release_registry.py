@@ -51,10 +51,10 @@ def test_registry_lists_the_three_releases():
         rel = release(name)
         assert rel is known[name] and rel.citation and rel.title and rel.files
         assert rel.marker_file in {f.path for f in rel.files}
-    # csi-2017 and LAr compare with their shipped experiments; csi-2021 has no likelihood yet
+    # every release compares with its shipped experiment (csi-2021 since issue 14)
     assert {n: known[n].experiment for n in NAMES} == {"csi-2017": "coherent-csi-2017", "lar-2020-analysisA": "coherent-lar-2020",
-                                                       "csi-2021": None}
-    assert known["csi-2021"].likelihood is None and known["lar-2020-analysisA"].options == ("timing",)
+                                                       "csi-2021": "coherent-csi-2021"}
+    assert known["csi-2021"].likelihood is not None and known["lar-2020-analysisA"].options == ("timing",)
     # the registry is read-only from outside
     with pytest.raises(TypeError):
         known["x"] = known["csi-2017"]  # type: ignore[index]
@@ -128,13 +128,14 @@ def test_compare_without_likelihood_is_one_line(isolated, tmp_path, capsys):
     assert err == "error: toy-2024 (Toy release) has no likelihood yet, so it cannot be compared with a prediction\n"
 
 
-def test_compare_on_csi_2021_says_no_likelihood_yet(shared_dir, capsys):
+def test_compare_on_csi_2021_needs_time_bins(shared_dir, capsys):
+    # (until issue 14 the csi-2021 release had no likelihood; now an experiment without time bins is refused)
     folder = shared_dir / "coherent-data-releases" / "csi-2021"
     if not folder.is_dir():
         pytest.skip(f"{folder} is not available")
     code, out, err = _run(capsys, "compare", "coherent-csi-2017", "--data-release", str(folder))
     assert code == 2 and out == "" and err.count("\n") == 1
-    assert err.startswith("error: csi-2021 ") and "has no likelihood yet" in err
+    assert err.startswith("error: coherent-csi-2017: the CsI 2021 likelihood needs arrival-time bins")
 
 
 def test_compare_option_the_release_does_not_take(shared_dir, capsys):

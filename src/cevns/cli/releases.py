@@ -71,6 +71,27 @@ def release_fetch_command(name: str, base_url: str, dest: str) -> None:
                f"{len(report.present)} already present; all match their SHA-256 in {report.folder}")
 
 
+NO_VERIFY_OPTION = click.option(
+    "--no-verify", "no_verify", is_flag=True,
+    help="Skip the SHA-256 check of the release files (a warning says so): for a modified copy, at your own risk.")
+
+
+def checked_release_likelihood(folder: str, experiment: str | None, overrides: Any, fixed: Any, no_verify: bool,
+                               **options: Any) -> Any:
+    """The likelihood of the release in ``folder`` (:func:`cevns.releases.registry.release_likelihood`),
+    after checking every file of it against its SHA-256 (InputError naming the first missing
+    or altered file); ``no_verify`` skips the check with a warning line on stderr."""
+    from cevns.releases.files import verify_release
+    from cevns.releases.registry import identify_release, release_likelihood
+
+    rel = identify_release(folder)
+    if no_verify:
+        click.echo(f"warning: --no-verify: the {rel.name} files in {folder} are used without checking their SHA-256", err=True)
+    else:
+        verify_release(rel, folder, strict=True)
+    return release_likelihood(folder, experiment, overrides, fixed, **options)
+
+
 @click.command("compare")
 @click.argument("experiment")
 @click.option("--data-release", "folder", required=True, type=click.Path(file_okay=False),
@@ -84,14 +105,14 @@ def release_fetch_command(name: str, base_url: str, dest: str) -> None:
 @click.option("--points", default=61, show_default=True, type=click.IntRange(min=5), help="Profile points per --free parameter.")
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False), help="Write data vs prediction, projected on each axis.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@NO_VERIFY_OPTION
 def compare_command(experiment: str, folder: str, settings: tuple[str, ...], params: tuple[str, ...], free: tuple[str, ...],
-                    timing: str | None, points: int, plot_path: str | None, as_json: bool) -> None:
+                    timing: str | None, points: int, plot_path: str | None, as_json: bool, no_verify: bool) -> None:
     """The binned data of a COHERENT release against EXPERIMENT's prediction: projections
     per bin, χ² with every background profiled, best-fit CEvNS count; --free also fits."""
     import numpy as np
 
     from cevns.config.experiments import load_experiment
-    from cevns.releases.registry import release_likelihood
     from cevns.stats.templates import fit_signal_strength
     from cevns.stats.fits import fit, profile, profile_range
 
@@ -99,12 +120,12 @@ def compare_command(experiment: str, folder: str, settings: tuple[str, ...], par
     overrides = parse_overrides(settings)
     fixed = parse_params(params)
     options = {"timing": timing} if timing is not None else {}
-    lk = release_likelihood(folder, experiment, overrides, fixed, **options)
+    lk = checked_release_likelihood(folder, experiment, overrides, fixed, no_verify, **options)
     signal = lk.signal()
     result = lk.pulls(signal)
     strength = fit_signal_strength(lk)
     residual, variance, parts = lk.figure_parts()
-    names = ["signal", *(b.name for b in lk.data.backgrounds)]
+    names = lk.pull_names
     projections: dict[str, Any] = {}
     out: dict[str, Any] = {
         "experiment": experiment, "data": lk.label, "statistic": "poisson, backgrounds profiled", "parameters": fixed,

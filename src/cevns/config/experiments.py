@@ -157,7 +157,7 @@ def _efficiency(e: EfficiencySpec) -> det.Efficiency:
     if isinstance(e, NoEfficiencySpec):
         return det.UnitEfficiency()
     if isinstance(e, LogisticEfficiencySpec):
-        return det.LogisticEfficiency(e.a, e.k, e.x0, e.zero_below, tuple(e.scale_ranges))
+        return det.LogisticEfficiency(e.a, e.k, e.x0, e.zero_below, tuple(e.scale_ranges), e.offset)
     if isinstance(e, WeibullEfficiencySpec):
         return det.WeibullEfficiency(e.a, e.threshold, e.scale, e.power)
     return det.TableEfficiency(tuple(e.x), tuple(e.efficiency))

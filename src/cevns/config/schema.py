@@ -9,6 +9,7 @@ validated :class:`ExperimentSpec` into physics objects.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any, Literal, Union, get_args
 
 import numpy as np
@@ -18,7 +19,7 @@ from cevns.config.sources import RegisteredSource, SourceSpec, on_source_types_c
 from cevns.detector import response as det
 from cevns.physics.cross_sections import SIN2_THETA_W_LOW_ENERGY
 from cevns.rates.prediction import TimeSelection
-from cevns.sources.timing import CSI_2017_FITTED_PULSE, SNS_PULSE, us
+from cevns.sources.timing import CSI_2017_FITTED_PULSE, CSI_2021_BRN_PULSE, SNS_PULSE, ExponentialTimeEfficiency, us
 
 
 class StrictModel(BaseModel):
@@ -125,12 +126,23 @@ class NoEfficiencySpec(StrictModel):
 
 
 class LogisticEfficiencySpec(StrictModel):
+    """a/(1 + exp(−k(x − x₀))) [+ offset, clipped to [0, 1]] (:class:`cevns.detector.response.LogisticEfficiency`)."""
+
     model: Literal["logistic"]
-    a: float = Field(gt=0, le=1)
+    a: float = Field(gt=0)
     k: float
     x0: float
     zero_below: float | None = None
     scale_ranges: list[tuple[float, float, float]] = []
+    offset: float = 0.0
+
+    @model_validator(mode="after")
+    def _plateau(self) -> LogisticEfficiencySpec:
+        if self.offset == 0 and self.a > 1:
+            raise ValueError("Input should be less than or equal to 1 (the plateau a, without an offset)")
+        if self.offset != 0 and not 0 < self.a + self.offset <= 1:
+            raise ValueError("the plateau a + offset must lie in (0, 1]")
+        return self
 
 
 class WeibullEfficiencySpec(StrictModel):
@@ -158,6 +170,7 @@ class ResolutionSpec(StrictModel):
     constant: float = Field(default=0.0, ge=0)
     noise: float = Field(default=0.0, ge=0)
     fano: float = Field(default=1.0, gt=0)
+    shape_offset: float = Field(default=0.0, ge=0)
 
 
 class BinsSpec(StrictModel):
@@ -181,16 +194,26 @@ class BinsSpec(StrictModel):
 
 
 #: Proton-pulse shapes by name (:mod:`cevns.sources.timing`).
-PULSES = {"sns": SNS_PULSE, "csi-2017-fitted": CSI_2017_FITTED_PULSE}
+PULSES = {"sns": SNS_PULSE, "csi-2017-fitted": CSI_2017_FITTED_PULSE, "csi-2021-brn": CSI_2021_BRN_PULSE}
+
+
+class TimeEfficiencySpec(StrictModel):
+    """ε_T(t) = 1 before ``onset_us``, exp(−``decay_per_us`` (t − onset)) after
+    (:class:`cevns.sources.timing.ExponentialTimeEfficiency`)."""
+
+    onset_us: float
+    decay_per_us: float = Field(ge=0)
 
 
 class TimeSpec(StrictModel):
     """Arrival-time window (``window_us = [t_min, t_max]``) or bins (``edges_us``), µs on
-    the time axis of ``pulse`` (stopped-pion sources only)."""
+    the time axis of ``pulse`` (stopped-pion sources only); ``efficiency``: an optional
+    time-dependent efficiency folded into each bin's arrival-time fraction."""
 
     window_us: tuple[float, float] | None = None
     edges_us: list[float] | None = None
-    pulse: Literal["sns", "csi-2017-fitted"] = "sns"
+    pulse: Literal["sns", "csi-2017-fitted", "csi-2021-brn"] = "sns"
+    efficiency: TimeEfficiencySpec | None = None
 
     @model_validator(mode="after")
     def _one_form(self) -> TimeSpec:
@@ -203,10 +226,13 @@ class TimeSpec(StrictModel):
 
     def selection(self) -> TimeSelection:
         """The window or bins as a :class:`~cevns.rates.prediction.TimeSelection` (ns)."""
+        eff = self.efficiency
+        time_eff = None if eff is None else ExponentialTimeEfficiency(eff.onset_us * us, eff.decay_per_us / us)
         if self.window_us is not None:
-            return TimeSelection.window(self.window_us[0] * us, self.window_us[1] * us, PULSES[self.pulse])
+            window = TimeSelection.window(self.window_us[0] * us, self.window_us[1] * us, PULSES[self.pulse])
+            return window if time_eff is None else replace(window, efficiency=time_eff)
         assert self.edges_us is not None  # _one_form's guarantee
-        return TimeSelection(tuple(t * us for t in self.edges_us), PULSES[self.pulse])
+        return TimeSelection(tuple(t * us for t in self.edges_us), PULSES[self.pulse], efficiency=time_eff)
 
 
 class DetectorSpec(StrictModel):
@@ -325,6 +351,7 @@ __all__ = [
     "TableEfficiencySpec",
     "TableQuenchingSpec",
     "TargetSpec",
+    "TimeEfficiencySpec",
     "TimeSpec",
     "format_validation_error",
 ]

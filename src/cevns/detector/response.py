@@ -162,23 +162,43 @@ class LogisticEfficiency:
 
     This is the form of the COHERENT CsI[Na] 2017 data-release acceptance
     (arXiv:1804.09459: a = 0.6655, k = 0.4942, x₀ = 10.8507 PE, zero below 5 PE and
-    halved in [5, 6) PE)."""
+    halved in [5, 6) PE).
+
+    With an ``offset`` d ≠ 0 the efficiency is a/(1 + exp(−k(x − x₀))) + d clipped to
+    [0, 1], the form of the COHERENT CsI[Na] 2021 release (D. Akimov et al. (COHERENT),
+    PRL 129, 081801 (2022), arXiv:2110.07730, ancillary ``effCoefficients.txt``:
+    a = 1.32045, k = 0.285979, x₀ = 10.8646 PE, d = −0.333322); then the plateau a + d
+    must lie in (0, 1]. ``offset = 0`` is the plain logistic, unchanged."""
 
     a: float
     k: float
     x0: float
     zero_below: float | None = None
     scale_ranges: tuple[tuple[float, float, float], ...] = ()
+    offset: float = 0.0
 
     def __post_init__(self) -> None:
-        if not 0 < self.a <= 1:
+        if self.offset == 0 and not 0 < self.a <= 1:
             raise InputError(f"logistic efficiency plateau a must be in (0, 1], got {self.a}")
+        if self.offset != 0 and not (self.a > 0 and 0 < self.a + self.offset <= 1):
+            raise InputError(f"logistic efficiency with an offset needs a > 0 and a + offset in (0, 1], got "
+                             f"a = {self.a}, offset = {self.offset}")
+
+    @property
+    def zero_crossing(self) -> float | None:
+        """Where a/(1 + exp(−k(x − x₀))) + d = 0 for d < 0 (the clip at 0 starts there, a
+        kink): x₀ − ln(a/(−d) − 1)/k; None without a crossing."""
+        if self.offset < 0 and self.a + self.offset > 0 and self.k > 0:
+            return self.x0 - math.log(self.a / -self.offset - 1.0) / self.k
+        return None
 
     def __call__(self, x: ArrayLike) -> np.ndarray:
         from scipy import special  # lazy: see the module docstring
 
         x = np.asarray(x, dtype=float)
         eff = self.a * special.expit(self.k * (x - self.x0))
+        if self.offset != 0:
+            eff = np.clip(eff + self.offset, 0.0, 1.0)
         if self.zero_below is not None:
             eff = np.where(x < self.zero_below, 0.0, eff)
         for low, high, factor in self.scale_ranges:
@@ -188,6 +208,8 @@ class LogisticEfficiency:
     @property
     def breakpoints(self) -> tuple[float, ...]:
         points = [] if self.zero_below is None else [self.zero_below]
+        if self.zero_crossing is not None:
+            points.append(self.zero_crossing)
         for low, high, _ in self.scale_ranges:
             points += [low, high]
         return tuple(sorted(set(points)))
@@ -266,7 +288,12 @@ class Resolution:
     * ``poisson``: integer photoelectron counts n ~ Poisson(μ) (observable ``PE``);
     * ``gamma``: continuous photoelectron count with mean μ and variance ``fano``·μ
       (shape μ/fano, scale fano), a smooth stand-in for Poisson statistics with excess
-      noise.
+      noise. With ``shape_offset`` c the gamma law has shape k = c + μ/fano and scale
+      μ/k (mean μ, variance μ²/k): the COHERENT CsI[Na] 2021 parametrisation
+      (D. Akimov et al. (COHERENT), PRL 129, 081801 (2022), arXiv:2110.07730, supplement),
+      P(x) ∝ x^b e^{−a(1+b)x} with a = 0.0749/E_ee, b = 9.56 E_ee (E_ee in keVee), i.e.
+      k = 1 + b, mean 1/a = 13.35 E_ee PE: ``shape_offset = 1``, ``fano = 13.35/9.56``
+      with a light yield of 13.35 PE/keVee. ``shape_offset = 0`` is the plain gamma law.
     """
 
     model: ResolutionModel = "none"
@@ -274,11 +301,12 @@ class Resolution:
     constant: float = 0.0
     noise: float = 0.0
     fano: float = 1.0
+    shape_offset: float = 0.0
 
     def __post_init__(self) -> None:
         if self.model not in ("none", "gaussian", "poisson", "gamma"):
             raise InputError(f"resolution must be none, gaussian, poisson or gamma, got {self.model!r}")
-        if min(self.stochastic, self.constant, self.noise) < 0 or not self.fano > 0:
+        if min(self.stochastic, self.constant, self.noise, self.shape_offset) < 0 or not self.fano > 0:
             raise InputError("resolution parameters must be ≥ 0 (fano > 0)")
         if self.model == "gaussian" and self.stochastic == self.constant == self.noise == 0:
             raise InputError("gaussian resolution needs stochastic, constant or noise > 0")
@@ -328,8 +356,12 @@ class Resolution:
 
         if self.model == "gaussian":
             return special.ndtr((x - mu) / np.maximum(self.sigma(mu), 1e-12))
-        shape = np.maximum(mu / self.fano, 1e-12)
-        return special.gammainc(shape, np.maximum(x, 0.0) / self.fano)
+        if self.shape_offset == 0:
+            shape = np.maximum(mu / self.fano, 1e-12)
+            return special.gammainc(shape, np.maximum(x, 0.0) / self.fano)
+        k = self.shape_offset + np.maximum(mu, 0.0) / self.fano
+        scale = np.maximum(mu, 1e-300) / k
+        return special.gammainc(k, np.maximum(x, 0.0) / scale)
 
 
 #: Standard-normal CDF arguments beyond which scipy's ndtr is exactly 1.0 (z ≥ 8.3) or

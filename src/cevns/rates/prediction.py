@@ -59,7 +59,7 @@ from cevns.physics.interactions import PhysicsModel
 from cevns.physics.kinematics import recoil_max
 from cevns.physics.nuclei import Isotope, Target
 from cevns.physics.parameters import ParameterError, apply_parameters
-from cevns.sources.timing import SNS_PULSE, Pulse, time_bin_fractions
+from cevns.sources.timing import SNS_PULSE, ExponentialTimeEfficiency, Pulse, time_bin_fractions, weighted_time_bin_fractions
 from cevns.rates.nodes import (
     IsotopeNodes,
     Quadrature,
@@ -146,6 +146,8 @@ class TimeSelection:
     edges_s: tuple[float, ...]
     pulse: Pulse = SNS_PULSE
     binned: bool = True
+    #: Time-dependent efficiency folded into each bin's fraction (None: 1).
+    efficiency: ExponentialTimeEfficiency | None = None
 
     def __post_init__(self) -> None:
         e = np.asarray(self.edges_s, dtype=float)
@@ -166,7 +168,11 @@ class TimeSelection:
     def fractions(self, flavors: Sequence[str]) -> np.ndarray:
         """(n_flavors, n_bins): fraction of each source flavour emitted in each bin
         (:func:`cevns.sources.timing.time_bin_fractions`; ValueError for a flavour that π⁺/μ⁺ decay
-        at rest does not produce)."""
+        at rest does not produce); with an ``efficiency``, ∫_bin p(t) ε_T(t) dt
+        (:func:`cevns.sources.timing.weighted_time_bin_fractions`)."""
+        if self.efficiency is not None:
+            eff = self.efficiency
+            return np.stack([weighted_time_bin_fractions(f, self.edges_s, eff, self.pulse) for f in flavors])
         return np.stack([time_bin_fractions(f, self.edges_s, self.pulse) for f in flavors])
 
 

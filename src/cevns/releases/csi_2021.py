@@ -3,23 +3,56 @@ arXiv:2110.07730): the paper's ancillary files.
 
 * :func:`load_csi_2021` → :class:`CsI2021Release` — event lists, BRN / NIN shapes,
   efficiency and scintillation-response coefficients.
+* :func:`csi_2021_likelihood` — the binned likelihood of the release, PE × t_rec in the
+  CEvNS region (PE < 60, 0 ≤ t_rec < 6 µs), for ``cevns compare/fit/scan --data-release``.
 * :data:`RELEASE` — the registry entry (:mod:`cevns.releases.registry`): files with their
-  SHA-256 and the loader. No likelihood yet: ``cevns compare`` says so. The release's 2-D SNS
-  flux ``snsFlux2D.root`` is not in the registry (no checksum of it could be established
-  here) and is not needed by the loader.
+  SHA-256, the loader and the likelihood, compared with the shipped ``coherent-csi-2021``
+  experiment. The release's 2-D SNS flux ``snsFlux2D.root`` is not in the registry (no
+  checksum of it could be established here) and is not needed: the CEvNS prediction uses the
+  package's πDAR source and arrival times (:data:`cevns.sources.timing.CSI_2021_BRN_PULSE`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from cevns.config.experiments import load_experiment
 from cevns.errors import InputError
 from cevns.releases.reading import edges_from_centres, frozen, read_table, read_text, release_folder, require_file
 from cevns.releases.registry import DataRelease, file_table
+from cevns.sources.timing import ExponentialTimeEfficiency, us
+from cevns.stats.templates import Axis, Background, ShapeSystematic, TemplateData, TemplateLikelihood
+
+# --- published numbers and analysis inputs ---------------------------------------------------------
+#: COHERENT's Standard-Model CEvNS prediction in the CEvNS region of the full CsI[Na] data set,
+#: 341 ± 11 (theory) ± 42 (experiment) events, and the best fit, 306 ± 20 events (D. Akimov et al.
+#: (COHERENT), PRL 129, 081801 (2022), arXiv:2110.07730).
+COHERENT_2021_SM_PREDICTION = 341.0
+COHERENT_2021_SM_PREDICTION_THEORY_ERROR = 11.0
+COHERENT_2021_SM_PREDICTION_EXPERIMENT_ERROR = 42.0
+COHERENT_2021_BEST_FIT = 306.0
+COHERENT_2021_BEST_FIT_ERROR = 20.0
+#: The CEvNS region of the release (its README, as quoted by the release's users): PE < 60 and
+#: 0 ≤ t_rec < 6 µs; events up to 250 PE and 12 µs are released for other searches.
+CSI_2021_PE_MAX = 60.0
+CSI_2021_T_MAX_US = 6.0
+#: Beam-related (prompt) neutrons and neutrino-induced neutrons in the CEvNS region: 18.4 and 5.6
+#: events (the normalisations a Python reproduction of arXiv:2110.07730 uses, read in its code,
+#: not in the paper: medium confidence) with 25% and 36% normalisation uncertainties (the priors
+#: of Newtrinos' CsI 2021 likelihood, Newtrinos-org/Newtrinos.jl coherent_csi.jl).
+CSI_2021_BRN_COUNTS = 18.4
+CSI_2021_BRN_UNCERTAINTY = 0.25
+CSI_2021_NIN_COUNTS = 5.6
+CSI_2021_NIN_UNCERTAINTY = 0.36
+#: Neutrino-flux normalisation uncertainty, 10% (the prior of Newtrinos' SNS flux, the usual
+#: COHERENT flux uncertainty). The only pure normalisation term of the signal here: no separate
+#: form-factor or light-yield normalisation uncertainty was found in the sources used.
+CSI_2021_FLUX_UNCERTAINTY = 0.10
 
 
 def _labelled_rows(path: Path, columns: int) -> list[tuple[str, tuple[float, ...]]]:
@@ -156,6 +189,128 @@ def load_csi_2021(folder: str | Path) -> CsI2021Release:
     )
 
 
+# --- likelihood ---------------------------------------------------------------------------------
+def rebin(values: np.ndarray, edges: np.ndarray, new_edges: np.ndarray) -> np.ndarray:
+    """Counts of a histogram ``values`` on ``edges`` in the bins ``new_edges``, a bin cut by a
+    new edge shared in proportion to its overlap (uniform within each original bin)."""
+    cumulative = np.concatenate([[0.0], np.cumsum(values)])
+    return np.diff(np.interp(np.asarray(new_edges, dtype=float), edges, cumulative))
+
+
+def background_template(
+    release: CsI2021Release, which: str, pe_edges: np.ndarray, time_edges_us: np.ndarray,
+    time_efficiency: ExponentialTimeEfficiency | None, total: float,
+) -> np.ndarray:
+    """BRN or NIN (``which``) expected counts (n_pe, n_time): the outer product of the released
+    PE and t_rec shapes (given uncorrelated, as separate projections), the time shape multiplied
+    by the bin-averaged time efficiency ε_T (the released PE shapes already hold the PE
+    efficiency, the time shapes not ε_T: Newtrinos' reading of the release, consistent with the
+    PE shapes' zero below 7.5 PE), normalised to ``total`` events in the binned region."""
+    pe = rebin(getattr(release, f"{which}_pe"), release.pe_edges, pe_edges)
+    time = np.asarray(getattr(release, f"{which}_time"), dtype=float)
+    if time_efficiency is not None:
+        time = time * time_efficiency.bin_average(release.time_edges_us * us)
+    shape = np.outer(pe, rebin(time, release.time_edges_us, time_edges_us))
+    return total * shape / shape.sum()
+
+
+def _systematic_sets(release: CsI2021Release) -> list[tuple[str, str, tuple[float, ...], tuple[float, ...]]]:
+    """(name, kind, +1σ coefficients, −1σ coefficients) of the release's response variations:
+    the two quenching models (``Syst model 0/1, ±1 sigma``) and the efficiency (two rows, both
+    labelled "+1 sigma" in the file; the second is nominal − (first − nominal) to the digits
+    given, so it is taken as −1σ)."""
+    out = []
+    for model in ("0", "1"):
+        rows = {("-" if "-1" in label or "−1" in label else "+"): values
+                for label, values in release.quenching_systematics if f"model {model}" in label}
+        if set(rows) != {"+", "-"}:
+            raise InputError(f"{release.folder}/scintRespCoefficients.txt: no ±1 sigma pair for systematic model {model}")
+        out.append((f"quenching model {model}", "quenching", rows["+"], rows["-"]))
+    if len(release.efficiency_systematics) != 2:
+        raise InputError(f"{release.folder}/effCoefficients.txt: expected two systematic coefficient sets")
+    out.append(("efficiency", "efficiency", release.efficiency_systematics[0][1], release.efficiency_systematics[1][1]))
+    return out
+
+
+def _variant(release: CsI2021Release, kind: str, coefficients: tuple[float, ...]) -> dict[str, Any]:
+    """Experiment overrides replacing the quenching or the efficiency by a coefficient set."""
+    if kind == "quenching":
+        return {"detector.quenching": {"model": "polynomial", "coefficients": list(release.quenching_polynomial_kev(coefficients))}}
+    a, b, c, d = coefficients
+    return {"detector.efficiency": {"model": "logistic", "a": a, "k": b, "x0": c, "offset": d}}
+
+
+def csi_2021_data(
+    release: CsI2021Release, pe_edges: np.ndarray, time_edges_us: np.ndarray,
+    time_efficiency: ExponentialTimeEfficiency | None, shapes: tuple[ShapeSystematic, ...] = (),
+) -> TemplateData:
+    """The release in the bins ``pe_edges`` × ``time_edges_us`` (inside the CEvNS region
+    PE < 60, 0 ≤ t_rec < 6 µs): beam-on coincidence events histogrammed as observed; the
+    anticoincidence events as the off sample of the steady state, profiled per bin with τ = 1
+    (the two beam-on windows are of equal length; COHERENT constrained the steady state with
+    the same AC data, whose per-bin Poisson spread is what this treatment carries — Newtrinos
+    instead uses the AC shape with a 2.1% normalisation prior); BRN and NIN templates
+    (:func:`background_template`, :data:`CSI_2021_BRN_COUNTS` / :data:`CSI_2021_NIN_COUNTS`
+    with their uncertainties); signal normalisation :data:`CSI_2021_FLUX_UNCERTAINTY`; the
+    response's shape nuisances ``shapes``."""
+    pe = np.asarray(pe_edges, dtype=float)
+    t = np.asarray(time_edges_us, dtype=float)
+    if pe[0] < 0 or pe[-1] > CSI_2021_PE_MAX + 1e-9 or t[0] < 0 or t[-1] > CSI_2021_T_MAX_US + 1e-9:
+        raise InputError(f"the CsI 2021 likelihood needs PE bins within [0, {CSI_2021_PE_MAX:g}] and time bins within "
+                         f"[0, {CSI_2021_T_MAX_US:g}] us, got PE {pe[0]:g}-{pe[-1]:g}, t {t[0]:g}-{t[-1]:g} us")
+
+    def histogram(events: np.ndarray) -> np.ndarray:
+        return np.histogram2d(events[:, 0], events[:, 1], bins=[pe, t])[0].ravel()
+
+    brn = background_template(release, "brn", pe, t, time_efficiency, CSI_2021_BRN_COUNTS)
+    nin = background_template(release, "nin", pe, t, time_efficiency, CSI_2021_NIN_COUNTS)
+    return TemplateData(
+        name="COHERENT CsI 2021",
+        axes=(Axis("energy", pe.copy(), "PE"), Axis("time", t.copy(), "µs")),
+        observed=histogram(release.coincidence_events),
+        backgrounds=(Background("beam-related neutrons", brn.ravel(), CSI_2021_BRN_UNCERTAINTY),
+                     Background("neutrino-induced neutrons", nin.ravel(), CSI_2021_NIN_UNCERTAINTY)),
+        sigma_signal=CSI_2021_FLUX_UNCERTAINTY,
+        off=histogram(release.anticoincidence_events),
+        off_ratio=1.0,
+        label=f"COHERENT CsI 2021 release, {pe[0]:g}-{pe[-1]:g} PE x {t[0]:g}-{t[-1]:g} us",
+        shape_systematics=shapes,
+    )
+
+
+def csi_2021_likelihood(
+    folder: str | Path,
+    experiment: str = "coherent-csi-2021",
+    overrides: Mapping[str, Any] | None = None,
+    fixed: Mapping[str, float | str] | None = None,
+) -> TemplateLikelihood:
+    """Binned Poisson likelihood of the CsI 2021 release in ``folder`` for ``experiment`` (a
+    name or path, with ``overrides``; it must bin arrival times, ``[detector.time]``), every
+    nuisance profiled (:mod:`cevns.stats.templates`): data, steady state and backgrounds as in
+    :func:`csi_2021_data`; the CEvNS signal with its flux normalisation and three shape
+    nuisances, the release's quenching models 0 and 1 and its efficiency at ±1σ, each a
+    per-bin relative shift r = (S₊ − S₋)/(2 S₀) from full predictions with the varied response
+    at the reference point (the SM with ``fixed``), computed once here."""
+    release = load_csi_2021(folder)
+    overrides = dict(overrides or {})
+    exp = load_experiment(experiment, overrides)
+    if exp.time is None or not exp.time.binned:
+        raise InputError(f"{experiment}: the CsI 2021 likelihood needs arrival-time bins ([detector.time] edges_us)")
+    predictor = exp.predictor()
+    fixed = dict(fixed or {})
+    nominal = predictor.binned(fixed).per_bin
+    shapes = []
+    for name, kind, plus, minus in _systematic_sets(release):
+        up = load_experiment(experiment, {**overrides, **_variant(release, kind, plus)}).predictor().binned(fixed).per_bin
+        down = load_experiment(experiment, {**overrides, **_variant(release, kind, minus)}).predictor().binned(fixed).per_bin
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = np.where(nominal > 0, (up - down) / (2.0 * np.where(nominal > 0, nominal, 1.0)), 0.0)
+        shapes.append(ShapeSystematic(name, r))
+    t_edges = np.asarray(exp.time.edges_s) / us
+    data = csi_2021_data(release, np.asarray(exp.response.edges, dtype=float), t_edges, exp.time.efficiency, tuple(shapes))
+    return TemplateLikelihood(predictor, data, fixed)
+
+
 # --- registry entry -------------------------------------------------------------------------------
 # SHA-256 and sizes of the release files as distributed (as for cevns.releases.csi_2017.FILES).
 # Columns: sha256, bytes, path in the release.
@@ -176,7 +331,30 @@ RELEASE = DataRelease(
     citation="D. Akimov et al. (COHERENT), PRL 129, 081801 (2022), arXiv:2110.07730, ancillary files",
     files=FILES,
     loader=load_csi_2021,
+    likelihood=csi_2021_likelihood,
+    experiment="coherent-csi-2021",
     marker="dataBeamOnC.txt",
 )
 
-__all__ = ["FILES", "RELEASE", "CsI2021Release", "load_csi_2021"]
+__all__ = [
+    "COHERENT_2021_BEST_FIT",
+    "COHERENT_2021_BEST_FIT_ERROR",
+    "COHERENT_2021_SM_PREDICTION",
+    "COHERENT_2021_SM_PREDICTION_EXPERIMENT_ERROR",
+    "COHERENT_2021_SM_PREDICTION_THEORY_ERROR",
+    "CSI_2021_BRN_COUNTS",
+    "CSI_2021_BRN_UNCERTAINTY",
+    "CSI_2021_FLUX_UNCERTAINTY",
+    "CSI_2021_NIN_COUNTS",
+    "CSI_2021_NIN_UNCERTAINTY",
+    "CSI_2021_PE_MAX",
+    "CSI_2021_T_MAX_US",
+    "FILES",
+    "RELEASE",
+    "CsI2021Release",
+    "background_template",
+    "csi_2021_data",
+    "csi_2021_likelihood",
+    "load_csi_2021",
+    "rebin",
+]

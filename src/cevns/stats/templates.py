@@ -114,6 +114,7 @@ def profiled_poisson_components(
     off: ArrayLike | None = None,
     off_ratio: float = 1.0,
     *,
+    shifts: ArrayLike | None = None,
     max_iter: int = 100,
     tol: float = 1e-11,
 ) -> PullFit:
@@ -128,6 +129,10 @@ def profiled_poisson_components(
     objective decreases and every expectation stays ≥ 0; stops when the Newton decrement is
     below ``tol`` × (1 + χ²). Returns :class:`cevns.stats.chi2.PullFit` with χ² of the batch
     shape, pulls a (..., K) and ``converged``.
+
+    ``shifts`` (..., J, bins): shape nuisances, each the change of μ for a unit-Gaussian
+    pull θ_j (penalty θ_j², not in the base μ); profiled in the same Newton iteration, their
+    pulls follow the a_k in the result (..., K + J). ``None`` (or J = 0): as without.
     """
     n = np.asarray(observed, dtype=float)
     t = np.asarray(templates, dtype=float)
@@ -147,7 +152,19 @@ def profiled_poisson_components(
     penalty = (~np.isinf(sig[pulled])).astype(float)
     tv = t[..., pulled, :] * scale[:, None]  # μ change per unit standardised pull
     base = t.sum(axis=-2)
-    k = int(pulled.sum())
+    n_shapes = 0
+    if shifts is not None:
+        sh = np.asarray(shifts, dtype=float)
+        if sh.ndim < 2 or sh.shape[-1] != n.shape[-1]:
+            raise InputError(f"shifts {sh.shape} must be (..., J, bins) with bins = {n.shape[-1]}")
+        n_shapes = sh.shape[-2]
+        if n_shapes:
+            full = np.broadcast_shapes(tv.shape[:-2], sh.shape[:-2])
+            tv = np.concatenate([np.broadcast_to(tv, full + tv.shape[-2:]), np.broadcast_to(sh, full + sh.shape[-2:])], axis=-2)
+            penalty = np.concatenate([penalty, np.ones(n_shapes)])
+            base = np.broadcast_to(base, full + base.shape[-1:])
+            batch = full
+    k = int(pulled.sum()) + n_shapes
 
     def objective(u: np.ndarray) -> tuple[np.ndarray, ...]:
         mu = base + np.einsum("...k,...ki->...i", u, tv)
@@ -165,8 +182,10 @@ def profiled_poisson_components(
     start = objective(u)
     active = np.isfinite(start[0]) & (k > 0)
     u, f, _, converged = damped_newton(objective, derivatives, u, start, active, ~active & np.isfinite(start[0]), max_iter, tol)
-    pulls = np.zeros(batch + (sig.size,))
-    pulls[..., pulled] = u * scale
+    pulls = np.zeros(batch + (sig.size + n_shapes,))
+    n_pulled = k - n_shapes
+    pulls[..., : sig.size][..., pulled] = u[..., :n_pulled] * scale
+    pulls[..., sig.size :] = u[..., n_pulled:]
     return PullFit(f, pulls, converged)
 
 
@@ -200,6 +219,19 @@ class Background:
     variance_per_count: float = 0.0
 
 
+@dataclass(frozen=True)
+class ShapeSystematic:
+    """A shape nuisance of the CEvNS signal: ``relative`` (bins,) is the per-bin relative
+    change r_j of the signal for a +1σ variation of a response input (e.g. a quenching or
+    efficiency coefficient set), r_j = (S₊ − S₋)/(2 S₀) where S₀ > 0 and 0 elsewhere, from
+    full predictions at the likelihood's reference point. The expectation gains θ r S with
+    a unit-Gaussian pull θ (a linear morph of the signal, relative so that it follows the
+    signal through a fit)."""
+
+    name: str
+    relative: np.ndarray
+
+
 @dataclass(frozen=True, eq=False)
 class TemplateData:
     """What an experiment measured, in its analysis bins (flattened row-major over ``axes``).
@@ -207,7 +239,8 @@ class TemplateData:
     ``observed``: beam-on counts; ``backgrounds``: templates with constraints; ``off``: an
     off-beam / anticoincidence sample of ``off_ratio`` × the beam-on exposure measuring a
     free per-bin steady-state background (None: the steady state is a template, or absent);
-    ``sigma_signal``: fractional uncertainty of the CEvNS normalisation.
+    ``sigma_signal``: fractional uncertainty of the CEvNS normalisation;
+    ``shape_systematics``: shape nuisances of the signal (:class:`ShapeSystematic`).
     """
 
     name: str
@@ -218,10 +251,12 @@ class TemplateData:
     off: np.ndarray | None = None
     off_ratio: float = 1.0
     label: str = ""
+    shape_systematics: tuple[ShapeSystematic, ...] = ()
 
     def __post_init__(self) -> None:
         n = math.prod(a.size for a in self.axes)
-        arrays = [self.observed, *(b.counts for b in self.backgrounds)] + ([self.off] if self.off is not None else [])
+        arrays = [self.observed, *(b.counts for b in self.backgrounds), *(s.relative for s in self.shape_systematics)]
+        arrays += [self.off] if self.off is not None else []
         if any(np.shape(x) != (n,) for x in arrays):
             raise InputError(f"{self.name}: data, backgrounds and off sample need one value per bin ({n})")
 
@@ -323,12 +358,26 @@ class TemplateLikelihood:
         sigmas = np.array([sigma_signal, *(b.sigma for b in self.data.backgrounds)])
         return templates, sigmas
 
+    def _shifts(self, signal: np.ndarray) -> np.ndarray | None:
+        """The shape nuisances' μ shifts r_j S (..., J, bins), None without any."""
+        if not self.data.shape_systematics:
+            return None
+        r = np.stack([x.relative for x in self.data.shape_systematics])
+        return np.asarray(signal, dtype=float)[..., None, :] * r
+
+    @property
+    def pull_names(self) -> list[str]:
+        """Names of the pulls of :meth:`pulls`, in order."""
+        d = self.data
+        return ["signal", *(b.name for b in d.backgrounds), *(x.name for x in d.shape_systematics)]
+
     def pulls(self, signal: np.ndarray, sigma_signal: float | None = None) -> PullFit:
-        """The profiled fit for predicted ``signal`` (..., bins): χ², normalisation pulls
-        (signal first, then the backgrounds in order) and convergence."""
+        """The profiled fit for predicted ``signal`` (..., bins): χ², pulls (signal
+        normalisation first, then the backgrounds in order, then the shape nuisances in
+        units of their σ; :attr:`pull_names`) and convergence."""
         d = self.data
         templates, sigmas = self._templates(signal, d.sigma_signal if sigma_signal is None else sigma_signal)
-        return profiled_poisson_components(d.observed, templates, sigmas, d.off, d.off_ratio)
+        return profiled_poisson_components(d.observed, templates, sigmas, d.off, d.off_ratio, shifts=self._shifts(signal))
 
     def chi2_from_signal(self, signal: np.ndarray) -> np.ndarray:
         """χ² for predictions of shape (..., bins), vectorised over the batch."""
@@ -370,8 +419,10 @@ class TemplateLikelihood:
         c = self.counts(values)
         flat = c.counts.sum(axis=0).reshape(len(c.flavors), -1)
         pulls = self.pulls(flat.sum(axis=0)) if profiled else None
-        a = pulls.pulls if pulls is not None else np.zeros(1 + len(self.data.backgrounds))
-        out = {f"signal:{f}": (1.0 + a[0]) * row for f, row in zip(c.flavors, flat)}
+        a = pulls.pulls if pulls is not None else np.zeros(len(self.pull_names))
+        n_norm = 1 + len(self.data.backgrounds)
+        morph = 1.0 + a[0] + sum((t * x.relative for t, x in zip(a[n_norm:], self.data.shape_systematics)), np.zeros(flat.shape[-1]))
+        out = {f"signal:{f}": morph * row for f, row in zip(c.flavors, flat)}
         for k, b in enumerate(self.data.backgrounds, start=1):
             out[b.name] = (1.0 + a[k]) * b.counts
         d = self.data
@@ -420,6 +471,7 @@ __all__ = [
     "OFF_SAMPLE_COMPONENT",
     "Axis",
     "Background",
+    "ShapeSystematic",
     "SignalStrength",
     "SplitPredictor",
     "TemplateData",
