@@ -5,6 +5,7 @@ worker-independent pseudo-experiments, and the ``--method fc`` command line."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -225,36 +226,122 @@ def test_intervals_and_bad_input():
 
 
 # --- pseudo-data of the package's likelihoods -------------------------------------------------
-def test_template_pseudo_data_mean_is_the_profiled_expectation():
-    """Binned data with templates: the mean of the pseudo-data is the profiled expectation
-    (signal and backgrounds at their profiled normalisations plus b̂), and the off sample's
-    mean is τ b̂ (within 5 standard errors of 4000 draws)."""
-    from cevns.stats.templates import Axis, Background, TemplateData, TemplateLikelihood, profiled_bin_deviance
+class _Flat:
+    """A stand-in predictor: only its number of bins is read by TemplateLikelihood."""
 
-    class Flat:
-        n_bins = 3
+    n_bins = 3
 
-    data = TemplateData("t", (Axis("E", np.arange(4.0), "keV"),), np.array([30.0, 20.0, 12.0]),
+
+def _template(shape: bool = False, name: str = "t"):
+    from cevns.stats.templates import Axis, Background, ShapeSystematic, TemplateData, TemplateLikelihood
+
+    shapes = (ShapeSystematic("quenching", np.array([0.1, 0.0, -0.2])),) if shape else ()
+    data = TemplateData(name, (Axis("E", np.arange(4.0), "keV"),), np.array([30.0, 20.0, 12.0]),
                         (Background("brn", np.array([5.0, 3.0, 1.0]), 0.25),), 0.1, off=np.array([40.0, 36.0, 30.0]),
-                        off_ratio=4.0)
-    lk = TemplateLikelihood.__new__(TemplateLikelihood)
-    object.__setattr__(lk, "predictor", Flat())
-    object.__setattr__(lk, "data", data)
-    object.__setattr__(lk, "fixed", {})
+                        off_ratio=4.0, shape_systematics=shapes)
+    return TemplateLikelihood(_Flat(), data)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("shape", [False, True])
+def test_template_pseudo_data_mean_is_the_profiled_expectation(shape):
+    """Binned data with templates: the mean of the pseudo-data is the profiled expectation
+    (signal and backgrounds at their profiled normalisations, the shape shift θ̂ r S, plus
+    b̂), and the off sample's mean is τ b̂ (within 5 standard errors of 4000 draws, the
+    pull draws included in the variance)."""
+    from cevns.stats.templates import profiled_bin_deviance
+
+    lk = _template(shape)
     signal = np.array([15.0, 8.0, 3.0])
-    draw = pseudo_data_sampler(lk, signal)
     fit = lk.pulls(signal)
-    mu = (1 + fit.pulls[0]) * signal + (1 + fit.pulls[1]) * data.backgrounds[0].counts
-    steady = profiled_bin_deviance(mu, data.observed, data.off, data.off_ratio)[3]
-    toys = draw(np.random.default_rng(0), 4000)
+    a = fit.pulls
+    mu = (1 + a[0]) * signal + (1 + a[1]) * lk.data.backgrounds[0].counts
+    if shape:
+        assert a.size == 3 and abs(a[2]) > 1e-3  # the data pull the shape nuisance
+        mu = mu + a[2] * lk.data.shape_systematics[0].relative * signal
+    steady = profiled_bin_deviance(mu, lk.data.observed, lk.data.off, lk.data.off_ratio)[3]
+    toys = pseudo_data_sampler(lk, signal)(np.random.default_rng(0), 4000)
     on = np.array([t.data.observed for t in toys])
     off = np.array([t.data.off for t in toys])
-    assert np.all(np.abs(on.mean(axis=0) - (mu + steady)) < 5 * np.sqrt((mu + steady) / 4000 + 0.3))
+    assert np.all(np.abs(on.mean(axis=0) - (mu + steady)) < 5 * np.sqrt(on.var(axis=0) / 4000))
     assert np.all(np.abs(off.mean(axis=0) - 4.0 * steady) < 5 * np.sqrt(4.0 * steady / 4000))
-    assert float(toys[0].chi2_from_signal(signal)) >= 0.0
+    assert toys[0].data.shape_systematics == lk.data.shape_systematics
+
+
+def test_joint_pseudo_data_share_the_signal_normalisation():
+    """Two template members with a shared 8% signal normalisation: each pseudo-experiment
+    is the same combination (members' total σ restored), and the members' signal counts
+    are positively correlated through η ~ N(η̂, 1) (the members' own pulls are independent)."""
+    from cevns.stats.joint import JointLikelihood, JointMember, SharedNuisance, signal_sigma
+
+    a, b = _template(name="a"), _template(name="b")
+    observed = np.array([300.0, 200.0, 100.0])  # the data equal the prediction: profiled pulls 0
+    a = replace(a, data=replace(a.data, observed=observed, sigma_signal=0.1, off=None, backgrounds=()))
+    b = replace(b, data=replace(b.data, observed=observed, sigma_signal=0.1, off=None, backgrounds=()))
+    joint = JointLikelihood((JointMember("a", a), JointMember("b", b)), (SharedNuisance("flux", {"a": 0.08, "b": 0.08}),))
+    signal = np.array([300.0, 200.0, 100.0] * 2)
+    toys = pseudo_data_sampler(joint, signal)(np.random.default_rng(1), 3000)
+    assert all(type(t) is JointLikelihood and [m.label for m in t.members] == ["a", "b"] for t in toys)
+    assert all(signal_sigma(m.likelihood) == 0.1 for m in toys[0].members)
+    na = np.array([t.members[0].likelihood.data.observed.sum() for t in toys])
+    nb = np.array([t.members[1].likelihood.data.observed.sum() for t in toys])
+    # totals: covariance (0.08·600)², variance (0.08² + 0.06²)·600² + 600 (shared, own, Poisson)
+    corr = np.corrcoef(na, nb)[0, 1]
+    expected = (0.08 * 600) ** 2 / ((0.1 * 600) ** 2 + 600)
+    assert abs(corr - expected) < 5 * (1 - expected**2) / np.sqrt(3000), (corr, expected)
+    assert np.isfinite(float(toys[0].chi2_from_signal(signal)))
 
 
 # --- command line -----------------------------------------------------------------------------
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     env = dict(os.environ, MPLBACKEND="Agg", MPLCONFIGDIR=str(cwd / ".mpl"))
     return subprocess.run([sys.executable, "-m", "cevns.cli", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_cli_fit_method_fc_and_resume(tmp_path):
+    """``cevns fit --method fc`` on the shipped CsI 2017 counting experiment: FC intervals
+    next to the Wilks ones; a study cut after half of its chunks, then resumed, equals the
+    uninterrupted one bit for bit; a changed seed is refused on resume."""
+    from cevns.runtime.stores import write_store
+
+    args = ("fit", "coherent-csi-2017", "--free", "sin2_theta_w", "--points", "11", "--method", "fc", "--toys", "60",
+            "--seed", "4", "--json")
+    full = _cli(*args, "--out", "f.npz", cwd=tmp_path)
+    assert full.returncode == 0, full.stderr
+    out = json.loads(full.stdout)
+    fc = out["feldman_cousins"]
+    assert fc["wilks"]["90%"] == pytest.approx(2.7055, abs=1e-4) and fc["toys_per_point"] == 60
+    assert set(fc["intervals"]) == set(out["intervals"]["sin2_theta_w"])
+    assert len(fc["critical_delta_chi2"]["90%"]) == 11 and fc["intervals"]["90%"]
+    with np.load(tmp_path / "f.npz") as f:
+        stat = f["statistic"].copy()
+        arrays = {k: f[k].copy() for k in f.files if k not in ("config",)}
+        config = json.loads(str(f["config"]))
+    assert stat.shape == (11, 60) and np.isfinite(stat).all()
+    done = np.zeros(stat.shape, dtype=bool)
+    done[:6] = True
+    write_store(tmp_path / "cut.npz", config, {**arrays, "statistic": np.where(done, stat, np.nan), "done": done})
+    resumed = _cli(*args, "--out", "cut.npz", "--resume", cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    with np.load(tmp_path / "cut.npz") as f:
+        np.testing.assert_array_equal(f["statistic"], stat)
+    assert json.loads(resumed.stdout)["feldman_cousins"] == fc
+    other = _cli(*args[:-1], "--seed", "5", "--out", "cut.npz", "--resume", cwd=tmp_path)
+    assert other.returncode == 2 and "seed" in other.stderr.splitlines()[-1] and "Traceback" not in other.stderr
+
+
+def test_cli_scan_method_fc_two_axes_and_bad_input(tmp_path):
+    """``cevns scan --method fc`` on two axes: critical values and accepted points per grid
+    point in the JSON, the pseudo-experiments stored next to the scan; --free with fc and
+    a fit with two free parameters are one-line errors."""
+    args = ("scan", "coherent-csi-2017", "--param", "rn=4.6:5.4:3", "--param", "sin2_theta_w=0.2:0.3:3")
+    proc = _cli(*args, "--method", "fc", "--toys", "12", "--out", "s.npz", "--json", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    fc = json.loads(proc.stdout)["feldman_cousins"]
+    assert np.shape(fc["critical_delta_chi2"]["90%"]) == (3, 3) and np.shape(fc["accepted"]["95%"]) == (3, 3)
+    assert fc["wilks"]["90%"] == pytest.approx(4.605, abs=1e-3) and "intervals" not in fc
+    assert (tmp_path / "s.fc.npz").exists() and fc["out"].endswith("s.fc.npz")
+    bad = _cli(*args, "--free", "eps_ee_dV", "--method", "fc", "--out", "b.npz", cwd=tmp_path)
+    assert bad.returncode == 2 and "--method fc" in bad.stderr.splitlines()[-1] and "Traceback" not in bad.stderr
+    two = _cli("fit", "coherent-csi-2017", "--free", "rn", "--free", "sin2_theta_w", "--method", "fc", "--toys", "5",
+               cwd=tmp_path)
+    assert two.returncode == 2 and "one --free" in two.stderr.splitlines()[-1]

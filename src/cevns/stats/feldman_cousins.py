@@ -93,6 +93,10 @@ class ExperimentPseudoData:
         return [ExperimentLikelihood(self.likelihood.predictor, dataclasses.replace(m, observed=d, label="pseudo-data"),
                                      self.likelihood.fixed) for d in data]
 
+    def rescaled(self, factor: float) -> ExperimentPseudoData:
+        """The same with the signal multiplied by ``factor`` (a shared normalisation)."""
+        return dataclasses.replace(self, signal=self.signal * factor)
+
 
 def experiment_sampler(likelihood: ExperimentLikelihood, signal: np.ndarray) -> ExperimentPseudoData:
     """Profile construction for an experiment: the signal and background pulls (α̂, β̂)
@@ -114,21 +118,27 @@ def experiment_sampler(likelihood: ExperimentLikelihood, signal: np.ndarray) -> 
 @dataclass(frozen=True)
 class TemplatePseudoData:
     """Pseudo-data of a :class:`~cevns.stats.templates.TemplateLikelihood`: beam-on counts
-    n_i ~ Pois((1+a_S) S_i + Σ_k (1+a_k) B_ki + b̂_i) with each constrained normalisation
-    a ~ N(â, σ) around its profiled value â (free ones: â; fixed ones: 0), and the off
-    sample m_i ~ Pois(τ b̂_i) around the profiled steady state b̂."""
+    n_i ~ Pois((1+a_S) S_i + Σ_k (1+a_k) B_ki + Σ_j θ_j r_ji S_i + b̂_i) with each constrained
+    normalisation a ~ N(â, σ) around its profiled value â (free ones: â; fixed ones: 0),
+    each shape pull θ_j ~ N(θ̂_j, 1), and the off sample m_i ~ Pois(τ b̂_i) around the
+    profiled steady state b̂.
+
+    ``rows`` (K + J, bins): the signal, the backgrounds, then the shape shifts r_j S;
+    ``centres``/``widths`` (K + J,): the profiled pulls and their constraint widths;
+    ``norms`` = K (rows that enter as 1 + a, the rest as θ)."""
 
     likelihood: TemplateLikelihood
-    templates: np.ndarray  # (K, bins): signal first, then the backgrounds
-    centres: np.ndarray  # (K,) profiled pulls
-    sigmas: np.ndarray  # (K,) constraint widths (0: fixed, inf: free)
-    steady: np.ndarray | None  # (bins,) profiled steady state b̂
+    rows: np.ndarray
+    centres: np.ndarray
+    widths: np.ndarray
+    norms: int
+    steady: np.ndarray | None
 
     def __call__(self, rng: np.random.Generator, n: int) -> list[Likelihood]:
         d = self.likelihood.data
-        width = np.where(np.isfinite(self.sigmas), self.sigmas, 0.0)
-        pulls = self.centres + rng.normal(0.0, 1.0, size=(n, self.centres.size)) * width
-        mean = np.clip(np.einsum("nk,ki->ni", 1.0 + pulls, self.templates), 0.0, None)
+        pulls = self.centres + rng.normal(0.0, 1.0, size=(n, self.centres.size)) * self.widths
+        coefficients = pulls + (np.arange(self.centres.size) < self.norms)
+        mean = np.clip(np.einsum("nk,ki->ni", coefficients, self.rows), 0.0, None)
         if self.steady is not None:
             mean = mean + self.steady
         on = rng.poisson(mean).astype(float)
@@ -136,64 +146,104 @@ class TemplatePseudoData:
         return [dataclasses.replace(self.likelihood, data=dataclasses.replace(
             d, observed=on[i], off=None if off is None else off[i], label="pseudo-data")) for i in range(n)]
 
+    def rescaled(self, factor: float) -> TemplatePseudoData:
+        """The same with the signal (and its shape shifts, ∝ S) multiplied by ``factor``."""
+        rows = self.rows.copy()
+        rows[0] *= factor
+        rows[self.norms:] *= factor
+        return dataclasses.replace(self, rows=rows)
+
 
 def template_sampler(likelihood: TemplateLikelihood, signal: np.ndarray) -> TemplatePseudoData:
-    """Profile construction for binned data with templates: the normalisations and the
-    per-bin steady state profiled on the data for expected ``signal`` (the Baker–Cousins
-    likelihood ratio of :mod:`cevns.stats.templates`).
-
-    Extension point: relative per-bin shape nuisances of the data (``shape_systematics``,
-    shifts θ_j r_j S) are not drawn yet (they were not in :class:`TemplateData` when this
-    was written); a likelihood that has them is refused rather than sampled wrongly."""
+    """Profile construction for binned data with templates: the normalisations, the shape
+    nuisances (``shape_systematics``: shifts θ_j r_j S) and the per-bin steady state
+    profiled on the data for expected ``signal`` (the Baker–Cousins likelihood ratio of
+    :mod:`cevns.stats.templates`)."""
     d = likelihood.data
-    if getattr(d, "shape_systematics", None):
-        raise InputError(f"{d.name}: Feldman–Cousins pseudo-data do not draw shape systematics yet")
     s = np.asarray(signal, dtype=float)
     fit = likelihood.pulls(s)
     templates, sigmas = likelihood._templates(s, d.sigma_signal)
-    centres = np.where(sigmas > 0, fit.pulls, 0.0)
+    shapes = getattr(d, "shape_systematics", ())
+    rows = np.concatenate([templates, s[None, :] * np.stack([x.relative for x in shapes])]) if shapes else templates
+    norms = templates.shape[0]
+    widths = np.concatenate([np.where(np.isfinite(sigmas), sigmas, 0.0), np.ones(len(shapes))])
+    pulls = np.asarray(fit.pulls, dtype=float)[: rows.shape[0]]
+    centres = np.where(np.concatenate([sigmas > 0, np.ones(len(shapes), dtype=bool)]), pulls, 0.0)
     steady = None
     if d.off is not None:
-        mu = np.clip(np.einsum("k,ki->i", 1.0 + centres, templates), 0.0, None)
+        mu = np.clip(np.einsum("k,ki->i", centres + (np.arange(centres.size) < norms), rows), 0.0, None)
         steady = profiled_bin_deviance(mu, d.observed, d.off, d.off_ratio)[3]
-    return TemplatePseudoData(likelihood, templates, centres, sigmas, steady)
+    return TemplatePseudoData(likelihood, rows, centres, widths, norms, steady)
 
 
 @dataclass(frozen=True)
-class MemberPseudoData:
-    """Pseudo-data of a likelihood made of ``members`` (a joint fit of several
-    experiments): each member sampled on its own, the members' entries concatenated in
-    member order; shared nuisances are handled by the joint likelihood's own χ²."""
+class JointPseudoData:
+    """Pseudo-data of a :class:`~cevns.stats.joint.JointLikelihood`: the shared nuisances
+    η ~ N(η̂, 1) around their values profiled on the data (one draw per pseudo-experiment,
+    common to all members), member m's signal scaled by (1 + s_m·η)/(1 + s_m·η̂), each
+    member then sampled by its own generator (made from its likelihood with only its own
+    uncertainty, at its signal times 1 + s_m·η̂); the pseudo-experiment is the same
+    combination of the members with their data replaced."""
 
     likelihood: Any
-    members: tuple[PseudoData, ...]
+    members: tuple[Any, ...]
+    eta: np.ndarray  # (K,) profiled shared nuisances
+    scale: np.ndarray  # (members, K) s_m
+    sigmas: tuple[float | None, ...]  # each member's total signal σ, restored on its pseudo-data
 
     def __call__(self, rng: np.random.Generator, n: int) -> list[Likelihood]:
-        drawn = [member(rng, n) for member in self.members]
-        return [dataclasses.replace(self.likelihood, members=tuple(d[i] for d in drawn)) for i in range(n)]
+        from cevns.stats.joint import JointMember, with_signal_sigma
+
+        eta = self.eta + rng.normal(0.0, 1.0, size=(n, self.eta.size))
+        base = 1.0 + self.scale @ self.eta
+        out = []
+        for i in range(n):
+            factors = (1.0 + self.scale @ eta[i]) / base
+            members = []
+            for member, draw, f, sigma in zip(self.likelihood.members, self.members, factors, self.sigmas):
+                toy = draw.rescaled(float(f))(rng, 1)[0]
+                members.append(JointMember(member.label, toy if sigma is None else with_signal_sigma(toy, sigma)))
+            out.append(dataclasses.replace(self.likelihood, members=tuple(members)))
+        return out
+
+
+def joint_sampler(likelihood: Any, signal: np.ndarray) -> JointPseudoData:
+    """Profile construction for a joint fit (:class:`~cevns.stats.joint.JointLikelihood`):
+    the shared nuisances η̂ profiled on the data for the concatenated ``signal``, and each
+    member's generator (:func:`pseudo_data_sampler` of the member's own likelihood) at
+    its signal scaled by 1 + s_m·η̂."""
+    from cevns.stats.joint import signal_sigma
+
+    s = np.asarray(signal, dtype=float)
+    _, eta, _ = likelihood._profile(s)
+    eta = np.asarray(eta, dtype=float).reshape(-1)
+    scale = np.asarray(likelihood._scale, dtype=float).reshape(len(likelihood.members), eta.size)
+    draws = []
+    sigmas: list[float | None] = []
+    for i, (member, own, part) in enumerate(zip(likelihood.members, likelihood._own, likelihood._split(s))):
+        draw = pseudo_data_sampler(own, part * (1.0 + scale[i] @ eta))
+        if not hasattr(draw, "rescaled"):
+            raise InputError(f"{member.label}: its pseudo-data cannot take a shared signal normalisation")
+        draws.append(draw)
+        sigmas.append(signal_sigma(member.likelihood) if own is not member.likelihood else None)
+    return JointPseudoData(likelihood, tuple(draws), eta, scale, tuple(sigmas))
 
 
 def pseudo_data_sampler(likelihood: Likelihood, signal: np.ndarray) -> PseudoData:
     """The profile-construction pseudo-data generator of ``likelihood`` at the tested point
     whose expected signal per data entry is ``signal`` (``likelihood.signal(θ)``).
 
-    Experiments, binned data with templates, and likelihoods with ``members`` whose
-    signal is the members' signals concatenated in order (joint fits) are supported;
-    anything else (e.g. detector arrays with a covariance χ²) raises
-    :class:`~cevns.errors.InputError`. A custom generator can be given to
-    :class:`FCStudy` instead (``sampler``)."""
+    Experiments, binned data with templates and joint fits of those (with shared signal
+    normalisations) are supported; anything else (e.g. detector arrays with a covariance
+    χ²) raises :class:`~cevns.errors.InputError`. A custom generator can be given to
+    :class:`FCStudy` instead (``sampler``); a new kind of likelihood needs a generator
+    here."""
     if isinstance(likelihood, ExperimentLikelihood):
         return experiment_sampler(likelihood, signal)
     if isinstance(likelihood, TemplateLikelihood):
         return template_sampler(likelihood, signal)
-    members = getattr(likelihood, "members", None)
-    if members is not None and dataclasses.is_dataclass(likelihood) and all(hasattr(m, "signal") for m in members):
-        s = np.asarray(signal, dtype=float)
-        sizes = [int(np.asarray(m.signal()).shape[-1]) for m in members]
-        if sum(sizes) != s.shape[-1]:
-            raise InputError("cannot split the joint signal over its members for pseudo-data")
-        parts = np.split(s, np.cumsum(sizes)[:-1])
-        return MemberPseudoData(likelihood, tuple(pseudo_data_sampler(m, p) for m, p in zip(members, parts)))
+    if type(likelihood).__name__ == "JointLikelihood":  # cevns.stats.joint, imported only when used
+        return joint_sampler(likelihood, signal)
     raise InputError(f"Feldman–Cousins pseudo-data are not available for {type(likelihood).__name__}")
 
 
@@ -410,7 +460,7 @@ __all__ = [
     "ExperimentPseudoData",
     "FCResult",
     "FCStudy",
-    "MemberPseudoData",
+    "JointPseudoData",
     "PseudoData",
     "SamplerFactory",
     "TemplatePseudoData",
@@ -420,6 +470,7 @@ __all__ = [
     "experiment_sampler",
     "fc_study",
     "fc_tasks",
+    "joint_sampler",
     "pseudo_data_sampler",
     "run_fc",
     "template_sampler",
