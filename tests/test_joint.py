@@ -304,3 +304,23 @@ def test_readme_example(releases, tmp_path, capsys):
     rc, out, err = _run(capsys, "fit", str(path), "--free", "sin2_theta_w", "--points", "5", "--json", *_dirs(releases))
     assert rc == 0, err
     assert "sns-flux" in json.loads(out)["shared_nuisances"]
+
+
+def test_release_members_are_verified(releases, tmp_path, capsys):
+    import shutil
+
+    copy = tmp_path / "csi-2017"
+    shutil.copytree(releases / "csi-2017", copy)
+    target = copy / "promptPDF.txt"
+    target.write_text(target.read_text() + "\n")
+    path = tmp_path / "c.toml"
+    path.write_text(COMBO)
+    args = ("fit", str(path), "--free", "sin2_theta_w", "--data-release", f"csi-2017={copy}",
+            "--data-release", f"lar-2020-analysisA={releases / 'lar-2020-analysisA'}")
+    line = _one_line_error(capsys, *args)
+    assert "promptPDF.txt" in line
+    from cevns.releases.combinations import load_combination
+
+    comb = load_combination(str(path), release_dirs={"csi-2017": copy, "lar-2020-analysisA": releases / "lar-2020-analysisA"},
+                            verify=False)
+    assert math.isfinite(comb.likelihood.chi2())

@@ -127,9 +127,10 @@ def _release_folder(origin: str, label: str, release_name: str, member: Mapping[
 
 
 def _member_likelihood(origin: str, label: str, member: Mapping[str, Any], base: Path | None, overrides: dict[str, Any],
-                       release_dirs: Mapping[str, str | Path], asimov: bool) -> tuple[Likelihood, str | None]:
+                       release_dirs: Mapping[str, str | Path], asimov: bool, verify: bool) -> tuple[Likelihood, str | None]:
     """(likelihood with its data, the experiment it was built from) of one member."""
     from cevns.config.experiments import load_experiment
+    from cevns.releases.files import verify_release
     from cevns.releases.registry import identify_release, release
     from cevns.stats.array_files import load_array
     from cevns.stats.fits import ExperimentLikelihood
@@ -145,6 +146,8 @@ def _member_likelihood(origin: str, label: str, member: Mapping[str, Any], base:
         found = identify_release(folder)
         if found.name != rel.name:
             raise CombinationError(f"{origin}: member {label}: {folder} holds release {found.name}, not {rel.name}")
+        if verify:
+            verify_release(rel, folder, strict=True)
         experiment = path_of(str(member.get("experiment") or rel.experiment))
         return rel.likelihood(folder, experiment, overrides, None), experiment
     if "array" in member:
@@ -165,13 +168,15 @@ def load_combination(
     release_dirs: Mapping[str, str | Path] | None = None,
     fixed: Mapping[str, float | str] | None = None,
     asimov: bool = False,
+    verify: bool = True,
 ) -> Combination:
     """Read a shipped combination (by name) or a combination TOML file and build its joint
     likelihood. ``overrides``: dotted paths into the file (``shared``, ``member``, ...) or
     into every member's experiment (any other path, after the member's own ``set``);
     ``release_dirs``: release name → folder; ``fixed``: physics parameters applied at every
     point; ``asimov``: every member against its prediction at ``fixed`` (a forecast; members
-    that are experiments then need no observed counts)."""
+    that are experiments then need no observed counts); ``verify``: check every file of each
+    release member against its SHA-256 first (:func:`cevns.releases.files.verify_release`)."""
     origin, data, base = read_toml_file(name_or_path, _combinations_dir(), "combination", shipped_combinations,
                                         CombinationError)
     own, shared_overrides = _split_overrides(dict(overrides or {}))
@@ -196,7 +201,8 @@ def load_combination(
         if not isinstance(sets, dict):
             raise CombinationError(f"{origin}: member {label}: 'set' must be a table of dotted paths")
         try:
-            lk, exp = _member_likelihood(origin, label, m, base, {**sets, **shared_overrides}, dict(release_dirs or {}), asimov)
+            lk, exp = _member_likelihood(origin, label, m, base, {**sets, **shared_overrides}, dict(release_dirs or {}), asimov,
+                                         verify)
         except CombinationError:
             raise
         except ValueError as exc:  # InputError, ExperimentError, ArrayError, ParameterError
