@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import click
 
+from cevns.cli.feldman_cousins import check_fit_fc, check_scan_fc, fc_lines, fit_fc, fit_fc_options, scan_fc, scan_fc_options
+from cevns.cli.releases import NO_VERIFY_OPTION
 from cevns.cli.common import (
     DASK_OPTION,
     FIX_HELP,
@@ -23,6 +25,7 @@ from cevns.cli.common import (
     load,
     parse_overrides,
     parse_params,
+    release_folders,
     save_figure,
 )
 
@@ -34,7 +37,9 @@ if TYPE_CHECKING:
     from cevns.runtime.stores import ChunkStore
     from cevns.stats.arrays import ArrayLikelihood
     from cevns.stats.fits import ExperimentLikelihood
+    from cevns.stats.joint import JointLikelihood
     from cevns.stats.scans import Scan
+    from cevns.stats.templates import TemplateLikelihood
     from cevns.stats.toys import ToyResult, ToyStudy
 
 
@@ -43,7 +48,7 @@ class Analysis:
     """What fit and scan need of an experiment or a detector array: the likelihood, an
     experiment for default start values, the description stored with scans, and labels."""
 
-    likelihood: ExperimentLikelihood | ArrayLikelihood
+    likelihood: ExperimentLikelihood | ArrayLikelihood | TemplateLikelihood | JointLikelihood
     experiment: Experiment | None
     description: dict[str, Any]
     name: str
@@ -51,13 +56,44 @@ class Analysis:
     statistic: str
 
 
-def analysis_of(name: str, settings: tuple[str, ...], fixed: dict[str, float | str], asimov: bool) -> Analysis:
-    """An experiment file (its ``[data]``) or an array file (``[[member]]`` tables)."""
+def analysis_of(name: str, settings: tuple[str, ...], fixed: dict[str, float | str], asimov: bool,
+                release_folder: str | tuple[str, ...] | None = None, no_verify: bool = False) -> Analysis:
+    """An experiment file (its ``[data]``) or an array file (``[[member]]`` tables); with
+    ``release_folder``, the experiment against that data release's likelihood (files checked
+    against their SHA-256 unless ``no_verify``); or a combination
+    (:mod:`cevns.releases.combinations`), whose release members' folders are the
+    ``--data-release NAME=DIR`` items (a tuple of ``--data-release`` values: ``NAME=DIR``
+    items are a combination's, a plain ``DIR`` the single release's)."""
     from cevns.config.experiments import load_experiment
     from cevns.stats.array_files import is_array, load_array
     from cevns.stats.fits import ExperimentLikelihood
 
     overrides = parse_overrides(settings)
+    from cevns.releases.combinations import is_combination, load_combination
+
+    named_releases, plain = release_folders((release_folder,) if isinstance(release_folder, str) else release_folder or ())
+    if len(plain) > 1:
+        raise UserError(f"--data-release DIR is given {len(plain)} times; use NAME=DIR for the members of a combination")
+    release_folder = plain[0] if plain else None
+    if is_combination(name):
+        if release_folder is not None:
+            raise UserError(f"{name} is a combination: give its release folders as --data-release NAME=DIR")
+        if no_verify:
+            click.echo(f"warning: --no-verify: the release files of {name} are used without checking their SHA-256", err=True)
+        comb = load_combination(name, overrides, named_releases, fixed, asimov, verify=not no_verify)
+        first_ref = next((e for e in comb.experiments if e is not None), None)
+        joint = comb.likelihood
+        return Analysis(joint, load_experiment(first_ref) if first_ref else None, comb.describe(), comb.name, joint.label, joint.statistic)
+    if named_releases:
+        raise UserError(f"--data-release NAME=DIR names the release folders of a combination; {name} is not one")
+    if release_folder is not None:
+        from cevns.cli.releases import checked_release_likelihood
+
+        tlk = checked_release_likelihood(release_folder, name, overrides, fixed, no_verify)
+        tlk = tlk.asimov() if asimov else tlk
+        exp = load_experiment(name, overrides)
+        description = {**exp.spec.model_dump(mode="json"), "data_release": str(Path(release_folder).expanduser().resolve())}
+        return Analysis(tlk, exp, description, exp.name, tlk.label, tlk.statistic)
     if is_array(name):
         arr = load_array(name, overrides)
         alk = arr.likelihood(fixed, asimov)
@@ -78,6 +114,12 @@ def _start_values(free: tuple[str, ...], analysis: Analysis) -> dict[str, float]
     return free_parameters(free, analysis.experiment)
 
 
+DATA_RELEASE_OPTION = click.option(
+    "--data-release", "release_folder", multiple=True, metavar="DIR | NAME=DIR",
+    help="Fit the binned data of this release folder (cevns release list) with its likelihood instead of EXPERIMENT's [data]; "
+         "for a combination, NAME=DIR gives the folder of its release NAME (repeatable; default $CEVNS_RELEASE_DATA/NAME).")
+
+
 @click.command("fit")
 @click.argument("experiment")
 @click.option("--free", "free", multiple=True, required=True, metavar="NAME[=START]", help="A parameter to fit (repeatable).")
@@ -87,8 +129,12 @@ def _start_values(free: tuple[str, ...], analysis: Analysis) -> dict[str, float]
 @click.option("--points", default=61, show_default=True, type=click.IntRange(min=5), help="Profile points per parameter.")
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False), help="Write the Δχ² profile of the first free parameter.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (best_fit, chi2_min, intervals).")
+@DATA_RELEASE_OPTION
+@NO_VERIFY_OPTION
+@fit_fc_options
 def fit_command(experiment: str, free: tuple[str, ...], settings: tuple[str, ...], params: tuple[str, ...], asimov: bool,
-                points: int, plot_path: str | None, as_json: bool) -> None:
+                points: int, plot_path: str | None, as_json: bool, release_folder: tuple[str, ...], no_verify: bool,
+                **fc: Any) -> None:
     """Best fit of the --free parameters of EXPERIMENT to its data, with Δχ² intervals."""
     import numpy as np
 
@@ -97,10 +143,11 @@ def fit_command(experiment: str, free: tuple[str, ...], settings: tuple[str, ...
 
     check_directories(plot_path)
     fixed = parse_params(params)
-    analysis = analysis_of(experiment, settings, fixed, asimov)
+    analysis = analysis_of(experiment, settings, fixed, asimov, release_folder, no_verify)
     lk = analysis.likelihood
     start = _start_values(free, analysis)
     fixed_and_free(fixed, start)
+    check_fit_fc(fc, start)
     best = fit(lk, start)
     profiles = {}
     for name in start:
@@ -120,6 +167,13 @@ def fit_command(experiment: str, free: tuple[str, ...], settings: tuple[str, ...
         "valid": best.valid,
         "intervals": {name: p.intervals() for name, p in profiles.items()},
     }
+    from cevns.stats import joint as joint_stats
+
+    if isinstance(lk, joint_stats.JointLikelihood):  # each member's χ² and the shared nuisances at the best fit
+        at = lk.point(best.values)
+        out["members_chi2"], out["shared_nuisances"] = at.members, at.shared
+    if fc["method"] == "fc":  # Feldman–Cousins on the profile grid (cevns.cli.feldman_cousins)
+        out["feldman_cousins"] = fit_fc(lk, {n: p.grid for n, p in profiles.items()}, analysis.description, fixed, asimov, fc)
     if plot_path:
         from cevns.plotting import profile_figure
 
@@ -135,6 +189,8 @@ def fit_command(experiment: str, free: tuple[str, ...], settings: tuple[str, ...
         click.echo(f"  {name} = {value:.6g} ± {best.errors[name]:.2g}")
         for level, pieces in out["intervals"][name].items():
             click.echo(f"    {level:7s} {intervals_text(pieces)}")
+    if "feldman_cousins" in out:
+        click.echo("\n".join(fc_lines(out["feldman_cousins"], tuple(start))))
     if plot_path:
         click.echo(f"wrote {plot_path}")
 
@@ -227,8 +283,12 @@ class _Saver:
 @WORKERS_OPTION
 @DASK_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@DATA_RELEASE_OPTION
+@NO_VERIFY_OPTION
+@scan_fc_options
 def scan_command(experiment: str, params: tuple[str, ...], free: tuple[str, ...], settings: tuple[str, ...], asimov: bool,
-                 out_path: str, resume: bool, plot_path: str | None, workers: int, dask_address: str | None, as_json: bool) -> None:
+                 out_path: str, resume: bool, plot_path: str | None, workers: int, dask_address: str | None, as_json: bool,
+                 release_folder: tuple[str, ...], no_verify: bool, **fc: Any) -> None:
     """Δχ² of EXPERIMENT on a grid of parameters, nuisances profiled; resumable."""
     import numpy as np
 
@@ -241,12 +301,13 @@ def scan_command(experiment: str, params: tuple[str, ...], free: tuple[str, ...]
     axes, fixed = scan_axes(params)
     if plot_path and len(axes) > 2:
         raise UserError("--plot draws one or two axes")
-    analysis = analysis_of(experiment, settings, fixed, asimov)
+    analysis = analysis_of(experiment, settings, fixed, asimov, release_folder, no_verify)
     lk = analysis.likelihood
     start = _start_values(free, analysis)
     clash = (set(axes) | set(start)) & set(fixed) or set(axes) & set(start)
     if clash:
         raise UserError(f"{', '.join(sorted(clash))} is given more than once (axis, --free or fixed)")
+    check_scan_fc(fc, start)
     config = {
         "experiment": analysis.description, "axes": {k: [float(a[0]), float(a[-1]), int(a.size)] for k, a in axes.items()},
         "fixed": fixed, "free": start, "asimov": asimov, "version": _version(),
@@ -281,6 +342,9 @@ def scan_command(experiment: str, params: tuple[str, ...], free: tuple[str, ...]
         save_figure(fig, plot_path)
     out = {"experiment": analysis.name, "out": str(path), "points": int(state.chi2.size), "best_fit": best,
            "chi2_min": float(np.nanmin(state.chi2)), "allowed": ranges}
+    fc_out: dict[str, Any] = {}
+    if fc["method"] == "fc":  # Feldman–Cousins critical values per grid point (cevns.cli.feldman_cousins)
+        out["feldman_cousins"] = fc_out = scan_fc(lk, axes, config, out_path, resume, fc, workers, dask_address)
     if as_json:
         click.echo(json.dumps(out, indent=2))
         return
@@ -289,6 +353,9 @@ def scan_command(experiment: str, params: tuple[str, ...], free: tuple[str, ...]
     for name, levels_ in ranges.items():
         for level, pieces in levels_.items():
             click.echo(f"  {name} {level:5s} {intervals_text(pieces)}")
+    if fc_out:
+        click.echo("\n".join(fc_lines(fc_out, tuple(axes))))
+        click.echo(f"wrote {fc_out['out']}")
     click.echo(f"wrote {path}" + (f" and {plot_path}" if plot_path else ""))
 
 
@@ -315,6 +382,7 @@ def toys_command(experiment: str, free: tuple[str, ...], params: tuple[str, ...]
 
     from cevns.runtime.parallel import executor
     from cevns.runtime.stores import read_store
+    from cevns.releases.combinations import is_combination
     from cevns.stats.array_files import is_array
     from cevns.stats.chi2 import delta_chi2_threshold
     from cevns.stats.fits import ONE_DOF_LEVELS, TWO_DOF_LEVELS, ExperimentLikelihood
@@ -323,8 +391,8 @@ def toys_command(experiment: str, free: tuple[str, ...], params: tuple[str, ...]
     check_directories(out_path)
     if n_toys < 1:
         raise UserError(f"--n must be ≥ 1, got {n_toys}")
-    if is_array(experiment):
-        raise UserError("cevns toys takes one experiment; detector arrays are not supported yet")
+    if is_array(experiment) or is_combination(experiment):
+        raise UserError("cevns toys takes one experiment; detector arrays and combinations are not supported yet")
     exp = load(experiment, settings)
     fixed = parse_params(params)
     truth = free_parameters(free, exp)
