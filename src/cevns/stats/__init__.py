@@ -8,6 +8,8 @@
 * :mod:`~cevns.stats.forecasts`: Asimov forecasts of one parameter's 1σ sensitivity.
 * :mod:`~cevns.stats.scans`: grid scans (exact polynomial signals where possible).
 * :mod:`~cevns.stats.toys`: pseudo-experiments, coverage, Feldman–Cousins thresholds.
+* :mod:`~cevns.stats.feldman_cousins`: Feldman–Cousins intervals and regions on a grid of
+  one or two parameters (profile construction, any binned likelihood).
 * :mod:`~cevns.stats.templates`: binned template likelihoods (several backgrounds, off
   sample), as the COHERENT data releases need.
 * :mod:`~cevns.stats.arrays`, :mod:`~cevns.stats.array_files`: detector arrays with
