@@ -302,8 +302,8 @@ def csi_2021_data(
         raise InputError(f"steady_state must be one of {', '.join(STEADY_STATE_MODELS)}, got {steady_state!r}")
     brn = background_template(release, "brn", pe, t, time_efficiency, CSI_2021_BRN_COUNTS)
     nin = background_template(release, "nin", pe, t, time_efficiency, CSI_2021_NIN_COUNTS)
-    backgrounds = (Background("beam-related neutrons", brn.ravel(), CSI_2021_BRN_UNCERTAINTY),
-                   Background("neutrino-induced neutrons", nin.ravel(), CSI_2021_NIN_UNCERTAINTY))
+    backgrounds: tuple[Background, ...] = (Background("beam-related neutrons", brn.ravel(), CSI_2021_BRN_UNCERTAINTY),
+                                           Background("neutrino-induced neutrons", nin.ravel(), CSI_2021_NIN_UNCERTAINTY))
     off = None
     if steady_state == "per-bin":
         off = histogram(release.anticoincidence_events)
