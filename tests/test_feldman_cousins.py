@@ -246,8 +246,9 @@ def _template(shape: bool = False, name: str = "t"):
 def test_template_pseudo_data_mean_is_the_profiled_expectation(shape):
     """Binned data with templates: the mean of the pseudo-data is the profiled expectation
     (signal and backgrounds at their profiled normalisations, the shape shift θ̂ r S, plus
-    b̂), and the off sample's mean is τ b̂ (within 5 standard errors of 4000 draws, the
-    pull draws included in the variance)."""
+    b̂) and their variance the Poisson one (the pulls are fixed at their profiled values:
+    the profile construction), and the off sample's mean is τ b̂ (5 standard errors of
+    4000 draws)."""
     from cevns.stats.templates import profiled_bin_deviance
 
     lk = _template(shape)
@@ -262,33 +263,41 @@ def test_template_pseudo_data_mean_is_the_profiled_expectation(shape):
     toys = pseudo_data_sampler(lk, signal)(np.random.default_rng(0), 4000)
     on = np.array([t.data.observed for t in toys])
     off = np.array([t.data.off for t in toys])
-    assert np.all(np.abs(on.mean(axis=0) - (mu + steady)) < 5 * np.sqrt(on.var(axis=0) / 4000))
+    assert np.all(np.abs(on.mean(axis=0) - (mu + steady)) < 5 * np.sqrt((mu + steady) / 4000))
+    assert np.all(np.abs(on.var(axis=0) / (mu + steady) - 1) < 5 * np.sqrt(2 / 4000))
     assert np.all(np.abs(off.mean(axis=0) - 4.0 * steady) < 5 * np.sqrt(4.0 * steady / 4000))
     assert toys[0].data.shape_systematics == lk.data.shape_systematics
 
 
-def test_joint_pseudo_data_share_the_signal_normalisation():
-    """Two template members with a shared 8% signal normalisation: each pseudo-experiment
-    is the same combination (members' total σ restored), and the members' signal counts
-    are positively correlated through η ~ N(η̂, 1) (the members' own pulls are independent)."""
+def test_joint_pseudo_data_keep_the_profiled_shared_normalisation():
+    """Two template members with a shared 8% signal normalisation, data 20% below the
+    prediction in both: each pseudo-experiment is the same combination (members' total σ
+    restored), and each member's mean counts are its signal × (1 + s η̂) × (1 + â_own) with
+    η̂ the joint's profiled shared pull and â_own the member's own profiled pull (within 5
+    standard errors of 3000 draws); the members' counts are independent given η̂."""
     from cevns.stats.joint import JointLikelihood, JointMember, SharedNuisance, signal_sigma
 
+    observed = np.array([240.0, 160.0, 80.0])
     a, b = _template(name="a"), _template(name="b")
-    observed = np.array([300.0, 200.0, 100.0])  # the data equal the prediction: profiled pulls 0
     a = replace(a, data=replace(a.data, observed=observed, sigma_signal=0.1, off=None, backgrounds=()))
     b = replace(b, data=replace(b.data, observed=observed, sigma_signal=0.1, off=None, backgrounds=()))
     joint = JointLikelihood((JointMember("a", a), JointMember("b", b)), (SharedNuisance("flux", {"a": 0.08, "b": 0.08}),))
-    signal = np.array([300.0, 200.0, 100.0] * 2)
-    toys = pseudo_data_sampler(joint, signal)(np.random.default_rng(1), 3000)
+    member_signal = np.array([300.0, 200.0, 100.0])
+    eta = float(np.asarray(joint._profile(np.tile(member_signal, 2))[1]).reshape(-1)[0])
+    assert eta < -0.5  # the data pull the shared normalisation down
+    own = replace(a, data=replace(a.data, sigma_signal=float(np.sqrt(0.1**2 - 0.08**2))))
+    scaled = member_signal * (1 + 0.08 * eta)
+    expected = scaled * (1 + own.pulls(scaled).pulls[0])
+    toys = pseudo_data_sampler(joint, np.tile(member_signal, 2))(np.random.default_rng(1), 3000)
     assert all(type(t) is JointLikelihood and [m.label for m in t.members] == ["a", "b"] for t in toys)
     assert all(signal_sigma(m.likelihood) == 0.1 for m in toys[0].members)
+    for k in range(2):
+        counts = np.array([t.members[k].likelihood.data.observed for t in toys])
+        assert np.all(np.abs(counts.mean(axis=0) - expected) < 5 * np.sqrt(expected / 3000))
     na = np.array([t.members[0].likelihood.data.observed.sum() for t in toys])
     nb = np.array([t.members[1].likelihood.data.observed.sum() for t in toys])
-    # totals: covariance (0.08·600)², variance (0.08² + 0.06²)·600² + 600 (shared, own, Poisson)
-    corr = np.corrcoef(na, nb)[0, 1]
-    expected = (0.08 * 600) ** 2 / ((0.1 * 600) ** 2 + 600)
-    assert abs(corr - expected) < 5 * (1 - expected**2) / np.sqrt(3000), (corr, expected)
-    assert np.isfinite(float(toys[0].chi2_from_signal(signal)))
+    assert abs(np.corrcoef(na, nb)[0, 1]) < 5 / np.sqrt(3000)
+    assert np.isfinite(float(toys[0].chi2_from_signal(np.tile(member_signal, 2))))
 
 
 # --- command line -----------------------------------------------------------------------------

@@ -17,15 +17,17 @@ COHERENT CsI data violate it (P. B. Denton, J. Gehrlein, JHEP 04 (2021) 266,
 arXiv:2008.06062), hence this construction. The fraction of pseudo-experiments with
 t ≤ the Wilks threshold is the coverage the Wilks interval would have at θ.
 
-Nuisance parameters (normalisation pulls, backgrounds measured by an off sample) follow
-the *profile construction* (the PDG Review of Particle Physics, "Statistics", Sec. 40.4.2;
-used for CEvNS by Denton & Gehrlein): the pseudo-data at θ are generated with the
-nuisances at their values profiled on the real data at θ. Gaussian-constrained
-normalisations are then drawn around those profiled values with their constraint width, as
-:mod:`cevns.stats.toys` does around the nominal ones (the randomised auxiliary
-measurement). Each pseudo-experiment is a likelihood of the same class with the data
-replaced (:func:`pseudo_data_sampler`), so the statistic of a pseudo-experiment is the
-real one.
+Nuisance parameters (normalisation pulls, shape pulls, shared normalisations, backgrounds
+measured by an off sample) follow the *profile construction* (the PDG Review of Particle
+Physics, "Statistics", Sec. 40.4.2; used for CEvNS by Denton & Gehrlein): the pseudo-data
+at θ are generated with the nuisances fixed at their values profiled on the real data at θ.
+The Gaussian constraints keep their observed centres (the toys are conditional on the
+auxiliary measurements), so the pulls are *not* drawn: drawing them around the profiled
+values while each pseudo-experiment's fit keeps the constraint centred at 0 would add the
+penalty of the profiled pulls to t at θ only and inflate t_c far from the best fit. Measured
+samples that are part of the likelihood (the off-beam sample, the steady state of a
+residual) are drawn (Poisson). Each pseudo-experiment is a likelihood of the same class
+with the data replaced (:func:`pseudo_data_sampler`), so its statistic is the real one.
 
 Speed: the predictions S(θ') at every grid node are computed once; for each
 pseudo-experiment the χ² of all nodes is one vectorised ``chi2_from_signal`` call, and the
@@ -79,9 +81,10 @@ SamplerFactory = Callable[[Likelihood, np.ndarray], PseudoData]
 @dataclass(frozen=True)
 class ExperimentPseudoData:
     """Pseudo-data of an :class:`~cevns.stats.fits.ExperimentLikelihood`:
-    :func:`cevns.stats.toys.pseudo_data` (Poisson beam-on counts, normalisations drawn
-    from their constraints, steady state subtracted as the statistic expects) around the
-    signal and beam background scaled by the pulls profiled on the data."""
+    :func:`cevns.stats.toys.pseudo_data` with the normalisation widths set to 0 (Poisson
+    beam-on counts, the steady state subtracted as the statistic expects) around the signal
+    and beam background scaled by the pulls profiled on the data; the pseudo-experiments'
+    likelihoods keep the measurement's constraints."""
 
     likelihood: ExperimentLikelihood
     signal: np.ndarray
@@ -89,13 +92,11 @@ class ExperimentPseudoData:
 
     def __call__(self, rng: np.random.Generator, n: int) -> list[Likelihood]:
         m = self.likelihood.measurement
-        data = pseudo_data(dataclasses.replace(m, background=self.background), self.signal, rng, n)
+        fixed_pulls = dataclasses.replace(m, background=self.background, sigma_signal=0.0, sigma_background=0.0)
+        data = pseudo_data(fixed_pulls, self.signal, rng, n)
         return [ExperimentLikelihood(self.likelihood.predictor, dataclasses.replace(m, observed=d, label="pseudo-data"),
                                      self.likelihood.fixed) for d in data]
 
-    def rescaled(self, factor: float) -> ExperimentPseudoData:
-        """The same with the signal multiplied by ``factor`` (a shared normalisation)."""
-        return dataclasses.replace(self, signal=self.signal * factor)
 
 
 def experiment_sampler(likelihood: ExperimentLikelihood, signal: np.ndarray) -> ExperimentPseudoData:
@@ -118,13 +119,13 @@ def experiment_sampler(likelihood: ExperimentLikelihood, signal: np.ndarray) -> 
 @dataclass(frozen=True)
 class TemplatePseudoData:
     """Pseudo-data of a :class:`~cevns.stats.templates.TemplateLikelihood`: beam-on counts
-    n_i ~ Pois((1+a_S) S_i + Σ_k (1+a_k) B_ki + Σ_j θ_j r_ji S_i + b̂_i) with each constrained
-    normalisation a ~ N(â, σ) around its profiled value â (free ones: â; fixed ones: 0),
-    each shape pull θ_j ~ N(θ̂_j, 1), and the off sample m_i ~ Pois(τ b̂_i) around the
-    profiled steady state b̂.
+    n_i ~ Pois((1+â_S) S_i + Σ_k (1+â_k) B_ki + Σ_j θ̂_j r_ji S_i + b̂_i) with the
+    normalisations â, the shape pulls θ̂ and the steady state b̂ profiled on the data, and
+    the off sample m_i ~ Pois(τ b̂_i).
 
     ``rows`` (K + J, bins): the signal, the backgrounds, then the shape shifts r_j S;
-    ``centres``/``widths`` (K + J,): the profiled pulls and their constraint widths;
+    ``centres`` (K + J,): the profiled pulls; ``widths`` (K + J,): the widths pulls are
+    drawn with (0 in the profile construction; the constraint widths would randomise them);
     ``norms`` = K (rows that enter as 1 + a, the rest as θ)."""
 
     likelihood: TemplateLikelihood
@@ -146,12 +147,6 @@ class TemplatePseudoData:
         return [dataclasses.replace(self.likelihood, data=dataclasses.replace(
             d, observed=on[i], off=None if off is None else off[i], label="pseudo-data")) for i in range(n)]
 
-    def rescaled(self, factor: float) -> TemplatePseudoData:
-        """The same with the signal (and its shape shifts, ∝ S) multiplied by ``factor``."""
-        rows = self.rows.copy()
-        rows[0] *= factor
-        rows[self.norms:] *= factor
-        return dataclasses.replace(self, rows=rows)
 
 
 def template_sampler(likelihood: TemplateLikelihood, signal: np.ndarray) -> TemplatePseudoData:
@@ -166,7 +161,7 @@ def template_sampler(likelihood: TemplateLikelihood, signal: np.ndarray) -> Temp
     shapes = getattr(d, "shape_systematics", ())
     rows = np.concatenate([templates, s[None, :] * np.stack([x.relative for x in shapes])]) if shapes else templates
     norms = templates.shape[0]
-    widths = np.concatenate([np.where(np.isfinite(sigmas), sigmas, 0.0), np.ones(len(shapes))])
+    widths = np.zeros(rows.shape[0])  # profile construction: the pulls stay at their profiled values
     pulls = np.asarray(fit.pulls, dtype=float)[: rows.shape[0]]
     centres = np.where(np.concatenate([sigmas > 0, np.ones(len(shapes), dtype=bool)]), pulls, 0.0)
     steady = None
@@ -179,11 +174,9 @@ def template_sampler(likelihood: TemplateLikelihood, signal: np.ndarray) -> Temp
 @dataclass(frozen=True)
 class JointPseudoData:
     """Pseudo-data of a :class:`~cevns.stats.joint.JointLikelihood`: the shared nuisances
-    η ~ N(η̂, 1) around their values profiled on the data (one draw per pseudo-experiment,
-    common to all members), member m's signal scaled by (1 + s_m·η)/(1 + s_m·η̂), each
-    member then sampled by its own generator (made from its likelihood with only its own
-    uncertainty, at its signal times 1 + s_m·η̂); the pseudo-experiment is the same
-    combination of the members with their data replaced."""
+    at their values η̂ profiled on the data, each member sampled by its own generator (made
+    from its likelihood with only its own uncertainty, at its signal times 1 + s_m·η̂); the
+    pseudo-experiment is the same combination of the members with their data replaced."""
 
     likelihood: Any
     members: tuple[Any, ...]
@@ -194,15 +187,11 @@ class JointPseudoData:
     def __call__(self, rng: np.random.Generator, n: int) -> list[Likelihood]:
         from cevns.stats.joint import JointMember, with_signal_sigma
 
-        eta = self.eta + rng.normal(0.0, 1.0, size=(n, self.eta.size))
-        base = 1.0 + self.scale @ self.eta
+        drawn = [draw(rng, n) for draw in self.members]
         out = []
         for i in range(n):
-            factors = (1.0 + self.scale @ eta[i]) / base
-            members = []
-            for member, draw, f, sigma in zip(self.likelihood.members, self.members, factors, self.sigmas):
-                toy = draw.rescaled(float(f))(rng, 1)[0]
-                members.append(JointMember(member.label, toy if sigma is None else with_signal_sigma(toy, sigma)))
+            members = [JointMember(member.label, toys[i] if sigma is None else with_signal_sigma(toys[i], sigma))
+                       for member, toys, sigma in zip(self.likelihood.members, drawn, self.sigmas)]
             out.append(dataclasses.replace(self.likelihood, members=tuple(members)))
         return out
 
@@ -221,10 +210,7 @@ def joint_sampler(likelihood: Any, signal: np.ndarray) -> JointPseudoData:
     draws = []
     sigmas: list[float | None] = []
     for i, (member, own, part) in enumerate(zip(likelihood.members, likelihood._own, likelihood._split(s))):
-        draw = pseudo_data_sampler(own, part * (1.0 + scale[i] @ eta))
-        if not hasattr(draw, "rescaled"):
-            raise InputError(f"{member.label}: its pseudo-data cannot take a shared signal normalisation")
-        draws.append(draw)
+        draws.append(pseudo_data_sampler(own, part * (1.0 + scale[i] @ eta)))
         sigmas.append(signal_sigma(member.likelihood) if own is not member.likelihood else None)
     return JointPseudoData(likelihood, tuple(draws), eta, scale, tuple(sigmas))
 
