@@ -38,14 +38,18 @@ def experiment_changes(settings: tuple[str, ...]) -> dict[str, dict[str, Any]]:
               help="Also write a PDF of each figure (off by default: PNG and CSV only; the PDF roughly doubles the drawing time).")
 @click.option("--set", "settings", multiple=True, metavar="EXPERIMENT:PATH=VALUE",
               help="Change an input of an experiment the reproduction loads, e.g. coherent-csi-2017:detector.mass_kg=20 (repeatable).")
+@click.option("--data-release", "data_releases", multiple=True, metavar="NAME=DIR",
+              help="Folder of a data release a reproduction reads, e.g. csi-2021=DIR (repeatable; "
+                   "default: $CEVNS_RELEASE_DATA/NAME).")
 def reproduce_command(name: str | None, list_only: bool, out_dir: str | None, fast: bool, resume: bool,
-                      pdf: bool, settings: tuple[str, ...]) -> None:
+                      pdf: bool, settings: tuple[str, ...], data_releases: tuple[str, ...] = ()) -> None:
     """Redo a published analysis of the reference texts: one PNG and CSV per figure (and a
     PDF with --pdf), summary.json (our numbers next to the published ones, the files written)
     and index.html in --out.
     --set changes any input of the experiments it uses and reruns with it."""
     from cevns.config.overrides import experiment_overrides
-    from cevns.reproduce import get_reproduction, reproduction_names
+    from cevns.cli.common import release_folders
+    from cevns.reproduce import get_reproduction, release_dirs_for, reproduction_names
     from cevns.reproduce.report import write_report
 
     names = reproduction_names()
@@ -65,9 +69,13 @@ def reproduce_command(name: str | None, list_only: bool, out_dir: str | None, fa
         raise UserError(f"--out {out} is a file, not a folder")
     if not out.resolve().parent.is_dir():
         raise UserError(f"directory {out.parent} does not exist")
+    named, plain = release_folders(data_releases)
+    if plain:
+        raise UserError(f"--data-release expects NAME=DIR with a known release name, got {plain[0]!r}")
+    dirs = release_dirs_for(name, named)  # a missing release fails here, before any work
     changes = experiment_changes(settings)
     with experiment_overrides(changes) as loaded:
-        files = write_report(get_reproduction(name), out, fast=fast, resume=resume, pdf=pdf,
+        files = write_report(get_reproduction(name, release_dirs=dirs), out, fast=fast, resume=resume, pdf=pdf,
                              progress=lambda line: click.echo(line, err=True))
     if not files.resumed:  # a resumed step loads nothing, so only a full run can tell
         for unused in sorted(set(changes) - loaded):

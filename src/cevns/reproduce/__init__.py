@@ -18,6 +18,10 @@ text is silent), defined in its own module:
     :mod:`.coherent_mediators`, their exact χ² in :mod:`.coherent_mediators_analysis`).
 ``future-experiments`` (:mod:`.future_experiments`)
     The outlook of F. Dordei's Invisibles 2021 talk: presets, counts per year, sensitivities.
+``coherent-csi-2021`` (:mod:`.coherent_csi_2021`)
+    D. Akimov et al. (COHERENT), PRL 129, 081801 (2022), arXiv:2110.07730, and M. Atzori Corona
+    et al., EPJC 83, 683 (2023), arXiv:2303.09360: the CsI 2021 release fitted with every model
+    (needs the releases csi-2021 and lar-2020-analysisA, :func:`release_dirs_for`).
 
 :func:`~cevns.reproduce.report.write_report` turns one into PNG/CSV files (and PDFs when asked),
 ``summary.json`` and ``index.html``.
@@ -25,7 +29,12 @@ text is silent), defined in its own module:
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from importlib import import_module
+from pathlib import Path
+
+from cevns.errors import InputError
 
 from cevns.reproduce.common import Result, format_table
 from cevns.stats.profiles import OneParameterProfile, one_parameter_profile
@@ -47,7 +56,11 @@ _REGISTRY: dict[str, tuple[str, str]] = {
     "galindo-ge-array": ("galindo_ge_array", "Galindo-Uribarri et al. (arXiv:2011.10230): arrays of enriched Ge detectors, Figs. 1-6"),
     "coherent-overview": ("coherent_overview", "Dordei (Invisibles 2021) and Cadeddu, Dordei, Giunti (EPL 2023): kinematics, σ vs N, radii, mediators"),
     "future-experiments": ("future_experiments", "Dordei's outlook (Invisibles 2021): future CEvNS experiments, counts per year and sensitivities"),
+    "coherent-csi-2021": ("coherent_csi_2021", "COHERENT CsI[Na] full data set (PRL 129, 081801; arXiv:2110.07730) and its phenomenology (Atzori Corona et al., arXiv:2303.09360)"),
 }
+
+#: name → the data releases it reads (passed as ``release_dirs``); the others read none.
+_RELEASES: dict[str, tuple[str, ...]] = {"coherent-csi-2021": ("csi-2021", "lar-2020-analysisA")}
 
 
 def reproduction_names() -> dict[str, str]:
@@ -55,11 +68,38 @@ def reproduction_names() -> dict[str, str]:
     return {name: text for name, (_, text) in _REGISTRY.items()}
 
 
-def get_reproduction(name: str) -> Reproduction:
-    """The reproduction called ``name`` (see :func:`reproduction_names`)."""
+def required_releases(name: str) -> tuple[str, ...]:
+    """The data releases the reproduction ``name`` reads (none for most)."""
+    return _RELEASES.get(name, ())
+
+
+def release_dirs_for(name: str, given: Mapping[str, str | Path] | None = None) -> dict[str, Path]:
+    """Folders of the releases ``name`` reads: ``given`` (release → folder, e.g. from
+    ``--data-release NAME=DIR``), else ``$CEVNS_RELEASE_DATA/<release>``; a missing one is
+    an :class:`~cevns.errors.InputError` of one line naming the release and both ways to give it."""
+    from cevns.releases.combinations import RELEASE_DATA_ENV
+
+    given = dict(given or {})
+    env = os.environ.get(RELEASE_DATA_ENV)
+    out: dict[str, Path] = {}
+    for release in required_releases(name):
+        folder = Path(given[release]).expanduser() if release in given else (Path(env).expanduser() / release if env else None)
+        if folder is None or not folder.is_dir():
+            where = f" ({folder} is not a folder)" if folder is not None else ""
+            raise InputError(f"{name} needs the data release {release}{where}: give --data-release {release}=DIR "
+                             f"or set {RELEASE_DATA_ENV} to a folder holding {release}/")
+        out[release] = folder
+    return out
+
+
+def get_reproduction(name: str, release_dirs: Mapping[str, str | Path] | None = None) -> Reproduction:
+    """The reproduction called ``name`` (see :func:`reproduction_names`); ``release_dirs``
+    (release → folder) for those that read data releases (:func:`required_releases`)."""
     if name not in _REGISTRY:
         raise KeyError(f"unknown reproduction {name!r}; known: {', '.join(_REGISTRY)}")
     module = import_module(f"{__name__}.{_REGISTRY[name][0]}")
+    if required_releases(name):
+        return module.reproduction(release_dirs=release_dirs_for(name, release_dirs))
     return module.reproduction()
 
 
@@ -78,6 +118,8 @@ __all__ = [
     "papoulias_kosmas_experiment",
     "papoulias_kosmas_numbers",
     "pk_helm_rms_radius_fm",
+    "release_dirs_for",
     "reproduction_names",
+    "required_releases",
     "write_report",
 ]
