@@ -1,18 +1,56 @@
 """Shared fixtures; ``SHARED`` is the reference-data folder beside the project (tests that
-need it skip when it is absent)."""
+need it skip when it is absent, and ``python -m pytest -rs`` says why).
 
+The COHERENT data releases may come from your own folder instead: set
+``CEVNS_RELEASE_DATA`` to a folder holding one sub-folder per release, named as in the
+registry (``csi-2017``, ``csi-2021``, ``lar-2020-analysisA``) — the same meaning as for
+``cevns fit/scan/reproduce``. The ``shared_dir`` fixture then gives a view of the
+reference data whose ``coherent-data-releases`` is that folder (the rest, if present,
+from ``SHARED``); a release missing there skips the tests that need it."""
+
+import os
 from pathlib import Path
 
 import pytest
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "reference-data"
 
+#: environment variable naming a folder of release sub-folders (see the module docstring)
+RELEASE_DATA_ENV = "CEVNS_RELEASE_DATA"
+
+
+def release_data_root() -> Path:
+    """The folder of the data releases: ``$CEVNS_RELEASE_DATA`` if set, else the shared copies."""
+    own = os.environ.get(RELEASE_DATA_ENV)
+    return Path(own).expanduser() if own else SHARED / "coherent-data-releases"
+
+
+@pytest.fixture(scope="session")
+def _reference_view(tmp_path_factory) -> Path | None:
+    own = os.environ.get(RELEASE_DATA_ENV)
+    if not own:
+        return SHARED if SHARED.is_dir() else None
+    folder = Path(own).expanduser().resolve()
+    if not folder.is_dir():
+        return None
+    view = tmp_path_factory.mktemp("reference-view") / "reference-data"
+    view.mkdir()
+    if SHARED.is_dir():
+        for entry in SHARED.iterdir():
+            if entry.name != "coherent-data-releases":
+                (view / entry.name).symlink_to(entry)
+    (view / "coherent-data-releases").symlink_to(folder, target_is_directory=True)
+    return view
+
 
 @pytest.fixture
-def shared_dir() -> Path:
-    if not SHARED.is_dir():
-        pytest.skip("../shared/reference-data is not available")
-    return SHARED
+def shared_dir(_reference_view) -> Path:
+    if _reference_view is None:
+        own = os.environ.get(RELEASE_DATA_ENV)
+        pytest.skip(f"{RELEASE_DATA_ENV}={own} is not a folder" if own else
+                    f"../shared/reference-data is not available (or set {RELEASE_DATA_ENV} to a folder of the releases: "
+                    "csi-2017/, csi-2021/, lar-2020-analysisA/)")
+    return _reference_view
 
 
 @pytest.fixture(scope="session")

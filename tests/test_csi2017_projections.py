@@ -4,6 +4,7 @@ the single-bin analysis' 142 and 405, and fits on them agree with the single bin
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,9 @@ from cevns.releases.csi_2017 import load_csi_2017
 from cevns.config.experiments import load_experiment
 from cevns.stats.fits import ExperimentLikelihood, fit
 
-RELEASE = Path(__file__).resolve().parents[2] / "shared" / "reference-data" / "coherent-data-releases" / "csi-2017"
+# $CEVNS_RELEASE_DATA: your own folder of release sub-folders (see tests/conftest.py)
+RELEASE = (Path(os.environ["CEVNS_RELEASE_DATA"]).expanduser() if os.environ.get("CEVNS_RELEASE_DATA") else
+           Path(__file__).resolve().parents[2] / "shared" / "reference-data" / "coherent-data-releases") / "csi-2017"
 
 
 @pytest.mark.parametrize("name", ["coherent-csi-2017-energy", "coherent-csi-2017-time"])

@@ -3,6 +3,7 @@ csi_2021) on the shared copies, and the PyYAML reader of their parameter files
 (cevns.releases.reading) against the hand-written reader it replaced."""
 
 import math
+import os
 import shutil
 
 import numpy as np
@@ -262,6 +263,8 @@ def test_release_yaml_files_read_as_before(shared_dir):
     if not root.is_dir():
         pytest.skip(f"{root} is not available")
     paths = sorted(root.rglob("*.yaml")) + sorted(root.rglob("*.yml"))
+    if not paths and os.environ.get("CEVNS_RELEASE_DATA"):  # your own folder may hold only releases without YAML
+        pytest.skip(f"{root} holds no YAML file")
     assert paths, "the shared releases hold no YAML file"
 
     def typed(value):

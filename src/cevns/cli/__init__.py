@@ -12,22 +12,48 @@ Exit status: 0 on success; 2 with one line ``error: ...`` on stderr for bad inpu
 a request to report it for anything else, which is a bug in ``cevns``; 1 with one line for
 an operating-system error (a file that cannot be written, a network failure). Output files
 are written atomically (temporary file, then rename), so a failed run leaves none behind.
+
+Interrupts (:mod:`cevns.runtime.signals`): Ctrl-C (SIGINT) and SIGTERM end a command the
+same way — the work finished so far is saved (scans and pseudo-experiment studies save
+each finished chunk, reproductions each finished step), one line on stderr says what was
+saved and how to resume, no traceback, exit status 130 (SIGINT) or 143 (SIGTERM). A
+signal while the program starts (imports) exits at once, quietly, with the same status:
+the handlers for that are installed below before the heavy imports when this module is
+imported as the program (the ``cevns`` script, ``python -m cevns`` or ``python -m
+cevns.cli``), and by :func:`main` for the run itself.
 """
 
 from __future__ import annotations
 
+import os
 import sys
-import traceback
-from typing import Sequence
 
-import click
+from cevns.runtime import signals as _signals
 
-from cevns.cli.inference import fit_command, scan_command, toys_command
-from cevns.cli.physics import experiments_command, kinematics_command, params_command, xsec_command
-from cevns.cli.predict import events_command, spectrum_command
-from cevns.cli.releases import compare_command, release_group
-from cevns.cli.reproduce import reproduce_command
-from cevns.errors import CevnsError
+
+def _started_as_program() -> bool:
+    """True when this process is the ``cevns`` program (script or ``python -m``), not a
+    host program that imports the library."""
+    orig = list(getattr(sys, "orig_argv", ()))
+    if "-m" in orig and orig[orig.index("-m") + 1:orig.index("-m") + 2] in (["cevns"], ["cevns.cli"]):
+        return True
+    return os.path.basename(sys.argv[0] if sys.argv else "").split(".")[0].removesuffix("-script") == "cevns"
+
+
+if _started_as_program():  # before click and the command modules: an early Ctrl-C is quiet
+    _signals.install_startup_handlers()
+
+import traceback  # noqa: E402  after the start-up handlers, on purpose
+from typing import Sequence  # noqa: E402
+
+import click  # noqa: E402
+
+from cevns.cli.inference import fit_command, scan_command, toys_command  # noqa: E402
+from cevns.cli.physics import experiments_command, kinematics_command, params_command, xsec_command  # noqa: E402
+from cevns.cli.predict import events_command, spectrum_command  # noqa: E402
+from cevns.cli.releases import compare_command, release_group  # noqa: E402
+from cevns.cli.reproduce import reproduce_command  # noqa: E402
+from cevns.errors import CevnsError  # noqa: E402
 
 __all__ = ["BUG_HINT", "cli", "main"]
 
@@ -46,19 +72,64 @@ for _command in (experiments_command, params_command, xsec_command, kinematics_c
     cli.add_command(_command)
 
 
+def interrupted_message(signum: int, args: Sequence[str]) -> str:
+    """The one line printed when signal ``signum`` stopped the command ``args``: what was
+    saved (the unfinished chunked stores of this process, with their progress) and how to
+    go on."""
+    stopped = f"cevns: stopped by {_signals.signal_name(signum)}"
+    stores = sys.modules.get("cevns.runtime.stores")  # imported only if the command saved something
+    unfinished = stores.unfinished_stores() if stores is not None else ()
+    if unfinished:
+        saved = "; ".join(f"{done} of {total} done and saved in {path}" if total else f"progress saved in {path}"
+                          for path, done, total in unfinished)
+        return f"{stopped}; {saved}; run the same command with --resume to continue"
+    command = [a for a in args if not a.startswith("-")][:2]
+    if command[:1] == ["reproduce"]:
+        return f"{stopped}; the finished steps are kept in the --out folder; run the same command with --resume to continue"
+    if command == ["release", "fetch"]:
+        return f"{stopped}; the files fetched so far are kept (no partial file); run the same command to fetch the rest"
+    if command[:1] in (["scan"], ["toys"]):
+        return f"{stopped} before its first chunk was finished; nothing was saved"
+    return f"{stopped}; nothing was saved (no partial output file is left)"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point: run the CLI and return its exit status (see the module docstring)."""
+    """Entry point: run the CLI and return its exit status (see the module docstring).
+
+    SIGINT and SIGTERM raise :class:`KeyboardInterrupt` while it runs (the handlers in
+    place before are put back when it returns)."""
     args = list(sys.argv[1:] if argv is None else argv)
     if not args:
         click.echo(cli.get_help(click.Context(cli, info_name="cevns")))
         return 0
+    import signal
+
+    before = {sig: signal.getsignal(sig) for sig in _signals.INTERRUPTS}
+    _signals.install_run_handlers()
     try:
-        cli.main(args=args, prog_name="cevns", standalone_mode=False)
+        return _run(args)
+    finally:
+        for sig, handler in before.items():
+            if handler is not None:
+                try:
+                    signal.signal(sig, handler)
+                except ValueError:  # not the main thread: nothing was installed either
+                    pass
+
+
+def _run(args: list[str]) -> int:
+    try:
+        try:
+            cli.main(args=args, prog_name="cevns", standalone_mode=False)
+        except (click.exceptions.Abort, KeyboardInterrupt):
+            signum = _signals.received()
+            if signum is None:  # end of input at a prompt
+                click.echo("aborted", err=True)
+                return 1
+            click.echo(interrupted_message(signum, args), err=True)
+            return _signals.exit_status(signum)
     except click.exceptions.Exit as exc:
         return exc.exit_code
-    except click.exceptions.Abort:
-        click.echo("aborted", err=True)
-        return 1
     except click.ClickException as exc:
         click.echo(f"error: {exc.format_message()}", err=True)
         return 2

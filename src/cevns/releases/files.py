@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
 import urllib.error
 import urllib.parse
@@ -122,11 +123,44 @@ def file_url(base_url: str, relative: str) -> str:
     return base_url.rstrip("/") + "/" + urllib.parse.quote(relative, safe="/")
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def stale_parts(target: Path) -> list[Path]:
+    """The partial downloads of ``target`` that an interrupted fetch left beside it
+    (SIGKILL, power loss: no clean-up ran): files named ``.{name}.`` + the 8 random
+    characters of :func:`tempfile.mkstemp` + ``.part``, and nothing else."""
+    pattern = re.compile(re.escape(f".{target.name}.") + "[a-z0-9_]{8}" + re.escape(".part"))
+    try:
+        entries = list(target.parent.iterdir())
+    except OSError:
+        return []
+    return sorted(p for p in entries if pattern.fullmatch(p.name) and p.is_file() and not p.is_symlink())
+
+
+def _outside_links(rel: DataRelease, root: Path) -> str | None:
+    """One line naming the first release path under ``root`` that a symbolic link (a
+    sub-folder or the file itself) leads outside ``root``, or None if there is none."""
+    base = root.resolve()
+    for entry in rel.files:
+        path = root / entry.path
+        for part in [*reversed(path.relative_to(root).parents[:-1]), path.relative_to(root)]:
+            candidate = root / part
+            if candidate.is_symlink() and not candidate.resolve().is_relative_to(base):
+                return (f"destination {root}: {part} is a symbolic link to {candidate.resolve()}, outside the destination; "
+                        "refusing to write through it")
+    return None
+
+
 def _fetch(url: str, target: Path, entry: ReleaseFile, timeout: float,
            progress: Callable[[str, int], None] | None) -> None:
     """Stream ``url`` into a temporary file beside ``target``, check size and SHA-256, then
-    rename it onto ``target``; on any failure (or interruption) the temporary file is removed,
-    so ``target`` is either untouched or the complete, verified file."""
+    rename it onto ``target`` with the usual permissions (``0o666`` less the umask, not the
+    ``0o600`` of :func:`tempfile.mkstemp`); on any failure (or interruption) the temporary
+    file is removed, so ``target`` is either untouched or the complete, verified file."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     tmp = Path(tmp_name)
@@ -157,6 +191,7 @@ def _fetch(url: str, target: Path, entry: ReleaseFile, timeout: float,
         if digest.hexdigest() != entry.sha256:
             raise InputError(f"{url} is not release file {entry.path}: sha256 {digest.hexdigest()[:16]}…, "
                              f"expected {entry.sha256[:16]}… ({received} bytes, expected {entry.size}); not kept")
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -174,6 +209,9 @@ def download_release(name: str | DataRelease, dest_folder: str | Path, base_url:
     right checksum are skipped (a second call resumes an interrupted one); a present file
     with the wrong checksum is replaced. A file whose checksum does not match is refused:
     :class:`~cevns.errors.InputError` naming it, nothing kept for it (files completed before it stay).
+    A destination in which a symbolic link (a sub-folder or a file of the release) leads
+    outside it is refused before anything is written; partial files of an earlier,
+    interrupted fetch are removed; fetched files get mode ``0o666`` less the umask.
     ``progress(relative_path, n_bytes)`` is called as bytes arrive; ``timeout`` is per
     network operation, seconds. Returns a :class:`DownloadReport`.
     """
@@ -184,7 +222,12 @@ def download_release(name: str | DataRelease, dest_folder: str | Path, base_url:
     root = Path(dest_folder).expanduser()
     if root.exists() and not root.is_dir():
         raise InputError(f"destination {root} exists and is not a folder")
+    if root.is_dir() and (outside := _outside_links(rel, root)) is not None:
+        raise InputError(outside)
     root.mkdir(parents=True, exist_ok=True)
+    for entry in rel.files:  # what a killed fetch (no clean-up ran) left, present files included
+        for stale in stale_parts(root / entry.path):
+            stale.unlink(missing_ok=True)
     todo = pending_files(rel, root)
     for entry in todo:
         _fetch(file_url(base_url, entry.path), root / entry.path, entry, timeout, progress)

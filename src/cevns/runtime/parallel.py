@@ -17,13 +17,27 @@ Local processes start from a fork server, not by forking the caller: forking a p
 that runs threads (BLAS, JAX, Dask) can deadlock. As with any spawned process pool, a
 script that uses workers must keep its top-level code under
 ``if __name__ == "__main__":``.
+
+Worker processes never outlive the run (:func:`_worker_start`): each ignores SIGINT (a
+Ctrl-C at a terminal reaches the whole process group; the parent decides and shuts the
+pool down, so workers print no tracebacks of their own), asks Linux to kill it when its
+parent (the fork server) dies (``prctl(PR_SET_PDEATHSIG, SIGKILL)``, ``prctl(2)``), and —
+on every system — watches from a daemon thread that its parent is still the same process
+and that the process that made the pool is alive, and exits otherwise. The fork server
+itself exits when the process that made it dies (it reads end-of-file on its "alive"
+pipe), so a SIGKILLed ``cevns`` leaves no process behind. An interrupt or an error in the
+parent terminates the workers at once instead of waiting for their running chunks.
 """
 
 from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import os
 import pickle
+import signal
+import sys
+import threading
 import time
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -147,11 +161,85 @@ def executor(
         return
     # forkserver, not fork: forking a process that has started threads (BLAS, JAX, Dask)
     # can deadlock, and Python warns about it
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"))
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"),
+                               initializer=_worker_start, initargs=(os.getpid(),))
     try:
         yield pool
+    except BaseException:  # an interrupt (SIGINT, SIGTERM) or an error: the running chunks are not wanted
+        terminate_workers(pool)
+        raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def terminate_workers(pool: ProcessPoolExecutor, grace_s: float = 2.0) -> None:
+    """Stop the worker processes of ``pool`` now (SIGTERM, then SIGKILL after ``grace_s``
+    seconds) and cancel its pending work; ``pool.shutdown`` then returns at once."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # the pool's own table (CPython)
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    deadline = time.monotonic() + grace_s
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
+        if process.is_alive():
+            process.kill()
+            process.join(1.0)
+
+
+#: How often (s) a worker checks that its parent and the pool's owner still live.
+WATCH_INTERVAL_S = 0.25
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` exists and is not a zombie (Linux: its /proc state)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else: pid reused, so the owner is gone
+        return False
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            state = handle.read().rsplit(b")", 1)[1].split()[0]
+        return state not in (b"Z", b"X")
+    except (OSError, IndexError):
+        return True  # no /proc (macOS): os.kill said it exists
+
+
+def _set_parent_death_signal() -> None:
+    """Linux: SIGKILL this process when its parent dies (``prctl(PR_SET_PDEATHSIG)``);
+    elsewhere nothing (the watcher thread covers it)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        PR_SET_PDEATHSIG = 1
+        libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def _worker_start(owner_pid: int) -> None:
+    """Initializer of every local worker process (see the module docstring): ignore
+    SIGINT, die with the parent, and exit when ``owner_pid`` (the process that made the
+    pool) is gone."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = os.getppid()
+    _set_parent_death_signal()
+    if os.getppid() != parent or not _alive(owner_pid):  # it died before prctl took effect
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(WATCH_INTERVAL_S)
+            if os.getppid() != parent or not _alive(owner_pid):
+                os._exit(1)
+
+    threading.Thread(target=watch, name="cevns-parent-watch", daemon=True).start()
 
 
 def run_chunks(
@@ -197,4 +285,5 @@ def _call_shipped(key: str, blob: bytes, args: tuple) -> Any:
     return function(*args)
 
 
-__all__ = ["START_UP_S", "ExecutionPlan", "ExecutorError", "executor", "plan_execution", "run_chunks", "time_per_item"]
+__all__ = ["START_UP_S", "ExecutionPlan", "ExecutorError", "executor", "plan_execution", "run_chunks", "terminate_workers",
+           "time_per_item"]

@@ -58,6 +58,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import secrets
 import shutil
 import tempfile
@@ -79,12 +80,44 @@ def _umask() -> int:
     return mask
 
 
+#: The temporary files of :func:`atomic_write` for a target ``name``: ``.{name}.`` + the 8
+#: random characters of :func:`tempfile.mkstemp` + the target's suffix.
+_TMP_RANDOM = "[a-z0-9_]{8}"
+
+
+def stale_temporaries(path: str | Path) -> list[Path]:
+    """The temporary files that :func:`atomic_write` left beside ``path`` when a process
+    writing it was killed (SIGKILL, power loss: no ``finally`` ran). Only names of exactly
+    that pattern count, so nothing else is ever matched."""
+    target = Path(path)
+    pattern = re.compile(re.escape(f".{target.name}.") + _TMP_RANDOM + re.escape(target.suffix))
+    try:
+        entries = list(target.parent.iterdir())
+    except OSError:
+        return []
+    return sorted(p for p in entries if pattern.fullmatch(p.name) and p.is_file() and not p.is_symlink())
+
+
+def remove_stale_temporaries(path: str | Path) -> int:
+    """Remove :func:`stale_temporaries` of ``path``; returns how many were removed."""
+    removed = 0
+    for tmp in stale_temporaries(path):
+        try:
+            tmp.unlink()
+            removed += 1
+        except FileNotFoundError:
+            pass
+    return removed
+
+
 def atomic_write(path: str | Path, write: Callable[[str], None]) -> None:
     """Call ``write(tmp_path)`` then move the temporary file onto ``path`` (no partial
-    file is ever left at ``path``; the temporary file is removed on any failure)."""
+    file is ever left at ``path``; the temporary file is removed on any failure, and the
+    ones a killed process left for the same ``path`` are removed first)."""
     target = Path(path)
     if not target.parent.exists():
         raise StoreError(f"directory {target.parent} does not exist")
+    remove_stale_temporaries(target)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=target.suffix)
     os.close(fd)
     try:
@@ -240,7 +273,11 @@ class ChunkStore:
     :meth:`create` writes the base (the full arrays, once) and an empty sidecar;
     :meth:`append` saves one finished chunk (cost ∝ the chunk); :meth:`finish` writes the
     final arrays as a plain NPZ store and removes the sidecar. Use from one process (the
-    one that receives the chunks' results)."""
+    one that receives the chunks' results).
+
+    ``done`` and ``total`` count the entries saved so far and all entries (from the
+    ``done`` array of the arrays given to :meth:`create`; 0 and 0 if there is none): the
+    command line says them when it is interrupted (:func:`unfinished_stores`)."""
 
     def __init__(self, path: Path, generation: str) -> None:
         self.path = path
@@ -249,6 +286,8 @@ class ChunkStore:
         self.sequence = 0
         self.offset = 0
         self.bytes_written = 0
+        self.done = 0
+        self.total = 0
 
     @classmethod
     def create(cls, path: str | Path, config: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> ChunkStore:
@@ -259,6 +298,10 @@ class ChunkStore:
         store = cls(target, secrets.token_hex(16))
         _clear_sidecar(store.directory)
         write_store(target, config, {**arrays, GENERATION_KEY: np.array(store.generation)})
+        done = arrays.get("done")
+        if done is not None:
+            store.done, store.total = int(np.count_nonzero(done)), int(np.size(done))
+        _UNFINISHED[os.path.abspath(target)] = store  # from here on the file holds the progress
         store.directory.mkdir()
         (store.directory / "chunks.bin").touch()
         (store.directory / "chunks.jsonl").touch()
@@ -283,6 +326,7 @@ class ChunkStore:
         _append_bytes(self.directory / "chunks.bin", blob)
         _append_bytes(self.directory / "chunks.jsonl", (line + "\n").encode())  # one write: whole or torn, never interleaved
         self.sequence += 1
+        self.done += int(index.size)
         self.offset += len(blob)
         self.bytes_written += len(blob) + len(line) + 1
 
@@ -297,6 +341,18 @@ def finish_store(path: str | Path, config: Mapping[str, Any], arrays: Mapping[st
     stale), then remove the sidecar of ``path`` if there is one."""
     write_store(path, config, arrays)
     _clear_sidecar(sidecar(path))
+    _UNFINISHED.pop(os.path.abspath(path), None)
 
 
-__all__ = ["ChunkStore", "StoreError", "atomic_write", "config_text", "finish_store", "read_store", "sidecar", "write_store"]
+#: The chunk stores of this process that were created and not finished, by absolute path.
+_UNFINISHED: dict[str, ChunkStore] = {}
+
+
+def unfinished_stores() -> tuple[tuple[Path, int, int], ...]:
+    """The chunk stores this process started and has not finished: ``(path, done, total)``
+    each (see :class:`ChunkStore`), in the order they were started."""
+    return tuple((store.path, store.done, store.total) for store in _UNFINISHED.values())
+
+
+__all__ = ["ChunkStore", "StoreError", "atomic_write", "config_text", "finish_store", "read_store", "remove_stale_temporaries",
+           "sidecar", "stale_temporaries", "unfinished_stores", "write_store"]
