@@ -166,6 +166,32 @@ def test_workers_exit_when_the_parent_is_killed(tmp_path):
         proc.wait()
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads the process tree from /proc")
+def test_ctrl_c_at_a_terminal_stops_parent_and_workers_quietly(tmp_path):
+    """Ctrl-C at a terminal signals the whole process group, workers included: the workers
+    print nothing (they leave the decision to the parent), the parent saves, says so and
+    exits 130, and no worker is left."""
+    proc = subprocess.Popen([sys.executable, "-m", "cevns", *BIG_SCAN, "--workers", "2", "--out", "w.npz"], cwd=tmp_path,
+                            env=_env(tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    children: set[int] = set()
+    try:
+        assert _wait_for(lambda: len(_descendants(proc.pid)) >= 3 and (tmp_path / "w.npz").exists(), timeout=60)
+        children = _descendants(proc.pid)
+        os.killpg(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+        assert proc.returncode == 130, err
+        assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+        assert "saved in w.npz" in err.strip().splitlines()[-1], err
+        assert _wait_for(lambda: not any(_running(pid) for pid in children), timeout=5, step=0.05)
+    finally:
+        for pid in children | _descendants(proc.pid):
+            if _running(pid):
+                os.kill(pid, signal.SIGKILL)
+        proc.kill()
+        proc.communicate()
+
+
 def test_interrupt_terminates_a_process_pool_at_once():
     from cevns.runtime.parallel import executor
 
