@@ -129,6 +129,7 @@ def compare_command(experiment: str, folder: str, settings: tuple[str, ...], par
     projections: dict[str, Any] = {}
     out: dict[str, Any] = {
         "experiment": experiment, "data": lk.label, "statistic": "poisson, backgrounds profiled", "parameters": fixed,
+        "couplings": lk.predictor.model.couplings.scheme, "couplings_detail": lk.predictor.model.couplings.name,
         "chi2": float(result.chi2), "bins": lk.data.bins, "pulls": dict(zip(names, map(float, result.pulls))),
         "predicted_signal": float(signal.sum()),
         "best_fit_signal": {"counts": strength.counts, "1sigma": [strength.low, strength.high], "chi2_min": strength.chi2_min},
@@ -164,6 +165,7 @@ def compare_command(experiment: str, folder: str, settings: tuple[str, ...], par
         click.echo(json.dumps(out, indent=2))
         return
     click.echo(f"{experiment} vs {lk.label}")
+    click.echo(f"couplings: {out['couplings']} ({out['couplings_detail']})")
     click.echo(f"chi2 = {out['chi2']:.2f} for {lk.data.bins} bins (Poisson, every background profiled); pulls: "
                + ", ".join(f"{k} {v:+.3f}" for k, v in out["pulls"].items()))
     click.echo(f"CEvNS: predicted {out['predicted_signal']:.1f}, best fit (free normalisation) {strength.counts:.1f} "

@@ -146,7 +146,7 @@ def radiative_couplings(inputs: Mapping[str, float] = PDG_NU_N_INPUTS, sin2_thet
         lep: gp_mu + charge_radius_coupling_shift(r2[lep]) - charge_radius_coupling_shift(r2["mu"])
         for lep in ("e", "mu", "tau")
     }
-    label = "radiative (PDG/Erler-Su, flavour-dependent charge radius)"
+    label = "PDG/Erler-Su, flavour-dependent charge radius"
     if sin2_theta_w is not None:
         label += f", sin2_theta_w={sin2_theta_w}"
     return NucleonCouplings(proton, gu + 2.0 * gd, label, "radiative")
@@ -271,7 +271,7 @@ def _build_low_q(sin2_theta_w: float | None, values: Mapping[str, float]) -> Nuc
     shift = 0.0 if sin2_theta_w is None else -2.0 * PDG_NU_N_INPUTS["rho"] * (sin2_theta_w - SIN2_THETA_W_LOW_ENERGY)
     c = LOW_Q_COUPLINGS
     proton = {"e": c["gv_p_e"] + shift, "mu": c["gv_p_mu"] + shift, "tau": c["gv_p_tau"] + shift}
-    label = "low-q (Cadeddu et al. PRD 102, 015030 (2020), Table I; Atzori Corona et al.)"
+    label = "Cadeddu et al. PRD 102, 015030 (2020), Table I; Atzori Corona et al."
     if sin2_theta_w is not None and sin2_theta_w != SIN2_THETA_W_LOW_ENERGY:
         label += f", sin2_theta_w={sin2_theta_w}"
     return NucleonCouplings(proton, c["gv_n"], label, "low-q")
