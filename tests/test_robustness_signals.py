@@ -299,3 +299,19 @@ def test_cli_fetch_symlink_outside_is_one_line(tmp_path):
     last = proc.stderr.strip().splitlines()[-1]
     assert last.startswith("error: destination") and "symbolic link" in last, proc.stderr
     assert sorted(p.name for p in dest.iterdir()) == ["OneDProjections"]
+
+
+def test_resumed_reproduction_removes_what_a_killed_run_left(tmp_path):
+    """A resumed reproduction does not rewrite the files of its finished steps, so the
+    temporaries a killed run left beside them are swept when the report starts."""
+    from cevns.reproduce.report import Reproduction, Step, StepOutput, write_report
+
+    rep = Reproduction("fake", "a fake reproduction", "none", "nothing", (Step("a", "step a", lambda fast: StepOutput()),))
+    write_report(rep, tmp_path, fast=True)
+    stale = [tmp_path / ".fig1.png.k2j4h5g6.png", tmp_path / ".summary.json.abcdefgh.json",
+             tmp_path / ".steps" / ".a.json.zz_zz_zz.json"]
+    kept = [tmp_path / ".keep", tmp_path / ".fig1.png.k2j4h5g6.csv", tmp_path / "fig1.png.k2j4h5g6.png"]
+    for path in stale + kept:
+        path.write_bytes(b"partial")
+    write_report(rep, tmp_path, fast=True, resume=True)
+    assert not any(p.exists() for p in stale) and all(p.exists() for p in kept)

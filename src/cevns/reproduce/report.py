@@ -16,7 +16,8 @@ when asked for. ``summary.json`` lists, per figure, the files written (``"pdf": 
 when none), and ``index.html`` links only those.
 
 Every file is written atomically (temporary file, then rename), so an interrupted run leaves
-no partial file. Each finished step also leaves ``.steps/<key>.json`` (its numbers and file
+no partial file; the temporaries of a run killed outright (SIGKILL: no clean-up ran) are
+removed when the next run of the same folder starts. Each finished step also leaves ``.steps/<key>.json`` (its numbers and file
 names, with the configuration that made them); ``resume=True`` skips the steps whose record
 matches the configuration, so a long reproduction can be stopped and continued.
 
@@ -38,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from cevns.runtime.stores import atomic_write
+from cevns.runtime.stores import atomic_write, remove_stale_temporaries_in
 from cevns.reproduce.common import Grid, Result, Value, _fmt
 
 #: Version of the files' layout (the .steps records and summary.json).
@@ -237,6 +238,8 @@ def write_report(
         raise NotADirectoryError(f"--out {folder} is a file, not a folder")
     steps_dir = folder / ".steps"
     steps_dir.mkdir(parents=True, exist_ok=True)
+    for where in (folder, steps_dir):  # what a killed run left: resumed steps do not rewrite their files
+        remove_stale_temporaries_in(where)
     config = _config(rep, fast)
     start = time.perf_counter()
     figures: list[dict] = []

@@ -3,6 +3,8 @@
 * :mod:`~cevns.runtime.parallel`: executors for chunked work (local processes, Dask).
 * :mod:`~cevns.runtime.stores`: atomic file writes and resumable NPZ stores that carry their
   configuration.
+* :mod:`~cevns.runtime.signals`: SIGTERM handled like Ctrl-C by the command line, quiet
+  start-up, exit status 128 + signal.
 
 Imports: the standard library, numpy, :mod:`cevns.errors` (and ``distributed`` when a Dask
 executor is asked for); a bottom layer that every other layer may use.

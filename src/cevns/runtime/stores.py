@@ -110,6 +110,30 @@ def remove_stale_temporaries(path: str | Path) -> int:
     return removed
 
 
+#: Any :func:`atomic_write` temporary: ``.{name}.`` + 8 random characters + the suffix of ``name``.
+_ANY_TMP = re.compile(r"\.(?P<name>.+)\." + _TMP_RANDOM + r"(?P<suffix>\.[^.]*)?")
+
+
+def remove_stale_temporaries_in(folder: str | Path) -> int:
+    """Remove every temporary file that :func:`atomic_write` left in ``folder`` (not its
+    sub-folders) when a writer was killed — for an output folder whose files are not all
+    rewritten by the next run (a resumed reproduction keeps its finished steps' files).
+    Only names ``.{name}.XXXXXXXX{suffix of name}`` count; returns how many were removed."""
+    removed = 0
+    try:
+        entries = list(Path(folder).iterdir())
+    except OSError:
+        return 0
+    for entry in entries:
+        match = _ANY_TMP.fullmatch(entry.name)
+        if match is None or Path(match["name"]).suffix != (match["suffix"] or ""):
+            continue
+        if entry.is_file() and not entry.is_symlink():
+            entry.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
 def atomic_write(path: str | Path, write: Callable[[str], None]) -> None:
     """Call ``write(tmp_path)`` then move the temporary file onto ``path`` (no partial
     file is ever left at ``path``; the temporary file is removed on any failure, and the
@@ -355,4 +379,5 @@ def unfinished_stores() -> tuple[tuple[Path, int, int], ...]:
 
 
 __all__ = ["ChunkStore", "StoreError", "atomic_write", "config_text", "finish_store", "read_store", "remove_stale_temporaries",
+           "remove_stale_temporaries_in",
            "sidecar", "stale_temporaries", "unfinished_stores", "write_store"]
