@@ -315,3 +315,14 @@ def test_resumed_reproduction_removes_what_a_killed_run_left(tmp_path):
         path.write_bytes(b"partial")
     write_report(rep, tmp_path, fast=True, resume=True)
     assert not any(p.exists() for p in stale) and all(p.exists() for p in kept)
+
+
+def test_interrupt_messages_say_what_was_saved():
+    from cevns.cli import interrupted_message
+
+    assert interrupted_message(signal.SIGTERM, ["fit", "x"]).startswith("cevns: stopped by SIGTERM; nothing was saved")
+    assert "nothing was saved" in interrupted_message(signal.SIGINT, ["scan", "x", "--out", "a.npz"])
+    resumed = interrupted_message(signal.SIGINT, ["scan", "x", "--out", "a.npz", "--resume"])
+    assert "earlier progress" in resumed and "nothing" not in resumed
+    assert "--resume" in interrupted_message(signal.SIGINT, ["reproduce", "papoulias-kosmas", "--out", "r"])
+    assert "fetch the rest" in interrupted_message(signal.SIGTERM, ["release", "fetch", "csi-2017"])

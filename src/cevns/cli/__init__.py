@@ -89,6 +89,9 @@ def interrupted_message(signum: int, args: Sequence[str]) -> str:
     if command == ["release", "fetch"]:
         return f"{stopped}; the files fetched so far are kept (no partial file); run the same command to fetch the rest"
     if command[:1] in (["scan"], ["toys"]):
+        if "--resume" in args:
+            return (f"{stopped} before a new chunk was finished; the --out file still holds its earlier progress; "
+                    "run the same command to continue")
         return f"{stopped} before its first chunk was finished; nothing was saved"
     return f"{stopped}; nothing was saved (no partial output file is left)"
 
