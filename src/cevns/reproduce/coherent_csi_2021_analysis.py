@@ -83,7 +83,8 @@ def best_fit_components(lk: TemplateLikelihood) -> dict[str, np.ndarray]:
     pulls = lk.pulls(k * flat.sum(axis=0), sigma_signal=0.0).pulls
     n_norm = 1 + len(lk.data.backgrounds)
     morph = 1.0 + sum((t * x.relative for t, x in zip(pulls[n_norm:], lk.data.shape_systematics)), np.zeros(flat.shape[-1]))
-    out = {f"CEvNS {f}": k * morph * row for f, row in zip(c.flavors, flat)}
+    names = {"nu_mu": "CEvNS prompt ν_μ", "nu_e": "CEvNS delayed ν_e", "nu_mu_bar": "CEvNS delayed ν̄_μ"}
+    out = {names.get(f, f"CEvNS {f}"): k * morph * row for f, row in zip(c.flavors, flat)}
     for j, b in enumerate(lk.data.backgrounds, start=1):
         if not b.measured:
             out[b.name] = (1.0 + pulls[j]) * b.counts
