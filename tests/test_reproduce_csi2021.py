@@ -79,3 +79,23 @@ def test_missing_release_is_one_line(tmp_path, capsys, monkeypatch):
 def test_listed(capsys):
     assert main(["reproduce", "--list"]) == 0
     assert "coherent-csi-2021" in capsys.readouterr().out
+
+
+def test_release_folders_from_environment(monkeypatch, tmp_path):
+    from cevns.errors import InputError
+    from cevns.reproduce import release_dirs_for, required_releases
+
+    monkeypatch.setenv("CEVNS_RELEASE_DATA", str(RELEASES))
+    assert release_dirs_for("coherent-csi-2021") == {n: RELEASES / n for n in NEEDED}
+    # --data-release wins over the environment
+    assert release_dirs_for("coherent-csi-2021", {"csi-2021": tmp_path})["csi-2021"] == tmp_path
+    monkeypatch.setenv("CEVNS_RELEASE_DATA", str(tmp_path))
+    with pytest.raises(InputError, match="needs the data release csi-2021"):
+        release_dirs_for("coherent-csi-2021")
+    # the other reproductions read no release
+    assert required_releases("papoulias-kosmas") == () and release_dirs_for("papoulias-kosmas") == {}
+
+
+def test_bad_data_release_item(tmp_path, capsys):
+    assert main(["reproduce", "coherent-csi-2021", "--out", str(tmp_path / "r"), "--data-release", "nonsense"]) == 2
+    assert "NAME=DIR" in capsys.readouterr().err
