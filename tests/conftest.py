@@ -56,15 +56,23 @@ def shared_dir(_reference_view) -> Path:
 @pytest.fixture(scope="session")
 def reproduced(tmp_path_factory):
     """``reproduced(name)`` → the folder of ``cevns reproduce name --fast``, run once per
-    session through the CLI (so every reproduction's test and the browser test share it)."""
+    session through the CLI (so every reproduction's test and the browser test share it).
+    A reproduction that reads data releases gets them from :func:`release_data_root`
+    (``--data-release NAME=DIR``); the test skips when one is absent."""
     from cevns.cli import main
+    from cevns.reproduce import required_releases
 
     done: dict[str, Path] = {}
 
     def run(name: str) -> Path:
         if name not in done:
+            releases = [(r, release_data_root() / r) for r in required_releases(name)]
+            missing = [str(folder) for _, folder in releases if not folder.is_dir()]
+            if missing:
+                pytest.skip(f"{name} needs the data release(s) {', '.join(missing)}")
+            extra = [arg for r, folder in releases for arg in ("--data-release", f"{r}={folder}")]
             out = tmp_path_factory.mktemp(name)
-            assert main(["reproduce", name, "--out", str(out), "--fast"]) == 0
+            assert main(["reproduce", name, "--out", str(out), "--fast", *extra]) == 0
             done[name] = out
         return done[name]
 

@@ -5,29 +5,26 @@ arXiv:2110.07730): run once with --fast through the CLI on the releases in ../sh
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from cevns.cli import main
 
-RELEASES = Path(__file__).resolve().parents[2] / "shared" / "reference-data" / "coherent-data-releases"
+from conftest import release_data_root
+
+RELEASES = release_data_root()
 NEEDED = ("csi-2021", "lar-2020-analysisA")
 FIGURES = ("csi21_1_spectra", "csi21_2_counts", "csi21_3_sin2w", "csi21_4_rn", "csi21_5_nsi", "csi21_6_charge_radii",
            "csi21_7_fc")
 
 pytestmark = pytest.mark.skipif(not all((RELEASES / n).is_dir() for n in NEEDED),
-                                reason="../shared/reference-data/coherent-data-releases/{csi-2021,lar-2020-analysisA} absent")
+                                reason=f"{RELEASES}/csi-2021 or lar-2020-analysisA absent (../shared or CEVNS_RELEASE_DATA)")
 
 
 @pytest.fixture(scope="module")
-def out(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("csi2021")
-    args = ["reproduce", "coherent-csi-2021", "--out", str(folder), "--fast"]
-    for n in NEEDED:
-        args += ["--data-release", f"{n}={RELEASES / n}"]
-    assert main(args) == 0
-    return folder
+def out(reproduced):
+    """The --fast run through the CLI with --data-release NAME=DIR (tests/conftest.py), shared."""
+    return reproduced("coherent-csi-2021")
 
 
 @pytest.fixture(scope="module")

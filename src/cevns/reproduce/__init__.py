@@ -118,8 +118,6 @@ __all__ = [
     "papoulias_kosmas_experiment",
     "papoulias_kosmas_numbers",
     "pk_helm_rms_radius_fm",
-    "release_dirs_for",
     "reproduction_names",
-    "required_releases",
     "write_report",
 ]
