@@ -218,14 +218,14 @@ def _run_rn(lks: Lks, fast: bool) -> StepOutput:
         a1.plot(p.grid, p.delta_chi2, label=label)
     a1.axhline(1.0, color="grey", ls=":")
     a1.set_ylim(0, 9)
-    a1.set_xlabel("R_n (fm), both CsI nuclei")
+    a1.set_xlabel(r"$R_n$ (fm), both CsI nuclei")
     a1.set_ylabel("Δχ²")
     a1.legend(fontsize=8)
     cs = a2.contour(xs, xs, dchi2.T, levels=[an.LEVELS_2D["1sigma"], an.LEVELS_2D["90%"]], colors=["C0", "C1"])
     a2.clabel(cs, fmt={cs.levels[0]: "1σ", cs.levels[1]: "90%"}, fontsize=7)
     a2.plot(xs[i], xs[j], "k+")
-    a2.set_xlabel("R_n(¹³³Cs) (fm)")
-    a2.set_ylabel("R_n(¹²⁷I) (fm)")
+    a2.set_xlabel(r"$R_n(^{133}$Cs) (fm)")
+    a2.set_ylabel(r"$R_n(^{127}$I) (fm)")
     fig.tight_layout()
     mx, my = np.meshgrid(xs, xs, indexing="ij")
     columns = {"rn_133Cs": mx.ravel().tolist(), "rn_127I": my.ravel().tolist(), "delta_chi2": dchi2.ravel().tolist()}
@@ -258,15 +258,14 @@ def _run_nsi(lks: Lks, fast: bool) -> StepOutput:
     fig, axes = plt.subplots(1, 2, figsize=(10, 4.4))
     columns: dict[str, list[Any]] = {"flavour": [], "eps_uV": [], "eps_dV": [], "delta_chi2": []}
     results: list[Result] = []
-    for ax, fl, tex in zip(axes, ("ee", "mumu"), ("ee", "μμ")):
+    for ax, fl, tex in zip(axes, ("ee", "mumu"), ("ee", r"\mu\mu")):
         u, d = f"eps_{fl}_uV", f"eps_{fl}_dV"
-        # points predicting > 3× the SM count (Δχ² ≫ 100) are left unfitted (+inf in the CSV)
-        dchi2 = an.grid_2d(lk, u, xs, d, xs, max_ratio=3.0)
+        dchi2 = an.grid_2d(lk, u, xs, d, xs)
         dchi2 = dchi2 - dchi2.min()
         cs = ax.contour(xs, xs, np.ma.masked_invalid(dchi2).T, levels=[an.LEVELS_2D["1sigma"], an.LEVELS_2D["90%"]], colors=["C0", "C1"])
         ax.clabel(cs, fmt={cs.levels[0]: "1σ", cs.levels[1]: "90%"}, fontsize=7)
-        ax.set_xlabel(f"ε^uV_{tex}")
-        ax.set_ylabel(f"ε^dV_{tex}")
+        ax.set_xlabel(rf"$\varepsilon^{{uV}}_{{{tex}}}$")
+        ax.set_ylabel(rf"$\varepsilon^{{dV}}_{{{tex}}}$")
         mx, my = np.meshgrid(xs, xs, indexing="ij")
         columns["flavour"].extend([fl] * mx.size)
         columns["eps_uV"].extend(mx.ravel().tolist())

@@ -100,12 +100,10 @@ def flux_averaged_cross_section_sm(experiment: str = EXPERIMENT) -> float:
 
 
 # --- steps 3, 4, 6: grids of χ² -------------------------------------------------------------------
-def chi2_on_points(lk: Likelihood, names: tuple[str, ...], points: np.ndarray, max_ratio: float | None = None) -> np.ndarray:
+def chi2_on_points(lk: Likelihood, names: tuple[str, ...], points: np.ndarray) -> np.ndarray:
     """χ² at every row of ``points`` (n, len(names)): from the signal's exact polynomial
     form where it has one (:func:`cevns.stats.scans.polynomial_signal`, checked to 10⁻⁹),
-    else one prediction per point; one batched profiled fit either way. With ``max_ratio``,
-    points whose total predicted signal exceeds ``max_ratio`` × the SM one are not fitted
-    (χ² = +inf): far outside any region drawn, and slow to profile."""
+    else one prediction per point; one batched profiled fit either way."""
     pts = np.atleast_2d(np.asarray(points, dtype=float))
     ranges = {n: (float(pts[:, j].min()), float(pts[:, j].max())) for j, n in enumerate(names)}
     poly = polynomial_signal(lk, ranges)
@@ -113,20 +111,13 @@ def chi2_on_points(lk: Likelihood, names: tuple[str, ...], points: np.ndarray, m
         signals = np.asarray(poly(pts), dtype=float)
     else:
         signals = np.stack([np.asarray(lk.signal(dict(zip(names, map(float, row)))), dtype=float) for row in pts])
-    keep = np.ones(len(signals), dtype=bool)
-    if max_ratio is not None:
-        keep = signals.sum(axis=1) <= max_ratio * float(np.sum(lk.signal({})))
-    out = np.full(len(signals), np.inf)
-    if keep.any():
-        out[keep] = np.asarray(lk.chi2_from_signal(signals[keep]), dtype=float)
-    return out
+    return np.asarray(lk.chi2_from_signal(signals), dtype=float)
 
 
-def grid_2d(lk: Likelihood, x: str, xs: np.ndarray, y: str, ys: np.ndarray, max_ratio: float | None = None) -> np.ndarray:
-    """χ²(x, y) on the grid xs × ys (shape (len(xs), len(ys))); ``max_ratio`` as in
-    :func:`chi2_on_points`."""
+def grid_2d(lk: Likelihood, x: str, xs: np.ndarray, y: str, ys: np.ndarray) -> np.ndarray:
+    """χ²(x, y) on the grid xs × ys (shape (len(xs), len(ys)))."""
     mx, my = np.meshgrid(xs, ys, indexing="ij")
-    return chi2_on_points(lk, (x, y), np.column_stack([mx.ravel(), my.ravel()]), max_ratio).reshape(mx.shape)
+    return chi2_on_points(lk, (x, y), np.column_stack([mx.ravel(), my.ravel()])).reshape(mx.shape)
 
 
 def point_nucleus_chi2(lk: TemplateLikelihood, experiment: str = EXPERIMENT) -> float:

@@ -50,7 +50,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -61,6 +61,9 @@ from cevns.errors import InputError
 from cevns.physics.interactions import PhysicsModel
 from cevns.rates.prediction import BinnedCounts, RatePredictor
 from cevns.stats.chi2 import PullFit, damped_newton, poisson_terms
+
+#: Newton iterations between compactions of the batch in :func:`profiled_poisson_components`.
+_COMPACT_EVERY = 8
 
 #: Key of the steady-state background profiled per bin in :meth:`TemplateLikelihood.expected`.
 OFF_SAMPLE_COMPONENT = "steady state (off sample)"
@@ -166,27 +169,50 @@ def profiled_poisson_components(
             batch = full
     k = int(pulled.sum()) + n_shapes
 
-    def objective(u: np.ndarray) -> tuple[np.ndarray, ...]:
-        mu = base + np.einsum("...k,...ki->...i", u, tv)
-        g, g1, g2, _ = profiled_bin_deviance(mu, n, m, off_ratio)
-        return g.sum(axis=-1) + np.sum(penalty * u * u, axis=-1), g1, g2
-
     ridge = 1e-12 * np.eye(k)
 
-    def derivatives(u: np.ndarray, g1: np.ndarray, g2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        grad = np.einsum("...ki,...i->...k", tv, g1) + 2.0 * penalty * u
-        hess = np.einsum("...ki,...li,...i->...kl", tv, tv, g2) + 2.0 * np.diag(penalty) + ridge
-        return grad, hess
+    def problem(b: np.ndarray, v: np.ndarray) -> tuple[Callable[..., tuple[np.ndarray, ...]], Callable[..., tuple[np.ndarray, np.ndarray]]]:
+        """Objective and derivatives for base expectations ``b`` and pull directions ``v``."""
 
-    u = np.zeros(batch + (k,))
-    start = objective(u)
-    active = np.isfinite(start[0]) & (k > 0)
-    u, f, _, converged = damped_newton(objective, derivatives, u, start, active, ~active & np.isfinite(start[0]), max_iter, tol)
+        def objective(u: np.ndarray) -> tuple[np.ndarray, ...]:
+            mu = b + np.einsum("...k,...ki->...i", u, v)
+            g, g1, g2, _ = profiled_bin_deviance(mu, n, m, off_ratio)
+            return g.sum(axis=-1) + np.sum(penalty * u * u, axis=-1), g1, g2
+
+        def derivatives(u: np.ndarray, g1: np.ndarray, g2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            grad = np.einsum("...ki,...i->...k", v, g1) + 2.0 * penalty * u
+            hess = np.einsum("...ki,...li,...i->...kl", v, v, g2) + 2.0 * np.diag(penalty) + ridge
+            return grad, hess
+
+        return objective, derivatives
+
+    # The batch is flattened and, every few iterations, compacted to the points still moving:
+    # a few slow points (far from the data, many step halvings) then cost only their own work.
+    size = math.prod(batch)
+    flat_base = np.broadcast_to(base, batch + base.shape[-1:]).reshape(size, -1)
+    shared = tv.ndim == 2
+    flat_tv = tv if shared else np.broadcast_to(tv, batch + tv.shape[-2:]).reshape(size, k, -1)
+    objective, _ = problem(flat_base, flat_tv)
+    u = np.zeros((size, k))
+    f = objective(u)[0]
+    converged = np.isfinite(f) & (k == 0)
+    todo = np.flatnonzero(np.isfinite(f) & (k > 0))
+    done_iter = 0
+    while todo.size and done_iter < max_iter:
+        rounds = min(_COMPACT_EVERY, max_iter - done_iter)
+        obj, der = problem(flat_base[todo], flat_tv if shared else flat_tv[todo])
+        start = obj(u[todo])
+        moving = np.ones(todo.size, dtype=bool)
+        u_t, f_t, _, conv_t = damped_newton(obj, der, u[todo], start, moving, ~moving, rounds, tol)
+        u[todo], f[todo], converged[todo] = u_t, f_t, conv_t
+        todo = todo[~conv_t]
+        done_iter += rounds
+    best = u.reshape(batch + (k,))
     pulls = np.zeros(batch + (sig.size + n_shapes,))
     n_pulled = k - n_shapes
-    pulls[..., : sig.size][..., pulled] = u[..., :n_pulled] * scale
-    pulls[..., sig.size :] = u[..., n_pulled:]
-    return PullFit(f, pulls, converged)
+    pulls[..., : sig.size][..., pulled] = best[..., :n_pulled] * scale
+    pulls[..., sig.size :] = best[..., n_pulled:]
+    return PullFit(f.reshape(batch), pulls, converged.reshape(batch))
 
 
 # --- data and predictions -----------------------------------------------------------------
