@@ -308,3 +308,14 @@ def test_every_parameter_reaches_the_release_likelihood(lk, point, acts):
     assert np.isfinite(chi2)
     moved = not np.allclose(lk.signal(point), lk.signal(), rtol=1e-9, atol=0)
     assert moved == acts
+
+
+def test_toys_on_the_release(folder, tmp_path, capsys):
+    """``cevns toys`` on the release: pseudo-experiments by the profile construction, t ≥ 0."""
+    out_file = tmp_path / "t.npz"
+    assert main(["toys", "coherent-csi-2021", "--data-release", str(folder), "--free", "sin2_theta_w=0.21", "--n", "3",
+                 "--out", str(out_file), "--json"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert res["experiment"] == "coherent-csi-2021" and res["n"] == 3
+    t = np.load(out_file)["statistic"]
+    assert np.all(np.isfinite(t)) and np.all(t >= 0)

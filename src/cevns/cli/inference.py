@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from cevns.stats.arrays import ArrayLikelihood
     from cevns.stats.fits import ExperimentLikelihood
     from cevns.stats.joint import JointLikelihood
+    from cevns.stats.likelihood import Likelihood
     from cevns.stats.scans import Scan
     from cevns.stats.templates import TemplateLikelihood
     from cevns.stats.toys import ToyResult, ToyStudy
@@ -373,11 +374,15 @@ def scan_command(experiment: str, params: tuple[str, ...], free: tuple[str, ...]
 @WORKERS_OPTION
 @DASK_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@DATA_RELEASE_OPTION
+@NO_VERIFY_OPTION
 def toys_command(experiment: str, free: tuple[str, ...], params: tuple[str, ...], settings: tuple[str, ...], n_toys: int,
                  seed: int, chunk: int, out_path: str, resume: bool, workers: int, dask_address: str | None,
-                 as_json: bool) -> None:
+                 as_json: bool, release_folder: tuple[str, ...], no_verify: bool) -> None:
     """Pseudo-experiments at a true point: coverage of the Wilks thresholds and
-    Feldman–Cousins critical Δχ² for the --free parameters."""
+    Feldman–Cousins critical Δχ² for the --free parameters. An experiment draws them from
+    its [data] forecast; a data release (--data-release) or a combination by the profile
+    construction on the real data (cevns.stats.feldman_cousins)."""
     import numpy as np
 
     from cevns.runtime.parallel import executor
@@ -391,15 +396,23 @@ def toys_command(experiment: str, free: tuple[str, ...], params: tuple[str, ...]
     check_directories(out_path)
     if n_toys < 1:
         raise UserError(f"--n must be ≥ 1, got {n_toys}")
-    if is_array(experiment) or is_combination(experiment):
-        raise UserError("cevns toys takes one experiment; detector arrays and combinations are not supported yet")
-    exp = load(experiment, settings)
+    if is_array(experiment) and not is_combination(experiment):
+        raise UserError("cevns toys takes an experiment, a data release or a combination; detector arrays are not supported yet")
     fixed = parse_params(params)
-    truth = free_parameters(free, exp)
-    fixed_and_free(fixed, truth)
-    lk = ExperimentLikelihood(exp.predictor(), exp.measurement(forecast=True), fixed)
+    lk: Likelihood
+    if release_folder or is_combination(experiment):
+        analysis = analysis_of(experiment, settings, fixed, False, release_folder, no_verify)
+        truth = _start_values(free, analysis)
+        fixed_and_free(fixed, truth)
+        lk, label, description = analysis.likelihood, analysis.name, analysis.description
+    else:
+        exp = load(experiment, settings)
+        truth = free_parameters(free, exp)
+        fixed_and_free(fixed, truth)
+        lk = ExperimentLikelihood(exp.predictor(), exp.measurement(forecast=True), fixed)
+        label, description = exp.name, exp.spec.model_dump(mode="json")
     names = tuple(truth)
-    config = {"experiment": exp.spec.model_dump(mode="json"), "truth": truth, "fixed": fixed, "n": n_toys, "seed": seed,
+    config = {"experiment": description, "truth": truth, "fixed": fixed, "n": n_toys, "seed": seed,
               "chunk": chunk, "version": _version()}
     path = Path(out_path)
     if resume and path.exists():
@@ -423,7 +436,7 @@ def toys_command(experiment: str, free: tuple[str, ...], params: tuple[str, ...]
     save.finish()
     levels = ONE_DOF_LEVELS if len(names) == 1 else TWO_DOF_LEVELS
     out: dict[str, Any] = {
-        "experiment": exp.name, "out": str(path), "n": n_toys, "truth": truth, "seed": seed,
+        "experiment": label, "out": str(path), "n": n_toys, "truth": truth, "seed": seed,
         "wilks": {k: float(delta_chi2_threshold(v, len(names))) for k, v in levels.items()},
         "critical_delta_chi2": state.critical_values(levels), "coverage": state.coverage(levels),
         "median_best_fit": {n: float(np.median(state.best[:, i])) for i, n in enumerate(names)},
@@ -431,7 +444,7 @@ def toys_command(experiment: str, free: tuple[str, ...], params: tuple[str, ...]
     if as_json:
         click.echo(json.dumps(out, indent=2))
         return
-    click.echo(f"{exp.name}: {n_toys} pseudo-experiments at " + ", ".join(f"{k}={v:.6g}" for k, v in truth.items()))
+    click.echo(f"{label}: {n_toys} pseudo-experiments at " + ", ".join(f"{k}={v:.6g}" for k, v in truth.items()))
     for level in levels:
         click.echo(f"  {level:7s} Wilks Δχ² {out['wilks'][level]:.3f}  critical {out['critical_delta_chi2'][level]:.3f}  "
                    f"coverage of Wilks {out['coverage'][level]:.3f}")

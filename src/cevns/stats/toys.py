@@ -18,6 +18,12 @@ steady-state background is subtracted with an independent Poisson draw of its ow
 measurement (as in the COHERENT beam-on minus anticoincidence residual); for the Poisson
 statistic the expected B_ss is subtracted, since that statistic adds it back.
 
+Any other likelihood (a data release's template likelihood, a joint fit of several
+experiments) draws its pseudo-data by the profile construction of
+:func:`cevns.stats.feldman_cousins.pseudo_data_sampler` (nuisances at their values profiled
+on the real data at θ₀, measured samples drawn): the same ensemble the Feldman–Cousins
+intervals of that likelihood use.
+
 Chunks of pseudo-experiments are seeded by ``numpy.random.SeedSequence([seed, chunk])``,
 so results do not depend on how chunks are distributed over workers, and a resumed study
 equals an uninterrupted one.
@@ -27,7 +33,7 @@ from __future__ import annotations
 
 from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
-from typing import Callable, Mapping
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -102,16 +108,19 @@ class ToyStudy:
     """Everything a chunk of pseudo-experiments needs: the likelihood of the experiment
     (its measurement supplies backgrounds and uncertainties), the ``truth`` (values of
     the ``free`` parameters that generate the data), start values of the fit, the seed,
-    and an optional polynomial signal for speed. Pseudo-data are drawn from the
-    experiment's :class:`~cevns.config.measurement.Measurement` (backgrounds and
-    uncertainties), so the likelihood is an :class:`~cevns.stats.fits.ExperimentLikelihood`."""
+    and an optional polynomial signal for speed. For an
+    :class:`~cevns.stats.fits.ExperimentLikelihood` pseudo-data are drawn from its
+    :class:`~cevns.config.measurement.Measurement` (backgrounds and uncertainties); any other
+    likelihood uses the profile construction (module docstring)."""
 
-    likelihood: ExperimentLikelihood
+    likelihood: Likelihood
     truth: dict[str, float]
     seed: int
     fast: PolynomialSignal | None = None
 
     def _likelihood_for(self, data: np.ndarray) -> Likelihood:
+        if not isinstance(self.likelihood, ExperimentLikelihood):
+            raise TypeError("pseudo-data arrays are drawn for experiment likelihoods only")
         measurement = replace(self.likelihood.measurement, observed=data, label="pseudo-data")
         if self.fast is not None:
             return PolynomialLikelihood(self.fast, measurement)
@@ -121,11 +130,16 @@ class ToyStudy:
         """Pseudo-experiments of chunk number ``chunk`` → (t (size,), best fits (size, k))."""
         rng = np.random.default_rng(np.random.SeedSequence([self.seed, chunk]))
         signal = self.likelihood.signal(self.truth)
-        data = pseudo_data(self.likelihood.measurement, signal, rng, size)
+        if isinstance(self.likelihood, ExperimentLikelihood):
+            data = pseudo_data(self.likelihood.measurement, signal, rng, size)
+            toys: Sequence[Likelihood] = [self._likelihood_for(d) for d in data]
+        else:
+            from cevns.stats.feldman_cousins import pseudo_data_sampler  # lazy: it imports this module
+
+            toys = pseudo_data_sampler(self.likelihood, signal)(rng, size)
         t = np.empty(size)
         best = np.empty((size, len(self.truth)))
-        for i in range(size):
-            lk = self._likelihood_for(data[i])
+        for i, lk in enumerate(toys):
             result = fit(lk, self.truth)
             chi2_truth = lk.chi2(self.truth)
             t[i] = max(chi2_truth - result.chi2_min, 0.0)
@@ -133,17 +147,17 @@ class ToyStudy:
         return t, best
 
 
-def toy_study(likelihood: ExperimentLikelihood, truth: Mapping[str, float], seed: int = 0, fast: bool = True) -> ToyStudy:
+def toy_study(likelihood: Likelihood, truth: Mapping[str, float], seed: int = 0, fast: bool = True) -> ToyStudy:
     """Set up pseudo-experiments at ``truth`` (the free parameters and their true values;
-    other parameters are the likelihood's fixed ones). With ``fast``, the signal is
-    replaced by its exact polynomial form when there is one (checked; see
+    other parameters are the likelihood's fixed ones). With ``fast`` (experiment likelihoods),
+    the signal is replaced by its exact polynomial form when there is one (checked; see
     :func:`cevns.stats.scans.polynomial_signal`), probed over truth ± 5 HESSE errors of an
     Asimov fit."""
     truth = {k: float(v) for k, v in truth.items()}
     if not truth:
         raise InputError("give at least one free parameter for the pseudo-experiments")
     poly = None
-    if fast:
+    if fast and isinstance(likelihood, ExperimentLikelihood):
         errors = fit(likelihood.asimov(truth), truth).errors
         ranges = {}
         for name, x in truth.items():
