@@ -219,6 +219,25 @@ def test_combination_file_matches_its_members(releases, tmp_path):
     json.dumps(comb.describe())
 
 
+def test_isotope_radii_act_on_the_members_that_hold_them(releases, tmp_path):
+    """rn_133Cs acts on the CsI member and leaves the argon member at its default; a radius of
+    an isotope in no member's target is a one-line error."""
+    from cevns.releases.combinations import load_combination
+    from cevns.releases.csi_2017 import csi_2017_likelihood
+    from cevns.releases.lar_2020 import lar_2020_likelihood
+
+    path = tmp_path / "c.toml"
+    path.write_text(COMBO)
+    joint = load_combination(str(path), release_dirs={"csi-2017": releases / "csi-2017",
+                                                      "lar-2020-analysisA": releases / "lar-2020-analysisA"}).likelihood
+    unshared = JointLikelihood(joint.members, (), {}, "x")
+    csi, lar = csi_2017_likelihood(releases / "csi-2017"), lar_2020_likelihood(releases / "lar-2020-analysisA")
+    point = {"rn_133Cs": 6.0, "sin2_theta_w": 0.24}
+    assert unshared.chi2(point) == pytest.approx(csi.chi2(point) + lar.chi2({"sin2_theta_w": 0.24}), rel=1e-10)
+    with pytest.raises(InputError, match="28Si is in no member's target"):
+        joint.chi2({"rn_28Si": 4.0})
+
+
 def test_cli_fit_and_scan_on_a_combination(releases, tmp_path, capsys, monkeypatch):
     path = tmp_path / "c.toml"
     path.write_text(COMBO)

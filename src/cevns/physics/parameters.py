@@ -77,6 +77,13 @@ class _Parameters(Mapping[str, Parameter]):
 PARAMETERS: Mapping[str, Parameter] = _Parameters()
 
 
+def radius_isotope(name: str) -> str | None:
+    """The isotope named by a per-isotope radius parameter (``rn_133Cs`` → ``"133Cs"``), or
+    None for any other parameter name."""
+    match = _RADIUS.match(name)
+    return match.group(2) if match else None
+
+
 def parameter(name: str) -> Parameter:
     """The :class:`Parameter` called ``name``, including per-isotope radii ``rn_133Cs`` /
     ``rp_133Cs``. Unknown names raise ParameterError suggesting the closest name."""

@@ -34,7 +34,7 @@ from cevns.releases.csi_2021 import (
 from cevns.reproduce import coherent_csi_2021_analysis as an
 from cevns.reproduce.common import Result, exact_profile
 from cevns.reproduce.report import Figure, Input, Reproduction, Step, StepOutput, long_columns
-from cevns.stats.profiles import OneParameterProfile
+from cevns.stats.profiles import OneParameterProfile, one_parameter_profile
 
 #: The releases this reproduction reads (name → what for).
 RELEASES = {"csi-2021": "the CsI 2021 data", "lar-2020-analysisA": "the LAr member of coherent-sns"}
@@ -202,9 +202,12 @@ def _run_sin2w(lks: Lks, fast: bool) -> StepOutput:
 def _run_rn(lks: Lks, fast: bool) -> StepOutput:
     ls = lks()
     grid = np.linspace(3.0, 8.0, 26 if fast else 101)
-    # coherent-sns: the joint likelihood gives every member the same values and the LAr member has no
-    # Cs or I, so "rn" is varied: it also sets the argon neutron radius (CENNS-10 barely constrains it).
-    profiles = {"CsI 2021": exact_profile(ls.csi, "rn", grid), "coherent-sns": exact_profile(ls.sns, "rn", grid)}
+    # one R_n for both CsI nuclei; in coherent-sns it acts on the CsI member only (the argon radius keeps
+    # its default: a joint likelihood passes each member only the radii of isotopes it holds)
+    def both(x: float) -> dict[str, float | str]:
+        return {"rn_133Cs": x, "rn_127I": x}
+
+    profiles = {"CsI 2021": one_parameter_profile(ls.csi, both, grid), "coherent-sns": one_parameter_profile(ls.sns, both, grid)}
     n2 = 11 if fast else 41
     xs = np.linspace(3.0, 8.0, n2)
     chi2 = an.grid_2d(ls.csi, "rn_133Cs", xs, "rn_127I", xs)
@@ -239,7 +242,7 @@ def _run_rn(lks: Lks, fast: bool) -> StepOutput:
                "the numerical R_n of arXiv:2303.09360 could not be confirmed here (only its abstract was read)"),
         Result("R_n(CsI), CsI 2021, 1σ", "fm", _interval(csi, "1sigma"), None, "—", "as above"),
         Result("R_n(CsI), coherent-sns, 1σ", "fm", _interval(sns, "1sigma"), None, "—",
-               "as above; one radius for Cs, I and Ar (the argon radius barely moves the CENNS-10 count)"),
+               "as above, one radius for Cs and I; the argon radius keeps its default (charge radius)"),
         Result("best-fit (R_n(Cs), R_n(I)), CsI 2021, on the grid", "fm", (float(xs[i]), float(xs[j])), None, "—",
                f"{n2} × {n2} grid; Cs and I are nearly degenerate (similar N, Z)"),
         Result("nuclear-structure suppression of full coherence", "σ", suppression, ATZORI_SUPPRESSION_SIGMA,

@@ -42,10 +42,11 @@ from typing import Any
 import numpy as np
 
 from cevns.errors import InputError
+from cevns.physics.parameters import radius_isotope
 from cevns.stats.arrays import ArrayLikelihood
 from cevns.stats.fits import ExperimentLikelihood
 from cevns.stats.likelihood import Likelihood, Values
-from cevns.stats.templates import TemplateLikelihood
+from cevns.stats.templates import SplitPredictor, TemplateLikelihood
 from cevns.stats.toys import PolynomialLikelihood
 
 #: The kinds of shared nuisance a combination knows.
@@ -292,9 +293,25 @@ class JointLikelihood:
                 "fixed": {k: v for k, v in self.fixed.items()}}
 
     # layout
-    def _signals(self, values: Values | None) -> list[np.ndarray]:
+    def _member_points(self, values: Values | None) -> list[dict[str, float | str]]:
+        """The named values each member is evaluated at: all of them, except the radii of
+        isotopes a member's target does not hold (a free ``rn_133Cs`` acts on the CsI members
+        of a combination with argon); a radius of an isotope no member holds is an error."""
         point = {**self.fixed, **(values or {})}
-        return [np.asarray(lk.signal(point), dtype=float) for lk in self._own]
+        targets = [_isotopes(m.likelihood) for m in self.members]
+        out = []
+        for target in targets:
+            out.append({k: v for k, v in point.items()
+                        if target is None or (iso := radius_isotope(k)) is None or iso in target})
+        for key in point:
+            iso = radius_isotope(key)
+            if iso is not None and all(t is not None and iso not in t for t in targets):
+                held = sorted(set().union(*(t for t in targets if t is not None)))
+                raise InputError(f"{key}: {iso} is in no member's target ({', '.join(held)})")
+        return out
+
+    def _signals(self, values: Values | None) -> list[np.ndarray]:
+        return [np.asarray(lk.signal(p), dtype=float) for lk, p in zip(self._own, self._member_points(values))]
 
     # the Likelihood interface
     def signal(self, values: Values | None = None) -> np.ndarray:
@@ -357,8 +374,7 @@ class JointLikelihood:
     def asimov(self, values: Values | None = None) -> JointLikelihood:
         """Each member's forecast version at ``values`` (on top of ``fixed``): χ² = 0 there
         (every nuisance, shared ones included, at 0)."""
-        point = {**self.fixed, **(values or {})}
-        members = tuple(JointMember(m.label, m.likelihood.asimov(point)) for m in self.members)
+        members = tuple(JointMember(m.label, m.likelihood.asimov(p)) for m, p in zip(self.members, self._member_points(values)))
         return dataclasses.replace(self, members=members, name=f"Asimov ({self.name})")
 
 
@@ -373,6 +389,18 @@ def _entries(likelihood: Likelihood) -> int:
     if isinstance(likelihood, JointLikelihood):
         return sum(likelihood._entry_sizes())
     return int(np.asarray(likelihood.signal()).shape[-1])
+
+
+def _isotopes(likelihood: Likelihood) -> frozenset[str] | None:
+    """Names of the isotopes a likelihood predicts for (None: not known, every value passes)."""
+    if isinstance(likelihood, (ExperimentLikelihood, TemplateLikelihood)):
+        predictor = likelihood.predictor
+        nodes = getattr(predictor.base if isinstance(predictor, SplitPredictor) else predictor, "nodes", None)
+        return None if nodes is None else frozenset(n.isotope.name for n in nodes)
+    if isinstance(likelihood, JointLikelihood):
+        sets = [_isotopes(m.likelihood) for m in likelihood.members]
+        return None if any(t is None for t in sets) else frozenset().union(*(t for t in sets if t is not None))
+    return None
 
 
 def _label_of(likelihood: Likelihood, fallback: str) -> str:
