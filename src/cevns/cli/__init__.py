@@ -1,7 +1,7 @@
 """The ``cevns`` command line: a thin click layer over the library.
 
-One module per group of commands: :mod:`~cevns.cli.physics` (``experiments``, ``params``,
-``xsec``, ``kinematics``), :mod:`~cevns.cli.predict` (``events``, ``spectrum``),
+One module per group of commands: :mod:`~cevns.cli.experiments` (``experiments list|show``,
+``init``), :mod:`~cevns.cli.physics` (``params``, ``xsec``, ``kinematics``), :mod:`~cevns.cli.predict` (``events``, ``spectrum``),
 :mod:`~cevns.cli.inference` (``fit``, ``scan``, ``toys``), :mod:`~cevns.cli.releases`
 (``compare``, ``release verify|fetch``), :mod:`~cevns.cli.reproduce` (``reproduce``);
 :mod:`~cevns.cli.common` holds what they share. The command modules import the library
@@ -49,7 +49,8 @@ from typing import Sequence  # noqa: E402
 import click  # noqa: E402
 
 from cevns.cli.inference import fit_command, scan_command, toys_command  # noqa: E402
-from cevns.cli.physics import experiments_command, kinematics_command, params_command, xsec_command  # noqa: E402
+from cevns.cli.experiments import experiments_group, init_command  # noqa: E402
+from cevns.cli.physics import kinematics_command, params_command, xsec_command  # noqa: E402
 from cevns.cli.predict import events_command, spectrum_command  # noqa: E402
 from cevns.cli.releases import compare_command, release_group  # noqa: E402
 from cevns.cli.reproduce import reproduce_command  # noqa: E402
@@ -67,7 +68,7 @@ def cli() -> None:
     """Coherent elastic neutrino-nucleus scattering: predictions for any experiment."""
 
 
-for _command in (experiments_command, params_command, xsec_command, kinematics_command, events_command, spectrum_command,
+for _command in (experiments_group, init_command, params_command, xsec_command, kinematics_command, events_command, spectrum_command,
                  fit_command, scan_command, toys_command, compare_command, release_group, reproduce_command):
     cli.add_command(_command)
 
@@ -112,6 +113,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _run(args)
     finally:
+        stores = sys.modules.get("cevns.runtime.stores")
+        if stores is not None:
+            stores.forget_unfinished()
         for sig, handler in before.items():
             if handler is not None:
                 try:

@@ -67,7 +67,7 @@ from typing import Any, Callable, Iterator, Mapping
 
 import numpy as np
 
-from cevns.errors import InputError
+from cevns.errors import InputError, OutputError
 
 
 class StoreError(InputError):
@@ -137,20 +137,29 @@ def remove_stale_temporaries_in(folder: str | Path) -> int:
 def atomic_write(path: str | Path, write: Callable[[str], None]) -> None:
     """Call ``write(tmp_path)`` then move the temporary file onto ``path`` (no partial
     file is ever left at ``path``; the temporary file is removed on any failure, and the
-    ones a killed process left for the same ``path`` are removed first)."""
+    ones a killed process left for the same ``path`` are removed first).
+
+    An :class:`OSError` while writing (no space left on device, permission denied, a
+    read-only file system) is raised as :class:`~cevns.errors.OutputError` naming ``path``
+    and the operating system's reason; ``path`` keeps its earlier contents, if any."""
     target = Path(path)
     if not target.parent.exists():
         raise StoreError(f"directory {target.parent} does not exist")
     remove_stale_temporaries(target)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=target.suffix)
+    try:
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=target.suffix)
+    except OSError as exc:
+        raise OutputError.writing(target, exc) from None
     os.close(fd)
     try:
         write(tmp)
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the usual permissions
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise OutputError.writing(target, exc) from None
         raise
 
 
@@ -163,14 +172,18 @@ def _write_bytes(path: Path, data: bytes) -> None:
 
 
 def _append_bytes(path: Path, data: bytes) -> None:
-    """Append ``data`` to the file at ``path`` with one ``write`` call."""
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+    """Append ``data`` to the file at ``path`` with one ``write`` call (an :class:`OSError`
+    is raised as :class:`~cevns.errors.OutputError`; a torn append is ignored by the reader)."""
     try:
-        view = memoryview(data)
-        while view:  # a regular file takes it all at once; loop only for the rare short write
-            view = view[os.write(fd, view):]
-    finally:
-        os.close(fd)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+        try:
+            view = memoryview(data)
+            while view:  # a regular file takes it all at once; loop only for the rare short write
+                view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise OutputError.writing(path, exc) from None
 
 
 def config_text(config: Mapping[str, Any]) -> str:
@@ -326,9 +339,12 @@ class ChunkStore:
         if done is not None:
             store.done, store.total = int(np.count_nonzero(done)), int(np.size(done))
         _UNFINISHED[os.path.abspath(target)] = store  # from here on the file holds the progress
-        store.directory.mkdir()
-        (store.directory / "chunks.bin").touch()
-        (store.directory / "chunks.jsonl").touch()
+        try:
+            store.directory.mkdir()
+            (store.directory / "chunks.bin").touch()
+            (store.directory / "chunks.jsonl").touch()
+        except OSError as exc:
+            raise OutputError.writing(store.directory, exc) from None
         meta = json.dumps({"generation": store.generation, "base": target.name, "config": json.loads(config_text(config))})
         _write_bytes(store.directory / "meta.json", meta.encode())
         store.bytes_written = target.stat().st_size + len(meta)
@@ -372,6 +388,12 @@ def finish_store(path: str | Path, config: Mapping[str, Any], arrays: Mapping[st
 _UNFINISHED: dict[str, ChunkStore] = {}
 
 
+def forget_unfinished() -> None:
+    """Forget the unfinished stores of the run that just ended (a later command in the same
+    process, e.g. a test calling the CLI again, must not report them as its own)."""
+    _UNFINISHED.clear()
+
+
 def unfinished_stores() -> tuple[tuple[Path, int, int], ...]:
     """The chunk stores this process started and has not finished: ``(path, done, total)``
     each (see :class:`ChunkStore`), in the order they were started."""
@@ -380,4 +402,4 @@ def unfinished_stores() -> tuple[tuple[Path, int, int], ...]:
 
 __all__ = ["ChunkStore", "StoreError", "atomic_write", "config_text", "finish_store", "read_store", "remove_stale_temporaries",
            "remove_stale_temporaries_in",
-           "sidecar", "stale_temporaries", "unfinished_stores", "write_store"]
+           "forget_unfinished", "sidecar", "stale_temporaries", "unfinished_stores", "write_store"]
