@@ -7,6 +7,10 @@ command line, a data-release folder that is not what it should be. It subclasses
 :class:`ValueError` as well, so code that catches ``ValueError`` from the Python API keeps
 working.
 
+:class:`OutputError` is a file or folder that cannot be written (a read-only folder, a
+full disk): the environment, not a bug; its message names the file and the reason the
+operating system gave.
+
 The command line reports a :class:`CevnsError` as one line ``error: ...`` with exit status
 2; any other exception is a bug in ``cevns`` and is shown with its traceback.
 
@@ -16,7 +20,7 @@ every other module may use it.
 
 from __future__ import annotations
 
-__all__ = ["CevnsError", "InputError"]
+__all__ = ["CevnsError", "InputError", "OutputError"]
 
 
 class CevnsError(Exception):
@@ -26,3 +30,14 @@ class CevnsError(Exception):
 class InputError(CevnsError, ValueError):
     """Bad input, from Python, a TOML file or the command line: the message says which
     value is wrong and why."""
+
+
+class OutputError(CevnsError):
+    """A result that cannot be written: the message names the file and the operating
+    system's reason (no space left on device, permission denied, read-only file system)."""
+
+    @classmethod
+    def writing(cls, path: object, exc: OSError) -> OutputError:
+        """The error for ``exc``, raised while writing ``path``: ``cannot write PATH: REASON``."""
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        return cls(f"cannot write {path}: {reason}")

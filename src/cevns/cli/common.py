@@ -97,12 +97,71 @@ def non_negative(name: str, value: float | None) -> None:
         raise UserError(f"{name} must be a non-negative number, got {value}")
 
 
+def _probe_folder(folder: Path) -> str | None:
+    """Why nothing can be written in the existing ``folder`` (the operating system's
+    reason), or None: a temporary file is created there, one byte written, and removed."""
+    import os
+    import tempfile
+
+    try:
+        fd, name = tempfile.mkstemp(dir=folder, prefix=".cevns-write-check.")
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    try:
+        os.write(fd, b"\0")
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    finally:
+        os.close(fd)
+        try:
+            os.unlink(name)
+        except OSError:
+            pass
+    return None
+
+
+def check_writable(path: str | Path, option: str = "") -> None:
+    """A :class:`UserError` (one line naming ``path`` and the reason) unless the output
+    file ``path`` can be written: its folder exists and a file can be created in it (a
+    read-only folder or file system, a full disk are found here, before any work), and
+    ``path`` is not a folder. ``option``: the option that gave the path, for the message."""
+    target = Path(path).expanduser()
+    label = f"{option} {path}" if option else str(path)
+    if target.is_dir():
+        raise UserError(f"{label} is a folder; give a file name")
+    folder = target.resolve().parent
+    if not folder.is_dir():
+        raise UserError(f"directory {target.parent} does not exist")
+    reason = _probe_folder(folder)
+    if reason is not None:
+        raise UserError(f"cannot write {label}: {reason} (in {folder})")
+
+
+def check_writable_folder(path: str | Path, option: str = "") -> None:
+    """A :class:`UserError` unless files can be written in the output folder ``path``: it
+    is a writable folder, or it does not exist and its nearest existing ancestor is one
+    (the missing folders will be created)."""
+    target = Path(path).expanduser()
+    label = f"{option} {path}" if option else str(path)
+    if target.exists() and not target.is_dir():
+        raise UserError(f"{label} is a file, not a folder")
+    folder = target.resolve()
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise UserError(f"{label}: {folder} is a file, not a folder")
+    reason = _probe_folder(folder)
+    if reason is not None:
+        raise UserError(f"cannot write in {label}: {reason}" + ("" if folder == target.resolve() else f" (in {folder})"))
+
+
 def check_directories(*paths: str | None) -> None:
-    """A :class:`UserError` for the first output path whose folder does not exist, so that
-    every destination is checked before anything is computed or written."""
+    """Every output file of ``paths`` (None or empty: not asked for) checked with
+    :func:`check_writable`, before anything is computed or written: the first that cannot
+    be written is a :class:`UserError`."""
     for path in paths:
-        if path and not Path(path).resolve().parent.is_dir():
-            raise UserError(f"directory {Path(path).parent} does not exist")
+        if path:
+            check_writable(path)
 
 
 def parse_overrides(settings: Sequence[str]) -> dict[str, Any]:

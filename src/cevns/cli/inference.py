@@ -201,8 +201,9 @@ def scan_axes(params: tuple[str, ...]) -> tuple[dict[str, np.ndarray], dict[str,
     import numpy as np
 
     from cevns.physics.parameters import parameter
+    from cevns.stats.scans import check_grid
 
-    axes: dict[str, np.ndarray] = {}
+    specs: dict[str, tuple[float, float, int]] = {}
     fixed: dict[str, float | str] = {}
     for item in params:
         name, sep, raw = item.partition("=")
@@ -217,11 +218,13 @@ def scan_axes(params: tuple[str, ...]) -> tuple[dict[str, np.ndarray], dict[str,
             par = parameter(name.strip())
             for x in (lo, hi):
                 par.check(x)
-            axes[name.strip()] = np.linspace(lo, hi, n)
+            specs[name.strip()] = (lo, hi, n)
         else:
             fixed.update(parse_params((item,)))
-    if not axes:
+    if not specs:
         raise UserError("give at least one scan axis: --param NAME=LOW:HIGH:N")
+    check_grid([n for _, _, n in specs.values()])  # a grid beyond the memory limit: refused before any array
+    axes = {name: np.linspace(lo, hi, n) for name, (lo, hi, n) in specs.items()}
     return axes, fixed
 
 

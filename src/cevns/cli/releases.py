@@ -14,6 +14,7 @@ from cevns.cli.common import (
     FIX_HELP,
     SET_OPTION,
     check_directories,
+    check_writable_folder,
     fixed_and_free,
     free_parameters,
     intervals_text,
@@ -64,6 +65,7 @@ def release_fetch_command(name: str, base_url: str, dest: str) -> None:
     from cevns.releases.files import download_release, file_url, pending_files
 
     file_url(base_url, "")  # an unsupported address is an error before anything is created
+    check_writable_folder(dest, "--dest")  # a read-only folder or a full disk: refused before any download
     todo = sum(f.size for f in pending_files(name, dest))
     with click.progressbar(length=todo, label=name, file=sys.stderr, show_eta=True) as bar:
         report = download_release(name, dest, base_url, lambda _path, n: bar.update(n))

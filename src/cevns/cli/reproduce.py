@@ -7,7 +7,8 @@ from typing import Any
 
 import click
 
-from cevns.cli.common import UserError
+from cevns.cli.common import UserError, check_writable_folder
+from cevns.errors import OutputError
 
 
 def experiment_changes(settings: tuple[str, ...]) -> dict[str, dict[str, Any]]:
@@ -69,14 +70,19 @@ def reproduce_command(name: str | None, list_only: bool, out_dir: str | None, fa
         raise UserError(f"--out {out} is a file, not a folder")
     if not out.resolve().parent.is_dir():
         raise UserError(f"directory {out.parent} does not exist")
+    check_writable_folder(out, "--out")  # a read-only folder or a full disk: refused before any work
     named, plain = release_folders(data_releases)
     if plain:
         raise UserError(f"--data-release expects NAME=DIR with a known release name, got {plain[0]!r}")
     dirs = release_dirs_for(name, named)  # a missing release fails here, before any work
     changes = experiment_changes(settings)
-    with experiment_overrides(changes) as loaded:
-        files = write_report(get_reproduction(name, release_dirs=dirs), out, fast=fast, resume=resume, pdf=pdf,
-                             progress=lambda line: click.echo(line, err=True))
+    try:
+        with experiment_overrides(changes) as loaded:
+            files = write_report(get_reproduction(name, release_dirs=dirs), out, fast=fast, resume=resume, pdf=pdf,
+                                 progress=lambda line: click.echo(line, err=True))
+    except OutputError as exc:  # each file is written whole or not at all; finished steps are kept
+        raise OutputError(f"{exc}; the steps finished before are kept in {out}: "
+                          "make room and run the same command with --resume") from None
     if not files.resumed:  # a resumed step loads nothing, so only a full run can tell
         for unused in sorted(set(changes) - loaded):
             click.echo(f"warning: {name} does not load experiment {unused!r}; its --set changed nothing", err=True)

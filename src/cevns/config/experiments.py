@@ -13,6 +13,7 @@ This package is the only one that reads files; the physics modules receive plain
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -50,6 +51,7 @@ from cevns.physics.parameters import ParameterError
 from cevns.rates.nodes import Quadrature
 from cevns.rates.prediction import BinnedCounts, RatePredictor, TimeSelection, differential_rate, model_with_parameters, prepare_rates
 from cevns.sources.spectra import NeutrinoSource
+from cevns.runtime.resources import check_memory, predictor_bytes
 from cevns.units import day
 
 if TYPE_CHECKING:
@@ -164,7 +166,15 @@ def _efficiency(e: EfficiencySpec) -> det.Efficiency:
 
 
 def detector_response(d: DetectorSpec) -> DetectorResponse:
-    """The :class:`~cevns.detector.response.DetectorResponse` of a ``[detector]`` table."""
+    """The :class:`~cevns.detector.response.DetectorResponse` of a ``[detector]`` table.
+    A binning by width whose predictor would not fit in memory is refused before its
+    edges are made (:mod:`cevns.runtime.resources`)."""
+    b = d.bins
+    if b.edges is None and b.low is not None and b.high is not None and b.width:
+        n_bins = (b.high - b.low) / b.width
+        if math.isfinite(n_bins) and n_bins > 0:
+            check_memory(f"[detector.bins] width = {b.width:g} ({n_bins:.3g} bins)",
+                         predictor_bytes(n_bins, d.resolution.model != "none"), "use a larger detector.bins.width")
     return DetectorResponse(
         quenching=_quenching(d.quenching),
         observable=det.Observable(d.observable.kind, d.observable.light_yield_pe_per_keVee),

@@ -71,6 +71,7 @@ from cevns.rates.nodes import (
     spectrum_kinks_mev,
     split_panels,
 )
+from cevns.runtime.resources import check_memory, predictor_bytes
 from cevns.units import keV
 
 
@@ -349,6 +350,9 @@ def prepare_rates(
     fractions = time.fractions(flavors) if time is not None else None
     window = fractions[:, 0] if fractions is not None and time is not None and not time.binned else None
     smeared = response.resolution.model != "none"
+    check_memory(f"a rate prediction with {edges.size - 1} bins",  # before the (bins × nodes) weights are built
+                 predictor_bytes(edges.size - 1, smeared, quadrature.nodes, quadrature.panels_per_bin, quadrature.log_panels,
+                                 len(target.isotopes)), "use fewer bins (a larger detector.bins.width)")
     nodes: list[IsotopeNodes] = []
     for isotope in target.isotopes:
         m = isotope.mass

@@ -25,6 +25,7 @@ This module knows nothing of the command line; errors are one-line :class:`~cevn
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
@@ -36,10 +37,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from cevns.errors import InputError
+from cevns.errors import InputError, OutputError
 from cevns.releases.registry import DataRelease, ReleaseFile, release
 
 _CHUNK = 1 << 16  # bytes read at a time when hashing or downloading
+#: Errors of writing the local file (not of the network): reported as :class:`~cevns.errors.OutputError`.
+_WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG})
 _SCHEMES = ("http", "https", "file")
 
 
@@ -182,6 +185,8 @@ def _fetch(url: str, target: Path, entry: ReleaseFile, timeout: float,
                 exc.close()  # it holds the server's open response
                 raise InputError(f"cannot download {url}: HTTP {exc.code} {exc.reason}") from None
             except (urllib.error.URLError, OSError) as exc:
+                if isinstance(exc, OSError) and exc.errno in _WRITE_ERRNOS:  # the local file, not the network
+                    raise
                 reason = getattr(exc, "reason", exc)
                 if isinstance(reason, OSError) and reason.strerror:
                     reason = reason.strerror
@@ -193,8 +198,10 @@ def _fetch(url: str, target: Path, entry: ReleaseFile, timeout: float,
                              f"expected {entry.sha256[:16]}… ({received} bytes, expected {entry.size}); not kept")
         os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and not isinstance(exc, urllib.error.URLError):  # writing: full disk, read-only
+            raise OutputError.writing(target, exc) from None
         raise
 
 

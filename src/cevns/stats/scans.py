@@ -23,6 +23,7 @@ which is where the CLI appends the chunk to its store (:class:`~cevns.runtime.st
 from __future__ import annotations
 
 import itertools
+import math
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Callable, Mapping, Sequence
@@ -30,6 +31,7 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 
 from cevns.runtime.parallel import run_chunks
+from cevns.runtime.resources import check_memory, grid_bytes
 from cevns.stats.fits import ONE_DOF_LEVELS, TWO_DOF_LEVELS, _bounds, fit
 from cevns.stats.likelihood import Likelihood
 from cevns.errors import InputError
@@ -75,13 +77,31 @@ class Scan:
         return out
 
 
+#: Float64-sized arrays over the grid that a scan holds at its peak: Δχ², the Δχ² of the
+#: results, the indices still to do, a profile or plot copy (and the ``done`` flags).
+SCAN_FLOATS_PER_POINT = 4.25
+
+
+def check_grid(shape: Sequence[int]) -> None:
+    """Refuse (:class:`~cevns.runtime.resources.MemoryLimitError`, one line with the
+    estimate) a scan grid of this shape whose arrays would not fit in memory, before
+    anything of its size is allocated. The scan's arrays hold the full grid (the stored
+    chunks are saved as they come, but the grid itself lives in memory)."""
+    points = math.prod(int(n) for n in shape)
+    check_memory(f"a scan of {points:.3g} points ({' × '.join(str(int(n)) for n in shape)})",
+                 grid_bytes(points, SCAN_FLOATS_PER_POINT), "use fewer points per axis")
+
+
 def empty_scan(axes: Mapping[str, Sequence[float] | np.ndarray]) -> Scan:
-    """A scan with nothing computed yet; raises ValueError for an axis with < 1 point."""
+    """A scan with nothing computed yet; raises ValueError for an axis with < 1 point, and
+    :class:`~cevns.runtime.resources.MemoryLimitError` for a grid beyond the memory limit
+    (:func:`check_grid`)."""
     grid = {name: np.asarray(values, dtype=float) for name, values in axes.items()}
     for name, a in grid.items():
         if a.ndim != 1 or a.size < 1 or not np.all(np.isfinite(a)):
             raise InputError(f"scan axis {name}: need a 1-D array of ≥ 1 finite values")
     shape = tuple(a.size for a in grid.values())
+    check_grid(shape)
     return Scan(grid, np.full(shape, np.nan), np.zeros(shape, dtype=bool))
 
 

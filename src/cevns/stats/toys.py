@@ -39,6 +39,7 @@ import numpy as np
 
 from cevns.errors import InputError
 from cevns.runtime.parallel import run_chunks
+from cevns.runtime.resources import check_memory, grid_bytes
 from cevns.stats.fits import ExperimentLikelihood, Measurement, _bounds, asimov, chi2_from_signal, fit
 from cevns.stats.likelihood import Likelihood, Values
 from cevns.stats.scans import PolynomialSignal, polynomial_signal
@@ -196,8 +197,14 @@ class ToyResult:
 
 
 def empty_toys(names: tuple[str, ...], n: int) -> ToyResult:
+    """A study of ``n`` pseudo-experiments with nothing done yet; an
+    :class:`~cevns.errors.InputError` for n < 1, and
+    :class:`~cevns.runtime.resources.MemoryLimitError` (one line with the estimate) for
+    arrays beyond the memory limit, before they are allocated."""
     if n < 1:
         raise InputError(f"the number of pseudo-experiments must be ≥ 1, got {n}")
+    # statistic, best (one column per name), done, the indices still to do, a sorted copy for the quantiles
+    check_memory(f"{n:.3g} pseudo-experiments", grid_bytes(n, 3.25 + len(names)), "run fewer pseudo-experiments (--n)")
     return ToyResult(tuple(names), np.full(n, np.nan), np.full((n, len(names)), np.nan), np.zeros(n, dtype=bool))
 
 

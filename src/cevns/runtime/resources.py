@@ -1,0 +1,163 @@
+"""Resource guards: refuse, before allocating, work that would not fit in memory.
+
+A request such as a bin width of 10⁻⁹ (10¹⁰ bins), a 40000 × 40000 scan grid or 10¹¹
+pseudo-experiments used to allocate until the machine ran out of memory (a
+:class:`MemoryError` traceback, or worse, the system swapping for minutes). The code that
+allocates a large array now first estimates its size with the functions below and calls
+:func:`check_memory`, which raises :class:`MemoryLimitError` (one line: what, the estimate,
+the limit, how to raise it) when the estimate exceeds the limit.
+
+The limit is :data:`DEFAULT_FRACTION` of the memory available now (``MemAvailable`` of
+``/proc/meminfo``, capped by the cgroup limit of a container; ``sysconf`` elsewhere;
+:data:`FALLBACK_BYTES` when neither can be read), or the value in GiB of the environment
+variable :data:`MEMORY_LIMIT_ENV` (``CEVNS_MEMORY_LIMIT_GB``), which overrides it.
+
+The estimates are deliberately simple — the largest arrays of the task times the bytes
+per element — and err on the high side by small factors (temporaries); they guard
+against orders of magnitude, not against the last 10 %.
+
+Imports: the standard library and :mod:`cevns.errors` only.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+from cevns.errors import InputError
+
+__all__ = [
+    "DEFAULT_FRACTION",
+    "FALLBACK_BYTES",
+    "GiB",
+    "MEMORY_LIMIT_ENV",
+    "MemoryLimitError",
+    "available_memory",
+    "check_memory",
+    "grid_bytes",
+    "memory_limit",
+    "predictor_bytes",
+]
+
+#: Bytes in a GiB.
+GiB = 1024**3
+#: Environment variable: the memory limit in GiB (a positive number), instead of the default.
+MEMORY_LIMIT_ENV = "CEVNS_MEMORY_LIMIT_GB"
+#: The default limit: this fraction of the memory available when the check is made.
+DEFAULT_FRACTION = 0.5
+#: Available memory assumed when the system does not say (bytes).
+FALLBACK_BYTES = 8 * GiB
+#: Bytes of one float64.
+FLOAT = 8
+
+
+class MemoryLimitError(InputError):
+    """A task whose estimated memory exceeds the limit: refused before allocating."""
+
+
+def _meminfo_available(text: str) -> int | None:
+    """``MemAvailable`` (bytes) of a ``/proc/meminfo`` text, None if absent."""
+    for line in text.splitlines():
+        key, _, rest = line.partition(":")
+        if key.strip() == "MemAvailable":
+            parts = rest.split()
+            if parts and parts[0].isdigit():
+                return int(parts[0]) * (1024 if parts[1:2] == ["kB"] else 1)
+    return None
+
+
+def _cgroup_headroom() -> int | None:
+    """Bytes a cgroup-v2 container may still allocate (``memory.max`` − ``memory.current``),
+    None without a limit."""
+    try:
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        current = Path("/sys/fs/cgroup/memory.current").read_text().strip()
+    except OSError:
+        return None
+    if not (limit.isdigit() and current.isdigit()):  # "max": no limit
+        return None
+    return max(int(limit) - int(current), 0)
+
+
+def available_memory() -> int | None:
+    """Memory (bytes) that can be allocated now without swapping, or None if unknown:
+    ``MemAvailable`` of ``/proc/meminfo`` (Linux), else the available physical pages
+    (``os.sysconf``), capped by the headroom of a cgroup-v2 memory limit."""
+    found: int | None = None
+    try:
+        found = _meminfo_available(Path("/proc/meminfo").read_text())
+    except OSError:
+        pass
+    if found is None:
+        try:
+            found = int(os.sysconf("SC_AVPHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+        except (AttributeError, ValueError, OSError):
+            found = None
+    headroom = _cgroup_headroom()
+    if headroom is not None:
+        found = headroom if found is None else min(found, headroom)
+    return found if found is not None and found > 0 else None
+
+
+def memory_limit() -> tuple[float, str]:
+    """The limit in bytes and how it was set (for the message): ``$CEVNS_MEMORY_LIMIT_GB``
+    if set, else :data:`DEFAULT_FRACTION` of :func:`available_memory` (of
+    :data:`FALLBACK_BYTES` when unknown). A bad value of the variable is an
+    :class:`~cevns.errors.InputError`."""
+    raw = os.environ.get(MEMORY_LIMIT_ENV, "").strip()
+    if raw:
+        try:
+            gb = float(raw)
+        except ValueError:
+            gb = math.nan
+        if not (math.isfinite(gb) and gb > 0):
+            raise InputError(f"{MEMORY_LIMIT_ENV} must be a positive number of GiB, got {raw!r}")
+        return gb * GiB, f"{MEMORY_LIMIT_ENV}={raw}"
+    available = available_memory()
+    if available is None:
+        return DEFAULT_FRACTION * FALLBACK_BYTES, f"{DEFAULT_FRACTION:.0%} of an assumed {FALLBACK_BYTES / GiB:.0f} GiB"
+    return DEFAULT_FRACTION * available, f"{DEFAULT_FRACTION:.0%} of the {available / GiB:.3g} GiB available"
+
+
+def _gib(n_bytes: float) -> str:
+    return f"{n_bytes / GiB:.3g} GiB"
+
+
+def check_memory(what: str, n_bytes: float, advice: str = "") -> None:
+    """Raise :class:`MemoryLimitError` if ``what`` (a description: "a scan of 1.6e+09
+    points") needs an estimated ``n_bytes`` beyond :func:`memory_limit`. ``advice``: what
+    the user can change instead (appended to the message)."""
+    if not n_bytes > 0:  # 0, or NaN from an impossible estimate: nothing to refuse
+        return
+    limit, source = memory_limit()
+    if n_bytes <= limit:
+        return
+    hint = f"{advice}, or " if advice else ""
+    raise MemoryLimitError(f"{what} needs about {_gib(n_bytes)} of memory, beyond the limit of {_gib(limit)} ({source}); "
+                           f"{hint}set {MEMORY_LIMIT_ENV} to raise the limit")
+
+
+def grid_bytes(points: float, floats_per_point: float) -> float:
+    """Bytes of ``floats_per_point`` float64 arrays over ``points`` entries (a float, so
+    that a grid of 10¹² points does not overflow anything)."""
+    return float(points) * floats_per_point * FLOAT
+
+
+def predictor_bytes(n_bins: float, smeared: bool, nodes: int = 12, panels_per_bin: int = 2, log_panels: int = 48,
+                    isotopes: int = 1) -> float:
+    """Estimated peak bytes of the detector weights of a rate predictor
+    (:func:`cevns.rates.prediction.prepare_rates`) with ``n_bins`` analysis bins.
+
+    Smeared response: a (bins × recoil nodes) weight matrix per isotope, ~(``log_panels``
+    + 8 kinks) × ``nodes`` recoil nodes, with about three temporaries of that size while
+    it is built (bin response, CDF differences). Unsmeared: the weights are a dense (bins
+    × nodes) matrix whose nodes are ``panels_per_bin`` × ``nodes`` per bin, so bins² ×
+    ``panels_per_bin`` × ``nodes`` floats per isotope (twice, while concatenated). Plus
+    the bin edges."""
+    bins = float(n_bins)
+    if smeared:
+        per_isotope = 3.0 * bins * (log_panels + 8) * nodes
+    else:
+        per_isotope = 2.0 * bins * bins * panels_per_bin * nodes
+    return FLOAT * (isotopes * per_isotope + bins + 1.0)
