@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 import click
 
@@ -264,6 +264,16 @@ def fixed_and_free(fixed: dict[str, float | str], free: dict[str, float]) -> Non
 
 
 # --- output ------------------------------------------------------------------------------
+def lock_output(out: str | Path, config: Any, what: str) -> None:
+    """Hold the lock of output ``out`` (:func:`cevns.runtime.locks.output_lock`) until the
+    running command ends: a second writer with a different ``config`` is refused with one
+    line, one with the same waits. Call it before any work."""
+    from cevns.runtime.locks import output_lock
+
+    notify: Callable[[str], None] = lambda line: click.echo(line, err=True)  # noqa: E731
+    click.get_current_context().with_resource(output_lock(out, config, what, notify))
+
+
 def atomic_write(path: str | Path, write: Callable[[str], None]) -> None:
     """Call ``write(tmp_path)`` then move the temporary file onto ``path`` (a failed run
     leaves no file behind)."""
@@ -278,6 +288,54 @@ def save_figure(fig: Any, path: str) -> None:
     atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=150, format=suffix))
 
 
-def intervals_text(pieces: Sequence[Sequence[float]]) -> str:
-    """Allowed intervals as text: ``[a, b] ∪ [c, d]``, or ``none``."""
-    return " ∪ ".join(f"[{a:.4g}, {b:.4g}]" for a, b in pieces) or "none"
+def interval_text(low: float, high: float, open_ends: Sequence[str] = ()) -> str:
+    """One allowed interval as text. An end that the scanned (or profiled) range cuts,
+    not the data, is no result: ``[a, b]`` when both ends are crossings of the level,
+    ``> a (open above: Δχ² stays under the level up to the range edge b)``, ``< b (open
+    below ...)``, or ``unbounded within the scanned range [a, b]``."""
+    low_open, high_open = "low" in open_ends, "high" in open_ends
+    if low_open and high_open:
+        return f"unbounded within the scanned range [{low:.4g}, {high:.4g}]"
+    if high_open:
+        return f"> {low:.4g} (open above: allowed up to the range edge {high:.4g})"
+    if low_open:
+        return f"< {high:.4g} (open below: allowed down to the range edge {low:.4g})"
+    return f"[{low:.4g}, {high:.4g}]"
+
+
+def intervals_text(pieces: Sequence[Sequence[float]], open_ends: Sequence[Sequence[str]] | None = None) -> str:
+    """Allowed intervals as text: ``[a, b] ∪ [c, d]``, or ``none``; with ``open_ends`` (one
+    list per piece, :attr:`cevns.stats.chi2.Interval.open_ends`) an end at the edge of the
+    range is written as open (:func:`interval_text`)."""
+    ends = list(open_ends) if open_ends is not None else [()] * len(pieces)
+    return " ∪ ".join(interval_text(a, b, e) for (a, b), e in zip(pieces, ends)) or "none"
+
+
+def compound_radius_notes(exp: Experiment | None, names: Iterable[str]) -> list[str]:
+    """Notes for a global radius (``rn``, ``rp``; free, fixed or scanned) on a target with
+    several isotopes: the one value replaces the radius of every isotope (¹³³Cs and ¹²⁷I of
+    CsI alike), which a user may not expect; the per-isotope names fit one each."""
+    if exp is None or len(exp.target.isotopes) < 2:
+        return []
+    isotopes = [iso.name for iso in exp.target.isotopes]
+    given = set(names)
+    notes = []
+    for name in ("rn", "rp"):
+        if name in given:
+            which = "neutron" if name == "rn" else "proton"
+            each = ", ".join(f"{name}_{iso}" for iso in isotopes)
+            notes.append(f"{name} sets one {which} rms radius for all {len(isotopes)} isotopes of {exp.target.name} "
+                         f"({', '.join(isotopes)}); use {each} to give each isotope its own")
+    return notes
+
+
+def mark_open_ends(fig: Any, open_ends: dict[str, list[list[str]]]) -> None:
+    """Write on ``fig`` (its first axes) which intervals are open, i.e. reach the edge of
+    the range drawn (``open_ends``: label → one list of open ends per piece, as in the JSON
+    output); nothing when none is."""
+    labels = [label for label, pieces in open_ends.items() if any(pieces)]
+    if labels and fig.axes:
+        text = "open at the range edge (no bound there): " + ", ".join(labels)
+        note = fig.axes[0].text(0.01, 0.01, text, transform=fig.axes[0].transAxes, fontsize=7, va="bottom", ha="left",
+                                color="0.3", wrap=True)
+        note.set_in_layout(False)  # a long note must not collapse the axes under constrained layout

@@ -21,8 +21,11 @@ from cevns.cli.common import (
     check_directories,
     fixed_and_free,
     free_parameters,
+    compound_radius_notes,
     intervals_text,
     load,
+    lock_output,
+    mark_open_ends,
     parse_overrides,
     parse_params,
     release_folders,
@@ -149,6 +152,9 @@ def fit_command(experiment: str, free: tuple[str, ...], settings: tuple[str, ...
     start = _start_values(free, analysis)
     fixed_and_free(fixed, start)
     check_fit_fc(fc, start)
+    if fc["method"] == "fc" and fc.get("fc_out"):  # one writer of the store (cevns.runtime.locks)
+        lock_output(fc["fc_out"], {"experiment": analysis.description, "fixed": fixed, "asimov": asimov, "free": start,
+                                   "fc": {k: v for k, v in fc.items() if k not in ("fc_resume", "workers")}}, "Feldman-Cousins store")
     best = fit(lk, start)
     profiles = {}
     for name in start:
@@ -167,7 +173,11 @@ def fit_command(experiment: str, free: tuple[str, ...], settings: tuple[str, ...
         "errors": best.errors,
         "valid": best.valid,
         "intervals": {name: p.intervals() for name, p in profiles.items()},
+        "intervals_open": {name: p.open_ends() for name, p in profiles.items()},  # ends cut by the profile range
     }
+    notes = compound_radius_notes(analysis.experiment, [*fixed, *start])
+    if notes:
+        out["notes"] = notes
     from cevns.stats import joint as joint_stats
 
     if isinstance(lk, joint_stats.JointLikelihood):  # each member's χ² and the shared nuisances at the best fit
@@ -181,6 +191,7 @@ def fit_command(experiment: str, free: tuple[str, ...], settings: tuple[str, ...
         first = next(iter(profiles.values()))
         levels = {k: float(delta_chi2_threshold(v, 1)) for k, v in ONE_DOF_LEVELS.items()}
         fig = profile_figure(first.name, first.grid, first.delta_chi2, levels, f"{analysis.name}: {analysis.data_label}")
+        mark_open_ends(fig, out["intervals_open"][first.name])
         save_figure(fig, plot_path)
     if as_json:
         click.echo(json.dumps(out, indent=2))
@@ -189,7 +200,9 @@ def fit_command(experiment: str, free: tuple[str, ...], settings: tuple[str, ...
     for name, value in best.values.items():
         click.echo(f"  {name} = {value:.6g} ± {best.errors[name]:.2g}")
         for level, pieces in out["intervals"][name].items():
-            click.echo(f"    {level:7s} {intervals_text(pieces)}")
+            click.echo(f"    {level:7s} {intervals_text(pieces, out['intervals_open'][name][level])}")
+    for note in notes:
+        click.echo(f"note: {note}")
     if "feldman_cousins" in out:
         click.echo("\n".join(fc_lines(out["feldman_cousins"], tuple(start))))
     if plot_path:
@@ -317,6 +330,7 @@ def scan_command(experiment: str, params: tuple[str, ...], free: tuple[str, ...]
         "fixed": fixed, "free": start, "asimov": asimov, "version": _version(),
     }
     path = Path(out_path)
+    lock_output(path, {**config, "fc": {k: v for k, v in fc.items() if k != "workers"} if fc["method"] == "fc" else None}, "scan file")  # one writer (cevns.runtime.locks)
     state = _read_scan(path, config, axes) if resume and path.exists() else empty_scan(axes)
     todo = int((~state.done).sum())
     save = _Saver(path, config, lambda: _scan_arrays(state))
@@ -330,6 +344,7 @@ def scan_command(experiment: str, params: tuple[str, ...], free: tuple[str, ...]
             scan(lk, state, start or None, on_chunk=progress, executor=pool, on_part=save, prepared=prepared)
     save.finish()
     ranges = state.allowed_ranges()
+    open_ends = state.allowed_open()
     best = state.best()
     if plot_path:
         from cevns.plotting import profile_figure, region_figure
@@ -343,9 +358,13 @@ def scan_command(experiment: str, params: tuple[str, ...], free: tuple[str, ...]
         else:
             fig = region_figure((names[0], names[1]), axes[names[0]], axes[names[1]], state.delta_chi2, levels,
                                 (best[names[0]], best[names[1]]), title)
+        mark_open_ends(fig, {f"{n} {lv}": e for n in names for lv, e in open_ends[n].items()})
         save_figure(fig, plot_path)
     out = {"experiment": analysis.name, "out": str(path), "points": int(state.chi2.size), "best_fit": best,
-           "chi2_min": float(np.nanmin(state.chi2)), "allowed": ranges}
+           "chi2_min": float(np.nanmin(state.chi2)), "allowed": ranges, "allowed_open": open_ends}
+    notes = compound_radius_notes(analysis.experiment, [*fixed, *start, *axes])
+    if notes:
+        out["notes"] = notes
     fc_out: dict[str, Any] = {}
     if fc["method"] == "fc":  # Feldman–Cousins critical values per grid point (cevns.cli.feldman_cousins)
         out["feldman_cousins"] = fc_out = scan_fc(lk, axes, config, out_path, resume, fc, workers, dask_address)
@@ -356,7 +375,9 @@ def scan_command(experiment: str, params: tuple[str, ...], free: tuple[str, ...]
                + ", ".join(f"{k}={v:.4g}" for k, v in best.items()))
     for name, levels_ in ranges.items():
         for level, pieces in levels_.items():
-            click.echo(f"  {name} {level:5s} {intervals_text(pieces)}")
+            click.echo(f"  {name} {level:5s} {intervals_text(pieces, open_ends[name][level])}")
+    for note in notes:
+        click.echo(f"note: {note}")
     if fc_out:
         click.echo("\n".join(fc_lines(fc_out, tuple(axes))))
         click.echo(f"wrote {fc_out['out']}")
@@ -418,6 +439,7 @@ def toys_command(experiment: str, free: tuple[str, ...], params: tuple[str, ...]
     config = {"experiment": description, "truth": truth, "fixed": fixed, "n": n_toys, "seed": seed,
               "chunk": chunk, "version": _version()}
     path = Path(out_path)
+    lock_output(path, config, "pseudo-experiment file")  # one writer (cevns.runtime.locks)
     if resume and path.exists():
         arrays = read_store(path, config, ("statistic", "best", "done"))
         state = ToyResult(names, arrays["statistic"], arrays["best"], arrays["done"].astype(bool))

@@ -1,5 +1,5 @@
-"""``cevns experiments``, ``params``, ``xsec`` and ``kinematics``: what the library holds
-and the physics of one nucleus, no experiment needed."""
+"""``cevns params``, ``xsec`` and ``kinematics``: the parameters the library knows and the
+physics of one nucleus, no experiment needed (``experiments``: :mod:`cevns.cli.experiments`)."""
 
 from __future__ import annotations
 
@@ -23,18 +23,6 @@ from cevns.cli.common import (
 
 if TYPE_CHECKING:
     from cevns.physics.nuclei import Target, TargetNucleus
-
-
-@click.command("experiments")
-def experiments_command() -> None:
-    """List the shipped experiments and detector arrays (fit and scan take either)."""
-    from cevns.config.experiments import shipped_experiments
-    from cevns.stats.array_files import shipped_arrays
-
-    for name, description in shipped_experiments().items():
-        click.echo(f"{name:28s} {description}")
-    for name, description in shipped_arrays().items():
-        click.echo(f"{name:28s} [array] {description}")
 
 
 @click.command("params")

@@ -76,6 +76,10 @@ def reproduce_command(name: str | None, list_only: bool, out_dir: str | None, fa
         raise UserError(f"--data-release expects NAME=DIR with a known release name, got {plain[0]!r}")
     dirs = release_dirs_for(name, named)  # a missing release fails here, before any work
     changes = experiment_changes(settings)
+    from cevns.cli.common import lock_output  # one writer of the folder (cevns.runtime.locks)
+
+    lock_output(out, {"reproduction": name, "fast": fast, "pdf": pdf, "set": changes,
+                      "releases": {k: str(v) for k, v in dirs.items()}}, "report folder")
     try:
         with experiment_overrides(changes) as loaded:
             files = write_report(get_reproduction(name, release_dirs=dirs), out, fast=fast, resume=resume, pdf=pdf,

@@ -558,6 +558,19 @@ class Interval:
         yield self.low
         yield self.high
 
+    @property
+    def open_ends(self) -> list[str]:
+        """The ends cut by the grid, not by the data: ``[]``, ``["low"]``, ``["high"]``
+        or ``["low", "high"]`` (unbounded within the range probed)."""
+        return [end for end, is_open in (("low", self.low_open), ("high", self.high_open)) if is_open]
+
+
+def intervals_and_open_ends(x: ArrayLike, delta_chi2: ArrayLike, threshold: float) -> tuple[list[list[float]], list[list[str]]]:
+    """:func:`interval_from_profile` as plain lists: the pieces ``[[low, high], ...]`` and,
+    one list per piece, its :attr:`Interval.open_ends` (what JSON output stores)."""
+    pieces = interval_from_profile(x, delta_chi2, threshold)
+    return [[float(i.low), float(i.high)] for i in pieces], [i.open_ends for i in pieces]
+
 
 def interval_from_profile(x: ArrayLike, delta_chi2: ArrayLike, threshold: float) -> list[Interval]:
     """Intervals {x : Δχ²(x) ≤ threshold} from a profile tabulated on a grid.

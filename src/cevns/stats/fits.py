@@ -33,6 +33,7 @@ from cevns.stats.chi2 import (
     binned_pull_chi2,
     delta_chi2_threshold,
     interval_from_profile,
+    intervals_and_open_ends,
     profiled_poisson_deviance,
     two_pull_chi2,
 )
@@ -153,13 +154,41 @@ class FitResult:
     calls: int
 
 
+def radius_floor_fm() -> float:
+    """The smallest rms radius (fm) that every form-factor model accepts at its default
+    shape parameter, plus a relative margin of 1e-6: the lower bound of a free radius.
+
+    Each model fixes its box/core radius from the rms radius R and is defined only while
+    that is positive: Helm R² > 3s² (R. H. Helm, Phys. Rev. 104, 1466 (1956); s = 0.9 fm,
+    J. D. Lewin & P. F. Smith, Astropart. Phys. 6, 87 (1996)), symmetrized Fermi
+    R² > (7/5)π²a² (J. Piekarewicz et al., Phys. Rev. C 94, 034316 (2016),
+    arXiv:1604.07799; a = 0.52 fm), Klein–Nystrand R² > 6a_k² (S. Klein & J. Nystrand,
+    Phys. Rev. C 60, 014903 (1999); a_k = 0.7 fm). The largest of the three, √(7/5)·π·0.52
+    ≈ 1.93 fm, keeps a fit (MIGRAD steps, profile ranges, scans) inside the domain of any
+    of them; it is far below every nucleus heavier than carbon (¹²C: 2.5 fm)."""
+    from cevns.physics.form_factors import FERMI_DIFFUSENESS_FM, HELM_SURFACE_THICKNESS_FM, KLEIN_NYSTRAND_RANGE_FM
+
+    floor = max(math.sqrt(3.0) * HELM_SURFACE_THICKNESS_FM, math.sqrt(1.4) * math.pi * FERMI_DIFFUSENESS_FM,
+                math.sqrt(6.0) * KLEIN_NYSTRAND_RANGE_FM)
+    return floor * (1.0 + 1e-6)
+
+
+def _is_radius(name: str) -> bool:
+    return name in ("rn", "rp") or name.startswith(("rn_", "rp_"))
+
+
 def _bounds(name: str) -> tuple[float | None, float | None]:
+    """(low, high) limits of a free parameter: its domain, an open end moved inside by
+    1e-9 (relative); a nuclear radius at least :func:`radius_floor_fm`, so that no form
+    factor is evaluated outside its domain."""
     par = parameter(name)
     if par.choices:
         raise ParameterError(f"{name} takes a name, not a number; it cannot be free")
     low = par.low
     if low is not None and par.open_low:
         low = low + 1e-9 * max(1.0, abs(low))
+    if _is_radius(name):
+        low = max(low if low is not None else 0.0, radius_floor_fm())
     return low, par.high
 
 
@@ -252,6 +281,12 @@ class Profile:
             for label, cl in levels.items()
         }
 
+    def open_ends(self, levels: Mapping[str, float] = ONE_DOF_LEVELS) -> dict[str, list[list[str]]]:
+        """For each piece of :meth:`intervals` (same keys, same order), the ends cut by the
+        profile range rather than by the data (:attr:`cevns.stats.chi2.Interval.open_ends`)."""
+        return {label: intervals_and_open_ends(self.grid, self.delta_chi2, float(delta_chi2_threshold(cl, 1)))[1]
+                for label, cl in levels.items()}
+
 
 def profile(
     likelihood: Likelihood, name: str, grid: np.ndarray, best: FitResult, progress: Callable[[int], None] | None = None
@@ -292,4 +327,5 @@ __all__ = [
     "fit",
     "profile",
     "profile_range",
+    "radius_floor_fm",
 ]

@@ -36,7 +36,7 @@ from cevns.stats.fits import ONE_DOF_LEVELS, TWO_DOF_LEVELS, _bounds, fit
 from cevns.stats.likelihood import Likelihood
 from cevns.errors import InputError
 from cevns.physics.parameters import parameter
-from cevns.stats.chi2 import delta_chi2_threshold, interval_from_profile
+from cevns.stats.chi2 import delta_chi2_threshold, interval_from_profile, intervals_and_open_ends
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,20 @@ class Scan:
                 label: [[float(i.low), float(i.high)] for i in interval_from_profile(axis, prof, float(delta_chi2_threshold(cl, d)))]
                 for label, cl in levels.items()
             }
+        return out
+
+    def allowed_open(self, levels: Mapping[str, float] | None = None) -> dict[str, dict[str, list[list[str]]]]:
+        """For each piece of :meth:`allowed_ranges` (same keys, same order), the ends that
+        the scanned range cuts, not the data (:attr:`cevns.stats.chi2.Interval.open_ends`):
+        ``[]``, ``["low"]``, ``["high"]`` or ``["low", "high"]``."""
+        d = len(self.axes)
+        levels = levels or (ONE_DOF_LEVELS if d == 1 else TWO_DOF_LEVELS)
+        out = {}
+        for k, (name, axis) in enumerate(self.axes.items()):
+            other = tuple(i for i in range(d) if i != k)
+            prof = np.nanmin(self.delta_chi2, axis=other) if other else self.delta_chi2
+            out[name] = {label: intervals_and_open_ends(axis, prof, float(delta_chi2_threshold(cl, d)))[1]
+                         for label, cl in levels.items()}
         return out
 
 
