@@ -5,7 +5,9 @@ something the user can fix. :class:`InputError` is bad input: an argument of a P
 function outside its domain, a value in an experiment or array TOML file, an option on the
 command line, a data-release folder that is not what it should be. It subclasses
 :class:`ValueError` as well, so code that catches ``ValueError`` from the Python API keeps
-working.
+working. :class:`InputTypeError` is an argument of the wrong type (a string where an
+isotope or a mapping is expected, ``None`` for a target name); it subclasses
+:class:`TypeError` as well.
 
 :class:`OutputError` is a file or folder that cannot be written (a read-only folder, a
 full disk): the environment, not a bug; its message names the file and the reason the
@@ -20,7 +22,7 @@ every other module may use it.
 
 from __future__ import annotations
 
-__all__ = ["CevnsError", "InputError", "OutputError"]
+__all__ = ["CevnsError", "InputError", "InputTypeError", "OutputError"]
 
 
 class CevnsError(Exception):
@@ -30,6 +32,20 @@ class CevnsError(Exception):
 class InputError(CevnsError, ValueError):
     """Bad input, from Python, a TOML file or the command line: the message says which
     value is wrong and why."""
+
+
+class InputTypeError(CevnsError, TypeError):
+    """An argument of the wrong type, from Python: the message names the argument, the
+    type it must have and the type it got."""
+
+    @classmethod
+    def expected(cls, what: str, kind: str, value: object) -> InputTypeError:
+        """The error for ``value`` given as ``what``, which must be ``kind``:
+        ``WHAT must be KIND, got TYPE VALUE``."""
+        shown = repr(value)
+        if len(shown) > 40:
+            shown = shown[:37] + "..."
+        return cls(f"{what} must be {kind}, got {type(value).__name__} {shown}")
 
 
 class OutputError(CevnsError):

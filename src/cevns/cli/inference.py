@@ -213,7 +213,7 @@ def scan_axes(params: tuple[str, ...]) -> tuple[dict[str, np.ndarray], dict[str,
     """``NAME=LOW:HIGH:N`` → axis; ``NAME=VALUE`` → fixed value."""
     import numpy as np
 
-    from cevns.physics.parameters import parameter
+    from cevns.physics.parameters import check_value
     from cevns.stats.scans import check_grid
 
     specs: dict[str, tuple[float, float, int]] = {}
@@ -228,9 +228,8 @@ def scan_axes(params: tuple[str, ...]) -> tuple[dict[str, np.ndarray], dict[str,
                 raise UserError(f"--param {item!r}: an axis is NAME=LOW:HIGH:N with N an integer") from None
             if n < 2 or not (np.isfinite(lo) and np.isfinite(hi)) or hi <= lo:
                 raise UserError(f"--param {item!r}: need LOW < HIGH and N ≥ 2")
-            par = parameter(name.strip())
             for x in (lo, hi):
-                par.check(x)
+                check_value(name.strip(), x)  # the domain and the arithmetic guard
             specs[name.strip()] = (lo, hi, n)
         else:
             fixed.update(parse_params((item,)))

@@ -50,6 +50,8 @@ def params_command(experiment: str | None, settings: tuple[str, ...], as_json: b
     width = max(len(r["name"]) for r in rows)
     for row in rows:
         click.echo(f"{row['name']:{width}s}  {row['unit']:10s} {row['default']:28s} {row['description']}")
+    click.echo("note: rn and rp set one radius for every isotope of the target (CsI: 133Cs and 127I alike); "
+               "rn_<isotope>, rp_<isotope> set one isotope's")
 
 
 def target_or_error(name: str) -> Target:
@@ -88,12 +90,15 @@ def most_abundant(target: Target) -> TargetNucleus:
 @click.option("--proton-radius", type=float, metavar="FM", help="Proton rms radius in fm (every isotope).")
 @click.option("--neutron-radius", type=float, metavar="FM", help="Neutron rms radius in fm (every isotope; default: the proton one).")
 @click.option("--flux-average", type=click.Choice(["pion-dar"]), help="Print the flux-averaged cross section instead.")
+@click.option("--threshold-kev", type=float, metavar="KEV",
+              help="With --flux-average: count recoils above this threshold (keVnr); required with a neutrino "
+                   "magnetic moment or millicharge, whose average from zero recoil is infinite.")
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help=PARAM_HELP)
 @click.option("--json", "as_json", is_flag=True)
 def xsec_command(nucleus: str, enu: float | None, recoil: float | None, form_factor: str, flavor: str, scheme: str,
                  sin2_theta_w: float, gv_p_e: float | None, gv_p_mu: float | None, gv_p_tau: float | None,
                  gv_n: float | None, radius: str, proton_radius: float | None, neutron_radius: float | None,
-                 flux_average: str | None, params: tuple[str, ...], as_json: bool) -> None:
+                 flux_average: str | None, threshold_kev: float | None, params: tuple[str, ...], as_json: bool) -> None:
     """Differential (and total) cross section per nucleus, or a flux average.
 
     For an element or compound the cross section is the mean over its nuclei by number.
@@ -103,12 +108,14 @@ def xsec_command(nucleus: str, enu: float | None, recoil: float | None, form_fac
     from cevns.physics.cross_sections import NuclearStructure
     from cevns.physics.form_factors import FormFactor, FormFactorModel
     from cevns.physics.interactions import PhysicsModel, differential_cross_section, total_cross_section
-    from cevns.physics.parameters import parameter
+    from cevns.physics.parameters import check_value
     from cevns.rates.prediction import model_with_parameters, target_flux_averaged_cross_section
     from cevns.units import keV
 
     target = target_or_error(nucleus)
-    parameter("sin2_theta_w").check(sin2_theta_w)  # finite, in [0, 1]: the option's domain
+    if threshold_kev is not None:
+        non_negative("--threshold-kev", threshold_kev)
+    check_value("sin2_theta_w", sin2_theta_w)  # finite, in [0, 1]: the option's domain
     couplings = _xsec_couplings(scheme, sin2_theta_w, {"gv_p_e": gv_p_e, "gv_p_mu": gv_p_mu, "gv_p_tau": gv_p_tau, "gv_n": gv_n})
     model_name = cast(FormFactorModel, form_factor)  # one of FORM_FACTOR_MODELS: click checked it
     for option, value in (("--proton-radius", proton_radius), ("--neutron-radius", neutron_radius)):
@@ -126,10 +133,14 @@ def xsec_command(nucleus: str, enu: float | None, recoil: float | None, form_fac
         from cevns.sources.pion_dar import pion_dar_source
 
         source = pion_dar_source(1.0, 1.0, 1.0)  # normalisation cancels in the average
-        value = target_flux_averaged_cross_section(target, source, model=model)
+        value = target_flux_averaged_cross_section(target, source, model=model, threshold_kev=threshold_kev or 0.0)
         out = {"nucleus": target.name, "source": flux_average, "flux_averaged_cross_section_cm2": value,
                "flux_averaged_cross_section_1e-40_cm2": value / 1e-40}
+        if threshold_kev is not None:
+            out["threshold_keV"] = threshold_kev
     else:
+        if threshold_kev is not None:
+            raise UserError("--threshold-kev applies to --flux-average only")
         if enu is None:
             raise UserError("--enu is required (or use --flux-average)")
         positive("--enu", enu)

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal, Union, get_args
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import PydanticCustomError
 
 from cevns.config.sources import RegisteredSource, SourceSpec, on_source_types_changed, source_types
 from cevns.detector import response as det
@@ -260,6 +261,31 @@ class DataSpec(StrictModel):
     background_uncertainty: float = Field(default=0.0, ge=0)
     note: str = ""
 
+    @model_validator(mode="after")
+    def _counts_not_negative(self) -> DataSpec:
+        """Every beam-on count is ≥ 0. ``observed`` is the count after subtracting the
+        off-beam ``steady_state_background`` (a residual, which may be negative: COHERENT
+        CsI 2017 per time bin); added back, observed + steady_state_background is the
+        beam-on count, which a fit (the pull χ² variance, the Poisson likelihood) needs
+        ≥ 0. Without a steady-state background that is observed ≥ 0."""
+        if self.observed is None:
+            return self
+        observed = np.atleast_1d(np.asarray(self.observed, dtype=float))
+        steady = np.atleast_1d(np.asarray(self.steady_state_background, dtype=float))
+        if steady.size not in (1, observed.size):
+            return self  # lengths that differ are reported when the experiment is built
+        total = observed + steady
+        bad = np.flatnonzero(total < 0)
+        if bad.size:
+            i = int(bad[0])
+            where = f" in bin {i + 1}" if observed.size > 1 else ""
+            added = f" (with steady_state_background {steady[min(i, steady.size - 1)]:g} added back: {total[i]:g})" if np.any(steady) else ""
+            raise PydanticCustomError(
+                "negative_count", "{value} is a negative count; observed counts must be ≥ 0 (or, after subtracting "
+                "steady_state_background, at least −steady_state_background)",
+                {"field": "observed", "value": f"{observed[i]:g}{where}{added}"})
+        return self
+
 
 class ExperimentSpec(StrictModel):
     name: str
@@ -312,8 +338,10 @@ def format_validation_error(exc: ValidationError, origin: str, overridden: set[s
         if isinstance(p, str) and p in tags.get(tuple(parts), frozenset()):
             continue  # the union member's tag, not a field
         parts.append(str(p))
-    loc = ".".join(parts)
     kind = err["type"]
+    if kind == "negative_count":  # raised by a table's validator about one of its fields
+        parts.append(str(err["ctx"]["field"]))
+    loc = ".".join(parts)
     if kind == "missing":
         return f"{origin}: missing field '{loc}'"
     if kind == "extra_forbidden":

@@ -19,6 +19,11 @@ vanishes exactly at T_max = 2E²/(M + 2E) (it is |M|² for a scalar target with 
 current, ∝ (2E − T)² − 2MT − T²). The vector part is the same for ν and ν̄.
 
 Units: energies in MeV, cross sections in cm², dσ/dT in cm²/MeV.
+
+Inputs are checked (:func:`cevns.physics.kinematics.energies`,
+:func:`cevns.physics.nuclei.require_isotope`): a neutrino energy must be finite and > 0, a
+recoil finite and ≥ 0, an isotope an :class:`Isotope`; anything else is a one-line
+:class:`cevns.errors.InputError` or :class:`cevns.errors.InputTypeError`, not a silent 0.
 """
 
 from __future__ import annotations
@@ -32,8 +37,8 @@ from numpy.typing import ArrayLike
 
 from cevns.errors import InputError
 from cevns.physics.form_factors import FormFactor, lewin_smith_rms_radius_fm
-from cevns.physics.kinematics import momentum_transfer, recoil_max
-from cevns.physics.nuclei import Isotope
+from cevns.physics.kinematics import energies, momentum_transfer, recoil_max
+from cevns.physics.nuclei import Isotope, require_isotope
 from cevns.units import ALPHA_EM, G_FERMI, HBARC_MEV_CM, M_ELECTRON, M_MUON, M_TAU, MEV2_TO_CM2
 from cevns.physics.quadrature import gauss_legendre
 
@@ -398,6 +403,9 @@ def differential_cross_section(
     ``couplings`` default to tree level with sin²θ_W = 0.23857; ``structure`` to Helm
     form factors with the charge-derived radius for protons and neutrons.
     """
+    require_isotope(isotope)
+    energies(neutrino_energy, "neutrino energy", positive=True)
+    energies(recoil, "recoil energy")
     couplings = couplings or tree_level_couplings()
     structure = structure or NuclearStructure()
     m = isotope.mass
@@ -418,6 +426,7 @@ def total_cross_section(
     The integrand is smooth on [0, T_max], so ``nodes`` = 96 is exact to < 10⁻¹⁰ for
     E ≲ 300 MeV (tested against the analytic point-nucleus result).
     """
+    require_isotope(isotope)
     return integrate_over_recoil(
         lambda e, t: differential_cross_section(e, t, isotope, flavor, couplings, structure), neutrino_energy, isotope.mass, nodes
     )
@@ -425,8 +434,9 @@ def total_cross_section(
 
 def integrate_over_recoil(dsigma_dt, neutrino_energy: ArrayLike, nuclear_mass: float, nodes: int = 96) -> np.ndarray:
     """∫₀^{T_max(E)} dσ/dT dT (cm²) by ``nodes``-point Gauss–Legendre in T, for any
-    ``dsigma_dt(E, T)`` (cm²/MeV, broadcasting E of shape (n, 1) against T of (n, nodes))."""
-    e = np.atleast_1d(np.asarray(neutrino_energy, dtype=float))
+    ``dsigma_dt(E, T)`` (cm²/MeV, broadcasting E of shape (n, 1) against T of (n, nodes)).
+    E must be finite and > 0 MeV (one-line InputError otherwise)."""
+    e = np.atleast_1d(energies(neutrino_energy, "neutrino energy", positive=True))
     x, w = gauss_legendre(nodes)
     tmax = recoil_max(e, nuclear_mass)[:, None]
     t = 0.5 * tmax * (x + 1.0)
@@ -439,8 +449,8 @@ def point_nucleus_total_cross_section(neutrino_energy: ArrayLike, isotope: Isoto
 
     Integral of the exact kinematic factor; an independent check of the quadrature.
     """
-    e = np.asarray(neutrino_energy, dtype=float)
-    m = isotope.mass
+    e = energies(neutrino_energy, "neutrino energy")
+    m = require_isotope(isotope).mass
     tm = recoil_max(e, m)
     q = couplings.proton_coupling(flavor) * isotope.Z + couplings.neutron * isotope.N
     return cross_section_prefactor(m) * q**2 * (tm - tm**2 / (2 * e) - m * tm**2 / (4 * e**2))

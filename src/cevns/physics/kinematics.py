@@ -8,12 +8,52 @@ arXiv:1612.04150, Sec. 2):
 .. math::  T_{max} = \\frac{2E^2}{M + 2E}, \\qquad
            E_{min}(T) = \\tfrac12\\left(T + \\sqrt{T^2 + 2MT}\\right), \\qquad
            |\\vec q|^2 = T^2 + 2MT .
+
+Every function checks its inputs (:func:`energies`, :func:`nuclear_mass_mev`): energies
+finite and ≥ 0, the mass finite and > 0; anything else raises
+:class:`cevns.errors.InputError` (a wrong type :class:`cevns.errors.InputTypeError`) with
+a one-line message, instead of a silent NaN or a meaningless number.
 """
 
 from __future__ import annotations
 
+import math
+from numbers import Real
+
 import numpy as np
 from numpy.typing import ArrayLike
+
+from cevns.errors import InputError, InputTypeError
+
+
+def energies(value: ArrayLike, what: str, positive: bool = False) -> np.ndarray:
+    """``value`` as a float array of energies in MeV, checked: numbers, finite and ≥ 0
+    (> 0 with ``positive``). ``what`` names the argument in the one-line error."""
+    try:
+        x = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise InputTypeError.expected(what, "a number or an array of numbers (MeV)", value) from None
+    if x.size:
+        if not np.all(np.isfinite(x)):
+            raise InputError(f"{what} must be finite, got {_first(x, ~np.isfinite(x))}")
+        bad = x <= 0.0 if positive else x < 0.0
+        if np.any(bad):
+            raise InputError(f"{what} must be {'>' if positive else '≥'} 0 MeV, got {_first(x, bad)}")
+    return x
+
+
+def _first(x: np.ndarray, bad: np.ndarray) -> str:
+    return f"{x[bad].ravel()[0]:g}"
+
+
+def nuclear_mass_mev(value: float) -> float:
+    """A nuclear mass in MeV, checked: a finite number > 0 (one-line errors)."""
+    if isinstance(value, bool) or not isinstance(value, (Real, np.floating, np.integer)):
+        raise InputTypeError.expected("nuclear mass", "a number (MeV)", value)
+    m = float(value)
+    if not (math.isfinite(m) and m > 0.0):
+        raise InputError(f"nuclear mass must be finite and > 0 MeV, got {m:g}")
+    return m
 
 
 def recoil_max(neutrino_energy: ArrayLike, nuclear_mass: float) -> np.ndarray:
@@ -27,8 +67,8 @@ def recoil_max(neutrino_energy: ArrayLike, nuclear_mass: float) -> np.ndarray:
     >>> round(float(recoil_max(50.0, isotope("Cs", 133).mass) / u.keV), 2)
     40.36
     """
-    e = np.asarray(neutrino_energy, dtype=float)
-    return 2.0 * e**2 / (nuclear_mass + 2.0 * e)
+    e = energies(neutrino_energy, "neutrino energy")
+    return 2.0 * e**2 / (nuclear_mass_mev(nuclear_mass) + 2.0 * e)
 
 
 def neutrino_energy_min(recoil: ArrayLike, nuclear_mass: float) -> np.ndarray:
@@ -40,11 +80,14 @@ def neutrino_energy_min(recoil: ArrayLike, nuclear_mass: float) -> np.ndarray:
     >>> round(float(neutrino_energy_min(recoil_max(50.0, m), m)), 12)
     50.0
     """
-    t = np.asarray(recoil, dtype=float)
-    return 0.5 * (t + np.sqrt(t**2 + 2.0 * nuclear_mass * t))
+    t = energies(recoil, "recoil energy")
+    return 0.5 * (t + np.sqrt(t**2 + 2.0 * nuclear_mass_mev(nuclear_mass) * t))
 
 
 def momentum_transfer(recoil: ArrayLike, nuclear_mass: float) -> np.ndarray:
     """Three-momentum transfer |q| = √(T² + 2MT) in MeV for recoil T (MeV), mass M (MeV)."""
-    t = np.asarray(recoil, dtype=float)
-    return np.sqrt(t**2 + 2.0 * nuclear_mass * t)
+    t = energies(recoil, "recoil energy")
+    return np.sqrt(t**2 + 2.0 * nuclear_mass_mev(nuclear_mass) * t)
+
+
+__all__ = ["energies", "momentum_transfer", "neutrino_energy_min", "nuclear_mass_mev", "recoil_max"]

@@ -25,14 +25,14 @@ from __future__ import annotations
 import csv
 import math
 import re
-from typing import Any
+from typing import Any, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
 import periodictable
 
-from cevns.errors import InputError
+from cevns.errors import InputError, InputTypeError
 from cevns.units import AMU, AVOGADRO, M_ELECTRON, PROTON_RMS_CHARGE_RADIUS_FM, eV, g
 
 #: Point-nucleon charge-radius corrections (fm²) to go from the charge radius to the
@@ -196,8 +196,22 @@ def _element(symbol: str):
         raise UnknownNucleusError(f"unknown element {symbol!r}") from None
 
 
+def require_isotope(value: object, what: str = "isotope") -> Isotope:
+    """``value`` if it is an :class:`Isotope`, else :class:`cevns.errors.InputTypeError`
+    naming ``what`` (one line, with how to make one: a name like ``133Cs`` is text, not
+    an isotope)."""
+    if isinstance(value, Isotope):
+        return value
+    hint = " (make one with cevns.physics.nuclei.isotope('Cs', 133) or parse_isotope_name('133Cs'))"
+    raise InputTypeError.expected(what, "an Isotope" + hint, value)
+
+
 def isotope(symbol: str, mass_number: int) -> Isotope:
     """The isotope (``symbol``, ``mass_number``), e.g. ``isotope("Cs", 133)``."""
+    if not isinstance(symbol, str):
+        raise InputTypeError.expected("element symbol", "text like 'Cs'", symbol)
+    if isinstance(mass_number, bool) or not isinstance(mass_number, int):
+        raise InputTypeError.expected("mass number", "an integer like 133", mass_number)
     el = _element(symbol)
     if mass_number not in el.isotopes:
         raise UnknownNucleusError(f"unknown isotope {mass_number}{symbol}")
@@ -232,6 +246,8 @@ _ISOTOPE_PATTERNS = (
 
 def parse_isotope_name(name: str) -> Isotope | None:
     """An isotope for names like ``133Cs``, ``Cs133``, ``Cs-133``; None if not that form."""
+    if not isinstance(name, str):
+        raise InputTypeError.expected("isotope name", "text like '133Cs'", name)
     text = name.strip()
     for pattern in _ISOTOPE_PATTERNS:
         match = pattern.match(text)
@@ -260,14 +276,20 @@ def _normalise_enrichment(symbol: str, enrichment: dict[str, float]) -> tuple[tu
     return tuple((iso, f / total) for iso, f in pairs)
 
 
-def resolve_target(name: str, enrichment: dict[str, float] | None = None) -> Target:
+def resolve_target(name: str, enrichment: Mapping[str, float] | None = None) -> Target:
     """Resolve a target name into its isotopes and their counts per formula unit.
 
     ``name`` is an isotope (``76Ge``, ``Ge76``, ``Ge-76``), an element in natural
     composition (``Ge``) or a compound formula (``CsI``, ``CaWO4``, ``Al2O3``, ``C3F8``).
     ``enrichment`` maps isotope names to number fractions for one or more elements of the
     material (fractions of one element must sum to 1), e.g. ``{"76Ge": 0.86, "74Ge": 0.14}``.
+    A ``name`` that is not text, or an ``enrichment`` that is not a mapping, raises
+    :class:`cevns.errors.InputTypeError`.
     """
+    if not isinstance(name, str):
+        raise InputTypeError.expected("target name", "text like 'CsI', 'Ar' or '133Cs'", name)
+    if enrichment is not None and not isinstance(enrichment, Mapping):
+        raise InputTypeError.expected("enrichment", "a mapping like {'76Ge': 0.86, '74Ge': 0.14}", enrichment)
     text = name.strip()
     single = parse_isotope_name(text)
     if single is not None:

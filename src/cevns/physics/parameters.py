@@ -12,6 +12,26 @@ into a :class:`cevns.physics.interactions.PhysicsModel`; with every model parame
 its default the model is exactly the Standard Model.
 
 ``cevns params`` prints :func:`parameter_table`.
+
+**One check for every entry point.** :func:`check_value` is the one check that the command
+line (``--param``, ``--set``, scan axes), the experiment files (``[parameters]``) and Python
+(:func:`apply_parameters`, :func:`check_parameters`, ``RatePredictor.binned``) go through:
+a number (or one of the ``choices``), finite, inside the physical range of the term
+(:meth:`Parameter.check`), and inside the arithmetic guard of :data:`MAGNITUDE_GUARDS`. Every failure is a one-line
+:class:`ParameterError` (an :class:`cevns.errors.InputError`, hence a ValueError).
+
+**Arithmetic guards.** Counts are quadratic (or quartic, for a mediator coupling) in most
+parameters, so a value like ε = 10²⁰⁰ or μ_ν = 10³⁰⁰ μ_B overflows double precision
+(``nan`` counts or an OverflowError). Each parameter that can overflow is refused beyond a
+bound |x| ≤ B (:data:`MAGNITUDE_GUARDS`), chosen physically generous: many orders of
+magnitude beyond any value allowed by data or by consistency of the model, yet far below
+where the arithmetic fails (every count then stays finite, tested). The bound is not a
+limit given to a fit (``stats.fits`` keeps the physical domain ``low``/``high``), and it
+leaves room for the trial steps of a fit (up to ±10 from 0). The parameters without a
+guard cannot overflow: ``sin2_theta_w`` and the mixings ``U*_sq``, ``sin2_2theta_*`` live
+in [0, 1]; ``zprime_model`` is a name. (``dm2_41`` enters only through the phase
+sin²(1.267 Δm² L/E) and ``axial`` scales a term linearly, but both still overflow near the
+largest float, so they have a guard too.)
 """
 
 from __future__ import annotations
@@ -22,7 +42,7 @@ import re
 from functools import lru_cache
 from typing import Any, Iterable, Iterator, Mapping
 
-from cevns.errors import InputError
+from cevns.errors import InputError, InputTypeError
 from cevns.physics.cross_sections import NucleonCouplings, couplings_with_sin2
 from cevns.physics.interactions import PhysicsModel
 from cevns.physics.interactions.registry import (
@@ -35,13 +55,62 @@ from cevns.physics.interactions.registry import (
 )
 from cevns.physics.nuclei import parse_isotope_name
 
+_RADIUS = re.compile(r"^(rn|rp)_(.+)$")
+
+#: Arithmetic guards, name (or pattern) → (bound B on |value| in the parameter's unit, why).
+#: See the module docstring; the per-isotope radii ``rp_<isotope>``/``rn_<isotope>`` share
+#: the bound of ``rp``/``rn``.
+MAGNITUDE_GUARDS: Mapping[str, tuple[float, str]] = {
+    "rp|rn": (1.0e4, "10⁴ fm, a tenth of an atom: the form factor is already 0 at every CEvNS recoil "
+                     "(nuclear radii are below 7 fm)"),
+    "eps_.*": (1.0e4, "|ε| ≤ 10⁴: NSI couplings are O(0.1–1) in units of G_F at most"),
+    "mu_nu_.*": (1.0e3, "μ_ν ≤ 10³ μ_B: laboratory limits are ~10⁻¹¹–10⁻¹⁰ μ_B"),
+    "r2_nu_.*": (1.0e6, "10⁻²⁶ cm², a radius the size of a nucleon; the SM radii are below 10⁻³² cm²"),
+    "q_nu_.*": (1.0e3, "|q_ν| ≤ 10³ e: limits are ~10⁻¹²–10⁻⁸ e"),
+    "zprime_coupling|scalar_coupling": (1.0e3, "|g| ≤ 10³, far beyond perturbativity (g ≤ √(4π) ≈ 3.5)"),
+    "zprime_charge_.*": (1.0e3, "|Q| ≤ 10³: the charges of the models are O(1)"),
+    "dm2_41": (1.0e8, "Δm² ≤ 10⁸ eV² (a 10 keV sterile state): the oscillation is averaged out at "
+                      "every CEvNS baseline far below"),
+    "axial": (1.0e6, "the scale of the axial term is 1 when on"),
+    "zprime_mass|scalar_mass": (1.0e9, "10⁹ MeV (1 PeV): far above the TeV scale where a mediator is a "
+                                       "contact interaction"),
+}
+_GUARD_PATTERNS = tuple((re.compile(rf"^(?:{key})$"), bound, why) for key, (bound, why) in MAGNITUDE_GUARDS.items())
+
+
+def magnitude_guard(name: str) -> tuple[float, str] | None:
+    """The arithmetic guard (bound B on |value|, why B) of the parameter ``name`` from
+    :data:`MAGNITUDE_GUARDS` (the per-isotope radii share that of ``rp``/``rn``), or None
+    for a parameter without one."""
+    key = "rn" if _RADIUS.match(name) else name
+    for pattern, bound, why in _GUARD_PATTERNS:
+        if pattern.match(key):
+            return bound, why
+    return None
+
+
+def check_value(name: str, value: float | str) -> float | str:
+    """The value of parameter ``name``, converted and checked: its domain
+    (:meth:`Parameter.check`: a number or one of the choices, finite, in [low, high]) and
+    its arithmetic guard (:func:`magnitude_guard`). The one check of every entry point
+    (module docstring); raises :class:`ParameterError`, one line."""
+    par = parameter(name)
+    x = par.check(value)
+    guard = magnitude_guard(name)
+    if guard is not None and isinstance(x, float) and abs(x) > guard[0]:
+        bound, why = guard
+        unit = f" {par.unit}" if par.unit else ""
+        within = f"≤ {bound:g}" if par.low is not None and par.low >= 0 else f"within ±{bound:g}"
+        raise ParameterError(f"{name} must be {within}{unit} ({why}), got {x:g}")
+    return x
+
+
 #: The Standard Model inputs: they set the couplings and the nuclear structure, not a model term.
 CORE_PARAMETERS: tuple[Parameter, ...] = (
     Parameter("sin2_theta_w", "", None, "weak mixing angle sin²θ_W at low energy (tree scheme: sets g_V^p = ½ − 2 sin²θ_W; radiative scheme: shifts it)", 0.0, 1.0),
     Parameter("rp", "fm", None, "proton rms radius of every isotope", 0.0, open_low=True),
     Parameter("rn", "fm", None, "neutron rms radius of every isotope", 0.0, open_low=True),
 )
-_RADIUS = re.compile(r"^(rn|rp)_(.+)$")
 
 
 @lru_cache(maxsize=4)
@@ -85,8 +154,11 @@ def radius_isotope(name: str) -> str | None:
 
 
 def parameter(name: str) -> Parameter:
-    """The :class:`Parameter` called ``name``, including per-isotope radii ``rn_133Cs`` /
-    ``rp_133Cs``. Unknown names raise ParameterError suggesting the closest name."""
+    """The :class:`Parameter` called ``name`` (the term's own object), including per-isotope
+    radii ``rn_133Cs`` / ``rp_133Cs``. Unknown names raise ParameterError suggesting the
+    closest name; a name that is not text raises :class:`cevns.errors.InputTypeError`."""
+    if not isinstance(name, str):
+        raise InputTypeError.expected("parameter name", "text like 'eps_ee_uV'", name)
     known = PARAMETERS
     if name in known:
         return known[name]
@@ -106,9 +178,13 @@ def parameter(name: str) -> Parameter:
 
 
 def check_parameters(values: Mapping[str, float | str]) -> dict[str, float | str]:
-    """Names and values checked one by one and together (a term's alternative forms
-    of one parameter may not both be given)."""
-    out = {name: parameter(name).check(value) for name, value in values.items()}
+    """Names and values checked one by one (:func:`check_value`) and together
+    (a term's alternative forms of one parameter may not both be given). ``values`` that
+    is not a mapping (e.g. the text ``"eps_ee_uV=0.1"``) raises
+    :class:`cevns.errors.InputTypeError`."""
+    if not isinstance(values, Mapping):
+        raise InputTypeError.expected("parameters", "a mapping {name: value}, e.g. {'eps_ee_uV': 0.1}", values)
+    out = {name: check_value(name, value) for name, value in values.items()}
     for term in _owners(out):
         for alt, main in term.alternatives:
             if alt in out and main in out:
@@ -198,11 +274,14 @@ def parameter_table(isotopes: Iterable[str] = ()) -> list[dict[str, str]]:
 
 __all__ = [
     "CORE_PARAMETERS",
+    "MAGNITUDE_GUARDS",
     "PARAMETERS",
     "Parameter",
     "ParameterError",
     "apply_parameters",
     "check_parameters",
+    "check_value",
+    "magnitude_guard",
     "parameter",
     "parameter_names",
     "parameter_table",

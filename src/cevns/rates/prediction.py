@@ -57,7 +57,7 @@ from cevns.detector.response import DetectorResponse
 from cevns.sources.spectra import NeutrinoSource
 from cevns.physics.interactions import PhysicsModel
 from cevns.physics.kinematics import recoil_max
-from cevns.physics.nuclei import Isotope, Target
+from cevns.physics.nuclei import Isotope, Target, require_isotope
 from cevns.physics.parameters import ParameterError, apply_parameters
 from cevns.sources.timing import SNS_PULSE, ExponentialTimeEfficiency, Pulse, time_bin_fractions, weighted_time_bin_fractions
 from cevns.rates.nodes import (
@@ -400,20 +400,52 @@ def flux_averaged_cross_section(
     structure: NuclearStructure | None = None,
     recoil_nodes: int = 400,
     model: PhysicsModel | None = None,
+    threshold_kev: float = 0.0,
 ) -> float:
-    """⟨σ⟩ = Σ_f Φ_f ∫λ_f σ_f dE / Σ_f Φ_f, in cm², for one isotope.
+    """⟨σ⟩ = Σ_f Φ_f ∫λ_f σ_f dE / Σ_f Φ_f, in cm², for one isotope, counting recoils
+    above ``threshold_kev`` (keVnr; default 0: the whole cross section).
 
     Computed as ∫ dT of the flux-weighted dσ/dT (the same moments as the rates), with
-    Gauss–Legendre panels split at the spectral kinks.
+    Gauss–Legendre panels split at the spectral kinks (from 0: equal panels; from a
+    threshold T₀ > 0: panels equal in log T, since dσ/dT may grow as 1/T or 1/T² towards
+    T₀). A magnetic moment or a millicharge makes dσ/dT ∝ 1/T or 1/T² at T → 0
+    (D. K. Papoulias, T. S. Kosmas, arXiv:1711.09773, Eqs. 7–8): the average from T = 0 is
+    infinite (a finite quadrature would return a number that grows with the nodes), so
+    such a model needs ``threshold_kev`` > 0 (InputError otherwise).
     """
     model = _model(model, couplings, structure)
+    isotope = require_isotope(isotope)
+    threshold = _threshold_mev(threshold_kev, model)
     m = isotope.mass
     t_hi = float(recoil_max(source.max_energy, m))
-    cuts = split_panels(0.0, t_hi, spectrum_kinks_mev(source, m), 8)
+    if threshold >= t_hi:
+        return 0.0
+    kinks = spectrum_kinks_mev(source, m)
+    if threshold > 0.0:
+        logs = np.geomspace(threshold, t_hi, 9)
+        cuts = np.unique(np.concatenate([logs, kinks[(kinks > threshold) & (kinks < t_hi)]]))
+    else:
+        cuts = split_panels(0.0, t_hi, kinks, 8)
     t, w = gauss_legendre_panels(cuts, max(recoil_nodes // 8, 4))
     rate = differential_rate(t / keV, isotope, 1.0, source, 1.0, model=model)
     total_flux = sum(source.flux_cm2_s.values())
     return float(sum(np.sum(w * r / keV) for r in rate.values()) / total_flux)
+
+
+def _threshold_mev(threshold_kev: float, model: PhysicsModel) -> float:
+    """A recoil threshold in MeV, checked: a finite number ≥ 0, and > 0 when the model's
+    cross section diverges at T → 0 (one-line InputError)."""
+    try:
+        value = float(threshold_kev)
+    except (TypeError, ValueError):
+        raise InputError(f"threshold_kev must be a number (keVnr), got {threshold_kev!r}") from None
+    if not (np.isfinite(value) and value >= 0.0):
+        raise InputError(f"threshold_kev must be finite and ≥ 0 keVnr, got {threshold_kev!r}")
+    divergent = model.divergent_terms()
+    if divergent and value == 0.0:
+        raise InputError(f"the flux-averaged cross section diverges at zero recoil with {' and '.join(divergent)}; "
+                         "give a recoil threshold (threshold_kev > 0; --threshold-kev on the command line)")
+    return value * keV
 
 
 def target_flux_averaged_cross_section(
@@ -422,13 +454,18 @@ def target_flux_averaged_cross_section(
     couplings: NucleonCouplings | None = None,
     structure: NuclearStructure | None = None,
     model: PhysicsModel | None = None,
+    threshold_kev: float = 0.0,
 ) -> float:
     """Flux-averaged cross section per nucleus of a target (cm²), averaged over its
-    nuclei by number (for CsI: the mean of Cs and I, as COHERENT quotes it)."""
+    nuclei by number (for CsI: the mean of Cs and I, as COHERENT quotes it), counting
+    recoils above ``threshold_kev`` (keVnr; required > 0 with a magnetic moment or a
+    millicharge: :func:`flux_averaged_cross_section`)."""
     model = _model(model, couplings, structure)
+    _threshold_mev(threshold_kev, model)
     weights = {n.isotope.name: n.per_formula_unit for n in target.nuclei}
     total = sum(weights.values())
-    return sum(weights[iso.name] / total * flux_averaged_cross_section(iso, source, model=model) for iso in target.isotopes)
+    return sum(weights[iso.name] / total * flux_averaged_cross_section(iso, source, model=model, threshold_kev=threshold_kev)
+               for iso in target.isotopes)
 
 
 def counts_table(counts: BinnedCounts) -> Mapping[str, object]:

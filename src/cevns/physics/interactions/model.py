@@ -42,8 +42,8 @@ from cevns.physics.cross_sections import (
     tree_level_couplings,
 )
 from cevns.physics.interactions.registry import ModelTerm, RecoilKinematics, model_term, registered_terms
-from cevns.physics.kinematics import recoil_max
-from cevns.physics.nuclei import Isotope
+from cevns.physics.kinematics import energies, recoil_max
+from cevns.physics.nuclei import Isotope, require_isotope
 
 if TYPE_CHECKING:  # the state types, for the typed convenience attributes only
     from cevns.physics.interactions.scalar_mediator import ScalarMediator
@@ -237,8 +237,9 @@ def differential_cross_section(
 ) -> np.ndarray:
     """dσ/dT in cm²/MeV with every term of ``model`` (default: the SM at tree level);
     E and T in MeV, broadcast together; 0 above T_max."""
+    require_isotope(isotope)
     model = model or PhysicsModel()
-    e, t = np.broadcast_arrays(np.asarray(neutrino_energy, dtype=float), np.asarray(recoil, dtype=float))
+    e, t = np.broadcast_arrays(energies(neutrino_energy, "neutrino energy", positive=True), energies(recoil, "recoil energy"))
     q = np.sqrt(t.ravel() * (t.ravel() + 2.0 * isotope.mass))
     fz, fn = model.structure.form_factors(q, isotope)
     c = cross_section_terms(model, t.ravel(), isotope, (flavor,), fz, fn)[0]
@@ -255,6 +256,7 @@ def total_cross_section(
     with an infinite total (a magnetic moment or millicharge: dσ/dT ∝ 1/T or 1/T² at
     T → 0; any term whose ``divergent`` says so) raise InputError, since their total
     depends on a threshold."""
+    require_isotope(isotope)
     model = model or PhysicsModel()
     divergent = model.divergent_terms()
     if divergent:
