@@ -157,7 +157,8 @@ def _compute_spectrum(fast: bool) -> tuple[list[Result], dict]:
         f"untimed Papoulias–Kosmas prediction is {pk.total:.1f}; with the data's t < 6 µs window the prediction is {ours.total:.1f}.",
     ))
     data = {"edges": pk.edges, "pk": pk.per_bin, "timed": ours.per_bin, "background": m.background,
-            "observed": m.observed, "sigma": sigma}
+            "observed": m.observed, "sigma": sigma,
+            "mass_kg": binned_pk.mass_kg, "live_days": binned_pk.live_time_s / 86400.0}
     return results, data
 
 
@@ -353,7 +354,9 @@ def _figure_spectrum(data: dict) -> Figure:
     ax.set_ylabel("events per 2 PE")
     ax.set_xlim(edges[0], edges[-1])
     ax.legend(frameon=False, fontsize=8)
-    ax.set_title("CsI[Na] 14.57 kg, 308.1 d: events per 2 PE", fontsize=10)
+    # the exposure actually used (after any --set), not the published one
+    mass, days = data.get("mass_kg", 14.57), data.get("live_days", 308.1)
+    ax.set_title(f"CsI[Na] {mass:.4g} kg, {days:.4g} d: events per 2 PE", fontsize=10, wrap=True)
     columns = {"pe_low": edges[:-1].tolist(), "pe_high": edges[1:].tolist(), "sm_pk_untimed": data["pk"].tolist(),
                "sm_t_lt_6us": data["timed"].tolist(), "prompt_neutron_background": data["background"].tolist(),
                "data_on_minus_off": data["observed"].tolist(), "data_sigma": data["sigma"].tolist()}
@@ -398,7 +401,9 @@ def _figure_nsi_region(data: dict) -> Figure:
     ax.set_title("COHERENT CsI 2017: 90% CL allowed (2 dof)", fontsize=10)
     ax.legend(frameon=False, loc="upper right")
     return Figure("fig4_nsi_region", "Fig. 4: 90% CL allowed region of (ε^{uV}_ee, ε^{dV}_ee)",
-                  f"Both couplings free, sin²θ_W = 0.2312, Δχ² ≤ {t:.2f}: two parallel bands of slope −(2Z+N)/(Z+2N).",
+                  f"Both couplings free, sin²θ_W = 0.2312, Δχ² ≤ {t:.2f}. In the range drawn the region is one band of "
+                  "slope −(2Z+N)/(Z+2N) near the SM point; the second, parallel band of Papoulias & Kosmas' Fig. 4 (the "
+                  "ν_e weak charge of opposite sign) does not appear in this range.",
                   fig, grid_columns("eps_ee_uV", eu, "eps_ee_dV", ed, delta_chi2=delta), "Papoulias & Kosmas, Fig. 4 (upper panel)")
 
 

@@ -31,6 +31,7 @@ import html
 import io
 import json
 import math
+import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -310,13 +311,32 @@ def _read_record(path: Path, config: dict, folder: Path, pdf: bool = False) -> d
 
 # --- HTML -------------------------------------------------------------------------------------
 _CSS = """
-body{font-family:system-ui,-apple-system,"DejaVu Sans",sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
+*{box-sizing:border-box} body{font-family:system-ui,-apple-system,"DejaVu Sans",sans-serif;max-width:960px;margin:2em auto;padding:0 1em;color:#222}
 h1{font-size:1.6em;margin-bottom:.2em} h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:2em}
 table{border-collapse:collapse;font-size:.9em;width:100%} th,td{border:1px solid #ddd;padding:4px 6px;vertical-align:top;text-align:left}
-th{background:#f3f3f3} td.num{font-family:monospace;white-space:nowrap} .ref{color:#555;font-size:.9em}
-figure{margin:1.5em 0;border:1px solid #eee;padding:.6em} figure img{max-width:100%;height:auto}
+th{background:#f3f3f3} td.num{font-family:monospace} td{overflow-wrap:anywhere} .ref{color:#555;font-size:.9em}
+figure{margin:1.5em 0;border:1px solid #eee;padding:.6em} figure img{width:100%;height:auto}
 figcaption{font-size:.9em;color:#333} .big{color:#a00;font-weight:bold} .note{color:#555;font-size:.85em}
 """
+
+
+_SUPERSCRIPT = re.compile(r"\^\{([^{}]*)\}")
+_SUBSCRIPT = re.compile(r"(?<=[^\x00-\x7f}])_(\{[^{}]*\}|[^\W_]+)")
+
+
+def math_html(text: str) -> str:
+    """Escape ``text`` for HTML and render its plain-text math as HTML superscripts and
+    subscripts: ``x^{uV}`` → x<sup>uV</sup>, and ``_ee`` / ``_{ee}`` after a non-ASCII symbol
+    or a closing brace (``ε^{uV}_ee``, ``sin²θ_W``, ``ν_e``) → <sub>ee</sub>. ASCII names
+    with underscores (``eps_ee_uV``, ``detector.mass_kg``) are left as they are.
+
+    >>> math_html("ε^{uV}_ee, sin²θ_W, A^{1/3}, eps_ee_uV")
+    'ε<sup>uV</sup><sub>ee</sub>, sin²θ<sub>W</sub>, A<sup>1/3</sup>, eps_ee_uV'
+    """
+    out = html.escape(text)
+    out = _SUPERSCRIPT.sub(r"<sup>\1</sup>", out)
+    out = re.sub(r"(?<=</sup>)_(\{[^{}]*\}|[^\W_]+)", lambda m: f"<sub>{m.group(1).strip('{}')}</sub>", out)
+    return _SUBSCRIPT.sub(lambda m: f"<sub>{m.group(1).strip('{}')}</sub>", out)
 
 
 def _cell(value: Any) -> str:
@@ -332,30 +352,31 @@ def _cell(value: Any) -> str:
 def render_html(rep: Reproduction, summary: Mapping[str, Any]) -> str:
     """One self-contained page (images by relative path): numbers, figures, inputs."""
     e = html.escape
+    t = math_html  # human-readable text: escaped, with its sub- and superscripts rendered
     rows = []
     for r in summary["results"]:
         rel = r["relative_difference"]
         rel_text = "—" if rel is None else f"{100 * rel:+.1f}%"
         cls = ' class="num big"' if rel is not None and abs(rel) > 0.10 else ' class="num"'
-        note = f'<div class="note">{e(r["note"])}</div>' if r["note"] else ""
+        note = f'<div class="note">{t(r["note"])}</div>' if r["note"] else ""
         rows.append(
-            f"<tr><td>{e(r['quantity'])}{note}</td><td>{e(r['unit'])}</td><td class=\"num\">{e(_cell(r['ours']))}</td>"
-            f"<td class=\"num\">{e(_cell(r['published']))}</td><td{cls}>{e(rel_text)}</td><td class=\"ref\">{e(r['published_source'])}</td></tr>"
+            f"<tr><td>{t(r['quantity'])}{note}</td><td>{t(r['unit'])}</td><td class=\"num\">{e(_cell(r['ours']))}</td>"
+            f"<td class=\"num\">{e(_cell(r['published']))}</td><td{cls}>{e(rel_text)}</td><td class=\"ref\">{t(r['published_source'])}</td></tr>"
         )
     figs = []
     for f in summary["figures"]:
-        ref = f" <span class=\"ref\">({e(f['reference'])})</span>" if f["reference"] else ""
+        ref = f" <span class=\"ref\">({t(f['reference'])})</span>" if f["reference"] else ""
         links = ([f"<a href=\"{e(f['pdf'])}\">PDF</a>"] if f.get("pdf") else []) + [f"<a href=\"{e(f['csv'])}\">CSV</a>"]
         figs.append(
             f"<figure id=\"{e(f['name'])}\"><img src=\"{e(f['png'])}\" alt=\"{e(f['title'])}\">"
-            f"<figcaption><b>{e(f['title'])}</b>{ref}. {e(f['caption'])} "
+            f"<figcaption><b>{t(f['title'])}</b>{ref}. {t(f['caption'])} "
             f"[{' · '.join(links)}]</figcaption></figure>"
         )
     inputs = "".join(
-        f"<tr><td>{e(x['name'])}</td><td class=\"num\">{e(x['value'])}</td><td class=\"ref\">{e(x['source'])}</td></tr>"
+        f"<tr><td>{t(x['name'])}</td><td class=\"num\">{t(x['value'])}</td><td class=\"ref\">{t(x['source'])}</td></tr>"
         for x in summary["inputs"]
     )
-    assumptions = "".join(f"<li>{e(a)}</li>" for a in summary["assumptions"])
+    assumptions = "".join(f"<li>{t(a)}</li>" for a in summary["assumptions"])
     mode = "fast (coarse grids)" if summary["fast"] else "full grids"
     changed = [f"{name}: {path} = {value}" for name, paths in summary["changed_inputs"].items() for path, value in paths.items()]
     changed_html = (
@@ -366,8 +387,8 @@ def render_html(rep: Reproduction, summary: Mapping[str, Any]) -> str:
 <html lang="en"><head><meta charset="utf-8"><title>{e(rep.title)} — cevns reproduce {e(rep.name)}</title>
 <style>{_CSS}</style></head><body>
 <h1>{e(rep.title)}</h1>
-<p class="ref">{e(rep.reference)}</p>
-<p>{e(rep.description)}</p>
+<p class="ref">{t(rep.reference)}</p>
+<p>{t(rep.description)}</p>
 <p class="ref">cevns {e(str(summary['cevns']))} · <code>cevns reproduce {e(rep.name)}{' --fast' if summary['fast'] else ''}{' --pdf' if summary.get('pdf') else ''}</code> · {mode} · {summary['seconds']:.1f} s</p>
 {changed_html}
 <h2>Numbers</h2>
