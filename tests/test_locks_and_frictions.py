@@ -267,3 +267,11 @@ def test_fit_prints_compound_note(capsys):
     assert main(["fit", "coherent-csi-2017", "--free", "rn", "--points", "11"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert any(ln.startswith("note: rn sets one neutron rms radius for all 2 isotopes of CsI") for ln in lines)
+
+
+def test_params_says_rn_is_one_radius_for_all_isotopes(capsys):
+    assert main(["params"]) == 0
+    last = capsys.readouterr().out.splitlines()[-1]
+    assert last.startswith("note: rn and rp set one radius for every isotope") and "rn_<isotope>" in last
+    assert main(["params", "--json"]) == 0
+    json.loads(capsys.readouterr().out)  # the JSON stays one object, no note
