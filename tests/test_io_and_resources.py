@@ -427,3 +427,11 @@ def test_release_download_full_disk(tmp_path, monkeypatch):
     assert _listing(dest) == []
     monkeypatch.undo()
     assert download_release(rel, dest, src.as_uri()).downloaded == ("a.txt",)
+
+
+def test_huge_spectrum_grid_is_refused(capsys, tmp_path):
+    rc, _, err = _run(capsys, "spectrum", "coherent-csi-2017", "--points", "100000000000", "--csv", str(tmp_path / "s.csv"))
+    assert rc == 2
+    line = _one_error_line(err)
+    assert "--points 100000000000" in line and MEMORY_LIMIT_ENV in line
+    assert _listing(tmp_path) == []

@@ -54,7 +54,11 @@ def spectrum_command(
     from cevns.physics.kinematics import recoil_max
     from cevns.units import keV
 
+    from cevns.runtime.resources import check_memory, grid_bytes
+
     check_directories(csv_path, plot_path)  # every destination before writing any
+    # the recoil grid, its columns and the rate arrays per isotope and flavour (~32 floats a point)
+    check_memory(f"--points {points}", grid_bytes(points, 32), "use fewer --points")
     exp = load(experiment, settings)
     parameters = parse_params(params)
     t_max = max(float(recoil_max(exp.source.max_energy, iso.mass)) for iso in exp.target.isotopes) / keV
