@@ -213,12 +213,16 @@ class JointLikelihood:
 
     ``members``: the member likelihoods (labels unique), ``shared``: the shared nuisances
     (each naming members by label), ``fixed``: named parameters applied to every member at
-    every point, ``name``: what the combination is called."""
+    every point, ``name``: what the combination is called, ``shared_centres``: the
+    centres c_k of the shared nuisances' Gaussian constraints (penalty Σ_k (η_k − c_k)²; the
+    auxiliary measurements drawn for a pseudo-experiment, ATLAS & CMS,
+    ATL-PHYS-PUB-2011-11 / CMS NOTE-2011/005, Sec. 2), None: all 0."""
 
     members: tuple[JointMember, ...]
     shared: tuple[SharedNuisance, ...] = ()
     fixed: Mapping[str, float | str] = field(default_factory=dict)
     name: str = "joint"
+    shared_centres: tuple[float, ...] | None = None
     _own: tuple[Likelihood, ...] = field(default=(), init=False, repr=False, compare=False)
     _scale: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)), init=False, repr=False, compare=False)
 
@@ -233,6 +237,11 @@ class JointLikelihood:
         names = [s.name for s in shared]
         if len(set(names)) != len(names):
             raise InputError(f"{self.name}: shared nuisance names must be unique")
+        if self.shared_centres is not None:
+            centres = tuple(float(c) for c in self.shared_centres)
+            if len(centres) != len(shared) or not all(math.isfinite(c) for c in centres):
+                raise InputError(f"{self.name}: one finite constraint centre per shared nuisance ({len(shared)})")
+            object.__setattr__(self, "shared_centres", centres)
         scale = np.zeros((len(members), len(shared)))
         for k, s in enumerate(shared):
             unknown = sorted(set(s.sigmas) - set(labels))
@@ -344,7 +353,8 @@ class JointLikelihood:
                     for i, (lk, p) in enumerate(zip(self._own, parts))]
 
         def objective(eta: np.ndarray) -> np.ndarray:
-            return sum(members_at(eta), np.zeros(eta.shape[:-1])) + np.sum(eta * eta, axis=-1)
+            d = eta if self.shared_centres is None else eta - np.asarray(self.shared_centres)
+            return sum(members_at(eta), np.zeros(eta.shape[:-1])) + np.sum(d * d, axis=-1)
 
         # η is bounded below where one of its members' normalisation would reach 0
         low = np.array([-(1.0 - 1e-9) / max(self._scale[:, j].max(), 1e-300) for j in range(k)])
@@ -364,7 +374,8 @@ class JointLikelihood:
         """χ² at ``values`` with each member's share and the profiled shared nuisances."""
         total, eta, chis = self._profile(self.signal(values))
         e = np.asarray(eta, dtype=float)
-        return JointPoint(float(total), {lab: float(c) for lab, c in zip(self.labels, chis)}, float(np.sum(e * e)),
+        d = e if self.shared_centres is None else e - np.asarray(self.shared_centres)
+        return JointPoint(float(total), {lab: float(c) for lab, c in zip(self.labels, chis)}, float(np.sum(d * d)),
                           {s.name: float(e[j]) for j, s in enumerate(self.shared)})
 
     def with_fixed(self, values: Values) -> JointLikelihood:

@@ -118,6 +118,7 @@ def profiled_poisson_components(
     off_ratio: float = 1.0,
     *,
     shifts: ArrayLike | None = None,
+    centres: ArrayLike | None = None,
     max_iter: int = 100,
     tol: float = 1e-11,
 ) -> PullFit:
@@ -136,6 +137,13 @@ def profiled_poisson_components(
     ``shifts`` (..., J, bins): shape nuisances, each the change of μ for a unit-Gaussian
     pull θ_j (penalty θ_j², not in the base μ); profiled in the same Newton iteration, their
     pulls follow the a_k in the result (..., K + J). ``None`` (or J = 0): as without.
+
+    ``centres`` (K + J,) or (..., K + J): the centres c of the Gaussian constraints in
+    standardised units (the auxiliary measurements, or global observables, of a
+    pseudo-experiment: ATLAS & CMS, ATL-PHYS-PUB-2011-11 / CMS NOTE-2011/005, Sec. 2;
+    K. Cranmer, arXiv:1503.07622), the penalty then Σ_k (a_k/σ_k − c_k)² + Σ_j (θ_j − c_j)²;
+    entries of fixed (σ = 0) and free (σ = ∞) normalisations are ignored. Batch axes of
+    ``centres`` broadcast with those of the templates. ``None``: every centre 0.
     """
     n = np.asarray(observed, dtype=float)
     t = np.asarray(templates, dtype=float)
@@ -168,19 +176,31 @@ def profiled_poisson_components(
             base = np.broadcast_to(base, full + base.shape[-1:])
             batch = full
     k = int(pulled.sum()) + n_shapes
+    centre = None
+    if centres is not None:
+        c = np.asarray(centres, dtype=float)
+        if c.ndim < 1 or c.shape[-1] != sig.size + n_shapes or not np.all(np.isfinite(c)):
+            raise InputError(f"constraint centres {c.shape} must be finite, (..., K + J) with K + J = {sig.size + n_shapes}")
+        c = np.concatenate([c[..., : sig.size][..., pulled], c[..., sig.size :]], axis=-1) * (penalty > 0)
+        batch = np.broadcast_shapes(batch, c.shape[:-1])
+        centre = np.broadcast_to(c, batch + (k,)).reshape(-1, k)
 
     ridge = 1e-12 * np.eye(k)
 
-    def problem(b: np.ndarray, v: np.ndarray) -> tuple[Callable[..., tuple[np.ndarray, ...]], Callable[..., tuple[np.ndarray, np.ndarray]]]:
-        """Objective and derivatives for base expectations ``b`` and pull directions ``v``."""
+    def problem(
+        b: np.ndarray, v: np.ndarray, cen: np.ndarray | None = None
+    ) -> tuple[Callable[..., tuple[np.ndarray, ...]], Callable[..., tuple[np.ndarray, np.ndarray]]]:
+        """Objective and derivatives for base expectations ``b``, pull directions ``v`` and
+        constraint centres ``cen`` (None: 0)."""
 
         def objective(u: np.ndarray) -> tuple[np.ndarray, ...]:
             mu = b + np.einsum("...k,...ki->...i", u, v)
             g, g1, g2, _ = profiled_bin_deviance(mu, n, m, off_ratio)
-            return g.sum(axis=-1) + np.sum(penalty * u * u, axis=-1), g1, g2
+            d = u if cen is None else u - cen
+            return g.sum(axis=-1) + np.sum(penalty * d * d, axis=-1), g1, g2
 
         def derivatives(u: np.ndarray, g1: np.ndarray, g2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            grad = np.einsum("...ki,...i->...k", v, g1) + 2.0 * penalty * u
+            grad = np.einsum("...ki,...i->...k", v, g1) + 2.0 * penalty * (u if cen is None else u - cen)
             hess = np.einsum("...ki,...li,...i->...kl", v, v, g2) + 2.0 * np.diag(penalty) + ridge
             return grad, hess
 
@@ -192,7 +212,7 @@ def profiled_poisson_components(
     flat_base = np.broadcast_to(base, batch + base.shape[-1:]).reshape(size, -1)
     shared = tv.ndim == 2
     flat_tv = tv if shared else np.broadcast_to(tv, batch + tv.shape[-2:]).reshape(size, k, -1)
-    objective, _ = problem(flat_base, flat_tv)
+    objective, _ = problem(flat_base, flat_tv, centre)
     u = np.zeros((size, k))
     f = objective(u)[0]
     converged = np.isfinite(f) & (k == 0)
@@ -200,7 +220,7 @@ def profiled_poisson_components(
     done_iter = 0
     while todo.size and done_iter < max_iter:
         rounds = min(_COMPACT_EVERY, max_iter - done_iter)
-        obj, der = problem(flat_base[todo], flat_tv if shared else flat_tv[todo])
+        obj, der = problem(flat_base[todo], flat_tv if shared else flat_tv[todo], None if centre is None else centre[todo])
         start = obj(u[todo])
         moving = np.ones(todo.size, dtype=bool)
         u_t, f_t, _, conv_t = damped_newton(obj, der, u[todo], start, moving, ~moving, rounds, tol)
@@ -266,7 +286,11 @@ class TemplateData:
     off-beam / anticoincidence sample of ``off_ratio`` × the beam-on exposure measuring a
     free per-bin steady-state background (None: the steady state is a template, or absent);
     ``sigma_signal``: fractional uncertainty of the CEvNS normalisation;
-    ``shape_systematics``: shape nuisances of the signal (:class:`ShapeSystematic`).
+    ``shape_systematics``: shape nuisances of the signal (:class:`ShapeSystematic`);
+    ``constraint_centres``: the centres of the Gaussian constraints in standardised units, in
+    the order of :attr:`TemplateLikelihood.pull_names` (signal, backgrounds, shape
+    nuisances), e.g. the auxiliary measurements drawn for a pseudo-experiment
+    (:func:`profiled_poisson_components`); None: all 0 (the real measurement).
     """
 
     name: str
@@ -278,6 +302,7 @@ class TemplateData:
     off_ratio: float = 1.0
     label: str = ""
     shape_systematics: tuple[ShapeSystematic, ...] = ()
+    constraint_centres: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n = math.prod(a.size for a in self.axes)
@@ -285,6 +310,9 @@ class TemplateData:
         arrays += [self.off] if self.off is not None else []
         if any(np.shape(x) != (n,) for x in arrays):
             raise InputError(f"{self.name}: data, backgrounds and off sample need one value per bin ({n})")
+        pulls = 1 + len(self.backgrounds) + len(self.shape_systematics)
+        if self.constraint_centres is not None and np.shape(self.constraint_centres) != (pulls,):
+            raise InputError(f"{self.name}: constraint centres need one value per pull ({pulls})")
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -403,7 +431,8 @@ class TemplateLikelihood:
         units of their σ; :attr:`pull_names`) and convergence."""
         d = self.data
         templates, sigmas = self._templates(signal, d.sigma_signal if sigma_signal is None else sigma_signal)
-        return profiled_poisson_components(d.observed, templates, sigmas, d.off, d.off_ratio, shifts=self._shifts(signal))
+        return profiled_poisson_components(d.observed, templates, sigmas, d.off, d.off_ratio, shifts=self._shifts(signal),
+                                           centres=d.constraint_centres)
 
     def chi2_from_signal(self, signal: np.ndarray) -> np.ndarray:
         """χ² for predictions of shape (..., bins), vectorised over the batch."""

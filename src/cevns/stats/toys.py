@@ -21,8 +21,9 @@ statistic the expected B_ss is subtracted, since that statistic adds it back.
 Any other likelihood (a data release's template likelihood, a joint fit of several
 experiments) draws its pseudo-data by the profile construction of
 :func:`cevns.stats.feldman_cousins.pseudo_data_sampler` (nuisances at their values profiled
-on the real data at θ₀, measured samples drawn): the same ensemble the Feldman–Cousins
-intervals of that likelihood use.
+on the real data at θ₀, the constraint centres of the pseudo-experiment's fit drawn around
+them, measured samples drawn): the same ensemble the Feldman–Cousins intervals of that
+likelihood use.
 
 Chunks of pseudo-experiments are seeded by ``numpy.random.SeedSequence([seed, chunk])``,
 so results do not depend on how chunks are distributed over workers, and a resumed study
