@@ -197,8 +197,9 @@ class JointMember:
 @dataclass(frozen=True)
 class JointPoint:
     """A joint χ² at one point, broken down: ``chi2`` (total), ``members`` (label → the
-    member's own profiled χ² at the profiled shared nuisances), ``penalty`` (Σ η²) and
-    ``shared`` (name → profiled η, in units of its σ)."""
+    member's own profiled χ² at the profiled shared nuisances), ``penalty`` (Σ (η − c)², c
+    the constraint centres, 0 unless drawn) and ``shared`` (name → profiled η, in units of
+    its σ)."""
 
     chi2: float
     members: dict[str, float]
