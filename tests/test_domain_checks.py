@@ -306,3 +306,21 @@ def test_flux_average_threshold_in_the_standard_model():
 def test_scan_axis_ends_go_through_the_same_check(capsys, tmp_path):
     message = _one_line_error(capsys, "scan", "coherent-csi-2017", "--param", "eps_ee_uV=-1e200:1:3", "--out", str(tmp_path / "s"))
     assert message == str(pytest.raises(ParameterError, check_value, "eps_ee_uV", -1e200).value)
+
+
+def test_couplings_and_energies_at_the_edges_of_their_domain():
+    """sin²θ_W outside [0, 1] or nan, and E beyond 10 GeV (E = 10³⁰⁰ overflowed), are refused
+    by the Python API as on the command line; the edges themselves are accepted."""
+    from cevns.physics.cross_sections import radiative_couplings
+
+    for bad in (1.5, -0.1, math.nan, math.inf):
+        for build in (tree_level_couplings, lambda x: radiative_couplings(sin2_theta_w=x)):
+            with pytest.raises(InputError, match="^sin2_theta_w must be a finite number in"):
+                build(bad)
+    with pytest.raises(InputTypeError, match="^sin2_theta_w must be a number"):
+        tree_level_couplings("0.2")  # type: ignore[arg-type]
+    assert tree_level_couplings(0.0).proton["e"] == 0.5 and tree_level_couplings(1.0).proton["mu"] == -1.5
+    for sigma in (sm_sigma, total_cross_section):
+        with pytest.raises(InputError, match="^neutrino energy must be ≤ 10000 MeV"):
+            sigma(1e300, CS133)
+        assert np.isfinite(sigma(1e4, CS133))

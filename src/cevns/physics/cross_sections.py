@@ -21,23 +21,27 @@ current, ∝ (2E − T)² − 2MT − T²). The vector part is the same for ν a
 Units: energies in MeV, cross sections in cm², dσ/dT in cm²/MeV.
 
 Inputs are checked (:func:`cevns.physics.kinematics.energies`,
-:func:`cevns.physics.nuclei.require_isotope`): a neutrino energy must be finite and > 0, a
-recoil finite and ≥ 0, an isotope an :class:`Isotope`; anything else is a one-line
-:class:`cevns.errors.InputError` or :class:`cevns.errors.InputTypeError`, not a silent 0.
+:func:`cevns.physics.nuclei.require_isotope`): a neutrino energy must be finite, > 0 and at
+most :data:`cevns.physics.kinematics.MAX_NEUTRINO_ENERGY_MEV` (10 GeV: far beyond coherence,
+where qR ≫ 1 and the form factor is 0; larger values overflow E²), a recoil finite and
+≥ 0, an isotope an :class:`Isotope`, sin²θ_W a number in [0, 1]; anything else is a
+one-line :class:`cevns.errors.InputError` or :class:`cevns.errors.InputTypeError`, not a
+silent 0.
 """
 
 from __future__ import annotations
 
 import math
+from numbers import Real
 from dataclasses import dataclass, field
 from typing import Callable, Literal, Mapping
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from cevns.errors import InputError
+from cevns.errors import InputError, InputTypeError
 from cevns.physics.form_factors import FormFactor, lewin_smith_rms_radius_fm
-from cevns.physics.kinematics import energies, momentum_transfer, recoil_max
+from cevns.physics.kinematics import MAX_NEUTRINO_ENERGY_MEV, energies, momentum_transfer, recoil_max
 from cevns.physics.nuclei import Isotope, require_isotope
 from cevns.units import ALPHA_EM, G_FERMI, HBARC_MEV_CM, M_ELECTRON, M_MUON, M_TAU, MEV2_TO_CM2
 from cevns.physics.quadrature import gauss_legendre
@@ -102,10 +106,22 @@ class NucleonCouplings:
         return self.proton[lepton_flavor(flavor)]
 
 
+def _sin2(value: float) -> float:
+    """A weak mixing angle sin²θ_W, checked: a finite number in [0, 1] (one-line
+    InputError; InputTypeError for what is not a number)."""
+    if isinstance(value, bool) or not isinstance(value, (Real, np.floating, np.integer)):
+        raise InputTypeError.expected("sin2_theta_w", "a number in [0, 1]", value)
+    x = float(value)
+    if not (math.isfinite(x) and 0.0 <= x <= 1.0):
+        raise InputError(f"sin2_theta_w must be a finite number in [0, 1], got {x:g}")
+    return x
+
+
 def tree_level_couplings(sin2_theta_w: float = SIN2_THETA_W_LOW_ENERGY) -> NucleonCouplings:
     """Tree-level couplings g_V^p = ½ − 2 sin²θ_W, g_V^n = −½, flavour blind
-    (Papoulias & Kosmas, HNPS proceedings, below Eq. 1)."""
-    gp = 0.5 - 2.0 * sin2_theta_w
+    (Papoulias & Kosmas, HNPS proceedings, below Eq. 1). ``sin2_theta_w`` must be a
+    finite number in [0, 1]."""
+    gp = 0.5 - 2.0 * _sin2(sin2_theta_w)
     return NucleonCouplings({"e": gp, "mu": gp, "tau": gp}, -0.5, f"tree level, sin2_theta_w={sin2_theta_w}", "tree")
 
 
@@ -142,7 +158,7 @@ def radiative_couplings(inputs: Mapping[str, float] = PDG_NU_N_INPUTS, sin2_thet
     """
     rho, kappa, s2 = inputs["rho"], inputs["kappa"], inputs["s2_mz"]
     if sin2_theta_w is not None:
-        s2 = s2 + (sin2_theta_w - SIN2_THETA_W_LOW_ENERGY) / kappa
+        s2 = s2 + (_sin2(sin2_theta_w) - SIN2_THETA_W_LOW_ENERGY) / kappa
     gu = rho * (0.5 - 4.0 / 3.0 * kappa * s2) + inputs["lambda_uL"] + inputs["lambda_uR"]
     gd = rho * (-0.5 + 2.0 / 3.0 * kappa * s2) + inputs["lambda_dL"] + inputs["lambda_dR"]
     gp_mu = 2.0 * gu + gd
@@ -404,7 +420,7 @@ def differential_cross_section(
     form factors with the charge-derived radius for protons and neutrons.
     """
     require_isotope(isotope)
-    energies(neutrino_energy, "neutrino energy", positive=True)
+    energies(neutrino_energy, "neutrino energy", positive=True, high=MAX_NEUTRINO_ENERGY_MEV)
     energies(recoil, "recoil energy")
     couplings = couplings or tree_level_couplings()
     structure = structure or NuclearStructure()
@@ -436,7 +452,7 @@ def integrate_over_recoil(dsigma_dt, neutrino_energy: ArrayLike, nuclear_mass: f
     """∫₀^{T_max(E)} dσ/dT dT (cm²) by ``nodes``-point Gauss–Legendre in T, for any
     ``dsigma_dt(E, T)`` (cm²/MeV, broadcasting E of shape (n, 1) against T of (n, nodes)).
     E must be finite and > 0 MeV (one-line InputError otherwise)."""
-    e = np.atleast_1d(energies(neutrino_energy, "neutrino energy", positive=True))
+    e = np.atleast_1d(energies(neutrino_energy, "neutrino energy", positive=True, high=MAX_NEUTRINO_ENERGY_MEV))
     x, w = gauss_legendre(nodes)
     tmax = recoil_max(e, nuclear_mass)[:, None]
     t = 0.5 * tmax * (x + 1.0)

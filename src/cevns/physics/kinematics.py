@@ -26,9 +26,16 @@ from numpy.typing import ArrayLike
 from cevns.errors import InputError, InputTypeError
 
 
-def energies(value: ArrayLike, what: str, positive: bool = False) -> np.ndarray:
+#: Largest neutrino energy (MeV) the cross sections accept: 10 GeV. Coherence needs
+#: qR ≲ 1, i.e. E ≲ 100 MeV for heavy nuclei (above, the form factor is 0); 10 GeV leaves
+#: a wide margin and keeps E² far from overflowing.
+MAX_NEUTRINO_ENERGY_MEV = 1.0e4
+
+
+def energies(value: ArrayLike, what: str, positive: bool = False, high: float | None = None) -> np.ndarray:
     """``value`` as a float array of energies in MeV, checked: numbers, finite and ≥ 0
-    (> 0 with ``positive``). ``what`` names the argument in the one-line error."""
+    (> 0 with ``positive``), at most ``high`` MeV if given. ``what`` names the argument in
+    the one-line error."""
     try:
         x = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
@@ -39,6 +46,9 @@ def energies(value: ArrayLike, what: str, positive: bool = False) -> np.ndarray:
         bad = x <= 0.0 if positive else x < 0.0
         if np.any(bad):
             raise InputError(f"{what} must be {'>' if positive else '≥'} 0 MeV, got {_first(x, bad)}")
+        if high is not None and np.any(x > high):
+            raise InputError(f"{what} must be ≤ {high:g} MeV (coherent scattering needs E ≲ a few hundred MeV), "
+                             f"got {_first(x, x > high)}")
     return x
 
 
@@ -90,4 +100,4 @@ def momentum_transfer(recoil: ArrayLike, nuclear_mass: float) -> np.ndarray:
     return np.sqrt(t**2 + 2.0 * nuclear_mass_mev(nuclear_mass) * t)
 
 
-__all__ = ["energies", "momentum_transfer", "neutrino_energy_min", "nuclear_mass_mev", "recoil_max"]
+__all__ = ["MAX_NEUTRINO_ENERGY_MEV", "energies", "momentum_transfer", "neutrino_energy_min", "nuclear_mass_mev", "recoil_max"]

@@ -42,7 +42,7 @@ from cevns.physics.cross_sections import (
     tree_level_couplings,
 )
 from cevns.physics.interactions.registry import ModelTerm, RecoilKinematics, model_term, registered_terms
-from cevns.physics.kinematics import energies, recoil_max
+from cevns.physics.kinematics import MAX_NEUTRINO_ENERGY_MEV, energies, recoil_max
 from cevns.physics.nuclei import Isotope, require_isotope
 
 if TYPE_CHECKING:  # the state types, for the typed convenience attributes only
@@ -239,7 +239,8 @@ def differential_cross_section(
     E and T in MeV, broadcast together; 0 above T_max."""
     require_isotope(isotope)
     model = model or PhysicsModel()
-    e, t = np.broadcast_arrays(energies(neutrino_energy, "neutrino energy", positive=True), energies(recoil, "recoil energy"))
+    energy = energies(neutrino_energy, "neutrino energy", positive=True, high=MAX_NEUTRINO_ENERGY_MEV)
+    e, t = np.broadcast_arrays(energy, energies(recoil, "recoil energy"))
     q = np.sqrt(t.ravel() * (t.ravel() + 2.0 * isotope.mass))
     fz, fn = model.structure.form_factors(q, isotope)
     c = cross_section_terms(model, t.ravel(), isotope, (flavor,), fz, fn)[0]
