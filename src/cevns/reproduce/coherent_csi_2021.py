@@ -329,7 +329,8 @@ def _run_fc(lks: Lks, fast: bool) -> StepOutput:
         columns[f"critical_{level}"] = check.critical[level].tolist()
         columns[f"wilks_coverage_{level}"] = check.coverage[level].tolist()
     figure = Figure("csi21_7_fc", "Feldman–Cousins critical values of Δχ² for sin²θ_W",
-                    f"{n_toys} pseudo-experiments per point (Poisson data, nuisances drawn from their priors), "
+                    f"{n_toys} pseudo-experiments per point (profile construction: Poisson data at the nuisances profiled on the "
+                    "data, constraint centres drawn around them), "
                     "t = χ²(θ) − min over 0.12-0.32; dotted: Wilks' 1.00 and 2.71.", fig, columns,
                     "Denton & Gehrlein, JHEP 04 (2021) 266, arXiv:2008.06062 (method, 2017 data)")
     note = ("no published FC study of the 2021 data; Denton & Gehrlein (JHEP 04 (2021) 266, arXiv:2008.06062) found "
