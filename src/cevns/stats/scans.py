@@ -26,7 +26,7 @@ import itertools
 import math
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -61,34 +61,31 @@ class Scan:
         idx = np.unravel_index(np.nanargmin(np.where(self.done, self.chi2, np.nan)), self.chi2.shape)
         return {name: float(axis[i]) for (name, axis), i in zip(self.axes.items(), idx)}
 
+    def _axis_profiles(
+        self, levels: Mapping[str, float] | None
+    ) -> Iterator[tuple[str, np.ndarray, np.ndarray, dict[str, float]]]:
+        """Per axis: its name, values, the Δχ² profile (min over the other axes) and the
+        Δχ² threshold of each level for as many dof as axes."""
+        d = len(self.axes)
+        levels = levels or (ONE_DOF_LEVELS if d == 1 else TWO_DOF_LEVELS)
+        thresholds = {label: float(delta_chi2_threshold(cl, d)) for label, cl in levels.items()}
+        for k, (name, axis) in enumerate(self.axes.items()):
+            other = tuple(i for i in range(d) if i != k)
+            yield name, axis, np.nanmin(self.delta_chi2, axis=other) if other else self.delta_chi2, thresholds
+
     def allowed_ranges(self, levels: Mapping[str, float] | None = None) -> dict[str, dict[str, list[list[float]]]]:
         """Per axis and level, the intervals of the profile min over the other axes
         (thresholds for as many dof as axes, e.g. 2-D: 68/90/95% with 2 dof)."""
-        d = len(self.axes)
-        levels = levels or (ONE_DOF_LEVELS if d == 1 else TWO_DOF_LEVELS)
-        out = {}
-        for k, (name, axis) in enumerate(self.axes.items()):
-            other = tuple(i for i in range(d) if i != k)
-            prof = np.nanmin(self.delta_chi2, axis=other) if other else self.delta_chi2
-            out[name] = {
-                label: [[float(i.low), float(i.high)] for i in interval_from_profile(axis, prof, float(delta_chi2_threshold(cl, d)))]
-                for label, cl in levels.items()
-            }
-        return out
+        return {name: {label: [[float(i.low), float(i.high)] for i in interval_from_profile(axis, prof, th)]
+                       for label, th in thresholds.items()}
+                for name, axis, prof, thresholds in self._axis_profiles(levels)}
 
     def allowed_open(self, levels: Mapping[str, float] | None = None) -> dict[str, dict[str, list[list[str]]]]:
         """For each piece of :meth:`allowed_ranges` (same keys, same order), the ends that
         the scanned range cuts, not the data (:attr:`cevns.stats.chi2.Interval.open_ends`):
         ``[]``, ``["low"]``, ``["high"]`` or ``["low", "high"]``."""
-        d = len(self.axes)
-        levels = levels or (ONE_DOF_LEVELS if d == 1 else TWO_DOF_LEVELS)
-        out = {}
-        for k, (name, axis) in enumerate(self.axes.items()):
-            other = tuple(i for i in range(d) if i != k)
-            prof = np.nanmin(self.delta_chi2, axis=other) if other else self.delta_chi2
-            out[name] = {label: intervals_and_open_ends(axis, prof, float(delta_chi2_threshold(cl, d)))[1]
-                         for label, cl in levels.items()}
-        return out
+        return {name: {label: intervals_and_open_ends(axis, prof, th)[1] for label, th in thresholds.items()}
+                for name, axis, prof, thresholds in self._axis_profiles(levels)}
 
 
 #: Float64-sized arrays over the grid that a scan holds at its peak: Δχ², the Δχ² of the
