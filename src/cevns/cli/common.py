@@ -155,11 +155,28 @@ def check_writable_folder(path: str | Path, option: str = "") -> None:
         raise UserError(f"cannot write in {label}: {reason}" + ("" if folder == target.resolve() else f" (in {folder})"))
 
 
-def check_directories(*paths: str | None) -> None:
-    """Every output file of ``paths`` (None or empty: not asked for) checked with
-    :func:`check_writable`, before anything is computed or written: the first that cannot
-    be written is a :class:`UserError`."""
-    for path in paths:
+def check_figure_format(path: str | Path, option: str = "--plot") -> None:
+    """A :class:`UserError` unless matplotlib can write a figure in the format that the
+    suffix of ``path`` names (no suffix: PNG, as :func:`save_figure` writes), so that an
+    unknown format is refused before any work instead of as matplotlib's traceback after it."""
+    suffix = Path(path).suffix.lstrip(".").lower()
+    if not suffix:
+        return
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    formats = FigureCanvasBase.get_supported_filetypes()
+    if suffix not in formats:
+        raise UserError(f"{option} {path}: unknown figure format {suffix!r}; use one of {', '.join(sorted(formats))}")
+
+
+def check_directories(*paths: str | None, plot: str | None = None) -> None:
+    """Every output file of ``paths`` and ``plot`` (None or empty: not asked for) checked
+    with :func:`check_writable`, and the figure ``plot`` with :func:`check_figure_format`,
+    before anything is computed or written: the first that cannot be written is a
+    :class:`UserError`."""
+    if plot:
+        check_figure_format(plot)
+    for path in (*paths, plot):
         if path:
             check_writable(path)
 

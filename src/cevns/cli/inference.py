@@ -145,7 +145,7 @@ def fit_command(experiment: str, free: tuple[str, ...], settings: tuple[str, ...
     from cevns.stats.chi2 import delta_chi2_threshold
     from cevns.stats.fits import ONE_DOF_LEVELS, fit, profile, profile_range
 
-    check_directories(plot_path)
+    check_directories(plot=plot_path)
     fixed = parse_params(params)
     analysis = analysis_of(experiment, settings, fixed, asimov, release_folder, no_verify)
     lk = analysis.likelihood
@@ -313,7 +313,7 @@ def scan_command(experiment: str, params: tuple[str, ...], free: tuple[str, ...]
     from cevns.stats.fits import ONE_DOF_LEVELS, TWO_DOF_LEVELS
     from cevns.stats.scans import chunk_evaluator, empty_scan, scan
 
-    check_directories(out_path, plot_path)
+    check_directories(out_path, plot=plot_path)
     axes, fixed = scan_axes(params)
     if plot_path and len(axes) > 2:
         raise UserError("--plot draws one or two axes")
@@ -332,13 +332,14 @@ def scan_command(experiment: str, params: tuple[str, ...], free: tuple[str, ...]
     lock_output(path, {**config, "fc": {k: v for k, v in fc.items() if k != "workers"} if fc["method"] == "fc" else None}, "scan file")  # one writer (cevns.runtime.locks)
     state = _read_scan(path, config, axes) if resume and path.exists() else empty_scan(axes)
     todo = int((~state.done).sum())
+    prepared = chunk_evaluator(lk, state.axes, start or None)
+    cost = _scan_cost(prepared, state)  # refuses a scan beyond the CPU-time limit, before any work is saved
     save = _Saver(path, config, lambda: _scan_arrays(state))
     with click.progressbar(length=todo, label="scan", file=sys.stderr, show_eta=True) as bar:
         def progress(current: Scan, n_new: int) -> None:
             bar.update(n_new)
 
-        prepared = chunk_evaluator(lk, state.axes, start or None)
-        plan = _plan_scan(prepared, state, workers, dask_address)
+        plan = _plan_scan(prepared, state, workers, dask_address, cost)
         with executor(plan.workers, plan.dask) as pool:
             scan(lk, state, start or None, on_chunk=progress, executor=pool, on_part=save, prepared=prepared)
     save.finish()
@@ -475,10 +476,39 @@ def toys_command(experiment: str, free: tuple[str, ...], params: tuple[str, ...]
     click.echo(f"wrote {path}")
 
 
+#: Scans of at most this many points to do are not timed by :func:`_scan_cost`: even at a
+#: minute a point (a profiled fit) they stay far below any sensible CPU-time limit.
+_UNTIMED_SCAN_POINTS = 256
+
+
+def _scan_cost(prepared: tuple[Callable[[np.ndarray], np.ndarray], str], state: Scan) -> float | None:
+    """Seconds of CPU per point of the scan still to do, timed on a few of its points whose
+    values are discarded (up to 4 point by point, up to 8192 with the polynomial signal,
+    whose cost is mostly per call); None for a scan of at most ``_UNTIMED_SCAN_POINTS``.
+    Points × cost beyond the CPU-time limit (:func:`cevns.runtime.resources.check_time`,
+    ``CEVNS_MAX_HOURS``) is refused with one line naming the axes."""
+    import numpy as np
+
+    from cevns.runtime.parallel import time_per_item
+    from cevns.runtime.resources import check_time
+
+    todo = np.flatnonzero(~state.done.ravel())
+    if todo.size <= _UNTIMED_SCAN_POINTS:
+        return None
+    evaluate, method = prepared
+    sample = todo[: 8192 if method == "polynomial" else 4]
+    cost = time_per_item(evaluate, (sample,), sample.size)
+    axes = ", ".join(f"{name}: {values.size} points" for name, values in state.axes.items())
+    check_time(f"a scan of {todo.size:.3g} points ({axes}; {method} evaluation, {cost * 1e3:.2g} ms a point)",
+               todo.size * cost, "use fewer points per axis")
+    return cost
+
+
 def _plan_scan(prepared: tuple[Callable[[np.ndarray], np.ndarray], str], state: Scan, workers: int,
-               dask_address: str | None) -> ExecutionPlan:
+               dask_address: str | None, measured: float | None = None) -> ExecutionPlan:
     """The executor for a scan: serial where workers cannot help (the reason on stderr,
-    once). The per-point cost is timed on up to 4 points whose values are discarded."""
+    once). The per-point cost is ``measured`` (:func:`_scan_cost`), else timed on up to 4
+    points whose values are discarded."""
     import numpy as np
 
     from cevns.runtime.parallel import plan_execution, time_per_item
@@ -487,7 +517,12 @@ def _plan_scan(prepared: tuple[Callable[[np.ndarray], np.ndarray], str], state: 
     evaluate, method = prepared
     polynomial = method == "polynomial"
     wants = workers > 1 or dask_address is not None
-    cost = time_per_item(evaluate, (todo[:4],), min(4, todo.size)) if wants and not polynomial and todo.size else 0.0
+    if not wants or polynomial or not todo.size:
+        cost = 0.0
+    elif measured is not None:
+        cost = measured
+    else:
+        cost = time_per_item(evaluate, (todo[:4],), min(4, todo.size))
     plan = plan_execution(int(todo.size), cost, workers, polynomial, dask_address)
     if plan.reason:
         click.echo(plan.reason, err=True)

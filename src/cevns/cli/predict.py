@@ -56,7 +56,7 @@ def spectrum_command(
 
     from cevns.runtime.resources import check_memory, grid_bytes
 
-    check_directories(csv_path, plot_path)  # every destination before writing any
+    check_directories(csv_path, plot=plot_path)  # every destination before writing any
     # the recoil grid, its columns and the rate arrays per isotope and flavour (~32 floats a point)
     check_memory(f"--points {points}", grid_bytes(points, 32), "use fewer --points")
     exp = load(experiment, settings)

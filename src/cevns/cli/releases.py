@@ -118,7 +118,7 @@ def compare_command(experiment: str, folder: str, settings: tuple[str, ...], par
     from cevns.stats.templates import fit_signal_strength
     from cevns.stats.fits import fit, profile, profile_range
 
-    check_directories(plot_path)
+    check_directories(plot=plot_path)
     overrides = parse_overrides(settings)
     fixed = parse_params(params)
     options = {"timing": timing} if timing is not None else {}

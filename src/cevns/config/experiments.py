@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 import numpy as np
 from pydantic import ValidationError
 
+from cevns.errors import InputTypeError
 from cevns.config.files import ExperimentError, read_toml_file, shipped_files
 from cevns.config.measurement import Measurement
 from cevns.config.overrides import apply_overrides, user_overrides_for
@@ -251,7 +252,11 @@ def shipped_experiments() -> dict[str, str]:
 def load_experiment(name_or_path: str | Path, overrides: Mapping[str, Any] | None = None) -> Experiment:
     """Load a shipped experiment by name or a TOML file by path, apply ``overrides``
     (dotted path → value) and then those of :func:`cevns.config.overrides.experiment_overrides`
-    for this name, validate and build it. Raises :class:`ExperimentError`."""
+    for this name, validate and build it. Raises :class:`ExperimentError`; a name that is
+    not text or a path, or ``overrides`` that are not a mapping, raise
+    :class:`cevns.errors.InputTypeError`."""
+    if overrides is not None and not isinstance(overrides, Mapping):
+        raise InputTypeError.expected("experiment overrides", "a mapping {dotted path: value}, e.g. {'detector.mass_kg': 20}", overrides)
     origin, data, base_dir = read_toml_file(name_or_path, _experiments_dir(), "experiment", shipped_experiments, ExperimentError)
     overrides = {**dict(overrides or {}), **user_overrides_for(str(name_or_path))}
     data = apply_overrides(data, overrides)

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Mapping
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
-from cevns.errors import InputError
+from cevns.errors import InputError, InputTypeError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -57,7 +57,10 @@ def read_toml_file(
 ) -> tuple[str, dict[str, Any], Path | None]:
     """(origin for messages, parsed TOML, directory of a user's file — None for a shipped
     one) of a file path or of a shipped name in the package data ``folder``; any problem
-    is one line, raised as ``error``."""
+    is one line, raised as ``error``; a name that is neither text nor a path (None, a
+    number) is a one-line :class:`cevns.errors.InputTypeError`."""
+    if not isinstance(name_or_path, (str, PurePath)):
+        raise InputTypeError.expected(f"{kind} name or file", "text like a shipped name or a path to a .toml file", name_or_path)
     path = Path(name_or_path)
     entry = folder / f"{name_or_path}.toml"
     if path.suffix == ".toml" or (path.exists() and not entry.is_file()):

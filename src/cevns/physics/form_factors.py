@@ -10,6 +10,7 @@ Units: momentum transfer ``q`` in MeV, radii and lengths in fm.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -42,6 +43,18 @@ def _spherical_j1_over_x(x: np.ndarray) -> np.ndarray:
     return np.where(small, series, exact)
 
 
+def _rms_radius(rms_radius_fm: float, model: str) -> float:
+    """``rms_radius_fm`` (fm) if it is a finite number > 0, else a one-line InputError
+    (a negative radius entered only squared, a NaN one gave NaN form factors)."""
+    try:
+        ok = bool(rms_radius_fm > 0) and math.isfinite(rms_radius_fm)
+    except (TypeError, ValueError):  # text, None, an array: not a radius
+        ok = False
+    if not ok:
+        raise InputError(f"{model}: rms radius must be a finite number > 0 fm, got {rms_radius_fm!r}")
+    return rms_radius_fm
+
+
 def helm_form_factor(
     q: ArrayLike, rms_radius_fm: float, surface_thickness_fm: float = HELM_SURFACE_THICKNESS_FM
 ) -> np.ndarray:
@@ -52,6 +65,7 @@ def helm_form_factor(
     discussion). ``q`` in MeV, radii in fm.
     """
     s = surface_thickness_fm
+    _rms_radius(rms_radius_fm, "Helm")
     r0_sq = 5.0 / 3.0 * (rms_radius_fm**2 - 3.0 * s**2)
     if r0_sq <= 0:
         raise InputError(f"Helm: rms radius {rms_radius_fm} fm too small for s = {s} fm")
@@ -87,6 +101,7 @@ def symmetrized_fermi_form_factor(
     ``q`` in MeV, radii in fm.
     """
     a = diffuseness_fm
+    _rms_radius(rms_radius_fm, "symmetrized Fermi")
     c_sq = 5.0 / 3.0 * (rms_radius_fm**2 - 7.0 / 5.0 * np.pi**2 * a**2)
     if c_sq <= 0:
         raise InputError(f"symmetrized Fermi: rms radius {rms_radius_fm} fm too small for a = {a} fm")
@@ -115,6 +130,7 @@ def klein_nystrand_form_factor(
     R² = (3/5)R_A² + 6a_k², which fixes R_A from ``rms_radius_fm``. ``q`` in MeV.
     """
     a = yukawa_range_fm
+    _rms_radius(rms_radius_fm, "Klein-Nystrand")
     ra_sq = 5.0 / 3.0 * (rms_radius_fm**2 - 6.0 * a**2)
     if ra_sq <= 0:
         raise InputError(f"Klein-Nystrand: rms radius {rms_radius_fm} fm too small for a_k = {a} fm")

@@ -18,14 +18,19 @@ from functools import lru_cache
 
 import numpy as np
 
+from cevns.errors import InputError
+
 
 @lru_cache(maxsize=64)
 def gauss_legendre(nodes: int) -> tuple[np.ndarray, np.ndarray]:
     """Nodes x (ascending, in (−1, 1)) and weights w of the ``nodes``-point
     Gauss–Legendre rule on [−1, 1], as read-only float arrays of shape (nodes,).
 
-    Exactly :func:`numpy.polynomial.legendre.leggauss` (``nodes`` ≥ 1), cached per order.
+    Exactly :func:`numpy.polynomial.legendre.leggauss` (``nodes`` ≥ 1), cached per order;
+    any other ``nodes`` is a one-line InputError (numpy's own error named ``deg``).
     """
+    if isinstance(nodes, bool) or not isinstance(nodes, (int, np.integer)) or nodes < 1:
+        raise InputError(f"nodes (the order of the Gauss-Legendre rule) must be an integer ≥ 1, got {nodes!r}")
     x, w = np.polynomial.legendre.leggauss(nodes)
     x.flags.writeable = False
     w.flags.writeable = False

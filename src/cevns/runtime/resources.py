@@ -12,6 +12,12 @@ The limit is :data:`DEFAULT_FRACTION` of the memory available now (``MemAvailabl
 :data:`FALLBACK_BYTES` when neither can be read), or the value in GiB of the environment
 variable :data:`MEMORY_LIMIT_ENV` (``CEVNS_MEMORY_LIMIT_GB``), which overrides it.
 
+Time: a task that fits in memory may still run for days (a scan grid of 10⁸ points
+computed point by point). :func:`check_time` refuses, with :class:`TimeLimitError`, work
+whose estimated CPU time (points × the time of a few points, measured by the caller)
+exceeds :data:`DEFAULT_MAX_HOURS`, or the hours in :data:`MAX_HOURS_ENV`
+(``CEVNS_MAX_HOURS``).
+
 The estimates are deliberately simple — the largest arrays of the task times the bytes
 per element — and err on the high side by small factors (temporaries); they guard
 against orders of magnitude, not against the last 10 %.
@@ -31,13 +37,18 @@ __all__ = [
     "DEFAULT_FRACTION",
     "FALLBACK_BYTES",
     "GiB",
+    "DEFAULT_MAX_HOURS",
+    "MAX_HOURS_ENV",
     "MEMORY_LIMIT_ENV",
     "MemoryLimitError",
+    "TimeLimitError",
     "available_memory",
     "check_memory",
+    "check_time",
     "grid_bytes",
     "memory_limit",
     "predictor_bytes",
+    "time_limit",
 ]
 
 #: Bytes in a GiB.
@@ -52,8 +63,20 @@ FALLBACK_BYTES = 8 * GiB
 FLOAT = 8
 
 
+#: Environment variable: the CPU-time limit in hours (a positive number), instead of the default.
+MAX_HOURS_ENV = "CEVNS_MAX_HOURS"
+#: The default CPU-time limit of one command, in hours: far beyond any shipped study (a
+#: per-point 2-D scan of 10⁵ points takes under an hour), so that it catches only the
+#: mistyped grid or count (10⁸ points instead of 10³) before it runs for a day.
+DEFAULT_MAX_HOURS = 4.0
+
+
 class MemoryLimitError(InputError):
     """A task whose estimated memory exceeds the limit: refused before allocating."""
+
+
+class TimeLimitError(InputError):
+    """A task whose estimated CPU time exceeds the limit: refused before it starts."""
 
 
 def _meminfo_available(text: str) -> int | None:
@@ -161,3 +184,42 @@ def predictor_bytes(n_bins: float, smeared: bool, nodes: int = 12, panels_per_bi
     else:
         per_isotope = 2.0 * bins * bins * panels_per_bin * nodes
     return FLOAT * (isotopes * per_isotope + bins + 1.0)
+
+
+def time_limit() -> tuple[float, str]:
+    """The CPU-time limit in seconds and how it was set (for the message):
+    ``$CEVNS_MAX_HOURS`` if set, else :data:`DEFAULT_MAX_HOURS`. A bad value of the
+    variable is an :class:`~cevns.errors.InputError`."""
+    raw = os.environ.get(MAX_HOURS_ENV, "").strip()
+    if raw:
+        try:
+            hours = float(raw)
+        except ValueError:
+            hours = math.nan
+        if not (math.isfinite(hours) and hours > 0):
+            raise InputError(f"{MAX_HOURS_ENV} must be a positive number of hours, got {raw!r}")
+        return hours * 3600.0, f"{MAX_HOURS_ENV}={raw}"
+    return DEFAULT_MAX_HOURS * 3600.0, "the default"
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 2 * 86400:
+        return f"{seconds / 86400:.3g} days"
+    if seconds >= 3600:
+        return f"{seconds / 3600:.3g} h"
+    return f"{seconds / 60:.3g} min"
+
+
+def check_time(what: str, seconds: float, advice: str = "") -> None:
+    """Raise :class:`TimeLimitError` if ``what`` (a description: "a scan of 1e+08 points")
+    needs an estimated ``seconds`` of CPU time beyond :func:`time_limit`. ``advice``: what
+    the user can change instead (appended to the message). Workers share the CPU time but
+    do not reduce it, so the limit does not depend on them."""
+    if not seconds > 0:  # 0, or NaN from an impossible estimate: nothing to refuse
+        return
+    limit, source = time_limit()
+    if seconds <= limit:
+        return
+    hint = f"{advice}, or " if advice else ""
+    raise TimeLimitError(f"{what} would take about {_duration(seconds)} of CPU time, beyond the limit of {_duration(limit)} "
+                         f"({source}); {hint}set {MAX_HOURS_ENV} to raise the limit")

@@ -20,10 +20,12 @@ Energies in MeV, fluxes in ν/cm²/s, distances in cm (see :mod:`cevns.units`).
 
 from __future__ import annotations
 
+from numbers import Real
+
 import numpy as np
 from numpy.typing import ArrayLike
 
-from cevns.errors import InputError
+from cevns.errors import InputError, InputTypeError
 from cevns.sources.spectra import AnalyticSpectrum, LineSpectrum, NeutrinoSource, Spectrum
 from cevns.units import FOUR_PI, M_MUON, M_PION
 
@@ -67,8 +69,12 @@ def pion_dar_source(
     isotropically: flux = r · POT/s / (4π L²) (Papoulias & Kosmas, HNPS proceedings, cf.
     arXiv:1711.09773, Eq. 5).
     ``pot_rate`` in POT/s, ``baseline`` L and its rms ``baseline_spread`` in cm (use
-    ``units.m``).
+    ``units.m``). A value that is not a real number (text, None) is a one-line
+    InputTypeError naming it.
     """
+    for what, value in (("POT rate", pot_rate), ("ν per proton", nu_per_flavor_per_pot), ("baseline", baseline)):
+        if isinstance(value, bool) or not isinstance(value, Real):
+            raise InputTypeError.expected(what, "a number", value)
     if not (pot_rate >= 0 and nu_per_flavor_per_pot >= 0 and baseline > 0):
         raise InputError("POT rate and ν per proton must be ≥ 0 and the baseline > 0")
     flux = nu_per_flavor_per_pot * pot_rate / (FOUR_PI * baseline**2)

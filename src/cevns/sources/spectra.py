@@ -29,6 +29,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from cevns.errors import InputError
+from cevns.physics.cross_sections import FLAVORS
 from cevns.physics.quadrature import gauss_legendre
 
 _MOMENT_POWERS = np.arange(3)
@@ -235,7 +236,15 @@ def tabulated_source(
     energies: ArrayLike, spectra: Mapping[str, ArrayLike], flux_cm2_s: Mapping[str, float], name: str = "table"
 ) -> NeutrinoSource:
     """A source from tabulated per-flavour spectra (any normalisation) on ``energies`` (MeV)
-    and the total flux of each flavour at the detector (ν/cm²/s)."""
+    and the total flux of each flavour at the detector (ν/cm²/s).
+
+    The flavours are those of the cross sections
+    (:data:`cevns.physics.cross_sections.FLAVORS`); any other key is a one-line InputError,
+    since the source could never be folded with a cross section.
+    """
+    for flavor in (*spectra, *flux_cm2_s):
+        if flavor not in FLAVORS:
+            raise InputError(f"unknown neutrino flavour {flavor!r} in the tabulated source; use one of {', '.join(FLAVORS)}")
     e = tuple(float(x) for x in np.asarray(energies, dtype=float))
     tables = {f: TabulatedSpectrum(e, tuple(float(v) for v in np.asarray(vals, dtype=float)), f) for f, vals in spectra.items()}
     return NeutrinoSource(name, tables, dict(flux_cm2_s))

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Mapping, cast
 import numpy as np
 from numpy.typing import ArrayLike
 
-from cevns.errors import InputError
+from cevns.errors import InputError, InputTypeError
 from cevns.physics.cross_sections import (
     NuclearStructure,
     NucleonCouplings,
@@ -63,7 +63,9 @@ class PhysicsModel:
 
     A state may also be given as a keyword named after its term, e.g.
     ``PhysicsModel(nsi={("u", "e", "e"): 0.1})``, ``PhysicsModel(scalar_mediator=ScalarMediator(10.0, 1e-5))``;
-    states are checked by their term (ValueError). The built-in terms' states are
+    states are checked by their term (ValueError); a keyword that names no registered
+    term is a one-line :class:`cevns.errors.InputTypeError` (a TypeError, as for any
+    unknown keyword argument). The built-in terms' states are
     readable as typed attributes: ``nsi`` (ε^{qV}_{αβ} keyed ``(q, α, β)``),
     ``magnetic_moment`` (μ_B), ``charge_radius`` (10⁻³² cm², beyond what the coupling
     scheme holds), ``millicharge`` (e) per lepton flavour, ``vector_mediator``,
@@ -91,7 +93,7 @@ class PhysicsModel:
             try:
                 term = model_term(name)
             except ValueError as exc:
-                raise TypeError(f"PhysicsModel got an unknown model term {name!r}: {exc}") from None
+                raise InputTypeError(f"PhysicsModel got an unknown model term {name!r}: {exc}") from None
             if term.check is not None:
                 term.check(state)
         object.__setattr__(self, "couplings", couplings if couplings is not None else tree_level_couplings())
