@@ -236,9 +236,11 @@ def test_ci_runs_the_readme_test_command_verbatim() -> None:
     quick_start = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
     commands = [block.strip() for block in quick_start.split("```bash")[1:]]
     test_command = next(block.split("```")[0].strip() for block in commands if "pytest" in block)
+    install = next(line.strip() for block in commands for line in block.split("```")[0].splitlines()
+                   if line.strip().startswith("pip install"))
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
     marker = next(i for i, line in enumerate(ci) if "README test command" in line)
-    assert ci[marker + 1] == test_command
+    assert ci[marker + 1] == f"{install} && {test_command}"  # the quick start's install line, then its tests
 
 
 def test_py_typed_ships() -> None:
