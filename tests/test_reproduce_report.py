@@ -224,3 +224,22 @@ def test_bad_changed_input_fails_before_any_work(setting, message, tmp_path, cap
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
     assert not out.exists()
+
+
+def test_saved_figures_are_not_clipped(tmp_path):
+    """A title wider than the figure is kept whole: figures are saved with a tight bounding box
+    (the CLI's --plot and the reports alike), so the image grows instead of cutting the text."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.image as mpimg
+    import matplotlib.pyplot as plt
+
+    from cevns.cli.common import save_figure
+
+    fig, ax = plt.subplots(figsize=(2.0, 1.5))
+    ax.set_title("a title much wider than a two-inch figure can hold, which must not be cut off at all")
+    path = tmp_path / "wide.png"
+    save_figure(fig, str(path))
+    height, width = mpimg.imread(path).shape[:2]
+    assert width > 2.0 * 150 * 1.5  # the whole title: well beyond the 300-px canvas

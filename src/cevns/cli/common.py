@@ -302,7 +302,7 @@ def atomic_write(path: str | Path, write: Callable[[str], None]) -> None:
 def save_figure(fig: Any, path: str) -> None:
     """Write a matplotlib figure atomically, in the format its suffix names (PNG default)."""
     suffix = Path(path).suffix.lstrip(".") or "png"
-    atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=150, format=suffix))
+    atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=150, format=suffix, bbox_inches="tight", pad_inches=0.1))
 
 
 def interval_text(low: float, high: float, open_ends: Sequence[str] = ()) -> str:

@@ -202,7 +202,7 @@ def _write_figure(folder: Path, fig: Figure, pdf: bool = False) -> dict:
     for suffix in ("png", "pdf") if pdf else ("png",):
 
         def save(tmp: str, fmt: str = suffix) -> None:
-            fig.figure.savefig(tmp, dpi=130, format=fmt)
+            fig.figure.savefig(tmp, dpi=130, format=fmt, bbox_inches="tight", pad_inches=0.1)
 
         atomic_write(folder / f"{fig.name}.{suffix}", save)
     plt.close(fig.figure)
