@@ -243,3 +243,97 @@ def test_profile_rejects_a_bad_grid(pk):
     _, lk = pk
     with pytest.raises(ValueError, match="strictly increasing"):
         one_parameter_profile(lk, "eps_ee_uV", [0.0, 0.0, 1.0])
+
+
+# --- Fig. 1 is built on coherent-csi-2017, so --set coherent-csi-2017:... reaches it -------------
+# The shipped coherent-csi-2017-energy / -time are coherent-csi-2017 with other bins and [data]
+# (cevns.reproduce.variants): loaded as coherent-csi-2017 with those tables, value for value.
+@pytest.mark.parametrize("variant", ["coherent-csi-2017-energy", "coherent-csi-2017-time"])
+def test_csi_2017_variants_load_as_coherent_csi_2017_value_for_value(variant):
+    from cevns.config.experiments import load_experiment
+    from cevns.reproduce.variants import load_variant, variant_base
+
+    assert variant_base(variant) == "coherent-csi-2017"
+    shipped, rebuilt = load_experiment(variant), load_variant(variant)
+    assert rebuilt.spec == shipped.spec
+    assert np.array_equal(rebuilt.predictor().binned({}).per_bin, shipped.predictor().binned({}).per_bin)
+    m0, m1 = shipped.measurement(), rebuilt.measurement()
+    assert np.array_equal(m0.observed, m1.observed) and np.array_equal(m0.background, m1.background)
+
+
+def test_only_true_variants_are_loaded_as_their_base():
+    from cevns.reproduce.variants import variant_base
+
+    assert variant_base("coherent-csi-2017") is None        # no shorter shipped name
+    assert variant_base("coherent-csi-2021") is None        # "coherent-csi" is not shipped
+    assert variant_base("not-an-experiment") is None
+    assert variant_base("coherent-lar-2020-counting") == "coherent-lar-2020"  # adds only [data]
+
+
+def _fig1(overrides=None):
+    from cevns.config.overrides import experiment_overrides
+    from cevns.reproduce.papoulias_kosmas import _compute_spectrum, _figure_spectrum
+
+    with experiment_overrides(overrides or {}) as loaded:
+        results, data = _compute_spectrum(True)
+        title = _figure_spectrum(data).figure.axes[0].get_title()
+    return results, data, title, set(loaded)
+
+
+def test_fig1_numbers_unchanged_without_set():
+    """Fig. 1 from coherent-csi-2017 with the energy file's bins and data equals Fig. 1 from the
+    energy file itself (the code path before), bit for bit, and the --fast summary's numbers."""
+    from cevns.config.experiments import load_experiment
+
+    results, data, title, loaded = _fig1()
+    energy = load_experiment("coherent-csi-2017-energy")
+    radii = {iso.name: pk_helm_rms_radius_fm(iso.A) for iso in energy.target.isotopes}
+    pk_old = load_experiment("coherent-csi-2017-energy", {
+        "nuclear.form_factor": "helm", "nuclear.shape_fm": 0.5, "nuclear.proton_radius_fm": radii,
+        "nuclear.neutron_radius_fm": radii, "detector.time": None})
+    assert np.array_equal(data["pk"], pk_old.predictor().binned({"sin2_theta_w": PK_SIN2_THETA_W}).per_bin)
+    assert np.array_equal(data["timed"], energy.predictor().binned({}).per_bin)
+    assert np.array_equal(data["observed"], energy.measurement().observed)
+    # summary.json of `cevns reproduce papoulias-kosmas --fast` before the change
+    assert results[0].ours == 168.396202903583
+    assert results[1].ours == 3.817964718910096
+    assert "14.57 kg" in title
+    assert "coherent-csi-2017" in loaded
+
+
+def test_set_on_csi_2017_reaches_fig1():
+    """--set coherent-csi-2017:detector.mass_kg=29.14 (twice 14.57 kg): every Fig. 1 prediction
+    doubles (the rate is linear in the target mass), the data do not move, the title says 29.14 kg."""
+    _, base, _, _ = _fig1()
+    results, data, title, loaded = _fig1({"coherent-csi-2017": {"detector.mass_kg": 29.14}})
+    np.testing.assert_allclose(data["pk"], 2.0 * base["pk"], rtol=1e-12)
+    np.testing.assert_allclose(data["timed"], 2.0 * base["timed"], rtol=1e-12)
+    assert np.array_equal(data["observed"], base["observed"])
+    assert data["mass_kg"] == 29.14 and "29.14 kg" in title
+    assert math.isclose(results[0].ours, 2.0 * 168.396202903583, rel_tol=1e-12)
+    assert "coherent-csi-2017" in loaded
+
+
+def test_set_on_the_energy_variant_still_reaches_fig1_only():
+    _, base, _, _ = _fig1()
+    results, data, title, loaded = _fig1({"coherent-csi-2017-energy": {"detector.mass_kg": 29.14}})
+    np.testing.assert_allclose(data["pk"], 2.0 * base["pk"], rtol=1e-12)
+    assert "29.14 kg" in title and "coherent-csi-2017-energy" in loaded
+    assert results[0].ours == 168.396202903583  # the single-bin experiment is untouched
+
+
+def test_cli_set_on_csi_2017_doubles_the_fig1_csv(tmp_path):
+    import csv
+
+    from click.testing import CliRunner
+
+    from cevns.cli import cli
+
+    for out, extra in (("plain", []), ("set", ["--set", "coherent-csi-2017:detector.mass_kg=29.14"])):
+        r = CliRunner().invoke(cli, ["reproduce", "papoulias-kosmas", "--fast", "--out", str(tmp_path / out), *extra])
+        assert r.exit_code == 0, r.output
+    def column(folder: str) -> np.ndarray:
+        with open(tmp_path / folder / "fig1_spectrum.csv", newline="") as f:
+            return np.array([float(row["sm_pk_untimed"]) for row in csv.DictReader(f)])
+
+    np.testing.assert_allclose(column("set"), 2.0 * column("plain"), rtol=1e-6)

@@ -32,7 +32,7 @@ import numpy as np
 from scipy import optimize
 
 from cevns.errors import InputError
-from cevns.config.experiments import load_experiment
+from cevns.reproduce.variants import load_variant
 from cevns.config.overrides import cached_per_overrides
 from cevns.stats.fits import ExperimentLikelihood
 from cevns.stats.chi2 import delta_chi2_threshold
@@ -102,7 +102,7 @@ def likelihoods() -> dict[str, ExperimentLikelihood]:
     """The two single-bin likelihoods, CsI 2017 and CENNS-10 LAr (loaded once)."""
     out = {}
     for label, name in DATA_SETS.items():
-        exp = load_experiment(name)
+        exp = load_variant(name)  # coherent-lar-2020-counting: a variant of coherent-lar-2020
         out[label] = ExperimentLikelihood(exp.predictor(), exp.measurement(), {})
     return out
 

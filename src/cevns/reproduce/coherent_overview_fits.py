@@ -33,12 +33,13 @@ from cevns.physics.cross_sections import (
     SIN2_THETA_W_LOW_ENERGY,
     running_sin2_theta_w,
 )
-from cevns.config.experiments import Experiment, load_experiment
+from cevns.config.experiments import Experiment
 from cevns.stats.fits import ExperimentLikelihood
 from cevns.physics.kinematics import momentum_transfer, recoil_max
 from cevns.stats.chi2 import delta_chi2_threshold
 from cevns.plotting import pyplot as _pyplot
 from cevns.reproduce.common import Result, exact_profile
+from cevns.reproduce.variants import load_variant
 from cevns.stats.profiles import OneParameterProfile, one_parameter_profile
 from cevns.reproduce.report import Figure, StepOutput, long_columns
 
@@ -89,7 +90,7 @@ AR_DATA = "coherent-lar-2020-counting"
 def radius_likelihood(experiment: str, form_factor: str) -> ExperimentLikelihood:
     """The shipped data set's χ² with ``form_factor`` for protons and neutrons (the ``rn``
     parameter moves every isotope's neutron radius together; proton radii stay at the charge radii)."""
-    exp = load_experiment(experiment, {"nuclear.form_factor": form_factor})
+    exp = load_variant(experiment, {"nuclear.form_factor": form_factor})
     return ExperimentLikelihood(exp.predictor(), exp.measurement(), {})
 
 
@@ -143,7 +144,7 @@ def _profile_columns(profiles: Mapping[str, OneParameterProfile], x: str) -> dic
 def _run_rn_csi(fast: bool) -> StepOutput:
     grid = np.linspace(2.5, 9.0, 66 if fast else 261)
     profiles = radius_profiles(CSI_DATA, grid)
-    exp = load_experiment(CSI_DATA)
+    exp = load_variant(CSI_DATA)
     rp = {iso.name: exp.structure.radii_fm(iso)[0] for iso in exp.target.isotopes}
     point = radius_likelihood(CSI_DATA, "none").chi2({})
     helm = profiles["helm"]
@@ -311,7 +312,7 @@ def _run_sin2w(fast: bool) -> StepOutput:
     grid = np.linspace(0.05, 0.45, 81 if fast else 401)
     fits = {}
     for label, name in (("CsI 2017", CSI_DATA), ("Ar CENNS-10", AR_DATA)):
-        exp = load_experiment(name)
+        exp = load_variant(name)
         lk = ExperimentLikelihood(exp.predictor(), exp.measurement(), {})
         p = exact_profile(lk, "sin2_theta_w", grid, label=f"sin²θ_W ({label})")  # N(sin²θ_W): an exact quadratic
         fits[label] = (p, mean_momentum_transfer_mev(exp))

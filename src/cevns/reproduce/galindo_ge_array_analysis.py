@@ -31,6 +31,7 @@ from cevns.physics.form_factors import HELM_SURFACE_THICKNESS_FM
 from cevns.stats.scans import grid_signal, polynomial_signal
 from cevns.stats.chi2 import delta_chi2_threshold, interval_from_profile
 from cevns.reproduce.common import Result, exact_profile
+from cevns.reproduce.variants import load_variant
 
 # --- the paper's set-up -----------------------------------------------------------------------
 #: Low-energy sin²θ_W of the paper, Sec. IV ("the low-energy central value sin²θ_W = 0.23865",
@@ -452,7 +453,7 @@ def _plane(axes_names: tuple[str, str], ranges: tuple[tuple[float, float], tuple
 def _argon_pieces(name: str, grid: np.ndarray) -> tuple[tuple[float, float], ...]:
     """90% CL (1 dof) of one coupling from COHERENT CENNS-10 LAr (the shipped single-bin
     ``coherent-lar-2020-counting``), sin²θ_W = 0.23865 fixed as in Galindo-Uribarri et al., Sec. IV."""
-    exp = load_experiment("coherent-lar-2020-counting")
+    exp = load_variant("coherent-lar-2020-counting")  # as coherent-lar-2020, so --set coherent-lar-2020:... reaches it
     lk = ExperimentLikelihood(exp.predictor(), exp.measurement(), {"sin2_theta_w": SIN2_THETA_W})
     return exact_profile(lk, name, grid).allowed["90%"]  # N(ε): an exact quadratic
 

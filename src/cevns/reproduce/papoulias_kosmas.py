@@ -44,6 +44,7 @@ from cevns.plotting import pyplot as _pyplot
 # COHERENT's published SM prediction, 173 ± 48 events (Science 357, 1123 (2017), arXiv:1708.01294)
 from cevns.releases.csi_2017 import COHERENT_2017_SM_PREDICTION, COHERENT_2017_SM_PREDICTION_ERROR
 from cevns.reproduce.common import Result, exact_chi2_along, exact_profile
+from cevns.reproduce.variants import load_variant
 from cevns.stats.profiles import OneParameterProfile
 from cevns.reproduce.report import compute_step, Figure, Input, Reproduction, grid_columns, long_columns
 
@@ -67,8 +68,10 @@ def pk_helm_rms_radius_fm(mass_number: int) -> float:
 def papoulias_kosmas_experiment(base: str = "coherent-csi-2017") -> Experiment:
     """The shipped CsI 2017 experiment as Papoulias & Kosmas set it up: their Helm form
     factor for protons and neutrons of every isotope (Papoulias & Kosmas, below Eq. 2) and no
-    arrival-time selection (their Eq. 4 integrates the whole beam spill)."""
-    exp = load_experiment(base)
+    arrival-time selection (their Eq. 4 integrates the whole beam spill). A shipped variant such
+    as ``coherent-csi-2017-energy`` is loaded as ``coherent-csi-2017`` with its bins and data
+    (:func:`cevns.reproduce.variants.load_variant`), so ``--set coherent-csi-2017:...`` reaches it."""
+    exp = load_variant(base)
     radii = {iso.name: pk_helm_rms_radius_fm(iso.A) for iso in exp.target.isotopes}
     overrides: dict[str, object] = {
         "nuclear.form_factor": "helm",
@@ -78,7 +81,7 @@ def papoulias_kosmas_experiment(base: str = "coherent-csi-2017") -> Experiment:
     }
     if getattr(exp, "time", None) is not None:
         overrides["detector.time"] = None
-    return load_experiment(base, overrides)
+    return load_variant(base, overrides)
 
 
 # --- the Papoulias–Kosmas numbers -------------------------------------------------------------
@@ -144,7 +147,7 @@ def _compute_spectrum(fast: bool) -> tuple[list[Result], dict]:
     # Fig. 1 in 2-PE bins: the Papoulias–Kosmas prediction (untimed) and the shipped t < 6 µs one, against the
     # residual (beam-on − anticoincidence) per 2-PE bin of the data release.
     binned_pk = papoulias_kosmas_experiment("coherent-csi-2017-energy")
-    timed = load_experiment("coherent-csi-2017-energy")
+    timed = load_variant("coherent-csi-2017-energy")
     m = timed.measurement()
     pk = binned_pk.predictor().binned({"sin2_theta_w": PK_SIN2_THETA_W})
     ours = timed.predictor().binned({})
