@@ -11,7 +11,10 @@ Cases, each with its ratio to a plain reference timed in the same process:
   a parameter that is not polynomial (the neutron radius, full prediction per point);
 * one point of a non-polynomial scan (neutron radius, Z′ mass, sterile Δm²₄₁) against quad;
 * 1 vs 2 local worker processes on a 4×10⁴-point neutron-radius scan (target: ≥ 1.7×);
-* 1000 pseudo-experiments with a fit each.
+* 1000 pseudo-experiments with a fit each;
+* a 5×10⁷-point polynomial ``cevns scan`` whose grid is memory-mapped
+  (``CEVNS_MEMORY_LIMIT_GB=1``) against a 10⁴-point one, each in a fresh process: wall
+  time ratio (target: ≤ 4×) and peak resident memory of each.
 
 Run: ``python benchmarks/bench_scans.py``.
 """
@@ -19,6 +22,11 @@ Run: ``python benchmarks/bench_scans.py``.
 from __future__ import annotations
 
 import itertools
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
 import time
 
 import numpy as np
@@ -95,6 +103,36 @@ def main() -> None:
     t = timed(lambda: run_toys(study, empty_toys(("sin2_theta_w",), 1000)))
     print(f"1000 pseudo-experiments of CsI 2017 with a sin2_theta_w fit each: {t:.2f} s ({t:.2f} ms/toy)")
 
+    big_grid()
+
+
+def cli_scan(n: int, limit_gb: str | None) -> tuple[float, float]:
+    """Wall time (s) and peak resident memory (MB) of ``cevns scan`` on an n × n NSI grid,
+    in a fresh process (the probe's only child, so ``RUSAGE_CHILDREN`` is its own)."""
+    with tempfile.TemporaryDirectory() as folder:
+        env = {"CEVNS_MEMORY_LIMIT_GB": limit_gb} if limit_gb else {}
+        probe = textwrap.dedent(f"""
+            import os, resource, subprocess, sys, time
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "cevns", "scan", "coherent-csi-2017", "--param", "eps_ee_uV=-1:1:{n}",
+                            "--param", "eps_ee_dV=-1:1:{n}", "--out", {os.path.join(folder, "s.npz")!r}, "--json"],
+                           env=dict(os.environ, **{env!r}), stdout=subprocess.DEVNULL, check=True)
+            print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+        """)
+        wall, peak = (float(x) for x in subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                                                       check=True).stdout.split())
+    return wall, peak
+
+
+def big_grid() -> None:
+    small, small_rss = min(cli_scan(100, None) for _ in range(2))
+    big, big_rss = cli_scan(7072, "1")
+    print(f"\ncevns scan, polynomial NSI: 10^4 points {small:.2f} s ({small_rss:.0f} MB peak), "
+          f"5x10^7 points memory-mapped {big:.2f} s ({big_rss:.0f} MB peak): ratio {big / small:.2f} (target <= 4)")
+
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["big-grid"]:
+        big_grid()
+    else:
+        main()

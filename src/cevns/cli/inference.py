@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import math
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -209,8 +211,10 @@ def fit_command(experiment: str, free: tuple[str, ...], settings: tuple[str, ...
         click.echo(f"wrote {plot_path}")
 
 
-def scan_axes(params: tuple[str, ...]) -> tuple[dict[str, np.ndarray], dict[str, float | str]]:
-    """``NAME=LOW:HIGH:N`` → axis; ``NAME=VALUE`` → fixed value."""
+def scan_axes(params: tuple[str, ...], scratch: Path | None = None) -> tuple[dict[str, np.ndarray], dict[str, float | str]]:
+    """``NAME=LOW:HIGH:N`` → axis; ``NAME=VALUE`` → fixed value. The grid is checked
+    (:func:`cevns.stats.scans.check_grid`) before any array: memory, and the disk in
+    ``scratch`` (the folder beside ``--out``) for a grid to be memory-mapped."""
     import numpy as np
 
     from cevns.physics.parameters import check_value
@@ -235,9 +239,28 @@ def scan_axes(params: tuple[str, ...]) -> tuple[dict[str, np.ndarray], dict[str,
             fixed.update(parse_params((item,)))
     if not specs:
         raise UserError("give at least one scan axis: --param NAME=LOW:HIGH:N")
-    check_grid([n for _, _, n in specs.values()])  # a grid beyond the memory limit: refused before any array
+    check_grid([n for _, _, n in specs.values()], scratch, store=scratch is not None)  # refused before any array
     axes = {name: np.linspace(lo, hi, n) for name, (lo, hi, n) in specs.items()}
     return axes, fixed
+
+
+def _scratch_folder(out: Path) -> Path:
+    """The folder beside ``--out`` that holds the memory-mapped arrays of a grid beyond the
+    memory limit (:func:`cevns.stats.scans.empty_scan`): ``<out>.grid``."""
+    return out.with_name(out.name + ".grid")
+
+
+def _remove_stale_scratch(folder: Path) -> None:
+    """Remove what an interrupted run left in ``folder`` (its mapped files are unlinked as
+    soon as they are made, so only a run killed in that instant leaves one), and the
+    folder if it is then empty."""
+    if not folder.is_dir() or folder.is_symlink():
+        return
+    for stale in folder.glob(".scan-*.npy"):
+        with contextlib.suppress(OSError):
+            stale.unlink()
+    with contextlib.suppress(OSError):
+        folder.rmdir()
 
 
 def _read_scan(path: Path, config: dict[str, Any], axes: dict[str, np.ndarray]) -> Scan:
@@ -306,17 +329,20 @@ def scan_command(experiment: str, params: tuple[str, ...], free: tuple[str, ...]
                  out_path: str, resume: bool, plot_path: str | None, workers: int, dask_address: str | None, as_json: bool,
                  release_folder: tuple[str, ...], no_verify: bool, **fc: Any) -> None:
     """Δχ² of EXPERIMENT on a grid of parameters, nuisances profiled; resumable."""
-    import numpy as np
 
     from cevns.runtime.parallel import executor
     from cevns.stats.chi2 import delta_chi2_threshold
     from cevns.stats.fits import ONE_DOF_LEVELS, TWO_DOF_LEVELS
-    from cevns.stats.scans import chunk_evaluator, empty_scan, scan
+    from cevns.stats.scans import check_grid, chunk_evaluator, empty_scan, scan
 
     check_directories(out_path, plot=plot_path)
-    axes, fixed = scan_axes(params)
+    scratch = _scratch_folder(Path(out_path))
+    axes, fixed = scan_axes(params, scratch)
     if plot_path and len(axes) > 2:
         raise UserError("--plot draws one or two axes")
+    if plot_path and check_grid([a.size for a in axes.values()], scratch, store=True):
+        raise UserError(f"--plot draws grids that fit in memory; this one of {math.prod(a.size for a in axes.values()):.3g} points "
+                        "is memory-mapped: drop --plot or use fewer points per axis")
     analysis = analysis_of(experiment, settings, fixed, asimov, release_folder, no_verify)
     lk = analysis.likelihood
     start = _start_values(free, analysis)
@@ -330,8 +356,9 @@ def scan_command(experiment: str, params: tuple[str, ...], free: tuple[str, ...]
     }
     path = Path(out_path)
     lock_output(path, {**config, "fc": {k: v for k, v in fc.items() if k != "workers"} if fc["method"] == "fc" else None}, "scan file")  # one writer (cevns.runtime.locks)
-    state = _read_scan(path, config, axes) if resume and path.exists() else empty_scan(axes)
-    todo = int((~state.done).sum())
+    _remove_stale_scratch(scratch)  # we hold the lock: anything there is an interrupted run's
+    state = _read_scan(path, config, axes) if resume and path.exists() else empty_scan(axes, scratch)
+    todo = state.remaining()
     prepared = chunk_evaluator(lk, state.axes, start or None)
     cost = _scan_cost(prepared, state)  # refuses a scan beyond the CPU-time limit, before any work is saved
     save = _Saver(path, config, lambda: _scan_arrays(state))
@@ -361,7 +388,7 @@ def scan_command(experiment: str, params: tuple[str, ...], free: tuple[str, ...]
         mark_open_ends(fig, {f"{n} {lv}": e for n in names for lv, e in open_ends[n].items()})
         save_figure(fig, plot_path)
     out = {"experiment": analysis.name, "out": str(path), "points": int(state.chi2.size), "best_fit": best,
-           "chi2_min": float(np.nanmin(state.chi2)), "allowed": ranges, "allowed_open": open_ends}
+           "chi2_min": state.chi2_min(), "allowed": ranges, "allowed_open": open_ends}
     notes = compound_radius_notes(analysis.experiment, [*fixed, *start, *axes])
     if notes:
         out["notes"] = notes
@@ -487,20 +514,19 @@ def _scan_cost(prepared: tuple[Callable[[np.ndarray], np.ndarray], str], state: 
     whose cost is mostly per call); None for a scan of at most ``_UNTIMED_SCAN_POINTS``.
     Points × cost beyond the CPU-time limit (:func:`cevns.runtime.resources.check_time`,
     ``CEVNS_MAX_HOURS``) is refused with one line naming the axes."""
-    import numpy as np
 
     from cevns.runtime.parallel import time_per_item
     from cevns.runtime.resources import check_time
 
-    todo = np.flatnonzero(~state.done.ravel())
-    if todo.size <= _UNTIMED_SCAN_POINTS:
+    todo = state.remaining()
+    if todo <= _UNTIMED_SCAN_POINTS:
         return None
     evaluate, method = prepared
-    sample = todo[: 8192 if method == "polynomial" else 4]
+    sample = state.pending(8192 if method == "polynomial" else 4)
     cost = time_per_item(evaluate, (sample,), sample.size)
     axes = ", ".join(f"{name}: {values.size} points" for name, values in state.axes.items())
-    check_time(f"a scan of {todo.size:.3g} points ({axes}; {method} evaluation, {cost * 1e3:.2g} ms a point)",
-               todo.size * cost, "use fewer points per axis")
+    check_time(f"a scan of {todo:.3g} points ({axes}; {method} evaluation, {cost * 1e3:.2g} ms a point)",
+               todo * cost, "use fewer points per axis")
     return cost
 
 
@@ -509,21 +535,20 @@ def _plan_scan(prepared: tuple[Callable[[np.ndarray], np.ndarray], str], state: 
     """The executor for a scan: serial where workers cannot help (the reason on stderr,
     once). The per-point cost is ``measured`` (:func:`_scan_cost`), else timed on up to 4
     points whose values are discarded."""
-    import numpy as np
 
     from cevns.runtime.parallel import plan_execution, time_per_item
 
-    todo = np.flatnonzero(~state.done.ravel())
+    todo = state.remaining()
     evaluate, method = prepared
     polynomial = method == "polynomial"
     wants = workers > 1 or dask_address is not None
-    if not wants or polynomial or not todo.size:
+    if not wants or polynomial or not todo:
         cost = 0.0
     elif measured is not None:
         cost = measured
     else:
-        cost = time_per_item(evaluate, (todo[:4],), min(4, todo.size))
-    plan = plan_execution(int(todo.size), cost, workers, polynomial, dask_address)
+        cost = time_per_item(evaluate, (state.pending(4),), min(4, todo))
+    plan = plan_execution(todo, cost, workers, polynomial, dask_address)
     if plan.reason:
         click.echo(plan.reason, err=True)
     return plan

@@ -32,6 +32,7 @@ parent terminates the workers at once instead of waiting for their running chunk
 from __future__ import annotations
 
 import contextlib
+import itertools
 import multiprocessing
 import os
 import pickle
@@ -39,9 +40,9 @@ import signal
 import sys
 import threading
 import time
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator
 
 from cevns.errors import InputError
 
@@ -242,29 +243,48 @@ def _worker_start(owner_pid: int) -> None:
     threading.Thread(target=watch, name="cevns-parent-watch", daemon=True).start()
 
 
+#: Chunks handed to a pool at a time by :func:`run_chunks` (a new one as each finishes): enough
+#: to keep any worker count busy, few enough that the chunks' arguments (index arrays) of a
+#: grid of 10⁹ points are never all in memory at once.
+MAX_PENDING = 256
+
+
 def run_chunks(
     function: Callable[..., Any],
-    arguments: Sequence[tuple],
+    arguments: Iterable[tuple],
     on_result: Callable[[tuple, Any], None],
     pool: Executor | None = None,
+    max_pending: int = MAX_PENDING,
 ) -> None:
-    """Call ``function(*args)`` for every ``args`` in ``arguments`` — here, in order, or on
-    ``pool`` — and ``on_result(args, result)`` in this process as each one finishes (so the
-    caller can save progress). On an error or interrupt, chunks not yet started are
-    cancelled."""
+    """Call ``function(*args)`` for every ``args`` in ``arguments`` (any iterable, read
+    lazily) — here, in order, or on ``pool`` with at most ``max_pending`` chunks submitted
+    and not yet handled — and ``on_result(args, result)`` in this process as each one
+    finishes (so the caller can save progress). On an error or interrupt, chunks not yet
+    started are cancelled."""
     if pool is None:
         for args in arguments:
             on_result(args, function(*args))
         return
     if isinstance(pool, ThreadPoolExecutor):  # shared memory: nothing to ship
-        futures = {pool.submit(function, *args): args for args in arguments}
+        def submit(args: tuple) -> Future[Any]:
+            return pool.submit(function, *args)
     else:  # serialise the function (the prepared predictor) once, unpickle it once per worker
         blob = pickle.dumps(function, protocol=pickle.HIGHEST_PROTOCOL)
         key = f"{id(blob)}-{time.perf_counter_ns()}"
-        futures = {pool.submit(_call_shipped, key, blob, args): args for args in arguments}
+
+        def submit(args: tuple) -> Future[Any]:
+            return pool.submit(_call_shipped, key, blob, args)
+    source = iter(arguments)
+    futures: dict[Future[Any], tuple] = {}
     try:
-        for future in as_completed(futures):
-            on_result(futures[future], future.result())
+        while True:
+            for args in itertools.islice(source, max(1, max_pending) - len(futures)):
+                futures[submit(args)] = args
+            if not futures:
+                return
+            finished, _ = wait(futures, return_when=FIRST_COMPLETED)
+            for future in finished:
+                on_result(futures.pop(future), future.result())
     finally:
         for future in futures:
             future.cancel()

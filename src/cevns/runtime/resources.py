@@ -22,6 +22,11 @@ The estimates are deliberately simple — the largest arrays of the task times t
 per element — and err on the high side by small factors (temporaries); they guard
 against orders of magnitude, not against the last 10 %.
 
+Disk: work that writes files of its own size (a scan grid backed by memory-mapped files,
+see :mod:`cevns.stats.scans`) is estimated with :func:`check_disk` against the free space
+of its folder (:func:`shutil.disk_usage`) and refused with :class:`DiskLimitError` (one
+line: what, the estimate, the free space) before anything is written.
+
 Imports: the standard library and :mod:`cevns.errors` only.
 """
 
@@ -29,6 +34,7 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 from pathlib import Path
 
 from cevns.errors import InputError
@@ -38,11 +44,14 @@ __all__ = [
     "FALLBACK_BYTES",
     "GiB",
     "DEFAULT_MAX_HOURS",
+    "DiskLimitError",
     "MAX_HOURS_ENV",
     "MEMORY_LIMIT_ENV",
     "MemoryLimitError",
     "TimeLimitError",
     "available_memory",
+    "check_disk",
+    "free_disk",
     "check_memory",
     "check_time",
     "grid_bytes",
@@ -73,6 +82,10 @@ DEFAULT_MAX_HOURS = 4.0
 
 class MemoryLimitError(InputError):
     """A task whose estimated memory exceeds the limit: refused before allocating."""
+
+
+class DiskLimitError(InputError):
+    """A task whose estimated files exceed the free disk space: refused before writing."""
 
 
 class TimeLimitError(InputError):
@@ -223,3 +236,30 @@ def check_time(what: str, seconds: float, advice: str = "") -> None:
     hint = f"{advice}, or " if advice else ""
     raise TimeLimitError(f"{what} would take about {_duration(seconds)} of CPU time, beyond the limit of {_duration(limit)} "
                          f"({source}); {hint}set {MAX_HOURS_ENV} to raise the limit")
+
+
+def free_disk(folder: str | Path) -> tuple[int, Path] | None:
+    """Free bytes on the file system of ``folder`` (or of its nearest existing parent, for
+    a folder still to be made) and that folder; None if the system does not say."""
+    where = Path(folder).absolute()
+    while not where.exists() and where.parent != where:
+        where = where.parent
+    try:
+        return int(shutil.disk_usage(where).free), where
+    except OSError:
+        return None
+
+
+def check_disk(what: str, n_bytes: float, folder: str | Path, advice: str = "") -> None:
+    """Raise :class:`DiskLimitError` if ``what`` (a description: "a scan of 1e+09
+    points") would write an estimated ``n_bytes`` into ``folder`` beyond the space free
+    there (:func:`free_disk`). ``advice``: what the user can change instead. Nothing is
+    refused when the free space cannot be read."""
+    if not n_bytes > 0:
+        return
+    found = free_disk(folder)
+    if found is None or n_bytes <= found[0]:
+        return
+    free, where = found
+    hint = f"; {advice}" if advice else ""
+    raise DiskLimitError(f"{what} needs about {_gib(n_bytes)} of disk in {where}, but only {_gib(free)} is free{hint}")

@@ -54,16 +54,19 @@ them — a chunk writes only its own values, the base is written from the arrays
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
+import mmap
 import os
 import re
 import secrets
 import shutil
 import tempfile
+import zipfile
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping
+from typing import IO, Any, Callable, Iterator, Mapping
 
 import numpy as np
 
@@ -195,12 +198,60 @@ def config_text(config: Mapping[str, Any]) -> str:
 GENERATION_KEY = "store_generation"
 
 
+def release_pages(*arrays: np.ndarray) -> None:
+    """Let the system drop the pages of memory-mapped ``arrays`` from this process
+    (``madvise(MADV_DONTNEED)`` on their shared file mapping: what was written stays in the
+    file and is read back when touched again), so that the resident memory of work over a
+    mapped array (a scan grid beyond the memory limit, :func:`cevns.stats.scans.empty_scan`)
+    stays that of the part in use. Arrays in memory are left alone."""
+    for array in arrays:
+        mapping = _mapping(array)
+        if mapping is not None and hasattr(mmap, "MADV_DONTNEED"):
+            with contextlib.suppress(OSError, ValueError):
+                mapping.madvise(mmap.MADV_DONTNEED)
+
+
+def _mapping(array: object) -> mmap.mmap | None:
+    """The file mapping under ``array`` (a memory-mapped array or a view of one), or None."""
+    base = array
+    while base is not None and not isinstance(base, mmap.mmap):
+        base = getattr(base, "base", None)
+    return base if isinstance(base, mmap.mmap) else None
+
+
+class _Releasing:
+    """A file to write an array's bytes to that releases the array's mapped pages after
+    each piece (:func:`release_pages`); not a real file, so numpy writes in pieces."""
+
+    def __init__(self, target: IO[bytes], array: np.ndarray) -> None:
+        self.target, self.array = target, array
+
+    def write(self, data: bytes) -> int:
+        written = self.target.write(data)
+        release_pages(self.array)
+        return written
+
+
+def _savez(handle: IO[bytes], arrays: Mapping[str, np.ndarray]) -> None:
+    """What ``np.savez(handle, allow_pickle=False, **arrays)`` writes, byte for byte (an
+    uncompressed ZIP64 of ``<name>.npy`` entries), with memory-mapped arrays written piece
+    by piece without keeping their pages resident."""
+    with zipfile.ZipFile(handle, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
+        for name, value in arrays.items():
+            array = np.asanyarray(value)
+            with archive.open(name + ".npy", "w", force_zip64=True) as entry:
+                np.lib.format.write_array(_Releasing(entry, array), array, allow_pickle=False)
+
+
 def write_store(path: str | Path, config: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> None:
     """Write ``arrays`` and ``config`` to the NPZ store at ``path``, atomically."""
 
     def write(tmp: str) -> None:
         with open(tmp, "wb") as handle:
-            np.savez(handle, allow_pickle=False, config=np.array(config_text(config)), **arrays)
+            if any(_mapping(a) is not None for a in arrays.values()):  # the same bytes, mapped pages released
+                _savez(handle, {"config": np.array(config_text(config)), **arrays})
+            else:
+                np.savez(handle, allow_pickle=False, config=np.array(config_text(config)), **arrays)
 
     atomic_write(path, write)
 
@@ -402,4 +453,4 @@ def unfinished_stores() -> tuple[tuple[Path, int, int], ...]:
 
 __all__ = ["ChunkStore", "StoreError", "atomic_write", "config_text", "finish_store", "read_store", "remove_stale_temporaries",
            "remove_stale_temporaries_in",
-           "forget_unfinished", "sidecar", "stale_temporaries", "unfinished_stores", "write_store"]
+           "forget_unfinished", "release_pages", "sidecar", "stale_temporaries", "unfinished_stores", "write_store"]

@@ -4,7 +4,7 @@ Most parameters that CEvNS analyses scan enter the expected counts polynomially:
 vector couplings (NSI ε^{qV}_{αβ}, sin²θ_W, charge radius, millicharge) shift the weak
 charge 𝒬 linearly and the rate is 𝒬² plus incoherent squares, so counts are quadratic in
 them; a magnetic moment adds μ²; a mediator coupling g at fixed mass enters 𝒬 as g², so
-counts are quartic in g; the 3+1 mixings |U_α4|² at fixed Δm²₄₁ enter quadratically.
+counts are quartic in g; the 3+1 mixings ``|U_α4|²`` at fixed Δm²₄₁ enter quadratically.
 :func:`polynomial_signal` finds such a dependence numerically — it fits every bin's counts
 to a polynomial of total degree 2 (then 4) in the scan axes from a few exact
 predictions, and accepts the fit only if it reproduces further exact predictions at
@@ -18,31 +18,76 @@ likelihood and the indices, so the result does not depend on how chunks are dist
 Any :class:`concurrent.futures.Executor` runs them (see :mod:`cevns.runtime.parallel`); after each
 finished chunk ``on_part`` (that chunk's indices and values) and ``on_chunk`` are called,
 which is where the CLI appends the chunk to its store (:class:`~cevns.runtime.stores.ChunkStore`).
+
+Memory: :func:`scan` takes the points still to do block by block (:data:`BLOCK_POINTS`),
+handing the executor a bounded number of chunks at a time, and the summaries of
+:class:`Scan` (best point, minimum, per-axis profiles, allowed ranges) are running minima
+over blocks, so no work array has the size of the grid. A grid whose in-memory estimate
+exceeds the memory limit is backed by memory-mapped files (:func:`empty_scan`,
+:func:`check_grid`), whose pages are released block by block, after its disk has been
+estimated against the free space. Every result is the same, bit for bit, as with the
+whole grid in memory (a minimum is exact; the chunks are the same pieces).
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
+import os
+import tempfile
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 
 from cevns.runtime.parallel import run_chunks
-from cevns.runtime.resources import check_memory, grid_bytes
+from cevns.runtime.stores import release_pages
+from cevns.runtime.resources import check_disk, check_memory, grid_bytes, memory_limit
 from cevns.stats.fits import ONE_DOF_LEVELS, TWO_DOF_LEVELS, _bounds, fit
 from cevns.stats.likelihood import Likelihood
-from cevns.errors import InputError
+from cevns.errors import InputError, OutputError
 from cevns.physics.parameters import parameter
 from cevns.stats.chi2 import delta_chi2_threshold, interval_from_profile, intervals_and_open_ends
+
+
+#: Points of the grid handled at a time by :func:`scan` (the indices still to do) and by the
+#: summaries of :class:`Scan` (running minima): 2²⁰, a multiple of every default chunk, so
+#: the work arrays of a scan are bounded whatever the size of its grid.
+BLOCK_POINTS = 1 << 20
+
+
+def _flat_blocks(size: int, block: int | None = None) -> Iterator[slice]:
+    """Consecutive flat ranges of ≤ ``block`` (:data:`BLOCK_POINTS`) points covering
+    ``size`` points."""
+    block = block or BLOCK_POINTS
+    return (slice(i, min(i + block, size)) for i in range(0, size, block))
+
+
+def _grid_blocks(shape: tuple[int, ...], block: int | None = None) -> Iterator[tuple[int, tuple[int, ...], int, int]]:
+    """The grid of ``shape`` cut into boxes of ≤ ``block`` points (unless one line of the
+    last axis alone is longer), in C order: ``(j, prefix, a, b)`` is the box with the axes
+    before j fixed at ``prefix``, axis j running over a … b − 1 and the axes after it whole
+    — a contiguous flat range."""
+    block = block or BLOCK_POINTS
+    d = len(shape)
+    j = next(j for j in range(d) if math.prod(shape[j + 1 :]) <= block)
+    rows = max(1, block // math.prod(shape[j + 1 :]))
+    for prefix in np.ndindex(*shape[:j]):
+        for a in range(0, shape[j], rows):
+            yield j, tuple(int(i) for i in prefix), a, min(a + rows, shape[j])
 
 
 @dataclass(frozen=True)
 class Scan:
     """χ² on the grid spanned by ``axes`` (name → 1-D values), shape = axis lengths;
-    ``done`` marks the points computed so far (a resumed scan fills the rest)."""
+    ``done`` marks the points computed so far (a resumed scan fills the rest).
+
+    ``chi2`` and ``done`` are arrays in memory or, for a grid beyond the memory limit,
+    memory-mapped files (:func:`empty_scan`); the summaries below read them block by block
+    (:data:`BLOCK_POINTS`), so they need no array of the grid's size."""
 
     axes: dict[str, np.ndarray]
     chi2: np.ndarray
@@ -50,16 +95,87 @@ class Scan:
 
     @property
     def complete(self) -> bool:
-        return bool(self.done.all())
+        return self.remaining() == 0
+
+    def remaining(self) -> int:
+        """Points not done yet (counted block by block)."""
+        done = self.done.reshape(-1)
+        count = done.size
+        for b in _flat_blocks(done.size):
+            count -= int(np.count_nonzero(done[b]))
+            release_pages(self.done)
+        return count
+
+    def pending(self, n: int) -> np.ndarray:
+        """The first ≤ ``n`` flat indices not done yet (C order), read block by block."""
+        done = self.done.reshape(-1)
+        found: list[np.ndarray] = []
+        left = n
+        for b in _flat_blocks(done.size):
+            if left <= 0:
+                break
+            idx = np.flatnonzero(~np.asarray(done[b]))[:left] + b.start
+            release_pages(self.done)
+            found.append(idx)
+            left -= idx.size
+        return np.concatenate(found) if found else np.empty(0, dtype=np.intp)
+
+    def chi2_min(self) -> float:
+        """The smallest χ² of the points done (NaN if none), a running minimum over blocks:
+        the same value as ``np.nanmin`` over the whole grid (a minimum is exact)."""
+        chi2, done = self.chi2.reshape(-1), self.done.reshape(-1)
+        least = math.nan
+        for b in _flat_blocks(chi2.size):
+            least = float(np.fmin(least, np.fmin.reduce(np.where(done[b], chi2[b], np.nan))))
+            release_pages(self.chi2, self.done)
+        return least
 
     @property
     def delta_chi2(self) -> np.ndarray:
-        return self.chi2 - np.nanmin(np.where(self.done, self.chi2, np.nan))
+        """Δχ² = χ² − :meth:`chi2_min` over the whole grid (an array of the grid's size: for
+        plots of grids that fit in memory)."""
+        return self.chi2 - self.chi2_min()
 
     def best(self) -> dict[str, float]:
-        """Grid point of the smallest χ²."""
-        idx = np.unravel_index(np.nanargmin(np.where(self.done, self.chi2, np.nan)), self.chi2.shape)
+        """Grid point of the smallest χ² (the first in C order, as :func:`numpy.nanargmin`),
+        found block by block."""
+        chi2, done = self.chi2.reshape(-1), self.done.reshape(-1)
+        where, least = -1, math.inf
+        for b in _flat_blocks(chi2.size):
+            part = np.where(done[b], chi2[b], np.nan)
+            release_pages(self.chi2, self.done)
+            if np.all(np.isnan(part)):
+                continue
+            i = int(np.nanargmin(part))
+            if where < 0 or part[i] < least:
+                where, least = b.start + i, float(part[i])
+        if where < 0:
+            raise ValueError("All-NaN slice encountered")
+        idx = np.unravel_index(where, self.chi2.shape)
         return {name: float(axis[i]) for (name, axis), i in zip(self.axes.items(), idx)}
+
+    def profiles(self) -> list[np.ndarray]:
+        """Per axis, the Δχ² profile: the minimum of Δχ² over the other axes (NaN-ignoring),
+        as running minima over boxes of the grid (:func:`_grid_blocks`). Since x ↦ fl(x − m)
+        is monotone, min(χ²) − m equals min(χ² − m) bit for bit."""
+        shape = self.chi2.shape
+        d = len(shape)
+        prof = [np.full(n, np.nan) for n in shape]
+        for j, prefix, a, b in _grid_blocks(shape):
+            box = np.asarray(self.chi2[prefix + (slice(a, b),)])
+            for k in range(d):
+                if k < j:
+                    prof[k][prefix[k]] = np.fmin(prof[k][prefix[k]], np.fmin.reduce(box, axis=None))
+                    continue
+                other = tuple(i for i in range(box.ndim) if i != k - j)
+                part = np.fmin.reduce(box, axis=other) if other else box
+                if k == j:
+                    prof[k][a:b] = np.fmin(prof[k][a:b], part)
+                else:
+                    prof[k] = np.fmin(prof[k], part)
+            release_pages(self.chi2)
+        m = self.chi2_min()
+        return [p - m for p in prof]
 
     def _axis_profiles(
         self, levels: Mapping[str, float] | None
@@ -69,9 +185,8 @@ class Scan:
         d = len(self.axes)
         levels = levels or (ONE_DOF_LEVELS if d == 1 else TWO_DOF_LEVELS)
         thresholds = {label: float(delta_chi2_threshold(cl, d)) for label, cl in levels.items()}
-        for k, (name, axis) in enumerate(self.axes.items()):
-            other = tuple(i for i in range(d) if i != k)
-            yield name, axis, np.nanmin(self.delta_chi2, axis=other) if other else self.delta_chi2, thresholds
+        for (name, axis), prof in zip(self.axes.items(), self.profiles()):
+            yield name, axis, prof, thresholds
 
     def allowed_ranges(self, levels: Mapping[str, float] | None = None) -> dict[str, dict[str, list[list[float]]]]:
         """Per axis and level, the intervals of the profile min over the other axes
@@ -88,32 +203,102 @@ class Scan:
                 for name, axis, prof, thresholds in self._axis_profiles(levels)}
 
 
-#: Float64-sized arrays over the grid that a scan holds at its peak: Δχ², the Δχ² of the
-#: results, the indices still to do, a profile or plot copy (and the ``done`` flags).
+#: Float64-sized arrays over the grid that a scan held in memory at its peak before its
+#: summaries went block by block (Δχ², the Δχ² of the results, the indices still to do, a
+#: profile or plot copy, the ``done`` flags): a grid whose arrays estimated so fit the
+#: memory limit is kept in memory, exactly as before.
 SCAN_FLOATS_PER_POINT = 4.25
+#: Float64-sized arrays over a block (:data:`BLOCK_POINTS`) that a scan over a memory-mapped
+#: grid holds at its peak: the block's indices still to do or its masked χ² (8 bytes a
+#: point), the mapped pages of χ² and flags in use (9) and a flag temporary (1), rounded up.
+BLOCK_FLOATS_PER_POINT = 2.5
+#: Bytes a grid point of the scan's own arrays: χ² (float64) and the done flag.
+GRID_BYTES_PER_POINT = 9
+#: Bytes of disk a point of a memory-mapped scan from the command line may use at its peak:
+#: the mapped arrays (9), the store's base (9), its journal of chunks (index, χ², flag: 17)
+#: and the final file written beside the base (9).
+STORE_BYTES_PER_POINT = 44
 
 
-def check_grid(shape: Sequence[int]) -> None:
-    """Refuse (:class:`~cevns.runtime.resources.MemoryLimitError`, one line with the
-    estimate) a scan grid of this shape whose arrays would not fit in memory, before
-    anything of its size is allocated. The scan's arrays hold the full grid (the stored
-    chunks are saved as they come, but the grid itself lives in memory)."""
+def _grid_text(shape: Sequence[int]) -> str:
     points = math.prod(int(n) for n in shape)
-    check_memory(f"a scan of {points:.3g} points ({' × '.join(str(int(n)) for n in shape)})",
-                 grid_bytes(points, SCAN_FLOATS_PER_POINT), "use fewer points per axis")
+    return f"a scan of {points:.3g} points ({' × '.join(str(int(n)) for n in shape)})"
 
 
-def empty_scan(axes: Mapping[str, Sequence[float] | np.ndarray]) -> Scan:
+def check_grid(shape: Sequence[int], folder: str | Path | None = None, store: bool = False) -> bool:
+    """Check, before anything of its size is allocated, where a scan grid of this shape
+    can live; True if it is to be memory-mapped.
+
+    A grid whose in-memory estimate (:data:`SCAN_FLOATS_PER_POINT` floats a point) fits
+    :func:`~cevns.runtime.resources.memory_limit` stays in memory (False). Beyond it, the
+    grid is backed by memory-mapped files in ``folder`` (the system's temporary folder if
+    None) if its own arrays (:data:`GRID_BYTES_PER_POINT`) still fit the limit — the
+    stored scan is read back whole by ``--resume`` and by readers of the file — and the
+    folder has the disk for them (:data:`STORE_BYTES_PER_POINT` a point with ``store``,
+    the command line's store beside them): then the memory needed is that of a block
+    (:data:`BLOCK_POINTS` × :data:`BLOCK_FLOATS_PER_POINT`) and of the per-axis arrays. Otherwise refused with one line:
+    :class:`~cevns.runtime.resources.MemoryLimitError` (the in-memory estimate) or
+    :class:`~cevns.runtime.resources.DiskLimitError` (the disk estimate, the free space).
+    """
+    points = math.prod(int(n) for n in shape)
+    what = _grid_text(shape)
+    in_memory = grid_bytes(points, SCAN_FLOATS_PER_POINT)
+    limit = memory_limit()[0]
+    if in_memory <= limit or not points * GRID_BYTES_PER_POINT <= limit:
+        check_memory(what, in_memory, "use fewer points per axis (a grid memory-mapped to disk still needs "
+                     f"its stored arrays, {GRID_BYTES_PER_POINT} bytes a point, within the limit)")
+        return False
+    block = min(points, BLOCK_POINTS)
+    check_memory(f"{what}, memory-mapped", grid_bytes(block, BLOCK_FLOATS_PER_POINT) + grid_bytes(sum(shape), 4.0),
+                 "use fewer points per axis")
+    check_disk(f"{what}, memory-mapped", float(points) * (STORE_BYTES_PER_POINT if store else GRID_BYTES_PER_POINT),
+               folder if folder is not None else tempfile.gettempdir(), "use fewer points per axis or free some disk")
+    return True
+
+
+def _mapped(folder: Path, shape: tuple[int, ...], dtype: type, fill: float | bool) -> np.ndarray:
+    """A memory-mapped array of ``shape`` filled with ``fill``, whose file in ``folder`` is
+    removed at once: the mapping keeps the data (and the disk) until the array is freed,
+    and no file is ever left behind, whatever ends the process."""
+    fd, name = tempfile.mkstemp(dir=folder, prefix=".scan-", suffix=".npy")
+    os.close(fd)
+    try:
+        array = np.lib.format.open_memmap(name, mode="w+", dtype=dtype, shape=shape)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(name)
+    flat = array.reshape(-1)
+    for b in _flat_blocks(flat.size):
+        flat[b] = fill
+        release_pages(array)
+    return array
+
+
+def empty_scan(axes: Mapping[str, Sequence[float] | np.ndarray], scratch: str | Path | None = None) -> Scan:
     """A scan with nothing computed yet; raises ValueError for an axis with < 1 point, and
-    :class:`~cevns.runtime.resources.MemoryLimitError` for a grid beyond the memory limit
-    (:func:`check_grid`)."""
+    :class:`~cevns.runtime.resources.MemoryLimitError` or
+    :class:`~cevns.runtime.resources.DiskLimitError` for a grid that fits neither
+    (:func:`check_grid`). A grid beyond the memory limit gets memory-mapped arrays in
+    ``scratch`` (a folder, made if needed and removed again if left empty; the system's
+    temporary folder if None) whose files are unlinked as soon as they are mapped."""
     grid = {name: np.asarray(values, dtype=float) for name, values in axes.items()}
     for name, a in grid.items():
         if a.ndim != 1 or a.size < 1 or not np.all(np.isfinite(a)):
             raise InputError(f"scan axis {name}: need a 1-D array of ≥ 1 finite values")
     shape = tuple(a.size for a in grid.values())
-    check_grid(shape)
-    return Scan(grid, np.full(shape, np.nan), np.zeros(shape, dtype=bool))
+    if not check_grid(shape, scratch):
+        return Scan(grid, np.full(shape, np.nan), np.zeros(shape, dtype=bool))
+    folder = Path(scratch) if scratch is not None else Path(tempfile.gettempdir())
+    made = not folder.exists()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        return Scan(grid, _mapped(folder, shape, np.float64, np.nan), _mapped(folder, shape, np.bool_, False))
+    except OSError as exc:
+        raise OutputError.writing(folder, exc) from None
+    finally:
+        if made:
+            with contextlib.suppress(OSError):
+                folder.rmdir()
 
 
 # --- polynomial dependence on the scan axes --------------------------------------------------
@@ -347,6 +532,23 @@ def chunk_evaluator(
     return _PointChunks(likelihood, names, grids, tuple((profiled or {}).items())), "per-point"
 
 
+def _todo_chunks(done: np.ndarray, chunk: int) -> Iterator[np.ndarray]:
+    """The flat indices not ``done`` cut into pieces of ``chunk`` (the last shorter), the
+    same pieces as cutting the list of all of them, found block by block
+    (:data:`BLOCK_POINTS`) as the pieces are taken: no index array of the grid's size."""
+    carry = np.empty(0, dtype=np.intp)
+    for b in _flat_blocks(done.size):
+        idx = np.flatnonzero(~np.asarray(done[b])) + b.start
+        if carry.size:
+            idx = np.concatenate([carry, idx])
+        whole = idx.size - idx.size % chunk
+        for i in range(0, whole, chunk):
+            yield idx[i : i + chunk]
+        carry = idx[whole:]
+    if carry.size:
+        yield carry
+
+
 def scan(
     likelihood: Likelihood,
     state: Scan,
@@ -377,20 +579,23 @@ def scan(
     chunk = chunk or (8192 if method == "polynomial" else 256 if executor is None else 1024)
     if chunk < 1:
         raise InputError("chunk must be ≥ 1 point")
-    todo = np.flatnonzero(~state.done.ravel())
-    parts = [todo[i : i + chunk] for i in range(0, todo.size, chunk)]
     chi2, done = state.chi2.reshape(-1), state.done.reshape(-1)
+    stored = [0]  # points since the mapped pages were last released
 
     def store(args: tuple[np.ndarray], values: np.ndarray) -> None:
         chi2[args[0]] = values
         done[args[0]] = True
+        stored[0] += args[0].size
+        if stored[0] >= BLOCK_POINTS:
+            stored[0] = 0
+            release_pages(chi2, done)
         if on_part:
             on_part(args[0], {"chi2": np.asarray(values, dtype=float)})
         if on_chunk:
             on_chunk(state, args[0].size)
 
-    run_chunks(evaluate, [(part,) for part in parts], store, executor)
+    run_chunks(evaluate, ((part,) for part in _todo_chunks(done, chunk)), store, executor)
     return state
 
 
-__all__ = ["PolynomialSignal", "Scan", "chunk_evaluator", "empty_scan", "polynomial_signal", "scan"]
+__all__ = ["BLOCK_POINTS", "PolynomialSignal", "Scan", "check_grid", "chunk_evaluator", "empty_scan", "polynomial_signal", "scan"]
