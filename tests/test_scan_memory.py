@@ -71,7 +71,8 @@ def test_mapped_scan_is_bit_identical_to_the_in_memory_scan(csi, reference, monk
     assert np.isnan(state.chi2).all() and not state.done.any() and state.remaining() == POINTS
     pieces: list[np.ndarray] = []
     scan(csi, state, on_part=lambda index, values: pieces.append(index.copy()))
-    expected = [np.arange(POINTS)[i : i + 8192] for i in range(0, POINTS, 8192)]  # the old cut of all indices
+    # a grid of several blocks: chunks of 8 × 8192 (the reference, one block, had 8192: same bits)
+    expected = [np.arange(POINTS)[i : i + 65536] for i in range(0, POINTS, 65536)]
     assert len(pieces) == len(expected) and all(np.array_equal(a, b) for a, b in zip(pieces, expected))
     assert state.chi2.tobytes() == reference.chi2.tobytes() and state.done.all()
     assert state.best() == reference.best()
@@ -124,14 +125,14 @@ def test_interrupted_mapped_scan_resumes_bit_identical(csi, reference, monkeypat
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        scan(csi, state, on_chunk=stop)
+        scan(csi, state, chunk=8192, on_chunk=stop)
     assert state.remaining() == POINTS - 7 * 8192
     scan(csi, state)
     assert state.chi2.tobytes() == reference.chi2.tobytes() and state.done.all()
 
 
 def test_cli_scan_of_a_mapped_grid_interrupted_and_resumed(capsys, monkeypatch, tmp_path):
-    """``cevns scan`` under the small limit: interrupted after 10 saved chunks (Ctrl-C in
+    """``cevns scan`` under the small limit: interrupted after 3 appended chunks (Ctrl-C in
     the store's append), ``--resume`` from the store gives the file of a run in memory."""
     args = ["scan", "coherent-csi-2017", "--param", "eps_ee_uV=-1:1:640", "--param", "eps_ee_dV=-1:1:625"]
     assert main([*args, "--out", str(tmp_path / "ref.npz")]) == 0
@@ -141,7 +142,7 @@ def test_cli_scan_of_a_mapped_grid_interrupted_and_resumed(capsys, monkeypatch, 
     saved = []
 
     def interrupt(self, index, values):
-        if len(saved) == 10:
+        if len(saved) == 3:
             raise KeyboardInterrupt
         saved.append(index.size)
         append(self, index, values)
@@ -149,7 +150,7 @@ def test_cli_scan_of_a_mapped_grid_interrupted_and_resumed(capsys, monkeypatch, 
     monkeypatch.setattr(stores.ChunkStore, "append", interrupt)
     assert main([*args, "--out", str(tmp_path / "cut.npz")]) != 0  # stopped (a KeyboardInterrupt not from a signal)
     with np.load(tmp_path / "cut.npz") as f:
-        assert not f["done"].all()  # the base, and 10 chunks in its sidecar
+        assert not f["done"].all()  # the base, and 3 chunks in its sidecar
     monkeypatch.setattr(stores.ChunkStore, "append", append)
     capsys.readouterr()
     assert main([*args, "--out", str(tmp_path / "cut.npz"), "--resume"]) == 0

@@ -268,7 +268,7 @@ def _mapped(folder: Path, shape: tuple[int, ...], dtype: type, fill: float | boo
         with contextlib.suppress(OSError):
             os.unlink(name)
     flat = array.reshape(-1)
-    for b in _flat_blocks(flat.size):
+    for b in _flat_blocks(flat.size) if fill else ():  # a new file reads as zeros (False) already
         flat[b] = fill
         release_pages(array)
     return array
@@ -564,8 +564,10 @@ def scan(
     place, so a caller's saved copy is always current).
 
     ``profiled``: other parameters minimised at every point (start values). ``chunk``:
-    points per task (default 8192 for a polynomial signal; point by point 256, or
-    1024 on an executor);
+    points per task (default 8192 for a polynomial signal, 8 × 8192 on a grid of more
+    than :data:`BLOCK_POINTS` points, so that saving a chunk costs little beside it — the
+    same 8192-point pieces are evaluated, so the values are the same; point by point 256,
+    or 1024 on an executor);
     ``on_chunk(state, n_new)`` is called after each finished chunk, in the calling process,
     and before it ``on_part(flat_indices, {"chi2": values})`` with only that chunk's
     results (what a :class:`~cevns.runtime.stores.ChunkStore` appends: saving costs the
@@ -576,7 +578,8 @@ def scan(
     """
     evaluate, method = prepared or chunk_evaluator(likelihood, state.axes, profiled, fast)
     # per point: small chunks for progress here, larger ones for workers (less hand-off)
-    chunk = chunk or (8192 if method == "polynomial" else 256 if executor is None else 1024)
+    polynomial_chunk = _CACHE_POINTS * (8 if state.chi2.size > BLOCK_POINTS else 1)
+    chunk = chunk or (polynomial_chunk if method == "polynomial" else 256 if executor is None else 1024)
     if chunk < 1:
         raise InputError("chunk must be ≥ 1 point")
     chi2, done = state.chi2.reshape(-1), state.done.reshape(-1)
