@@ -136,20 +136,29 @@ def available_memory() -> int | None:
     return found if found is not None and found > 0 else None
 
 
+def _positive_env(name: str, unit: str) -> float | None:
+    """The positive finite number in environment variable ``name`` (None when unset or
+    blank); anything else is a one-line :class:`~cevns.errors.InputError`."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise InputError(f"{name} must be a positive number of {unit}, got {raw!r}")
+    return value
+
+
 def memory_limit() -> tuple[float, str]:
     """The limit in bytes and how it was set (for the message): ``$CEVNS_MEMORY_LIMIT_GB``
     if set, else :data:`DEFAULT_FRACTION` of :func:`available_memory` (of
     :data:`FALLBACK_BYTES` when unknown). A bad value of the variable is an
     :class:`~cevns.errors.InputError`."""
-    raw = os.environ.get(MEMORY_LIMIT_ENV, "").strip()
-    if raw:
-        try:
-            gb = float(raw)
-        except ValueError:
-            gb = math.nan
-        if not (math.isfinite(gb) and gb > 0):
-            raise InputError(f"{MEMORY_LIMIT_ENV} must be a positive number of GiB, got {raw!r}")
-        return gb * GiB, f"{MEMORY_LIMIT_ENV}={raw}"
+    gb = _positive_env(MEMORY_LIMIT_ENV, "GiB")
+    if gb is not None:
+        return gb * GiB, f"{MEMORY_LIMIT_ENV}={os.environ[MEMORY_LIMIT_ENV].strip()}"
     available = available_memory()
     if available is None:
         return DEFAULT_FRACTION * FALLBACK_BYTES, f"{DEFAULT_FRACTION:.0%} of an assumed {FALLBACK_BYTES / GiB:.0f} GiB"
@@ -203,15 +212,9 @@ def time_limit() -> tuple[float, str]:
     """The CPU-time limit in seconds and how it was set (for the message):
     ``$CEVNS_MAX_HOURS`` if set, else :data:`DEFAULT_MAX_HOURS`. A bad value of the
     variable is an :class:`~cevns.errors.InputError`."""
-    raw = os.environ.get(MAX_HOURS_ENV, "").strip()
-    if raw:
-        try:
-            hours = float(raw)
-        except ValueError:
-            hours = math.nan
-        if not (math.isfinite(hours) and hours > 0):
-            raise InputError(f"{MAX_HOURS_ENV} must be a positive number of hours, got {raw!r}")
-        return hours * 3600.0, f"{MAX_HOURS_ENV}={raw}"
+    hours = _positive_env(MAX_HOURS_ENV, "hours")
+    if hours is not None:
+        return hours * 3600.0, f"{MAX_HOURS_ENV}={os.environ[MAX_HOURS_ENV].strip()}"
     return DEFAULT_MAX_HOURS * 3600.0, "the default"
 
 
