@@ -8,7 +8,7 @@ import math
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 import click
 
@@ -329,6 +329,7 @@ def scan_command(experiment: str, params: tuple[str, ...], free: tuple[str, ...]
                  out_path: str, resume: bool, plot_path: str | None, workers: int, dask_address: str | None, as_json: bool,
                  release_folder: tuple[str, ...], no_verify: bool, **fc: Any) -> None:
     """Δχ² of EXPERIMENT on a grid of parameters, nuisances profiled; resumable."""
+    import numpy as np
 
     from cevns.runtime.parallel import executor
     from cevns.stats.chi2 import delta_chi2_threshold
@@ -357,10 +358,15 @@ def scan_command(experiment: str, params: tuple[str, ...], free: tuple[str, ...]
     path = Path(out_path)
     lock_output(path, {**config, "fc": {k: v for k, v in fc.items() if k != "workers"} if fc["method"] == "fc" else None}, "scan file")  # one writer (cevns.runtime.locks)
     _remove_stale_scratch(scratch)  # we hold the lock: anything there is an interrupted run's
-    state = _read_scan(path, config, axes) if resume and path.exists() else empty_scan(axes, scratch)
+    prepared = chunk_evaluator(lk, axes, start or None)
+    if resume and path.exists():
+        state = _read_scan(path, config, axes)
+        cost = _scan_cost(prepared, axes, state.remaining(), state.pending)
+    else:  # refused beyond the CPU-time limit before the grid's arrays (or their mapped files) exist
+        total = math.prod(a.size for a in axes.values())
+        cost = _scan_cost(prepared, axes, total, lambda k: np.arange(min(total, k)))
+        state = empty_scan(axes, scratch)
     todo = state.remaining()
-    prepared = chunk_evaluator(lk, state.axes, start or None)
-    cost = _scan_cost(prepared, state)  # refuses a scan beyond the CPU-time limit, before any work is saved
     save = _Saver(path, config, lambda: _scan_arrays(state))
     with click.progressbar(length=todo, label="scan", file=sys.stderr, show_eta=True) as bar:
         def progress(current: Scan, n_new: int) -> None:
@@ -508,24 +514,25 @@ def toys_command(experiment: str, free: tuple[str, ...], params: tuple[str, ...]
 _UNTIMED_SCAN_POINTS = 256
 
 
-def _scan_cost(prepared: tuple[Callable[[np.ndarray], np.ndarray], str], state: Scan) -> float | None:
-    """Seconds of CPU per point of the scan still to do, timed on a few of its points whose
-    values are discarded (up to 4 point by point, up to 8192 with the polynomial signal,
-    whose cost is mostly per call); None for a scan of at most ``_UNTIMED_SCAN_POINTS``.
-    Points × cost beyond the CPU-time limit (:func:`cevns.runtime.resources.check_time`,
-    ``CEVNS_MAX_HOURS``) is refused with one line naming the axes."""
+def _scan_cost(prepared: tuple[Callable[[np.ndarray], np.ndarray], str], axes: Mapping[str, np.ndarray], todo: int,
+               pending: Callable[[int], np.ndarray]) -> float | None:
+    """Seconds of CPU per point of the ``todo`` points of the scan over ``axes`` still to do,
+    timed on the first few of them, ``pending(k)`` (flat indices; values discarded: up to 4
+    point by point, up to 8192 with the polynomial signal, whose cost is mostly per call);
+    None for a scan of at most ``_UNTIMED_SCAN_POINTS``. Points × cost beyond the CPU-time
+    limit (:func:`cevns.runtime.resources.check_time`, ``CEVNS_MAX_HOURS``) is refused with
+    one line naming the axes."""
 
     from cevns.runtime.parallel import time_per_item
     from cevns.runtime.resources import check_time
 
-    todo = state.remaining()
     if todo <= _UNTIMED_SCAN_POINTS:
         return None
     evaluate, method = prepared
-    sample = state.pending(8192 if method == "polynomial" else 4)
+    sample = pending(8192 if method == "polynomial" else 4)
     cost = time_per_item(evaluate, (sample,), sample.size)
-    axes = ", ".join(f"{name}: {values.size} points" for name, values in state.axes.items())
-    check_time(f"a scan of {todo:.3g} points ({axes}; {method} evaluation, {cost * 1e3:.2g} ms a point)",
+    names = ", ".join(f"{name}: {values.size} points" for name, values in axes.items())
+    check_time(f"a scan of {todo:.3g} points ({names}; {method} evaluation, {cost * 1e3:.2g} ms a point)",
                todo * cost, "use fewer points per axis")
     return cost
 
