@@ -36,6 +36,7 @@ import pytest
 import cevns
 from cevns.cli import main
 from cevns.errors import CevnsError
+from tests.cli_run import one_error_line as _one_error_line
 
 EXPERIMENTS = Path(cevns.__file__).parent / "data" / "experiments"
 CSI = (EXPERIMENTS / "coherent-csi-2017.toml").read_text()
@@ -373,13 +374,6 @@ sys.exit(main(sys.argv[1:]))
 
 def _listing(folder: Path) -> set[str]:
     return {str(p.relative_to(folder)) for p in folder.rglob("*")}
-
-
-def _one_error_line(err: str) -> str:
-    lines = [ln for ln in err.splitlines() if ln.strip()]
-    assert len(lines) == 1, err
-    assert lines[0].startswith("error: "), err
-    return lines[0]
 
 
 @pytest.mark.parametrize("case", CLI_CASES)

@@ -13,21 +13,9 @@ import sys
 import pytest
 
 from cevns import __version__
-from cevns.cli import BUG_HINT, main
+from cevns.cli import BUG_HINT
 from cevns.errors import CevnsError, InputError
-
-
-def _run(capsys, *args: str) -> tuple[int, str, str]:
-    rc = main(list(args))
-    captured = capsys.readouterr()
-    return rc, captured.out, captured.err
-
-
-def _one_error_line(err: str) -> str:
-    lines = [ln for ln in err.splitlines() if ln.strip()]
-    assert len(lines) == 1, err
-    assert lines[0].startswith("error: ")
-    return lines[0]
+from tests.cli_run import one_error_line as _one_error_line, run_cli as _run
 
 
 def test_error_types():

@@ -9,15 +9,9 @@ import json
 import numpy as np
 import pytest
 
-from cevns.cli import main
+from tests.cli_run import run_cli as _run
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-
-
-def _run(capsys, *args: str) -> tuple[int, str, str]:
-    rc = main(list(args))
-    captured = capsys.readouterr()
-    return rc, captured.out, captured.err
 
 
 # --- spectrum --plot of a time-binned experiment ------------------------------------------

@@ -8,7 +8,6 @@ import math
 
 import pytest
 
-from cevns.cli import main
 from cevns.errors import InputError
 from cevns.physics import cross_sections as cs
 from cevns.physics.cross_sections import (
@@ -26,19 +25,7 @@ from cevns.physics.cross_sections import (
 )
 from cevns.physics.form_factors import FERMI_DIFFUSENESS_FM, HELM_SURFACE_THICKNESS_FM, lewin_smith_rms_radius_fm
 from cevns.physics.nuclei import resolve_target
-
-
-def _run(capsys, *args: str) -> tuple[int, str, str]:
-    rc = main(list(args))
-    captured = capsys.readouterr()
-    return rc, captured.out, captured.err
-
-
-def _one_error_line(err: str) -> str:
-    lines = [ln for ln in err.splitlines() if ln.strip()]
-    assert len(lines) == 1, err
-    assert lines[0].startswith("error: ")
-    return lines[0]
+from tests.cli_run import one_error_line as _one_error_line, run_cli as _run
 
 
 # --- the sets' numbers against their sources ---------------------------------------------------

@@ -15,12 +15,12 @@ import numpy as np
 import pytest
 from scipy import optimize
 
-from cevns.cli import main
 from cevns.config.measurement import Measurement
 from cevns.errors import InputError
 from cevns.stats.fits import ExperimentLikelihood, fit
 from cevns.stats.joint import JointLikelihood, SharedNuisance, joint_likelihood, own_sigma, with_signal_sigma
 from cevns.stats.templates import Axis, Background, TemplateData, TemplateLikelihood
+from tests.cli_run import run_cli as _run
 
 RELEASES = Path(__file__).resolve().parents[2] / "shared" / "reference-data" / "coherent-data-releases"
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -181,12 +181,6 @@ name = "sns-flux"
 kind = "signal-normalisation"
 members = { CsI = 0.10, LAr = 0.10 }
 """
-
-
-def _run(capsys, *args: str) -> tuple[int, str, str]:
-    rc = main(list(args))
-    captured = capsys.readouterr()
-    return rc, captured.out, captured.err
 
 
 def _dirs(releases: Path) -> list[str]:

@@ -18,7 +18,7 @@ import pytest
 
 from cevns.releases import files as R
 from cevns.releases.registry import releases
-from cevns.cli import main
+from tests.cli_run import run_cli as _run
 
 NAMES = ("csi-2017", "lar-2020-analysisA", "csi-2021")
 
@@ -257,12 +257,6 @@ def test_download_errors(releases_dir, tmp_path, serve):
 
 
 # --- CLI ------------------------------------------------------------------------------------
-
-
-def _run(capsys, *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def test_cli_verify(releases_dir, tmp_path, capsys):

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from cevns.cli import main
 from cevns.errors import InputError
 from cevns.releases import RELEASE_MODULES, registry
 from cevns.releases.files import download_release, verify_release
 from cevns.releases.registry import DataRelease, ReleaseFile, file_table, identify_release, register_release, release, releases
+from tests.cli_run import run_cli as _run
 
 NAMES = ("csi-2017", "lar-2020-analysisA", "csi-2021")
 TOY_FILES = {"counts.txt": b"# toy counts\n1 2 3\n", "sub/shape.txt": b"0.25 0.75\n"}
@@ -34,12 +34,6 @@ def _toy_release(folder: Path, name: str = "toy-2024") -> DataRelease:
         files.append(ReleaseFile(path, len(data), hashlib.sha256(data).hexdigest()))
     return DataRelease(name, "Toy release", "nobody, test (2024)", tuple(files),
                        loader=lambda f: (Path(f) / "counts.txt").read_text(), marker="counts.txt")
-
-
-def _run(capsys, *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 # --- the shipped releases -------------------------------------------------------------------------

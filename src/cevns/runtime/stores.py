@@ -121,7 +121,8 @@ def remove_stale_temporaries_in(folder: str | Path) -> int:
     """Remove every temporary file that :func:`atomic_write` left in ``folder`` (not its
     sub-folders) when a writer was killed — for an output folder whose files are not all
     rewritten by the next run (a resumed reproduction keeps its finished steps' files).
-    Only names ``.{name}.XXXXXXXX{suffix of name}`` count; returns how many were removed."""
+    Only names ``.{name}.`` + 8 random characters + the suffix of ``name`` count;
+    returns how many were removed."""
     removed = 0
     try:
         entries = list(Path(folder).iterdir())
