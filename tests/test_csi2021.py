@@ -319,3 +319,21 @@ def test_toys_on_the_release(folder, tmp_path, capsys):
     assert res["experiment"] == "coherent-csi-2021" and res["n"] == 3
     t = np.load(out_file)["statistic"]
     assert np.all(np.isfinite(t)) and np.all(t >= 0)
+
+
+def test_brn_fitted_pulse_reproduces_the_released_brn_time_shape(folder):
+    """CSI_2021_BRN_PULSE (our fit, not a collaboration number) against brnTrec.txt: every
+    0.01-µs bin within 0.0007 in unit-sum fraction (peak 0.026), and σ = the SNS 150 ns."""
+    from scipy.special import ndtr
+
+    from cevns.releases.csi_2021 import load_csi_2021
+    from cevns.sources.timing import CSI_2021_BRN_PULSE as pulse
+    from cevns.sources.timing import us
+
+    rel = load_csi_2021(folder)
+    released = rel.brn_time / rel.brn_time.sum()
+    cdf = ndtr((rel.time_edges_us * us - pulse.mean_s) / pulse.sigma_s)
+    model = np.diff(cdf) / (cdf[-1] - cdf[0])
+    assert released.max() == pytest.approx(0.026, abs=0.001)
+    assert np.max(np.abs(model - released)) < 7e-4
+    assert pulse.sigma_s == pytest.approx(150e-9, rel=0.01)
