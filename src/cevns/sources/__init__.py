@@ -7,6 +7,8 @@
   fission fractions, energy per fission).
 * :mod:`~cevns.sources.timing`: πDAR arrival-time distributions (pion and muon decay
   convolved with the proton pulse), time windows and bins.
+* :mod:`~cevns.sources.solar`: solar neutrinos (B16 standard solar models, Bahcall and
+  Winter spectra, MSW flavour content at Earth).
 * :mod:`~cevns.sources.oscillated`: tail moments of a spectrum averaged over oscillations,
   tabulated once per spectrum.
 
@@ -27,6 +29,10 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ),
     "pion_dar": (
         "PROMPT_NU_MU_ENERGY", "michel_nu_e", "michel_nu_mu_bar", "pion_dar_source", "pot_per_second",
+    ),
+    "solar": (
+        "BE7_BRANCHING", "LINE_ENERGIES_MEV", "MixtureSpectrum", "SOLAR_COMPONENTS", "SOLAR_MODELS",
+        "SolarModel", "component_spectrum", "production_profile", "solar_model", "solar_source",
     ),
     "reactor": (
         "ENERGY_PER_FISSION_MEV", "HUBER_MUELLER_COEFFICIENTS", "reactor_source",
