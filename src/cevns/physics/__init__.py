@@ -9,6 +9,8 @@ detectors or experiments.
 * :mod:`~cevns.physics.interactions`: SM + BSM at a parameter point (registered model terms).
 * :mod:`~cevns.physics.parameters`: the named parameters (``cevns params``).
 * :mod:`~cevns.physics.oscillations`: 3+1 oscillation probabilities at short baseline.
+* :mod:`~cevns.physics.wimp`: WIMP-nucleus scattering: Standard Halo Model, η(v_min),
+  spin-independent and spin-dependent recoil spectra.
 
 Where two modules define the same name, the package exports the Standard Model one
 (:func:`~cevns.physics.cross_sections.differential_cross_section`); the model-dependent
@@ -61,6 +63,10 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "parameters": (
         "CORE_PARAMETERS", "PARAMETERS", "apply_parameters", "check_parameters", "parameter",
         "parameter_names", "parameter_table",
+    ),
+    "wimp": (
+        "Halo", "SHM", "SdStructure", "eta", "sd_isotopes", "sd_rate", "sd_structure",
+        "sd_structure_function", "si_rate", "v_min_kms", "wimp_rate",
     ),
 }
 

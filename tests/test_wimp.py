@@ -1,0 +1,183 @@
+"""WIMP signals: the Standard Halo Model η(v_min), SI/SD recoil spectra, folding and CLI."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy.special import erf
+
+from cevns.errors import InputError
+from cevns.physics import wimp
+from cevns.physics.wimp import SHM, Halo, eta, si_rate, wimp_rate
+
+C_KM_S = 299792.458
+
+
+def eta_by_quadrature(v_min: np.ndarray, halo: Halo, n_speed: int = 200, n_cos: int = 48) -> np.ndarray:
+    """η(v_min) = ∫_{v>v_min} f(v)/v d³v by direct integration of the galactic-frame truncated
+    Maxwellian f(w) ∝ exp(−w²/v₀²) Θ(v_esc − w), w = |v + v_E|, over Earth-frame speeds v and
+    the cosine c of the angle to v_E, normalised numerically. Gauss–Legendre in both, with
+    the escape cut as the upper limit of c, c < (v_esc² − v² − v_E²)/(2 v v_E), and the speed
+    range split where that limit enters (v_esc − v_E), so every piece is smooth."""
+    xs, ws = np.polynomial.legendre.leggauss(n_speed)
+    cs, wc = np.polynomial.legendre.leggauss(n_cos)
+    ve, v0, vesc = halo.v_earth_kms, halo.v0_kms, halo.v_esc_kms
+    vmax = vesc + ve
+
+    def speed_integral(lo: float, hi: float, power: int) -> float:
+        v = lo + 0.5 * (hi - lo) * (xs + 1.0)
+        wv = 0.5 * (hi - lo) * ws
+        c_hi = np.clip((vesc**2 - v**2 - ve**2) / (2.0 * v * ve), -1.0, 1.0)
+        c = -1.0 + 0.5 * (c_hi[:, None] + 1.0) * (cs[None, :] + 1.0)
+        f = np.exp(-(v[:, None] ** 2 + ve**2 + 2.0 * v[:, None] * ve * c) / v0**2)
+        angular = 0.5 * (c_hi + 1.0) * (f @ wc)
+        return float(np.sum(wv * 2.0 * np.pi * v**power * angular))
+
+    def pieces(lo: float, power: int) -> float:
+        knot = vesc - ve
+        if lo < knot:
+            return speed_integral(lo, knot, power) + speed_integral(knot, vmax, power)
+        return speed_integral(lo, vmax, power)
+
+    norm = pieces(0.0, 2)
+    return np.array([pieces(vm, 1) / norm if vm < vmax else 0.0 for vm in np.atleast_1d(v_min)])
+
+
+def test_eta_matches_direct_integration_of_the_velocity_distribution() -> None:
+    v_min = np.array([0.0, 50.0, 200.0, 291.0, 400.0, 600.0, 700.0, 790.0])
+    closed = eta(v_min, SHM)
+    numeric = eta_by_quadrature(v_min, SHM)
+    np.testing.assert_allclose(closed, numeric, rtol=1e-6, atol=1e-9 * closed.max())
+
+
+def test_eta_vanishes_above_vesc_plus_vearth_and_not_below() -> None:
+    vmax = SHM.v_esc_kms + SHM.v_earth_kms
+    assert eta(vmax, SHM) == 0.0
+    assert eta(vmax + 1.0, SHM) == 0.0
+    assert eta(vmax - 1.0, SHM) > 0.0
+    values = eta(np.linspace(0, vmax, 500), SHM)
+    assert np.all(np.diff(values) <= 1e-18)  # non-increasing
+
+
+def test_eta_untruncated_static_limit_is_the_erfc_form() -> None:
+    """v_esc → ∞: η = [erf(x+y) − erf(x−y)]/(2 v₀ y); and y → 0: η = 2 e^{−x²}/(√π v₀)."""
+    halo = Halo(v_esc_kms=1e5, v_earth_kms=232.0)
+    v = np.linspace(0, 900, 37)
+    x, y = v / halo.v0_kms, 232.0 / halo.v0_kms
+    np.testing.assert_allclose(eta(v, halo), (erf(x + y) - erf(x - y)) / (2 * halo.v0_kms * y), rtol=1e-12)
+    static = Halo(v_esc_kms=1e5, v_earth_kms=0.0)
+    np.testing.assert_allclose(eta(v, static), 2 * np.exp(-x * x) / (math.sqrt(math.pi) * halo.v0_kms),
+                               rtol=1e-12)
+    # the general formula approaches the y = 0 branch continuously
+    np.testing.assert_allclose(eta(v, Halo(v_earth_kms=1e-4)), eta(v, Halo(v_earth_kms=0.0)), rtol=1e-6)
+
+
+def test_default_halo_is_baxter_2021() -> None:
+    assert (SHM.rho_gev_cm3, SHM.v0_kms, SHM.v_esc_kms) == (0.3, 238.0, 544.0)
+    assert SHM.v_earth_kms == pytest.approx(252.11, abs=0.01)
+    # the mean Earth speed is between the Sun's speed and the extremes of the year
+    speeds = np.linalg.norm(wimp.earth_velocity_kms(np.linspace(0, 2 * np.pi, 365)), axis=-1)
+    assert speeds.min() < 250.55 < SHM.v_earth_kms < speeds.max()
+    assert speeds.max() - speeds.min() == pytest.approx(2 * 29.8 * math.cos(math.radians(60.2)), rel=0.05)
+
+
+def test_wimp_rate_is_vectorised_over_masses_and_recoils() -> None:
+    e = np.linspace(0.5, 60, 40)
+    m = np.array([6.0, 30.0, 200.0])
+    grid = wimp_rate(e, m, "Xe", 1e-46)
+    assert grid.shape == (3, 40)
+    for i, mass in enumerate(m):
+        np.testing.assert_allclose(grid[i], wimp_rate(e, mass, "Xe", 1e-46), rtol=1e-13)
+    assert wimp_rate(10.0, 50.0, "Xe").shape == ()
+
+
+def helm_lewin_smith(q_gev: np.ndarray, a: int) -> np.ndarray:
+    """Helm form factor with Lewin & Smith's parameters (their Eqs. 4.7 and 4.11), written
+    out independently of cevns.physics.form_factors: r_n² = c² + (7/3)π²a² − 5s²."""
+    c, a_fm, s = 1.23 * a ** (1 / 3) - 0.60, 0.52, 0.9
+    r_n = math.sqrt(c * c + 7 / 3 * math.pi**2 * a_fm**2 - 5 * s * s)
+    qr = q_gev / 0.1973269804593025 * r_n  # GeV → fm⁻¹
+    j1 = np.sin(qr) / qr**2 - np.cos(qr) / qr
+    return 3 * j1 / qr * np.exp(-0.5 * (q_gev / 0.1973269804593025 * s) ** 2)
+
+
+def test_si_rate_against_an_independent_computation_for_one_isotope() -> None:
+    """dR/dE_R = N_T (ρ₀/m_χ) ∫ v f(v) dσ/dE_R d³v with dσ/dE_R = m_N σ_p A² F²/(2 μ_p² v²), in
+    GeV and cm, η by direct integration of the velocity distribution."""
+    from cevns.physics.nuclei import isotope
+
+    iso = isotope("Xe", 132)
+    m_n = iso.mass / 1e3  # GeV
+    e_kev = np.array([1.0, 5.0, 20.0, 45.0])
+    sigma = 2e-46
+    for m_chi in (20.0, 300.0):
+        mu_p = m_chi * 0.93827208943 / (m_chi + 0.93827208943)
+        mu_n = m_chi * m_n / (m_chi + m_n)
+        v_min = np.sqrt(m_n * e_kev * 1e-6 / 2) / mu_n * C_KM_S
+        eta_cm = eta_by_quadrature(v_min, SHM) / 1e5  # s/cm
+        q = np.sqrt(2 * m_n * e_kev * 1e-6)
+        dsigma_v2 = m_n * sigma * 132**2 * helm_lewin_smith(q, 132) ** 2 / (2 * mu_p**2)  # cm²/GeV, v in c
+        per_nucleus = 0.3 / m_chi * (C_KM_S * 1e5) ** 2 * dsigma_v2 * eta_cm  # 1/(s GeV)
+        n_t = 1000.0 / (iso.atomic_mass_u * 1.66053906892e-27)  # nuclei per tonne
+        expected = per_nucleus * n_t * 365.25 * 86400 * 1e-6  # per tonne·year·keV
+        np.testing.assert_allclose(si_rate(e_kev, m_chi, "132Xe", sigma), expected, rtol=1e-6)
+
+
+def test_si_rate_scales_as_a_squared_and_sigma_and_respects_fn_fp() -> None:
+    e = np.array([0.01, 1.0, 2.0])
+    m = 1000.0  # at E_R → 0, F → 1 and η(v_min) → η(0) for every isotope
+    per_tonne = {a: si_rate(e, m, f"{a}Xe", 1e-46) for a in (124, 136)}
+    # per unit target mass the rate is ρ₀ σ_p A² F² η / (2 m_χ μ_p²): A² at E_R → 0
+    ratio = per_tonne[136] / per_tonne[124]
+    assert ratio[0] == pytest.approx((136 / 124) ** 2, rel=2e-4)
+    assert ratio[2] < ratio[0]  # the heavier nucleus loses more to F² and η at finite E_R
+    np.testing.assert_allclose(si_rate(e, m, "Xe", 3e-46), 3 * si_rate(e, m, "Xe", 1e-46), rtol=1e-13)
+    # f_n = 0: only protons couple, (Z/A)² of the isoscalar rate for one isotope
+    np.testing.assert_allclose(si_rate(e, m, "132Xe", 1e-46, fn_over_fp=0.0),
+                               (54 / 132) ** 2 * si_rate(e, m, "132Xe", 1e-46), rtol=1e-13)
+    # xenon-fraction weighting: natural Xe = Σ abundance × isotope rates × (m_iso / m̄)
+    from cevns.physics.nuclei import resolve_target
+
+    tgt = resolve_target("Xe")
+    mbar = tgt.molar_mass_g
+    total = sum(n.per_formula_unit * n.isotope.atomic_mass_u / mbar * si_rate(e, m, n.isotope.name, 1e-46)
+                for n in tgt.nuclei)
+    np.testing.assert_allclose(si_rate(e, m, "Xe", 1e-46), total, rtol=1e-12)
+
+
+def test_form_factor_is_selectable() -> None:
+    e = np.array([5.0, 30.0])
+    helm = si_rate(e, 100.0, "Ge", 1e-45)
+    none = si_rate(e, 100.0, "Ge", 1e-45, form_factor="none")
+    sf = si_rate(e, 100.0, "Ge", 1e-45, form_factor="sf")
+    assert np.all(none > helm)
+    np.testing.assert_allclose(sf, helm, rtol=0.05)
+    with pytest.raises(InputError, match="unknown form factor"):
+        si_rate(e, 100.0, "Ge", 1e-45, form_factor="gauss")
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [
+    ({"masses_gev": 0.0}, "WIMP mass"),
+    ({"masses_gev": -5.0}, "WIMP mass"),
+    ({"masses_gev": float("nan")}, "WIMP mass"),
+    ({"masses_gev": 1e7}, "WIMP mass"),
+    ({"recoil_kev": -1.0}, "recoil energy"),
+    ({"recoil_kev": float("inf")}, "recoil energy"),
+    ({"sigma_p_cm2": 0.0}, "cross section"),
+    ({"sigma_p_cm2": float("nan")}, "cross section"),
+    ({"sigma_p_cm2": "big"}, "cross section"),
+])
+def test_bad_inputs_are_one_line_input_errors(kwargs: dict, match: str) -> None:
+    args = {"recoil_kev": 10.0, "masses_gev": 50.0, "target": "Xe", "sigma_p_cm2": 1e-45} | kwargs
+    with pytest.raises(InputError, match=match) as info:
+        si_rate(**args)
+    assert "\n" not in str(info.value)
+
+
+def test_bad_halo_is_an_input_error() -> None:
+    with pytest.raises(InputError, match="Earth speed"):
+        Halo(v_earth_kms=600.0)
+    with pytest.raises(InputError, match="v0"):
+        Halo(v0_kms=-1.0)
