@@ -333,3 +333,38 @@ def test_xenon_pp_and_be7_electron_recoils():
     # ~3 events/(t·yr·keV) at 10 keV, a classic number for the solar-ν ER floor in xenon
     at_10 = sum(float(v[0]) for v in er.electron_recoil_rate(np.array([10.0]), "Xe", source).values())
     assert 2.0 < at_10 < 4.0
+
+
+# --- cevns recoils ------------------------------------------------------------------------------------
+def test_cli_recoils_electron_channel_matches_the_library(capsys):
+    import json
+
+    from cli_run import run_cli
+
+    rc, out, err = run_cli(capsys, "recoils", "Ge", "--source", "coherent-csi-2017", "--points", "3", "--low", "2",
+                           "--high", "200", "--param", "mu_nu_e=1e-10", "--param", "eps_ee_eA=0.05", "--json")
+    assert rc == 0, err
+    data = json.loads(out)
+    assert data["unit"] == "events/(t yr keV)" and data["recoil_kev"] == pytest.approx([2.0, 20.0, 200.0])
+    from cevns.config.experiments import load_experiment
+
+    source = load_experiment("coherent-csi-2017").source
+    model = apply_parameters(PhysicsModel(), {"mu_nu_e": 1e-10})
+    expected = er.electron_recoil_rate(np.array([2.0, 20.0, 200.0]), "Ge", source, model,
+                                       es.electron_nsi_from_parameters({"eps_ee_eA": 0.05}))
+    for flavor, values in expected.items():
+        np.testing.assert_allclose(data["by_flavor"][flavor], values, rtol=1e-12)
+    np.testing.assert_allclose(data["total"], sum(expected.values()), rtol=1e-12)
+
+
+@pytest.mark.parametrize("args, message", [
+    (("recoils", "Kr"), "no atomic binding energies for 'Kr'"),
+    (("recoils", "Xe", "--channel", "nuclear", "--param", "eps_ee_eV=0.1"), "electron NSI acts on the electron channel only"),
+    (("recoils", "Xe", "--low", "5", "--high", "1"), "give 0 < --low < --high"),
+    (("recoils", "Xe", "--param", "eps_ee_xV=0.1"), "unknown parameter 'eps_ee_xV'"),
+])
+def test_cli_recoils_errors_are_one_line(capsys, args, message):
+    from cli_run import one_error_line, run_cli
+
+    rc, _, err = run_cli(capsys, *args)
+    assert rc == 2 and message in one_error_line(err)
