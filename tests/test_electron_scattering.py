@@ -368,3 +368,51 @@ def test_cli_recoils_errors_are_one_line(capsys, args, message):
 
     rc, _, err = run_cli(capsys, *args)
     assert rc == 2 and message in one_error_line(err)
+
+
+# --- light vector mediator ------------------------------------------------------------------------------
+def test_heavy_universal_zprime_is_the_contact_nsi():
+    g, m = 1e-3, 1e5  # MeV: 2 m_e T ≪ m²
+    model = apply_parameters(PhysicsModel(), {"zprime_model": "universal", "zprime_coupling": g, "zprime_mass": m})
+    eps = g**2 / (math.sqrt(2) * G_FERMI * m**2)
+    nsi = es.electron_nsi_from_parameters({"eps_mumu_eV": eps, "eps_tautau_eV": eps, "eps_ee_eV": eps})
+    e, t = 2.0, np.array([0.01, 0.5, 1.5])
+    for flavor in FLAVORS:
+        np.testing.assert_allclose(es.differential_cross_section(e, t, flavor, model),
+                                   es.differential_cross_section(e, t, flavor, nsi=nsi), rtol=1e-6)
+    b_l = apply_parameters(PhysicsModel(), {"zprime_model": "B-L", "zprime_coupling": g, "zprime_mass": m})
+    np.testing.assert_array_equal(es.differential_cross_section(e, t, "nu_e", b_l), es.differential_cross_section(e, t, "nu_e", model))
+
+
+def test_light_zprime_propagator_and_total():
+    g, m = 3e-6, 0.05  # MeV
+    model = apply_parameters(PhysicsModel(), {"zprime_coupling": g, "zprime_mass": m})
+    t = np.array([1e-4, 0.01, 0.3])
+    dv = g**2 / (math.sqrt(2) * G_FERMI * (2 * M_ELECTRON * t + m**2))
+    g_v, g_a = NEUTRINO_COUPLINGS["mu"]
+    np.testing.assert_allclose(es.differential_cross_section(1.0, t, "nu_mu", model), vogel_engel(1.0, t, g_v + dv, g_a), rtol=1e-12)
+    numeric, _ = integrate.quad(lambda x: float(es.differential_cross_section(1.0, x, "nu_mu", model)), 0.0,
+                                2 / (M_ELECTRON + 2), epsrel=1e-10, limit=200)
+    assert float(es.total_cross_section(1.0, "nu_mu", model)) == pytest.approx(numeric, rel=1e-6)
+
+
+def test_lmu_ltau_zprime_reaches_electrons_by_kinetic_mixing():
+    from cevns.physics.interactions import lmu_ltau_proton_shift
+
+    g, m = 5e-4, 20.0
+    model = apply_parameters(PhysicsModel(), {"zprime_model": "Lmu-Ltau", "zprime_coupling": g, "zprime_mass": m})
+    t = np.array([1e-3, 0.1])
+    q2 = 2 * M_ELECTRON * t
+    np.testing.assert_array_equal(es.differential_cross_section(1.0, t, "nu_e", model), es.differential_cross_section(1.0, t, "nu_e"))
+    for lep in ("mu", "tau"):
+        g_v, g_a = NEUTRINO_COUPLINGS[lep]
+        dv = -lmu_ltau_proton_shift(lep, g, m, q2)
+        np.testing.assert_allclose(es.differential_cross_section(1.0, t, f"nu_{lep}", model), vogel_engel(1.0, t, g_v + dv, g_a), rtol=1e-12)
+    # at q² → 0 the electron shift of ν_μ is −α g² ln(m_τ²/m_μ²)/(3√2 π G_F m²) (Amaral et al. 2020, Eq. 7)
+    from cevns.units import M_MUON, M_TAU
+
+    limit = -ALPHA_EM * g**2 * math.log(M_TAU**2 / M_MUON**2) / (3 * math.sqrt(2) * math.pi * G_FERMI * m**2)
+    assert float(es.zprime_shift(model.vector_mediator, "mu", 1e-9)) == pytest.approx(limit, rel=1e-6)
+    generic = apply_parameters(PhysicsModel(), {"zprime_model": "generic", "zprime_coupling": g})
+    with pytest.raises(InputError, match="no electron charge"):
+        es.differential_cross_section(1.0, 0.1, "nu_e", generic)

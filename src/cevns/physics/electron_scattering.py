@@ -39,6 +39,16 @@ in μ_B, ``r2_nu_<ℓ>`` in 10⁻³² cm², ``q_nu_<ℓ>`` in e of ``cevns param
   al., PRD 102, 015030 (2020), arXiv:2005.01645, Eq. 7 with the electron charge). Its
   square gives the photon pole 2πα² q_ν²/(m_e T²) at T ≪ E.
 
+**Light vector mediator** Z′ (the ``zprime_*`` parameters of
+:mod:`cevns.physics.interactions.vector_mediator`): g_V → g_V + g_ν g_e/(√2 G_F (2 m_e T + m²))
+(D. G. Cerdeño et al., JHEP 05 (2016) 118, arXiv:1604.01025, Sec. 2 on electron scattering),
+with (Q_ν, Q_e) = (1, 1) for ``universal`` and (−1, −1) for ``B-L``; ``Lmu-Ltau`` reaches the
+electron only through the one-loop μ/τ kinetic mixing, Δg_V = −(2α g²/(π √2 G_F))
+I(q²)/(q² + m²), the proton shift of
+:func:`cevns.physics.interactions.lmu_ltau_proton_shift` with the electron's charge
+(D. W. P. Amaral et al., JHEP 12 (2020) 155, arXiv:2006.11225, Eq. 7; ν_e untouched). The
+``generic`` model has no electron charge and is refused.
+
 ν and ν̄ share the shifts of g_V (only g_A changes sign). The model's charge radius is the
 *whole* radius here (these couplings are tree level), whatever the nuclear coupling scheme.
 
@@ -83,8 +93,15 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from cevns.errors import InputError, InputTypeError
-from cevns.physics.cross_sections import FLAVORS, SIN2_THETA_W_LOW_ENERGY, charge_radius_coupling_shift, is_antineutrino, lepton_flavor
-from cevns.physics.interactions import LEPTONS, PhysicsModel
+from cevns.physics.cross_sections import (
+    FLAVORS,
+    SIN2_THETA_W_LOW_ENERGY,
+    charge_radius_coupling_shift,
+    integrate_over_recoil,
+    is_antineutrino,
+    lepton_flavor,
+)
+from cevns.physics.interactions import LEPTONS, PhysicsModel, VectorMediator, lmu_ltau_proton_shift
 from cevns.physics.interactions.nsi import PAIRS
 from cevns.physics.interactions.registry import Parameter, ParameterError
 from cevns.physics.kinematics import MAX_NEUTRINO_ENERGY_MEV, energies, neutrino_energy_min, recoil_max
@@ -145,6 +162,21 @@ def millicharge_shift(charge_e: float, recoil: ArrayLike) -> np.ndarray:
     at electron recoil T (MeV): photon exchange at q² = 2 m_e T (Giunti & Studenikin,
     arXiv:1403.6344, Sec. 9). Dimensionless, shaped like ``recoil``."""
     return -_PHOTON_SCALE * charge_e / (M_ELECTRON * np.asarray(recoil, dtype=float))
+
+
+def zprime_shift(mediator: VectorMediator, lepton: str, recoil: ArrayLike) -> np.ndarray:
+    """Δg_V of ν_ℓ e scattering from a light vector mediator at electron recoil T (MeV),
+    q² = 2 m_e T (module docstring: Cerdeño et al. 2016; Amaral et al. 2020, Eq. 7 for
+    L_μ − L_τ). Dimensionless, shaped like ``recoil``; a one-line InputError for the
+    ``generic`` model, whose charges do not include the electron's."""
+    t = np.asarray(recoil, dtype=float)
+    q2 = 2.0 * M_ELECTRON * t
+    if mediator.model == "Lmu-Ltau":
+        return -lmu_ltau_proton_shift(lepton, mediator.coupling, mediator.mass, q2)
+    charges = {"universal": 1.0, "B-L": (-1.0) * (-1.0)}.get(mediator.model)
+    if charges is None:
+        raise InputError(f"the {mediator.model} Z' model has no electron charge; use universal, B-L or Lmu-Ltau for electron recoils")
+    return mediator.coupling**2 * charges / (math.sqrt(2.0) * G_FERMI * (q2 + mediator.mass**2))
 
 
 # --- NSI with electrons ----------------------------------------------------------------------
@@ -241,7 +273,7 @@ def effective_couplings(
     """(g_L, g_R) of the species ``flavor`` at electron recoils ``recoil`` (MeV), arrays
     shaped like ``recoil``: the tree-level couplings (:func:`sm_couplings`, before the
     antineutrino flip), g_V shifted by the charge radius and millicharge of ``model`` and
-    by ε^{eV}_{αα}, g_A by ε^{eA}_{αα}, then g_L = (g_V + g_A)/2, g_R = (g_V − g_A)/2, swapped
+    by ε^{eV}_{αα} and by a light Z′ (:func:`zprime_shift`), g_A by ε^{eA}_{αα}, then g_L = (g_V + g_A)/2, g_R = (g_V − g_A)/2, swapped
     for antineutrinos."""
     _species(flavor)
     model = model or PhysicsModel()
@@ -256,6 +288,9 @@ def effective_couplings(
     q = model.millicharge.get(lep, 0.0)
     if q:
         g_v = g_v + millicharge_shift(q, t)
+    mediator = model.vector_mediator
+    if mediator is not None and mediator.coupling != 0.0:
+        g_v = g_v + zprime_shift(mediator, lep, t)
     if nsi is not None:
         g_v = g_v + nsi.epsilon("V", lep, lep)
         g_a = g_a + nsi.epsilon("A", lep, lep)
@@ -345,12 +380,17 @@ def total_cross_section(
     (2G_F² m_e/π)[g_L² T_m + g_R² (E/3)(1 − (1 − T_m/E)³) − g_L g_R m_e T_m²/(2E²)] summed
     over the flavour-preserving and flavour-changing couplings, T_m = 2E²/(m_e + 2E).
     A magnetic moment or millicharge (dσ/dT ∝ 1/T, 1/T² at T → 0) makes it infinite: a
-    one-line InputError."""
+    one-line InputError. With a light Z′ (couplings that depend on T) the integral is
+    done by Gauss–Legendre quadrature in T instead
+    (:func:`cevns.physics.cross_sections.integrate_over_recoil`, 96 nodes)."""
     model = model or PhysicsModel()
     _species(flavor)
     if _divergent(model, flavor):
         raise InputError("the total ν e cross section diverges with a magnetic moment or millicharge; ask for dσ/dT at a recoil")
     e = energies(neutrino_energy, "neutrino energy", positive=True, high=MAX_NEUTRINO_ENERGY_MEV)
+    mediator = model.vector_mediator
+    if mediator is not None and mediator.coupling != 0.0:  # couplings depend on T: Gauss–Legendre in T
+        return integrate_over_recoil(lambda en, t: differential_cross_section(en, t, flavor, model, nsi, sin2_theta_w), e, M_ELECTRON, 96)
     tm = recoil_max(e, M_ELECTRON)
     lep = lepton_flavor(flavor)
     g_l, g_r = (float(x.ravel()[0]) for x in effective_couplings(flavor, np.ones(1), model, nsi, sin2_theta_w))
@@ -457,4 +497,5 @@ __all__ = [
     "millicharge_shift",
     "sm_couplings",
     "total_cross_section",
+    "zprime_shift",
 ]
