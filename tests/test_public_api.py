@@ -145,7 +145,7 @@ EXPECTED_ALL: dict[str, list[str]] = {
 # WIMP signals (issue 16): cevns.physics.wimp, cevns.rates.recoil_signals
 EXPECTED_ALL["cevns.physics"] = sorted(EXPECTED_ALL["cevns.physics"] + [
     "Halo", "SHM", "SdStructure", "eta", "sd_isotopes", "sd_rate", "sd_structure",
-    "sd_structure_function", "si_rate", "v_min_kms", "wimp_rate",
+    "sd_structure_function", "si_rate", "v_min_kms", "wimp_rate", "wimp_rate_by_isotope",
 ])
 # Solar sources (issue 15): cevns.sources.solar
 EXPECTED_ALL["cevns.sources"] = sorted(EXPECTED_ALL["cevns.sources"] + [

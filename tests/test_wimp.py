@@ -181,3 +181,105 @@ def test_bad_halo_is_an_input_error() -> None:
         Halo(v_earth_kms=600.0)
     with pytest.raises(InputError, match="v0"):
         Halo(v0_kms=-1.0)
+
+
+# --- spin-dependent --------------------------------------------------------------------
+
+SHIPPED_SD = ("19F", "23Na", "27Al", "29Si", "73Ge", "127I", "129Xe", "131Xe")
+
+
+def test_shipped_sd_isotopes_and_their_spins_match_nubase() -> None:
+    from cevns.physics.nuclei import parse_isotope_name
+
+    assert wimp.sd_isotopes() == SHIPPED_SD
+    for name in SHIPPED_SD:
+        s = wimp.sd_structure(name)
+        iso = parse_isotope_name(name)
+        assert s is not None and iso is not None
+        assert s.spin == iso.spin, name
+
+
+@pytest.mark.parametrize("name", SHIPPED_SD)
+def test_isoscalar_structure_function_at_zero_is_the_spin_expectation_formula(name: str) -> None:
+    """S_00(0) = (2J+1)(J+1)/(4πJ) (⟨S_p⟩ + ⟨S_n⟩)² (Klos et al. 2013: two-body currents
+    renormalise only the isovector coupling a_1, so the isoscalar channel keeps the one-body
+    value), with ⟨S_p,n⟩ from data/spin_expectation_values.csv (Klos et al. 1b, three digits)."""
+    from cevns.physics.nuclei import parse_isotope_name, spin_expectation_values
+
+    iso = parse_isotope_name(name)
+    assert iso is not None
+    sp_sn = spin_expectation_values(iso)
+    assert sp_sn is not None
+    s = wimp.sd_structure(name)
+    assert s is not None
+    j = s.spin
+    expected = (2 * j + 1) * (j + 1) / (4 * math.pi * j) * (sp_sn[0] + sp_sn[1]) ** 2
+    # ⟨S⟩ rounded to three decimals: 2 × 0.0005/|⟨S_p⟩ + ⟨S_n⟩| relative, plus the fits' own
+    tolerance = 2 * 0.0006 / abs(sp_sn[0] + sp_sn[1]) + 0.01
+    assert float(s.channel(0.0, "00")) == pytest.approx(expected, rel=tolerance)
+
+
+@pytest.mark.parametrize("name", SHIPPED_SD)
+def test_dominant_structure_function_at_zero_with_two_body_quenching(name: str) -> None:
+    """S_p,n(0) = (2J+1)(J+1)/(4πJ) |(2+δ)⟨S_N⟩ − δ⟨S_N'⟩|² for the coupling to the odd
+    nucleon N, with the two-body-current correction δ = δa_1(0) of Klos et al. 2013 in
+    their range, about −0.27 … −0.15 at the nuclear density they use (as recalled): the
+    shipped fit must imply a δ there. Also S_p(0) − S_n(0) = 2 S_01(0) by construction."""
+    from cevns.physics.nuclei import parse_isotope_name, spin_expectation_values
+
+    iso = parse_isotope_name(name)
+    assert iso is not None
+    sp, sn = spin_expectation_values(iso) or (0.0, 0.0)
+    s = wimp.sd_structure(name)
+    assert s is not None
+    j = s.spin
+    pref = (2 * j + 1) * (j + 1) / (4 * math.pi * j)
+    odd_proton = abs(sp) > abs(sn)
+    s0 = float(wimp.sd_structure_function(name, 0.0, "p" if odd_proton else "n"))
+    main, other = (sp, sn) if odd_proton else (sn, sp)
+    # solve |(2+δ) main − δ other| = √(S0/pref) for δ near 0 (same sign as main)
+    delta = (math.sqrt(s0 / pref) * math.copysign(1.0, main) - 2 * main) / (main - other)
+    assert -0.32 < delta < -0.10, (name, delta)
+    assert float(wimp.sd_structure_function(name, 0.0, "p") - wimp.sd_structure_function(name, 0.0, "n")) == \
+        pytest.approx(2 * float(s.channel(0.0, "01")), rel=1e-12)
+
+
+def test_sd_rate_at_low_recoil_is_the_zero_momentum_cross_section() -> None:
+    """At E_R → 0 the SD spectrum of pure ¹²⁹Xe is dσ/dE_R = 2π m_N σ_n S_n(0)/(3 μ² v² (2J+1))
+    and the SI one without form factor m_N σ A²/(2 μ² v²): same halo, same μ, so their ratio
+    is [2π S_n(0)/(3(2J+1))] / [A²/2]."""
+    e = np.array([1e-4])
+    m = 80.0
+    sd = wimp.sd_rate(e, m, "129Xe", 1e-40, nucleon="n")
+    si = si_rate(e, m, "129Xe", 1e-40, form_factor="none")  # m_N σ A² /(2 μ_p² v²)
+    s_n0 = float(wimp.sd_structure_function("129Xe", 0.0, "n"))
+    expected_ratio = (2 * math.pi * s_n0 / (3 * 2.0)) / (129**2 / 2)
+    assert float(sd[0] / si[0]) == pytest.approx(expected_ratio, rel=1e-3)
+
+
+def test_sd_rate_of_natural_xenon_counts_only_the_odd_isotopes() -> None:
+    e = np.linspace(1, 50, 20)
+    parts = wimp.wimp_rate_by_isotope(e, [30.0, 300.0], "Xe", 1e-41, coupling="sd-n")
+    assert set(parts) == {"129Xe", "131Xe"}
+    np.testing.assert_allclose(sum(parts.values()), wimp.wimp_rate(e, [30.0, 300.0], "Xe", 1e-41, coupling="sd-n"),
+                               rtol=1e-13)
+    # xenon: neutron coupling dominates by far (odd-neutron nuclei)
+    p = wimp.wimp_rate(e, 50.0, "Xe", 1e-41, coupling="sd-p")
+    n = wimp.wimp_rate(e, 50.0, "Xe", 1e-41, coupling="sd-n")
+    assert np.all(n > 10 * p)
+
+
+def test_sd_target_without_shipped_isotopes_is_one_line_naming_the_shipped_ones() -> None:
+    with pytest.raises(InputError, match=r"Ar.*shipped: 19F, 23Na") as info:
+        wimp.sd_rate(10.0, 50.0, "Ar", 1e-40)
+    assert "\n" not in str(info.value)
+    with pytest.raises(InputError, match="183W.*shipped"):
+        wimp.sd_rate(10.0, 50.0, "W", 1e-40)
+    with pytest.raises(InputError, match="no spin-dependent structure function for 133Cs"):
+        wimp.sd_structure_function("133Cs", 0.0, "p")
+    # CaWO4: no shipped isotope (43Ca, 183W, 17O are not in Klos et al.)
+    with pytest.raises(InputError, match="CaWO4"):
+        wimp.sd_rate(10.0, 50.0, "CaWO4", 1e-40)
+    # NaI, CF3I, C3F8 are covered
+    for target in ("NaI", "CF3I", "C3F8", "Ge", "Si"):
+        assert np.all(wimp.sd_rate([1.0, 10.0], 50.0, target, 1e-40, nucleon="p") > 0)

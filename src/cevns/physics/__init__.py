@@ -66,7 +66,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ),
     "wimp": (
         "Halo", "SHM", "SdStructure", "eta", "sd_isotopes", "sd_rate", "sd_structure",
-        "sd_structure_function", "si_rate", "v_min_kms", "wimp_rate",
+        "sd_structure_function", "si_rate", "v_min_kms", "wimp_rate", "wimp_rate_by_isotope",
     ),
 }
 

@@ -41,7 +41,8 @@ __all__ = [
     "C_KM_S", "EARTH_ORBIT_E1", "EARTH_ORBIT_E2", "EARTH_ORBITAL_SPEED_KMS", "Halo", "LSR_SPEED_KMS",
     "MASS_RANGE_GEV", "M_PROTON_MEV", "SHM", "SOLAR_PECULIAR_KMS", "SdStructure",
     "annual_mean_earth_speed_kms", "earth_velocity_kms", "eta", "sd_structure", "sd_structure_function",
-    "sd_isotopes", "si_rate", "sd_rate", "v_min_kms", "wimp_rate", "wimp_target",
+    "sd_isotopes", "si_rate", "sd_rate", "recoil_kinks_kev", "recoil_max_kev", "v_min_kms", "wimp_rate",
+    "wimp_rate_by_isotope", "wimp_target",
 ]
 
 #: Speed of light in km/s (exact, SI definition of the metre).
@@ -230,24 +231,51 @@ def _si_coupling_sq(iso: Isotope, fn_over_fp: float) -> float:
 def _per_isotope(
     recoil_kev: np.ndarray, mass_gev: np.ndarray, target: Target, halo: Halo,
     weight: Callable[[Isotope], float], spectral: Callable[[Isotope, np.ndarray], np.ndarray],
-) -> np.ndarray:
-    """Σ over isotopes of (nuclei per tonne·year·keV) × ρ₀c²/m_χ × [v² dσ/dE_R] × η, on the
-    grid recoil × mass (2-D, masses along axis 0, recoils along axis 1)."""
+) -> dict[str, np.ndarray]:
+    """Per isotope of ``target``: (nuclei per tonne·year·keV) × ρ₀c²/m_χ × [v² dσ/dE_R] × η
+    on the grid mass × recoil (2-D, masses along axis 0, recoils along axis 1), keyed by
+    the isotope's name; isotopes of weight 0 are left out."""
     e = recoil_kev[None, :]
     m = mass_gev[:, None]
     per_kg = target.nuclei_per_kg()
-    total = np.zeros((mass_gev.size, recoil_kev.size))
     pref = _rate_prefactor(m, halo)
+    parts: dict[str, np.ndarray] = {}
     for nucleus in target.nuclei:
         iso = nucleus.isotope
         w = weight(iso)
         if w == 0.0:
             continue
-        m_n = iso.mass
         v_dsigma = spectral(iso, e)  # v² dσ/dE_R in cm²/MeV (v in units of c)
-        vm = v_min_kms(e, m, m_n)
-        total += _per_tonne_year_kev(per_kg[iso.name]) * pref * w * v_dsigma * eta(vm, halo)
+        vm = v_min_kms(e, m, iso.mass)
+        part = _per_tonne_year_kev(per_kg[iso.name]) * pref * w * v_dsigma * eta(vm, halo)
+        parts[iso.name] = parts.get(iso.name, 0.0) + part
+    return parts
+
+
+def _summed(parts: dict[str, np.ndarray], recoil_kev: ArrayLike, masses_gev: ArrayLike) -> np.ndarray:
+    """Sum of the per-isotope spectra, shape ``masses.shape + recoils.shape``."""
+    total = np.zeros(np.shape(masses_gev) + np.shape(recoil_kev))
+    for part in parts.values():
+        total = total + part
     return total
+
+
+def recoil_max_kev(mass_gev: ArrayLike, nucleus_mass_mev: float, halo: Halo = SHM) -> np.ndarray:
+    """Largest recoil (keV) a halo WIMP can give a nucleus of mass m_N:
+    E_max = 2 μ_N² (v_esc + v_E)² / m_N (elastic, head-on; where v_min = v_esc + v_E)."""
+    m_chi = np.asarray(mass_gev, dtype=float) * u.GeV
+    mu = m_chi * nucleus_mass_mev / (m_chi + nucleus_mass_mev)
+    return 2.0 * mu**2 * (halo.v_max_kms / C_KM_S) ** 2 / nucleus_mass_mev / u.keV
+
+
+def recoil_kinks_kev(mass_gev: ArrayLike, nucleus_mass_mev: float, halo: Halo = SHM) -> np.ndarray:
+    """Recoils (keV) where the spectrum of one isotope is not smooth: v_min = v_esc − v_E
+    (the branch change of :func:`eta`) and v_min = v_esc + v_E (its end), for every mass;
+    the quadrature of :mod:`cevns.rates.recoil_signals` cuts its panels there."""
+    m_chi = np.asarray(mass_gev, dtype=float).ravel() * u.GeV
+    mu = m_chi * nucleus_mass_mev / (m_chi + nucleus_mass_mev)
+    speeds = np.array([halo.v_esc_kms - halo.v_earth_kms, halo.v_max_kms]) / C_KM_S
+    return np.sort((2.0 * mu[:, None] ** 2 * speeds[None, :] ** 2 / nucleus_mass_mev).ravel()) / u.keV
 
 
 def _grid(recoil_kev: ArrayLike, masses_gev: ArrayLike) -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
@@ -265,7 +293,7 @@ def wimp_target(target: str | Target) -> Target:
     return resolve_target(target)
 
 
-def si_rate(
+def _si_parts(
     recoil_kev: ArrayLike,
     masses_gev: ArrayLike,
     target: str | Target,
@@ -274,24 +302,8 @@ def si_rate(
     halo: Halo = SHM,
     form_factor: FormFactor | str = "helm",
     fn_over_fp: float = 1.0,
-) -> np.ndarray:
-    """Spin-independent differential rate dR/dE_R in events/(tonne·year·keV_NR).
-
-    Per isotope (Lewin & Smith 1996, Eqs. 3.1 and 7.x; Baxter et al. 2021, Eqs. 1–3):
-
-        dR/dE_R = ρ₀ σ_p (Z + (A−Z) f_n/f_p)² / (2 m_χ μ_p²) · F²(q) · η(v_min)   (per unit target mass),
-
-    i.e. dσ/dE_R = m_N σ_p A² F² / (2 μ_p² v²) in the isospin-conserving case, summed over
-    the isotopes of ``target`` by their number per tonne. ``sigma_p_cm2`` is the
-    WIMP-proton cross section at zero momentum transfer (cm²); ``fn_over_fp`` the ratio of
-    the neutron to the proton coupling (1: isospin-conserving, σ_p = σ_n). The form factor
-    is any of :data:`cevns.physics.form_factors.FORM_FACTOR_MODELS` (default Helm with the
-    Lewin & Smith 1996 radius, Eq. 4.11, :func:`lewin_smith_rms_radius_fm`, as in Baxter et
-    al. 2021), at q = √(2 m_N E_R).
-
-    Output shape ``masses.shape + recoils.shape`` (2-D for two 1-D arrays: one row per
-    mass), so a grid of masses and fine recoil energies is one call.
-    """
+) -> dict[str, np.ndarray]:
+    """The spectra of :func:`si_rate` by isotope, keyed by isotope name."""
     e, m, shape = _grid(recoil_kev, masses_gev)
     sigma = _sigma_cm2(sigma_p_cm2)
     ff = form_factor if isinstance(form_factor, FormFactor) else FormFactor(form_factor)  # type: ignore[arg-type]  # a model name, checked by FormFactor
@@ -309,8 +321,98 @@ def si_rate(
         f2 = ff(q, lewin_smith_rms_radius_fm(iso.A)) ** 2
         return iso.mass * sigma * f2 / (2.0 * mu_p**2)
 
-    rate = _per_isotope(e, m, tgt, halo, lambda iso: _si_coupling_sq(iso, ratio), spectral)
-    return rate.reshape(shape)
+    parts = _per_isotope(e, m, tgt, halo, lambda iso: _si_coupling_sq(iso, ratio), spectral)
+    return {name: part.reshape(shape) for name, part in parts.items()}
+
+
+def si_rate(
+    recoil_kev: ArrayLike,
+    masses_gev: ArrayLike,
+    target: str | Target,
+    sigma_p_cm2: float = 1e-45,
+    *,
+    halo: Halo = SHM,
+    form_factor: FormFactor | str = "helm",
+    fn_over_fp: float = 1.0,
+) -> np.ndarray:
+    """Spin-independent differential rate dR/dE_R in events/(tonne·year·keV_NR).
+
+    Per isotope (Lewin & Smith 1996, Eq. 3.1 with the σ_p normalisation of their Sec. 7;
+    Baxter et al. 2021, Sec. 2; equation and section numbers as recalled, unverified):
+
+        dR/dE_R = ρ₀ σ_p (Z + (A−Z) f_n/f_p)² / (2 m_χ μ_p²) · F²(q) · η(v_min)   (per unit target mass),
+
+    i.e. dσ/dE_R = m_N σ_p A² F² / (2 μ_p² v²) in the isospin-conserving case, summed over
+    the isotopes of ``target`` by their number per tonne. ``sigma_p_cm2`` is the
+    WIMP-proton cross section at zero momentum transfer (cm²); ``fn_over_fp`` the ratio of
+    the neutron to the proton coupling (1: isospin-conserving, σ_p = σ_n). The form factor
+    is any of :data:`cevns.physics.form_factors.FORM_FACTOR_MODELS` (default Helm with the
+    Lewin & Smith 1996 radius, Eq. 4.11, :func:`lewin_smith_rms_radius_fm`, as in Baxter et
+    al. 2021), at q = √(2 m_N E_R).
+
+    Output shape ``masses.shape + recoils.shape`` (2-D for two 1-D arrays: one row per
+    mass), so a grid of masses and fine recoil energies is one call.
+    """
+    parts = _si_parts(recoil_kev, masses_gev, target, sigma_p_cm2, halo=halo, form_factor=form_factor,
+                      fn_over_fp=fn_over_fp)
+    return _summed(parts, recoil_kev, masses_gev)
+
+
+def sd_rate(
+    recoil_kev: ArrayLike,
+    masses_gev: ArrayLike,
+    target: str | Target,
+    sigma_cm2: float = 1e-40,
+    *,
+    nucleon: Literal["p", "n"] = "n",
+    halo: Halo = SHM,
+) -> np.ndarray:
+    """Spin-dependent differential rate dR/dE_R in events/(tonne·year·keV_NR) for a
+    proton-only (``nucleon="p"``, ``sigma_cm2`` = σ_p) or neutron-only (``"n"``, σ_n)
+    coupling, at zero momentum transfer.
+
+    Per isotope of spin J (Klos et al. 2013, arXiv:1304.7684, Sec. V; the normalisation
+    used by the xenon experiments, e.g. XENON collaboration, PRL 122, 141301 (2019),
+    arXiv:1902.03234, Eq. 1 — as recalled, unverified; the q = 0 limit below is tested):
+
+        dσ/dE_R = 2π m_N σ_N S_N(q) / (3 μ_N'² v² (2J+1)),
+
+    with μ_N' the WIMP-nucleon reduced mass (taken with the proton mass for both) and
+    S_N = S_p or S_n of :func:`sd_structure_function`. At q = 0 with one-body currents this
+    is the classic dσ/dE_R = m_N σ_A(0)/(2 μ_A² v²) with
+    σ_A(0) = (4/3)(μ_A/μ_N')² (J+1)/J ⟨S_N⟩² σ_N (Lewin & Smith 1996, Sec. 7; Engel, Pittel
+    & Vogel, Int. J. Mod. Phys. E 1, 1 (1992); section as recalled). Two-body currents in the fits make a
+    proton-only coupling see the neutrons' spin too (and vice versa).
+
+    Only the isotopes with shipped structure functions (:func:`sd_isotopes`) contribute;
+    J = 0 isotopes have none. A target none of whose isotopes is shipped is a one-line
+    InputError naming the shipped isotopes. Output shape ``masses.shape + recoils.shape``.
+    """
+    return _summed(_sd_parts(recoil_kev, masses_gev, target, sigma_cm2, nucleon=nucleon, halo=halo),
+                   recoil_kev, masses_gev)
+
+
+def wimp_rate_by_isotope(
+    recoil_kev: ArrayLike,
+    masses_gev: ArrayLike,
+    target: str | Target,
+    sigma_cm2: float = 1e-45,
+    *,
+    coupling: Literal["si", "sd-p", "sd-n"] = "si",
+    halo: Halo = SHM,
+    form_factor: FormFactor | str = "helm",
+    fn_over_fp: float = 1.0,
+) -> dict[str, np.ndarray]:
+    """:func:`wimp_rate` split by isotope: {isotope name: dR/dE_R of that isotope per tonne
+    of the whole target}, each of shape ``masses.shape + recoils.shape``; their sum is
+    :func:`wimp_rate`. Isotopes that do not contribute (no spin for SD) are left out."""
+    if coupling == "si":
+        return _si_parts(recoil_kev, masses_gev, target, sigma_cm2, halo=halo, form_factor=form_factor,
+                         fn_over_fp=fn_over_fp)
+    if coupling in ("sd-p", "sd-n"):
+        return _sd_parts(recoil_kev, masses_gev, target, sigma_cm2, nucleon="p" if coupling == "sd-p" else "n",
+                         halo=halo)
+    raise InputError(f"unknown WIMP coupling {coupling!r}; choose one of si, sd-p, sd-n")
 
 
 def wimp_rate(
@@ -332,55 +434,56 @@ def wimp_rate(
     coupling); ``sigma_cm2`` is the WIMP-nucleon (proton for SI and SD-p, neutron for
     SD-n) cross section at zero momentum transfer.
     """
-    if coupling == "si":
-        return si_rate(recoil_kev, masses_gev, target, sigma_cm2, halo=halo, form_factor=form_factor,
-                       fn_over_fp=fn_over_fp)
-    if coupling in ("sd-p", "sd-n"):
-        return sd_rate(recoil_kev, masses_gev, target, sigma_cm2, nucleon=coupling[-1], halo=halo)  # type: ignore[arg-type]  # "p" or "n" by the test above
-    raise InputError(f"unknown WIMP coupling {coupling!r}; choose one of si, sd-p, sd-n")
+    return _summed(wimp_rate_by_isotope(recoil_kev, masses_gev, target, sigma_cm2, coupling=coupling, halo=halo,
+                                        form_factor=form_factor, fn_over_fp=fn_over_fp), recoil_kev, masses_gev)
 
 
 # --- spin-dependent ---------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class SdStructure:
-    """Fit of the spin-dependent structure functions of one isotope.
+    """Fit of the spin-dependent structure functions of one isotope, in the isospin basis.
 
-    S_p(u) and S_n(u) (proton-only and neutron-only couplings, a_p = 1, a_n = 0 and vice
-    versa) as e^{−u/2} Σ_k c_k u^k, with u = q²b²/2 and the harmonic-oscillator length
-    b (fm); ``source`` names the paper and table the coefficients are typed from.
+    S_ij(u) = e^{−u} Σ_k c_ij,k u^k (ij = 00, 11, 01), u = q²b²/2 with the
+    harmonic-oscillator length ``b_fm``; ``spin`` is J; ``table`` the table of Klos et al.
+    2013 the coefficients come from (``data/wimp/sd_structure_functions.csv`` gives the
+    provenance).
     """
 
     isotope: str
     spin: float
     b_fm: float
-    proton: tuple[float, ...]
-    neutron: tuple[float, ...]
-    source: str
+    s00: tuple[float, ...]
+    s11: tuple[float, ...]
+    s01: tuple[float, ...]
+    table: str
+
+    def channel(self, u_value: ArrayLike, name: Literal["00", "11", "01"]) -> np.ndarray:
+        """S_ij at u (dimensionless)."""
+        uu = np.asarray(u_value, dtype=float)
+        coeffs = {"00": self.s00, "11": self.s11, "01": self.s01}[name]
+        return np.exp(-uu) * np.polynomial.polynomial.polyval(uu, np.array(coeffs))
 
 
 @lru_cache(maxsize=1)
 def _sd_table() -> dict[str, SdStructure]:
     path = resources.files("cevns") / "data" / "wimp" / "sd_structure_functions.csv"
-    if not path.is_file():
-        return {}
     lines = [ln for ln in path.read_text().splitlines() if ln.strip() and not ln.startswith("#")]
-    rows: dict[str, dict[str, list[float]]] = {}
+    channels: dict[str, dict[str, tuple[float, ...]]] = {}
     meta: dict[str, tuple[float, float, str]] = {}
     for row in csv.DictReader(lines):
         name = row["isotope"].strip()
-        coeffs = [float(c) for c in row["coefficients"].split()]
-        rows.setdefault(name, {})[row["nucleon"].strip()] = coeffs
-        meta[name] = (float(row["spin_J"]), float(row["b_fm"]), row["source"].strip())
+        channels.setdefault(name, {})[row["channel"].strip()] = tuple(float(c) for c in row["coefficients"].split())
+        meta[name] = (float(row["spin_J"]), float(row["b_fm"]), row["table"].strip())
     return {
-        name: SdStructure(name, meta[name][0], meta[name][1], tuple(c["p"]), tuple(c["n"]), meta[name][2])
-        for name, c in rows.items()
+        name: SdStructure(name, meta[name][0], meta[name][1], c["00"], c["11"], c["01"], meta[name][2])
+        for name, c in channels.items()
     }
 
 
 def sd_isotopes() -> tuple[str, ...]:
-    """Names of the isotopes with shipped spin-dependent structure functions."""
-    return tuple(sorted(_sd_table(), key=lambda n: (len(n), n)))
+    """Names of the isotopes with shipped spin-dependent structure functions, by mass."""
+    return tuple(sorted(_sd_table(), key=lambda n: (int(n.rstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")), n)))
 
 
 def sd_structure(iso: Isotope | str) -> SdStructure | None:
@@ -391,9 +494,12 @@ def sd_structure(iso: Isotope | str) -> SdStructure | None:
 
 
 def sd_structure_function(iso: Isotope | str, q_mev: ArrayLike, nucleon: Literal["p", "n"]) -> np.ndarray:
-    """S_p(q) or S_n(q) (dimensionless) of a shipped isotope at momentum transfer q (MeV):
-    e^{−u/2} Σ c_k u^k with u = (q b/ħc)²/2 (Klos, Menéndez, Gazit, Schwenk, PRD 88,
-    083516 (2013), arXiv:1304.7684, Eq. 19 and their fit tables). A one-line
+    """S_p(q) (proton-only coupling, a_0 = a_1 = 1) or S_n(q) (neutron-only, a_0 = 1,
+    a_1 = −1), dimensionless, at momentum transfer q (MeV):
+    S_p,n = S_00 ± S_01 + S_11 with S_ij(u) = e^{−u} Σ c_ij,k u^k, u = (q b/ħc)²/2
+    (Klos, Menéndez, Gazit, Schwenk, PRD 88, 083516 (2013), arXiv:1304.7684, Sec. V and
+    their fit tables; 1b+2b currents, band means). In this normalisation
+    S_p(0) = (2J+1)(J+1)/(πJ) ⟨S_p⟩² for one-body currents. A one-line
     :class:`cevns.errors.InputError` for an isotope without shipped coefficients."""
     s = sd_structure(iso)
     name = iso if isinstance(iso, str) else iso.name
@@ -403,11 +509,11 @@ def sd_structure_function(iso: Isotope | str, q_mev: ArrayLike, nucleon: Literal
         raise InputError(f"nucleon must be 'p' or 'n', got {nucleon!r}")
     qf = np.asarray(q_mev, dtype=float) / u.HBARC_MEV_FM
     uu = 0.5 * (qf * s.b_fm) ** 2
-    coeffs = s.proton if nucleon == "p" else s.neutron
-    return np.exp(-uu / 2.0) * np.polynomial.polynomial.polyval(uu, np.array(coeffs))
+    sign = 1.0 if nucleon == "p" else -1.0
+    return s.channel(uu, "00") + sign * s.channel(uu, "01") + s.channel(uu, "11")
 
 
-def sd_rate(
+def _sd_parts(
     recoil_kev: ArrayLike,
     masses_gev: ArrayLike,
     target: str | Target,
@@ -415,32 +521,18 @@ def sd_rate(
     *,
     nucleon: Literal["p", "n"] = "n",
     halo: Halo = SHM,
-) -> np.ndarray:
-    """Spin-dependent differential rate dR/dE_R in events/(tonne·year·keV_NR) for a
-    proton-only (``nucleon="p"``, σ = σ_p) or neutron-only (``"n"``, σ = σ_n) coupling.
-
-    Per isotope (Klos et al. 2013, arXiv:1304.7684, Eq. 24; M. W. Goodman and E. Witten
-    normalisation of σ_p,n at q = 0):
-
-        dσ/dE_R = 2 m_N/v² · 4π σ_N/(3 μ_N'² (2J+1)) · S_N(q),
-
-    with μ_N' the WIMP-nucleon reduced mass (the proton mass for both, as the isospin
-    splitting is below the precision of the structure functions) and S_N(0) =
-    (2J+1)(J+1)/(4πJ) ⟨S_N⟩² (their Eq. 20). Only isotopes with shipped structure functions
-    (:func:`sd_isotopes`) contribute; even-even isotopes (J = 0) have none. A target whose
-    odd isotopes are all missing from the shipped list is a one-line InputError naming the
-    covered isotopes. Output shape ``masses.shape + recoils.shape``.
-    """
+) -> dict[str, np.ndarray]:
+    """The spectra of :func:`sd_rate` by isotope, keyed by isotope name."""
     if nucleon not in ("p", "n"):
         raise InputError(f"nucleon must be 'p' or 'n', got {nucleon!r}")
     e, m, shape = _grid(recoil_kev, masses_gev)
     sigma = _sigma_cm2(sigma_cm2)
     tgt = wimp_target(target)
-    covered = [n.isotope for n in tgt.nuclei if sd_structure(n.isotope) is not None]
-    missing = [n.isotope.name for n in tgt.nuclei if sd_structure(n.isotope) is None and n.isotope.spin not in (0.0,)]
-    if not covered:
-        raise InputError(f"no spin-dependent structure functions for the isotopes of {tgt.name}"
-                         f"{' (' + ', '.join(missing) + ')' if missing else ''}; shipped: {', '.join(sd_isotopes())}")
+    if not any(sd_structure(n.isotope) is not None for n in tgt.nuclei):
+        odd = [n.isotope.name for n in tgt.nuclei if n.isotope.spin not in (0.0, None)]
+        named = f" (its isotopes with spin: {', '.join(odd)})" if odd else " (it has no isotope with spin)"
+        raise InputError(f"no spin-dependent structure functions for {tgt.name}{named}; "
+                         f"shipped: {', '.join(sd_isotopes())}")
     mu_p = (m[:, None] * u.GeV) * M_PROTON_MEV / (m[:, None] * u.GeV + M_PROTON_MEV)
 
     def weight(iso: Isotope) -> float:
@@ -451,7 +543,7 @@ def sd_rate(
         assert s is not None  # weight() skips the others
         q = np.sqrt(2.0 * iso.mass * e2 * u.keV)
         s_q = sd_structure_function(iso, q, nucleon)
-        return 2.0 * iso.mass * 4.0 * math.pi * sigma * s_q / (3.0 * mu_p**2 * (2.0 * s.spin + 1.0))
+        return 2.0 * math.pi * iso.mass * sigma * s_q / (3.0 * mu_p**2 * (2.0 * s.spin + 1.0))
 
-    return _per_isotope(e, m, tgt, halo, weight, spectral).reshape(shape)
-
+    parts = _per_isotope(e, m, tgt, halo, weight, spectral)
+    return {name: part.reshape(shape) for name, part in parts.items()}
