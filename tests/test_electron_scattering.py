@@ -416,3 +416,22 @@ def test_lmu_ltau_zprime_reaches_electrons_by_kinetic_mixing():
     generic = apply_parameters(PhysicsModel(), {"zprime_model": "generic", "zprime_coupling": g})
     with pytest.raises(InputError, match="no electron charge"):
         es.differential_cross_section(1.0, 0.1, "nu_e", generic)
+
+
+def test_cli_recoils_nuclear_channel_sums_the_natural_isotopes(capsys):
+    import json
+
+    from cli_run import run_cli
+    from cevns.config.experiments import load_experiment
+    from cevns.physics.nuclei import natural_isotopes
+    from cevns.rates.prediction import differential_rate
+
+    rc, out, err = run_cli(capsys, "recoils", "Ar", "--channel", "nuclear", "--source", "coherent-csi-2017", "--points", "2", "--json")
+    assert rc == 0, err
+    data = json.loads(out)
+    source = load_experiment("coherent-csi-2017").source
+    t = np.array(data["recoil_kev"])
+    expected = sum(sum(differential_rate(t, iso, er.atoms_per_tonne("Ar") * iso.abundance, source, year).values())
+                   for iso in natural_isotopes("Ar"))
+    np.testing.assert_allclose(data["total"], expected, rtol=1e-12)
+    assert t.tolist() == pytest.approx([0.1, 10.0])
