@@ -192,7 +192,7 @@ def _nsi_parameters() -> tuple[Parameter, ...]:
 #: The electron-NSI parameters ``eps_<αβ>_eV``, ``eps_<αβ>_eA`` (same pairs as the quark NSI
 #: ``eps_<αβ>_uV``): name → Parameter. Not part of :data:`cevns.physics.parameters.PARAMETERS`.
 ELECTRON_NSI_PARAMETERS: Mapping[str, Parameter] = MappingProxyType({p.name: p for p in _nsi_parameters()})
-#: |ε| bound of the electron NSI, as the quark NSI (:data:`cevns.physics.parameters.MAGNITUDE_GUARDS`).
+#: Bound on the magnitude of the electron NSI ε, as for the quark NSI (:data:`cevns.physics.parameters.MAGNITUDE_GUARDS`).
 ELECTRON_NSI_GUARD = 1.0e4
 
 
