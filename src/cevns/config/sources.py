@@ -11,7 +11,8 @@ registered tags (a discriminated union rebuilt on every registration), its error
 list them, and :func:`build_source` dispatches on them. The shipped types are registered
 here: ``pion-dar`` (stopped-pion decay at rest, :func:`cevns.sources.pion_dar.pion_dar_source`),
 ``reactor`` (fission antineutrinos, :func:`cevns.sources.reactor.reactor_source`) and
-``table`` (spectra read from a CSV file, :func:`cevns.sources.spectra.tabulated_source`).
+``table`` (spectra read from a CSV file, :func:`cevns.sources.spectra.tabulated_source`);
+:mod:`cevns.config.astro_sources` adds ``solar``, ``atmospheric`` and ``dsnb``.
 
 Units in field names: ``baseline_m`` metres, ``beam_power_MW`` megawatts,
 ``proton_energy_GeV`` GeV (kinetic), ``thermal_power_GW`` gigawatts thermal,
@@ -253,6 +254,9 @@ def read_spectrum_csv(path: Path) -> tuple[np.ndarray, dict[str, np.ndarray]]:
 register_source_type("pion-dar", PionDarSpec, build_pion_dar)
 register_source_type("reactor", ReactorSpec, build_reactor)
 register_source_type("table", TableSourceSpec, build_table)
+
+# The astrophysical source types (solar, atmospheric, dsnb) register themselves on import.
+from cevns.config import astro_sources as _astro_sources  # noqa: E402, F401
 
 
 __all__ = [

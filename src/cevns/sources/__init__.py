@@ -9,6 +9,8 @@
   convolved with the proton pulse), time windows and bins.
 * :mod:`~cevns.sources.solar`: solar neutrinos (B16 standard solar models, Bahcall and
   Winter spectra, MSW flavour content at Earth).
+* :mod:`~cevns.sources.atmospheric`: atmospheric neutrinos below 1 GeV (FLUKA table).
+* :mod:`~cevns.sources.dsnb`: the diffuse supernova neutrino background (redshift integral).
 * :mod:`~cevns.sources.oscillated`: tail moments of a spectrum averaged over oscillations,
   tabulated once per spectrum.
 
@@ -24,6 +26,11 @@ from cevns._lazy import lazy_exports
 #: module of this package → the public names it defines, re-exported here and imported
 #: lazily, on first use
 _EXPORTS: dict[str, tuple[str, ...]] = {
+    "atmospheric": ("ATMOSPHERIC_MODELS", "AtmosphericModel", "atmospheric_source"),
+    "dsnb": (
+        "DSNB_MODELS", "DsnbModel", "core_collapse_rate", "dsnb_source", "dsnb_spectrum", "fermi_dirac",
+        "salpeter_collapse_fraction", "star_formation_rate",
+    ),
     "oscillated": (
         "OSCILLATION_CELLS", "OscillationTable", "oscillated_tail_moments", "oscillation_table",
     ),

@@ -1,0 +1,126 @@
+"""Astrophysical source types of experiment files: ``solar``, ``atmospheric``, ``dsnb``.
+
+Registered with :func:`cevns.config.sources.register_source_type` when this module is
+imported (:mod:`cevns.config.sources` imports it at its end)::
+
+    [source]
+    type = "solar"
+    components = ["8B", "hep"]        # of cevns.sources.solar.SOLAR_COMPONENTS
+    model = "B16-GS98"                # or "B16-AGSS09met"
+    flavour_content = "msw"           # or "nu_e"
+    oscillation = "NuFIT-5.2"         # or "NuFIT-6.0"
+    b8_shape = "winter2006"           # or "winter2006+1sigma", "winter2006-1sigma"
+    flux_scale = 1.0
+
+    [source]
+    type = "atmospheric"
+    model = "FLUKA-2005"
+
+    [source]
+    type = "dsnb"
+    model = "fog-2014"                # or "HBD09-T4", "HBD09-T6", "HBD09-T8"
+
+The fluxes are those at the detector (solar at 1 AU, annual mean); no baseline. Names are
+checked against the shipped models, so an unknown one is a one-line validation error that
+lists the known names. Physics and citations: :mod:`cevns.sources.solar`,
+:mod:`cevns.sources.atmospheric`, :mod:`cevns.sources.dsnb`.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from cevns.config.sources import SourceContext, SourceSpec, register_source_type
+from cevns.physics.msw import DEFAULT_FIT, GLOBAL_FITS
+from cevns.sources.atmospheric import ATMOSPHERIC_MODELS, atmospheric_source
+from cevns.sources.dsnb import DSNB_MODELS, dsnb_source
+from cevns.sources.solar import SOLAR_COMPONENTS, SOLAR_MODELS, solar_source
+from cevns.sources.spectra import NeutrinoSource
+
+__all__ = ["AtmosphericSpec", "DsnbSpec", "SolarSpec", "build_atmospheric", "build_dsnb", "build_solar"]
+
+
+def _known(value: str, known: dict[str, object], what: str) -> str:
+    if value not in known:
+        raise ValueError(f"unknown {what} {value!r}; known: {', '.join(known)}")
+    return value
+
+
+class SolarSpec(SourceSpec):
+    """Solar neutrinos (:func:`cevns.sources.solar.solar_source`)."""
+
+    type: Literal["solar"]
+    components: list[str] = Field(default_factory=lambda: ["8B", "hep"], min_length=1)
+    model: str = "B16-GS98"
+    flavour_content: Literal["msw", "nu_e"] = "msw"
+    oscillation: str = DEFAULT_FIT
+    b8_shape: Literal["winter2006", "winter2006+1sigma", "winter2006-1sigma"] = "winter2006"
+    flux_scale: float = Field(default=1.0, gt=0)
+
+    @field_validator("components")
+    @classmethod
+    def _components(cls, value: list[str]) -> list[str]:
+        for c in value:
+            if c not in SOLAR_COMPONENTS:
+                raise ValueError(f"unknown solar component {c!r}; known: {', '.join(SOLAR_COMPONENTS)}")
+        if len(set(value)) != len(value):
+            raise ValueError("a component is listed twice")
+        return value
+
+    @field_validator("model")
+    @classmethod
+    def _model(cls, value: str) -> str:
+        return _known(value, dict(SOLAR_MODELS), "solar model")
+
+    @field_validator("oscillation")
+    @classmethod
+    def _oscillation(cls, value: str) -> str:
+        return _known(value, dict(GLOBAL_FITS), "oscillation fit")
+
+
+def build_solar(spec: SolarSpec, context: SourceContext) -> NeutrinoSource:
+    return solar_source(
+        tuple(spec.components), spec.model, flavour_content=spec.flavour_content,
+        oscillation=spec.oscillation, b8_shape=spec.b8_shape, flux_scale=spec.flux_scale,
+    )
+
+
+class AtmosphericSpec(SourceSpec):
+    """Atmospheric neutrinos below 1 GeV (:func:`cevns.sources.atmospheric.atmospheric_source`)."""
+
+    type: Literal["atmospheric"]
+    model: str = "FLUKA-2005"
+    flux_scale: float = Field(default=1.0, gt=0)
+
+    @field_validator("model")
+    @classmethod
+    def _model(cls, value: str) -> str:
+        return _known(value, dict(ATMOSPHERIC_MODELS), "atmospheric model")
+
+
+def build_atmospheric(spec: AtmosphericSpec, context: SourceContext) -> NeutrinoSource:
+    return atmospheric_source(spec.model, flux_scale=spec.flux_scale)
+
+
+class DsnbSpec(SourceSpec):
+    """The diffuse supernova neutrino background (:func:`cevns.sources.dsnb.dsnb_source`)."""
+
+    type: Literal["dsnb"]
+    model: str = "fog-2014"
+    flux_scale: float = Field(default=1.0, gt=0)
+
+    @field_validator("model")
+    @classmethod
+    def _model(cls, value: str) -> str:
+        return _known(value, dict(DSNB_MODELS), "DSNB model")
+
+
+def build_dsnb(spec: DsnbSpec, context: SourceContext) -> NeutrinoSource:
+    return dsnb_source(spec.model, flux_scale=spec.flux_scale)
+
+
+register_source_type("solar", SolarSpec, build_solar)
+register_source_type("atmospheric", AtmosphericSpec, build_atmospheric)
+register_source_type("dsnb", DsnbSpec, build_dsnb)
