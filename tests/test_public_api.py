@@ -152,6 +152,11 @@ EXPECTED_ALL["cevns.sources"] = sorted(EXPECTED_ALL["cevns.sources"] + [
     "BE7_BRANCHING", "LINE_ENERGIES_MEV", "MixtureSpectrum", "SOLAR_COMPONENTS", "SOLAR_MODELS",
     "SolarModel", "component_spectrum", "production_profile", "solar_model", "solar_source",
 ])
+# Discovery limits and the neutrino fog (issue 16): cevns.stats.fog
+EXPECTED_ALL["cevns.stats"] = sorted(EXPECTED_ALL["cevns.stats"] + [
+    "DEFAULT_LEVELS", "DiscoveryLimits", "FogArrays", "FogResult", "Q0", "asimov_q0", "discovery_limits", "floor",
+    "fog_gradient", "neutrino_fog",
+])
 
 
 def test_dir_of_cevns_is_pinned() -> None:

@@ -5,6 +5,8 @@
 * :mod:`~cevns.stats.likelihood`: the likelihood protocol that fits and scans use.
 * :mod:`~cevns.stats.fits`: experiment likelihoods, MIGRAD/HESSE fits, Δχ² profiles.
 * :mod:`~cevns.stats.profiles`: exact one-parameter Δχ² profiles (others fixed, ends refined).
+* :mod:`~cevns.stats.fog`: discovery limits under the neutrino background and the
+  neutrino fog (gradient n over mass × cross section, floors).
 * :mod:`~cevns.stats.forecasts`: Asimov forecasts of one parameter's 1σ sensitivity.
 * :mod:`~cevns.stats.scans`: grid scans (exact polynomial signals where possible).
 * :mod:`~cevns.stats.toys`: pseudo-experiments, coverage, Feldman–Cousins thresholds.
@@ -38,6 +40,10 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "poisson_deviance", "damped_newton", "profiled_poisson_deviance", "covariance_matrix",
         "covariance_chi2", "marginalise_detector", "cl_from_sigma", "delta_chi2_threshold",
         "Interval", "interval_from_profile",
+    ),
+    "fog": (
+        "DEFAULT_LEVELS", "DiscoveryLimits", "FogArrays", "FogResult", "Q0", "asimov_q0", "discovery_limits", "floor",
+        "fog_gradient", "neutrino_fog",
     ),
     "forecasts": (
         "SCENARIOS", "Forecast", "forecast", "forecast_likelihood", "radius_forecasts", "radius_truth",

@@ -1,0 +1,497 @@
+"""Discovery limits under the neutrino background and the neutrino fog.
+
+The discovery limit (J. Billard, L. Strigari, E. Figueroa-Feliciano, Phys. Rev. D 89,
+023524 (2014), arXiv:1307.5458, Sec. III) is the smallest signal cross section that an
+experiment would detect at a given significance; here, as in C. A. J. O'Hare, Phys. Rev.
+Lett. 127, 251802 (2021), arXiv:2109.03116, the *median* 3σ discovery with the asymptotic
+profile likelihood ratio, evaluated on Asimov data (G. Cowan, K. Cranmer, E. Gross,
+O. Vitells, Eur. Phys. J. C 71, 1554 (2011), arXiv:1007.1727, Sec. 3.2 and Eq. 97). Billard
+et al. define the limit by 90% of pseudo-experiments reaching 3σ; the median (Asimov)
+version used by O'Hare is computed here.
+
+Model (binned Poisson likelihood in recoil energy, bins i, background components k):
+
+.. math::
+   μ_i(σ, φ) = ε\\Big[σ S_i + \\sum_k φ_k B_{ki}\\Big],\\qquad
+   -2\\ln L = 2\\sum_i\\big[μ_i - n_i\\ln μ_i\\big] + \\sum_k \\Big(\\frac{φ_k - 1}{δ_k}\\Big)^2
+
+with ε the exposure, S_i the signal counts per unit exposure per unit cross section,
+B_ki the counts of flux component k per unit exposure at its nominal flux, and every flux
+normalisation φ_k a Gaussian-constrained nuisance of relative uncertainty δ_k. The Asimov
+data of the signal hypothesis are n_i = ε(σS_i + Σ_k B_ki), for which the unconditional fit
+is the truth, so the discovery statistic is
+
+.. math::
+   q_0 = -2\\ln λ(0) = \\min_u \\Big\\{ 2ε\\sum_i\\big[m_i - d_i + d_i\\ln(d_i/m_i)\\big] + |u|^2 \\Big\\},
+   \\quad d_i = σS_i + \\textstyle\\sum_k B_{ki},\\quad m_i = \\sum_k B_{ki} + \\sum_k u_k δ_k B_{ki}
+
+(u_k = (φ_k − 1)/δ_k, the standardised pulls). The median discovery significance is
+Z = √q₀ (Cowan et al., Eq. 97 for one bin without nuisances), and the discovery limit
+σ_disc(ε) solves q₀(σ, ε) = Z².
+
+Method (vectorised over masses and exposures at once; no per-point minimiser):
+
+* profile: Newton's method in u with the closed-form gradient 2εTᵀ(1 − d/m) + 2u and Hessian
+  2εT diag(d/m²)Tᵀ + 2·1 (T_ki = δ_k B_ki); the objective is convex, steps are halved until
+  it decreases and every m_i stays > 0; the pulls start from the previous root-finding
+  iteration's (warm start);
+* root: Newton's method on ln q₀(ln σ) = ln Z² with the exact slope from the envelope
+  theorem, ∂q₀/∂ln σ = 2εσ Σ_i S_i ln(d_i/m̂_i), kept inside a bracket (bisection when a
+  step leaves it);
+* fog gradient (O'Hare, Eq. 2): n = −(d ln σ_disc / d ln ε)⁻¹ from the implicit-function
+  theorem, n = (∂q₀/∂ln σ)/(∂q₀/∂ln ε), where ∂q₀/∂ln ε is the Poisson part of q₀ (the
+  pull penalty does not scale with ε). n = 1 without background, n = 2 when the
+  background is Poisson-limited, n > 2 when its flux uncertainties limit the discovery
+  and n → ∞ when the signal is indistinguishable from a background component
+  (saturation).
+* floor: O'Hare's neutrino floor is the n = 2 boundary; :func:`floor` gives, per mass,
+  the cross section at which n first reaches a level (2, also 2.5 or 3) along increasing
+  exposure.
+
+Units: the arrays are used as given: counts per unit exposure (per tonne-year in the
+wired-up inputs) and the cross section in the units of the signal matrix (cm²).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+
+from cevns.errors import InputError
+
+__all__ = [
+    "DEFAULT_LEVELS", "DiscoveryLimits", "FogArrays", "FogResult", "Q0", "asimov_q0",
+    "discovery_limits", "floor", "fog_gradient", "neutrino_fog",
+]
+
+#: n levels of the floor contours (O'Hare 2021: n = 2 is the floor; 2.5 and 3 deeper in the fog).
+DEFAULT_LEVELS: tuple[float, ...] = (2.0, 2.5, 3.0)
+
+
+def _as_matrix(name: str, value: object, ndim: int) -> np.ndarray:
+    arr = np.asarray(value, dtype=float)
+    if arr.ndim != ndim:
+        raise InputError(f"{name} must be a {ndim}-d array, got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)) or np.any(arr < 0):
+        raise InputError(f"{name} must be finite and >= 0")
+    return arr
+
+
+@dataclass(frozen=True)
+class FogArrays:
+    """The inputs of a fog calculation, as arrays.
+
+    Attributes
+    ----------
+    background : (K, N) array
+        Counts per unit exposure in each recoil bin for every background (neutrino flux)
+        component at its nominal normalisation.
+    uncertainties : (K,) array
+        Relative 1σ uncertainty δ_k of each component's normalisation (0 fixes it).
+    signal : (M, N) array
+        Signal counts per unit exposure per unit cross section, one row per WIMP mass.
+    masses_gev : (M,) array
+        The masses of the signal rows, GeV (labels only).
+    components : tuple of str
+        Names of the background components (labels only).
+    edges_kev : (N + 1,) array or None
+        Recoil-energy bin edges, keVnr (labels only).
+    """
+
+    background: np.ndarray
+    uncertainties: np.ndarray
+    signal: np.ndarray
+    masses_gev: np.ndarray
+    components: tuple[str, ...] = ()
+    edges_kev: np.ndarray | None = field(default=None)
+
+    def __post_init__(self) -> None:
+        bkg = _as_matrix("background", self.background, 2)
+        unc = _as_matrix("uncertainties", self.uncertainties, 1)
+        sig = _as_matrix("signal", self.signal, 2)
+        masses = np.asarray(self.masses_gev, dtype=float).reshape(-1)
+        k, n = bkg.shape
+        if k == 0 or n == 0:
+            raise InputError("the background needs at least one component and one bin")
+        if unc.shape != (k,):
+            raise InputError(f"uncertainties must have one value per background component ({k}), got {unc.shape[0]}")
+        if sig.shape[1] != n:
+            raise InputError(f"signal has {sig.shape[1]} bins, the background {n}")
+        if masses.shape != (sig.shape[0],):
+            raise InputError(f"masses_gev must have one value per signal row ({sig.shape[0]}), got {masses.size}")
+        if np.any(bkg.sum(axis=0) <= 0):
+            raise InputError("every bin needs a background > 0 (drop the bins without background)")
+        components = tuple(self.components) or tuple(f"b{i}" for i in range(k))
+        if len(components) != k:
+            raise InputError(f"components must name the {k} background components")
+        for name, value in (("background", bkg), ("uncertainties", unc), ("signal", sig), ("masses_gev", masses)):
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "components", components)
+
+
+@dataclass(frozen=True)
+class Q0:
+    """The profiled Asimov discovery statistic at a batch of points (shape ``(P,)``).
+
+    Attributes
+    ----------
+    q0 : array
+        q₀ = −2 ln λ(0).
+    poisson : array
+        Its Poisson part, ∂q₀/∂ln ε (q₀ minus the pull penalty |û|²).
+    dq0_dlnsigma : array
+        ∂q₀/∂ln σ (envelope theorem, at the profiled pulls).
+    pulls : (P, K) array
+        The profiled standardised pulls û_k = (φ̂_k − 1)/δ_k.
+    converged : bool array
+        Whether the profile converged.
+    """
+
+    q0: np.ndarray
+    poisson: np.ndarray
+    dq0_dlnsigma: np.ndarray
+    pulls: np.ndarray
+    converged: np.ndarray
+
+    @property
+    def gradient(self) -> np.ndarray:
+        """The fog gradient n = (∂q₀/∂ln σ)/(∂q₀/∂ln ε) at these points (O'Hare 2021, Eq. 2,
+        by the implicit-function theorem on q₀(σ, ε) = Z²)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return self.dq0_dlnsigma / self.poisson
+
+
+def _r_minus_log1p(r: np.ndarray) -> np.ndarray:
+    """r − ln(1 + r), without cancellation near r = 0 (series to r⁵ for |r| < 10⁻³)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = r - np.log1p(r)
+    small = np.abs(r) < 1e-3
+    rs = r[small]
+    out[small] = rs * rs * (0.5 - rs * (1.0 / 3.0 - rs * (0.25 - rs * 0.2)))
+    return out
+
+
+def _poisson_part(d: np.ndarray, m: np.ndarray, eps: np.ndarray) -> np.ndarray:
+    """2ε Σ_i [m_i − d_i + d_i ln(d_i/m_i)] = 2ε Σ_i d_i h((m_i − d_i)/d_i), h(r) = r − ln(1+r)."""
+    return 2.0 * eps * np.sum(d * _r_minus_log1p((m - d) / d), axis=-1)
+
+
+@dataclass(frozen=True)
+class _Model:
+    """Precomputed background matrices: B (N,), T (K, N), TT (N, K·K)."""
+
+    total: np.ndarray
+    shifts: np.ndarray
+    products: np.ndarray
+
+    @classmethod
+    def of(cls, background: np.ndarray, uncertainties: np.ndarray) -> _Model:
+        shifts = uncertainties[:, None] * background
+        products = (shifts[:, None, :] * shifts[None, :, :]).reshape(-1, shifts.shape[1]).T.copy()
+        return cls(background.sum(axis=0), shifts, products)
+
+
+def _trial(model: _Model, d: np.ndarray, eps: np.ndarray, u: np.ndarray, step: np.ndarray, t: np.ndarray
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Pulls u + t·step with their m, Poisson part and objective (+∞ where some m_i ≤ 0)."""
+    u_new = u + t[:, None] * step
+    m_new = model.total + u_new @ model.shifts
+    positive = np.all(m_new > 0, axis=-1)
+    p_new = _poisson_part(d, np.where(positive[:, None], m_new, d), eps)
+    return u_new, m_new, p_new, np.where(positive, p_new + np.sum(u_new * u_new, axis=-1), np.inf)
+
+
+def _profile(model: _Model, d: np.ndarray, eps: np.ndarray, u: np.ndarray, tol: float, max_iter: int
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Newton's method on the pulls for data d (P, N) per unit exposure and exposures eps (P,),
+    from pulls u (P, K). Returns (u, m, poisson part, converged)."""
+    T, B = model.shifts, model.total
+    k = T.shape[0]
+    eye2 = 2.0 * np.eye(k)
+    u = np.array(u, dtype=float, copy=True)
+    m = B + u @ T
+    poisson = _poisson_part(d, m, eps)
+    f = poisson + np.sum(u * u, axis=-1)
+    active = np.ones(len(u), dtype=bool)
+    converged = np.zeros(len(u), dtype=bool)
+    for _ in range(max_iter):
+        idx = np.flatnonzero(active)
+        if idx.size == 0:
+            break
+        da, ma, ea, ua, fa = d[idx], m[idx], eps[idx][:, None], u[idx], f[idx]
+        ratio = da / ma
+        grad = 2.0 * ea * ((1.0 - ratio) @ T.T) + 2.0 * ua
+        hess = (2.0 * ea * ((ratio / ma) @ model.products)).reshape(-1, k, k) + eye2
+        step = -np.linalg.solve(hess, grad[..., None])[..., 0]
+        decrement = -np.sum(grad * step, axis=-1)
+        done = decrement < tol * (1.0 + fa)
+        converged[idx[done]] = True
+        t = np.ones(idx.size)  # converged points take their last (tiny) Newton step unchecked
+        u_new, m_new, p_new, f_new = _trial(model, da, ea[:, 0], ua, step, t)
+        bad = np.flatnonzero(~((done & np.isfinite(f_new)) | (f_new <= fa - 1e-4 * t * decrement)))
+        for _ in range(50):  # halve the failed steps only
+            if bad.size == 0:
+                break
+            t[bad] *= 0.5
+            trial = _trial(model, da[bad], ea[bad, 0], ua[bad], step[bad], t[bad])
+            u_new[bad], m_new[bad], p_new[bad], f_new[bad] = trial
+            bad = bad[~(trial[3] <= fa[bad] - 1e-4 * t[bad] * decrement[bad])]
+        if bad.size:  # no decrease found: stop there; converged if only rounding was left
+            t[bad] = 0.0
+            u_new[bad], m_new[bad], p_new[bad], f_new[bad] = ua[bad], ma[bad], fa[bad] - np.sum(ua[bad] ** 2, -1), fa[bad]
+            converged[idx[bad]] = decrement[bad] < 1e-9 * (1.0 + fa[bad])
+        # rounding floor: the step no longer changes the objective and the decrement is tiny
+        stalled = ~done & (np.abs(fa - f_new) <= 1e-14 * (1.0 + fa)) & (decrement < 1e-9 * (1.0 + fa))
+        converged[idx[stalled]] = True
+        u[idx], m[idx], poisson[idx], f[idx] = u_new, m_new, p_new, f_new
+        active[idx[done | stalled | (t == 0.0)]] = False
+    return u, m, poisson, converged
+
+
+def asimov_q0(
+    signal: np.ndarray,
+    background: np.ndarray,
+    uncertainties: np.ndarray,
+    sigma: np.ndarray | float,
+    exposure: np.ndarray | float,
+    *,
+    pulls: np.ndarray | None = None,
+    tol: float = 1e-12,
+    max_iter: int = 100,
+) -> Q0:
+    """The Asimov discovery statistic q₀ with every background normalisation profiled
+    (module docstring; Cowan et al., EPJC 71, 1554 (2011), Eq. 97 for one bin, no nuisance).
+
+    Parameters
+    ----------
+    signal : (N,) or (P, N) array
+        Signal counts per unit exposure per unit cross section (one row per point, or one
+        row for all).
+    background : (K, N) array
+        Background counts per unit exposure per component.
+    uncertainties : (K,) array
+        Relative 1σ uncertainties of the component normalisations.
+    sigma, exposure : float or (P,) array
+        Cross section (units of ``signal``) and exposure (units of ``background``), > 0.
+    pulls : (P, K) array, optional
+        Starting pulls (default 0).
+
+    Returns
+    -------
+    Q0
+        q₀, its Poisson part, ∂q₀/∂ln σ, the profiled pulls and convergence, shape ``(P,)``.
+    """
+    bkg = _as_matrix("background", background, 2)
+    unc = _as_matrix("uncertainties", uncertainties, 1)
+    sig = np.atleast_2d(np.asarray(signal, dtype=float))
+    sigma_a, eps_a = (np.atleast_1d(np.asarray(x, dtype=float)) for x in (sigma, exposure))
+    if np.any(~(sigma_a >= 0)) or np.any(~(eps_a > 0)):
+        raise InputError("sigma must be >= 0 and exposure > 0")
+    if unc.shape != bkg.shape[:1] or sig.shape[-1] != bkg.shape[1]:
+        raise InputError("signal, background and uncertainties do not match in shape")
+    p = np.broadcast_shapes(sig.shape[:1], sigma_a.shape, eps_a.shape)[0]
+    sig = np.broadcast_to(sig, (p, sig.shape[1]))
+    sigma_a, eps_a = np.broadcast_to(sigma_a, (p,)), np.broadcast_to(eps_a, (p,))
+    model = _Model.of(bkg, unc)
+    d = sigma_a[:, None] * sig + model.total
+    u0 = np.zeros((p, bkg.shape[0])) if pulls is None else np.broadcast_to(np.asarray(pulls, float), (p, bkg.shape[0]))
+    u, m, poisson, conv = _profile(model, d, eps_a, u0, tol, max_iter)
+    slope = 2.0 * eps_a * sigma_a * np.sum(sig * np.log(d / m), axis=-1)
+    return Q0(poisson + np.sum(u * u, axis=-1), poisson, slope, u, conv)
+
+
+@dataclass(frozen=True)
+class DiscoveryLimits:
+    """Discovery limits σ_disc(mass, exposure) and the fog gradient along them.
+
+    Attributes
+    ----------
+    masses_gev : (M,) array
+    exposures : (E,) array
+        Exposures, in the units of the inputs (tonne-years for the wired-up targets).
+    sigma : (M, E) array
+        σ_disc, in the units of the signal matrix (cm²); NaN where a mass has no signal.
+    gradient : (M, E) array
+        n = −(d ln σ_disc / d ln ε)⁻¹ at each point.
+    z : float
+        The discovery significance (q₀ = z²).
+    converged : (M, E) bool array
+    """
+
+    masses_gev: np.ndarray
+    exposures: np.ndarray
+    sigma: np.ndarray
+    gradient: np.ndarray
+    z: float
+    converged: np.ndarray
+
+
+def _check_exposures(exposures: Sequence[float] | np.ndarray) -> np.ndarray:
+    eps = np.asarray(exposures, dtype=float).reshape(-1)
+    if eps.size == 0:
+        raise InputError("give at least one exposure")
+    if not np.all(np.isfinite(eps)) or np.any(eps <= 0):
+        raise InputError("exposures must be finite and > 0")
+    return eps
+
+
+def discovery_limits(
+    arrays: FogArrays,
+    exposures: Sequence[float] | np.ndarray,
+    *,
+    z: float = 3.0,
+    rtol: float = 1e-10,
+    max_iter: int = 100,
+    progress: Callable[[int, int], None] | None = None,
+) -> DiscoveryLimits:
+    """σ_disc for every mass and exposure at once: q₀(σ_disc, ε) = z² (module docstring).
+
+    Parameters
+    ----------
+    arrays : FogArrays
+    exposures : sequence of float
+        Exposures (> 0), in the units of the arrays.
+    z : float
+        Discovery significance (default 3σ).
+    rtol : float
+        Convergence: |ln q₀ − ln z²| < rtol.
+    progress : callable, optional
+        Called as ``progress(points_done, points_total)`` after every root-finding step.
+
+    Returns
+    -------
+    DiscoveryLimits
+    """
+    eps_axis = _check_exposures(exposures)
+    if not (np.isfinite(z) and z > 0):
+        raise InputError(f"z must be a number > 0, got {z}")
+    M, E = arrays.signal.shape[0], eps_axis.size
+    model = _Model.of(arrays.background, arrays.uncertainties)
+    row = np.repeat(np.arange(M), E)
+    eps = np.tile(eps_axis, M)
+    sig = arrays.signal[row]
+    has_signal = np.any(sig > 0, axis=-1)
+    target = np.log(z * z)
+    # start: the Gaussian background-dominated estimate q0 ≈ ε σ² Σ S²/B
+    fisher = np.sum(sig**2 / model.total, axis=-1)
+    with np.errstate(divide="ignore"):
+        x = 0.5 * (target - np.log(np.where(has_signal, eps * fisher, 1.0)))
+    lo, hi = np.full(x.shape, -np.inf), np.full(x.shape, np.inf)
+    u = np.zeros((x.size, model.shifts.shape[0]))
+    n = np.full(x.shape, np.nan)
+    done = ~has_signal
+    converged = np.zeros(x.shape, dtype=bool)
+    for _ in range(max_iter):
+        idx = np.flatnonzero(~done)
+        if progress is not None:
+            progress(int(x.size - idx.size), int(x.size))
+        if idx.size == 0:
+            break
+        sigma = np.exp(x[idx])
+        d = sigma[:, None] * sig[idx] + model.total
+        u_i, m_i, poisson, conv = _profile(model, d, eps[idx], u[idx], 1e-12, 100)
+        u[idx] = u_i
+        q0 = poisson + np.sum(u_i * u_i, axis=-1)
+        slope_q = 2.0 * eps[idx] * sigma * np.sum(sig[idx] * np.log(d / m_i), axis=-1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            g = np.log(q0) - target
+            slope = slope_q / q0
+            n[idx] = slope_q / poisson
+        ok = np.abs(g) < rtol
+        converged[idx[ok]] = conv[ok]
+        done[idx[ok]] = True
+        lo[idx] = np.where(g < 0, np.maximum(lo[idx], x[idx]), lo[idx])
+        hi[idx] = np.where(g > 0, np.minimum(hi[idx], x[idx]), hi[idx])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            newton = x[idx] - np.clip(np.where(slope > 0, g / slope, np.sign(g) * 4.0), -4.0, 4.0)
+        a, b = lo[idx], hi[idx]
+        outside = ~((newton > a) & (newton < b)) | ~np.isfinite(newton)
+        bracket = np.isfinite(a) & np.isfinite(b)
+        step_out = np.where(g < 0, x[idx] + 4.0, x[idx] - 4.0)
+        x[idx] = np.where(ok, x[idx], np.where(outside, np.where(bracket, 0.5 * (a + b), step_out), newton))
+    sigma_all = np.where(has_signal, np.exp(x), np.nan)
+    return DiscoveryLimits(arrays.masses_gev, eps_axis, sigma_all.reshape(M, E), n.reshape(M, E), float(z),
+                           converged.reshape(M, E))
+
+
+def fog_gradient(limits: DiscoveryLimits, sigma_grid: Sequence[float] | np.ndarray) -> np.ndarray:
+    """The fog gradient n over (mass, σ) (O'Hare 2021, Fig. 1): for each mass, n at the
+    exposure whose discovery limit is σ, interpolated linearly in ln σ_disc between the
+    exposures computed (σ_disc falls strictly with exposure). NaN outside the range of
+    σ_disc reached by the exposures. Returns shape ``(M, len(sigma_grid))``."""
+    grid = np.log(np.asarray(sigma_grid, dtype=float).reshape(-1))
+    out = np.full((limits.sigma.shape[0], grid.size), np.nan)
+    for j, (s, n) in enumerate(zip(limits.sigma, limits.gradient)):
+        good = np.isfinite(s) & np.isfinite(n)
+        if good.sum() < 2:
+            continue
+        ls, ng = np.log(s[good])[::-1], n[good][::-1]  # increasing ln σ
+        inside = (grid >= ls[0]) & (grid <= ls[-1])
+        out[j, inside] = np.interp(grid[inside], ls, ng)
+    return out
+
+
+def floor(limits: DiscoveryLimits, level: float = 2.0) -> np.ndarray:
+    """The neutrino floor at ``level`` (O'Hare 2021: n = 2): per mass, the discovery limit
+    at the smallest exposure where n reaches ``level``, ln σ_disc interpolated linearly in n
+    between the two exposures around the crossing. NaN where n stays below ``level`` over the
+    exposures computed. Returns shape ``(M,)``, in the cross-section units."""
+    out = np.full(limits.sigma.shape[0], np.nan)
+    for j, (s, n) in enumerate(zip(limits.sigma, limits.gradient)):
+        above = np.flatnonzero(np.isfinite(n) & (n >= level))
+        if above.size == 0:
+            continue
+        i = int(above[0])
+        if i == 0:
+            out[j] = s[0] if n[0] == level else np.nan
+            continue
+        w = (level - n[i - 1]) / (n[i] - n[i - 1])
+        ls = np.log(s[i - 1]) + w * (np.log(s[i]) - np.log(s[i - 1]))
+        out[j] = np.exp(ls)
+    return out
+
+
+@dataclass(frozen=True)
+class FogResult:
+    """A fog calculation: the discovery limits, the gradient map and the floors.
+
+    Attributes
+    ----------
+    limits : DiscoveryLimits
+    sigma_grid : (S,) array
+        Cross sections of the gradient map.
+    gradient_map : (M, S) array
+        n over (mass, σ) (:func:`fog_gradient`).
+    floors : dict
+        level → floor per mass (:func:`floor`).
+    """
+
+    limits: DiscoveryLimits
+    sigma_grid: np.ndarray
+    gradient_map: np.ndarray
+    floors: dict[float, np.ndarray]
+
+
+def neutrino_fog(
+    arrays: FogArrays,
+    exposures: Sequence[float] | np.ndarray,
+    sigma_grid: Sequence[float] | np.ndarray | None = None,
+    *,
+    levels: Sequence[float] = DEFAULT_LEVELS,
+    z: float = 3.0,
+    progress: Callable[[int, int], None] | None = None,
+) -> FogResult:
+    """Discovery limits, the gradient map over (mass, σ) and the floors at ``levels``.
+    ``sigma_grid`` defaults to 200 log-spaced values spanning the limits found."""
+    limits = discovery_limits(arrays, exposures, z=z, progress=progress)
+    if sigma_grid is None:
+        finite = limits.sigma[np.isfinite(limits.sigma)]
+        if finite.size == 0:
+            raise InputError("no mass has a signal above threshold")
+        sigma_grid = np.geomspace(finite.min(), finite.max(), 200)
+    grid = np.asarray(sigma_grid, dtype=float).reshape(-1)
+    if grid.size == 0 or not np.all(np.isfinite(grid)) or np.any(grid <= 0):
+        raise InputError("sigma_grid must hold finite cross sections > 0")
+    return FogResult(limits, grid, fog_gradient(limits, grid), {float(v): floor(limits, v) for v in levels})
