@@ -26,7 +26,7 @@ familiar adiabatic survival probability
 
 .. math:: P_{ee} = c_{13}^4\\left(\\tfrac12 + \\tfrac12\\cos 2\\theta_{12}^m\\cos 2\\theta_{12}\\right) + s_{13}^4 .
 
-|U_μi|², |U_τi|² are those of the standard PMNS parametrisation, δ_CP included exactly
+The squared PMNS elements :math:`|U_{\\mu i}|^2`, :math:`|U_{\\tau i}|^2` are those of the standard parametrisation, δ_CP included exactly
 (PDG "Neutrino masses, mixing, and oscillations", Eq. for U in terms of θ₁₂, θ₁₃, θ₂₃,
 δ). Neglected: non-adiabatic (level-crossing) transitions, negligible for the LMA
 solution; Earth-matter regeneration (day–night asymmetry, a few % for ⁸B at night);

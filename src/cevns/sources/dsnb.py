@@ -13,7 +13,7 @@ temperature T (zero chemical potential; HBD09 Eq. 3)
 
 .. math:: \\frac{dN}{dE} = \\mathcal{E}\\,\\frac{120}{7\\pi^4}\\,\\frac{E^2}{T^4}\\,\\frac{1}{e^{E/T}+1},
 
-and the core-collapse rate R_SN(z) = ρ̇_*(z) × f_SN from the cosmic star-formation history of
+and the core-collapse rate R_SN(z) = SFR(z) × f_SN from the cosmic star-formation history of
 H. Yüksel, M. D. Kistler, J. F. Beacom, A. M. Hopkins, ApJ 683, L5 (2008), arXiv:0804.4008,
 Eq. 5 (after A. M. Hopkins & J. F. Beacom, ApJ 651, 142 (2006)):
 
@@ -147,7 +147,7 @@ def fermi_dirac(energy: ArrayLike, temperature: float, total_energy: float) -> n
 
 
 def star_formation_rate(z: ArrayLike, model: str | DsnbModel = "HBD09-T6") -> np.ndarray:
-    """Cosmic star-formation rate ρ̇_*(z) in M☉ yr⁻¹ Mpc⁻³ (Yüksel et al. 2008, Eq. 5)."""
+    """Cosmic star-formation rate density SFR(z) in M☉ yr⁻¹ Mpc⁻³ (Yüksel et al. 2008, Eq. 5)."""
     m = _model(model)
     opz = 1.0 + np.asarray(z, dtype=float)
     terms = opz ** (m.a * m.eta) + (opz / m.big_b) ** (m.b * m.eta) + (opz / m.big_c) ** (m.c * m.eta)
@@ -164,7 +164,7 @@ def salpeter_collapse_fraction(collapse: tuple[float, float] = (8.0, 50.0), form
 
 
 def core_collapse_rate(z: ArrayLike, model: str | DsnbModel = "HBD09-T6") -> np.ndarray:
-    """R_SN(z) = ρ̇_*(z) f_SN in yr⁻¹ Mpc⁻³."""
+    """R_SN(z) = SFR(z) f_SN in yr⁻¹ Mpc⁻³."""
     m = _model(model)
     return star_formation_rate(z, m) * salpeter_collapse_fraction(m.collapse_mass_range, m.imf_mass_range)
 
