@@ -192,3 +192,16 @@ def test_unknown_names_are_one_line_input_errors():
         solar_source(flavour_content="nu_mu")  # type: ignore[arg-type]
     with pytest.raises(InputError, match="flux_scale"):
         solar_source(flux_scale=-1.0)
+
+
+def test_winter_table_transcription_is_unit_normalised():
+    """Winter et al. tabulate λ(E) normalised to unit area (here × 1000 per MeV); a +1σ
+    shape shift keeps the area (its column integrates to ~0)."""
+    from importlib import resources
+
+    text = (resources.files("cevns") / "data" / "solar" / "b8_winter2006.csv").read_text()
+    rows = [ln for ln in text.splitlines() if ln and not ln.startswith("#")][1:]
+    e, lam, delta = np.array([[float(x) for x in ln.split(",")] for ln in rows]).T
+    assert np.trapezoid(lam, e) == pytest.approx(1000.0, rel=1e-4)
+    assert abs(np.trapezoid(delta, e)) < 0.05
+    assert np.all(np.diff(e) == pytest.approx(0.1))
