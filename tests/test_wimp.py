@@ -283,3 +283,83 @@ def test_sd_target_without_shipped_isotopes_is_one_line_naming_the_shipped_ones(
     # NaI, CF3I, C3F8 are covered
     for target in ("NaI", "CF3I", "C3F8", "Ge", "Si"):
         assert np.all(wimp.sd_rate([1.0, 10.0], 50.0, target, 1e-40, nucleon="p") > 0)
+
+
+# --- folding through a detector response -----------------------------------------------
+
+def _quad_counts(mass: float, target: str, lo: float, hi: float, weight=lambda t: 1.0, **kwargs) -> float:
+    """∫ dR/dE_R ε dT by adaptive quadrature (scipy.integrate.quad), cut at the spectrum's
+    kinks, for one mass."""
+    from scipy.integrate import quad
+
+    from cevns.physics.nuclei import resolve_target
+
+    tgt = resolve_target(target)
+    kinks = sorted({float(k) for iso in tgt.isotopes for k in wimp.recoil_kinks_kev(mass, iso.mass)})
+    points = [k for k in kinks if lo < k < hi]
+    cuts = [lo, *points, hi]
+    total = 0.0
+    for a, b in zip(cuts[:-1], cuts[1:]):
+        total += quad(lambda t: float(wimp_rate(t, mass, target, 1e-46, **kwargs)) * weight(t), a, b,
+                      epsabs=0, epsrel=1e-10, limit=200)[0]
+    return total
+
+
+def test_counts_above_threshold_match_adaptive_quadrature() -> None:
+    from cevns.rates.recoil_signals import wimp_counts_above
+
+    masses = np.array([8.0, 60.0, 2000.0])
+    counts = wimp_counts_above(2.0, "Xe", masses, 1e-46, max_kev=300.0, exposure_tonne_year=3.0)
+    assert counts.shape == (3,)
+    for m, c in zip(masses, counts):
+        assert c == pytest.approx(3.0 * _quad_counts(m, "Xe", 2.0, 300.0), rel=1e-6)
+    # Ge, SD on neutrons (only 73Ge contributes)
+    sd = wimp_counts_above(1.0, "Ge", [40.0], 1e-41, max_kev=200.0, coupling="sd-n")
+    assert sd[0] == pytest.approx(_quad_counts(40.0, "Ge", 1.0, 200.0, coupling="sd-n") * 1e5, rel=1e-6)
+
+
+def test_binned_counts_with_efficiency_quenching_and_smearing() -> None:
+    from cevns.detector.response import (
+        ConstantQuenching,
+        DetectorResponse,
+        FunctionEfficiency,
+        Observable,
+        Resolution,
+    )
+    from cevns.rates.recoil_signals import threshold_response, wimp_binned_counts
+
+    masses = np.array([20.0, 200.0])
+    # bins add up to the whole range
+    fine = wimp_binned_counts(threshold_response(3.0, 63.0, bins=12), "Ar", masses, 1e-46)
+    whole = wimp_binned_counts(threshold_response(3.0, 63.0), "Ar", masses, 1e-46)
+    assert fine.shape == (2, 12)
+    np.testing.assert_allclose(fine.sum(axis=1), whole[:, 0], rtol=1e-9)
+    # a smooth efficiency in keVee with a constant quenching factor 0.25
+    eff = FunctionEfficiency(lambda x: 1.0 - np.exp(-x / 2.0))
+    response = DetectorResponse(quenching=ConstantQuenching(0.25), observable=Observable("keVee"), efficiency=eff,
+                                edges=(1.0, 4.0, 10.0))
+    got = wimp_binned_counts(response, "Ar", masses, 1e-46)
+    for i, m in enumerate(masses):
+        for b, (lo, hi) in enumerate([(4.0, 16.0), (16.0, 40.0)]):
+            expected = _quad_counts(m, "Ar", lo, hi, weight=lambda t: 1.0 - math.exp(-0.25 * t / 2.0))
+            assert got[i, b] == pytest.approx(expected, rel=1e-6)
+    # a Gaussian resolution σ = 0.8 keV: ∫ R(T) [Φ((hi − T)/σ) − Φ((lo − T)/σ)] dT
+    from scipy.special import ndtr
+
+    smeared = wimp_binned_counts(DetectorResponse(resolution=Resolution("gaussian", noise=0.8), edges=(5.0, 20.0, 40.0)),
+                                 "Ar", masses, 1e-46)
+    for i, m in enumerate(masses):
+        for b, (lo, hi) in enumerate([(5.0, 20.0), (20.0, 40.0)]):
+            expected = _quad_counts(m, "Ar", 1e-9, 60.0, weight=lambda t: ndtr((hi - t) / 0.8) - ndtr((lo - t) / 0.8))
+            assert smeared[i, b] == pytest.approx(expected, rel=1e-4)
+
+
+def test_folding_bad_input_is_one_line() -> None:
+    from cevns.rates.recoil_signals import threshold_response, wimp_counts_above
+
+    with pytest.raises(InputError, match="threshold must be"):
+        threshold_response(-1.0)
+    with pytest.raises(InputError, match="threshold must be"):
+        threshold_response(float("nan"))
+    with pytest.raises(InputError, match="WIMP mass"):
+        wimp_counts_above(1.0, "Xe", [10.0, -1.0], 1e-46)

@@ -26,7 +26,7 @@ import math
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from typing import Callable, Literal
+from typing import Callable, Collection, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -231,10 +231,11 @@ def _si_coupling_sq(iso: Isotope, fn_over_fp: float) -> float:
 def _per_isotope(
     recoil_kev: np.ndarray, mass_gev: np.ndarray, target: Target, halo: Halo,
     weight: Callable[[Isotope], float], spectral: Callable[[Isotope, np.ndarray], np.ndarray],
+    only: Collection[str] | None = None,
 ) -> dict[str, np.ndarray]:
     """Per isotope of ``target``: (nuclei per tonne·year·keV) × ρ₀c²/m_χ × [v² dσ/dE_R] × η
     on the grid mass × recoil (2-D, masses along axis 0, recoils along axis 1), keyed by
-    the isotope's name; isotopes of weight 0 are left out."""
+    the isotope's name; isotopes of weight 0, or not in ``only`` (when given), are left out."""
     e = recoil_kev[None, :]
     m = mass_gev[:, None]
     per_kg = target.nuclei_per_kg()
@@ -242,6 +243,8 @@ def _per_isotope(
     parts: dict[str, np.ndarray] = {}
     for nucleus in target.nuclei:
         iso = nucleus.isotope
+        if only is not None and iso.name not in only:
+            continue
         w = weight(iso)
         if w == 0.0:
             continue
@@ -302,8 +305,10 @@ def _si_parts(
     halo: Halo = SHM,
     form_factor: FormFactor | str = "helm",
     fn_over_fp: float = 1.0,
+    only: Collection[str] | None = None,
 ) -> dict[str, np.ndarray]:
-    """The spectra of :func:`si_rate` by isotope, keyed by isotope name."""
+    """The spectra of :func:`si_rate` by isotope, keyed by isotope name (only the isotopes
+    named in ``only``, when given)."""
     e, m, shape = _grid(recoil_kev, masses_gev)
     sigma = _sigma_cm2(sigma_p_cm2)
     ff = form_factor if isinstance(form_factor, FormFactor) else FormFactor(form_factor)  # type: ignore[arg-type]  # a model name, checked by FormFactor
@@ -321,7 +326,7 @@ def _si_parts(
         f2 = ff(q, lewin_smith_rms_radius_fm(iso.A)) ** 2
         return iso.mass * sigma * f2 / (2.0 * mu_p**2)
 
-    parts = _per_isotope(e, m, tgt, halo, lambda iso: _si_coupling_sq(iso, ratio), spectral)
+    parts = _per_isotope(e, m, tgt, halo, lambda iso: _si_coupling_sq(iso, ratio), spectral, only)
     return {name: part.reshape(shape) for name, part in parts.items()}
 
 
@@ -402,16 +407,18 @@ def wimp_rate_by_isotope(
     halo: Halo = SHM,
     form_factor: FormFactor | str = "helm",
     fn_over_fp: float = 1.0,
+    only: Collection[str] | None = None,
 ) -> dict[str, np.ndarray]:
     """:func:`wimp_rate` split by isotope: {isotope name: dR/dE_R of that isotope per tonne
     of the whole target}, each of shape ``masses.shape + recoils.shape``; their sum is
-    :func:`wimp_rate`. Isotopes that do not contribute (no spin for SD) are left out."""
+    :func:`wimp_rate`. Isotopes that do not contribute (no spin for SD) are left out, and
+    so are those not named in ``only`` when it is given (names like ``129Xe``)."""
     if coupling == "si":
         return _si_parts(recoil_kev, masses_gev, target, sigma_cm2, halo=halo, form_factor=form_factor,
-                         fn_over_fp=fn_over_fp)
+                         fn_over_fp=fn_over_fp, only=only)
     if coupling in ("sd-p", "sd-n"):
         return _sd_parts(recoil_kev, masses_gev, target, sigma_cm2, nucleon="p" if coupling == "sd-p" else "n",
-                         halo=halo)
+                         halo=halo, only=only)
     raise InputError(f"unknown WIMP coupling {coupling!r}; choose one of si, sd-p, sd-n")
 
 
@@ -521,8 +528,10 @@ def _sd_parts(
     *,
     nucleon: Literal["p", "n"] = "n",
     halo: Halo = SHM,
+    only: Collection[str] | None = None,
 ) -> dict[str, np.ndarray]:
-    """The spectra of :func:`sd_rate` by isotope, keyed by isotope name."""
+    """The spectra of :func:`sd_rate` by isotope, keyed by isotope name (only the isotopes
+    named in ``only``, when given)."""
     if nucleon not in ("p", "n"):
         raise InputError(f"nucleon must be 'p' or 'n', got {nucleon!r}")
     e, m, shape = _grid(recoil_kev, masses_gev)
@@ -545,5 +554,5 @@ def _sd_parts(
         s_q = sd_structure_function(iso, q, nucleon)
         return 2.0 * math.pi * iso.mass * sigma * s_q / (3.0 * mu_p**2 * (2.0 * s.spin + 1.0))
 
-    parts = _per_isotope(e, m, tgt, halo, weight, spectral)
+    parts = _per_isotope(e, m, tgt, halo, weight, spectral, only)
     return {name: part.reshape(shape) for name, part in parts.items()}

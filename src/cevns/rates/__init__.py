@@ -6,6 +6,8 @@
   (:class:`~cevns.rates.prediction.BinnedCounts`) on fixed quadrature nodes, the set-up-once
   :class:`~cevns.rates.prediction.RatePredictor`, flux-averaged cross sections, πDAR time
   selections.
+* :mod:`~cevns.rates.recoil_signals`: any recoil spectrum that is not a neutrino one
+  (WIMPs) folded through a detector response into an experiment's bins.
 
 Imports: :mod:`cevns.sources`, :mod:`cevns.detector`, :mod:`cevns.physics` and below; nothing
 above (no experiments, no statistics).
@@ -24,6 +26,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "RatePredictor", "prepare_rates", "flux_averaged_cross_section",
         "target_flux_averaged_cross_section", "counts_table",
     ),
+    "recoil_signals": ("fold_recoil_spectrum", "threshold_response", "wimp_binned_counts", "wimp_counts_above"),
 }
 
 __all__, __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
