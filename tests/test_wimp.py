@@ -363,3 +363,50 @@ def test_folding_bad_input_is_one_line() -> None:
         threshold_response(float("nan"))
     with pytest.raises(InputError, match="WIMP mass"):
         wimp_counts_above(1.0, "Xe", [10.0, -1.0], 1e-46)
+
+
+# --- command line ----------------------------------------------------------------------
+
+def test_cli_wimp_prints_the_spectrum_and_the_counts(capsys) -> None:
+    import json
+
+    from cevns.rates.recoil_signals import wimp_counts_above
+    from tests.cli_run import run_cli
+
+    rc, out, err = run_cli(capsys, "wimp", "Xe", "--mass", "50", "--mass", "5", "--sigma", "1e-46",
+                           "--threshold-kev", "3", "--exposure-ton-year", "2", "--points", "4", "--json")
+    assert rc == 0, err
+    data = json.loads(out)
+    heavy, light = data["masses"]
+    assert heavy["counts"] == pytest.approx(float(wimp_counts_above(3.0, "Xe", [50.0], 1e-46,
+                                                                     max_kev=heavy["max_recoil_keV"],
+                                                                     exposure_tonne_year=2.0)[0]), rel=1e-12)
+    np.testing.assert_allclose(heavy["rate_per_tonne_year_keV"], wimp_rate(heavy["recoil_keV"], 50.0, "Xe", 1e-46),
+                               rtol=1e-12)
+    assert light["counts"] == 0.0 and light["max_recoil_keV"] < 3.0  # 5 GeV on Xe: below the threshold
+    rc, out, err = run_cli(capsys, "wimp", "C3F8", "--mass", "30", "--sigma", "1e-40", "--sd", "p", "--points", "3")
+    assert rc == 0, err
+    assert "SD-P" in out and "events in 1 tonne-year" in out
+
+
+@pytest.mark.parametrize("args", [
+    ("Xe", "--mass", "0", "--sigma", "1e-46"),
+    ("Xe", "--mass", "-3", "--sigma", "1e-46"),
+    ("Xe", "--mass", "1e9", "--sigma", "1e-46"),
+    ("Xe", "--mass", "50", "--sigma", "-1"),
+    ("Xe", "--mass", "50", "--sigma", "nan"),
+    ("Xe", "--mass", "50", "--sigma", "1e-46", "--threshold-kev", "-2"),
+    ("Xe", "--mass", "50", "--sigma", "1e-46", "--exposure-ton-year", "0"),
+    ("Xe", "--mass", "50", "--sigma", "1e-46", "--threshold-kev", "5", "--max-kev", "2"),
+    ("Ar", "--mass", "50", "--sigma", "1e-40", "--sd", "n"),
+    ("Qq", "--mass", "50", "--sigma", "1e-46"),
+    ("Xe", "--mass", "50"),
+    ("Xe", "--mass", "50", "--sigma", "1e-46", "--sd", "x"),
+    ("Xe", "--mass", "50", "--sigma", "1e-46", "--form-factor", "gauss"),
+])
+def test_cli_wimp_bad_input_is_one_line_exit_2(capsys, args: tuple[str, ...]) -> None:
+    from tests.cli_run import one_error_line, run_cli
+
+    rc, out, err = run_cli(capsys, "wimp", *args)
+    assert rc == 2
+    one_error_line(err)

@@ -3,7 +3,7 @@
 One module per group of commands: :mod:`~cevns.cli.experiments` (``experiments list|show``,
 ``init``), :mod:`~cevns.cli.physics` (``params``, ``xsec``, ``kinematics``), :mod:`~cevns.cli.predict` (``events``, ``spectrum``),
 :mod:`~cevns.cli.inference` (``fit``, ``scan``, ``toys``), :mod:`~cevns.cli.releases`
-(``compare``, ``release verify|fetch``), :mod:`~cevns.cli.reproduce` (``reproduce``),
+(``compare``, ``release verify|fetch``), :mod:`~cevns.cli.reproduce` (``reproduce``), :mod:`~cevns.cli.wimp` (``wimp``),
 :mod:`~cevns.cli.recoils` (``recoils``);
 :mod:`~cevns.cli.common` holds what they share. The command modules import the library
 inside the commands, so ``cevns --help`` starts quickly.
@@ -56,6 +56,7 @@ from cevns.cli.predict import events_command, spectrum_command  # noqa: E402
 from cevns.cli.releases import compare_command, release_group  # noqa: E402
 from cevns.cli.reproduce import reproduce_command  # noqa: E402
 from cevns.cli.recoils import recoils_command  # noqa: E402
+from cevns.cli.wimp import wimp_command  # noqa: E402
 from cevns.errors import CevnsError  # noqa: E402
 
 __all__ = ["BUG_HINT", "cli", "main"]
@@ -71,7 +72,8 @@ def cli() -> None:
 
 
 for _command in (experiments_group, init_command, params_command, xsec_command, kinematics_command, events_command, spectrum_command,
-                 fit_command, scan_command, toys_command, compare_command, release_group, reproduce_command, recoils_command):
+                 fit_command, scan_command, toys_command, compare_command, release_group, reproduce_command, recoils_command,
+                 wimp_command):
     cli.add_command(_command)
 
 

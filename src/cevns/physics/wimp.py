@@ -84,7 +84,7 @@ def earth_velocity_kms(phase: ArrayLike) -> np.ndarray:
 
 
 def annual_mean_earth_speed_kms(samples: int = 4096) -> float:
-    """The annual mean of |v_E(t)| (km/s) of :func:`earth_velocity_kms`, by the rectangle
+    """The annual mean of the speed ‖v_E(t)‖ (km/s) of :func:`earth_velocity_kms`, by the rectangle
     rule over one period (exact to rounding for a smooth periodic integrand): 252.11 km/s."""
     phases = 2.0 * np.pi * np.arange(samples) / samples
     return float(np.linalg.norm(earth_velocity_kms(phases), axis=-1).mean())
@@ -183,7 +183,7 @@ def _mass_gev(mass: ArrayLike) -> np.ndarray:
         raise InputError("WIMP mass: no value given")
     if not np.all(np.isfinite(m)) or np.any(m < lo) or np.any(m > hi):
         bad = m[~(np.isfinite(m) & (m >= lo) & (m <= hi))].ravel()[0]
-        raise InputError(f"WIMP mass must be a finite number in [{lo:g}, {hi:g}] GeV, got {bad!r}")
+        raise InputError(f"WIMP mass must be a finite number in [{lo:g}, {hi:g}] GeV, got {float(bad):g}")
     return m
 
 
@@ -191,7 +191,7 @@ def _recoil_kev(recoil: ArrayLike) -> np.ndarray:
     e = np.asarray(recoil, dtype=float)
     if not np.all(np.isfinite(e)) or np.any(e < 0):
         bad = e[~(np.isfinite(e) & (e >= 0))].ravel()[0]
-        raise InputError(f"recoil energy must be a finite number >= 0 keV, got {bad!r}")
+        raise InputError(f"recoil energy must be a finite number >= 0 keV, got {float(bad):g}")
     return e
 
 
