@@ -125,6 +125,28 @@ def test_si_rate_against_an_independent_computation_for_one_isotope() -> None:
         np.testing.assert_allclose(si_rate(e_kev, m_chi, "132Xe", sigma), expected, rtol=1e-6)
 
 
+def test_si_rate_in_the_lewin_smith_closed_form_limit() -> None:
+    """No escape cut, Earth at rest, point nucleus: dR/dE_R = R₀/(E₀r) exp(−E_R/(E₀r)) with
+    R₀ = (2/√π) N_T (ρ₀/m_χ) σ₀ v₀, σ₀ = σ_p A² μ_N²/μ_p², E₀ = m_χ v₀²/2, r = 4 m_χ m_N/(m_χ + m_N)²
+    (Lewin & Smith, Astropart. Phys. 6, 87 (1996), Sec. 3), written out here in GeV, cm, s."""
+    from cevns.physics.nuclei import isotope
+
+    halo = Halo(v_esc_kms=1e5, v_earth_kms=0.0)
+    iso = isotope("Xe", 132)
+    m_n = iso.mass / 1e3
+    n_t = 1000.0 / (iso.atomic_mass_u * 1.66053906892e-27)  # nuclei per tonne
+    e = np.array([0.0, 3.0, 20.0, 70.0])
+    for m_chi in (15.0, 100.0, 5000.0):
+        mu_n = m_chi * m_n / (m_chi + m_n)
+        mu_p = m_chi * 0.93827208943 / (m_chi + 0.93827208943)
+        sigma0 = 1e-45 * 132**2 * (mu_n / mu_p) ** 2
+        r0 = 2 / math.sqrt(math.pi) * n_t * 0.3 / m_chi * sigma0 * 238.0e5 * 365.25 * 86400  # per tonne·year
+        e0r = 0.5 * m_chi * (238.0 / C_KM_S) ** 2 * 4 * m_chi * m_n / (m_chi + m_n) ** 2 * 1e6  # keV
+        expected = r0 / e0r * np.exp(-e / e0r)
+        got = si_rate(e, m_chi, "132Xe", 1e-45, halo=halo, form_factor="none")
+        np.testing.assert_allclose(got, expected, rtol=1e-6)
+
+
 def test_si_rate_scales_as_a_squared_and_sigma_and_respects_fn_fp() -> None:
     e = np.array([0.01, 1.0, 2.0])
     m = 1000.0  # at E_R → 0, F → 1 and η(v_min) → η(0) for every isotope
