@@ -297,6 +297,8 @@ EVERY_PARAMETER = [
     ({"scalar_mass": 10.0, "scalar_coupling": 1e-4}, True),
     ({"dm2_41": 1000.0, "Ue4_sq": 0.1}, True), ({"dm2_41": 1000.0, "Umu4_sq": 0.1}, True),
     ({"dm2_41": 1000.0, "sin2_2theta_14": 0.2}, True), ({"dm2_41": 1000.0, "Utau4_sq": 0.1}, False),
+    # NSI with electrons act on ν e scattering only, not on CEvNS
+    *(({f"eps_{f}_e{c}": 0.1}, False) for f in ("ee", "mumu", "tautau", "emu", "etau", "mutau") for c in ("V", "A")),
 ]
 
 

@@ -32,7 +32,8 @@ from cevns.rates.nodes import IsotopeNodes
 
 CS133 = isotope("Cs", 133)
 POINT = NuclearStructure(FormFactor("none"), FormFactor("none"))
-BUILT_IN = ("nsi", "magnetic_moment", "charge_radius", "millicharge", "vector_mediator", "scalar_mediator", "sterile", "axial")
+BUILT_IN = ("nsi", "magnetic_moment", "charge_radius", "millicharge", "vector_mediator", "scalar_mediator", "sterile", "axial",
+            "electron_nsi")
 
 
 @pytest.fixture

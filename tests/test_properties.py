@@ -208,8 +208,19 @@ def test_zero_couplings_are_the_sm_whatever_the_companions(zprime_mass, scalar_m
         np.testing.assert_array_equal(predictor.binned(values).counts, _sm()[name])
 
 
+@pytest.mark.parametrize("experiment", EXPERIMENTS)
+def test_electron_nsi_leaves_cevns_unchanged(experiment):
+    """NSI with electrons act on ν e scattering only: every CEvNS count is bit-identical."""
+    assert len(ELECTRON_NSI) == 12
+    counts = _predictors()[experiment].binned({name: 0.3 for name in ELECTRON_NSI}).counts
+    np.testing.assert_array_equal(counts, _sm()[experiment])
+
+
 # --- continuity at 0 -------------------------------------------------------------------------
-NSI = [n for n in PARAMETERS if n.startswith("eps_")]
+#: the NSI with quarks (``eps_<pair>_{u,d}V``); the electron NSI (``eps_<pair>_e{V,A}``) leave CEvNS
+#: unchanged (tested in test_electron_nsi_leaves_cevns_unchanged)
+NSI = [n for n in PARAMETERS if n.startswith("eps_") and n.endswith(("uV", "dV"))]
+ELECTRON_NSI = [n for n in PARAMETERS if n.startswith("eps_") and n.endswith(("eV", "eA"))]
 
 
 @SETTINGS
@@ -229,7 +240,8 @@ SMALL = {**{n: 1e-4 for n in NSI}, "mu_nu_e": 1e-9, "mu_nu_mu": 1e-9, "r2_nu_e":
 
 def test_the_small_values_cover_every_continuous_model_parameter():
     continuous = {n for n, p in PARAMETERS.items()
-                  if p.default == 0.0 and not p.choices and n not in ("dm2_41",) and not n.endswith("_tau") and "tau" not in n}
+                  if p.default == 0.0 and not p.choices and n not in ("dm2_41",) and not n.endswith("_tau") and "tau" not in n
+                  and n not in ELECTRON_NSI}
     assert continuous <= set(SMALL), sorted(continuous - set(SMALL))
 
 

@@ -43,7 +43,7 @@ def recoils_command(element: str, source_name: str, channel: str, params: tuple[
     year per keV, per neutrino flavour, with no detector response."""
     import numpy as np
 
-    from cevns.physics.electron_scattering import ELECTRON_NSI_PARAMETERS, electron_nsi_from_parameters
+    from cevns.physics.interactions.electron_nsi import ELECTRON_NSI_PARAMETERS
     from cevns.physics.interactions import PhysicsModel
     from cevns.physics.parameters import apply_parameters
 
@@ -55,14 +55,13 @@ def recoils_command(element: str, source_name: str, channel: str, params: tuple[
     electron_nsi = {k: v for k, v in given.items() if k in ELECTRON_NSI_PARAMETERS}
     if electron_nsi and channel != "electron":
         raise UserError(f"{', '.join(electron_nsi)}: electron NSI acts on the electron channel only")
-    model = apply_parameters(PhysicsModel(), {k: v for k, v in given.items() if k not in electron_nsi})
-    nsi = electron_nsi_from_parameters(electron_nsi) if electron_nsi else None
+    model = apply_parameters(PhysicsModel(), given)
     source = _source(source_name)
     recoil = np.geomspace(lo, hi, points)
     if channel == "electron":
         from cevns.rates.electron_recoils import electron_recoil_rate
 
-        rates = electron_recoil_rate(recoil, element, source, model, nsi)
+        rates = electron_recoil_rate(recoil, element, source, model)
     else:
         from cevns.physics.nuclei import natural_isotopes
         from cevns.rates.electron_recoils import atoms_per_tonne

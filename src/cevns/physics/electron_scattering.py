@@ -60,8 +60,9 @@ quark NSI of :mod:`cevns.physics.interactions.nsi`), ν_α has g_V → g_V + ε^
 g_A → g_A + ε^{eA}_{αα}, and every β ≠ α adds incoherently
 (2G_F² m_e/π)[(ε^L_{αβ})² + (ε^R_{αβ})²(1 − T/E)² − ε^L_{αβ} ε^R_{αβ} m_e T/E²]
 (L ↔ R for antineutrinos). They are given as an :class:`ElectronNSI` (parameter names
-``eps_<αβ>_eV`` / ``eps_<αβ>_eA``, :func:`electron_nsi_from_parameters`); they are not
-(yet) terms of the model registry, since they do not change coherent nuclear scattering.
+``eps_<αβ>_eV`` / ``eps_<αβ>_eA`` of the registered term
+:mod:`cevns.physics.interactions.electron_nsi`, so a :class:`PhysicsModel` built from named
+parameters carries them; they do not change coherent nuclear scattering).
 
 **Atomic binding, stepping approximation** (J.-W. Chen, H.-C. Chi, C.-P. Liu, C.-P. Wu,
 PLB 774, 656 (2017), arXiv:1610.04177; E. Aprile et al. (XENON), PRD 102, 072004 (2020),
@@ -83,7 +84,7 @@ from __future__ import annotations
 
 import csv
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from types import MappingProxyType
@@ -102,8 +103,13 @@ from cevns.physics.cross_sections import (
     lepton_flavor,
 )
 from cevns.physics.interactions import LEPTONS, PhysicsModel, VectorMediator, lmu_ltau_proton_shift
+from cevns.physics.interactions.electron_nsi import (
+    ELECTRON_NSI_PARAMETERS,
+    ElectronNSI,
+    build_electron_nsi,
+)
 from cevns.physics.interactions.nsi import PAIRS
-from cevns.physics.interactions.registry import Parameter, ParameterError
+from cevns.physics.interactions.registry import ParameterError
 from cevns.physics.kinematics import MAX_NEUTRINO_ENERGY_MEV, energies, neutrino_energy_min, recoil_max
 from cevns.units import ALPHA_EM, G_FERMI, M_ELECTRON, MEV2_TO_CM2, eV
 
@@ -180,59 +186,10 @@ def zprime_shift(mediator: VectorMediator, lepton: str, recoil: ArrayLike) -> np
 
 
 # --- NSI with electrons ----------------------------------------------------------------------
-def _nsi_parameters() -> tuple[Parameter, ...]:
-    out = []
-    for pair, (a, b) in PAIRS.items():
-        kind = "flavour-preserving" if a == b else "flavour-changing"
-        for current, what in (("V", "vector"), ("A", "axial")):
-            out.append(Parameter(f"eps_{pair}_e{current}", "", 0.0, f"{what} NSI with electrons ε^{{e{current}}}_{{{pair}}} ({kind}), in units of G_F"))
-    return tuple(out)
-
-
-#: The electron-NSI parameters ``eps_<αβ>_eV``, ``eps_<αβ>_eA`` (same pairs as the quark NSI
-#: ``eps_<αβ>_uV``): name → Parameter. Not part of :data:`cevns.physics.parameters.PARAMETERS`.
-ELECTRON_NSI_PARAMETERS: Mapping[str, Parameter] = MappingProxyType({p.name: p for p in _nsi_parameters()})
-#: Bound on the magnitude of the electron NSI ε, as for the quark NSI (:data:`cevns.physics.parameters.MAGNITUDE_GUARDS`).
-ELECTRON_NSI_GUARD = 1.0e4
-
-
-@dataclass(frozen=True)
-class ElectronNSI:
-    """NSI of neutrinos with electrons: ``vector`` ε^{eV}_{αβ} and ``axial`` ε^{eA}_{αβ},
-    each keyed (α, β) with α, β in ``e``/``mu``/``tau``, real and symmetric (either order),
-    in units of G_F (Bolaños et al., PRD 79, 113012 (2009), arXiv:0812.4417)."""
-
-    vector: Mapping[tuple[str, str], float] = field(default_factory=dict)
-    axial: Mapping[tuple[str, str], float] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        for table in (self.vector, self.axial):
-            for key, value in table.items():
-                if not (isinstance(key, tuple) and len(key) == 2 and key[0] in LEPTONS and key[1] in LEPTONS):
-                    raise InputError(f"bad electron-NSI key {key!r}: use (alpha, beta) with alpha, beta in e, mu, tau")
-                if not math.isfinite(value) or abs(value) > ELECTRON_NSI_GUARD:
-                    raise InputError(f"electron NSI {key} must be finite and within ±{ELECTRON_NSI_GUARD:g}, got {value}")
-        object.__setattr__(self, "vector", MappingProxyType(dict(self.vector)))
-        object.__setattr__(self, "axial", MappingProxyType(dict(self.axial)))
-
-    def epsilon(self, current: str, alpha: str, beta: str) -> float:
-        """ε^{eV} (``current="V"``) or ε^{eA} (``"A"``) of (α, β), symmetric, 0 when absent."""
-        table = self.vector if current == "V" else self.axial
-        return float(table.get((alpha, beta), table.get((beta, alpha), 0.0)))
-
-    def chiral(self, alpha: str, beta: str) -> tuple[float, float]:
-        """(ε^L, ε^R) = ((ε^V + ε^A)/2, (ε^V − ε^A)/2) of (α, β)."""
-        v, a = self.epsilon("V", alpha, beta), self.epsilon("A", alpha, beta)
-        return 0.5 * (v + a), 0.5 * (v - a)
-
-    @property
-    def active(self) -> bool:
-        return any(self.vector.values()) or any(self.axial.values())
-
-
 def electron_nsi_from_parameters(values: Mapping[str, float | str]) -> ElectronNSI:
     """The :class:`ElectronNSI` of named parameters ``eps_<αβ>_eV`` / ``eps_<αβ>_eA``
-    (pairs ``ee``, ``mumu``, ``tautau``, ``emu``, ``etau``, ``mutau``). An unknown name or a
+    (pairs ``ee``, ``mumu``, ``tautau``, ``emu``, ``etau``, ``mutau``; the parameters of the
+    registered term :mod:`cevns.physics.interactions.electron_nsi`). An unknown name or a
     bad value is a one-line :class:`cevns.physics.interactions.ParameterError`.
 
     >>> electron_nsi_from_parameters({"eps_ee_eV": 0.1}).epsilon("V", "e", "e")
@@ -240,20 +197,20 @@ def electron_nsi_from_parameters(values: Mapping[str, float | str]) -> ElectronN
     """
     if not isinstance(values, Mapping):
         raise InputTypeError.expected("electron-NSI parameters", "a mapping {name: value}, e.g. {'eps_ee_eV': 0.1}", values)
-    vector: dict[tuple[str, str], float] = {}
-    axial: dict[tuple[str, str], float] = {}
-    for name, value in values.items():
-        par = ELECTRON_NSI_PARAMETERS.get(name)
-        if par is None:
+    for name in values:
+        if name not in ELECTRON_NSI_PARAMETERS:
             raise ParameterError(f"unknown electron-NSI parameter {name!r}; use eps_<pair>_eV or eps_<pair>_eA "
                                  f"with pair in {', '.join(PAIRS)}")
-        x = float(par.check(value))
-        if abs(x) > ELECTRON_NSI_GUARD:
-            raise ParameterError(f"{name} must be within ±{ELECTRON_NSI_GUARD:g} (NSI couplings are O(0.1–1) in units of G_F at most), got {x:g}")
-        pair = PAIRS[name.split("_")[1]]
-        if x:
-            (vector if name.endswith("V") else axial)[pair] = x
-    return ElectronNSI(vector, axial)
+    try:
+        return build_electron_nsi({name: ELECTRON_NSI_PARAMETERS[name].check(v) for name, v in values.items()})
+    except ValueError as exc:
+        raise ParameterError(str(exc)) from None
+
+
+def _electron_nsi(model: PhysicsModel, nsi: ElectronNSI | None) -> ElectronNSI | None:
+    """``nsi`` when given, else the model's registered electron-NSI state (None when off)."""
+    state = nsi if nsi is not None else model.state("electron_nsi")
+    return state if state.active else None
 
 
 # --- cross section ---------------------------------------------------------------------------
@@ -277,6 +234,7 @@ def effective_couplings(
     for antineutrinos."""
     _species(flavor)
     model = model or PhysicsModel()
+    nsi = _electron_nsi(model, nsi)
     t = np.asarray(recoil, dtype=float)
     lep = lepton_flavor(flavor)
     g_v0, g_a0 = sm_couplings(lepton_flavor_neutrino(flavor), _sin2_of(model, sin2_theta_w))
@@ -325,6 +283,7 @@ def cross_section_coefficients(
     T ≤ T_max(E). ``recoil`` T in MeV (> 0 when the model has a magnetic moment or a
     millicharge); ``model`` supplies the electromagnetic properties and sin²θ_W."""
     model = model or PhysicsModel()
+    nsi = _electron_nsi(model, nsi)
     t = np.atleast_1d(energies(recoil, "electron recoil energy")).ravel()
     out = np.zeros((len(flavors), 3, t.size))
     with np.errstate(divide="ignore"):
@@ -384,6 +343,7 @@ def total_cross_section(
     done by Gauss–Legendre quadrature in T instead
     (:func:`cevns.physics.cross_sections.integrate_over_recoil`, 96 nodes)."""
     model = model or PhysicsModel()
+    nsi = _electron_nsi(model, nsi)
     _species(flavor)
     if _divergent(model, flavor):
         raise InputError("the total ν e cross section diverges with a magnetic moment or millicharge; ask for dσ/dT at a recoil")
