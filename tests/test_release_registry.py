@@ -15,7 +15,7 @@ from cevns.releases.files import download_release, verify_release
 from cevns.releases.registry import DataRelease, ReleaseFile, file_table, identify_release, register_release, release, releases
 from tests.cli_run import run_cli as _run
 
-NAMES = ("csi-2017", "lar-2020-analysisA", "csi-2021")
+NAMES = ("csi-2017", "lar-2020-analysisA", "csi-2021", "xenonnt-8b")  # xenonnt-8b since issue 15
 TOY_FILES = {"counts.txt": b"# toy counts\n1 2 3\n", "sub/shape.txt": b"0.25 0.75\n"}
 
 
@@ -40,14 +40,14 @@ def _toy_release(folder: Path, name: str = "toy-2024") -> DataRelease:
 def test_registry_lists_the_three_releases():
     known = releases()
     assert tuple(known) == NAMES
-    assert len(RELEASE_MODULES) == 3
+    assert len(RELEASE_MODULES) == 4
     for name in NAMES:
         rel = release(name)
         assert rel is known[name] and rel.citation and rel.title and rel.files
         assert rel.marker_file in {f.path for f in rel.files}
     # every release compares with its shipped experiment (csi-2021 since issue 14)
     assert {n: known[n].experiment for n in NAMES} == {"csi-2017": "coherent-csi-2017", "lar-2020-analysisA": "coherent-lar-2020",
-                                                       "csi-2021": "coherent-csi-2021"}
+                                                       "csi-2021": "coherent-csi-2021", "xenonnt-8b": "xenonnt-8b"}
     assert known["csi-2021"].likelihood is not None and known["lar-2020-analysisA"].options == ("timing",)
     # the registry is read-only from outside
     with pytest.raises(TypeError):

@@ -97,6 +97,9 @@ def analysis_of(name: str, settings: tuple[str, ...], fixed: dict[str, float | s
 
         tlk = checked_release_likelihood(release_folder, name, overrides, fixed, no_verify)
         tlk = tlk.asimov() if asimov else tlk
+        if getattr(tlk, "predicts_own_signal", False):  # a release without an experiment file (xenonnt-8b)
+            own = {**tlk.describe(), "data_release": str(Path(release_folder).expanduser().resolve())}
+            return Analysis(tlk, None, own, name, tlk.label, tlk.statistic)
         exp = load_experiment(name, overrides)
         description = {**exp.spec.model_dump(mode="json"), "data_release": str(Path(release_folder).expanduser().resolve())}
         return Analysis(tlk, exp, description, exp.name, tlk.label, tlk.statistic)
@@ -116,6 +119,9 @@ def _start_values(free: tuple[str, ...], analysis: Analysis) -> dict[str, float]
     if not free:
         return {}
     if analysis.experiment is None:
+        own = getattr(analysis.likelihood, "start_values", None)
+        if own is not None:  # a release that predicts its own signal (xenonnt-8b)
+            return dict(own(free))
         raise UserError(f"{analysis.name} has no experiment to take --free start values from")
     return free_parameters(free, analysis.experiment)
 

@@ -104,12 +104,15 @@ def checked_release_likelihood(folder: str, experiment: str | None, overrides: A
 @click.option("--timing", type=click.Choice(["model", "release"]), default=None,
               help="Releases with this option (lar-2020-analysisA): arrival times from cevns.sources.timing "
                    "(model, the default) or the released CEvNS PDF.")
+@click.option("--runs", default=None, metavar="sr0,sr1,...",
+              help="Releases with science runs (xenonnt-8b): the runs to fit (default sr0,sr1, the PRL 133, 191002 data set).")
 @click.option("--points", default=61, show_default=True, type=click.IntRange(min=5), help="Profile points per --free parameter.")
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False), help="Write data vs prediction, projected on each axis.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @NO_VERIFY_OPTION
 def compare_command(experiment: str, folder: str, settings: tuple[str, ...], params: tuple[str, ...], free: tuple[str, ...],
-                    timing: str | None, points: int, plot_path: str | None, as_json: bool, no_verify: bool) -> None:
+                    timing: str | None, runs: str | None, points: int, plot_path: str | None, as_json: bool,
+                    no_verify: bool) -> None:
     """The binned data of a COHERENT release against EXPERIMENT's prediction: projections
     per bin, χ² with every background profiled, best-fit CEvNS count; --free also fits."""
     import numpy as np
@@ -121,8 +124,13 @@ def compare_command(experiment: str, folder: str, settings: tuple[str, ...], par
     check_directories(plot=plot_path)
     overrides = parse_overrides(settings)
     fixed = parse_params(params)
-    options = {"timing": timing} if timing is not None else {}
+    options: dict[str, Any] = {"timing": timing} if timing is not None else {}
+    if runs is not None:
+        options["runs"] = runs
     lk = checked_release_likelihood(folder, experiment, overrides, fixed, no_verify, **options)
+    if hasattr(lk, "compare_report"):  # a release with its own comparison (xenonnt-8b)
+        _own_compare(lk, free, plot_path, as_json)
+        return
     signal = lk.signal()
     result = lk.pulls(signal)
     strength = fit_signal_strength(lk)
@@ -183,5 +191,24 @@ def compare_command(experiment: str, folder: str, settings: tuple[str, ...], par
             click.echo(f"fit: {n} = {value:.6g} ± {out['fit']['errors'][n]:.2g}, chi2_min = {out['fit']['chi2_min']:.2f}")
             for level, pieces in out["fit"]["intervals"][n].items():
                 click.echo(f"    {level:7s} " + intervals_text(pieces))
+    if plot_path:
+        click.echo(f"wrote {plot_path}")
+
+
+def _own_compare(lk: Any, free: tuple[str, ...], plot_path: str | None, as_json: bool) -> None:
+    """``cevns compare`` for a likelihood that reports itself (``compare_report``,
+    ``compare_text``, ``compare_figure``; e.g. :class:`cevns.releases.xenonnt_8b.XenonNT8BLikelihood`)."""
+    from cevns.cli.common import UserError
+
+    if free:
+        raise UserError("--free is not available with this release; fit its parameters with cevns fit ... --data-release DIR")
+    report = lk.compare_report()
+    if plot_path:
+        save_figure(lk.compare_figure(report), plot_path)
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+        return
+    for line in lk.compare_text(report):
+        click.echo(line)
     if plot_path:
         click.echo(f"wrote {plot_path}")
