@@ -157,8 +157,8 @@ EXPECTED_ALL["cevns.sources"] = sorted(EXPECTED_ALL["cevns.sources"] + [
 ])
 # Discovery limits and the neutrino fog (issue 16): cevns.stats.fog
 EXPECTED_ALL["cevns.stats"] = sorted(EXPECTED_ALL["cevns.stats"] + [
-    "DEFAULT_LEVELS", "DiscoveryLimits", "FogArrays", "FogResult", "Q0", "asimov_q0", "discovery_limits", "floor",
-    "fog_gradient", "neutrino_fog",
+    "DEFAULT_LEVELS", "DiscoveryLimits", "FOG_FLUXES", "FogArrays", "FogResult", "Q0", "asimov_q0", "discovery_limits",
+    "floor", "fog_arrays", "fog_gradient", "neutrino_fog",
 ])
 
 

@@ -4,7 +4,7 @@ One module per group of commands: :mod:`~cevns.cli.experiments` (``experiments l
 ``init``), :mod:`~cevns.cli.physics` (``params``, ``xsec``, ``kinematics``), :mod:`~cevns.cli.predict` (``events``, ``spectrum``),
 :mod:`~cevns.cli.inference` (``fit``, ``scan``, ``toys``), :mod:`~cevns.cli.releases`
 (``compare``, ``release verify|fetch``), :mod:`~cevns.cli.reproduce` (``reproduce``), :mod:`~cevns.cli.wimp` (``wimp``),
-:mod:`~cevns.cli.recoils` (``recoils``);
+:mod:`~cevns.cli.recoils` (``recoils``), :mod:`~cevns.cli.fog` (``fog``);
 :mod:`~cevns.cli.common` holds what they share. The command modules import the library
 inside the commands, so ``cevns --help`` starts quickly.
 
@@ -51,6 +51,7 @@ import click  # noqa: E402
 
 from cevns.cli.inference import fit_command, scan_command, toys_command  # noqa: E402
 from cevns.cli.experiments import experiments_group, init_command  # noqa: E402
+from cevns.cli.fog import fog_command  # noqa: E402
 from cevns.cli.physics import kinematics_command, params_command, xsec_command  # noqa: E402
 from cevns.cli.predict import events_command, spectrum_command  # noqa: E402
 from cevns.cli.releases import compare_command, release_group  # noqa: E402
@@ -73,7 +74,7 @@ def cli() -> None:
 
 for _command in (experiments_group, init_command, params_command, xsec_command, kinematics_command, events_command, spectrum_command,
                  fit_command, scan_command, toys_command, compare_command, release_group, reproduce_command, recoils_command,
-                 wimp_command):
+                 wimp_command, fog_command):
     cli.add_command(_command)
 
 

@@ -42,8 +42,8 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "Interval", "interval_from_profile",
     ),
     "fog": (
-        "DEFAULT_LEVELS", "DiscoveryLimits", "FogArrays", "FogResult", "Q0", "asimov_q0", "discovery_limits", "floor",
-        "fog_gradient", "neutrino_fog",
+        "DEFAULT_LEVELS", "DiscoveryLimits", "FOG_FLUXES", "FogArrays", "FogResult", "Q0", "asimov_q0",
+        "discovery_limits", "floor", "fog_arrays", "fog_gradient", "neutrino_fog",
     ),
     "forecasts": (
         "SCENARIOS", "Forecast", "forecast", "forecast_likelihood", "radius_forecasts", "radius_truth",

@@ -55,15 +55,18 @@ wired-up inputs) and the cross section in the units of the signal matrix (cm²).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Literal, Mapping, Sequence
 
 import numpy as np
 
 from cevns.errors import InputError
 
+if TYPE_CHECKING:
+    from cevns.sources.spectra import NeutrinoSource
+
 __all__ = [
-    "DEFAULT_LEVELS", "DiscoveryLimits", "FogArrays", "FogResult", "Q0", "asimov_q0",
-    "discovery_limits", "floor", "fog_gradient", "neutrino_fog",
+    "DEFAULT_LEVELS", "DiscoveryLimits", "FOG_FLUXES", "FogArrays", "FogResult", "Q0", "asimov_q0",
+    "discovery_limits", "floor", "fog_arrays", "fog_gradient", "neutrino_fog",
 ]
 
 #: n levels of the floor contours (O'Hare 2021: n = 2 is the floor; 2.5 and 3 deeper in the fog).
@@ -356,7 +359,8 @@ def discovery_limits(
     z : float
         Discovery significance (default 3σ).
     rtol : float
-        Convergence: |ln q₀ − ln z²| < rtol.
+        Convergence: |ln q₀ − ln z²| < rtol, or ln σ bracketed to 10⁻¹² (where rounding in q₀,
+        ~10⁻¹⁰ at the largest exposures, hides rtol).
     progress : callable, optional
         Called as ``progress(points_done, points_total)`` after every root-finding step.
 
@@ -399,11 +403,12 @@ def discovery_limits(
             g = np.log(q0) - target
             slope = slope_q / q0
             n[idx] = slope_q / poisson
-        ok = np.abs(g) < rtol
-        converged[idx[ok]] = conv[ok]
-        done[idx[ok]] = True
         lo[idx] = np.where(g < 0, np.maximum(lo[idx], x[idx]), lo[idx])
         hi[idx] = np.where(g > 0, np.minimum(hi[idx], x[idx]), hi[idx])
+        # converged: q0 = z² to rtol, or σ bracketed to 1e-12 (q0's rounding noise, ~1e-10 at huge exposures)
+        ok = (np.abs(g) < rtol) | (hi[idx] - lo[idx] < 1e-12)
+        converged[idx[ok]] = conv[ok]
+        done[idx[ok]] = True
         with np.errstate(divide="ignore", invalid="ignore"):
             newton = x[idx] - np.clip(np.where(slope > 0, g / slope, np.sign(g) * 4.0), -4.0, 4.0)
         a, b = lo[idx], hi[idx]
@@ -411,6 +416,12 @@ def discovery_limits(
         bracket = np.isfinite(a) & np.isfinite(b)
         step_out = np.where(g < 0, x[idx] + 4.0, x[idx] - 4.0)
         x[idx] = np.where(ok, x[idx], np.where(outside, np.where(bracket, 0.5 * (a + b), step_out), newton))
+    retry = np.flatnonzero(done & has_signal & ~converged)  # warm starts stalled at rounding: profile again from 0
+    if retry.size:
+        sigma = np.exp(x[retry])
+        d = sigma[:, None] * sig[retry] + model.total
+        u_r, _, poisson, conv = _profile(model, d, eps[retry], np.zeros_like(u[retry]), 1e-12, 100)
+        converged[retry] = conv & (np.abs(np.log(poisson + np.sum(u_r * u_r, axis=-1)) - target) < 1e-8)
     sigma_all = np.where(has_signal, np.exp(x), np.nan)
     return DiscoveryLimits(arrays.masses_gev, eps_axis, sigma_all.reshape(M, E), n.reshape(M, E), float(z),
                            converged.reshape(M, E))
@@ -495,3 +506,148 @@ def neutrino_fog(
     if grid.size == 0 or not np.all(np.isfinite(grid)) or np.any(grid <= 0):
         raise InputError("sigma_grid must hold finite cross sections > 0")
     return FogResult(limits, grid, fog_gradient(limits, grid), {float(v): floor(limits, v) for v in levels})
+
+
+# --- the neutrino backgrounds and WIMP signals of a target ------------------------------------
+
+#: Neutrino flux components of the fog: name → (total flux in cm⁻² s⁻¹, relative 1σ
+#: uncertainty), as used by C. A. J. O'Hare, PRL 127, 251802 (2021), arXiv:2109.03116,
+#: Table I (values as in his public code, cajohare/NeutrinoFog ``src/Params.py``; solar
+#: fluxes of the B16-GS98 SSM, N. Vinyoles et al., ApJ 835, 202 (2017), except ⁸B, the
+#: global-fit 5.16 × 10⁶ ± 2 %; atmospheric FLUKA below ~1 GeV; DSNB integrated over all
+#: flavours). The solar spectra and MSW flavour content come from
+#: :func:`cevns.sources.solar.solar_source`, scaled to these totals.
+FOG_FLUXES: dict[str, tuple[float, float]] = {
+    "pp": (5.98e10, 0.006),
+    "pep": (1.44e8, 0.01),
+    "hep": (7.98e3, 0.30),
+    "7Be_384": (4.93e8, 0.06),
+    "7Be_861": (4.50e9, 0.06),
+    "8B": (5.16e6, 0.02),
+    "13N": (2.78e8, 0.15),
+    "15O": (2.05e8, 0.17),
+    "17F": (5.29e6, 0.20),
+    "DSNB": (85.7, 0.50),
+    "atm": (10.7, 0.25),
+}
+
+#: WIMP masses accepted by :func:`fog_arrays`, GeV.
+MASS_RANGE_GEV: tuple[float, float] = (0.1, 1e5)
+
+
+def _component_source(name: str, total: float) -> NeutrinoSource:
+    """The :class:`~cevns.sources.spectra.NeutrinoSource` of one fog component (a key of
+    :data:`FOG_FLUXES`), its total flux scaled to ``total`` (cm⁻² s⁻¹)."""
+    if name == "atm":
+        from cevns.sources.atmospheric import atmospheric_source
+
+        base = atmospheric_source()
+        return atmospheric_source(flux_scale=total / sum(base.flux_cm2_s.values()))
+    if name == "DSNB":
+        from cevns.sources.dsnb import dsnb_source
+
+        base = dsnb_source("fog-2014")
+        return dsnb_source("fog-2014", flux_scale=total / sum(base.flux_cm2_s.values()))
+    from cevns.sources.solar import solar_model, solar_source
+
+    return solar_source((name,), "B16-GS98", flux_scale=total / solar_model("B16-GS98").flux_cm2_s[name])
+
+
+def _panels(edges: np.ndarray, kinks: np.ndarray, order: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Gauss–Legendre quadrature of the bins ``edges`` (keV) cut at ``kinks`` (where the
+    integrand is not smooth), ``order`` nodes per panel in ln E. Returns nodes (keV),
+    weights (keV) and the bin of each node, flat."""
+    inner = kinks[(kinks > edges[0]) & (kinks < edges[-1])]
+    breaks = np.unique(np.concatenate([edges, inner]))
+    t, w = np.polynomial.legendre.leggauss(order)
+    lo, hi = np.log(breaks[:-1])[:, None], np.log(breaks[1:])[:, None]
+    x = 0.5 * (lo + hi) + 0.5 * (hi - lo) * t
+    nodes = np.exp(x)
+    weights = 0.5 * (hi - lo) * w * nodes
+    bins = np.searchsorted(edges, breaks[:-1], side="right") - 1
+    return nodes.ravel(), weights.ravel(), np.repeat(bins, order)
+
+
+def _binned(values: np.ndarray, weights: np.ndarray, bins: np.ndarray, n_bins: int) -> np.ndarray:
+    """Σ over the nodes of each bin of values × weights (last axis = nodes)."""
+    out = np.zeros(values.shape[:-1] + (n_bins,))
+    np.add.at(out.T, bins, (values * weights).T)
+    return out
+
+
+def fog_arrays(
+    target: str = "Xe",
+    masses_gev: Sequence[float] | np.ndarray = tuple(np.geomspace(1.0, 1e4, 100)),
+    *,
+    threshold_kev: float = 1e-4,
+    e_max_kev: float = 200.0,
+    n_bins: int = 50,
+    components: Sequence[str] = tuple(FOG_FLUXES),
+    coupling: Literal["si", "sd-p", "sd-n"] = "si",
+    fluxes: Mapping[str, tuple[float, float]] | None = None,
+    order: int = 8,
+) -> FogArrays:
+    """The fog inputs of a target: neutrino backgrounds and WIMP signals in recoil bins.
+
+    Binning: ``n_bins`` log-spaced nuclear-recoil bins from ``threshold_kev`` to
+    ``e_max_kev`` (O'Hare 2021's choice: 50 bins, 10⁻⁴ to 200 keV, a perfect detector:
+    no efficiency or resolution), each integrated with ``order`` Gauss–Legendre nodes per panel in
+    ln E, the bins cut into panels at the kinks of the spectra (the largest recoil of every
+    neutrino line and end point, :func:`cevns.rates.nodes.spectrum_kinks_mev`, and the
+    escape-speed kinks of the WIMP spectra, :func:`cevns.physics.wimp.recoil_kinks_kev`), so
+    each panel's integrand is smooth. Background: CEvNS of every component of :data:`FOG_FLUXES` (flux and uncertainty
+    there), :func:`cevns.rates.prediction.differential_rate` in the SM summed over the
+    flavours and the target's isotopes by their number per tonne; signal:
+    :func:`cevns.physics.wimp.wimp_rate` (``coupling``; σ per nucleon, Standard Halo
+    Model). Both in events per tonne-year per bin (signal per cm² of σ). Bins without any
+    neutrino background (beyond every recoil end point) are dropped. ``fluxes`` replaces
+    entries of :data:`FOG_FLUXES` (component → (total flux, relative uncertainty)), e.g. a
+    site's atmospheric flux.
+    """
+    from cevns.physics.nuclei import resolve_target
+    from cevns.physics.wimp import recoil_kinks_kev, wimp_rate
+    from cevns.rates.nodes import spectrum_kinks_mev
+    from cevns.rates.prediction import differential_rate
+    from cevns.units import keV, kg, tonne, year
+
+    masses = np.asarray(masses_gev, dtype=float).reshape(-1)
+    if masses.size == 0:
+        raise InputError("give at least one WIMP mass")
+    lo_m, hi_m = MASS_RANGE_GEV
+    if not np.all(np.isfinite(masses)) or np.any(masses < lo_m) or np.any(masses > hi_m):
+        raise InputError(f"WIMP masses must be in [{lo_m:g}, {hi_m:g}] GeV")
+    if not (np.isfinite(threshold_kev) and 1e-6 <= threshold_kev < e_max_kev and np.isfinite(e_max_kev) and e_max_kev <= 1e4):
+        raise InputError(f"need 1e-6 keV <= threshold < e_max <= 1e4 keV, got threshold {threshold_kev} keV and e_max {e_max_kev} keV")
+    if not (isinstance(n_bins, (int, np.integer)) and 1 <= n_bins <= 10000):
+        raise InputError(f"n_bins must be an integer in [1, 10000], got {n_bins!r}")
+    table = {**FOG_FLUXES, **(fluxes or {})}
+    unknown = [c for c in components if c not in FOG_FLUXES] + [c for c in (fluxes or {}) if c not in FOG_FLUXES]
+    if unknown or not components:
+        raise InputError(f"unknown fog component(s) {', '.join(unknown) or '(none given)'}; use {', '.join(FOG_FLUXES)}")
+    tgt = resolve_target(target)
+    edges = np.geomspace(threshold_kev, e_max_kev, n_bins + 1)
+    per_tonne = {name: n * tonne / kg for name, n in tgt.nuclei_per_kg().items()}
+    background = np.zeros((len(components), n_bins))
+    for k, name in enumerate(components):
+        flux, unc = table[name]
+        if not (np.isfinite(flux) and flux > 0 and np.isfinite(unc) and unc >= 0):
+            raise InputError(f"fog component {name}: flux must be > 0 and uncertainty >= 0, got {flux}, {unc}")
+        source = _component_source(name, flux)
+        for iso in tgt.isotopes:
+            nodes, weights, bins = _panels(edges, spectrum_kinks_mev(source, iso.mass) / keV, order)
+            rate = sum(differential_rate(nodes, iso, per_tonne[iso.name], source, year).values())
+            background[k] += _binned(np.asarray(rate), weights, bins, n_bins)
+    ref = 1e-45
+    signal = np.zeros((masses.size, n_bins))
+    for j, mass in enumerate(masses):
+        kinks = np.concatenate([recoil_kinks_kev(mass, iso.mass) for iso in tgt.isotopes])
+        nodes, weights, bins = _panels(edges, kinks, order)
+        signal[j] = _binned(wimp_rate(nodes, mass, tgt, ref, coupling=coupling)[None, :], weights, bins, n_bins)[0] / ref
+    filled = np.flatnonzero(background.sum(axis=0) > 0)
+    if filled.size == 0:
+        raise InputError(f"no neutrino background between {threshold_kev:g} and {e_max_kev:g} keV")
+    top = int(filled[-1]) + 1  # bins above every neutrino end point are dropped
+    if filled.size != top:
+        raise InputError(f"recoil bins without neutrino background below {edges[top]:g} keV; choose other bins")
+    return FogArrays(background[:, :top], np.array([table[c][1] for c in components]), signal[:, :top], masses,
+                     tuple(components), edges[:top + 1])
