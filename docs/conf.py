@@ -74,7 +74,7 @@ autodoc_mock_imports = [] if importlib.util.find_spec("jax") else ["jax"]
 LAYERS: list[tuple[str, str]] = [
     ("cevns.cli", "Command line: cevns.cli"),
     ("cevns.reproduce", "Reproductions: cevns.reproduce"),
-    ("cevns.releases", "COHERENT data releases: cevns.releases"),
+    ("cevns.releases", "Data releases (COHERENT, XENONnT): cevns.releases"),
     ("cevns.backends", "Backends: cevns.backends"),
     ("cevns.stats", "Statistics: cevns.stats"),
     ("cevns.plotting", "Figures: cevns.plotting"),

@@ -1,4 +1,4 @@
-"""The official COHERENT data releases: their files, loaders and likelihoods.
+"""The official data releases (COHERENT, XENONnT): their files, loaders and likelihoods.
 
 One module per release (:data:`RELEASE_MODULES`), each defining ``RELEASE``, a
 :class:`cevns.releases.registry.DataRelease` (files with SHA-256, loader, likelihood):
