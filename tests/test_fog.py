@@ -359,3 +359,24 @@ def test_cli_bad_input(capsys, args, words):
     rc, out, err = run_cli(capsys, "fog", "Xe", "--masses", "30", "--exposures", "1:10:3", *args)
     assert rc == 2
     assert words in one_error_line(err)
+
+
+# --- the reproduction ---------------------------------------------------------------------------
+
+
+def test_reproduction_fast():
+    from cevns.reproduce import get_reproduction
+
+    rep = get_reproduction("neutrino-fog")
+    results = {}
+    for step in rep.steps:
+        out = step.run(True)
+        assert out.figures
+        results.update({r.quantity: r for r in out.results})
+    slope = results["slope d ln floor / d ln m above 300 GeV"]
+    assert abs(slope.ours - 1.0) < 0.1
+    cjpl = results["Xe floor at 70 GeV, CJPL atmospheric flux"]
+    assert abs(cjpl.relative_difference) < 0.3
+    assert all(results[f"n at the smallest exposure, {m:g} GeV"].ours < 1.3 for m in (6.0, 30.0, 100.0, 1000.0))
+    floors = [r.ours for q, r in results.items() if q.startswith("Xe floor (n = 2)")]
+    assert len(floors) == 4 and all(1e-50 < f < 1e-44 for f in floors)

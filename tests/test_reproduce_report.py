@@ -36,7 +36,8 @@ def test_list_names_every_reproduction(capsys):
     assert main(["reproduce", "--list"]) == 0
     out = capsys.readouterr().out
     assert [line.split()[0] for line in out.strip().splitlines()] == list(ALL)
-    assert set(ALL) == {"papoulias-kosmas", "galindo-ge-array", "coherent-overview", "future-experiments", "coherent-csi-2021"}
+    assert set(ALL) == {"papoulias-kosmas", "galindo-ge-array", "coherent-overview", "future-experiments", "coherent-csi-2021",
+                        "neutrino-fog"}
 
 
 def test_report_files(pk):

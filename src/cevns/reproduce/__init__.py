@@ -57,6 +57,7 @@ _REGISTRY: dict[str, tuple[str, str]] = {
     "coherent-overview": ("coherent_overview", "Dordei (Invisibles 2021) and Cadeddu, Dordei, Giunti (EPL 2023): kinematics, σ vs N, radii, mediators"),
     "future-experiments": ("future_experiments", "Dordei's outlook (Invisibles 2021): future CEvNS experiments, counts per year and sensitivities"),
     "coherent-csi-2021": ("coherent_csi_2021", "COHERENT CsI[Na] full data set (PRL 129, 081801; arXiv:2110.07730) and its phenomenology (Atzori Corona et al., arXiv:2303.09360)"),
+    "neutrino-fog": ("neutrino_fog", "O'Hare (PRL 127, 251802; arXiv:2109.03116): the neutrino fog and floor of xenon for SI WIMPs"),
 }
 
 #: name → the data releases it reads (passed as ``release_dirs``); the others read none.
