@@ -87,6 +87,27 @@ def test_one_bin_discovery_limit_solves_cowan():
         assert got == pytest.approx(want, rel=1e-8)
 
 
+def test_power_is_a_shift_of_the_asimov_significance():
+    # sqrt(q0) ~ N(sqrt(q0_A), 1) (Cowan et al. 2011): 90 % of experiments reach 3 sigma when
+    # sqrt(q0_A) = 3 + 1.2816 (Billard et al. 2014's definition); the median is power 0.5
+    from scipy.stats import norm
+
+    arr = _toy(m=3, k=3, nbins=10)
+    eps = [1e-2, 10.0, 1e6]
+    ninety = discovery_limits(arr, eps, power=0.9)
+    shifted = discovery_limits(arr, eps, z=3.0 + norm.ppf(0.9))
+    assert np.allclose(ninety.sigma, shifted.sigma, rtol=1e-12)
+    assert ninety.power == 0.9 and ninety.z == 3.0
+    assert np.all(ninety.sigma > discovery_limits(arr, eps).sigma)
+    # one bin, known background: Cowan Eq. 97 at 3 + 1.2816
+    b = 2.0
+    lim = discovery_limits(FogArrays([[b]], [0.0], [[1.0]], [10.0]), [5.0], power=0.9)
+    assert cowan_z(lim.sigma[0, 0] * 5.0, b * 5.0) == pytest.approx(3.0 + norm.ppf(0.9), rel=1e-9)
+    for bad in (0.0, 1.0, -0.1):
+        with pytest.raises(InputError):
+            discovery_limits(arr, eps, power=bad)
+
+
 # --- scalings of the fog gradient --------------------------------------------------------
 
 
@@ -354,6 +375,7 @@ def test_cli_text_plot_and_out(capsys, tmp_path):
     (("--threshold-kev", "500"), "threshold"),
     (("--threshold-kev", "-1"), "threshold"),
     (("--plot", "x.unknownformat"), "format"),
+    (("--power", "1.5"), "--power"),
 ])
 def test_cli_bad_input(capsys, args, words):
     rc, out, err = run_cli(capsys, "fog", "Xe", "--masses", "30", "--exposures", "1:10:3", *args)

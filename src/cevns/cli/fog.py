@@ -88,11 +88,13 @@ def fog_figure(result: Any, target: str) -> Any:
               help="Cross sections (cm2) of the gradient map: a,b,c or LO:HI:N.")
 @click.option("--sd", type=click.Choice(["p", "n"]), help="Spin-dependent coupling to protons or neutrons only (default: SI).")
 @click.option("--z", "z", type=float, default=3.0, show_default=True, help="Discovery significance (sigma).")
+@click.option("--power", type=float, default=0.5, show_default=True,
+              help="Fraction of experiments reaching --z (0.5: median, O'Hare 2021; 0.9: Billard et al. 2014).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option("--plot", "plot_path", metavar="FILE", help="Save the fog figure (gradient map and floors).")
 @click.option("--out", "out_dir", metavar="DIR", help="Write fog.json (and fog.png) into this folder.")
 def fog_command(target: str, threshold_kev: float, e_max_kev: float, n_bins: int, masses: str, exposures: str, sigmas: str,
-                sd: str | None, z: float, as_json: bool, plot_path: str | None, out_dir: str | None) -> None:
+                sd: str | None, z: float, power: float, as_json: bool, plot_path: str | None, out_dir: str | None) -> None:
     """Discovery limits and the neutrino fog of TARGET (Xe, Ar, Ge, NaI, CaWO4, ...).
 
     Median 3σ discovery limits of a WIMP search (Asimov data, binned Poisson likelihood,
@@ -109,6 +111,8 @@ def fog_command(target: str, threshold_kev: float, e_max_kev: float, n_bins: int
     sigma_list = parse_grid(sigmas, "--sigmas", 5000)
     if not (math.isfinite(z) and z > 0):
         raise UserError(f"--z must be a finite number > 0, got {z}")
+    if not (0.0 < power < 1.0):
+        raise UserError(f"--power must be in (0, 1), got {power}")
     check_directories(plot=plot_path)
     if out_dir:
         check_writable_folder(out_dir, "--out")
@@ -121,10 +125,10 @@ def fog_command(target: str, threshold_kev: float, e_max_kev: float, n_bins: int
             bar.update(done - shown[0])
             shown[0] = done
 
-        result = neutrino_fog(arrays, exposure_list, sigma_list, z=z, progress=progress)
+        result = neutrino_fog(arrays, exposure_list, sigma_list, z=z, power=power, progress=progress)
     lim = result.limits
     data = {
-        "target": target, "coupling": coupling, "z": z, "threshold_keV": threshold_kev, "e_max_keV": e_max_kev,
+        "target": target, "coupling": coupling, "z": z, "power": power, "threshold_keV": threshold_kev, "e_max_keV": e_max_kev,
         "bins_keV": [float(e) for e in arrays.edges_kev] if arrays.edges_kev is not None else None,
         "components": {c: {"uncertainty": float(u), "counts_per_tonne_year": float(b)}
                        for c, u, b in zip(arrays.components, arrays.uncertainties, arrays.background.sum(axis=1))},
@@ -154,7 +158,8 @@ def fog_command(target: str, threshold_kev: float, e_max_kev: float, n_bins: int
         click.echo(text)
         return
     click.echo(f"Neutrino fog on {target} ({coupling.upper()}): {len(mass_list)} masses x {len(exposure_list)} exposures, "
-               f"recoils {threshold_kev:g}-{e_max_kev:g} keVnr in {arrays.background.shape[1]} bins, {z:g} sigma discovery")
+               f"recoils {threshold_kev:g}-{e_max_kev:g} keVnr in {arrays.background.shape[1]} bins, "
+               f"{z:g} sigma discovery in {100 * power:g}% of experiments")
     click.echo(f"{'mass [GeV]':>12s}  {'n=2 [cm2]':>10s}  {'n=2.5':>10s}  {'n=3':>10s}")
     step = max(1, len(mass_list) // 25)
     for i in range(0, len(mass_list), step):

@@ -59,6 +59,8 @@ from typing import TYPE_CHECKING, Callable, Literal, Mapping, Sequence
 
 import numpy as np
 
+from scipy.special import ndtri
+
 from cevns.errors import InputError
 
 if TYPE_CHECKING:
@@ -319,8 +321,10 @@ class DiscoveryLimits:
     gradient : (M, E) array
         n = −(d ln σ_disc / d ln ε)⁻¹ at each point.
     z : float
-        The discovery significance (q₀ = z²).
+        The discovery significance.
     converged : (M, E) bool array
+    power : float
+        The fraction of experiments reaching ``z`` (0.5: median, q₀,A = z²).
     """
 
     masses_gev: np.ndarray
@@ -329,6 +333,7 @@ class DiscoveryLimits:
     gradient: np.ndarray
     z: float
     converged: np.ndarray
+    power: float = 0.5
 
 
 def _check_exposures(exposures: Sequence[float] | np.ndarray) -> np.ndarray:
@@ -345,11 +350,13 @@ def discovery_limits(
     exposures: Sequence[float] | np.ndarray,
     *,
     z: float = 3.0,
+    power: float = 0.5,
     rtol: float = 1e-10,
     max_iter: int = 100,
     progress: Callable[[int, int], None] | None = None,
 ) -> DiscoveryLimits:
-    """σ_disc for every mass and exposure at once: q₀(σ_disc, ε) = z² (module docstring).
+    """σ_disc for every mass and exposure at once: q₀(σ_disc, ε) = (z + Φ⁻¹(power))²
+    (module docstring).
 
     Parameters
     ----------
@@ -358,6 +365,11 @@ def discovery_limits(
         Exposures (> 0), in the units of the arrays.
     z : float
         Discovery significance (default 3σ).
+    power : float
+        Fraction of experiments that reach ``z`` (default 0.5: the median, O'Hare 2021).
+        Asymptotically √q₀ is Gaussian with mean √q₀,A and unit width (Cowan et al. 2011,
+        Sec. 3.4), so a fraction ``power`` reaches z when √q₀,A = z + Φ⁻¹(power); 0.9 is
+        the definition of Billard et al. 2014 (90 % of experiments at 3σ).
     rtol : float
         Convergence: |ln q₀ − ln z²| < rtol, or ln σ bracketed to 10⁻¹² (where rounding in q₀,
         ~10⁻¹⁰ at the largest exposures, hides rtol).
@@ -371,13 +383,18 @@ def discovery_limits(
     eps_axis = _check_exposures(exposures)
     if not (np.isfinite(z) and z > 0):
         raise InputError(f"z must be a number > 0, got {z}")
+    if not (0.0 < power < 1.0):
+        raise InputError(f"power must be in (0, 1), got {power}")
+    z_asimov = z + float(ndtri(power))
+    if z_asimov <= 0:
+        raise InputError(f"z + Φ⁻¹(power) must be > 0, got z = {z}, power = {power}")
     M, E = arrays.signal.shape[0], eps_axis.size
     model = _Model.of(arrays.background, arrays.uncertainties)
     row = np.repeat(np.arange(M), E)
     eps = np.tile(eps_axis, M)
     sig = arrays.signal[row]
     has_signal = np.any(sig > 0, axis=-1)
-    target = np.log(z * z)
+    target = np.log(z_asimov * z_asimov)
     # start: the Gaussian background-dominated estimate q0 ≈ ε σ² Σ S²/B
     fisher = np.sum(sig**2 / model.total, axis=-1)
     with np.errstate(divide="ignore"):
@@ -424,7 +441,7 @@ def discovery_limits(
         converged[retry] = conv & (np.abs(np.log(poisson + np.sum(u_r * u_r, axis=-1)) - target) < 1e-8)
     sigma_all = np.where(has_signal, np.exp(x), np.nan)
     return DiscoveryLimits(arrays.masses_gev, eps_axis, sigma_all.reshape(M, E), n.reshape(M, E), float(z),
-                           converged.reshape(M, E))
+                           converged.reshape(M, E), float(power))
 
 
 def fog_gradient(limits: DiscoveryLimits, sigma_grid: Sequence[float] | np.ndarray) -> np.ndarray:
@@ -492,11 +509,13 @@ def neutrino_fog(
     *,
     levels: Sequence[float] = DEFAULT_LEVELS,
     z: float = 3.0,
+    power: float = 0.5,
     progress: Callable[[int, int], None] | None = None,
 ) -> FogResult:
-    """Discovery limits, the gradient map over (mass, σ) and the floors at ``levels``.
-    ``sigma_grid`` defaults to 200 log-spaced values spanning the limits found."""
-    limits = discovery_limits(arrays, exposures, z=z, progress=progress)
+    """Discovery limits (:func:`discovery_limits` with ``z`` and ``power``), the gradient
+    map over (mass, σ) and the floors at ``levels``. ``sigma_grid`` defaults to 200
+    log-spaced values spanning the limits found."""
+    limits = discovery_limits(arrays, exposures, z=z, power=power, progress=progress)
     if sigma_grid is None:
         finite = limits.sigma[np.isfinite(limits.sigma)]
         if finite.size == 0:
