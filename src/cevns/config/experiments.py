@@ -27,7 +27,11 @@ from cevns.config.files import ExperimentError, read_toml_file, shipped_files
 from cevns.config.measurement import Measurement
 from cevns.config.overrides import apply_overrides, user_overrides_for
 from cevns.config.schema import (
+    AdiabaticLindhardQuenchingSpec,
     ConstantQuenchingSpec,
+    InterpolatedQuenchingSpec,
+    NamedQuenchingSpec,
+    SorensenQuenchingSpec,
     DataSpec,
     DetectorSpec,
     EfficiencySpec,
@@ -43,6 +47,7 @@ from cevns.config.schema import (
 )
 from cevns.config.sources import SourceContext, build_source
 from cevns.detector import response as det
+from cevns.detector import quenching_models as qm
 from cevns.detector.response import DetectorResponse
 from cevns.physics.cross_sections import FLAVORS, NuclearStructure, NucleonCouplings, couplings_by_name
 from cevns.physics.form_factors import FormFactor
@@ -146,14 +151,60 @@ class Experiment:
 
 
 # --- from the validated spec to physics objects --------------------------------------------
-def _quenching(q: QuenchingSpec) -> det.Quenching:
+def _quenching(q: QuenchingSpec, Z: int | None = None) -> det.Quenching:
+    """The quenching model of a ``[detector.quenching]`` table; named models are checked
+    against the target's charge ``Z`` (None: a compound target, checked per element by
+    :func:`build_experiment`)."""
     if isinstance(q, ConstantQuenchingSpec):
         return det.ConstantQuenching(q.value)
     if isinstance(q, LindhardQuenchingSpec):
         return det.LindhardQuenching(q.k)
     if isinstance(q, PolynomialQuenchingSpec):
         return det.PolynomialQuenching(tuple(q.coefficients))
+    if isinstance(q, AdiabaticLindhardQuenchingSpec):
+        return qm.AdiabaticLindhardQuenching(q.k, q.xi_keV)
+    if isinstance(q, SorensenQuenchingSpec):
+        return qm.SorensenLindhardQuenching(q.k, q.q)
+    if isinstance(q, NamedQuenchingSpec):
+        return qm.named_quenching(q.name, Z, q.shift)
+    if isinstance(q, InterpolatedQuenchingSpec):
+        return qm.InterpolatedQuenching(qm.named_quenching(q.a, Z), qm.named_quenching(q.b, Z), q.t)
     return det.TableQuenching(tuple(q.recoil_keV), tuple(q.quenching_factor))
+
+
+@dataclass(frozen=True)
+class QuenchingNuisance:
+    """The continuous quenching nuisance of an experiment: its ``name`` (``qf_k``,
+    ``qf_shift`` or ``qf_t``) and the ``--set`` overrides of its +1σ and −1σ variants,
+    from which a likelihood builds a shape nuisance (the relative per-bin change
+    r = (S₊ − S₋)/(2 S₀), :class:`cevns.stats.templates.ShapeSystematic`)."""
+
+    name: str
+    plus: dict[str, float]
+    minus: dict[str, float]
+
+
+def quenching_nuisance(d: DetectorSpec) -> QuenchingNuisance | None:
+    """The quenching nuisance of a ``[detector]`` table, None without one:
+
+    * Lindhard-type models with ``k_uncertainty`` σ_k: ``qf_k``, k ± σ_k;
+    * ``named``: ``qf_shift``, shift ± 1 (the model's published 1σ);
+    * ``interpolated``: ``qf_t``, t ± 0.5 clipped to [0, 1] (at t = 0.5 the ±1σ variants
+      are the two models).
+    """
+    q = d.quenching
+    path = "detector.quenching"
+    if isinstance(q, (LindhardQuenchingSpec, AdiabaticLindhardQuenchingSpec, SorensenQuenchingSpec)):
+        if q.k_uncertainty is None:
+            return None
+        if not q.k - q.k_uncertainty > 0:
+            raise ExperimentError(f"{path}.k_uncertainty = {q.k_uncertainty:g} must be smaller than k = {q.k:g}")
+        return QuenchingNuisance("qf_k", {f"{path}.k": q.k + q.k_uncertainty}, {f"{path}.k": q.k - q.k_uncertainty})
+    if isinstance(q, NamedQuenchingSpec):
+        return QuenchingNuisance("qf_shift", {f"{path}.shift": q.shift + 1.0}, {f"{path}.shift": q.shift - 1.0})
+    if isinstance(q, InterpolatedQuenchingSpec):
+        return QuenchingNuisance("qf_t", {f"{path}.t": min(q.t + 0.5, 1.0)}, {f"{path}.t": max(q.t - 0.5, 0.0)})
+    return None
 
 
 def _efficiency(e: EfficiencySpec) -> det.Efficiency:
@@ -166,10 +217,11 @@ def _efficiency(e: EfficiencySpec) -> det.Efficiency:
     return det.TableEfficiency(tuple(e.x), tuple(e.efficiency))
 
 
-def detector_response(d: DetectorSpec) -> DetectorResponse:
+def detector_response(d: DetectorSpec, Z: int | None = None) -> DetectorResponse:
     """The :class:`~cevns.detector.response.DetectorResponse` of a ``[detector]`` table.
     A binning by width whose predictor would not fit in memory is refused before its
-    edges are made (:mod:`cevns.runtime.resources`)."""
+    edges are made (:mod:`cevns.runtime.resources`). ``Z``: the target's charge when it
+    has one element (named quenching models must match it)."""
     b = d.bins
     if b.edges is None and b.low is not None and b.high is not None and b.width:
         n_bins = (b.high - b.low) / b.width
@@ -177,7 +229,7 @@ def detector_response(d: DetectorSpec) -> DetectorResponse:
             check_memory(f"[detector.bins] width = {b.width:g} ({n_bins:.3g} bins)",
                          predictor_bytes(n_bins, d.resolution.model != "none"), "use a larger detector.bins.width")
     return DetectorResponse(
-        quenching=_quenching(d.quenching),
+        quenching=_quenching(d.quenching, Z),
         observable=det.Observable(d.observable.kind, d.observable.light_yield_pe_per_keVee),
         efficiency=_efficiency(d.efficiency),
         resolution=det.Resolution(**d.resolution.model_dump()),
@@ -213,6 +265,9 @@ def build_experiment(spec: ExperimentSpec, base_dir: Path | None = None) -> Expe
     c = spec.couplings
     couplings = couplings_by_name(c.scheme, None if c.scheme == "custom" else c.sin2_theta_w, c.values())
     model = PhysicsModel(couplings, nuclear_structure(spec.nuclear, target))
+    charges = sorted({iso.Z for iso in target.isotopes})
+    if isinstance(d.quenching, (NamedQuenchingSpec, InterpolatedQuenchingSpec)) and len(charges) > 1:
+        raise ExperimentError(f"detector.quenching: named quenching models need a one-element target, not {spec.target.material}")
     experiment = Experiment(
         name=spec.name,
         description=spec.description,
@@ -220,7 +275,7 @@ def build_experiment(spec: ExperimentSpec, base_dir: Path | None = None) -> Expe
         mass_kg=d.mass_kg,
         live_time_s=live_time,
         source=build_source(spec.source, SourceContext(live_time, base_dir)),
-        response=detector_response(d),
+        response=detector_response(d, charges[0] if len(charges) == 1 else None),
         model=model,
         spec=spec,
         time=d.time.selection() if d.time is not None else None,
@@ -273,6 +328,8 @@ def load_experiment(name_or_path: str | Path, overrides: Mapping[str, Any] | Non
 __all__ = [
     "Experiment",
     "ExperimentError",
+    "QuenchingNuisance",
+    "quenching_nuisance",
     "build_experiment",
     "detector_response",
     "load_experiment",

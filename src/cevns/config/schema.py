@@ -96,8 +96,48 @@ class ConstantQuenchingSpec(StrictModel):
 
 
 class LindhardQuenchingSpec(StrictModel):
+    """Lindhard quenching with parameter ``k``; ``k_uncertainty`` (1σ, optional) makes k a
+    continuous nuisance (:func:`cevns.config.experiments.quenching_nuisance`)."""
+
     model: Literal["lindhard"]
     k: float = Field(gt=0)
+    k_uncertainty: float | None = Field(default=None, gt=0)
+
+
+class AdiabaticLindhardQuenchingSpec(StrictModel):
+    """Lindhard × (1 − exp(−T/ξ)) (:class:`cevns.detector.quenching_models.AdiabaticLindhardQuenching`)."""
+
+    model: Literal["lindhard-adiabatic"]
+    k: float = Field(gt=0)
+    xi_keV: float = Field(gt=0)
+    k_uncertainty: float | None = Field(default=None, gt=0)
+
+
+class SorensenQuenchingSpec(StrictModel):
+    """Lindhard − q/ε (:class:`cevns.detector.quenching_models.SorensenLindhardQuenching`)."""
+
+    model: Literal["lindhard-sorensen"]
+    k: float = Field(gt=0)
+    q: float = Field(ge=0)
+    k_uncertainty: float | None = Field(default=None, gt=0)
+
+
+class NamedQuenchingSpec(StrictModel):
+    """A published model by ``name`` (:data:`cevns.detector.quenching_models.NAMED_QUENCHING_MODELS`)
+    at ``shift`` times its 1σ uncertainty."""
+
+    model: Literal["named"]
+    name: str
+    shift: float = 0.0
+
+
+class InterpolatedQuenchingSpec(StrictModel):
+    """(1 − t)·A + t·B between two named models ``a`` and ``b``, t ∈ [0, 1]."""
+
+    model: Literal["interpolated"]
+    a: str
+    b: str
+    t: float = Field(default=0.5, ge=0, le=1)
 
 
 class PolynomialQuenchingSpec(StrictModel):
@@ -112,7 +152,8 @@ class TableQuenchingSpec(StrictModel):
 
 
 QuenchingSpec = Annotated[
-    Union[ConstantQuenchingSpec, LindhardQuenchingSpec, PolynomialQuenchingSpec, TableQuenchingSpec],
+    Union[ConstantQuenchingSpec, LindhardQuenchingSpec, PolynomialQuenchingSpec, TableQuenchingSpec,
+          AdiabaticLindhardQuenchingSpec, SorensenQuenchingSpec, NamedQuenchingSpec, InterpolatedQuenchingSpec],
     Field(discriminator="model"),
 ]
 
@@ -357,7 +398,11 @@ def format_validation_error(exc: ValidationError, origin: str, overridden: set[s
 
 
 __all__ = [
+    "AdiabaticLindhardQuenchingSpec",
     "BinsSpec",
+    "InterpolatedQuenchingSpec",
+    "NamedQuenchingSpec",
+    "SorensenQuenchingSpec",
     "ConstantQuenchingSpec",
     "CouplingsSpec",
     "CustomProtonCouplingsSpec",

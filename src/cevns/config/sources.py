@@ -186,18 +186,28 @@ def build_pion_dar(spec: PionDarSpec, context: SourceContext) -> NeutrinoSource:
 
 class ReactorSpec(SourceSpec):
     """Fission antineutrinos of a reactor core of ``thermal_power_GW``, with optional
-    ``fission_fractions`` of the four fissile isotopes (default: a typical PWR)."""
+    ``fission_fractions`` of the four fissile isotopes (default: a typical PWR), the
+    low-energy and fission-spectrum models, ``captures_per_fission`` (²³⁸U(n,γ) ν̄) and the
+    lowest ν̄ energy counted, ``min_energy_MeV`` (:func:`cevns.sources.reactor.reactor_source`)."""
 
     type: Literal["reactor"]
     thermal_power_GW: float = Field(gt=0)
     baseline_m: float = Field(gt=0)
     baseline_spread_m: float = Field(default=0.0, ge=0)
     fission_fractions: dict[Literal["U235", "U238", "Pu239", "Pu241"], float] | None = None
-    low_energy_model: Literal["vogel-engel", "extrapolate"] = "vogel-engel"
+    low_energy_model: Literal["vogel-engel", "extrapolate", "kopeikin-total"] = "vogel-engel"
+    #: Fission-spectrum model (:data:`cevns.sources.reactor_models.SPECTRUM_MODELS`).
+    spectrum_model: Literal["huber-mueller", "kopeikin-2021"] = "huber-mueller"
+    #: ²³⁸U neutron captures per fission (≈ 0.6 in a light-water reactor; 0: none counted).
+    captures_per_fission: float = Field(default=0.0, ge=0, le=2)
+    #: Lowest ν̄ energy counted in the flux (MeV).
+    min_energy_MeV: float = Field(default=0.2, ge=0, lt=2)
 
 
 def build_reactor(spec: ReactorSpec, context: SourceContext) -> NeutrinoSource:
-    kwargs: dict[str, Any] = {"low_energy_model": spec.low_energy_model, "baseline_spread": spec.baseline_spread_m * m}
+    kwargs: dict[str, Any] = {"low_energy_model": spec.low_energy_model, "baseline_spread": spec.baseline_spread_m * m,
+                              "spectrum_model": spec.spectrum_model, "captures_per_fission": spec.captures_per_fission,
+                              "min_energy": spec.min_energy_MeV}
     if spec.fission_fractions is not None:
         kwargs["fission_fractions"] = dict(spec.fission_fractions)
     return reactor_source(spec.thermal_power_GW * GW, spec.baseline_m * m, **kwargs)
