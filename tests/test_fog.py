@@ -311,6 +311,21 @@ def test_xenon_floor_scales_with_mass_at_high_mass(xenon):
     assert floor2[6] / floor2[5] == pytest.approx(m[6] / m[5], rel=0.1)
 
 
+def test_xenon_floor_against_ohare():
+    # O'Hare's published Xe SI floor (his table data/floors/Xe_SI.txt, cajohare/NeutrinoFog,
+    # MIT, commit 0df3d0c; OHARE_XE_FLOOR_CM2). He used 131Xe alone and sin²θ_W = 0.2387;
+    # we use natural Xe: within 30 % (the brief) at 30 GeV-1 TeV; observed ~5 %. At 6 and
+    # 10 GeV, where the floor falls by three decades, within 30 % too (observed -3 %, -14 %).
+    from cevns.reproduce.neutrino_fog import OHARE_XE_FLOOR_CM2
+
+    masses = list(OHARE_XE_FLOOR_CM2)
+    floor2 = neutrino_fog(fog_arrays("Xe", masses), EXPOSURES).floors[2.0]
+    for m, ours in zip(masses, floor2):
+        assert ours == pytest.approx(OHARE_XE_FLOOR_CM2[m], rel=0.3), m
+        if m >= 30.0:
+            assert ours == pytest.approx(OHARE_XE_FLOOR_CM2[m], rel=0.1), m
+
+
 def test_xenon_floor_against_published_value():
     # Y. Fan, X. Liu, N. Zhou, Chin. Phys. C (2025), arXiv:2503.22155 (abstract): with the
     # gradient (n = 2) definition of O'Hare 2021, the xenon floor at CJPL, whose atmospheric
@@ -400,5 +415,5 @@ def test_reproduction_fast():
     cjpl = results["Xe floor at 70 GeV, CJPL atmospheric flux"]
     assert abs(cjpl.relative_difference) < 0.3
     assert all(results[f"n at the smallest exposure, {m:g} GeV"].ours < 1.3 for m in (6.0, 30.0, 100.0, 1000.0))
-    floors = [r.ours for q, r in results.items() if q.startswith("Xe floor (n = 2)")]
-    assert len(floors) == 4 and all(1e-50 < f < 1e-44 for f in floors)
+    floors = [r for q, r in results.items() if q.startswith("Xe floor (n = 2)")]
+    assert len(floors) == 6 and all(abs(r.relative_difference) < 0.3 for r in floors)
