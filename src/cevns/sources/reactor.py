@@ -28,10 +28,12 @@ renormalises the part below 2 MeV to the summation totals of Kopeikin et al. (20
 counts above a germanium threshold of ~0.2 keVee (a 1.3 MeV ν̄ gives at most ~50 eVnr):
 they matter for the total flux a paper quotes. Dresden-II quotes 4.8 × 10¹³ ν̄/cm²/s at
 10.39 m from 2.96 GW_th (Colaresi et al., PRL 129, 211802 (2022)); the default here
-([0.2, 10] MeV, no captures) gives 3.3 × 10¹³; counting fission ν̄ down to 0 MeV and 0.6
-captures per fission gives 4.5–4.8 × 10¹³ (the upper value with the BESTIOLE-like ≈ 6
-ν̄ per fission): the gap is the ν̄ below 0.2 MeV (≈ +0.4 ν̄/fission) and the captures
-(+1.2 ν̄/fission), see ``tests/test_reactor_flux.py``.
+([0.2, 10] MeV, no captures: 5.0 ν̄ per fission of the generic PWR mix) gives 3.3 × 10¹³;
+counting the fission ν̄ down to 0 MeV and 0.6 captures per fission gives 4.4 × 10¹³ with
+the Vogel–Engel continuation (6.7 ν̄ per fission) and 4.8 × 10¹³ with
+``low_energy_model = "kopeikin-total"`` (7.25 ν̄ per fission): the gap is the captures
+(+1.2 ν̄/fission), the fission ν̄ below 0.2 MeV (+0.5) and the summation-model excess
+below 2 MeV (+0.55), see ``tests/test_reactor_flux.py``.
 
 Energies in MeV, fluxes in ν/cm²/s, distances in cm, powers in MeV/s (see :mod:`cevns.units`).
 """
