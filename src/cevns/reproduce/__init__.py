@@ -22,6 +22,11 @@ text is silent), defined in its own module:
     D. Akimov et al. (COHERENT), PRL 129, 081801 (2022), arXiv:2110.07730, and M. Atzori Corona
     et al., EPJC 83, 683 (2023), arXiv:2303.09360: the CsI 2021 release fitted with every model
     (needs the releases csi-2021 and lar-2020-analysisA, :func:`release_dirs_for`).
+``solar-8b`` (:mod:`.solar_8b`)
+    XENONnT (PRL 133, 191002 (2024), arXiv:2408.02877; arXiv:2604.06002), PandaX-4T (PRL 133,
+    191001 (2024), arXiv:2407.10892) and LZ (2025) solar ⁸B CEvNS: fluxes, significances, the
+    combination ``xenon-8b``, sin²θ_W, NSI and a light mediator (needs the release xenonnt-8b;
+    numbers in :mod:`.solar_8b_analysis`).
 
 :func:`~cevns.reproduce.report.write_report` turns one into PNG/CSV files (and PDFs when asked),
 ``summary.json`` and ``index.html``.
@@ -57,11 +62,12 @@ _REGISTRY: dict[str, tuple[str, str]] = {
     "coherent-overview": ("coherent_overview", "Dordei (Invisibles 2021) and Cadeddu, Dordei, Giunti (EPL 2023): kinematics, σ vs N, radii, mediators"),
     "future-experiments": ("future_experiments", "Dordei's outlook (Invisibles 2021): future CEvNS experiments, counts per year and sensitivities"),
     "coherent-csi-2021": ("coherent_csi_2021", "COHERENT CsI[Na] full data set (PRL 129, 081801; arXiv:2110.07730) and its phenomenology (Atzori Corona et al., arXiv:2303.09360)"),
+    "solar-8b": ("solar_8b", "Solar 8B CEvNS on xenon: XENONnT (PRL 133, 191002; arXiv:2604.06002), PandaX-4T (PRL 133, 191001), LZ; sin2(theta_W), NSI, light mediator"),
     "neutrino-fog": ("neutrino_fog", "O'Hare (PRL 127, 251802; arXiv:2109.03116): the neutrino fog and floor of xenon for SI WIMPs"),
 }
 
 #: name → the data releases it reads (passed as ``release_dirs``); the others read none.
-_RELEASES: dict[str, tuple[str, ...]] = {"coherent-csi-2021": ("csi-2021", "lar-2020-analysisA")}
+_RELEASES: dict[str, tuple[str, ...]] = {"coherent-csi-2021": ("csi-2021", "lar-2020-analysisA"), "solar-8b": ("xenonnt-8b",)}
 
 
 def reproduction_names() -> dict[str, str]:
