@@ -48,6 +48,12 @@ Method (vectorised over masses and exposures at once; no per-point minimiser):
   the cross section at which n first reaches a level (2, also 2.5 or 3) along increasing
   exposure.
 
+Inputs: :class:`FogArrays` (background matrix [components × bins], relative uncertainties,
+signal matrix [masses × bins] per unit σ); :func:`fog_arrays` builds them for a target from
+the neutrino sources (solar, atmospheric, DSNB with the fluxes of O'Hare's Table I,
+:data:`FOG_FLUXES`) and the WIMP spectra of :mod:`cevns.physics.wimp`, in 50 log-spaced
+recoil bins from 10⁻⁴ to 200 keVnr by default (O'Hare's binning; a perfect detector).
+
 Units: the arrays are used as given: counts per unit exposure (per tonne-year in the
 wired-up inputs) and the cross section in the units of the signal matrix (cm²).
 """
@@ -84,7 +90,7 @@ def _as_matrix(name: str, value: object, ndim: int) -> np.ndarray:
     return arr
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # arrays inside: compared by identity
 class FogArrays:
     """The inputs of a fog calculation, as arrays.
 
@@ -136,7 +142,7 @@ class FogArrays:
         object.__setattr__(self, "components", components)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # arrays inside: compared by identity
 class Q0:
     """The profiled Asimov discovery statistic at a batch of points (shape ``(P,)``).
 
@@ -183,7 +189,7 @@ def _poisson_part(d: np.ndarray, m: np.ndarray, eps: np.ndarray) -> np.ndarray:
     return 2.0 * eps * np.sum(d * _r_minus_log1p((m - d) / d), axis=-1)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # arrays inside: compared by identity
 class _Model:
     """Precomputed background matrices: B (N,), T (K, N), TT (N, K·K)."""
 
@@ -307,7 +313,7 @@ def asimov_q0(
     return Q0(poisson + np.sum(u * u, axis=-1), poisson, slope, u, conv)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # arrays inside: compared by identity
 class DiscoveryLimits:
     """Discovery limits σ_disc(mass, exposure) and the fog gradient along them.
 
@@ -465,7 +471,8 @@ def floor(limits: DiscoveryLimits, level: float = 2.0) -> np.ndarray:
     """The neutrino floor at ``level`` (O'Hare 2021: n = 2): per mass, the discovery limit
     at the smallest exposure where n reaches ``level``, ln σ_disc interpolated linearly in n
     between the two exposures around the crossing. NaN where n stays below ``level`` over the
-    exposures computed. Returns shape ``(M,)``, in the cross-section units."""
+    exposures computed, or is already above it at the smallest one (the floor then lies
+    above the limits computed: add smaller exposures). Returns shape ``(M,)``, in the cross-section units."""
     out = np.full(limits.sigma.shape[0], np.nan)
     for j, (s, n) in enumerate(zip(limits.sigma, limits.gradient)):
         above = np.flatnonzero(np.isfinite(n) & (n >= level))
@@ -481,7 +488,7 @@ def floor(limits: DiscoveryLimits, level: float = 2.0) -> np.ndarray:
     return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # arrays inside: compared by identity
 class FogResult:
     """A fog calculation: the discovery limits, the gradient map and the floors.
 
