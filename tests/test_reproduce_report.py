@@ -37,7 +37,7 @@ def test_list_names_every_reproduction(capsys):
     out = capsys.readouterr().out
     assert [line.split()[0] for line in out.strip().splitlines()] == list(ALL)
     assert set(ALL) == {"papoulias-kosmas", "galindo-ge-array", "coherent-overview", "future-experiments", "coherent-csi-2021",
-                        "neutrino-fog", "solar-8b"}
+                        "neutrino-fog", "solar-8b", "reactor-germanium"}
 
 
 def test_report_files(pk):

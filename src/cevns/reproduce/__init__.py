@@ -18,6 +18,10 @@ text is silent), defined in its own module:
     :mod:`.coherent_mediators`, their exact χ² in :mod:`.coherent_mediators_analysis`).
 ``future-experiments`` (:mod:`.future_experiments`)
     The outlook of F. Dordei's Invisibles 2021 talk: presets, counts per year, sensitivities.
+``reactor-germanium`` (:mod:`.reactor_germanium`)
+    Dresden-II, CONUS+, CONUS, TEXONO and COHERENT germanium as counting likelihoods, the
+    strength vs the Ge quenching, sin²θ_W and ν_e properties, N² scaling (numbers in
+    :mod:`.reactor_germanium_analysis`).
 ``coherent-csi-2021`` (:mod:`.coherent_csi_2021`)
     D. Akimov et al. (COHERENT), PRL 129, 081801 (2022), arXiv:2110.07730, and M. Atzori Corona
     et al., EPJC 83, 683 (2023), arXiv:2303.09360: the CsI 2021 release fitted with every model
@@ -62,6 +66,7 @@ _REGISTRY: dict[str, tuple[str, str]] = {
     "coherent-overview": ("coherent_overview", "Dordei (Invisibles 2021) and Cadeddu, Dordei, Giunti (EPL 2023): kinematics, σ vs N, radii, mediators"),
     "future-experiments": ("future_experiments", "Dordei's outlook (Invisibles 2021): future CEvNS experiments, counts per year and sensitivities"),
     "coherent-csi-2021": ("coherent_csi_2021", "COHERENT CsI[Na] full data set (PRL 129, 081801; arXiv:2110.07730) and its phenomenology (Atzori Corona et al., arXiv:2303.09360)"),
+    "reactor-germanium": ("reactor_germanium", "Reactor and germanium CEvNS (Dresden-II, CONUS+, CONUS, TEXONO, COHERENT Ge): data sets, quenching, electroweak fits, N² scaling"),
     "solar-8b": ("solar_8b", "Solar 8B CEvNS on xenon: XENONnT (PRL 133, 191002; arXiv:2604.06002), PandaX-4T (PRL 133, 191001), LZ; sin2(theta_W), NSI, light mediator"),
     "neutrino-fog": ("neutrino_fog", "O'Hare (PRL 127, 251802; arXiv:2109.03116): the neutrino fog and floor of xenon for SI WIMPs"),
 }
