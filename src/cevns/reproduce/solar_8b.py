@@ -299,9 +299,14 @@ def _spectra(fast: bool) -> StepOutput:
             curves[f"{material} {label}"] = (t, dr)
             if label.startswith("solar"):
                 for th in (0.5, 1.0):
-                    m = t >= th
+                    # its own fine grid from the threshold (the plotting grid is too coarse to integrate)
+                    fine = np.linspace(th, 50.0, 4001)
+                    rate = np.zeros_like(fine)
+                    for iso in target.isotopes:
+                        for part in differential_rate(fine, iso, per_kg[iso.name] * 1000.0, src, year, model=model).values():
+                            rate = rate + np.asarray(part, dtype=float)
                     results.append(Result(f"⁸B+hep CEvNS on {material} above {th} keV", "events / (t·yr)",
-                                          float(np.trapezoid(dr[m], t[m])), None, "",
+                                          float(np.trapezoid(rate, fine)), None, "",
                                           "B16-GS98, Helm form factor, no efficiency"))
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 4.4))
