@@ -154,6 +154,9 @@ EXPECTED_ALL["cevns.rates"] = sorted(EXPECTED_ALL["cevns.rates"] + [
 EXPECTED_ALL["cevns.sources"] = sorted(EXPECTED_ALL["cevns.sources"] + [
     "BE7_BRANCHING", "LINE_ENERGIES_MEV", "MixtureSpectrum", "SOLAR_COMPONENTS", "SOLAR_MODELS",
     "SolarModel", "component_spectrum", "production_profile", "solar_model", "solar_source",
+    "ATMOSPHERIC_MODELS", "AtmosphericModel", "atmospheric_source",
+    "DSNB_MODELS", "DsnbModel", "core_collapse_rate", "dsnb_source", "dsnb_spectrum", "fermi_dirac",
+    "salpeter_collapse_fraction", "star_formation_rate",
 ])
 # Discovery limits and the neutrino fog (issue 16): cevns.stats.fog
 EXPECTED_ALL["cevns.stats"] = sorted(EXPECTED_ALL["cevns.stats"] + [
