@@ -99,16 +99,14 @@ def test_more_tau_nsi_changes_the_pandax_signal(experiments):
 
 @pytest.mark.skipif(not XENONNT_RELEASE.is_dir(), reason="XENONnT release not in ../shared/reference-data")
 def test_xenon_combination_loads_and_shares_the_flux():
-    from cevns.releases.registry import release
-
-    try:
-        rel = release("xenonnt-8b")
-    except (KeyError, ValueError):
-        pytest.skip("release xenonnt-8b not registered yet")
-    if rel.likelihood is None:
-        pytest.skip("release xenonnt-8b has no likelihood yet")
+    """One Sun: the ⁸B flux normalisation (12 %) is shared by the three members, so each
+    member's own flux constraint is removed (σ_own = √(0.12² − 0.12²) = 0)."""
     from cevns.releases.combinations import load_combination
 
     comb = load_combination("xenon-8b", release_dirs={"xenonnt-8b": XENONNT_RELEASE})
-    assert comb.likelihood.labels == ("XENONnT", "PandaX-paired", "PandaX-US2")
-    assert np.isfinite(comb.likelihood.chi2({}))
+    joint = comb.likelihood
+    assert joint.labels == ("XENONnT", "PandaX-paired", "PandaX-US2")
+    assert np.isfinite(joint.chi2({}))
+    xenonnt = joint._own[0]
+    assert xenonnt.flux_sigma == 0.0 and xenonnt.flux == "constrained"
+    assert all(lk.measurement.sigma_signal == 0.0 for lk in joint._own[1:])

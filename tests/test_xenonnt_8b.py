@@ -241,6 +241,20 @@ def test_prl133_flux_and_significance(lk):
     assert predicted == pytest.approx(9.64, abs=0.05)
 
 
+def test_flux_constraint_can_be_handed_to_a_combination(lk):
+    """The ⁸B flux uncertainty is shareable (cevns.stats.joint): 12 % by default; at 0 the
+    flux is fixed, and the profiled χ² can only rise (f = 1 is feasible with zero penalty)."""
+    from cevns.stats.joint import signal_sigma, with_signal_sigma
+
+    assert signal_sigma(lk) == pytest.approx(0.12)
+    fixed = with_signal_sigma(lk, 0.0)
+    assert fixed.flux_sigma == 0.0 and signal_sigma(fixed) == 0.0
+    assert fixed.chi2({}) >= lk.chi2({}) - 1e-9
+    assert fixed.profile(fixed.signal({})).params[0] == 1.0
+    with pytest.raises(InputError, match="free 8B flux"):
+        signal_sigma(dataclasses.replace(lk, flux="free"))
+
+
 def test_yield_nuisances_frozen(lk):
     """Holding t_ly = t_qy = 0: best fit 6.19e6 (vs 6.18e6 profiled), 1σ [3.55, 9.29]e6 (vs
     [3.35, 10.22]e6), 2.751 σ (vs 2.759 σ): the yields widen the flux interval by 17%."""

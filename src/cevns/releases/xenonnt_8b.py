@@ -209,6 +209,9 @@ class XenonNT8BLikelihood:
     #: Yield nuisances profiled (True) or held at 0 (False).
     profile_yields: bool = True
     b8_flux_cm2_s: float = B16_GS98_B8_FLUX
+    #: Fractional 1σ of the ⁸B flux constraint (``flux="constrained"``); a combination sharing
+    #: the flux normalisation lowers it to the member's own part (0: the flux is fixed here).
+    flux_sigma: float = B16_GS98_B8_UNCERTAINTY
     background_sigmas: Mapping[str, float] = field(default_factory=lambda: dict(BACKGROUND_UNCERTAINTIES))
     #: Observed counts (R, 81); None: the release's events.
     observed_override: np.ndarray | None = None
@@ -342,6 +345,19 @@ class XenonNT8BLikelihood:
         return {"signal": p[0] * s, "ac": p[3:3 + R, None] * getattr(self, "_ac"),
                 "er": p[3 + R:3 + 2 * R, None] * getattr(self, "_er"), "neutron": p[3 + 2 * R:, None] * n}
 
+    def signal_normalisation_sigma(self) -> float:
+        """The fractional ⁸B flux uncertainty a combination may share
+        (:func:`cevns.stats.joint.signal_sigma`); InputError for a free flux."""
+        if self.flux != "constrained":
+            raise InputError("a free 8B flux has no normalisation uncertainty to share; use flux='constrained'")
+        return self.flux_sigma
+
+    def with_signal_normalisation_sigma(self, sigma: float) -> XenonNT8BLikelihood:
+        """The same likelihood with the ⁸B flux constrained by ``sigma`` (fractional, ≥ 0)."""
+        if not (sigma >= 0.0 and math.isfinite(sigma)):
+            raise InputError(f"8B flux uncertainty must be finite and >= 0, got {sigma}")
+        return dataclasses.replace(self, flux_sigma=float(sigma))
+
     def nominal(self) -> np.ndarray:
         """Nominal nuisance values: f = 1, t = 0, background scales 1."""
         p = np.ones(3 + 3 * len(self.runs))
@@ -351,7 +367,7 @@ class XenonNT8BLikelihood:
     # -- profiling -----------------------------------------------------------------------------------
     def _sigmas(self) -> np.ndarray:
         R = len(self.runs)
-        sf = B16_GS98_B8_UNCERTAINTY if self.flux == "constrained" else math.inf
+        sf = self.flux_sigma if self.flux == "constrained" else math.inf
         bs = self.background_sigmas
         return np.array([sf, 1.0, 1.0] + [bs["ac"]] * R + [bs["er"]] * R + [bs["neutron"]] * R)
 
@@ -366,8 +382,11 @@ class XenonNT8BLikelihood:
         if not self.profile_yields:
             fixed.setdefault(1, 0.0)
             fixed.setdefault(2, 0.0)
+        sigmas = self._sigmas()
+        for k in np.flatnonzero(sigmas == 0.0):  # a zero-width constraint holds the nuisance at its nominal value
+            fixed.setdefault(int(k), float(self.nominal()[k]))
         fit = _profile(self.observed, folded, getattr(self, "_ac"), getattr(self, "_er"), getattr(self, "_neutron"),
-                       self._sigmas(), fixed, start, max_iter, tol)
+                       sigmas, fixed, start, max_iter, tol)
         return ProfileFit(fit.chi2.reshape(batch), fit.params.reshape(batch + (-1,)), fit.converged.reshape(batch))
 
 
@@ -386,7 +405,8 @@ def _profile(n: np.ndarray, S: np.ndarray, A: np.ndarray, E: np.ndarray, N: np.n
         free[k] = False
         x[:, k] = v
     centre = np.r_[1.0, 0.0, 0.0, np.ones(3 * R)]
-    inv2 = np.where(np.isfinite(sigmas), 1.0 / np.where(np.isfinite(sigmas), sigmas, 1.0) ** 2, 0.0)
+    usable = np.isfinite(sigmas) & (sigmas > 0)  # σ = ∞: unconstrained; σ = 0: held fixed (above)
+    inv2 = np.where(usable, 1.0 / np.where(usable, sigmas, 1.0) ** 2, 0.0)
     ia, ie, im = slice(3, 3 + R), slice(3 + R, 3 + 2 * R), slice(3 + 2 * R, P)
     eye = np.eye(R)
 

@@ -37,7 +37,7 @@ import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -82,7 +82,12 @@ class SharedNuisance:
 # --- the signal-normalisation uncertainty of a member ------------------------------------------
 def signal_sigma(likelihood: Likelihood) -> float:
     """The fractional signal-normalisation uncertainty σ_m of a likelihood (InputError for
-    a kind that has none of its own: arrays and joints)."""
+    a kind that has none of its own: arrays and joints). Other kinds (e.g. a data release's
+    own likelihood) take part by defining ``signal_normalisation_sigma()`` and
+    ``with_signal_normalisation_sigma(sigma)``."""
+    own = getattr(likelihood, "signal_normalisation_sigma", None)
+    if callable(own):
+        return float(own())
     if isinstance(likelihood, (ExperimentLikelihood, PolynomialLikelihood)):
         return float(likelihood.measurement.sigma_signal)
     if isinstance(likelihood, TemplateLikelihood):
@@ -93,6 +98,9 @@ def signal_sigma(likelihood: Likelihood) -> float:
 def with_signal_sigma(likelihood: Likelihood, sigma: float) -> Likelihood:
     """The same likelihood with its fractional signal-normalisation uncertainty set to
     ``sigma`` (kinds as :func:`signal_sigma`)."""
+    replace = getattr(likelihood, "with_signal_normalisation_sigma", None)
+    if callable(replace):
+        return cast(Likelihood, replace(sigma))
     if isinstance(likelihood, ExperimentLikelihood):
         m = dataclasses.replace(likelihood.measurement, sigma_signal=sigma)
         return ExperimentLikelihood(likelihood.predictor, m, likelihood.fixed)
