@@ -301,8 +301,9 @@ def test_free_electrons_count_z_and_sterile_is_refused():
 
 
 def _solar_source(components):
-    solar = pytest.importorskip("cevns.sources.solar", reason="the solar source (issue 15, H1) is not in this tree")
-    return solar.solar_source(components)
+    from cevns.sources.solar import solar_source
+
+    return solar_source(components)
 
 
 def test_borexino_beryllium_7_rate():

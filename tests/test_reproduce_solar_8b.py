@@ -107,17 +107,10 @@ def test_combined_counting_is_more_significant_than_either():
     assert min(x.flux, p.flux) < both.flux < max(x.flux, p.flux)
 
 
-# --- the reproduction (needs the solar source type and, for the release steps, the release) --------
-def _solar_registered() -> bool:
-    from cevns.config.sources import source_types
-
-    return "solar" in source_types()
-
+# --- the reproduction (needs the XENONnT release for its release steps) ----------------------------
 
 @pytest.mark.skipif(not XENONNT_RELEASE.is_dir(), reason="XENONnT release not in ../shared/reference-data")
 def test_reproduction_runs_fast_and_writes_every_figure(tmp_path):
-    if not _solar_registered():
-        pytest.skip("the [source] type 'solar' is not registered yet (cevns.config.sources)")
     import time
 
     from cevns.reproduce import get_reproduction, write_report

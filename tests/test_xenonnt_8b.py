@@ -276,7 +276,6 @@ def test_three_runs(lk3):
 
 
 def test_default_solar_source():
-    pytest.importorskip("cevns.sources.solar", reason="cevns.sources.solar (the solar source) is not in this tree")
     lk = X.xenonnt_8b_likelihood(FOLDER)
     m = X.measure_flux(lk)
     # with the package's solar source (B16-GS98, MSW): 2.74 σ, 5.80 [3.14, 9.60] × 10⁶ when written
