@@ -25,6 +25,18 @@ def release_data_root() -> Path:
     return Path(own).expanduser() if own else SHARED / "coherent-data-releases"
 
 
+#: releases kept in their own folder of the shared reference data (not under coherent-data-releases)
+_OWN_FOLDERS = {"xenonnt-8b": "XENONnT__cevns_data_release"}
+
+
+def release_folder(name: str) -> Path:
+    """The folder of the data release ``name``: ``$CEVNS_RELEASE_DATA/<name>`` if set, else its
+    shared copy."""
+    if not os.environ.get(RELEASE_DATA_ENV) and name in _OWN_FOLDERS:
+        return SHARED / _OWN_FOLDERS[name]
+    return release_data_root() / name
+
+
 @pytest.fixture(scope="session")
 def _reference_view(tmp_path_factory) -> Path | None:
     own = os.environ.get(RELEASE_DATA_ENV)
@@ -57,7 +69,7 @@ def shared_dir(_reference_view) -> Path:
 def reproduced(tmp_path_factory):
     """``reproduced(name)`` → the folder of ``cevns reproduce name --fast``, run once per
     session through the CLI (so every reproduction's test and the browser test share it).
-    A reproduction that reads data releases gets them from :func:`release_data_root`
+    A reproduction that reads data releases gets them from :func:`release_folder`
     (``--data-release NAME=DIR``); the test skips when one is absent."""
     from cevns.cli import main
     from cevns.reproduce import required_releases
@@ -66,7 +78,7 @@ def reproduced(tmp_path_factory):
 
     def run(name: str) -> Path:
         if name not in done:
-            releases = [(r, release_data_root() / r) for r in required_releases(name)]
+            releases = [(r, release_folder(r)) for r in required_releases(name)]
             missing = [str(folder) for _, folder in releases if not folder.is_dir()]
             if missing:
                 pytest.skip(f"{name} needs the data release(s) {', '.join(missing)}")
