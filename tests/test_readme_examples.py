@@ -25,7 +25,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-from conftest import release_data_root
+from conftest import release_data_root, release_folder
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), *sorted((ROOT / "docs").glob("*.rst"))]
@@ -129,6 +129,8 @@ SHRUNK_COMMANDS: dict[str, tuple[str, str]] = {
     "cevns scan coherent-csi-2017 --param rn=4.5:5.5:101 --param eps_ee_dV=-1:1:101 --out r.npz --workers 2": (
         "cevns scan coherent-csi-2017 --param rn=4.5:5.5:5 --param eps_ee_dV=-1:1:5 --out r.npz --workers 2",
         "5x5 instead of 101x101 points (10^4 per-point predictions)"),
+    "cevns fog Xe --out fog/": ("cevns fog Xe --masses 10,100 --exposures 1e-2:1e4:20 --sigmas 1e-49:1e-44:20 --out fog/",
+                                "2 masses x 20 exposures instead of 100 x 200"),
     "cevns toys coherent-csi-2017 --free sin2_theta_w --n 10000 --out toys.npz --workers 2 --json": (
         "cevns toys coherent-csi-2017 --free sin2_theta_w --n 50 --out toys.npz --workers 2 --json",
         "50 pseudo-experiments instead of 10000"),
@@ -143,6 +145,7 @@ def _placeholders(tmp: Path) -> list[tuple[str, str]]:
         ("~/data/csi-2017", str(data / "csi-2017")),
         ("~/data/lar", str(data / "lar-2020-analysisA")),
         ("~/data/csi-2021", str(data / "csi-2021")),
+        ("~/data/xenonnt-8b", str(release_folder("xenonnt-8b"))),
         ("my-detector.toml", str(tmp / "my-detector.toml")),
         ("my-combination.toml", str(tmp / "my-combination.toml")),
     ]
@@ -160,7 +163,7 @@ def _skip_reason(command: str) -> str | None:
 
 
 #: How many examples the documents hold that run here; update when adding an example.
-EXPECTED = {"toml": 3, "python": 5, "shell": 28}
+EXPECTED = {"toml": 3, "python": 5, "shell": 35}
 
 
 def test_every_example_is_counted():
@@ -243,7 +246,9 @@ def test_command_example_runs(command: str, tmp_path: Path, monkeypatch, capsys,
     monkeypatch.chdir(tmp_path)
     (tmp_path / "my-detector.toml").write_text(_toml_text('name = "my-detector"'), encoding="utf-8")
     (tmp_path / "my-combination.toml").write_text(_toml_text('name = "csi2017-lar2020"'), encoding="utf-8")
-    if _needs_release(command):
+    if "xenonnt-8b" in command and not release_folder("xenonnt-8b").is_dir():
+        pytest.skip(f"needs the XENONnT release under {release_folder('xenonnt-8b')}")
+    elif _needs_release(command) and "xenonnt-8b" not in command:
         missing = [r for r in ("csi-2017", "csi-2021", "lar-2020-analysisA") if not (release_data_root() / r).is_dir()]
         if missing:
             pytest.skip(f"needs the data release(s) {', '.join(missing)} under {release_data_root()}")

@@ -149,7 +149,10 @@ def _member_likelihood(origin: str, label: str, member: Mapping[str, Any], base:
         if verify:
             verify_release(rel, folder, strict=True)
         experiment = path_of(str(member.get("experiment") or rel.experiment))
-        return rel.likelihood(folder, experiment, overrides, None), experiment
+        likelihood = rel.likelihood(folder, experiment, overrides, None)
+        if getattr(likelihood, "predicts_own_signal", False):  # no experiment file behind it (xenonnt-8b)
+            return likelihood, None
+        return likelihood, experiment
     if "array" in member:
         return load_array(path_of(str(member["array"])), overrides).likelihood({}, asimov), None
     experiment = path_of(str(member["experiment"]))
