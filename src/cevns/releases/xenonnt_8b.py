@@ -372,10 +372,19 @@ class XenonNT8BLikelihood:
         return np.array([sf, 1.0, 1.0] + [bs["ac"]] * R + [bs["er"]] * R + [bs["neutron"]] * R)
 
     def profile(self, signal: np.ndarray, *, fix: Mapping[int, float] | None = None, start: np.ndarray | None = None,
-                max_iter: int = 60, tol: float = 1e-9) -> ProfileFit:
+                max_iter: int = 60, tol: float = 1e-9, extra: np.ndarray | None = None) -> ProfileFit:
         """Profile the nuisances for spectra ``signal`` (..., n_fine); ``fix`` holds
-        parameters (index → value; indices of :meth:`parameter_names`) fixed."""
+        parameters (index → value; indices of :meth:`parameter_names`) fixed. ``extra``
+        (..., n_fine), events / (t·yr·keV_NR) on the same grid: a further recoil spectrum
+        (e.g. a WIMP signal, :mod:`cevns.releases.xenonnt_wimp`) folded the same way and
+        added to the expectation without the flux scale f; it broadcasts with ``signal``."""
         s = np.asarray(signal, dtype=float)
+        x_extra = None
+        if extra is not None:
+            x = np.asarray(extra, dtype=float)
+            shape = np.broadcast_shapes(s.shape, x.shape)
+            s, x = np.broadcast_to(s, shape), np.broadcast_to(x, shape)
+            x_extra = self.folded(x.reshape(-1, x.shape[-1]))
         batch = s.shape[:-1]
         folded = self.folded(s.reshape(-1, s.shape[-1]))
         fixed = dict(fix or {})
@@ -386,14 +395,16 @@ class XenonNT8BLikelihood:
         for k in np.flatnonzero(sigmas == 0.0):  # a zero-width constraint holds the nuisance at its nominal value
             fixed.setdefault(int(k), float(self.nominal()[k]))
         fit = _profile(self.observed, folded, getattr(self, "_ac"), getattr(self, "_er"), getattr(self, "_neutron"),
-                       sigmas, fixed, start, max_iter, tol)
+                       sigmas, fixed, start, max_iter, tol, x_extra)
         return ProfileFit(fit.chi2.reshape(batch), fit.params.reshape(batch + (-1,)), fit.converged.reshape(batch))
 
 
 def _profile(n: np.ndarray, S: np.ndarray, A: np.ndarray, E: np.ndarray, N: np.ndarray, sigmas: np.ndarray,
-             fixed: Mapping[int, float], start: np.ndarray | None, max_iter: int, tol: float) -> ProfileFit:
+             fixed: Mapping[int, float], start: np.ndarray | None, max_iter: int, tol: float,
+             X: np.ndarray | None = None) -> ProfileFit:
     """Damped Newton (Levenberg–Marquardt on the exact Hessian, active-set bounds) over the
-    nuisances x = (f, t_ly, t_qy, a_r, e_r, m_r) for signals S (B, R, 49, 81)."""
+    nuisances x = (f, t_ly, t_qy, a_r, e_r, m_r) for signals S (B, R, 49, 81); ``X`` (same
+    shape, optional) is a further folded component added without the flux scale f."""
     B, R = S.shape[0], n.shape[0]
     P = 3 + 3 * R
     lo = np.zeros(P)
@@ -418,18 +429,20 @@ def _profile(n: np.ndarray, S: np.ndarray, A: np.ndarray, E: np.ndarray, N: np.n
         w = np.stack([(a[:, :, None] * b[:, None, :]).reshape(B, 49) for a, b in pairs], axis=1)  # (B, W, 49)
         Sw = np.einsum("bwg,brgk->wbrk", w, S)
         Nw = np.einsum("bwg,rgk->wbrk", w, N)
+        Xw = np.einsum("bwg,brgk->wbrk", w, X) if X is not None else np.zeros((len(pairs), B, R, N_BINS))
         f, a, e, m = x[:, 0, None, None], x[:, ia, None], x[:, ie, None], x[:, im, None]
-        mu = np.maximum(f * Sw[0] + a * A + e * E + m * Nw[0], 1e-300)
+        mu = np.maximum(f * Sw[0] + a * A + e * E + m * Nw[0] + Xw[0], 1e-300)
         d = x - centre
         chi2 = _deviance(n, mu).sum(axis=-1) + np.sum(inv2 * d * d, axis=-1)
         if not derivatives:
             return chi2, np.empty(0), np.empty(0)
         St, Sl, Sq, Sll, Sqq, Slq = Sw
         Nt, Nl, Nq, Nll, Nqq, Nlq = Nw
+        _, Xl, Xq, Xll, Xqq, Xlq = Xw
         J = np.zeros((B, R, N_BINS, P))
         J[..., 0] = St
-        J[..., 1] = f * Sl + m * Nl
-        J[..., 2] = f * Sq + m * Nq
+        J[..., 1] = f * Sl + m * Nl + Xl
+        J[..., 2] = f * Sq + m * Nq + Xq
         J[..., ia] = np.einsum("rk,rs->rks", A, eye)[None]
         J[..., ie] = np.einsum("rk,rs->rks", E, eye)[None]
         J[..., im] = Nt[..., None] * eye[None, :, None, :]
@@ -437,7 +450,7 @@ def _profile(n: np.ndarray, S: np.ndarray, A: np.ndarray, E: np.ndarray, N: np.n
         grad = 2.0 * np.einsum("brk,brkp->bp", r1, J) + 2.0 * inv2 * d
         Jw = J * (n / mu**2)[..., None]
         H = 2.0 * np.einsum("brkp,brkq->bpq", Jw, J) + 2.0 * np.diag(inv2)[None]
-        second = np.stack([Sl, Sq, f * Sll + m * Nll, f * Sqq + m * Nqq, f * Slq + m * Nlq])
+        second = np.stack([Sl, Sq, f * Sll + m * Nll + Xll, f * Sqq + m * Nqq + Xqq, f * Slq + m * Nlq + Xlq])
         h = 2.0 * np.einsum("brk,sbrk->sb", r1, second)
         for v, (p, q) in zip(h, ((0, 1), (0, 2), (1, 1), (2, 2), (1, 2))):
             H[:, p, q] += v
