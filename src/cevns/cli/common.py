@@ -246,31 +246,14 @@ def experiment_values(exp: Experiment) -> dict[str, float]:
 
 def free_parameters(items: Sequence[str], exp: Experiment) -> dict[str, float]:
     """``--free NAME[=START]`` → {name: start}; the start defaults to the experiment's
-    value (radii, sin²θ_W) or the parameter's default."""
-    from cevns.physics.parameters import parameter
+    value (radii, sin²θ_W; ``rn``/``rp``: its first isotope's) or the parameter's default
+    (:func:`cevns.physics.parameters.free_start_values`)."""
+    from cevns.physics.parameters import free_start_values
 
     values = experiment_values(exp)
-    out: dict[str, float] = {}
-    for item in items:
-        name, sep, raw = item.partition("=")
-        name = name.strip()
-        par = parameter(name)
-        if par.choices:
-            raise UserError(f"--free {name}: a named choice cannot be fitted")
-        if sep:
-            try:
-                out[name] = float(raw)
-            except ValueError:
-                raise UserError(f"--free {item!r}: the start value must be a number") from None
-        elif name in values:
-            out[name] = float(values[name])
-        elif name == "rn" or name == "rp":
-            key = f"{name}_{exp.target.isotopes[0].name}"
-            out[name] = float(values[key])
-        else:
-            default = par.default if isinstance(par.default, float) else 0.0
-            out[name] = default if default != 0.0 or par.low is None or par.low < 0 else max(par.low, 0.0)
-    return out
+    first = exp.target.isotopes[0].name
+    known = {**values, "rn": values[f"rn_{first}"], "rp": values[f"rp_{first}"]}
+    return free_start_values(items, known)
 
 
 def fixed_and_free(fixed: dict[str, float | str], free: dict[str, float]) -> None:

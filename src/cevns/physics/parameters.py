@@ -253,6 +253,32 @@ def _couplings_with_sin2(model: PhysicsModel, sin2: float) -> NucleonCouplings:
         raise ParameterError(str(exc)) from None
 
 
+def free_start_values(items: Iterable[str], known: Mapping[str, float]) -> dict[str, float]:
+    """``--free NAME[=START]`` items → {name: start value}: the START given, else ``known[name]``
+    (the values a model or experiment sets: radii as ``rn_<isotope>`` / ``rn``, sin²θ_W, ...),
+    else the parameter's default moved inside its domain (a default of 0 with a positive
+    lower bound starts at that bound). A one-line :class:`ParameterError` for an unknown
+    name, a named choice or a START that is not a number."""
+    out: dict[str, float] = {}
+    for item in items:
+        name, sep, raw = item.partition("=")
+        name = name.strip()
+        par = parameter(name)
+        if par.choices:
+            raise ParameterError(f"--free {name}: a named choice cannot be fitted")
+        if sep:
+            try:
+                out[name] = float(raw)
+            except ValueError:
+                raise ParameterError(f"--free {item!r}: the start value must be a number") from None
+        elif name in known:
+            out[name] = float(known[name])
+        else:
+            default = par.default if isinstance(par.default, float) else 0.0
+            out[name] = default if default != 0.0 or par.low is None or par.low < 0 else max(par.low, 0.0)
+    return out
+
+
 def parameter_table(isotopes: Iterable[str] = ()) -> list[dict[str, str]]:
     """Rows (name, unit, default, description, term) for ``cevns params``; ``term`` is
     the model term that owns the parameter (empty for the Standard Model inputs)."""
@@ -273,6 +299,7 @@ def parameter_table(isotopes: Iterable[str] = ()) -> list[dict[str, str]]:
 
 
 __all__ = [
+    "free_start_values",
     "CORE_PARAMETERS",
     "MAGNITUDE_GUARDS",
     "PARAMETERS",

@@ -284,30 +284,16 @@ class XenonNT8BLikelihood:
     predicts_own_signal = True
 
     def start_values(self, items: Sequence[str]) -> dict[str, float]:
-        """``--free NAME[=START]`` → {name: start}: the given start, else the value of the
-        model for a radius of the xenon isotopes, or the parameter's default (InputError for an unknown name or a bad number)."""
-        from cevns.physics.parameters import parameter
+        """``--free NAME[=START]`` → {name: start}: the given start, else the model's radius of
+        the xenon isotopes (``rn``/``rp``: the first one's), or the parameter's default
+        (:func:`cevns.physics.parameters.free_start_values`; InputError for an unknown name or a bad number)."""
+        from cevns.physics.parameters import free_start_values
 
-        out: dict[str, float] = {}
-        for item in items:
-            name, sep, raw = item.partition("=")
-            name = name.strip()
-            par = parameter(name)
-            if par.choices:
-                raise InputError(f"--free {name}: a named choice cannot be fitted")
-            if sep:
-                try:
-                    out[name] = float(raw)
-                except ValueError:
-                    raise InputError(f"--free {item!r}: the start value must be a number") from None
-            elif name in ("rn", "rp") or name[:3] in ("rn_", "rp_"):
-                iso = next((i for i in self.spectrum.isotopes if name[3:] in ("", i.name)), self.spectrum.isotopes[0])
-                rp, rn = self.spectrum.model.structure.radii_fm(iso)
-                out[name] = float(rn if name.startswith("rn") else rp)
-            else:
-                default = par.default if isinstance(par.default, float) else 0.0
-                out[name] = default if default != 0.0 or par.low is None or par.low < 0 else max(par.low, 0.0)
-        return out
+        known: dict[str, float] = {}
+        for iso in reversed(self.spectrum.isotopes):  # the first isotope's radii last: they are rn/rp
+            rp, rn = self.spectrum.model.structure.radii_fm(iso)
+            known.update({f"rp_{iso.name}": rp, f"rn_{iso.name}": rn, "rp": rp, "rn": rn})
+        return free_start_values(items, known)
 
     def describe(self) -> dict[str, Any]:
         """What a scan store records about the analysis."""
