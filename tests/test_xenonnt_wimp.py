@@ -177,3 +177,24 @@ def test_no_events_in_the_templates_is_one_line_error(lk):
     tiny = dataclasses.replace(lk)
     with pytest.raises(InputError, match="no events"):
         W.si_limit(tiny, 0.5)
+
+
+def test_the_neutrino_fog_step(monkeypatch, tmp_path):
+    """The reproduction step (cevns.reproduce.xenonnt_wimp_limit): None without the release,
+    a figure and median/observed results per mass with it (fast: every third mass)."""
+    from cevns.releases.combinations import RELEASE_DATA_ENV
+    from cevns.reproduce.xenonnt_wimp_limit import xenonnt_limit_step
+
+    monkeypatch.delenv(RELEASE_DATA_ENV, raising=False)
+    assert xenonnt_limit_step() is None
+    assert xenonnt_limit_step(tmp_path) is None
+    monkeypatch.setenv(RELEASE_DATA_ENV, str(tmp_path))
+    (tmp_path / "xenonnt-8b").symlink_to(FOLDER, target_is_directory=True)
+    step = xenonnt_limit_step()
+    assert step is not None and step.key == "xenonnt-limit"
+    out = step.run(True)
+    assert len(out.figures) == 1 and set(out.figures[0].columns) == {"series", "mass_GeV", "sigma_cm2"}
+    masses = [3.0, 6.0, 9.0, 12.0]
+    assert len(out.results) == 2 * len(masses)
+    for res in out.results:
+        assert res.relative_difference is not None and abs(res.relative_difference) < 0.45, res

@@ -15,7 +15,7 @@ Model, per run and bin (:class:`cevns.releases.xenonnt_8b.XenonNT8BLikelihood`, 
 nuisances all profiled):
 
 .. math::
-   \\mu_{rb} = f\\,S^{^8B+hep}_{rb} + \\frac{\\sigma}{\\sigma_{ref}}\\,W_{rb}(m_\\chi)
+   \\mu_{rb} = f\\,S^{\\mathrm{8B+hep}}_{rb} + \\frac{\\sigma}{\\sigma_{ref}}\\,W_{rb}(m_\\chi)
                + a_r AC_{rb} + e_r ER_{rb} + m_r N_{rb},
 
 W the WIMP spectrum of :func:`cevns.physics.wimp.wimp_rate` (Standard Halo Model of
