@@ -12,8 +12,9 @@ Units at this API: recoils in keVnr, electron-equivalent energies in keVee, ligh
 in PE/keVee, observables in their own unit (named by :attr:`Observable.unit`).
 
 ``scipy.special`` is imported inside the functions that call it: importing it pulls in
-scipy's array-API machinery (about 0.3 s), which experiments without a logistic efficiency
-or a smeared resolution never need.
+scipy's array-API machinery (about 0.3–0.5 s), which experiments without a smeared
+resolution never need; the logistic efficiency uses the numpy ``expit`` of
+:mod:`cevns.physics.special`.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from cevns.errors import InputError
+from cevns.physics.special import expit
 
 
 # --- quenching -------------------------------------------------------------------------
@@ -193,10 +195,8 @@ class LogisticEfficiency:
         return None
 
     def __call__(self, x: ArrayLike) -> np.ndarray:
-        from scipy import special  # lazy: see the module docstring
-
         x = np.asarray(x, dtype=float)
-        eff = self.a * special.expit(self.k * (x - self.x0))
+        eff = self.a * expit(self.k * (x - self.x0))
         if self.offset != 0:
             eff = np.clip(eff + self.offset, 0.0, 1.0)
         if self.zero_below is not None:
