@@ -273,7 +273,7 @@ def test_fog_arrays_bins_are_integrals_of_the_spectra():
     from cevns.physics.nuclei import resolve_target
     from cevns.physics.wimp import wimp_rate
     from cevns.rates.prediction import differential_rate
-    from cevns.stats.fog import _component_source
+    from cevns.stats.fog import FOG_STRUCTURE, _component_source
     from cevns.units import kg, tonne, year
 
     arr = fog_arrays("Xe", [50.0], components=("8B", "atm"), threshold_kev=0.5, e_max_kev=60.0, n_bins=12)
@@ -282,7 +282,8 @@ def test_fog_arrays_bins_are_integrals_of_the_spectra():
     b8 = _component_source("8B", FOG_FLUXES["8B"][0])
 
     def nu_rate(e):
-        return sum(sum(differential_rate(np.array([e]), iso, per_tonne[iso.name], b8, year).values())[0] for iso in xe.isotopes)
+        return sum(sum(differential_rate(np.array([e]), iso, per_tonne[iso.name], b8, year, structure=FOG_STRUCTURE).values())[0]
+                   for iso in xe.isotopes)  # fog_arrays' nuclear structure (O'Hare's Helm form factors)
 
     edges = arr.edges_kev
     for i in (0, 3, 5):

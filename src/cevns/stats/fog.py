@@ -69,11 +69,13 @@ from scipy.special import ndtri
 
 from cevns.errors import InputError
 
+from cevns.physics.cross_sections import NuclearStructure
+
 if TYPE_CHECKING:
     from cevns.sources.spectra import NeutrinoSource
 
 __all__ = [
-    "DEFAULT_LEVELS", "DiscoveryLimits", "FOG_FLUXES", "FogArrays", "FogResult", "Q0", "asimov_q0",
+    "DEFAULT_LEVELS", "DiscoveryLimits", "FOG_FLUXES", "FOG_STRUCTURE", "FogArrays", "FogResult", "Q0", "asimov_q0",
     "discovery_limits", "floor", "fog_arrays", "fog_gradient", "neutrino_fog",
 ]
 
@@ -557,6 +559,14 @@ FOG_FLUXES: dict[str, tuple[float, float]] = {
     "atm": (10.7, 0.25),
 }
 
+#: The nuclear structure of the neutrino backgrounds in :func:`fog_arrays`: Helm form factors
+#: (R. H. Helm, Phys. Rev. 104, 1466 (1956)) with the rms radius of J. D. Lewin & P. F.
+#: Smith, Astropart. Phys. 6, 87 (1996), Eq. 4.11 (c = 1.23 A^(1/3) − 0.60 fm, a = 0.52 fm,
+#: s = 0.9 fm) for protons and neutrons alike, as O'Hare 2021 does for the neutrinos and the
+#: WIMPs (his code's ``FormFactorHelm``); unlike the measured charge radii, it exists for
+#: the lightest targets too (⁴He's point-proton radius is below √3 s, where Helm has no box).
+FOG_STRUCTURE = NuclearStructure(radius_default="lewin-smith")
+
 #: WIMP masses accepted by :func:`fog_arrays`, GeV.
 MASS_RANGE_GEV: tuple[float, float] = (0.1, 1e5)
 
@@ -612,6 +622,8 @@ def fog_arrays(
     coupling: Literal["si", "sd-p", "sd-n"] = "si",
     fluxes: Mapping[str, tuple[float, float]] | None = None,
     order: int = 8,
+    structure: NuclearStructure | None = None,
+    normalisation: Literal["bins", "total"] = "bins",
 ) -> FogArrays:
     """The fog inputs of a target: neutrino backgrounds and WIMP signals in recoil bins.
 
@@ -628,7 +640,18 @@ def fog_arrays(
     Model). Both in events per tonne-year per bin (signal per cm² of σ). Bins without any
     neutrino background (beyond every recoil end point) are dropped. ``fluxes`` replaces
     entries of :data:`FOG_FLUXES` (component → (total flux, relative uncertainty)), e.g. a
-    site's atmospheric flux.
+    site's atmospheric flux. ``structure`` is the nuclear structure of the neutrino
+    backgrounds (default :data:`FOG_STRUCTURE`, O'Hare's Helm form factors).
+
+    ``normalisation``: ``"bins"`` (default) keeps every bin's integral of the spectrum;
+    ``"total"`` scales each component's bins by (its rate from ``threshold_kev`` to its
+    largest recoil) / (its rate inside the bins), as O'Hare's code does
+    (cajohare/NeutrinoFog ``src/NeutrinoFuncs.py``, ``BinnedNeutrinoRates``: the binned shape
+    is normalised to the total rate above threshold, recoils above ``e_max_kev`` included).
+    The two differ only for components with recoils above ``e_max_kev``: the atmospheric
+    neutrinos on light nuclei (×1.86 on ¹⁹F, ×7.9 on ⁴He, ×1.13 on ⁴⁰Ar at 200 keV; ×1.001
+    on Xe), which raises O'Hare's fluorine floor above 30 GeV by ~1.6 (see
+    :mod:`cevns.reproduce.neutrino_fog`).
     """
     from cevns.physics.nuclei import resolve_target
     from cevns.physics.wimp import recoil_kinks_kev, wimp_rate
@@ -646,11 +669,14 @@ def fog_arrays(
         raise InputError(f"need 1e-6 keV <= threshold < e_max <= 1e4 keV, got threshold {threshold_kev} keV and e_max {e_max_kev} keV")
     if not (isinstance(n_bins, (int, np.integer)) and 1 <= n_bins <= 10000):
         raise InputError(f"n_bins must be an integer in [1, 10000], got {n_bins!r}")
+    if normalisation not in ("bins", "total"):
+        raise InputError(f"normalisation must be 'bins' or 'total', got {normalisation!r}")
     table = {**FOG_FLUXES, **(fluxes or {})}
     unknown = [c for c in components if c not in FOG_FLUXES] + [c for c in (fluxes or {}) if c not in FOG_FLUXES]
     if unknown or not components:
         raise InputError(f"unknown fog component(s) {', '.join(unknown) or '(none given)'}; use {', '.join(FOG_FLUXES)}")
     tgt = resolve_target(target)
+    nuclear = FOG_STRUCTURE if structure is None else structure
     edges = np.geomspace(threshold_kev, e_max_kev, n_bins + 1)
     per_tonne = {name: n * tonne / kg for name, n in tgt.nuclei_per_kg().items()}
     background = np.zeros((len(components), n_bins))
@@ -659,10 +685,21 @@ def fog_arrays(
         if not (np.isfinite(flux) and flux > 0 and np.isfinite(unc) and unc >= 0):
             raise InputError(f"fog component {name}: flux must be > 0 and uncertainty >= 0, got {flux}, {unc}")
         source = _component_source(name, flux)
+        above = 0.0  # counts above e_max (for normalisation = "total")
         for iso in tgt.isotopes:
-            nodes, weights, bins = _panels(edges, spectrum_kinks_mev(source, iso.mass) / keV, order)
-            rate = sum(differential_rate(nodes, iso, per_tonne[iso.name], source, year).values())
+            kinks = spectrum_kinks_mev(source, iso.mass) / keV
+            nodes, weights, bins = _panels(edges, kinks, order)
+            rate = sum(differential_rate(nodes, iso, per_tonne[iso.name], source, year, structure=nuclear).values())
             background[k] += _binned(np.asarray(rate), weights, bins, n_bins)
+            top = float(kinks.max()) if kinks.size else 0.0
+            if normalisation == "total" and top > e_max_kev:
+                upper = np.geomspace(e_max_kev, top, 61)
+                nodes, weights, _ = _panels(upper, kinks, order)
+                rate = sum(differential_rate(nodes, iso, per_tonne[iso.name], source, year, structure=nuclear).values())
+                above += float(np.sum(np.asarray(rate) * weights))
+        inside = background[k].sum()
+        if above > 0 and inside > 0:
+            background[k] *= (inside + above) / inside
     ref = 1e-45
     signal = np.zeros((masses.size, n_bins))
     for j, mass in enumerate(masses):
