@@ -8,12 +8,20 @@ machine hits them alike) of
 
 and in this process the set-up of a predictor (``Experiment.predictor()``: nodes, detector
 weights, neutrino-energy moments) for COHERENT CsI 2017 and a reactor experiment, with
-and without reading the file, against one prediction after set-up (``binned()``).
-Ratios are printed next to the times. Run: ``python benchmarks/bench_startup.py``.
+and without reading the file, against one prediction after set-up (``binned()``); and the
+set-up of the timed CsI experiments with the numpy error functions of
+:mod:`cevns.physics.special` (what the package uses, so that the CLI does not import
+``scipy.special``) against the same set-up with scipy's swapped in (interleaved, best of
+``REPEAT`` rounds of 10). Ratios are printed next to the times.
+Run: ``python benchmarks/bench_startup.py``; ``--before SRC`` adds the two cevns commands
+run from another checkout's ``src`` folder (``PYTHONPATH=SRC``), interleaved with the rest,
+e.g. ``git archive <commit> src | tar -x -C /tmp/old`` then ``--before /tmp/old/src``.
 """
 
 from __future__ import annotations
 
+import argparse
+import os
 import subprocess
 import sys
 import time
@@ -27,21 +35,29 @@ COMMANDS: dict[str, list[str]] = {
     "cevns events coherent-csi-2017": ["-m", "cevns.cli", "events", "coherent-csi-2017"],
 }
 EXPERIMENTS = ("coherent-csi-2017", "reactor-ge-conus-like")
+TIMED = ("coherent-csi-2017", "coherent-csi-2017-time")
 
 
-def whole_process_times(repeat: int = REPEAT) -> dict[str, float]:
-    """Best wall time (s) of each command as a fresh process, interleaved."""
-    best = {name: float("inf") for name in COMMANDS}
+def whole_process_times(repeat: int = REPEAT, before: str | None = None) -> dict[str, float]:
+    """Best wall time (s) of each command as a fresh process, interleaved; with ``before``
+    (a ``src`` folder) the cevns commands also run from there."""
+    runs: list[tuple[str, list[str], dict[str, str] | None]] = [(name, args, None) for name, args in COMMANDS.items()]
+    if before:
+        old = {**os.environ, "PYTHONPATH": before}
+        runs += [(f"{name} (before)", args, old) for name, args in COMMANDS.items() if name.startswith("cevns")]
+    best = {name: float("inf") for name, _, _ in runs}
     for _ in range(repeat):
-        for name, args in COMMANDS.items():
+        for name, args, env in runs:
             start = time.perf_counter()
-            subprocess.run([sys.executable, *args], stdout=subprocess.DEVNULL, check=True)
+            subprocess.run([sys.executable, *args], stdout=subprocess.DEVNULL, check=True, env=env)
             best[name] = min(best[name], time.perf_counter() - start)
     return best
 
 
 def main() -> None:
-    times = whole_process_times()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--before", metavar="SRC", help="also time the cevns commands from this src folder")
+    times = whole_process_times(before=parser.parse_args().before)
     interpreter, numpy_import = times["python -c pass"], times["python -c 'import numpy'"]
     print("whole process (best of %d):" % REPEAT)
     for name, t in times.items():
@@ -61,6 +77,36 @@ def main() -> None:
             f"  {name:24s} set-up {setup * 1e3:7.2f} ms (×{setup / one:6.1f} one prediction), "
             f"with the file {with_file * 1e3:7.2f} ms (×{with_file / one:6.1f}), one prediction {one * 1e3:6.3f} ms"
         )
+
+    special_vs_scipy()
+
+
+def special_vs_scipy() -> None:
+    """Set-up of the timed CsI experiments: cevns.physics.special against scipy.special."""
+    import scipy.special
+
+    import cevns.detector.response as response
+    import cevns.sources.timing as timing
+    from cevns.config.experiments import load_experiment
+    from cevns.physics import special
+
+    def use(lib: object) -> None:
+        timing.erfc, timing.erfcx, timing.ndtr = lib.erfc, lib.erfcx, lib.ndtr  # type: ignore[attr-defined]
+        response.expit = lib.expit  # type: ignore[attr-defined]
+
+    print("set-up with the numpy error functions (cevns.physics.special) vs scipy.special:")
+    try:
+        for name in TIMED:
+            experiment = load_experiment(name)
+            best = {"numpy": float("inf"), "scipy": float("inf")}
+            for _ in range(REPEAT):
+                for label, lib in (("numpy", special), ("scipy", scipy.special)):
+                    use(lib)
+                    best[label] = min(best[label], best_of(experiment.predictor, 10))
+            print(f"  {name:24s} numpy {best['numpy'] * 1e3:7.2f} ms, scipy {best['scipy'] * 1e3:7.2f} ms "
+                  f"(+{(best['numpy'] - best['scipy']) * 1e3:.2f} ms)")
+    finally:
+        use(special)
 
 
 if __name__ == "__main__":

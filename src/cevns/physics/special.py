@@ -61,7 +61,6 @@ All functions take array-likes (float64), return float arrays of the broadcast s
 from __future__ import annotations
 
 import math
-from fractions import Fraction
 from functools import lru_cache
 
 import numpy as np
@@ -79,8 +78,9 @@ _SERIES_BELOW = 0.5
 #: (erfc(x₀) is a normal double up to x₀ ≈ 26.5); the continued fraction beyond.
 _NODE_STEP = 1.0 / 64.0
 _CF_FROM = 26.0
-#: Maclaurin coefficients of erf/(2x/√π) in x²: (−1)ⁿ/(n!(2n+1)), n = 0 … 13, correctly rounded.
-_ERF_SERIES = np.array([float(Fraction((-1) ** n, math.factorial(n) * (2 * n + 1))) for n in range(14)])
+#: Maclaurin coefficients of erf/(2x/√π) in x²: (−1)ⁿ/(n!(2n+1)), n = 0 … 13, correctly
+#: rounded (Python's int / int is).
+_ERF_SERIES = np.array([(-1) ** n / (math.factorial(n) * (2 * n + 1)) for n in range(14)])
 _ERF_POWERS = np.arange(14.0)
 #: Continued-fraction depth for x ≥ _CF_FROM (converged to < 1e-16 for x ≥ 10 already).
 _CF_DEPTH = 8
