@@ -177,6 +177,11 @@ def test_cli_several_targets(capsys, tmp_path):
     saved = json.loads((tmp_path / "run" / "fog.json").read_text())["targets"]
     assert saved["F"]["normalisation"] == "total"
     assert saved["F"]["floor_cm2"][1] > data["F"]["floor_cm2"][1]  # O'Hare's normalisation: higher F floor
+    # one target: the earlier single-target output; workers are not needed for one task
+    rc, out, err = run_cli(capsys, "fog", "F", "--masses", "30,100", "--exposures", "1e-3:1e8:40", "--sigmas",
+                           "1e-50:1e-44:20", "--workers", "2", "--json")
+    assert rc == 0 and "ignored" in err
+    assert json.loads(out)["floor_cm2"] == data["F"]["floor_cm2"]
 
 
 @pytest.mark.parametrize("args,words", [
@@ -186,6 +191,7 @@ def test_cli_several_targets(capsys, tmp_path):
     (("Xe,Ar", "--masses", "1e6"), "masses"),
     (("Xe,Ar", "--workers", "0"), "--workers"),
     (("Xe", "--normalisation", "all"), "--normalisation"),
+    (("Xe,Ar", "--dask", "tcp://127.0.0.1:1"), "Dask"),
 ])
 def test_cli_several_targets_bad_input(capsys, args, words):
     rc, out, err = run_cli(capsys, "fog", *args[:1], "--masses", "30", "--exposures", "1:10:3", *args[1:])

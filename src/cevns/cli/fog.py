@@ -181,6 +181,9 @@ def fog_command(targets: str, threshold_kev: float, e_max_kev: float, n_bins: in
     records: dict[str, dict[str, Any]] = {}
     results: dict[str, Any] = {}
     if len(names) == 1:  # one target: here, with a progress bar over its points
+        if workers > 1 or dask_address:
+            click.echo("note: --workers/--dask ignored: one target is one task, run in this process "
+                       "(its grid is solved in one vectorised pass)", err=True)
         arrays = fog_arrays(names[0], mass_list, **options)
         with click.progressbar(length=len(mass_list) * len(exposure_list), label="fog", file=sys.stderr, show_eta=True) as bar:
             shown = [0]
@@ -197,8 +200,8 @@ def fog_command(targets: str, threshold_kev: float, e_max_kev: float, n_bins: in
         plan = plan_execution(len(names), cost, workers, dask=dask_address)
         if plan.reason:
             click.echo(f"note: {plan.reason}", err=True)
-        with click.progressbar(length=len(names), label="fog", file=sys.stderr, show_eta=True) as bar:
-            with executor(plan.workers, plan.dask) as pool:
+        with executor(plan.workers, plan.dask) as pool:  # an unreachable scheduler fails before the bar shows
+            with click.progressbar(length=len(names), label="fog", file=sys.stderr, show_eta=True) as bar:
                 results = fog_maps(names, mass_list, exposure_list, sigma_list, z=z, power=power, executor=pool,
                                    on_target=lambda name, result: bar.update(1), **options)
         for name in names:  # the arrays again, for their labels only (cheap next to the limits)
