@@ -53,7 +53,10 @@ class FogTarget:
 
 #: O'Hare's seven SI targets (PRL 127, 251802, Fig. 3; cajohare/NeutrinoFog
 #: ``src/runNuFloor_SI.py``). Fluorine is his bare ¹⁹F (the fluorine of C₃F₈ or CF₃I,
-#: without the carbon or iodine), as in his code.
+#: without the carbon or iodine), as in his code. His settings are the same for every
+#: target (threshold 10⁻⁴ keVnr, upper edge 200 keVnr, 50 bins, efficiency 1, no
+#: resolution); only the σ range of his maps differs (He 10⁻⁴⁸ – 10⁻⁴¹ cm², the others
+#: 10⁻⁵⁰ – 10⁻⁴³ cm²).
 FOG_TARGETS: dict[str, FogTarget] = {t.name: t for t in (
     FogTarget("Xe", "Xe", "131Xe alone"),
     FogTarget("Ar", "Ar", "40Ar entered with N = 21 (A = 39) in his Params.py"),
@@ -130,9 +133,9 @@ def fog_maps(
         Where the tasks run (:func:`cevns.runtime.parallel.executor`); None: here, in order.
     on_target : callable, optional
         Called as ``on_target(target, result)`` in this process as each target finishes.
-    **options
-        Keyword arguments of :func:`cevns.stats.fog.fog_arrays` (``threshold_kev``,
-        ``e_max_kev``, ``n_bins``, ``coupling``, ``fluxes``, ``normalisation``, ...).
+
+    Any other keyword argument goes to :func:`cevns.stats.fog.fog_arrays` (``threshold_kev``,
+    ``e_max_kev``, ``n_bins``, ``coupling``, ``fluxes``, ``normalisation``, ...).
 
     Returns
     -------
