@@ -359,9 +359,10 @@ CLI_CASES: list[Any] = [
     pytest.param(Cli([*T, "--n", "10000000000000", "--out", "t.npz"], "pseudo-experiments", ("t.npz",), child=True), id="guard-huge-toys"),
     pytest.param(Cli(["spectrum", "coherent-csi-2017", "--points", "1000000000"], "--points 1000000000 needs about", child=True),
                  id="guard-huge-spectrum-points"),
-    pytest.param(Cli([*S, "--param", "rn=4:5:100000000", "--out", "s.npz"], "rn", ("s.npz",), child=True),
+    # --exact: the CPU-time guard of per-point scans (an emulated radius scan costs µs a point)
+    pytest.param(Cli([*S, "--param", "rn=4:5:100000000", "--out", "s.npz", "--exact"], "rn", ("s.npz",), child=True),
                  id="guard-huge-grid"),
-    pytest.param(Cli([*S, "--param", "rn=4:5:30000", "--param", "eps_ee_uV=-1:1:30000", "--out", "s.npz"], "a scan of 9e+08 points",
+    pytest.param(Cli([*S, "--param", "rn=4:5:30000", "--param", "eps_ee_uV=-1:1:30000", "--out", "s.npz", "--exact"], "a scan of 9e+08 points",
                      ("s.npz",), child=True), id="guard-huge-2d-grid"),
 ]
 

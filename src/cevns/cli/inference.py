@@ -328,18 +328,21 @@ class _Saver:
 @WORKERS_OPTION
 @DASK_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--exact", is_flag=True,
+              help="No emulator for a non-polynomial axis (radius, mass, dm2_41): every grid point from the full prediction.")
 @DATA_RELEASE_OPTION
 @NO_VERIFY_OPTION
 @scan_fc_options
 def scan_command(experiment: str, params: tuple[str, ...], free: tuple[str, ...], settings: tuple[str, ...], asimov: bool,
                  out_path: str, resume: bool, plot_path: str | None, workers: int, dask_address: str | None, as_json: bool,
-                 release_folder: tuple[str, ...], no_verify: bool, **fc: Any) -> None:
+                 exact: bool, release_folder: tuple[str, ...], no_verify: bool, **fc: Any) -> None:
     """Δχ² of EXPERIMENT on a grid of parameters, nuisances profiled; resumable."""
     import numpy as np
 
     from cevns.runtime.parallel import executor
     from cevns.stats.chi2 import delta_chi2_threshold
     from cevns.stats.fits import ONE_DOF_LEVELS, TWO_DOF_LEVELS
+    from cevns.stats.emulators import report_of
     from cevns.stats.scans import check_grid, chunk_evaluator, empty_scan, scan
 
     check_directories(out_path, plot=plot_path)
@@ -364,7 +367,8 @@ def scan_command(experiment: str, params: tuple[str, ...], free: tuple[str, ...]
     path = Path(out_path)
     lock_output(path, {**config, "fc": {k: v for k, v in fc.items() if k != "workers"} if fc["method"] == "fc" else None}, "scan file")  # one writer (cevns.runtime.locks)
     _remove_stale_scratch(scratch)  # we hold the lock: anything there is an interrupted run's
-    prepared = chunk_evaluator(lk, axes, start or None)
+    prepared = chunk_evaluator(lk, axes, start or None, emulate=not exact)
+    emulator = report_of(prepared[0])
     if resume and path.exists():
         state = _read_scan(path, config, axes)
         cost = _scan_cost(prepared, axes, state.remaining(), state.pending)
@@ -372,6 +376,8 @@ def scan_command(experiment: str, params: tuple[str, ...], free: tuple[str, ...]
         total = math.prod(a.size for a in axes.values())
         cost = _scan_cost(prepared, axes, total, lambda k: np.arange(min(total, k)))
         state = empty_scan(axes, scratch)
+    if emulator is not None and emulator.nodes:  # an emulator was built: which path, how well verified
+        click.echo(emulator.text(), err=True)
     todo = state.remaining()
     save = _Saver(path, config, lambda: _scan_arrays(state))
     with click.progressbar(length=todo, label="scan", file=sys.stderr, show_eta=True) as bar:
@@ -400,7 +406,8 @@ def scan_command(experiment: str, params: tuple[str, ...], free: tuple[str, ...]
         mark_open_ends(fig, {f"{n} {lv}": e for n in names for lv, e in open_ends[n].items()})
         save_figure(fig, plot_path)
     out = {"experiment": analysis.name, "out": str(path), "points": int(state.chi2.size), "best_fit": best,
-           "chi2_min": state.chi2_min(), "allowed": ranges, "allowed_open": open_ends}
+           "chi2_min": state.chi2_min(), "allowed": ranges, "allowed_open": open_ends,
+           "evaluation": {"method": prepared[1], "emulator": emulator.as_dict() if emulator is not None else None}}
     notes = compound_radius_notes(analysis.experiment, [*fixed, *start, *axes])
     if notes:
         out["notes"] = notes
@@ -415,6 +422,8 @@ def scan_command(experiment: str, params: tuple[str, ...], free: tuple[str, ...]
     for name, levels_ in ranges.items():
         for level, pieces in levels_.items():
             click.echo(f"  {name} {level:5s} {intervals_text(pieces, open_ends[name][level])}")
+    if emulator is not None and emulator.nodes:
+        click.echo(f"evaluation: {prepared[1]} ({emulator.text()})")
     for note in notes:
         click.echo(f"note: {note}")
     if fc_out:
@@ -524,7 +533,7 @@ def _scan_cost(prepared: tuple[Callable[[np.ndarray], np.ndarray], str], axes: M
                pending: Callable[[int], np.ndarray]) -> float | None:
     """Seconds of CPU per point of the ``todo`` points of the scan over ``axes`` still to do,
     timed on the first few of them, ``pending(k)`` (flat indices; values discarded: up to 4
-    point by point, up to 8192 with the polynomial signal, whose cost is mostly per call);
+    point by point, up to 8192 with the polynomial signal or an emulator, whose cost is mostly per call);
     None for a scan of at most ``_UNTIMED_SCAN_POINTS``. Points × cost beyond the CPU-time
     limit (:func:`cevns.runtime.resources.check_time`, ``CEVNS_MAX_HOURS``) is refused with
     one line naming the axes."""
@@ -535,7 +544,7 @@ def _scan_cost(prepared: tuple[Callable[[np.ndarray], np.ndarray], str], axes: M
     if todo <= _UNTIMED_SCAN_POINTS:
         return None
     evaluate, method = prepared
-    sample = pending(8192 if method == "polynomial" else 4)
+    sample = pending(8192 if method in ("polynomial", "emulated") else 4)
     cost = time_per_item(evaluate, (sample,), sample.size)
     names = ", ".join(f"{name}: {values.size} points" for name, values in axes.items())
     check_time(f"a scan of {todo:.3g} points ({names}; {method} evaluation, {cost * 1e3:.2g} ms a point)",
@@ -553,7 +562,7 @@ def _plan_scan(prepared: tuple[Callable[[np.ndarray], np.ndarray], str], state: 
 
     todo = state.remaining()
     evaluate, method = prepared
-    polynomial = method == "polynomial"
+    polynomial = method in ("polynomial", "emulated")  # a few µs a point: no workers
     wants = workers > 1 or dask_address is not None
     if not wants or polynomial or not todo:
         cost = 0.0

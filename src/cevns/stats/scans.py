@@ -10,8 +10,11 @@ to a polynomial of total degree 2 (then 4) in the scan axes from a few exact
 predictions, and accepts the fit only if it reproduces further exact predictions at
 random points to 1e-9 of the total. A scan then costs one small matrix product for all
 grid points plus the χ² with its pulls profiled in closed form, vectorised over the grid.
-Parameters that are not polynomial (a radius, a mediator mass, Δm²₄₁) fail the check and
-are evaluated point by point with the precomputed :class:`~cevns.rates.prediction.RatePredictor`.
+Parameters that are not polynomial (a radius, a mediator mass, Δm²₄₁) fail the check; one
+of them (with any polynomial axes beside it) gets a Chebyshev emulator verified against
+full predictions at random points (:mod:`cevns.stats.emulators`), and otherwise — or with
+``emulate=False`` — every point is evaluated with the precomputed
+:class:`~cevns.rates.prediction.RatePredictor`.
 
 A scan is split into chunks of flat grid indices; each chunk is a pure function of the
 likelihood and the indices, so the result does not depend on how chunks are distributed.
@@ -39,7 +42,7 @@ import tempfile
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -51,6 +54,9 @@ from cevns.stats.likelihood import Likelihood
 from cevns.errors import InputError, OutputError
 from cevns.physics.parameters import parameter
 from cevns.stats.chi2 import delta_chi2_threshold, interval_from_profile, intervals_and_open_ends
+
+if TYPE_CHECKING:
+    from cevns.stats.emulators import EmulatorReport
 
 
 #: Points of the grid handled at a time by :func:`scan` (the indices still to do) and by the
@@ -499,12 +505,15 @@ class _PolynomialChunks:
 
 @dataclass(frozen=True)
 class _PointChunks:
-    """χ² point by point; ``profiled`` parameters minimised at each point (iminuit)."""
+    """χ² point by point; ``profiled`` parameters minimised at each point (iminuit).
+    ``emulator_report``: why an emulator (:mod:`cevns.stats.emulators`) was refused, if
+    one was considered (it does not change the values)."""
 
     likelihood: Likelihood
     names: tuple[str, ...]
     axes: tuple[np.ndarray, ...]
     profiled: tuple[tuple[str, float], ...] = ()
+    emulator_report: EmulatorReport | None = None
 
     def __call__(self, flat: np.ndarray) -> np.ndarray:
         idx = np.unravel_index(flat, tuple(a.size for a in self.axes))
@@ -519,17 +528,30 @@ class _PointChunks:
 
 
 def chunk_evaluator(
-    likelihood: Likelihood, axes: Mapping[str, np.ndarray], profiled: Mapping[str, float] | None = None, fast: bool = True
+    likelihood: Likelihood, axes: Mapping[str, np.ndarray], profiled: Mapping[str, float] | None = None, fast: bool = True,
+    emulate: bool = True,
 ) -> tuple[Callable[[np.ndarray], np.ndarray], str]:
-    """The function flat indices → χ² for this scan, and its method ("polynomial" or
-    "per-point"). ``fast=False`` forces the per-point evaluation (a cross-check)."""
+    """The function flat indices → χ² for this scan, and its method ("polynomial",
+    "emulated" or "per-point"). ``fast=False`` forces the per-point evaluation (a
+    cross-check). A signal not polynomial in all axes but polynomial in all but one, which
+    is numeric, gets a verified emulator in that one
+    (:func:`cevns.stats.emulators.emulated_evaluator`; ``emulate=False`` disables it: the
+    values are then those of the per-point path, bit for bit); a refused emulator leaves
+    its report on the per-point evaluator (:func:`cevns.stats.emulators.report_of`)."""
     names = tuple(axes)
     grids = tuple(np.asarray(axes[n], dtype=float) for n in names)
+    report = None
     if fast and not profiled:
         poly = polynomial_signal(likelihood, {n: (float(a.min()), float(a.max())) for n, a in zip(names, grids)})
         if poly is not None:
             return _PolynomialChunks(likelihood, poly, grids), "polynomial"
-    return _PointChunks(likelihood, names, grids, tuple((profiled or {}).items())), "per-point"
+        if emulate:
+            from cevns.stats.emulators import emulated_evaluator  # it builds on this module
+
+            emulated, report = emulated_evaluator(likelihood, dict(zip(names, grids)))
+            if emulated is not None:
+                return emulated, "emulated"
+    return _PointChunks(likelihood, names, grids, tuple((profiled or {}).items()), report), "per-point"
 
 
 def _todo_chunks(done: np.ndarray, chunk: int) -> Iterator[np.ndarray]:
@@ -559,6 +581,7 @@ def scan(
     fast: bool = True,
     on_part: Callable[[np.ndarray, dict[str, np.ndarray]], None] | None = None,
     prepared: tuple[Callable[[np.ndarray], np.ndarray], str] | None = None,
+    emulate: bool = True,
 ) -> Scan:
     """Fill the points of ``state`` not yet done and return it (its arrays are filled in
     place, so a caller's saved copy is always current).
@@ -573,13 +596,15 @@ def scan(
     results (what a :class:`~cevns.runtime.stores.ChunkStore` appends: saving costs the
     new work, not the grid);
     ``executor`` runs the chunks (default: here, in order). ``fast=False`` evaluates every
-    point with the full prediction. ``prepared``: the result of :func:`chunk_evaluator`
-    for these arguments, if the caller already has it (to plan the executor).
+    point with the full prediction; ``emulate=False`` only refuses the emulator of a
+    non-polynomial parameter (:mod:`cevns.stats.emulators`). ``prepared``: the result of
+    :func:`chunk_evaluator` for these arguments, if the caller already has it (to plan the
+    executor).
     """
-    evaluate, method = prepared or chunk_evaluator(likelihood, state.axes, profiled, fast)
+    evaluate, method = prepared or chunk_evaluator(likelihood, state.axes, profiled, fast, emulate)
     # per point: small chunks for progress here, larger ones for workers (less hand-off)
     polynomial_chunk = _CACHE_POINTS * (8 if state.chi2.size > BLOCK_POINTS else 1)
-    chunk = chunk or (polynomial_chunk if method == "polynomial" else 256 if executor is None else 1024)
+    chunk = chunk or (polynomial_chunk if method in ("polynomial", "emulated") else 256 if executor is None else 1024)
     if chunk < 1:
         raise InputError("chunk must be ≥ 1 point")
     chi2, done = state.chi2.reshape(-1), state.done.reshape(-1)
