@@ -346,12 +346,15 @@ def reproduction() -> Reproduction:
         "Solar spectra and MSW flavour content from cevns.sources.solar, atmospheric FLUKA 2005, DSNB 'fog-2014', each "
         "scaled to O'Hare's total flux.",
     )
-    steps = (
+    steps: tuple[Step, ...] = (
         Step("explanation", "Discovery limit and n against exposure", _explanation),
         Step("fog", "The neutrino fog of xenon", _fog_map),
         Step("targets", "The neutrino floors of seven targets", _targets),
         Step("cjpl", "The floor at 70 GeV and the atmospheric flux", _cjpl),
     )
+    from cevns.reproduce.xenonnt_wimp_limit import xenonnt_limit_step  # XENONnT SI limit, when $CEVNS_RELEASE_DATA has the release
+    limit_step = xenonnt_limit_step()
+    steps += (limit_step,) if limit_step is not None else ()
     return Reproduction(
         "neutrino-fog", "The neutrino fog of xenon and the floors of seven targets (SI WIMPs)",
         "C. A. J. O'Hare, PRL 127, 251802 (2021), arXiv:2109.03116; J. Billard, L. Strigari, E. Figueroa-Feliciano, "
