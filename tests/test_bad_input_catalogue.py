@@ -330,6 +330,8 @@ CLI_CASES: list[Any] = [
     pytest.param(Cli(_scan_then("--param", "rn=4:6:4"), "another configuration (differs in: axes)"), id="resume-other-grid"),
     pytest.param(Cli(_scan_then("--param", "rn=4:6:3", "--set", "detector.mass_kg=20"), "another configuration (differs in: experiment)"),
                  id="resume-other-experiment"),
+    pytest.param(Cli(_scan_then("--param", "rn=4:6:3", "--exact"), "another configuration (differs in: evaluation)"),
+                 id="resume-exact-after-emulated"),
     pytest.param(Cli(lambda tmp, _s: (_junk("j.npz", b"garbage" * 10)(tmp), [*S, "--param", "rn=4:6:3", "--out", str(tmp / "j.npz"),
                                                                               "--resume"])[1], "not a readable store"),
                  id="resume-from-junk"),

@@ -363,6 +363,9 @@ def scan_command(experiment: str, params: tuple[str, ...], free: tuple[str, ...]
     config = {
         "experiment": analysis.description, "axes": {k: [float(a[0]), float(a[-1]), int(a.size)] for k, a in axes.items()},
         "fixed": fixed, "free": start, "asimov": asimov, "version": _version(),
+        # the emulator is built and verified deterministically (seeded), so the same flag gives
+        # the same path on resume: recorded so --resume never mixes emulated and exact points
+        "evaluation": "exact" if exact else "emulated where verified",
     }
     path = Path(out_path)
     lock_output(path, {**config, "fc": {k: v for k, v in fc.items() if k != "workers"} if fc["method"] == "fc" else None}, "scan file")  # one writer (cevns.runtime.locks)
