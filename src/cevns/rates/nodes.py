@@ -55,20 +55,37 @@ def gauss_legendre_panels(cuts: np.ndarray, nodes: int) -> tuple[np.ndarray, np.
     return (0.5 * (b - a) * (x + 1.0) + a).ravel(), (0.5 * (b - a) * w).ravel()
 
 
+def sorted_unique(values: np.ndarray) -> np.ndarray:
+    """``np.unique(values)`` (flattened, sorted, equal values once, NaNs once and last),
+    bit for bit but for the sign of a zero where both 0.0 and −0.0 occur, without importing
+    ``numpy.ma``: numpy 2's ``unique`` imports it on first use (≈ 30 ms, a twentieth of the
+    CLI start-up). ``tests/test_startup.py`` compares the two."""
+    s = np.sort(np.asarray(values).ravel(), kind="stable")
+    if s.size < 2:
+        return s
+    keep = np.empty(s.size, dtype=bool)
+    keep[0] = True
+    np.not_equal(s[1:], s[:-1], out=keep[1:])
+    if s.dtype.kind in "fc" and np.isnan(s[-1]):
+        nan = np.isnan(s)
+        keep[1:] &= ~(nan[1:] & nan[:-1])
+    return s[keep]
+
+
 def split_panels(lo: float, hi: float, points: np.ndarray, panels: int) -> np.ndarray:
     """Sorted cuts from ``lo`` to ``hi``: split at the ``points`` inside (lo, hi), then
     each piece [a, b] into ``panels`` equal parts, a + i (b − a)/panels with b itself
     last: the arithmetic of :func:`numpy.linspace`, for all pieces at once (the same
     numbers as a linspace per piece, without its per-call overhead)."""
     inner = points[(points > lo) & (points < hi)]
-    cuts = np.unique(np.concatenate([[lo, hi], inner]))
+    cuts = sorted_unique(np.concatenate([[lo, hi], inner]))
     a, b = cuts[:-1, None], cuts[1:, None]
     step = (b - a) / panels
     if not step.all():  # a piece narrower than panels × the smallest subnormal: linspace's own branch
-        return np.unique(np.linspace(cuts[:-1], cuts[1:], panels + 1, axis=-1))
+        return sorted_unique(np.linspace(cuts[:-1], cuts[1:], panels + 1, axis=-1))
     grid = np.arange(panels + 1.0) * step + a
     grid[:, -1] = cuts[1:]
-    return np.unique(grid)
+    return sorted_unique(grid)
 
 
 def spectrum_kinks_mev(source: NeutrinoSource, mass: float) -> np.ndarray:

@@ -68,6 +68,7 @@ from cevns.rates.nodes import (
     isotope_nodes,
     rate_by_source,
     rate_density,
+    sorted_unique,
     spectrum_kinks_mev,
     split_panels,
 )
@@ -363,7 +364,7 @@ def prepare_rates(
         if smeared:
             t_lo = min(to_recoil(edges[0]) / 100.0, t_hi / 1e4)
             cuts = np.geomspace(t_lo, t_hi, quadrature.log_panels + 1)
-            cuts = np.unique(np.concatenate([[0.0], cuts, kinks[kinks < t_hi]]))
+            cuts = sorted_unique(np.concatenate([[0.0], cuts, kinks[kinks < t_hi]]))
             recoil, w = gauss_legendre_panels(cuts, quadrature.nodes)
             mu = response.observable.mean(recoil / keV, isotope.Z, response.quenching)
             weights = response.resolution.bin_response(mu, edges, response.efficiency) * w
@@ -423,7 +424,7 @@ def flux_averaged_cross_section(
     kinks = spectrum_kinks_mev(source, m)
     if threshold > 0.0:
         logs = np.geomspace(threshold, t_hi, 9)
-        cuts = np.unique(np.concatenate([logs, kinks[(kinks > threshold) & (kinks < t_hi)]]))
+        cuts = sorted_unique(np.concatenate([logs, kinks[(kinks > threshold) & (kinks < t_hi)]]))
     else:
         cuts = split_panels(0.0, t_hi, kinks, 8)
     t, w = gauss_legendre_panels(cuts, max(recoil_nodes // 8, 4))
