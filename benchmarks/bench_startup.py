@@ -4,7 +4,10 @@ Whole-process times (best of ``REPEAT``, the commands interleaved so that load o
 machine hits them alike) of
 
 * ``cevns --help`` and ``cevns events coherent-csi-2017``, against baselines timed in the
-  same run: the bare interpreter (``python -c pass``) and ``python -c "import numpy"``;
+  same run: the bare interpreter (``python -c pass``) and ``python -c "import numpy"``
+  (with bytecode caches, as an installed package has them: ``PYTHONDONTWRITEBYTECODE`` is
+  dropped and the caches go to a folder under the temporary directory, after one warm-up
+  run of each command);
 
 and in this process the set-up of a predictor (``Experiment.predictor()``: nodes, detector
 weights, neutrino-energy moments) for COHERENT CsI 2017 and a reactor experiment, with
@@ -24,6 +27,7 @@ import argparse
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from bench_prediction import best_of
 
@@ -41,11 +45,15 @@ TIMED = ("coherent-csi-2017", "coherent-csi-2017-time")
 def whole_process_times(repeat: int = REPEAT, before: str | None = None) -> dict[str, float]:
     """Best wall time (s) of each command as a fresh process, interleaved; with ``before``
     (a ``src`` folder) the cevns commands also run from there."""
-    runs: list[tuple[str, list[str], dict[str, str] | None]] = [(name, args, None) for name, args in COMMANDS.items()]
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = os.path.join(tempfile.gettempdir(), "cevns-bench-startup-pycache")
+    runs: list[tuple[str, list[str], dict[str, str]]] = [(name, args, env) for name, args in COMMANDS.items()]
     if before:
-        old = {**os.environ, "PYTHONPATH": before}
+        old = {**env, "PYTHONPATH": before}
         runs += [(f"{name} (before)", args, old) for name, args in COMMANDS.items() if name.startswith("cevns")]
     best = {name: float("inf") for name, _, _ in runs}
+    for name, args, env in runs:  # warm-up: writes the bytecode caches, as an installed package has them
+        subprocess.run([sys.executable, *args], stdout=subprocess.DEVNULL, check=True, env=env)
     for _ in range(repeat):
         for name, args, env in runs:
             start = time.perf_counter()
