@@ -81,7 +81,8 @@ def _run(folder: Path, fast: bool) -> StepOutput:
         pcl = row["ratio_pcl_median"] * row["release_observed"]
         results.append(Result(f"XENONnT SI limit, observed, {row['mass_gev']:g} GeV", "cm²", pcl,
                               row["release_observed"], "release limits/sr2/xenonnt_2026_wimp_si.csv (upper_limit)",
-                              f"held at the median sensitivity; unconstrained {row['observed']:.3g} cm²"))
+                              f"held at the median sensitivity; unconstrained {row['observed']:.3g} cm² (Cowan et al. "
+                              f"Eq. 67), {row['observed_threshold']:.3g} cm² (q~_mu = 1.28^2)"))
     return StepOutput((figure,), tuple(results))
 
 
