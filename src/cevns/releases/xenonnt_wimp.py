@@ -64,7 +64,10 @@ PCL(0.5)    0.97    0.98    1.02    0.99    1.05    1.05    1.02    1.03    1.01
 :attr:`SiLimit.observed_threshold`; PCL(0.5): observed held at the median.)
 
 * SR0 + SR1 is the data set: with SR0–SR2 the medians are 0.50–0.75 of the release's (the
-  exposure is 1.9 times larger); with SR0 + SR1, 0.80–1.02 from 4 GeV up.
+  exposure is 1.9 times larger); with SR0 + SR1, 0.80–1.02 from 4 GeV up. SR2 alone
+  (3.25 t·yr, close to SR0 + SR1's 3.52) gives medians 0.88–0.97, but its observed limits
+  (0.37–1.51 of the release's, Eq. 67; PCL(0.5) 0.39–1.51) do not follow the release's
+  curve, while SR0 + SR1's do.
 * 3 GeV: the WIMP recoils end below ≈ 1.0 keV_NR, at the edge of the templates where the
   efficiency (≈ 1e-4 at 0.5 keV_NR) is taken linear between the nodes and 0 below; the
   limit there depends on that interpolation (median 0.58 of the release's).
