@@ -33,10 +33,12 @@ def csi_total() -> float:
 # --- shipped experiments ---------------------------------------------------------------
 def test_shipped_experiment_names():
     assert sorted(shipped_experiments()) == [
-        "coherent-csi-2017", "coherent-csi-2017-energy", "coherent-csi-2017-time", "coherent-csi-2021", "coherent-ge", "coherent-lar-2020",
-        "coherent-lar-2020-counting", "coherent-lar-750", "coherent-nai-185", "connie", "conus", "dresden-ii", "ess-csi",
+        "coherent-csi-2017", "coherent-csi-2017-energy", "coherent-csi-2017-time", "coherent-csi-2021", "coherent-ge",
+        "coherent-ge-2026", "coherent-ge-mini-2024", "coherent-lar-2020",
+        "coherent-lar-2020-counting", "coherent-lar-750", "coherent-nai-185", "connie", "conus", "conus-2024", "conus-plus-2025",
+        "dresden-ii", "dresden-ii-2022", "ess-csi",
         "ge-isotope-reactor", "ge-isotope-sns", "lz-8b-2025", "nucleus", "pandax-4t-8b-paired", "pandax-4t-8b-s2only",
-        "reactor-ge-conus-like",
+        "reactor-ge-conus-like", "texono-2024",
     ]
     assert sorted(shipped_experiments()) == sorted(p.stem for p in SHIPPED.glob("*.toml"))
 

@@ -169,3 +169,26 @@ def test_quenching_nuisance_of_named_and_interpolated_models():
     assert quenching_nuisance(load_experiment("conus").spec.detector) is None  # no k_uncertainty: no nuisance
     with pytest.raises(ExperimentError, match="must be smaller than k"):
         quenching_nuisance(load_experiment("conus", {"detector.quenching.k_uncertainty": 0.2}).spec.detector)
+
+
+def test_quenching_effect_of_a_named_and_an_interpolated_model():
+    """The computed normalisation of a shared quenching nuisance
+    (:func:`cevns.releases.combinations.quenching_effect`): for ge-conus-2022 (shift ± 1) it is
+    the symmetrised change of the Lindhard counts at k = 0.162 ± 0.004; for the interpolation
+    at t = 0.5 between ge-lindhard-theory and ge-conus-2022 the ±1σ variants are the two
+    models, so s = (S(0.162) − S(0.157)) / (2 S(t = 0.5))."""
+    from cevns.releases.combinations import quenching_effect
+
+    def lindhard(k: float) -> float:
+        return float(load_experiment("conus", {"detector.quenching.k": k}).binned_counts().total)
+
+    effect = quenching_effect("conus", NAMED)
+    assert (effect.name, effect.element) == ("qf_shift", "Ge")
+    assert (effect.plus, effect.minus) == (pytest.approx(lindhard(0.166), rel=1e-12), pytest.approx(lindhard(0.158), rel=1e-12))
+    assert effect.normalisation == pytest.approx((lindhard(0.166) - lindhard(0.158)) / (2 * lindhard(0.162)), rel=1e-12)
+    spec = {"model": "interpolated", "a": "ge-lindhard-theory", "b": "ge-conus-2022", "t": 0.5}
+    mixed = quenching_effect("conus", {"detector.quenching": spec})
+    assert mixed.name == "qf_t"
+    assert mixed.normalisation == pytest.approx((lindhard(0.162) - lindhard(0.157)) / (2 * mixed.central), rel=1e-12)
+    with pytest.raises(InputError, match="declares no quenching uncertainty"):
+        quenching_effect("conus")

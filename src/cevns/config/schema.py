@@ -375,9 +375,12 @@ def format_validation_error(exc: ValidationError, origin: str, overridden: set[s
     err = exc.errors()[0]
     tags = _union_tags()
     parts: list[str] = []
+    skipped = False
     for p in err["loc"]:
-        if isinstance(p, str) and p in tags.get(tuple(parts), frozenset()):
-            continue  # the union member's tag, not a field
+        if not skipped and isinstance(p, str) and p in tags.get(tuple(parts), frozenset()):
+            skipped = True  # the union member's tag, not a field (a field of the same name may follow)
+            continue
+        skipped = False
         parts.append(str(p))
     kind = err["type"]
     if kind == "negative_count":  # raised by a table's validator about one of its fields

@@ -35,6 +35,7 @@ from cevns.errors import InputError
 from cevns.physics.cross_sections import FLAVORS
 from cevns.sources.pion_dar import pion_dar_source, pot_per_second
 from cevns.sources.reactor import reactor_source
+from cevns.sources.reactor_models import REACTOR_CORES, reactor_core
 from cevns.sources.spectra import NeutrinoSource, tabulated_source
 from cevns.units import GW, GeV, MW, m
 
@@ -188,9 +189,18 @@ class ReactorSpec(SourceSpec):
     """Fission antineutrinos of a reactor core of ``thermal_power_GW``, with optional
     ``fission_fractions`` of the four fissile isotopes (default: a typical PWR), the
     low-energy and fission-spectrum models, ``captures_per_fission`` (²³⁸U(n,γ) ν̄) and the
-    lowest ν̄ energy counted, ``min_energy_MeV`` (:func:`cevns.sources.reactor.reactor_source`)."""
+    lowest ν̄ energy counted, ``min_energy_MeV`` (:func:`cevns.sources.reactor.reactor_source`).
+
+    ``reactor``: a named core (:data:`cevns.sources.reactor_models.REACTOR_CORES`, e.g.
+    ``"dresden-ii"``) whose thermal power, the experiment's baseline and, where its paper
+    gives them, fission fractions fill the fields the table leaves out (fields given in the
+    table win). The core's ²³⁸U captures per fission are not applied: give
+    ``captures_per_fission`` explicitly. An unknown name is a one-line error listing the
+    known cores."""
 
     type: Literal["reactor"]
+    #: A named core (defaults for thermal_power_GW, baseline_m and fission_fractions).
+    reactor: str | None = None
     thermal_power_GW: float = Field(gt=0)
     baseline_m: float = Field(gt=0)
     baseline_spread_m: float = Field(default=0.0, ge=0)
@@ -202,6 +212,28 @@ class ReactorSpec(SourceSpec):
     captures_per_fission: float = Field(default=0.0, ge=0, le=2)
     #: Lowest ν̄ energy counted in the flux (MeV).
     min_energy_MeV: float = Field(default=0.2, ge=0, lt=2)
+
+    @field_validator("reactor")
+    @classmethod
+    def _known_core(cls, value: str | None) -> str | None:
+        if value is not None:
+            reactor_core(value)  # InputError (a ValueError) naming the known cores
+        return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _core_defaults(cls, data: Any) -> Any:
+        """Fill thermal_power_GW, baseline_m and fission_fractions from the named core where
+        the table does not give them (an unknown name is left to :meth:`_known_core`)."""
+        if not isinstance(data, Mapping) or not isinstance(data.get("reactor"), str) or data["reactor"] not in REACTOR_CORES:
+            return data
+        core = REACTOR_CORES[data["reactor"]]
+        filled = dict(data)
+        filled.setdefault("thermal_power_GW", core.thermal_power_GW)
+        filled.setdefault("baseline_m", core.baseline_m)
+        if core.fission_fractions is not None:
+            filled.setdefault("fission_fractions", dict(core.fission_fractions))
+        return filled
 
 
 def build_reactor(spec: ReactorSpec, context: SourceContext) -> NeutrinoSource:

@@ -23,11 +23,34 @@ A combination is a TOML file (shipped ones live in ``cevns/data/combinations``):
     kind = "signal-normalisation"
     members = { CsI = 0.10, LAr = 0.10 }   # member label = fractional sigma
 
+    [[shared]]
+    name = "ge-quenching"
+    kind = "quenching"                     # computed: see below
+    members = ["CONUS+", "CONUS"]          # experiment members of one element
+
 Exactly one of ``experiment``, ``array`` or ``release`` makes a member (``experiment`` goes
 with ``release`` to name the experiment compared with the release). The folder of a release
 member is, in this order: the one given for that release name by the caller
 (``cevns fit --data-release NAME=DIR``), the member's ``folder``, or
 ``$CEVNS_RELEASE_DATA/<release name>``.
+
+**A shared quenching nuisance** (``kind = "quenching"``) is computed, not typed: for each
+named member (an experiment whose ``[detector.quenching]`` declares an uncertainty, see
+:func:`cevns.config.experiments.quenching_nuisance`: Lindhard-type k ± σ_k, a named model's
+shift ± 1 or an interpolation's t ± 0.5) the full predictions S₊ and S₋ at the +1σ and −1σ
+variants and S₀ at the central model give the symmetrised relative change
+
+.. math::
+   s_m = \\frac{S_{+,m} - S_{-,m}}{2\\,S_{0,m}}
+
+of the member's total count (at the combination's fixed physics parameters, the Standard
+Model by default, and with the member's own ``set`` and the caller's overrides). A counting
+experiment's quenching uncertainty is then exactly a signal normalisation, and the members
+share one η ~ N(0, 1) as a "signal-normalisation" nuisance with these s_m (for a binned
+experiment it is the linearised total-count part of the shape change). The members must
+have the same one-element target (one material's quenching); their s_m must have one sign
+(a larger parameter moves every member's count the same way); each member's own
+``signal_uncertainty`` must contain its s_m, as for any shared normalisation.
 
 Every problem is one line, an :class:`~cevns.errors.InputError` naming the file.
 """
@@ -58,6 +81,8 @@ RELEASE_DATA_ENV = "CEVNS_RELEASE_DATA"
 COMBINATION_KEYS = frozenset({"name", "description", "references", "member", "shared"})
 _MEMBER_KEYS = frozenset({"label", "experiment", "array", "release", "folder", "set"})
 _SHARED_KEYS = frozenset({"name", "kind", "members"})
+#: The computed shared kind of a combination file (a signal normalisation per member).
+QUENCHING_KIND = "quenching"
 
 
 class CombinationError(InputError):
@@ -165,6 +190,87 @@ def _default_label(member: Mapping[str, Any]) -> str:
     return Path(ref).stem if ref.endswith(".toml") else ref
 
 
+@dataclass(frozen=True)
+class QuenchingEffect:
+    """The effect of a member's ±1σ quenching on its total predicted count: ``central``
+    S₀, ``plus`` S₊, ``minus`` S₋ (events), the nuisance ``name`` (qf_k, qf_shift, qf_t)
+    and the target ``element``."""
+
+    name: str
+    element: str
+    central: float
+    plus: float
+    minus: float
+
+    @property
+    def normalisation(self) -> float:
+        """s = (S₊ − S₋)/(2 S₀): the symmetrised fractional change per 1σ (signed)."""
+        return (self.plus - self.minus) / (2.0 * self.central)
+
+
+def quenching_effect(experiment: str, overrides: Mapping[str, Any] | None = None,
+                     values: Mapping[str, float | str] | None = None) -> QuenchingEffect:
+    """Full predictions of ``experiment`` (with ``overrides``) at its central quenching and at
+    the ±1σ variants of :func:`cevns.config.experiments.quenching_nuisance`, at the physics
+    ``values``. InputError (one line) for a target of several elements or an experiment
+    whose quenching declares no uncertainty."""
+    from cevns.config.experiments import load_experiment, quenching_nuisance
+
+    base = dict(overrides or {})
+    exp = load_experiment(experiment, base)
+    elements = sorted({iso.symbol for iso in exp.target.isotopes})
+    if len(elements) != 1:
+        raise InputError(f"target {exp.spec.target.material} has several elements ({', '.join(elements)}); "
+                         "a quenching nuisance is shared by detectors of one element")
+    nuisance = quenching_nuisance(exp.spec.detector)
+    if nuisance is None:
+        raise InputError(f"{exp.name} declares no quenching uncertainty (give detector.quenching.k_uncertainty, "
+                         "or a named or interpolated quenching model)")
+    at = dict(values or {})
+
+    def total(extra: Mapping[str, float]) -> float:
+        return float(load_experiment(experiment, {**base, **extra}).binned_counts(at).total)
+
+    central = float(exp.binned_counts(at).total)
+    if not central > 0:
+        raise InputError(f"{exp.name} predicts no signal, so its quenching has no relative effect")
+    return QuenchingEffect(nuisance.name, elements[0], central, total(nuisance.plus), total(nuisance.minus))
+
+
+def _quenching_shared(origin: str, name: str, labels: Any, member_inputs: Mapping[str, tuple[str | None, dict[str, Any]]],
+                      values: Mapping[str, float | str]) -> SharedNuisance:
+    """The ``kind = "quenching"`` table ``name`` as a signal-normalisation nuisance with the
+    computed s_m of :func:`quenching_effect` (module docstring)."""
+    if not isinstance(labels, list) or not labels or not all(isinstance(x, str) for x in labels):
+        raise CombinationError(f"{origin}: shared nuisance {name}: a quenching nuisance lists its members "
+                               f"(members = [\"label\", ...]); the normalisations are computed")
+    missing = [x for x in labels if x not in member_inputs]
+    if missing:
+        raise CombinationError(f"{origin}: shared nuisance {name} names {missing[0]!r}, which is not a member "
+                               f"(members: {', '.join(member_inputs)})")
+    effects: dict[str, QuenchingEffect] = {}
+    for label in labels:
+        experiment, overrides = member_inputs[label]
+        if experiment is None:
+            raise CombinationError(f"{origin}: shared nuisance {name}: member {label} is not an experiment "
+                                   "(a computed quenching nuisance needs experiment members)")
+        try:
+            effects[label] = quenching_effect(experiment, overrides, values)
+        except ValueError as exc:
+            raise CombinationError(f"{origin}: shared nuisance {name}: member {label}: {exc}") from None
+    first = labels[0]
+    for label, effect in effects.items():
+        if effect.element != effects[first].element:
+            raise CombinationError(f"{origin}: shared nuisance {name}: member {label} is {effect.element}, not "
+                                   f"{effects[first].element} like {first} (a quenching nuisance is shared by "
+                                   "detectors of one element)")
+    signs = {math.copysign(1.0, e.normalisation) for e in effects.values() if e.normalisation != 0.0}
+    if len(signs) > 1:
+        raise CombinationError(f"{origin}: shared nuisance {name}: the members' counts move in opposite directions "
+                               "with their quenching parameters; share it only between like models")
+    return SharedNuisance(name, {label: abs(e.normalisation) for label, e in effects.items()}, "signal-normalisation")
+
+
 def load_combination(
     name_or_path: str,
     overrides: Mapping[str, Any] | None = None,
@@ -192,6 +298,7 @@ def load_combination(
         raise CombinationError(f"{origin}: a combination needs [[member]] tables")
     built: list[JointMember] = []
     experiments: list[str | None] = []
+    member_inputs: dict[str, tuple[str | None, dict[str, Any]]] = {}
     for i, m in enumerate(members, start=1):
         bad = sorted(set(m) - _MEMBER_KEYS)
         if bad:
@@ -212,6 +319,8 @@ def load_combination(
             raise CombinationError(f"{origin}: member {label}: {exc}") from None
         built.append(JointMember(label, lk))
         experiments.append(exp)
+        is_experiment = "experiment" in m and "release" not in m
+        member_inputs[label] = (exp if is_experiment else None, {**sets, **shared_overrides})
     shared = []
     tables = data.get("shared", [])
     if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
@@ -223,8 +332,12 @@ def load_combination(
             raise CombinationError(f"{origin}: shared nuisance {i}: unknown field '{bad[0]}'")
         name = str(t.get("name") or f"shared-{i}")
         kind = str(t.get("kind", ""))
+        if kind == QUENCHING_KIND:
+            shared.append(_quenching_shared(origin, name, t.get("members"), member_inputs, dict(fixed or {})))
+            continue
         if kind not in SHARED_KINDS:
-            raise CombinationError(f"{origin}: shared nuisance {name}: kind must be one of {', '.join(SHARED_KINDS)}, got {kind!r}")
+            raise CombinationError(f"{origin}: shared nuisance {name}: kind must be one of "
+                                   f"{', '.join((*SHARED_KINDS, QUENCHING_KIND))}, got {kind!r}")
         sigmas = t.get("members")
         if not isinstance(sigmas, dict) or not sigmas:
             raise CombinationError(f"{origin}: shared nuisance {name} has no members (members = {{label = sigma, ...}})")
@@ -249,10 +362,13 @@ def load_combination(
 
 __all__ = [
     "COMBINATION_KEYS",
+    "QUENCHING_KIND",
     "RELEASE_DATA_ENV",
     "Combination",
     "CombinationError",
+    "QuenchingEffect",
     "is_combination",
     "load_combination",
+    "quenching_effect",
     "shipped_combinations",
 ]

@@ -137,9 +137,21 @@ def data_set_result(name: str, overrides: Mapping[str, object] | None = None,
 
 
 def quenching_scan(name: str, ks: Sequence[float]) -> list[DataSetResult]:
-    """The strength of data set ``name`` with its Lindhard k replaced by each of ``ks``
-    (the observed counts stay; only the predicted signal changes)."""
-    return [data_set_result(name, {"detector.quenching.k": float(k)}) for k in ks]
+    """The strength of data set ``name`` with its quenching replaced by plain Lindhard
+    quenching at each k of ``ks`` (whatever model the file uses; the observed counts stay,
+    only the predicted signal changes)."""
+    return [data_set_result(name, {"detector.quenching": {"model": "lindhard", "k": float(k)}}) for k in ks]
+
+
+#: The named germanium quenching models the reproduction compares
+#: (:data:`cevns.detector.quenching_models.NAMED_QUENCHING_MODELS`).
+GE_QUENCHING_MODELS: tuple[str, ...] = ("ge-lindhard-theory", "ge-conus-2022", "ge-scholz-2016")
+
+
+def named_model_scan(name: str, models: Sequence[str] = GE_QUENCHING_MODELS) -> list[DataSetResult]:
+    """The strength of data set ``name`` with its quenching replaced by each named model of
+    ``models`` at its central parameter (observed counts kept)."""
+    return [data_set_result(name, {"detector.quenching": {"model": "named", "name": m}}) for m in models]
 
 
 #: Neutron and proton numbers of the targets of the N² test (natural abundance-weighted N
@@ -183,6 +195,7 @@ def power_law_chi2(joint: JointLikelihood, n_of: Mapping[str, float], n_ref: flo
 __all__ = [
     "DATA_SETS",
     "DCHI2_90",
+    "GE_QUENCHING_MODELS",
     "PUBLISHED",
     "TARGET_N",
     "DataSetResult",
@@ -191,6 +204,7 @@ __all__ = [
     "fit_strength",
     "group_strength_chi2",
     "member_signals",
+    "named_model_scan",
     "power_law_chi2",
     "quenching_scan",
     "strength_chi2",
