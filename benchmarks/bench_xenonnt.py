@@ -9,7 +9,12 @@ Cases, each with its ratio to a reference timed in the same process:
 * one χ² at a physics point (the spectrum on the 361 quadrature energies + the profile);
 * a 1-D profile of the ⁸B flux: 61 values of the flux scale, each with the other 11 nuisances
   profiled (one batched call); reference: the 61 points one at a time;
-* the set-up (about 7,000 files read and checked, spectrum nodes).
+* the set-up (about 7,000 files read and checked, spectrum nodes);
+* loading one science run (:func:`cevns.releases.xenonnt_templates.load_run`, SR1: 2,305 HDF5
+  files and the binning and events, each file's bytes read once, SHA-256-checked, parsed from
+  memory), the first load of the run in the process (the page cache warm, as for any second
+  ``cevns`` command); reference: the same loader with the high-level reader it had before,
+  ``h5py.File(io.BytesIO(data))`` (target: ≤ 2 s per run).
 
 Needs ../shared/reference-data/XENONnT__cevns_data_release. The signal uses
 :func:`cevns.releases.xenonnt_8b.default_source` when the solar source is available, else a
@@ -28,6 +33,7 @@ from scipy import optimize
 
 from cevns.errors import InputError
 from cevns.releases import xenonnt_8b as X
+from cevns.releases import xenonnt_templates as T
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "reference-data"
 FOLDER = SHARED / "XENONnT__cevns_data_release"
@@ -59,10 +65,42 @@ def scipy_chi2(lk: X.XenonNT8BLikelihood, signal: np.ndarray) -> float:
     return float(optimize.minimize(f, centre, method="L-BFGS-B", bounds=bounds).fun)
 
 
+def high_level_datasets(data: bytes, names: tuple[str, ...]) -> list[np.ndarray]:
+    """The reader :func:`cevns.releases.xenonnt_templates._h5_datasets` replaced: h5py's
+    high-level File on a BytesIO of the checked bytes."""
+    import io
+
+    import h5py
+
+    with h5py.File(io.BytesIO(data), "r") as handle:
+        return [np.asarray(handle[name][()], dtype=float) for name in names]
+
+
+def time_loading(run: str = "sr1") -> None:
+    """load_run with the low-level reader (ours) and with the high-level one (before)."""
+    T.file_rows()
+    (FOLDER / "SHA256SUMS").read_bytes()
+    ours_fn = T._h5_datasets
+    timings = {}
+    for label, reader in (("before", high_level_datasets), ("now", ours_fn)):
+        T._h5_datasets = reader  # swapped for the comparison only
+        try:
+            start = time.perf_counter()
+            loaded = T.load_run(FOLDER, run)
+            timings[label] = time.perf_counter() - start
+        finally:
+            T._h5_datasets = ours_fn
+        timings[label + "_mono_sum"] = float(loaded.mono.sum())
+    assert timings["before_mono_sum"] == timings["now_mono_sum"]
+    print(f"loading {run} (2,305 HDF5 files + binning + events, SHA-256 checked): {timings['now']:.2f} s; "
+          f"before (h5py.File on BytesIO) {timings['before']:.2f} s: {timings['before'] / timings['now']:.1f}x (target <= 2 s)")
+
+
 def main() -> None:
     if not (FOLDER / "SHA256SUMS").is_file():
         print("skipped: ../shared/reference-data/XENONnT__cevns_data_release is not available")
         return
+    time_loading()
     start = time.perf_counter()
     lk = X.xenonnt_8b_likelihood(FOLDER, runs="sr0,sr1,sr2", source=source())
     setup = time.perf_counter() - start

@@ -244,3 +244,93 @@ def test_saved_figures_are_not_clipped(tmp_path):
     save_figure(fig, str(path))
     height, width = mpimg.imread(path).shape[:2]
     assert width > 2.0 * 150 * 1.5  # the whole title: well beyond the 300-px canvas
+
+
+# --- optional data releases (neutrino-fog's XENONnT limit step) --------------------------------
+
+
+def _xenonnt_release():
+    from conftest import release_folder
+
+    from cevns.releases.xenonnt_wimp import LIMIT_FILE
+
+    folder = release_folder("xenonnt-8b")
+    if not (folder / LIMIT_FILE).is_file():
+        pytest.skip(f"the data release xenonnt-8b is not in {folder}")
+    return folder
+
+
+def test_optional_release_found_both_ways(monkeypatch, tmp_path):
+    """neutrino-fog can use xenonnt-8b but does not need it: found from --data-release NAME=DIR
+    or $CEVNS_RELEASE_DATA/NAME, left out (with the reason on the page) when given neither way,
+    and an explicit folder that does not exist is a one-line InputError."""
+    from cevns.errors import InputError
+    from cevns.releases.combinations import RELEASE_DATA_ENV
+    from cevns.reproduce import optional_releases, release_dirs_for, required_releases
+
+    folder = _xenonnt_release()
+    monkeypatch.delenv(RELEASE_DATA_ENV, raising=False)
+    assert required_releases("neutrino-fog") == () and optional_releases("neutrino-fog") == ("xenonnt-8b",)
+    assert optional_releases("papoulias-kosmas") == ()
+    assert release_dirs_for("neutrino-fog") == {}
+    rep = get_reproduction("neutrino-fog")
+    assert "xenonnt-limit" not in [s.key for s in rep.steps]
+    assert "Step skipped: The XENONnT SI WIMP limit" in rep.description and "was not given" in rep.assumptions[-1]
+    assert release_dirs_for("neutrino-fog", {"xenonnt-8b": folder}) == {"xenonnt-8b": folder}
+    assert [s.key for s in get_reproduction("neutrino-fog", {"xenonnt-8b": folder}).steps][-1] == "xenonnt-limit"
+    with pytest.raises(InputError, match="is not a folder"):
+        release_dirs_for("neutrino-fog", {"xenonnt-8b": tmp_path / "nowhere"})
+    monkeypatch.setenv(RELEASE_DATA_ENV, str(tmp_path))
+    assert release_dirs_for("neutrino-fog") == {}  # $CEVNS_RELEASE_DATA without xenonnt-8b/: left out
+    (tmp_path / "xenonnt-8b").symlink_to(folder, target_is_directory=True)
+    assert release_dirs_for("neutrino-fog") == {"xenonnt-8b": tmp_path / "xenonnt-8b"}
+    assert [s.key for s in get_reproduction("neutrino-fog").steps][-1] == "xenonnt-limit"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    rep = get_reproduction("neutrino-fog", {"xenonnt-8b": empty})  # a folder without the release: skipped, and why
+    assert "xenonnt-limit" not in [s.key for s in rep.steps] and f"{empty} does not hold the data release" in rep.description
+
+
+def test_neutrino_fog_cli_passes_the_optional_release(monkeypatch, tmp_path, capsys):
+    """cevns reproduce neutrino-fog: --data-release xenonnt-8b=DIR and $CEVNS_RELEASE_DATA both
+    reach the XENONnT limit step (the folder it runs on is recorded); without either the report
+    is written and its page and summary say the step was skipped and why. The fog steps and the
+    limit's computation are stubbed (each is tested on its own: test_fog, test_xenonnt_wimp)."""
+    from cevns.releases.combinations import RELEASE_DATA_ENV
+    from cevns.reproduce import neutrino_fog, xenonnt_wimp_limit
+    from cevns.reproduce.common import Result
+    from cevns.reproduce.report import StepOutput
+
+    folder = _xenonnt_release()
+    monkeypatch.delenv(RELEASE_DATA_ENV, raising=False)
+    for name in ("_explanation", "_fog_map", "_targets", "_cjpl"):
+        monkeypatch.setattr(neutrino_fog, name, lambda fast: StepOutput())
+    used = []
+
+    def limit(path, fast):
+        used.append(path)
+        return StepOutput((), (Result("XENONnT limit (stub)", "cm²", 1.0, None, "test"),))
+
+    monkeypatch.setattr(xenonnt_wimp_limit, "_run", limit)
+
+    def run(out, *extra):
+        assert main(["reproduce", "neutrino-fog", "--fast", "--out", str(out), *extra]) == 0, capsys.readouterr().err
+        capsys.readouterr()
+        return _summary(out), (out / "index.html").read_text(encoding="utf-8")
+
+    summary, page = run(tmp_path / "without")
+    assert used == [] and summary["results"] == []
+    assert "Step skipped: The XENONnT SI WIMP limit through the 8B release" in page and "was not given" in page
+    assert any(a.startswith("Step skipped: The XENONnT SI WIMP limit") for a in summary["assumptions"])
+    summary, page = run(tmp_path / "given", "--data-release", f"xenonnt-8b={folder}")
+    assert used == [folder] and [r["quantity"] for r in summary["results"]] == ["XENONnT limit (stub)"]
+    assert "Step skipped" not in page
+    monkeypatch.setenv(RELEASE_DATA_ENV, str(tmp_path / "releases"))
+    (tmp_path / "releases").mkdir()
+    (tmp_path / "releases" / "xenonnt-8b").symlink_to(folder, target_is_directory=True)
+    summary, page = run(tmp_path / "env")
+    assert used == [folder, tmp_path / "releases" / "xenonnt-8b"] and "Step skipped" not in page
+    rc = main(["reproduce", "neutrino-fog", "--fast", "--out", str(tmp_path / "bad"), "--data-release",
+               f"xenonnt-8b={tmp_path / 'nowhere'}"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "is not a folder" in err and err.count("\n") == 1

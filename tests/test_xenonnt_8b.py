@@ -348,3 +348,31 @@ def test_cli_fit_and_scan_through_the_release(capsys, monkeypatch, tmp_path):
                            "--param", "sin2_theta_w=0.1:0.4:7", "--out", str(tmp_path / "s.npz"))
     assert rc == 0, err
     assert "chi2_min" in out and "sin2_theta_w 1sigma" in out
+
+
+def test_cli_fit_and_scan_runs(capsys, monkeypatch, tmp_path):
+    """--runs on cevns fit/scan with the release: the runs fitted are the ones asked for (the
+    χ² of a fit over sr0,sr1,sr2 sums 3 × 81 bins), recorded in the scan file's configuration;
+    an unknown run, or --runs without a release, is one line and exit status 2."""
+    monkeypatch.setattr(X, "default_source", stand_in_source)
+    rc, out, err = run_cli(capsys, "fit", "xenonnt-8b", "--data-release", str(FOLDER), "--runs", "sr0,sr1,sr2",
+                           "--free", "sin2_theta_w", "--points", "7", "--json")
+    assert rc == 0, err
+    three = json.loads(out)
+    lk3 = X.xenonnt_8b_likelihood(FOLDER, source=stand_in_source(), runs="sr0,sr1,sr2")
+    assert three["chi2_min"] <= lk3.chi2({"sin2_theta_w": three["best_fit"]["sin2_theta_w"]}) + 1e-6
+    assert three["chi2_min"] == pytest.approx(lk3.chi2({"sin2_theta_w": three["best_fit"]["sin2_theta_w"]}), abs=1e-3)
+    path = tmp_path / "s.npz"
+    rc, out, err = run_cli(capsys, "scan", "xenonnt-8b", "--data-release", str(FOLDER), "--runs", "sr2",
+                           "--param", "sin2_theta_w=0.1:0.4:4", "--out", str(path))
+    assert rc == 0, err
+    with np.load(path) as f:
+        config = json.loads(str(f["config"]))
+    assert config["experiment"]["runs"] == ["sr2"] and config["experiment"]["release"] == "xenonnt-8b"
+    for args, message in ((("fit", "xenonnt-8b", "--data-release", str(FOLDER), "--runs", "sr0,sr9", "--free", "sin2_theta_w"),
+                           "unknown XENONnT science run sr9"),
+                          (("scan", "xenonnt-8b", "--data-release", str(FOLDER), "--runs", "sr3", "--param",
+                            "sin2_theta_w=0.1:0.4:4", "--out", str(tmp_path / "t.npz")), "unknown XENONnT science run sr3"),
+                          (("fit", "coherent-csi-2017", "--runs", "sr0", "--free", "sin2_theta_w"), "--runs selects")):
+        rc, _out, err = run_cli(capsys, *args)
+        assert rc == 2 and message in one_error_line(err), err

@@ -63,13 +63,16 @@ class Analysis:
 
 
 def analysis_of(name: str, settings: tuple[str, ...], fixed: dict[str, float | str], asimov: bool,
-                release_folder: str | tuple[str, ...] | None = None, no_verify: bool = False) -> Analysis:
+                release_folder: str | tuple[str, ...] | None = None, no_verify: bool = False,
+                runs: str | None = None) -> Analysis:
     """An experiment file (its ``[data]``) or an array file (``[[member]]`` tables); with
     ``release_folder``, the experiment against that data release's likelihood (files checked
     against their SHA-256 unless ``no_verify``); or a combination
     (:mod:`cevns.releases.combinations`), whose release members' folders are the
     ``--data-release NAME=DIR`` items (a tuple of ``--data-release`` values: ``NAME=DIR``
-    items are a combination's, a plain ``DIR`` the single release's)."""
+    items are a combination's, a plain ``DIR`` the single release's). ``runs`` (``--runs``,
+    e.g. ``"sr0,sr1,sr2"``) selects the science runs of a release that has them (xenonnt-8b);
+    it is recorded in the description through the likelihood's ``describe()``."""
     from cevns.config.experiments import load_experiment
     from cevns.stats.array_files import is_array, load_array
     from cevns.stats.fits import ExperimentLikelihood
@@ -81,6 +84,8 @@ def analysis_of(name: str, settings: tuple[str, ...], fixed: dict[str, float | s
     if len(plain) > 1:
         raise UserError(f"--data-release DIR is given {len(plain)} times; use NAME=DIR for the members of a combination")
     release_folder = plain[0] if plain else None
+    if runs is not None and release_folder is None:
+        raise UserError("--runs selects the science runs of a data release (xenonnt-8b): give --data-release DIR")
     if is_combination(name):
         if release_folder is not None:
             raise UserError(f"{name} is a combination: give its release folders as --data-release NAME=DIR")
@@ -95,7 +100,8 @@ def analysis_of(name: str, settings: tuple[str, ...], fixed: dict[str, float | s
     if release_folder is not None:
         from cevns.cli.releases import checked_release_likelihood
 
-        tlk = checked_release_likelihood(release_folder, name, overrides, fixed, no_verify)
+        tlk = checked_release_likelihood(release_folder, name, overrides, fixed, no_verify,
+                                         **({"runs": runs} if runs is not None else {}))
         tlk = tlk.asimov() if asimov else tlk
         if getattr(tlk, "predicts_own_signal", False):  # a release without an experiment file (xenonnt-8b)
             own = {**tlk.describe(), "data_release": str(Path(release_folder).expanduser().resolve())}
@@ -130,6 +136,10 @@ DATA_RELEASE_OPTION = click.option(
     "--data-release", "release_folder", multiple=True, metavar="DIR | NAME=DIR",
     help="Fit the binned data of this release folder (cevns release list) with its likelihood instead of EXPERIMENT's [data]; "
          "for a combination, NAME=DIR gives the folder of its release NAME (repeatable; default $CEVNS_RELEASE_DATA/NAME).")
+RUNS_OPTION = click.option(
+    "--runs", default=None, metavar="sr0,sr1,...",
+    help="With --data-release of a release with science runs (xenonnt-8b): the runs to fit "
+         "(default sr0,sr1, the PRL 133, 191002 data set; recorded in a scan's configuration).")
 
 
 @click.command("fit")
@@ -142,11 +152,12 @@ DATA_RELEASE_OPTION = click.option(
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False), help="Write the Δχ² profile of the first free parameter.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (best_fit, chi2_min, intervals).")
 @DATA_RELEASE_OPTION
+@RUNS_OPTION
 @NO_VERIFY_OPTION
 @fit_fc_options
 def fit_command(experiment: str, free: tuple[str, ...], settings: tuple[str, ...], params: tuple[str, ...], asimov: bool,
                 points: int, plot_path: str | None, as_json: bool, release_folder: tuple[str, ...], no_verify: bool,
-                **fc: Any) -> None:
+                runs: str | None = None, **fc: Any) -> None:
     """Best fit of the --free parameters of EXPERIMENT to its data, with Δχ² intervals."""
     import numpy as np
 
@@ -155,7 +166,7 @@ def fit_command(experiment: str, free: tuple[str, ...], settings: tuple[str, ...
 
     check_directories(plot=plot_path)
     fixed = parse_params(params)
-    analysis = analysis_of(experiment, settings, fixed, asimov, release_folder, no_verify)
+    analysis = analysis_of(experiment, settings, fixed, asimov, release_folder, no_verify, runs)
     lk = analysis.likelihood
     start = _start_values(free, analysis)
     fixed_and_free(fixed, start)
@@ -331,11 +342,13 @@ class _Saver:
 @click.option("--exact", is_flag=True,
               help="No emulator for a non-polynomial axis (radius, mass, dm2_41): every grid point from the full prediction.")
 @DATA_RELEASE_OPTION
+@RUNS_OPTION
 @NO_VERIFY_OPTION
 @scan_fc_options
 def scan_command(experiment: str, params: tuple[str, ...], free: tuple[str, ...], settings: tuple[str, ...], asimov: bool,
                  out_path: str, resume: bool, plot_path: str | None, workers: int, dask_address: str | None, as_json: bool,
-                 exact: bool, release_folder: tuple[str, ...], no_verify: bool, **fc: Any) -> None:
+                 exact: bool, release_folder: tuple[str, ...], no_verify: bool, runs: str | None = None,
+                 **fc: Any) -> None:
     """Δχ² of EXPERIMENT on a grid of parameters, nuisances profiled; resumable."""
     import numpy as np
 
@@ -353,7 +366,7 @@ def scan_command(experiment: str, params: tuple[str, ...], free: tuple[str, ...]
     if plot_path and check_grid([a.size for a in axes.values()], scratch, store=True):
         raise UserError(f"--plot draws grids that fit in memory; this one of {math.prod(a.size for a in axes.values()):.3g} points "
                         "is memory-mapped: drop --plot or use fewer points per axis")
-    analysis = analysis_of(experiment, settings, fixed, asimov, release_folder, no_verify)
+    analysis = analysis_of(experiment, settings, fixed, asimov, release_folder, no_verify, runs)
     lk = analysis.likelihood
     start = _start_values(free, analysis)
     clash = (set(axes) | set(start)) & set(fixed) or set(axes) & set(start)

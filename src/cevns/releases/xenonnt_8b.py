@@ -628,6 +628,11 @@ def xenonnt_8b_likelihood(
     return XenonNT8BLikelihood(templates, spectrum, dict(fixed or {}), flux, refine, profile_yields)
 
 
+# Every file the builder reads is checked against its SHA-256 as it is read (read_checked), so
+# cevns.cli.releases.checked_release_likelihood does not hash the whole release first.
+setattr(xenonnt_8b_likelihood, "checks_every_file_read", True)  # noqa: B010 (a marker read with getattr)
+
+
 def load_xenonnt_8b(folder: str | Path) -> tuple[RunTemplates, ...]:
     """Every science run of the release in ``folder`` (:func:`~cevns.releases.xenonnt_templates.load_run`)."""
     return tuple(load_run(folder, r) for r in RUNS)

@@ -62,7 +62,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import io
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -128,21 +127,47 @@ def read_checked(root: Path, relative: str) -> bytes:
     return data
 
 
-def _h5(root: Path, relative: str, with_edges: bool = True) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
-    """(template (81,), four edge arrays — empty unless ``with_edges``) of one checked HDF5
-    template file."""
+def _h5_datasets(data: bytes, names: tuple[str, ...]) -> list[np.ndarray]:
+    """The float64 arrays of the datasets ``names`` of the HDF5 file whose bytes are ``data``.
+
+    The file image is handed to the HDF5 core driver through h5py's low-level API (no backing
+    store, nothing touches the disk). This parses the same bytes as ``h5py.File(io.BytesIO(data))``
+    but skips the high-level objects and the Python file-like driver: about 0.3 ms instead
+    of 0.7 ms per template file on this machine (2 × 2,305 files per ``cevns fit`` on SR0+SR1).
+    Errors of h5py (OSError, KeyError, ValueError, TypeError) are left to the caller."""
     import h5py
 
+    fapl = h5py.h5p.create(h5py.h5p.FILE_ACCESS)
+    fapl.set_fapl_core(backing_store=False)
+    fapl.set_file_image(data)
+    fid = h5py.h5f.open(b"cevns-xenonnt-template", h5py.h5f.ACC_RDONLY, fapl=fapl)
+    try:
+        arrays = []
+        for name in names:
+            dataset = h5py.h5d.open(fid, name.encode("ascii"))
+            values = np.empty(dataset.shape, dtype=np.float64)
+            dataset.read(h5py.h5s.ALL, h5py.h5s.ALL, values)  # HDF5 converts the stored type to float64
+            arrays.append(values)
+        return arrays
+    finally:
+        fid.close()
+
+
+_TEMPLATE = ("templates/template",)
+_WITH_EDGES = _TEMPLATE + tuple(f"bins/{k}" for k in range(4))
+
+
+def _h5(root: Path, relative: str, with_edges: bool = True) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
+    """(template (81,), four edge arrays — empty unless ``with_edges``) of one checked HDF5
+    template file (its bytes read once, checked against the SHA-256, parsed from memory)."""
     data = read_checked(root, relative)
     try:
-        with h5py.File(io.BytesIO(data), "r") as handle:
-            template = np.asarray(handle["templates/template"][()], dtype=float)
-            edges = tuple(np.asarray(handle[f"bins/{k}"][()], dtype=float) for k in range(4)) if with_edges else ()
-    except (OSError, KeyError, ValueError) as exc:
+        template, *edges = _h5_datasets(data, _WITH_EDGES if with_edges else _TEMPLATE)
+    except (OSError, KeyError, ValueError, TypeError) as exc:
         raise InputError(f"{_RELEASE}: {relative} in {root} is not a readable template ({exc})") from None
     if template.shape != (3, 3, 3, 3) or not np.all(np.isfinite(template)) or np.any(template < 0):
         raise InputError(f"{_RELEASE}: {relative}: expected a finite, non-negative (3, 3, 3, 3) template")
-    return template.ravel(), edges
+    return template.ravel(), tuple(edges)
 
 
 def _grid_name(value: float) -> str:

@@ -73,6 +73,10 @@ _REGISTRY: dict[str, tuple[str, str]] = {
 
 #: name → the data releases it reads (passed as ``release_dirs``); the others read none.
 _RELEASES: dict[str, tuple[str, ...]] = {"coherent-csi-2021": ("csi-2021", "lar-2020-analysisA"), "solar-8b": ("xenonnt-8b",)}
+#: name → data releases it can use but does not need: a step that reads one runs when it is
+#: given (``--data-release NAME=DIR`` or ``$CEVNS_RELEASE_DATA/NAME``); without it the step is
+#: left out and the report says so (e.g. neutrino-fog's XENONnT WIMP limit).
+_OPTIONAL_RELEASES: dict[str, tuple[str, ...]] = {"neutrino-fog": ("xenonnt-8b",)}
 
 
 def reproduction_names() -> dict[str, str]:
@@ -85,10 +89,18 @@ def required_releases(name: str) -> tuple[str, ...]:
     return _RELEASES.get(name, ())
 
 
+def optional_releases(name: str) -> tuple[str, ...]:
+    """The data releases the reproduction ``name`` can use but does not need (none for most)."""
+    return _OPTIONAL_RELEASES.get(name, ())
+
+
 def release_dirs_for(name: str, given: Mapping[str, str | Path] | None = None) -> dict[str, Path]:
     """Folders of the releases ``name`` reads: ``given`` (release → folder, e.g. from
-    ``--data-release NAME=DIR``), else ``$CEVNS_RELEASE_DATA/<release>``; a missing one is
-    an :class:`~cevns.errors.InputError` of one line naming the release and both ways to give it."""
+    ``--data-release NAME=DIR``), else ``$CEVNS_RELEASE_DATA/<release>``. A missing required
+    release is an :class:`~cevns.errors.InputError` of one line naming the release and both
+    ways to give it; an optional one (:func:`optional_releases`) is left out when it is not
+    given and not under ``$CEVNS_RELEASE_DATA``, and an InputError only when given as a
+    folder that does not exist."""
     from cevns.releases.combinations import RELEASE_DATA_ENV
 
     given = dict(given or {})
@@ -101,16 +113,25 @@ def release_dirs_for(name: str, given: Mapping[str, str | Path] | None = None) -
             raise InputError(f"{name} needs the data release {release}{where}: give --data-release {release}=DIR "
                              f"or set {RELEASE_DATA_ENV} to a folder holding {release}/")
         out[release] = folder
+    for release in optional_releases(name):
+        if release in given:
+            folder = Path(given[release]).expanduser()
+            if not folder.is_dir():
+                raise InputError(f"{name} can use the data release {release}, but {folder} (--data-release {release}=DIR) is not a folder")
+            out[release] = folder
+        elif env and (Path(env).expanduser() / release).is_dir():
+            out[release] = Path(env).expanduser() / release
     return out
 
 
 def get_reproduction(name: str, release_dirs: Mapping[str, str | Path] | None = None) -> Reproduction:
     """The reproduction called ``name`` (see :func:`reproduction_names`); ``release_dirs``
-    (release → folder) for those that read data releases (:func:`required_releases`)."""
+    (release → folder) for those that read data releases (:func:`required_releases`) or can
+    use them (:func:`optional_releases`; found as :func:`release_dirs_for` says)."""
     if name not in _REGISTRY:
         raise KeyError(f"unknown reproduction {name!r}; known: {', '.join(_REGISTRY)}")
     module = import_module(f"{__name__}.{_REGISTRY[name][0]}")
-    if required_releases(name):
+    if required_releases(name) or optional_releases(name):
         return module.reproduction(release_dirs=release_dirs_for(name, release_dirs))
     return module.reproduction()
 

@@ -15,7 +15,11 @@ PRD 89, 023524 (2014), arXiv:1307.5458 (median 3σ, Asimov; :mod:`cevns.stats.fo
    1000 GeV, and a drop-in plot of all floors (CSV: masses_gev and one floor_cm2 column per
    target);
 4. the floor at 70 GeV with the atmospheric flux 30 % lower (the CJPL site), next to the
-   published number of Y. Fan, X. Liu, N. Zhou, arXiv:2503.22155.
+   published number of Y. Fan, X. Liu, N. Zhou, arXiv:2503.22155;
+5. with the optional data release xenonnt-8b (``--data-release xenonnt-8b=DIR`` or
+   ``$CEVNS_RELEASE_DATA/xenonnt-8b``), the XENONnT SI WIMP limit at 3–12 GeV through it
+   (E. Aprile et al. (XENON), arXiv:2409.17868; :mod:`cevns.reproduce.xenonnt_wimp_limit`);
+   without it the step is skipped and the report says why.
 
 Where and why the floors differ from O'Hare's (measured with this module's full grids):
 his code scales every neutrino component's binned counts to its total rate above threshold,
@@ -37,6 +41,7 @@ The whole run takes under a minute (every point of every grid in one vectorised 
 from __future__ import annotations
 
 from importlib import resources
+from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -327,15 +332,21 @@ def _cjpl(fast: bool) -> StepOutput:
     return StepOutput((figure,), results)
 
 
-def reproduction() -> Reproduction:
-    """The ``neutrino-fog`` reproduction (xenon and O'Hare's seven targets, spin-independent)."""
+def reproduction(release_dirs: Mapping[str, str | Path] | None = None) -> Reproduction:
+    """The ``neutrino-fog`` reproduction (xenon and O'Hare's seven targets, spin-independent).
+
+    ``release_dirs`` (release → folder; :func:`cevns.reproduce.release_dirs_for`) may hold the
+    optional release ``xenonnt-8b``: then the step ``xenonnt-limit`` (the XENONnT SI limit
+    through it, :mod:`cevns.reproduce.xenonnt_wimp_limit`) is added; without it (and without
+    ``$CEVNS_RELEASE_DATA/xenonnt-8b``) the step is left out and the description and the
+    assumptions of the report say so and why."""
     inputs = tuple(
         Input(f"{name} flux", f"{flux:.4g} cm⁻² s⁻¹ ± {100 * unc:g} %",
               "O'Hare 2021, Table I (values of his code, cajohare/NeutrinoFog src/Params.py)")
         for name, (flux, unc) in FOG_FLUXES.items()
     ) + (Input("binning", "50 log bins, 1e-4-200 keVnr, perfect detector", "O'Hare 2021 (NeutrinoFog src/runNuFloor_SI.py)"),
          Input("halo", "Standard Halo Model of Baxter et al., EPJC 81, 907 (2021)", "cevns.physics.wimp"))
-    assumptions = (
+    assumptions: tuple[str, ...] = (
         "Median discovery on Asimov data (asymptotic profile likelihood); Billard et al. use 90 % of pseudo-experiments.",
         "Natural composition of every target (all isotopes by abundance) instead of O'Hare's single nuclei (131Xe, 40Ar, "
         "74Ge, 184W, ...); the package's SM couplings.",
@@ -352,14 +363,22 @@ def reproduction() -> Reproduction:
         Step("targets", "The neutrino floors of seven targets", _targets),
         Step("cjpl", "The floor at 70 GeV and the atmospheric flux", _cjpl),
     )
-    from cevns.reproduce.xenonnt_wimp_limit import xenonnt_limit_step  # XENONnT SI limit, when $CEVNS_RELEASE_DATA has the release
-    limit_step = xenonnt_limit_step()
-    steps += (limit_step,) if limit_step is not None else ()
+    from cevns.reproduce.xenonnt_wimp_limit import TITLE, RELEASE, skipped_reason, xenonnt_limit_step
+
+    folder = (release_dirs or {}).get(RELEASE)  # else $CEVNS_RELEASE_DATA/xenonnt-8b (xenonnt_limit_step)
+    limit_step = xenonnt_limit_step(folder)
+    description = (__doc__.split("\n\n")[0] if __doc__ else "").removesuffix(" Steps:")  # the list follows in the docstring
+    if limit_step is not None:
+        steps += (limit_step,)
+    else:
+        skipped = f"Step skipped: {TITLE}: {skipped_reason(folder)}."
+        description = f"{description} {skipped}"
+        assumptions += (skipped,)
     return Reproduction(
         "neutrino-fog", "The neutrino fog of xenon and the floors of seven targets (SI WIMPs)",
         "C. A. J. O'Hare, PRL 127, 251802 (2021), arXiv:2109.03116; J. Billard, L. Strigari, E. Figueroa-Feliciano, "
         "PRD 89, 023524 (2014), arXiv:1307.5458; Y. Fan, X. Liu, N. Zhou, arXiv:2503.22155",
-        __doc__.split("\n\n")[0] if __doc__ else "", steps, inputs, assumptions)
+        description, steps, inputs, assumptions)
 
 
 __all__ = ["CJPL_FLOOR_70GEV_CM2", "EXAMPLE_MASSES", "OHARE_COMMIT", "OHARE_XE_FLOOR_CM2", "RATIO_MASSES", "TARGET_NOTES",

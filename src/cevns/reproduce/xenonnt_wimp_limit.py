@@ -2,9 +2,11 @@
 (3–12 GeV) recomputed through the ⁸B CEvNS data release, next to the release's own curve
 (:mod:`cevns.releases.xenonnt_wimp`; E. Aprile et al. (XENON), arXiv:2409.17868, SR0 + SR1).
 
-The step needs the release: it is added only when ``$CEVNS_RELEASE_DATA/xenonnt-8b`` (or
-the folder given to :func:`xenonnt_limit_step`) holds it, so that the fog reproduction itself
-needs no data release.
+The step needs the release: it is added only when the folder given to
+:func:`xenonnt_limit_step` (``cevns reproduce neutrino-fog --data-release xenonnt-8b=DIR``),
+else ``$CEVNS_RELEASE_DATA/xenonnt-8b``, holds it, so that the fog reproduction itself needs
+no data release (an optional release, :func:`cevns.reproduce.optional_releases`); without
+it :func:`skipped_reason` says why the step is left out, and the report says so.
 """
 
 from __future__ import annotations
@@ -34,6 +36,25 @@ def _release_folder(folder: str | Path | None) -> Path | None:
         folder = Path(env).expanduser() / RELEASE
     path = Path(folder).expanduser()
     return path if (path / LIMIT_FILE).is_file() else None
+
+
+def skipped_reason(folder: str | Path | None = None) -> str | None:
+    """Why :func:`xenonnt_limit_step` (``folder``) gives no step, one sentence; None when it
+    gives one."""
+    from cevns.releases.combinations import RELEASE_DATA_ENV
+    from cevns.releases.xenonnt_wimp import LIMIT_FILE
+
+    if _release_folder(folder) is not None:
+        return None
+    how = f"--data-release {RELEASE}=DIR or {RELEASE_DATA_ENV}=DIR holding {RELEASE}/"
+    if folder is None and not os.environ.get(RELEASE_DATA_ENV):
+        return f"the data release {RELEASE} was not given ({how})"
+    where = Path(folder).expanduser() if folder is not None else Path(os.environ[RELEASE_DATA_ENV]).expanduser() / RELEASE
+    return f"{where} does not hold the data release {RELEASE} (no {LIMIT_FILE}; give {how})"
+
+
+#: The title of the step (also in the note of a report without it).
+TITLE = "The XENONnT SI WIMP limit through the 8B release"
 
 
 def _run(folder: Path, fast: bool) -> StepOutput:
@@ -92,7 +113,7 @@ def xenonnt_limit_step(folder: str | Path | None = None) -> Step | None:
     path = _release_folder(folder)
     if path is None:
         return None
-    return Step("xenonnt-limit", "The XENONnT SI WIMP limit through the 8B release", lambda fast: _run(path, fast))
+    return Step("xenonnt-limit", TITLE, lambda fast: _run(path, fast))
 
 
-__all__ = ["xenonnt_limit_step"]
+__all__ = ["TITLE", "skipped_reason", "xenonnt_limit_step"]
