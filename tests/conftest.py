@@ -9,6 +9,7 @@ reference data whose ``coherent-data-releases`` is that folder (the rest, if pre
 from ``SHARED``); a release missing there skips the tests that need it."""
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -89,3 +90,14 @@ def reproduced(tmp_path_factory):
         return done[name]
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Close every matplotlib figure a test left open (tests that call figure-making steps or
+    the CLI many times in one process would otherwise pass matplotlib's 20-figure warning,
+    which the warning filter turns into an error in whichever test comes next)."""
+    yield
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        pyplot.close("all")

@@ -91,7 +91,9 @@ def checked_release_likelihood(folder: str, experiment: str | None, overrides: A
     from cevns.releases.registry import identify_release, release_likelihood
 
     rel = identify_release(folder)
-    if no_verify:
+    if no_verify and getattr(rel.likelihood, "checks_every_file_read", False):
+        click.echo(f"note: --no-verify has no effect on {rel.name}: its reader checks the SHA-256 of every file it reads", err=True)
+    elif no_verify:
         click.echo(f"warning: --no-verify: the {rel.name} files in {folder} are used without checking their SHA-256", err=True)
     elif not getattr(rel.likelihood, "checks_every_file_read", False):
         verify_release(rel, folder, strict=True)
