@@ -65,7 +65,7 @@ def _line_toml(tmp_path: Path, flux: float, energy: float = PROMPT_NU_MU_ENERGY)
 
 
 def test_shipped_types_are_registered():
-    assert list(source_types()) == ["pion-dar", "reactor", "table", "solar", "atmospheric", "dsnb"]
+    assert list(source_types()) == ["pion-dar", "reactor", "table", "solar", "atmospheric", "dsnb", "geoneutrino"]
 
 
 def test_registered_type_is_accepted_from_toml_and_builds(line_type, tmp_path):
@@ -91,7 +91,7 @@ def test_registered_type_fields_are_validated_and_named(line_type, tmp_path):
         load_experiment(str(_line_toml(tmp_path, 1e7, energy=-1.0)))
     with pytest.raises(ExperimentError, match=r"unknown --set path 'source\.colour'"):
         load_experiment(str(_line_toml(tmp_path, 1e7)), {"source.colour": "red"})
-    with pytest.raises(ExperimentError, match=r"'source\.type': 'lamp' is not one of atmospheric, dsnb, line, pion-dar, reactor, solar, table"):
+    with pytest.raises(ExperimentError, match=r"'source\.type': 'lamp' is not one of atmospheric, dsnb, geoneutrino, line, pion-dar, reactor, solar, table"):
         load_experiment(str(_line_toml(tmp_path, 1e7)), {"source.type": "lamp"})
 
 
@@ -101,7 +101,7 @@ def test_unregistered_type_is_rejected(tmp_path):
     assert load_experiment(str(path)).source.flavors == ("nu_mu",)
     unregister_source_type("line")
     assert "line" not in source_types()
-    with pytest.raises(ExperimentError, match=r"ge-line\.toml: bad value for 'source\.type': 'line' is not one of atmospheric, dsnb, pion-dar, reactor, solar, table$"):
+    with pytest.raises(ExperimentError, match=r"ge-line\.toml: bad value for 'source\.type': 'line' is not one of atmospheric, dsnb, geoneutrino, pion-dar, reactor, solar, table$"):
         load_experiment(str(path))
     load_experiment("coherent-ge")  # the shipped types still work
 
@@ -109,7 +109,7 @@ def test_unregistered_type_is_rejected(tmp_path):
 def test_missing_type_names_the_registered_ones(tmp_path):
     path = tmp_path / "no-type.toml"
     path.write_text(GE.replace(GE_SOURCE, "[source]\nbaseline_m = 22.0\n"))
-    with pytest.raises(ExperimentError, match=r"missing field 'source\.type' \(one of atmospheric, dsnb, pion-dar, reactor, solar, table\)"):
+    with pytest.raises(ExperimentError, match=r"missing field 'source\.type' \(one of atmospheric, dsnb, geoneutrino, pion-dar, reactor, solar, table\)"):
         load_experiment(str(path))
 
 

@@ -114,6 +114,25 @@ def _echo_table(target: str, result: Any, coupling: str, z: float, power: float,
         click.echo(f"note: {target}: {int((~lim.converged).sum())} points did not converge", err=True)
 
 
+def _site_record(site: str) -> dict[str, Any]:
+    """The JSON record of ``--site``: the laboratory, its components' total fluxes,
+    uncertainties and sources; an unknown name is a one-line :class:`UserError`."""
+    from cevns.errors import InputError
+    from cevns.sources.geoneutrinos import FOG_NAMES, laboratory, site_fog_fluxes
+
+    try:
+        lab = laboratory(site)
+    except InputError as err:
+        raise UserError(f"--site: {err}") from None
+    references = {FOG_NAMES[c]: f.reference for c, f in (lab.geo or {}).items()}
+    if lab.reactor is not None:
+        references["reactor"] = lab.reactor.reference
+    return {"name": lab.name, "description": lab.description,
+            "components": {c: {"flux_cm2_s": flux, "uncertainty": unc, "reference": references[c]}
+                           for c, (flux, unc) in site_fog_fluxes(lab.name).items()},
+            "not_sourced": [c for c in ("geo_U", "geo_Th", "geo_K", "reactor") if c not in references]}
+
+
 #: Estimated serial cost of one target's fog (s): the arrays, then ~50 µs per (mass, exposure)
 #: point (measured on the project's 2-core machine).
 COST_PER_TARGET_S = 1.0
@@ -139,6 +158,9 @@ COST_PER_POINT_S = 5e-5
 @click.option("--normalisation", type=click.Choice(["bins", "total"]), default="bins", show_default=True,
               help="Neutrino counts per bin: the bin's integral, or (O'Hare's code) scaled to each flux's total rate "
                    "above threshold, recoils above --e-max-kev included.")
+@click.option("--site", metavar="LAB",
+              help="Add the geoneutrinos (U, Th, K) and reactor antineutrinos at this underground laboratory "
+                   "(LNGS, SURF, Kamioka, Boulby, SNOLAB, CJPL) as constrained background components.")
 @WORKERS_OPTION
 @DASK_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -146,7 +168,8 @@ COST_PER_POINT_S = 5e-5
               help="Save the fog figure (one target: gradient map and floors; several: the n = 2 floors).")
 @click.option("--out", "out_dir", metavar="DIR", help="Write fog.json and fog.png (several targets: also fog_floors.csv) into this folder.")
 def fog_command(targets: str, threshold_kev: float, e_max_kev: float, n_bins: int, masses: str, exposures: str, sigmas: str,
-                sd: str | None, z: float, power: float, normalisation: str, workers: int, dask_address: str | None,
+                sd: str | None, z: float, power: float, normalisation: str, site: str | None, workers: int,
+                dask_address: str | None,
                 as_json: bool, plot_path: str | None, out_dir: str | None) -> None:
     """Discovery limits and the neutrino fog of TARGET (Xe, Ar, Ge, NaI, CaWO4, F, He, any
     element or compound), or of several comma-separated targets, one per worker.
@@ -155,6 +178,8 @@ def fog_command(targets: str, threshold_kev: float, e_max_kev: float, n_bins: in
     every neutrino flux normalisation a Gaussian-constrained nuisance: Billard, Strigari &
     Figueroa-Feliciano, PRD 89, 023524 (2014)), the fog gradient n over mass and cross
     section and the neutrino floor (n = 2; also 2.5 and 3) of O'Hare, PRL 127, 251802 (2021).
+    With --site, the geoneutrinos and reactor antineutrinos of that laboratory join the
+    background (cevns.sources.geoneutrinos); the JSON records the site and its components.
     """
     from cevns.runtime.parallel import executor, plan_execution
     from cevns.stats.fog import MASS_RANGE_GEV, fog_arrays, neutrino_fog
@@ -178,6 +203,10 @@ def fog_command(targets: str, threshold_kev: float, e_max_kev: float, n_bins: in
     norm = cast(Literal["bins", "total"], normalisation)
     options: dict[str, Any] = dict(threshold_kev=threshold_kev, e_max_kev=e_max_kev, n_bins=n_bins, coupling=coupling,
                                    normalisation=norm)
+    site_record: dict[str, Any] | None = None
+    if site is not None:
+        site_record = _site_record(site)
+        options["site"] = site_record["name"]
     records: dict[str, dict[str, Any]] = {}
     results: dict[str, Any] = {}
     if len(names) == 1:  # one target: here, with a progress bar over its points
@@ -208,6 +237,8 @@ def fog_command(targets: str, threshold_kev: float, e_max_kev: float, n_bins: in
             arrays = fog_arrays(name, mass_list[:1], **options)
             records[name] = _target_data(name, arrays, results[name], coupling, z, power, threshold_kev, e_max_kev,
                                          normalisation)
+    for record in records.values():
+        record["site"] = site_record
     data: dict[str, Any] = records[names[0]] if len(names) == 1 else {"targets": records}
     text = json.dumps(data, allow_nan=False)
     if out_dir:

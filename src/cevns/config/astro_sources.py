@@ -1,4 +1,4 @@
-"""Astrophysical source types of experiment files: ``solar``, ``atmospheric``, ``dsnb``.
+"""Astrophysical source types of experiment files: ``solar``, ``atmospheric``, ``dsnb``, ``geoneutrino``.
 
 Registered with :func:`cevns.config.sources.register_source_type` when this module is
 imported (:mod:`cevns.config.sources` imports it at its end)::
@@ -20,10 +20,15 @@ imported (:mod:`cevns.config.sources` imports it at its end)::
     type = "dsnb"
     model = "fog-2014"                # or "HBD09-T4", "HBD09-T6", "HBD09-T8"
 
+    [source]
+    type = "geoneutrino"
+    site = "LNGS"                     # or SURF, Kamioka, Boulby, SNOLAB, CJPL
+    components = ["U238", "Th232", "K40"]   # and/or "reactor" (the site's reactor antineutrinos)
+
 The fluxes are those at the detector (solar at 1 AU, annual mean); no baseline. Names are
 checked against the shipped models, so an unknown one is a one-line validation error that
 lists the known names. Physics and citations: :mod:`cevns.sources.solar`,
-:mod:`cevns.sources.atmospheric`, :mod:`cevns.sources.dsnb`.
+:mod:`cevns.sources.atmospheric`, :mod:`cevns.sources.dsnb`, :mod:`cevns.sources.geoneutrinos`.
 """
 
 from __future__ import annotations
@@ -36,10 +41,12 @@ from cevns.config.sources import SourceContext, SourceSpec, register_source_type
 from cevns.physics.msw import DEFAULT_FIT, GLOBAL_FITS
 from cevns.sources.atmospheric import ATMOSPHERIC_MODELS, atmospheric_source
 from cevns.sources.dsnb import DSNB_MODELS, dsnb_source
+from cevns.sources.geoneutrinos import GEO_CHAINS, LABORATORIES, geoneutrino_source
 from cevns.sources.solar import SOLAR_COMPONENTS, SOLAR_MODELS, solar_source
 from cevns.sources.spectra import NeutrinoSource
 
-__all__ = ["AtmosphericSpec", "DsnbSpec", "SolarSpec", "build_atmospheric", "build_dsnb", "build_solar"]
+__all__ = ["AtmosphericSpec", "DsnbSpec", "GeoneutrinoSpec", "SolarSpec", "build_atmospheric", "build_dsnb",
+           "build_geoneutrino", "build_solar"]
 
 
 def _known(value: str, known: dict[str, object], what: str) -> str:
@@ -121,6 +128,39 @@ def build_dsnb(spec: DsnbSpec, context: SourceContext) -> NeutrinoSource:
     return dsnb_source(spec.model, flux_scale=spec.flux_scale)
 
 
+class GeoneutrinoSpec(SourceSpec):
+    """Geoneutrinos (and the reactor antineutrinos) at an underground laboratory
+    (:func:`cevns.sources.geoneutrinos.geoneutrino_source`)."""
+
+    type: Literal["geoneutrino"]
+    site: str = "LNGS"
+    components: list[str] = Field(default_factory=lambda: list(GEO_CHAINS), min_length=1)
+    flux_scale: float = Field(default=1.0, gt=0)
+
+    @field_validator("site")
+    @classmethod
+    def _site(cls, value: str) -> str:
+        folded = {k.lower(): k for k in LABORATORIES}
+        if value.strip().lower() not in folded:
+            raise ValueError(f"unknown laboratory {value!r}; known: {', '.join(LABORATORIES)}")
+        return folded[value.strip().lower()]
+
+    @field_validator("components")
+    @classmethod
+    def _components(cls, value: list[str]) -> list[str]:
+        for c in value:
+            if c not in (*GEO_CHAINS, "reactor"):
+                raise ValueError(f"unknown geoneutrino component {c!r}; known: {', '.join(GEO_CHAINS)}, reactor")
+        if len(set(value)) != len(value):
+            raise ValueError("a component is listed twice")
+        return value
+
+
+def build_geoneutrino(spec: GeoneutrinoSpec, context: SourceContext) -> NeutrinoSource:
+    return geoneutrino_source(spec.site, tuple(spec.components), flux_scale=spec.flux_scale)
+
+
 register_source_type("solar", SolarSpec, build_solar)
 register_source_type("atmospheric", AtmosphericSpec, build_atmospheric)
 register_source_type("dsnb", DsnbSpec, build_dsnb)
+register_source_type("geoneutrino", GeoneutrinoSpec, build_geoneutrino)

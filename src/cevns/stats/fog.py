@@ -75,7 +75,7 @@ if TYPE_CHECKING:
     from cevns.sources.spectra import NeutrinoSource
 
 __all__ = [
-    "DEFAULT_LEVELS", "DiscoveryLimits", "FOG_FLUXES", "FOG_STRUCTURE", "FogArrays", "FogResult", "Q0", "asimov_q0",
+    "DEFAULT_LEVELS", "DiscoveryLimits", "FOG_FLUXES", "FOG_STRUCTURE", "SITE_COMPONENTS", "FogArrays", "FogResult", "Q0", "asimov_q0",
     "discovery_limits", "floor", "fog_arrays", "fog_gradient", "neutrino_fog",
 ]
 
@@ -559,6 +559,12 @@ FOG_FLUXES: dict[str, tuple[float, float]] = {
     "atm": (10.7, 0.25),
 }
 
+#: Optional fog components, off by default (O'Hare's published floors leave them out): the
+#: geoneutrinos of the ²³⁸U and ²³²Th chains and of ⁴⁰K and the reactor ν̄_e at an underground
+#: laboratory, with the fluxes and uncertainties of that site
+#: (:func:`cevns.sources.geoneutrinos.site_fog_fluxes`); :func:`fog_arrays` adds them with ``site``.
+SITE_COMPONENTS: tuple[str, ...] = ("geo_U", "geo_Th", "geo_K", "reactor")
+
 #: The nuclear structure of the neutrino backgrounds in :func:`fog_arrays`: Helm form factors
 #: (R. H. Helm, Phys. Rev. 104, 1466 (1956)) with the rms radius of J. D. Lewin & P. F.
 #: Smith, Astropart. Phys. 6, 87 (1996), Eq. 4.11 (c = 1.23 A^(1/3) − 0.60 fm, a = 0.52 fm,
@@ -573,7 +579,14 @@ MASS_RANGE_GEV: tuple[float, float] = (0.1, 1e5)
 
 def _component_source(name: str, total: float) -> NeutrinoSource:
     """The :class:`~cevns.sources.spectra.NeutrinoSource` of one fog component (a key of
-    :data:`FOG_FLUXES`), its total flux scaled to ``total`` (cm⁻² s⁻¹)."""
+    :data:`FOG_FLUXES` or :data:`SITE_COMPONENTS`), its total flux scaled to ``total`` (cm⁻² s⁻¹)."""
+    if name in SITE_COMPONENTS:
+        from cevns.sources.geoneutrinos import FOG_NAMES, chain_spectrum, reactor_shape
+        from cevns.sources.spectra import NeutrinoSource as Source
+
+        chain = {v: k for k, v in FOG_NAMES.items()}[name]
+        spectrum = reactor_shape() if chain == "reactor" else chain_spectrum(chain)
+        return Source(name, {"nu_e_bar": spectrum}, {"nu_e_bar": total})
     if name == "atm":
         from cevns.sources.atmospheric import atmospheric_source
 
@@ -624,6 +637,7 @@ def fog_arrays(
     order: int = 8,
     structure: NuclearStructure | None = None,
     normalisation: Literal["bins", "total"] = "bins",
+    site: str | None = None,
 ) -> FogArrays:
     """The fog inputs of a target: neutrino backgrounds and WIMP signals in recoil bins.
 
@@ -652,6 +666,13 @@ def fog_arrays(
     neutrinos on light nuclei (×1.86 on ¹⁹F, ×7.9 on ⁴He, ×1.13 on ⁴⁰Ar at 200 keV; ×1.001
     on Xe), which raises O'Hare's fluorine floor above 30 GeV by ~1.6 (see
     :mod:`cevns.reproduce.neutrino_fog`).
+
+    ``site``: an underground laboratory (:data:`cevns.sources.geoneutrinos.LABORATORIES`:
+    LNGS, SURF, Kamioka, Boulby, SNOLAB, CJPL) whose geoneutrinos and reactor ν̄_e are added
+    as further constrained components (:data:`SITE_COMPONENTS`, those the site has sourced
+    fluxes for, appended after ``components``); the components of :data:`SITE_COMPONENTS` can
+    also be named in ``components`` with their fluxes in ``fluxes``. Without it the
+    background is O'Hare's 11 components, unchanged.
     """
     from cevns.physics.nuclei import resolve_target
     from cevns.physics.wimp import recoil_kinks_kev, wimp_rate
@@ -671,10 +692,20 @@ def fog_arrays(
         raise InputError(f"n_bins must be an integer in [1, 10000], got {n_bins!r}")
     if normalisation not in ("bins", "total"):
         raise InputError(f"normalisation must be 'bins' or 'total', got {normalisation!r}")
-    table = {**FOG_FLUXES, **(fluxes or {})}
-    unknown = [c for c in components if c not in FOG_FLUXES] + [c for c in (fluxes or {}) if c not in FOG_FLUXES]
+    site_table: dict[str, tuple[float, float]] = {}
+    if site is not None:
+        from cevns.sources.geoneutrinos import site_fog_fluxes
+
+        site_table = site_fog_fluxes(site)
+        components = tuple(components) + tuple(c for c in site_table if c not in components)
+    table = {**FOG_FLUXES, **site_table, **(fluxes or {})}
+    known = (*FOG_FLUXES, *SITE_COMPONENTS)
+    unknown = [c for c in components if c not in known] + [c for c in (fluxes or {}) if c not in known]
     if unknown or not components:
-        raise InputError(f"unknown fog component(s) {', '.join(unknown) or '(none given)'}; use {', '.join(FOG_FLUXES)}")
+        raise InputError(f"unknown fog component(s) {', '.join(unknown) or '(none given)'}; use {', '.join(known)}")
+    missing = [c for c in components if c not in table]
+    if missing:
+        raise InputError(f"fog component(s) {', '.join(missing)} need a site (site=..., --site) or their fluxes")
     tgt = resolve_target(target)
     nuclear = FOG_STRUCTURE if structure is None else structure
     edges = np.geomspace(threshold_kev, e_max_kev, n_bins + 1)
