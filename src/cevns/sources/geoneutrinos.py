@@ -7,9 +7,7 @@ enter the neutrino fog of C. A. J. O'Hare, PRL 127, 251802 (2021), arXiv:2109.03
 components ``GeoU``, ``GeoTh``, ``GeoK`` and ``Reactor`` of his public code (cajohare/NeutrinoFog,
 MIT; his published floors leave them out).
 
-Spectra
--------
-The ν̄_e spectra of the ²³⁸U and ²³²Th decay chains and of ⁴⁰K (β⁻ branch, 89.3 %) are
+*Spectra.* The ν̄_e spectra of the ²³⁸U and ²³²Th decay chains and of ⁴⁰K (β⁻ branch, 89.3 %) are
 S. Enomoto's tabulation (http://www.awa.tohoku.ac.jp/~sanshiro/research/geoneutrino/spectrum/,
 as redistributed in cajohare/NeutrinoFog, MIT; see ``cevns/data/geoneutrinos/README.md``),
 1 keV bins, end points 3.27 MeV (²¹⁴Bi; above it only rare branches, < 10⁻³ of the
@@ -21,8 +19,8 @@ Huber–Mueller above 2 MeV, Vogel–Engel below, down to 0 MeV, 0.6 ²³⁸U ca
 generic PWR fission fractions): far from any core the spectrum is that of the world's
 reactors, up to oscillation distortions that CEvNS, flavour-blind, does not see.
 
-Fluxes at the laboratories (:data:`LABORATORIES`)
--------------------------------------------------
+*Fluxes at the laboratories* (:data:`LABORATORIES`):
+
 * LNGS: U 4.34 × 10⁶ (±20 %), Th 4.23 × 10⁶ (±25.7 %), K 20.54 × 10⁶ (±16.8 %) cm⁻² s⁻¹,
   the values of O'Hare's code (``src/Params.py``: "Geo from 1301.0365", i.e. the reference
   Earth model of Y. Huang, V. Chubakov, F. Mantovani, R. L. Rudnick, W. F. McDonough,
@@ -32,8 +30,9 @@ Fluxes at the laboratories (:data:`LABORATORIES`)
   (3.242, 3.157, 13.46 × 10⁶), the LNGS relative uncertainties assumed.
 * Kamioka, SNOLAB, CJPL: the LNGS fluxes scaled by the ratio of the U+Th geoneutrino signals
   predicted for the sites (LNGS 40.3 TNU, Kamioka 33.5 TNU, SNOLAB 45.4 TNU: Huang et al.
-  2013; CJPL 58.5 TNU: O. Šrámek et al., Sci. Rep. 6, 33034 (2016), arXiv:1509.07257):
-  these signals are as recalled, unverified, and the scaling assumes the LNGS U:Th:K ratio.
+  2013; CJPL 58.5 TNU: O. Šrámek et al., Sci. Rep. 6, 33034 (2016), arXiv:1509.07257 (the
+  arXiv number as recalled)): these signals are as recalled, unverified, and the scaling
+  assumes the LNGS U:Th:K ratio.
 * Reactor ν̄_e: the flux above 1.8 MeV (the inverse-β-decay threshold, where the spectrum
   is measured) integrated from O'Hare's site spectra
   ``data/neutrinos/reactor/ReactorAntiNu-{GranSasso,Kamioka,Lead,Boulby}.txt`` (reactors of
