@@ -1,6 +1,6 @@
 """Numbers of the ``reactor-germanium`` reproduction: the shipped germanium data sets as
 counting likelihoods, their CEvNS strengths, significances and limits, and the strength
-of every target of the ``global`` combination against the N² scaling.
+of every target of the ``global-counting`` combination against the N² scaling.
 
 Data sets (experiments shipped in ``cevns/data/experiments``; facts and provenance in their
 ``references``):

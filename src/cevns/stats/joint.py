@@ -27,7 +27,12 @@ arXiv:2110.07730 and PRL 126, 012002 (2021), arXiv:2003.10630).
 
 The η are profiled by Newton's method with central finite differences, vectorised over
 the batch of ``chi2_from_signal`` (all members evaluated for all trial η in one call each),
-each step halved until χ² decreases.
+each step halved until χ² decreases. The objective is a sum over members, each depending
+only on the η that act on it, so it separates into the connected components of the
+member–nuisance graph (e.g. the SNS, reactor and ⁸B blocks of ``global``): each block is
+minimised on its own (same minimum; a k-nuisance block needs 1 + 2k + 2k(k−1) trial points
+of its members per Newton step, not those of all K nuisances for every member), and a
+member that shares nothing is evaluated once.
 """
 
 from __future__ import annotations
@@ -192,6 +197,30 @@ def _newton_profile(
     return best, eta
 
 
+def _blocks(scale: np.ndarray) -> list[tuple[list[int], list[int]]]:
+    """Connected components of the member–nuisance graph of ``scale`` (members × nuisances,
+    an edge where s_mk ≠ 0): a list of
+    (member indices, nuisance indices), in member order; a member that shares nothing is
+    a block of its own with no nuisance, and so is a nuisance that acts on no member."""
+    n, k = scale.shape
+    linked = scale != 0
+    parent = list(range(n + k))  # union-find over members 0..n-1 and nuisances n..n+k-1
+
+    def root(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    for i, j in zip(*np.nonzero(linked)):
+        parent[root(int(i))] = root(n + int(j))
+    groups: dict[int, tuple[list[int], list[int]]] = {}
+    for a in range(n + k):
+        members, nuisances = groups.setdefault(root(a), ([], []))
+        (members if a < n else nuisances).append(a if a < n else a - n)
+    return list(groups.values())
+
+
 # --- the joint likelihood -------------------------------------------------------------------------
 @dataclass(frozen=True)
 class JointMember:
@@ -352,23 +381,34 @@ class JointLikelihood:
         parts = self._split(signal)
         batch = np.asarray(signal).shape[:-1]
         k = len(self.shared)
-        if k == 0:
-            chis = [np.asarray(lk.chi2_from_signal(p), dtype=float) for lk, p in zip(self._own, parts)]
-            return sum(chis, np.zeros(batch)), np.zeros(batch + (0,)), chis
+        centres = np.zeros(k) if self.shared_centres is None else np.asarray(self.shared_centres, dtype=float)
+        chis: list[np.ndarray] = [np.zeros(batch)] * len(parts)
+        eta = np.zeros(batch + (k,))
+        total = np.zeros(batch)
+        for rows, cols in _blocks(self._scale):
+            # one block of the separable objective (module docstring)
+            scale, c = self._scale[np.ix_(rows, cols)], centres[cols]
 
-        def members_at(eta: np.ndarray) -> list[np.ndarray]:
-            # eta (..., k) → each member's χ² with its signal scaled by (1 + s_m · η)
-            return [np.asarray(lk.chi2_from_signal(p * (1.0 + eta @ self._scale[i])[..., None]), dtype=float)
-                    for i, (lk, p) in enumerate(zip(self._own, parts))]
+            def members_at(e: np.ndarray, rows: list[int] = rows, scale: np.ndarray = scale) -> list[np.ndarray]:
+                # e (..., k_block) → each block member's χ² with its signal scaled by (1 + s_m · η)
+                return [np.asarray(self._own[i].chi2_from_signal(parts[i] * (1.0 + e @ scale[r])[..., None]), dtype=float)
+                        for r, i in enumerate(rows)]
 
-        def objective(eta: np.ndarray) -> np.ndarray:
-            d = eta if self.shared_centres is None else eta - np.asarray(self.shared_centres)
-            return sum(members_at(eta), np.zeros(eta.shape[:-1])) + np.sum(d * d, axis=-1)
+            def objective(e: np.ndarray, members_at: Any = members_at, c: np.ndarray = c) -> np.ndarray:
+                d = e - c
+                return sum(members_at(e), np.zeros(e.shape[:-1])) + np.sum(d * d, axis=-1)
 
-        # η is bounded below where one of its members' normalisation would reach 0
-        low = np.array([-(1.0 - 1e-9) / max(self._scale[:, j].max(), 1e-300) for j in range(k)])
-        best, eta = _newton_profile(objective, k, batch, low)
-        return best, eta, members_at(eta)
+            if not cols:  # a member that shares nothing: χ² once
+                best, found = objective(np.zeros(batch + (0,))), np.zeros(batch + (0,))
+            else:
+                # η is bounded below where one of its members' normalisation would reach 0
+                low = np.array([-(1.0 - 1e-9) / max(scale[:, j].max(), 1e-300) for j in range(len(cols))])
+                best, found = _newton_profile(objective, len(cols), batch, low)
+                eta[..., cols] = found
+            total = total + best
+            for i, chi in zip(rows, members_at(found)):
+                chis[i] = chi
+        return total, eta, chis
 
     def chi2_from_signal(self, signal: np.ndarray) -> np.ndarray:
         """χ² for predictions of shape (..., entries) (the members' entries concatenated),
@@ -420,6 +460,11 @@ def _isotopes(likelihood: Likelihood) -> frozenset[str] | None:
     if isinstance(likelihood, JointLikelihood):
         sets = [_isotopes(m.likelihood) for m in likelihood.members]
         return None if any(t is None for t in sets) else frozenset().union(*(t for t in sets if t is not None))
+    # a likelihood that predicts its own signal from a spectrum of a target (the xenonnt-8b
+    # release: ``spectrum.isotopes``), so that rn_74Ge of a combination does not reach it
+    isotopes = getattr(getattr(likelihood, "spectrum", None), "isotopes", None)
+    if isinstance(isotopes, tuple) and all(hasattr(iso, "name") for iso in isotopes):
+        return frozenset(str(iso.name) for iso in isotopes)
     return None
 
 
