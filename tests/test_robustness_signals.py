@@ -21,10 +21,11 @@ from cevns.releases.files import download_release
 from cevns.releases.registry import DataRelease, ReleaseFile
 from cevns.runtime.stores import ChunkStore, atomic_write, finish_store, stale_temporaries, unfinished_stores, write_store
 
-# a neutron radius is not polynomial in the counts: point by point, 256 points a chunk
-SCAN = ("scan", "coherent-csi-2017", "--param", "rn=4.6:5.4:61", "--param", "eps_ee_dV=-1:1:61")
+# a neutron radius is not polynomial in the counts: point by point (--exact: no emulator, so the
+# scan lasts long enough to be interrupted), 256 points a chunk
+SCAN = ("scan", "coherent-csi-2017", "--param", "rn=4.6:5.4:61", "--param", "eps_ee_dV=-1:1:61", "--exact")
 #: enough work (≈ 4 s serially) that ``--workers 2`` is not overruled
-BIG_SCAN = ("scan", "coherent-csi-2017", "--param", "rn=4.6:5.4:81", "--param", "eps_ee_dV=-1:1:81")
+BIG_SCAN = ("scan", "coherent-csi-2017", "--param", "rn=4.6:5.4:81", "--param", "eps_ee_dV=-1:1:81", "--exact")
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
