@@ -14,7 +14,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 #: the benchmark scripts, in order; a missing one is skipped
-BENCHMARKS = ("bench_prediction", "bench_models", "bench_scans", "bench_emulators", "bench_jax", "bench_startup", "bench_polynomial", "bench_stores", "bench_reproduce", "bench_csi2021", "bench_xenonnt", "bench_fog")
+BENCHMARKS = ("bench_prediction", "bench_models", "bench_scans", "bench_emulators", "bench_jax", "bench_startup", "bench_polynomial", "bench_stores", "bench_reproduce", "bench_csi2021", "bench_xenonnt", "bench_fog", "bench_global")
 
 
 def main() -> None:
