@@ -10,17 +10,26 @@ timed in this process, best of N, on the same chunks of consecutive flat indices
   (powers and their product, ``PolynomialSignal.basis``) times the coefficients, then
   :func:`cevns.stats.fits.chi2_from_signal` (pulls by the general 2 × 2 linear solve),
   reimplemented here as it was, 8192 points a chunk (the scan default);
-* new: :func:`cevns.stats.scans.chunk_evaluator` (rows × power table of the last axis,
-  closed-form pulls), 8192 and 65536 points a chunk;
+* grid table: the evaluation of issue 17 — per chunk, rows × power table of the last axis
+  (:class:`cevns.stats.scans.GridSignal`) then the residual-form closed-form pulls
+  (``_PolynomialChunks.residual``), 8192 points a chunk;
+* new: :func:`cevns.stats.scans.chunk_evaluator` as it is now (several bins: the row-wise
+  kernel :class:`cevns.stats.scans.RowKernel`; one bin: as the grid table), 8192 and
+  65536 points a chunk;
 * lean numpy: the same polynomial evaluated once on the whole grid by broadcasting
-  Σ_m c_m u^a v^b over the two axes (signal only, no χ²), a yardstick;
+  Σ_m c_m u^a v^b over the two axes (signal only, no χ²), a yardstick; and the separable
+  product (X C_b Yᵀ per bin, signal only) as a second one;
 * the whole ``scan`` of an empty 10⁶-point grid, set-up included, for scale.
+
+The machine is shared: the cases are interleaved (one repeat of each in turn, best of
+``REPEATS``), so a load change hits all of them alike; the ratios are what to compare.
 
 Run: ``python benchmarks/bench_polynomial.py``.
 """
 
 from __future__ import annotations
 
+import time
 from typing import Callable
 
 import numpy as np
@@ -72,9 +81,39 @@ def lean_numpy(poly: PolynomialSignal) -> Callable[[], None]:
     return run
 
 
+def separable(poly: PolynomialSignal) -> Callable[[], None]:
+    """counts_b = X C_b Yᵀ: the monomials factor on a 2-D grid, two small products a bin."""
+    p = int(poly.exponents.max()) + 1
+    x = ((AXES["eps_ee_uV"] - poly.centre[0]) / poly.half_width[0])[:, None] ** np.arange(p)
+    y = ((AXES["eps_ee_dV"] - poly.centre[1]) / poly.half_width[1])[:, None] ** np.arange(p)
+    cs = np.zeros((poly.coefficients.shape[1], p, p))
+    cs[:, poly.exponents[:, 0], poly.exponents[:, 1]] = poly.coefficients.T
+
+    def run() -> None:
+        for c in cs:
+            (x @ c) @ y.T
+
+    return run
+
+
+def interleaved(cases: dict[str, Callable[[], None]], repeats: int) -> dict[str, float]:
+    """Best time of each case, the cases run in turn ``repeats`` times."""
+    best = dict.fromkeys(cases, float("inf"))
+    for _ in range(repeats):
+        for name, run in cases.items():
+            start = time.perf_counter()
+            run()
+            best[name] = min(best[name], time.perf_counter() - start)
+    return best
+
+
+REPEATS = 5
+
+
 def main() -> None:
-    print(f"{N}x{N} (eps_ee_uV, eps_ee_dV) grid, pulls profiled; ns per point, best of N, set-up excluded")
-    print("experiment                  bins   old(8192)   new(8192)  new(65536)  old/new  lean numpy  new/lean  scan incl. set-up")
+    print(f"{N}x{N} (eps_ee_uV, eps_ee_dV) grid, pulls profiled; ns per point, best of {REPEATS} interleaved, set-up excluded")
+    print("experiment                  bins  old(8192) table(8192)  new(8192) new(65536)  table/new  lean numpy  separable"
+          "  new/lean  scan incl. set-up")
     for name in ("coherent-csi-2017", "coherent-csi-2017-energy"):
         exp = load_experiment(name)
         lk = ExperimentLikelihood(exp.predictor(), exp.measurement())
@@ -82,15 +121,25 @@ def main() -> None:
         assert method == "polynomial"
         poly = polynomial_signal(lk, {n: (float(a.min()), float(a.max())) for n, a in AXES.items()})
         assert poly is not None  # the same fit (same probes) as the evaluator's
-        per_point = 1e9 / N**2
-        old = best_of(old_chunks(lk, poly, 8192), 3) * per_point
-        new_small = best_of(new_chunks(evaluate, 8192), 5) * per_point
-        new = best_of(new_chunks(evaluate, 65536), 5) * per_point
-        lean = best_of(lean_numpy(poly), 3) * per_point
-        whole = best_of(lambda: scan(lk, empty_scan(AXES)), 3) * per_point
+        residual = getattr(evaluate, "residual")
+        chunks = [np.arange(s, min(s + 8192, N * N)) for s in range(0, N * N, 8192)]
+        new_values = np.concatenate([evaluate(c) for c in chunks])
+        old_values = np.concatenate([residual(c) for c in chunks])
+        agree = float(np.max(np.abs(new_values - old_values) / np.maximum(np.abs(old_values), 1.0)))
+        cases = {
+            "table": new_chunks(residual, 8192),
+            "new": new_chunks(evaluate, 8192),
+            "new65536": new_chunks(evaluate, 65536),
+            "lean": lean_numpy(poly),
+            "separable": separable(poly),
+        }
+        t = {k: v * 1e9 / N**2 for k, v in interleaved(cases, REPEATS).items()}
+        old = best_of(old_chunks(lk, poly, 8192), 2) * 1e9 / N**2
+        whole = best_of(lambda: scan(lk, empty_scan(AXES)), 2) * 1e9 / N**2
         bins = poly.coefficients.shape[1]
-        print(f"{name:26s} {bins:5d} {old:11.1f} {new_small:11.1f} {new:11.1f} {old / new:7.0f}x {lean:11.1f} "
-              f"{new / lean:8.2f}x {whole:10.1f}")
+        print(f"{name:26s} {bins:5d} {old:10.1f} {t['table']:10.1f} {t['new']:10.1f} {t['new65536']:10.1f} "
+              f"{t['table'] / t['new']:9.2f}x {t['lean']:11.1f} {t['separable']:10.1f} {t['new'] / t['lean']:8.2f}x "
+              f"{whole:10.1f}   (new vs table: max |dchi2|/max(chi2,1) = {agree:.1e})")
 
 
 if __name__ == "__main__":

@@ -309,6 +309,9 @@ class _Saver:
     config: dict[str, Any]
     arrays: Callable[[], dict[str, np.ndarray]]
     store: ChunkStore | None = None
+    #: a new scan: its base holds ``chi2`` as NaN and the first chunk's values only
+    #: (``ChunkStore.create`` with ``fills``): 1 byte a point (``done``), not 9
+    fresh: bool = False
 
     def __call__(self, index: np.ndarray, values: dict[str, np.ndarray]) -> None:
         import numpy as np
@@ -316,7 +319,8 @@ class _Saver:
         from cevns.runtime.stores import ChunkStore
 
         if self.store is None:
-            self.store = ChunkStore.create(self.path, self.config, self.arrays())
+            fills = {"chi2": np.nan} if self.fresh else None
+            self.store = ChunkStore.create(self.path, self.config, self.arrays(), fills, index if self.fresh else None)
         else:
             self.store.append(index, {**values, "done": np.ones(np.asarray(index).size, dtype=bool)})
 
@@ -395,7 +399,7 @@ def scan_command(experiment: str, params: tuple[str, ...], free: tuple[str, ...]
     if emulator is not None and emulator.nodes:  # an emulator was built: which path, how well verified
         click.echo(emulator.text(), err=True)
     todo = state.remaining()
-    save = _Saver(path, config, lambda: _scan_arrays(state))
+    save = _Saver(path, config, lambda: _scan_arrays(state), fresh=todo == state.chi2.size)
     with click.progressbar(length=todo, label="scan", file=sys.stderr, show_eta=True) as bar:
         def progress(current: Scan, n_new: int) -> None:
             bar.update(n_new)
@@ -404,8 +408,7 @@ def scan_command(experiment: str, params: tuple[str, ...], free: tuple[str, ...]
         with executor(plan.workers, plan.dask) as pool:
             scan(lk, state, start or None, on_chunk=progress, executor=pool, on_part=save, prepared=prepared)
     save.finish()
-    ranges = state.allowed_ranges()
-    open_ends = state.allowed_open()
+    ranges, open_ends = state.allowed()
     best = state.best()
     if plot_path:
         from cevns.plotting import profile_figure, region_figure

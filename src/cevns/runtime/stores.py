@@ -197,6 +197,12 @@ def config_text(config: Mapping[str, Any]) -> str:
 
 #: name of the base's array holding the generation of its live sidecar
 GENERATION_KEY = "store_generation"
+#: prefixes of a base's entries that stand for an array at one value except at a few
+#: entries (a new run's base, :meth:`ChunkStore.create` with ``fills``): the value (0-d,
+#: the array's dtype), the shape, and the entries that differ (their values; their flat
+#: indices are :data:`PART_INDEX`); :func:`read_store` rebuilds the array from them.
+FILL_PREFIX, SHAPE_PREFIX, PART_PREFIX = "store_fill_", "store_shape_", "store_part_"
+PART_INDEX = "store_part_index"
 
 
 def release_pages(*arrays: np.ndarray) -> None:
@@ -322,6 +328,15 @@ def _merge_sidecar(path: str | Path, generation: str, arrays: dict[str, np.ndarr
                 _scatter(arrays, index, name, values)
 
 
+def _filled(f: Any, name: str) -> np.ndarray:
+    """The array ``name`` of a base that holds it as its fill value, shape and the entries
+    that differ (:data:`FILL_PREFIX`)."""
+    array = np.full(tuple(int(i) for i in f[SHAPE_PREFIX + name]), f[FILL_PREFIX + name])
+    if PART_PREFIX + name in f.files:
+        _scatter({name: array}, np.asarray(f[PART_INDEX], dtype=np.int64), name, np.asarray(f[PART_PREFIX + name]))
+    return array
+
+
 def read_store(path: str | Path, config: Mapping[str, Any], names: tuple[str, ...]) -> dict[str, np.ndarray]:
     """The arrays ``names`` of the store at ``path``, after checking it was made with
     ``config``; raises :class:`StoreError` (one line) otherwise.
@@ -331,8 +346,9 @@ def read_store(path: str | Path, config: Mapping[str, Any], names: tuple[str, ..
     try:
         with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as f:  # we own the handle: closed on any error
             stored = str(f["config"])
-            arrays = {n: np.array(f[n]) for n in names}
             generation = str(f[GENERATION_KEY]) if GENERATION_KEY in f.files else None
+            arrays = {n: np.array(f[n]) if n in f.files or generation is None or FILL_PREFIX + n not in f.files
+                      else _filled(f, n) for n in names}
     except Exception as exc:  # noqa: BLE001  any unreadable file is the same error for the user
         raise StoreError(f"cannot resume from {path}: not a readable store ({type(exc).__name__})") from None
     _check_config(path, stored, config)
@@ -379,14 +395,31 @@ class ChunkStore:
         self.total = 0
 
     @classmethod
-    def create(cls, path: str | Path, config: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> ChunkStore:
+    def create(cls, path: str | Path, config: Mapping[str, Any], arrays: Mapping[str, np.ndarray],
+               fills: Mapping[str, Any] | None = None, part: np.ndarray | None = None) -> ChunkStore:
         """Start a store at ``path`` holding ``arrays`` (a new run, or a resumed one with
         the merged arrays): any old sidecar is removed, the base is written with a new
-        generation, then an empty sidecar is made."""
+        generation, then an empty sidecar is made.
+
+        ``fills`` (name → value) and ``part`` (flat indices): arrays of ``arrays`` that
+        hold that value everywhere except at ``part`` (flat indices of the whole array) —
+        the base then holds only the value, the shape and the entries at ``part`` (:data:`FILL_PREFIX`), so a new run's
+        first save costs the chunk it has, not the grid. A reader other than
+        :func:`read_store` finds those arrays only in the final file (:meth:`finish`)."""
         target = Path(path)
         store = cls(target, secrets.token_hex(16))
         _clear_sidecar(store.directory)
-        write_store(target, config, {**arrays, GENERATION_KEY: np.array(store.generation)})
+        fills = dict(fills or {})
+        base = {n: a for n, a in arrays.items() if n not in fills}
+        index = np.asarray(part if part is not None else np.empty(0), dtype=np.int64)
+        if fills:
+            base[PART_INDEX] = index
+        for name, value in fills.items():
+            array = np.asarray(arrays[name])
+            base[FILL_PREFIX + name] = np.array(value, dtype=array.dtype)
+            base[SHAPE_PREFIX + name] = np.array(array.shape, dtype=np.int64)
+            base[PART_PREFIX + name] = array.reshape(-1)[index]  # flat indices of the whole array
+        write_store(target, config, {**base, GENERATION_KEY: np.array(store.generation)})
         done = arrays.get("done")
         if done is not None:
             store.done, store.total = int(np.count_nonzero(done)), int(np.size(done))

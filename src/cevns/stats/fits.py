@@ -122,6 +122,12 @@ class ExperimentLikelihood:
             memo.append(pull_chi2_kernel(self.measurement))
         return memo[0]
 
+    def pull_kernel(self) -> TwoPullChi2 | None:
+        """The closed-form χ² of the signal alone that :meth:`chi2_from_signal` evaluates
+        (:func:`pull_chi2_kernel`), or None for a Poisson measurement: grid scans build
+        their rational form from its data (:class:`cevns.stats.scans.RationalGrid`)."""
+        return self._kernel()
+
     def chi2_from_signal(self, signal: np.ndarray) -> np.ndarray:
         """χ² for signals of shape (..., bins), vectorised over the batch axes; a
         ``pull-chi2`` measurement is evaluated by its closed form (:func:`pull_chi2_kernel`,
