@@ -161,3 +161,27 @@ def test_cli_scan_file_is_the_same_with_the_light_base(tmp_path):
     with np.load(out) as f:
         assert f["done"].all() and f["chi2"].reshape(-1).tobytes() == expected.tobytes()
     assert not os.path.exists(sidecar(out))
+
+
+def test_journals_with_sha256_lines_still_resume(tmp_path):
+    """Chunk journals of earlier versions carry SHA-256 checksums: still read (and a
+    changed byte still refused); new lines carry CRC-32."""
+    import hashlib
+    import json
+
+    shape = (20, 30)
+    chi2, done = np.full(shape, np.nan), np.zeros(shape, dtype=bool)
+    config = {"case": "sha256"}
+    path = tmp_path / "s.npz"
+    store = ChunkStore.create(path, config, {"chi2": chi2, "done": done})
+    store.append(np.arange(10, 50), {"chi2": np.arange(40.0), "done": np.ones(40, dtype=bool)})
+    journal = sidecar(path) / "chunks.jsonl"
+    entry = json.loads(journal.read_text())
+    assert "crc32" in entry and "sha256" not in entry
+    blob = (sidecar(path) / "chunks.bin").read_bytes()[entry["offset"] : entry["offset"] + entry["length"]]
+    del entry["crc32"]
+    journal.write_text(json.dumps({**entry, "sha256": hashlib.sha256(blob).hexdigest()}) + "\n")
+    got = read_store(path, config, ("chi2", "done"))
+    assert np.array_equal(got["chi2"].reshape(-1)[10:50], np.arange(40.0)) and int(got["done"].sum()) == 40
+    journal.write_text(json.dumps({**entry, "sha256": hashlib.sha256(blob + b"x").hexdigest()}) + "\n")
+    assert int(read_store(path, config, ("chi2", "done"))["done"].sum()) == 0

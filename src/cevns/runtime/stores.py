@@ -30,7 +30,8 @@ The sidecar holds ``meta.json`` (the configuration and the *generation*, a rando
 also stored in the base as ``store_generation``), ``chunks.bin`` (the chunks one after
 the other, each the ``.npy`` images of the indices it fills and of its values) and
 ``chunks.jsonl`` (one JSON line per chunk: sequence number, offset and length in
-``chunks.bin``, SHA-256 of those bytes, the names of its arrays, points). What survives
+``chunks.bin``, the CRC-32 of those bytes — SHA-256 in journals of earlier versions — the
+names of its arrays, points). What survives
 SIGKILL at any instant:
 
 * a chunk is part of the store only once its journal line is complete (ends in a newline,
@@ -65,6 +66,7 @@ import secrets
 import shutil
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 from typing import IO, Any, Callable, Iterator, Mapping
 
@@ -300,13 +302,23 @@ def _valid_chunks(directory: Path, generation: str) -> Iterator[tuple[list[str],
                 length = int(entry["length"])
                 data.seek(int(entry["offset"]))
                 blob = data.read(length)
-                ok = entry["seq"] == seq and len(blob) == length and hashlib.sha256(blob).hexdigest() == entry["sha256"]
+                ok = entry["seq"] == seq and len(blob) == length and _checksum_ok(entry, blob)
                 names = [str(n) for n in entry["arrays"]]
             except (OSError, ValueError, KeyError, TypeError):
                 ok = False
             if not ok:
                 return
             yield names, blob
+
+
+def _checksum_ok(entry: Mapping[str, Any], blob: bytes) -> bool:
+    """The chunk's bytes have the checksum of its journal line: CRC-32 (``crc32``, what
+    :meth:`ChunkStore.append` writes: it guards against torn and partial writes, not
+    against tampering, at ≈ 2.5× the speed of SHA-256 here) or SHA-256 (``sha256``, the journals
+    of earlier versions, still resumable)."""
+    if "crc32" in entry:
+        return zlib.crc32(blob) == int(entry["crc32"])
+    return hashlib.sha256(blob).hexdigest() == entry["sha256"]
 
 
 def _scatter(arrays: dict[str, np.ndarray], index: np.ndarray, name: str, values: np.ndarray) -> None:
@@ -446,7 +458,7 @@ class ChunkStore:
         for array in parts.values():
             np.lib.format.write_array(stream, np.asarray(array), allow_pickle=False)
         blob = stream.getvalue()
-        line = json.dumps({"seq": self.sequence, "offset": self.offset, "length": len(blob), "sha256": hashlib.sha256(blob).hexdigest(),
+        line = json.dumps({"seq": self.sequence, "offset": self.offset, "length": len(blob), "crc32": zlib.crc32(blob),
                            "arrays": list(parts), "points": int(index.size)})
         _append_bytes(self.directory / "chunks.bin", blob)
         _append_bytes(self.directory / "chunks.jsonl", (line + "\n").encode())  # one write: whole or torn, never interleaved
