@@ -125,7 +125,7 @@ class ExperimentLikelihood:
     def pull_kernel(self) -> TwoPullChi2 | None:
         """The closed-form χ² of the signal alone that :meth:`chi2_from_signal` evaluates
         (:func:`pull_chi2_kernel`), or None for a Poisson measurement: grid scans build
-        their rational form from its data (:class:`cevns.stats.scans.RationalGrid`)."""
+        their row-wise form from its data (:class:`cevns.stats.scans.RowKernel`)."""
         return self._kernel()
 
     def chi2_from_signal(self, signal: np.ndarray) -> np.ndarray:

@@ -636,9 +636,10 @@ def row_kernel(grid: GridSignal, kernel: TwoPullChi2) -> RowKernel:
 @dataclass(frozen=True)
 class _PolynomialChunks:
     """χ² from the polynomial signal and the closed-form pulls, for any flat indices: a
-    ``pull-chi2`` likelihood on consecutive indices by :class:`RationalGrid` (points its
-    bound refuses by the residual form), otherwise the signal of :class:`GridSignal` and
-    the likelihood's :meth:`~cevns.stats.likelihood.Likelihood.chi2_from_signal`."""
+    ``pull-chi2`` likelihood with several bins and rows of ≥ :data:`ROW_KERNEL_MIN_ROW`
+    points, on consecutive indices, by :class:`RowKernel`; otherwise (one bin, short rows,
+    a Poisson likelihood, other index sets) the signal of :class:`GridSignal` and the
+    likelihood's :meth:`~cevns.stats.likelihood.Likelihood.chi2_from_signal`."""
 
     likelihood: Likelihood
     signal: PolynomialSignal
