@@ -315,7 +315,7 @@ def test_xenon_floor_scales_with_mass_at_high_mass(xenon):
 def test_xenon_floor_against_ohare():
     # O'Hare's published Xe SI floor (his table data/floors/Xe_SI.txt, cajohare/NeutrinoFog,
     # MIT, commit 0df3d0c; OHARE_XE_FLOOR_CM2). He used 131Xe alone and sin²θ_W = 0.2387;
-    # we use natural Xe: within 30 % (the brief) at 30 GeV-1 TeV; observed ~5 %. At 6 and
+    # we use natural Xe: within 30 % (the tolerance asked for) at 30 GeV-1 TeV; observed ~5 %. At 6 and
     # 10 GeV, where the floor falls by three decades, within 30 % too (observed -3 %, -14 %).
     from cevns.reproduce.neutrino_fog import OHARE_XE_FLOOR_CM2
 
