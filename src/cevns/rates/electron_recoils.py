@@ -41,18 +41,16 @@ from cevns.physics.electron_scattering import (
 )
 from cevns.physics.interactions import PhysicsModel
 from cevns.physics.kinematics import energies, recoil_max
-from cevns.physics.nuclei import natural_isotopes
+from cevns.rates.nodes import gauss_legendre_panels
+from cevns.physics.nuclei import resolve_target
 from cevns.sources.spectra import NeutrinoSource
-from cevns.units import AVOGADRO, M_ELECTRON, keV, tonne, year
+from cevns.units import M_ELECTRON, keV, kg, tonne, year
 
 
 def atoms_per_tonne(element: str) -> float:
     """Atoms of ``element`` (natural isotopic composition) in one tonne:
-    10⁶ g / (Σ_i x_i A_i g/mol) × N_A, with the abundances x_i and atomic masses A_i (u) of
-    :func:`cevns.physics.nuclei.natural_isotopes`."""
-    isotopes = natural_isotopes(element)
-    molar_g = sum(iso.abundance * iso.atomic_mass_u for iso in isotopes)
-    return float(tonne / 1e-3 / molar_g * AVOGADRO)
+    10⁶ g / (Σ_i x_i A_i g/mol) × N_A (:meth:`cevns.physics.nuclei.Target.nuclei_per_kg`)."""
+    return float(sum(resolve_target(element).nuclei_per_kg().values()) * tonne / kg)
 
 
 def _check_model(model: PhysicsModel) -> None:
@@ -131,11 +129,7 @@ def integrated_rate(
                 kink = float(recoil_max(line, M_ELECTRON)) / keV
                 if low_kev < kink < high_kev:
                     edges.add(kink)
-    cuts = np.array(sorted(edges))
-    x, w = np.polynomial.legendre.leggauss(nodes_per_step)
-    lo, hi = cuts[:-1, None], cuts[1:, None]
-    t = (0.5 * (hi - lo) * x + 0.5 * (hi + lo)).ravel()
-    weights = (0.5 * (hi - lo) * w).ravel()
+    t, weights = gauss_legendre_panels(np.array(sorted(edges)), nodes_per_step)
     rate = electron_recoil_rate(t, element, source, model, nsi, binding)
     return {f: float(np.sum(r * weights)) for f, r in rate.items()}
 
