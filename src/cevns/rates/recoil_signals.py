@@ -32,7 +32,7 @@ from cevns.errors import InputError
 from cevns.physics.form_factors import FormFactor
 from cevns.physics.nuclei import Isotope, Target
 from cevns.physics.wimp import SHM, Halo, recoil_kinks_kev, recoil_max_kev, wimp_rate_by_isotope, wimp_target
-from cevns.rates.nodes import Quadrature, gauss_legendre_panels, split_panels
+from cevns.rates.nodes import Quadrature, gauss_legendre_panels, sorted_unique, split_panels
 
 __all__ = ["fold_recoil_spectrum", "threshold_response", "wimp_binned_counts", "wimp_counts_above"]
 
@@ -81,7 +81,7 @@ def _nodes_and_weights(
         first = float(to_recoil(max(edges[0], 0.0)))
         t_lo = min(first / 100.0, t_max_kev / 1e4) if first > 0 else t_max_kev / 1e4
         cuts = np.geomspace(t_lo, t_max_kev, quadrature.log_panels + 1)
-        cuts = np.unique(np.concatenate([[0.0], cuts, kinks]))
+        cuts = sorted_unique(np.concatenate([[0.0], cuts, kinks]))
         recoil, w = gauss_legendre_panels(cuts, quadrature.nodes)
         mu = response.observable.mean(recoil, Z, response.quenching)
         return recoil, response.resolution.bin_response(mu, edges, response.efficiency) * w
