@@ -92,6 +92,17 @@ def reproduced(tmp_path_factory):
     return run
 
 
+@pytest.fixture(scope="module")
+def csi():
+    """The COHERENT CsI 2017 likelihood (:class:`~cevns.stats.fits.ExperimentLikelihood`) of
+    the shipped experiment file; a module may define its own ``csi`` instead."""
+    from cevns.config.experiments import load_experiment
+    from cevns.stats.fits import ExperimentLikelihood
+
+    exp = load_experiment("coherent-csi-2017")
+    return ExperimentLikelihood(exp.predictor(), exp.measurement())
+
+
 @pytest.fixture(autouse=True)
 def _close_figures():
     """Close every matplotlib figure a test left open (tests that call figure-making steps or

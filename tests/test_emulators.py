@@ -34,12 +34,6 @@ from cevns.stats.scans import chunk_evaluator, empty_scan, scan
 
 
 @pytest.fixture(scope="module")
-def csi():
-    exp = load_experiment("coherent-csi-2017")
-    return ExperimentLikelihood(exp.predictor(), exp.measurement())
-
-
-@pytest.fixture(scope="module")
 def dresden():
     exp = load_experiment("dresden-ii-2022")
     return ExperimentLikelihood(exp.predictor(), exp.measurement())

@@ -35,12 +35,6 @@ from cevns.runtime.stores import StoreError, read_store, write_store
 from cevns.stats.toys import empty_toys, run_toys, toy_study
 
 
-@pytest.fixture(scope="module")
-def csi():
-    exp = load_experiment("coherent-csi-2017")
-    return ExperimentLikelihood(exp.predictor(), exp.measurement())
-
-
 AXES = {"eps_ee_uV": np.linspace(-1.0, 1.0, 41), "eps_ee_dV": np.linspace(-1.0, 1.0, 37)}
 
 
