@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +27,9 @@ from cevns.sources.dsnb import (
     star_formation_rate,
 )
 from cevns.sources.solar import solar_source
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from experiment_text import ge_experiment_with_source  # noqa: E402
 
 MPC_CM = 3.0856775814913673e24
 YR_S = 3.15576e7
@@ -125,15 +129,6 @@ def test_bad_names_are_one_line_input_errors():
 
 
 # --- experiment files: [source] type = "solar" / "atmospheric" / "dsnb" -----------------------
-_GE = (Path(__file__).resolve().parents[1] / "src" / "cevns" / "data" / "experiments" / "coherent-ge.toml").read_text()
-_GE_SOURCE = _GE[_GE.index("[source]"):]
-_GE_SOURCE = _GE_SOURCE[: _GE_SOURCE.index("\n[", 1) + 1] if "\n[" in _GE_SOURCE[1:] else _GE_SOURCE
-
-
-def _experiment(tmp_path: Path, source: str) -> Path:
-    path = tmp_path / "astro.toml"
-    path.write_text(_GE.replace(_GE_SOURCE, source + "\n"))
-    return path
 
 
 @pytest.mark.parametrize(
@@ -147,7 +142,7 @@ def _experiment(tmp_path: Path, source: str) -> Path:
     ],
 )
 def test_experiment_files_build_the_astrophysical_sources(tmp_path, table, expected):
-    exp = load_experiment(str(_experiment(tmp_path, table)))
+    exp = load_experiment(ge_experiment_with_source(tmp_path, table))
     want = expected()
     assert exp.source.flux_cm2_s == pytest.approx(want.flux_cm2_s, rel=1e-12)
     assert exp.source.baseline_cm is None
@@ -165,5 +160,5 @@ def test_experiment_files_build_the_astrophysical_sources(tmp_path, table, expec
 )
 def test_experiment_file_errors_are_one_line(tmp_path, table, message):
     with pytest.raises(ExperimentError, match=re.escape(message)) as err:
-        load_experiment(str(_experiment(tmp_path, table)))
+        load_experiment(ge_experiment_with_source(tmp_path, table))
     assert "\n" not in str(err.value)

@@ -20,6 +20,7 @@ from cevns.stats.fog import FOG_FLUXES, SITE_COMPONENTS, fog_arrays, neutrino_fo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from cli_run import one_error_line, run_cli  # noqa: E402
+from experiment_text import ge_experiment_with_source  # noqa: E402
 
 
 # --- spectra --------------------------------------------------------------------------------------
@@ -215,26 +216,15 @@ def test_cli_unknown_site_is_one_line(capsys):
     assert "unknown laboratory 'Moon'" in one_error_line(err)
 
 
-_GE = (Path(__file__).resolve().parents[1] / "src" / "cevns" / "data" / "experiments" / "coherent-ge.toml").read_text()
-_GE_SOURCE = _GE[_GE.index("[source]"):]
-_GE_SOURCE = _GE_SOURCE[: _GE_SOURCE.index("\n[", 1) + 1] if "\n[" in _GE_SOURCE[1:] else _GE_SOURCE
-
-
-def _experiment(tmp_path: Path, source: str) -> str:
-    path = tmp_path / "geo.toml"
-    path.write_text(_GE.replace(_GE_SOURCE, source + "\n"))
-    return str(path)
-
-
 def test_experiment_file_builds_the_geoneutrino_source(tmp_path):
     from cevns.config import load_experiment
 
-    exp = load_experiment(_experiment(tmp_path, '[source]\ntype = "geoneutrino"\nsite = "kamioka"\n'
-                                                'components = ["U238", "reactor"]'))
+    exp = load_experiment(ge_experiment_with_source(tmp_path, '[source]\ntype = "geoneutrino"\nsite = "kamioka"\n'
+                                                               'components = ["U238", "reactor"]'))
     want = geoneutrino_source("Kamioka", ("U238", "reactor"))
     assert exp.source.flux_cm2_s == pytest.approx(want.flux_cm2_s, rel=1e-12)
     assert exp.source.baseline_cm is None
-    default = load_experiment(_experiment(tmp_path, '[source]\ntype = "geoneutrino"'))
+    default = load_experiment(ge_experiment_with_source(tmp_path, '[source]\ntype = "geoneutrino"'))
     assert default.source.flux_cm2_s["nu_e_bar"] == pytest.approx(sum(site_fog_fluxes("LNGS")[c][0]
                                                                       for c in ("geo_U", "geo_Th", "geo_K")))
     assert GEO_CHAINS == ("U238", "Th232", "K40")
@@ -249,5 +239,5 @@ def test_experiment_file_errors_are_one_line(tmp_path, table, message):
     from cevns.config import ExperimentError, load_experiment
 
     with pytest.raises(ExperimentError, match=re.escape(message)) as err:
-        load_experiment(_experiment(tmp_path, table))
+        load_experiment(ge_experiment_with_source(tmp_path, table))
     assert "\n" not in str(err.value)
