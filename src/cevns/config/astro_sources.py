@@ -41,7 +41,7 @@ from cevns.config.sources import SourceContext, SourceSpec, register_source_type
 from cevns.physics.msw import DEFAULT_FIT, GLOBAL_FITS
 from cevns.sources.atmospheric import ATMOSPHERIC_MODELS, atmospheric_source
 from cevns.sources.dsnb import DSNB_MODELS, dsnb_source
-from cevns.sources.geoneutrinos import GEO_CHAINS, LABORATORIES, geoneutrino_source
+from cevns.sources.geoneutrinos import GEO_CHAINS, geoneutrino_source, laboratory
 from cevns.sources.solar import SOLAR_COMPONENTS, SOLAR_MODELS, solar_source
 from cevns.sources.spectra import NeutrinoSource
 
@@ -52,6 +52,16 @@ __all__ = ["AtmosphericSpec", "DsnbSpec", "GeoneutrinoSpec", "SolarSpec", "build
 def _known(value: str, known: dict[str, object], what: str) -> str:
     if value not in known:
         raise ValueError(f"unknown {what} {value!r}; known: {', '.join(known)}")
+    return value
+
+
+def _check_components(value: list[str], known: tuple[str, ...], what: str) -> list[str]:
+    """``value`` unchanged when every entry is in ``known`` and none is listed twice."""
+    for c in value:
+        if c not in known:
+            raise ValueError(f"unknown {what} component {c!r}; known: {', '.join(known)}")
+    if len(set(value)) != len(value):
+        raise ValueError("a component is listed twice")
     return value
 
 
@@ -69,12 +79,7 @@ class SolarSpec(SourceSpec):
     @field_validator("components")
     @classmethod
     def _components(cls, value: list[str]) -> list[str]:
-        for c in value:
-            if c not in SOLAR_COMPONENTS:
-                raise ValueError(f"unknown solar component {c!r}; known: {', '.join(SOLAR_COMPONENTS)}")
-        if len(set(value)) != len(value):
-            raise ValueError("a component is listed twice")
-        return value
+        return _check_components(value, SOLAR_COMPONENTS, "solar")
 
     @field_validator("model")
     @classmethod
@@ -140,20 +145,12 @@ class GeoneutrinoSpec(SourceSpec):
     @field_validator("site")
     @classmethod
     def _site(cls, value: str) -> str:
-        folded = {k.lower(): k for k in LABORATORIES}
-        if value.strip().lower() not in folded:
-            raise ValueError(f"unknown laboratory {value!r}; known: {', '.join(LABORATORIES)}")
-        return folded[value.strip().lower()]
+        return laboratory(value).name  # case-insensitive; an unknown name: InputError (a ValueError)
 
     @field_validator("components")
     @classmethod
     def _components(cls, value: list[str]) -> list[str]:
-        for c in value:
-            if c not in (*GEO_CHAINS, "reactor"):
-                raise ValueError(f"unknown geoneutrino component {c!r}; known: {', '.join(GEO_CHAINS)}, reactor")
-        if len(set(value)) != len(value):
-            raise ValueError("a component is listed twice")
-        return value
+        return _check_components(value, (*GEO_CHAINS, "reactor"), "geoneutrino")
 
 
 def build_geoneutrino(spec: GeoneutrinoSpec, context: SourceContext) -> NeutrinoSource:
