@@ -88,6 +88,7 @@ from cevns.releases.xenonnt_templates import (
     load_run,
 )
 from cevns.sources.spectra import NeutrinoSource
+from cevns.stats.chi2 import poisson_terms
 from cevns.units import keV, tonne, year
 
 # --- published numbers --------------------------------------------------------------------------
@@ -181,14 +182,6 @@ class ProfileFit:
     chi2: np.ndarray
     params: np.ndarray
     converged: np.ndarray
-
-
-def _deviance(n: np.ndarray, mu: np.ndarray) -> np.ndarray:
-    """2 Σ [μ − n + n ln(n/μ)] over the last axis (n = 0 terms: 2μ)."""
-    mu = np.maximum(mu, 1e-300)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        log_term = np.where(n > 0, n * np.log(np.where(n > 0, n, 1.0) / mu), 0.0)
-    return 2.0 * np.sum(mu - n + log_term, axis=-1)
 
 
 @dataclass(frozen=True, eq=False)
@@ -419,7 +412,7 @@ def _profile(n: np.ndarray, S: np.ndarray, A: np.ndarray, E: np.ndarray, N: np.n
         f, a, e, m = x[:, 0, None, None], x[:, ia, None], x[:, ie, None], x[:, im, None]
         mu = np.maximum(f * Sw[0] + a * A + e * E + m * Nw[0] + Xw[0], 1e-300)
         d = x - centre
-        chi2 = _deviance(n, mu).sum(axis=-1) + np.sum(inv2 * d * d, axis=-1)
+        chi2 = 2.0 * poisson_terms(n, mu).sum(axis=(-2, -1)) + np.sum(inv2 * d * d, axis=-1)  # Baker–Cousins
         if not derivatives:
             return chi2, np.empty(0), np.empty(0)
         St, Sl, Sq, Sll, Sqq, Slq = Sw
