@@ -207,6 +207,13 @@ def test_electron_nsi_parameter_names_round_trip():
         es.electron_nsi_from_parameters({"eps_ee_eV": "big"})
     with pytest.raises(ParameterError, match="within"):
         es.electron_nsi_from_parameters({"eps_ee_eV": 1e5})
+    # one bound for every path: the parameter guard of eps_* is the ElectronNSI guard
+    from cevns.physics.interactions.electron_nsi import ELECTRON_NSI_GUARD
+    from cevns.physics.parameters import magnitude_guard
+
+    assert magnitude_guard("eps_mutau_eA")[0] == ELECTRON_NSI_GUARD
+    with pytest.raises(ParameterError, match="eps_ee_eA must be within"):
+        apply_parameters(PhysicsModel(), {"eps_ee_eA": -2e4})
     with pytest.raises(InputError, match="bad electron-NSI key"):
         es.ElectronNSI(vector={("e", "x"): 0.1})
 

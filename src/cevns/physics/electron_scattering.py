@@ -111,6 +111,7 @@ from cevns.physics.interactions.electron_nsi import (
 from cevns.physics.interactions.nsi import PAIRS
 from cevns.physics.interactions.registry import ParameterError
 from cevns.physics.kinematics import MAX_NEUTRINO_ENERGY_MEV, energies, neutrino_energy_min, recoil_max
+from cevns.physics.parameters import check_value
 from cevns.units import ALPHA_EM, G_FERMI, M_ELECTRON, MEV2_TO_CM2, eV
 
 #: 2 G_F² m_e/π in cm²/MeV: the prefactor of the weak ν e cross section.
@@ -201,10 +202,7 @@ def electron_nsi_from_parameters(values: Mapping[str, float | str]) -> ElectronN
         if name not in ELECTRON_NSI_PARAMETERS:
             raise ParameterError(f"unknown electron-NSI parameter {name!r}; use eps_<pair>_eV or eps_<pair>_eA "
                                  f"with pair in {', '.join(PAIRS)}")
-    try:
-        return build_electron_nsi({name: ELECTRON_NSI_PARAMETERS[name].check(v) for name, v in values.items()})
-    except ValueError as exc:
-        raise ParameterError(str(exc)) from None
+    return build_electron_nsi({name: check_value(name, v) for name, v in values.items()})
 
 
 def _electron_nsi(model: PhysicsModel, nsi: ElectronNSI | None) -> ElectronNSI | None:

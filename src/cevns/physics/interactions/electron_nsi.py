@@ -77,14 +77,13 @@ ELECTRON_NSI_PARAMETERS: Mapping[str, Parameter] = MappingProxyType({p.name: p f
 
 
 def build_electron_nsi(values: Mapping[str, float | str]) -> ElectronNSI:
-    """The :class:`ElectronNSI` of the parameter values ``eps_<pair>_e{V,A}`` (absent: 0);
-    a magnitude above :data:`ELECTRON_NSI_GUARD` is a ValueError naming the parameter."""
+    """The :class:`ElectronNSI` of the parameter values ``eps_<pair>_e{V,A}`` (absent: 0),
+    already checked by :func:`cevns.physics.parameters.check_value` (whose guard ``eps_.*``
+    is :data:`ELECTRON_NSI_GUARD`; :class:`ElectronNSI` checks it again)."""
     vector: dict[tuple[str, str], float] = {}
     axial: dict[tuple[str, str], float] = {}
     for name in ELECTRON_NSI_PARAMETERS:
         x = float(values.get(name, 0.0))
-        if abs(x) > ELECTRON_NSI_GUARD:
-            raise ValueError(f"{name} must be within ±{ELECTRON_NSI_GUARD:g} (NSI couplings are O(0.1–1) in units of G_F at most), got {x:g}")
         if x:
             (vector if name.endswith("V") else axial)[PAIRS[name.split("_")[1]]] = x
     return ElectronNSI(vector, axial)
