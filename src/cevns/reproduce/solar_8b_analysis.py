@@ -1,8 +1,7 @@
 """Numbers of the ``solar-8b`` reproduction: the published ⁸B CEvNS results of the xenon
 dark-matter detectors and a counting likelihood that redoes their flux and significance.
 
-Published inputs (every one with its source; see also ``/work/tools/solar_facts.md`` of the
-team, where each was checked):
+Published inputs (every one with its source):
 
 * XENONnT SR0+SR1 — E. Aprile et al. (XENON), PRL 133, 191002 (2024), arXiv:2408.02877
   (abstract): 3.51 t·yr, 37 events above 0.5 keV_NR against (26.4 +1.4 −1.3) expected
@@ -34,10 +33,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from cevns.errors import InputError
+from cevns.sources.solar import SOLAR_MODELS
 
-#: B16-GS98 ⁸B flux (cm⁻² s⁻¹) and its 1σ fraction (Vinyoles et al. 2017, Table 6).
-B16_GS98_B8_FLUX = 5.46e6
-B16_GS98_B8_UNCERTAINTY = 0.12
+#: B16-GS98 ⁸B flux (cm⁻² s⁻¹) and its 1σ fraction (Vinyoles et al. 2017, Table 6), from
+#: :data:`cevns.sources.solar.SOLAR_MODELS`.
+B16_GS98_B8_FLUX: float = SOLAR_MODELS["B16-GS98"].flux_cm2_s["8B"]
+B16_GS98_B8_UNCERTAINTY: float = SOLAR_MODELS["B16-GS98"].relative_uncertainty["8B"]
 
 
 @dataclass(frozen=True)
