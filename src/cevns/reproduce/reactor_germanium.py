@@ -85,7 +85,7 @@ def _quenching(fast: bool) -> StepOutput:
         results.append(Result(f"{_LABELS[n]}: strength ({kind}) at k = {ks[0]:.2f} / {ks[-1]:.2f}", "× SM",
                               (float(mus[0]), float(mus[-1])), None, "—",
                               "Li, Herrera & Huber (arXiv:2502.12308) fit the strength against the quenching "
-                              "steepness; their numbers were not found (see /work/tools/reactor_facts.md)"))
+                              "steepness; their numbers were not found"))
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     for n in names:
