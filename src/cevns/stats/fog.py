@@ -606,15 +606,14 @@ def _panels(edges: np.ndarray, kinks: np.ndarray, order: int) -> tuple[np.ndarra
     """Gauss–Legendre quadrature of the bins ``edges`` (keV) cut at ``kinks`` (where the
     integrand is not smooth), ``order`` nodes per panel in ln E. Returns nodes (keV),
     weights (keV) and the bin of each node, flat."""
+    from cevns.rates.nodes import gauss_legendre_panels
+
     inner = kinks[(kinks > edges[0]) & (kinks < edges[-1])]
     breaks = np.unique(np.concatenate([edges, inner]))
-    t, w = np.polynomial.legendre.leggauss(order)
-    lo, hi = np.log(breaks[:-1])[:, None], np.log(breaks[1:])[:, None]
-    x = 0.5 * (lo + hi) + 0.5 * (hi - lo) * t
+    x, w = gauss_legendre_panels(np.log(breaks), order)
     nodes = np.exp(x)
-    weights = 0.5 * (hi - lo) * w * nodes
     bins = np.searchsorted(edges, breaks[:-1], side="right") - 1
-    return nodes.ravel(), weights.ravel(), np.repeat(bins, order)
+    return nodes, w * nodes, np.repeat(bins, order)
 
 
 def _binned(values: np.ndarray, weights: np.ndarray, bins: np.ndarray, n_bins: int) -> np.ndarray:
