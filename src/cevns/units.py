@@ -62,6 +62,8 @@ CODATA_2022: Mapping[str, float] = MappingProxyType({
     "muon mass energy equivalent in MeV": 105.6583755,
     "tau mass energy equivalent in MeV": 1776.82,
     "proton rms charge radius": 8.4075e-16,  # m
+    "speed of light in vacuum": 299792458.0,  # m s^-1 (exact)
+    "proton mass energy equivalent in MeV": 938.27208943,
 })
 
 # --- base units ------------------------------------------------------------------------
@@ -113,6 +115,10 @@ M_TAU: float = CODATA_2022["tau mass energy equivalent in MeV"]
 #: Charged-pion mass in MeV: PDG 2024, R.L. Workman et al. / S. Navas et al.,
 #: Phys. Rev. D 110, 030001 (2024), π± summary table (139.57039 ± 0.00018 MeV).
 M_PION: float = 139.57039
+#: Proton mass in MeV (CODATA 2022).
+M_PROTON: float = CODATA_2022["proton mass energy equivalent in MeV"]
+#: Speed of light in km/s (exact, CODATA 2022), the unit of galactic speeds.
+SPEED_OF_LIGHT_KM_S: float = CODATA_2022["speed of light in vacuum"] / 1e3
 #: Proton rms charge radius in fm (CODATA 2022).
 PROTON_RMS_CHARGE_RADIUS_FM: float = CODATA_2022["proton rms charge radius"] / 1e-15
 

@@ -57,6 +57,7 @@ from numpy.typing import ArrayLike
 from cevns.errors import InputError
 from cevns.physics.quadrature import gauss_legendre
 from cevns.sources.spectra import NeutrinoSource, TabulatedSpectrum
+from cevns.units import SPEED_OF_LIGHT_KM_S, J, year
 
 __all__ = [
     "DSNB_MODELS",
@@ -69,10 +70,10 @@ __all__ = [
     "star_formation_rate",
 ]
 
-_MEV_PER_ERG = 1.0 / 1.602176634e-6
+_MEV_PER_ERG = 1e-7 * J  # 1 erg = 1e-7 J
 _CM_PER_MPC = 3.0856775814913673e24
-_S_PER_YR = 3.15576e7  # Julian year
-_C_KM_S = 299792.458
+_S_PER_YR = year  # Julian year
+_C_KM_S = SPEED_OF_LIGHT_KM_S
 _Z_NODES = 96
 
 #: Flavour → which temperature of a model applies.
