@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.optimize import brentq, minimize_scalar
 
+from cevns.stats.chi2 import delta_chi2_threshold
 from cevns.stats.likelihood import Likelihood
 
 if TYPE_CHECKING:
@@ -58,8 +59,8 @@ PUBLISHED: dict[str, dict[str, float | None]] = {
     "coherent-ge-2026": {"prediction": 124.0, "strength": 1.0, "sigma": float(np.hypot(0.10, 0.10)), "z": None, "limit90": None},
 }
 
-#: Δχ² of a two-sided 90% CL (one parameter).
-DCHI2_90 = 2.705543454095404
+#: Δχ² of a two-sided 90% CL (one parameter): 2.7055 (:func:`cevns.stats.chi2.delta_chi2_threshold`).
+DCHI2_90 = float(delta_chi2_threshold(0.90))
 
 
 @dataclass(frozen=True)
