@@ -13,9 +13,10 @@ import pytest
 
 from cevns.errors import InputError
 from cevns.sources.geoneutrinos import (
-    GEO_CHAINS, LABORATORIES, _table, chain_spectrum, geoneutrino_source, laboratory, reactor_fraction_above,
+    GEO_CHAINS, LABORATORIES, chain_spectrum, geoneutrino_source, laboratory, reactor_fraction_above,
     reactor_shape, site_fog_fluxes, site_reactor_source,
 )
+from cevns.sources.spectra import package_table
 from cevns.stats.fog import FOG_FLUXES, SITE_COMPONENTS, fog_arrays, neutrino_fog
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -31,7 +32,7 @@ from experiment_text import ge_experiment_with_source  # noqa: E402
     ("U238", 6.0, 4.3865), ("Th232", 4.0, 2.254), ("K40", 0.8928, 1.311),
 ])
 def test_enomoto_tables_count_the_beta_decays_of_each_chain(chain, per_decay, endpoint_mev):
-    energies, columns = _table()
+    energies, columns = package_table("geoneutrinos", "enomoto_spectra.csv")
     values = columns[chain]
     assert values.sum() * 1.0 == pytest.approx(per_decay, rel=0.01)  # 1 keV bins, per keV
     last = energies[np.flatnonzero(values > 0).max()]

@@ -19,14 +19,12 @@ Energies in MeV, fluxes in ν cm⁻² s⁻¹.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
-from importlib import resources
 
 import numpy as np
 
 from cevns.errors import InputError
-from cevns.sources.spectra import NeutrinoSource, TabulatedSpectrum
+from cevns.sources.spectra import NeutrinoSource, TabulatedSpectrum, package_table
 
 __all__ = ["ATMOSPHERIC_MODELS", "AtmosphericModel", "atmospheric_source"]
 
@@ -55,15 +53,6 @@ ATMOSPHERIC_MODELS: dict[str, AtmosphericModel] = {
 }
 
 
-@functools.lru_cache(maxsize=None)
-def _table(file: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    text = (resources.files("cevns") / "data" / "atmospheric" / file).read_text()
-    rows = [ln for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
-    header = rows[0].split(",")
-    data = np.array([[float(x) for x in ln.split(",")] for ln in rows[1:]])
-    return data[:, 0], {name: data[:, i] for i, name in enumerate(header) if i > 0}
-
-
 def atmospheric_source(model: str = "FLUKA-2005", *, flux_scale: float = 1.0) -> NeutrinoSource:
     """Atmospheric ν_e, ν̄_e, ν_μ, ν̄_μ of the named ``model`` (:data:`ATMOSPHERIC_MODELS`),
     each flavour's flux the integral of its table (trapezoidal, as the spectrum is
@@ -74,7 +63,7 @@ def atmospheric_source(model: str = "FLUKA-2005", *, flux_scale: float = 1.0) ->
         raise InputError(f"unknown atmospheric model {model!r}; known: {', '.join(ATMOSPHERIC_MODELS)}") from None
     if not (flux_scale > 0 and np.isfinite(flux_scale)):
         raise InputError(f"atmospheric source: flux_scale must be finite and > 0, got {flux_scale}")
-    energies, columns = _table(atm.file)
+    energies, columns = package_table("atmospheric", atm.file)
     e = tuple(float(x) for x in energies)
     spectra = {f: TabulatedSpectrum(e, tuple(float(x) for x in v), f"atmospheric {f}") for f, v in columns.items()}
     flux = {f: float(np.trapezoid(v, energies)) * flux_scale for f, v in columns.items()}

@@ -54,13 +54,12 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import Mapping, Sequence
 
 import numpy as np
 
 from cevns.errors import InputError
-from cevns.sources.spectra import NeutrinoSource, TabulatedSpectrum
+from cevns.sources.spectra import NeutrinoSource, TabulatedSpectrum, package_table
 
 __all__ = [
     "GEO_CHAINS", "LABORATORIES", "REACTOR_CAPTURES_PER_FISSION", "REACTOR_REFERENCE_ENERGY_MEV", "Laboratory", "SiteFlux",
@@ -146,21 +145,12 @@ def laboratory(name: str) -> Laboratory:
 
 
 @functools.lru_cache(maxsize=None)
-def _table() -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    text = (resources.files("cevns") / "data" / "geoneutrinos" / "enomoto_spectra.csv").read_text()
-    rows = [ln for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
-    header = rows[0].split(",")
-    data = np.array([[float(x) for x in ln.split(",")] for ln in rows[1:]])
-    return data[:, 0], {name: data[:, i] for i, name in enumerate(header) if i > 0}
-
-
-@functools.lru_cache(maxsize=None)
 def chain_spectrum(chain: str) -> TabulatedSpectrum:
     """The normalised ν̄_e spectrum (1/MeV) of ``chain`` (``U238``, ``Th232``, ``K40``):
     Enomoto's table, interpolated linearly, ending at the first zero above its end point."""
     if chain not in GEO_CHAINS:
         raise InputError(f"unknown geoneutrino chain {chain!r}; known: {', '.join(GEO_CHAINS)}")
-    energies, columns = _table()
+    energies, columns = package_table("geoneutrinos", "enomoto_spectra.csv")
     values = columns[chain]
     end = int(np.flatnonzero(values > 0).max()) + 2
     return TabulatedSpectrum(tuple(energies[:end].tolist()), tuple(values[:end].tolist()), f"geoneutrino {chain}")

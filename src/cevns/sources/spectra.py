@@ -21,8 +21,10 @@ Energies in MeV, fluxes in ν/cm²/s, distances in cm (see :mod:`cevns.units`).
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
+from importlib import resources
 from typing import Callable, Mapping, Protocol
 
 import numpy as np
@@ -230,6 +232,17 @@ class NeutrinoSource:
     def max_energy(self) -> float:
         """Highest neutrino energy of any flavour (MeV)."""
         return max(s.support[1] for s in self.spectra.values())
+
+
+@functools.lru_cache(maxsize=None)
+def package_table(folder: str, file: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """A spectrum table shipped in ``cevns/data/<folder>/<file>``: ``#`` comment lines, a header
+    ``energy,<column>,...``, numeric rows → (first column, {name: column}); read once."""
+    text = (resources.files("cevns") / "data" / folder / file).read_text()
+    rows = [ln for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
+    header = rows[0].split(",")
+    data = np.array([[float(x) for x in ln.split(",")] for ln in rows[1:]])
+    return data[:, 0], {name: data[:, i] for i, name in enumerate(header) if i > 0}
 
 
 def tabulated_source(
