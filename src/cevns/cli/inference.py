@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 import click
 
 from cevns.cli.feldman_cousins import check_fit_fc, check_scan_fc, fc_lines, fit_fc, fit_fc_options, scan_fc, scan_fc_options
-from cevns.cli.releases import NO_VERIFY_OPTION
+from cevns.cli.releases import NO_VERIFY_OPTION, RUNS_OPTION
 from cevns.cli.common import (
     DASK_OPTION,
     FIX_HELP,
@@ -136,10 +136,6 @@ DATA_RELEASE_OPTION = click.option(
     "--data-release", "release_folder", multiple=True, metavar="DIR | NAME=DIR",
     help="Fit the binned data of this release folder (cevns release list) with its likelihood instead of EXPERIMENT's [data]; "
          "for a combination, NAME=DIR gives the folder of its release NAME (repeatable; default $CEVNS_RELEASE_DATA/NAME).")
-RUNS_OPTION = click.option(
-    "--runs", default=None, metavar="sr0,sr1,...",
-    help="With --data-release of a release with science runs (xenonnt-8b): the runs to fit "
-         "(default sr0,sr1, the PRL 133, 191002 data set; recorded in a scan's configuration).")
 
 
 @click.command("fit")

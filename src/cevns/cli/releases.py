@@ -76,6 +76,10 @@ def release_fetch_command(name: str, base_url: str, dest: str) -> None:
 NO_VERIFY_OPTION = click.option(
     "--no-verify", "no_verify", is_flag=True,
     help="Skip the SHA-256 check of the release files (a warning says so): for a modified copy, at your own risk.")
+RUNS_OPTION = click.option(
+    "--runs", default=None, metavar="sr0,sr1,...",
+    help="With a data release that has science runs (xenonnt-8b): the runs to fit "
+         "(default sr0,sr1, the PRL 133, 191002 data set; recorded in a scan's configuration).")
 
 
 def checked_release_likelihood(folder: str, experiment: str | None, overrides: Any, fixed: Any, no_verify: bool,
@@ -110,8 +114,7 @@ def checked_release_likelihood(folder: str, experiment: str | None, overrides: A
 @click.option("--timing", type=click.Choice(["model", "release"]), default=None,
               help="Releases with this option (lar-2020-analysisA): arrival times from cevns.sources.timing "
                    "(model, the default) or the released CEvNS PDF.")
-@click.option("--runs", default=None, metavar="sr0,sr1,...",
-              help="Releases with science runs (xenonnt-8b): the runs to fit (default sr0,sr1, the PRL 133, 191002 data set).")
+@RUNS_OPTION
 @click.option("--points", default=61, show_default=True, type=click.IntRange(min=5), help="Profile points per --free parameter.")
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False), help="Write data vs prediction, projected on each axis.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
