@@ -26,7 +26,7 @@ import numpy as np
 
 from cevns.config.measurement import Measurement
 from cevns.errors import InputError
-from cevns.physics.parameters import ParameterError, parameter
+from cevns.physics.parameters import ParameterError, parameter, radius_isotope
 from cevns.rates.prediction import RatePredictor
 from cevns.stats.chi2 import (
     TwoPullChi2,
@@ -180,7 +180,7 @@ def radius_floor_fm() -> float:
 
 
 def _is_radius(name: str) -> bool:
-    return name in ("rn", "rp") or name.startswith(("rn_", "rp_"))
+    return name in ("rn", "rp") or radius_isotope(name) is not None
 
 
 def _bounds(name: str) -> tuple[float | None, float | None]:
