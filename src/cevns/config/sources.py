@@ -208,7 +208,7 @@ class ReactorSpec(SourceSpec):
     low_energy_model: Literal["vogel-engel", "extrapolate", "kopeikin-total"] = "vogel-engel"
     #: Fission-spectrum model (:data:`cevns.sources.reactor_models.SPECTRUM_MODELS`).
     spectrum_model: Literal["huber-mueller", "kopeikin-2021"] = "huber-mueller"
-    #: ²³⁸U neutron captures per fission (≈ 0.6 in a light-water reactor; 0: none counted).
+    #: ²³⁸U neutron captures per fission (≈ 0.6 in a light-water reactor, V. I. Kopeikin, Phys. At. Nucl. 75, 143 (2012), as recalled, unverified; 0: none counted).
     captures_per_fission: float = Field(default=0.0, ge=0, le=2)
     #: Lowest ν̄ energy counted in the flux (MeV).
     min_energy_MeV: float = Field(default=0.2, ge=0, lt=2)

@@ -89,13 +89,15 @@ from cevns.releases.xenonnt_templates import (
 )
 from cevns.sources.spectra import NeutrinoSource
 from cevns.stats.chi2 import poisson_terms
+from cevns.sources.solar import SOLAR_MODELS
 from cevns.units import keV, tonne, year
 
 # --- published numbers --------------------------------------------------------------------------
 #: ⁸B flux of the B16-GS98 standard solar model and its 1σ relative uncertainty, cm⁻² s⁻¹
-#: (N. Vinyoles et al., ApJ 835, 202 (2017), arXiv:1611.09867, Table 6: 5.46 (1 ± 0.12) × 10⁶).
-B16_GS98_B8_FLUX = 5.46e6
-B16_GS98_B8_UNCERTAINTY = 0.12
+#: (N. Vinyoles et al., ApJ 835, 202 (2017), arXiv:1611.09867, Table 6: 5.46 (1 ± 0.12) × 10⁶),
+#: from the shipped model table :data:`cevns.sources.solar.SOLAR_MODELS`.
+B16_GS98_B8_FLUX: float = SOLAR_MODELS["B16-GS98"].flux_cm2_s["8B"]
+B16_GS98_B8_UNCERTAINTY: float = SOLAR_MODELS["B16-GS98"].relative_uncertainty["8B"]
 #: XENONnT SR0 + SR1 (E. Aprile et al. (XENON), PRL 133, 191002 (2024), arXiv:2408.02877,
 #: abstract): 37 events observed, (26.4 +1.4 −1.3) expected from backgrounds, background-only
 #: rejected at 2.73 σ, measured ⁸B flux (4.7 +3.6 −2.3) × 10⁶ cm⁻² s⁻¹.
