@@ -177,3 +177,126 @@ def test_a_csi_prediction_does_not_import_numpy_ma() -> None:
                              "load_experiment('coherent-csi-2017').predictor().binned()")
     assert "numpy.ma" not in modules
     assert not any(m == "scipy" or m.startswith("scipy.") for m in modules)  # the events path
+
+
+# --- what `cevns events` leaves unimported (issue 18: start-up of the CLI) ---------------------
+LAZY_ON_EVENTS = (
+    "periodictable",  # the isotope table is read from data/nuclides/isotopes.csv
+    "cevns.cli.inference", "cevns.cli.releases", "cevns.cli.reproduce", "cevns.cli.fog", "cevns.cli.wimp",
+    "cevns.cli.experiments", "cevns.cli.physics", "cevns.cli.recoils", "cevns.cli.feldman_cousins",
+    "cevns.sources.solar", "cevns.sources.atmospheric", "cevns.sources.dsnb", "cevns.sources.geoneutrinos",
+    "cevns.sources.reactor", "cevns.sources.reactor_models",
+)
+
+
+def test_events_imports_only_what_it_uses() -> None:
+    """``cevns events coherent-csi-2017`` imports its own command module only, no
+    periodictable and no source module of another source type."""
+    modules = _modules_after("import contextlib, io\nfrom cevns.cli import main\n"
+                             "with contextlib.redirect_stdout(io.StringIO()):\n    assert main(['events', 'coherent-csi-2017']) == 0")
+    assert "cevns.cli.predict" in modules and "cevns.sources.pion_dar" in modules
+    assert sorted(m for m in LAZY_ON_EVENTS if m in modules) == []
+
+
+def test_importing_the_schema_builds_no_validator() -> None:
+    """The tables' validators are deferred (pydantic ``defer_build``): importing the schema
+    builds none; validating an experiment builds ExperimentSpec's (one for the whole file)."""
+    out = subprocess.run([sys.executable, "-c", (
+        "import json\nfrom pydantic import BaseModel\nfrom cevns.config import schema, sources, astro_sources\n"
+        "models = [m for mod in (schema, sources, astro_sources) for m in vars(mod).values()\n"
+        "          if isinstance(m, type) and issubclass(m, BaseModel) and m.__module__ == mod.__name__]\n"
+        "before = sorted(m.__name__ for m in models if m.__pydantic_complete__)\n"
+        "from cevns.config.experiments import load_experiment\nload_experiment('coherent-csi-2017')\n"
+        "after = sorted(m.__name__ for m in models if m.__pydantic_complete__)\n"
+        "print(json.dumps([len(models), before, after]))")], capture_output=True, text=True, check=True)
+    count, before, after = json.loads(out.stdout.strip().splitlines()[-1])
+    assert count > 30 and before == []
+    # ExperimentSpec's validator; ResolutionSpec's serializer too (cevns.config.experiments dumps that table)
+    assert "ExperimentSpec" in after and set(after) <= {"ExperimentSpec", "ResolutionSpec"}
+
+
+def test_a_source_type_registered_before_the_first_validation_is_accepted() -> None:
+    """With the deferred schema, a type registered before any validation is in the union
+    when it is first built, and one unregistered after it is rejected again (rebuild)."""
+    code = """
+from typing import Literal
+from cevns.config.experiments import load_experiment
+from cevns.config.schema import ExperimentSpec
+from cevns.config.sources import SourceSpec, register_source_type, source_types, unregister_source_type
+from cevns.errors import InputError
+
+class MySpec(SourceSpec):
+    type: Literal["my-line"]
+    flux: float
+
+assert not ExperimentSpec.__pydantic_complete__
+register_source_type("my-line", MySpec, lambda spec, context: source_types()["pion-dar"].build)
+data = load_experiment("coherent-csi-2017").spec.model_dump()
+data["source"] = {"type": "my-line", "flux": 2.0}
+assert ExperimentSpec.model_validate(data).source == MySpec(type="my-line", flux=2.0)
+unregister_source_type("my-line")
+try:
+    ExperimentSpec.model_validate(data)
+except Exception as exc:
+    assert "my-line" in str(exc), exc
+else:
+    raise AssertionError("an unregistered type was accepted")
+print("ok")
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.strip().endswith("ok"), out.stderr
+
+
+def test_lazy_cli_group_lists_and_resolves_every_command() -> None:
+    """Every name of cevns.cli.COMMANDS resolves to a click command of that name, and the
+    group lists exactly those (``cevns --help`` shows them all)."""
+    import click
+
+    from cevns.cli import COMMANDS, cli
+
+    ctx = click.Context(cli, info_name="cevns")
+    assert cli.list_commands(ctx) == sorted(COMMANDS)
+    for name in COMMANDS:
+        command = cli.get_command(ctx, name)
+        assert isinstance(command, click.Command) and command.name == name
+    assert cli.get_command(ctx, "no-such-command") is None
+    help_text = cli.get_help(ctx)
+    assert all(f"  {name} " in help_text for name in COMMANDS)
+
+
+def test_isotope_table_is_periodictables_bit_for_bit() -> None:
+    """data/nuclides/isotopes.csv holds every element and isotope of periodictable with its
+    mass and abundance exactly; isotope() reads them from there."""
+    import periodictable
+
+    from cevns.physics.nuclei import _element_data, _element_lines, isotope
+
+    elements = list(periodictable.elements)
+    assert sorted(_element_lines()) == sorted(el.symbol for el in elements)
+    for el in elements:
+        data = _element_data(el.symbol)
+        assert (data.symbol, data.number, data.isotopes) == (el.symbol, el.number, tuple(el.isotopes))
+        for a in el.isotopes:
+            assert data[a].mass == float(el[a].mass) and data[a].abundance == float(el[a].abundance)
+    cs = isotope("Cs", 133)
+    assert (cs.Z, cs.atomic_mass_u, cs.abundance) == (55, float(periodictable.Cs[133].mass), 1.0)
+
+
+@pytest.mark.parametrize(
+    "formula", ["CsI", "NaI", "Ge", "CaWO4", "OCaW4O", "C3F8", "Al2O3", "CH3CH3", "Ge0.5Si0.5", "Ca0.5493W0.5493O5.1971Al2", "D2O",
+                "O2O0.5", "HDO", "T2O", "Xx", "Csi", "cs", "C3F8Q"]
+)
+def test_formula_counts_equal_formula_atoms(formula: str) -> None:
+    """The table-based formula reader (resolve_target's) gives _formula_atoms's terms, order
+    and counts (the nuclides D, T as (element, mass number)), and fails where it fails."""
+    from cevns.physics.nuclei import _element_of, _formula_atoms, _formula_counts
+
+    try:
+        ref = [((_element_of(a).symbol, None if a is _element_of(a) else a.isotope), c) for a, c in _formula_atoms(formula).items()]
+    except ValueError:
+        with pytest.raises(ValueError):
+            _formula_counts(formula)
+        return
+    got = list(_formula_counts(formula).items())
+    assert got == ref
+    assert [type(c) for _, c in got] == [type(c) for _, c in ref]

@@ -6,7 +6,8 @@ One module per group of commands: :mod:`~cevns.cli.experiments` (``experiments l
 (``compare``, ``release verify|fetch``), :mod:`~cevns.cli.reproduce` (``reproduce``), :mod:`~cevns.cli.wimp` (``wimp``),
 :mod:`~cevns.cli.recoils` (``recoils``), :mod:`~cevns.cli.fog` (``fog``);
 :mod:`~cevns.cli.common` holds what they share. The command modules import the library
-inside the commands, so ``cevns --help`` starts quickly.
+inside the commands, so ``cevns --help`` starts quickly, and a command's module is itself
+imported only when that command is run or listed (:class:`LazyGroup`, :data:`COMMANDS`).
 
 Exit status: 0 on success; 2 with one line ``error: ...`` on stderr for bad input (a
 :class:`cevns.errors.CevnsError`, or a usage error click finds); 1 with the traceback and
@@ -49,15 +50,6 @@ from typing import Sequence  # noqa: E402
 
 import click  # noqa: E402
 
-from cevns.cli.inference import fit_command, scan_command, toys_command  # noqa: E402
-from cevns.cli.experiments import experiments_group, init_command  # noqa: E402
-from cevns.cli.fog import fog_command  # noqa: E402
-from cevns.cli.physics import kinematics_command, params_command, xsec_command  # noqa: E402
-from cevns.cli.predict import events_command, spectrum_command  # noqa: E402
-from cevns.cli.releases import compare_command, release_group  # noqa: E402
-from cevns.cli.reproduce import reproduce_command  # noqa: E402
-from cevns.cli.recoils import recoils_command  # noqa: E402
-from cevns.cli.wimp import wimp_command  # noqa: E402
 from cevns.errors import CevnsError  # noqa: E402
 
 __all__ = ["BUG_HINT", "cli", "main"]
@@ -66,16 +58,42 @@ __all__ = ["BUG_HINT", "cli", "main"]
 BUG_HINT = "this is a bug in cevns {version}; please report it with the command line above"
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+#: The sub-commands: name → (module in :mod:`cevns.cli`, the click command in it). A
+#: command's module is imported when the command is run or listed (``cevns --help``), not
+#: before: ``cevns events`` does not import the inference, release or reproduction commands.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "experiments": ("experiments", "experiments_group"), "init": ("experiments", "init_command"),
+    "params": ("physics", "params_command"), "xsec": ("physics", "xsec_command"),
+    "kinematics": ("physics", "kinematics_command"),
+    "events": ("predict", "events_command"), "spectrum": ("predict", "spectrum_command"),
+    "fit": ("inference", "fit_command"), "scan": ("inference", "scan_command"), "toys": ("inference", "toys_command"),
+    "compare": ("releases", "compare_command"), "release": ("releases", "release_group"),
+    "reproduce": ("reproduce", "reproduce_command"), "recoils": ("recoils", "recoils_command"),
+    "wimp": ("wimp", "wimp_command"), "fog": ("fog", "fog_command"),
+}
+
+
+class LazyGroup(click.Group):
+    """A click group whose sub-commands in :data:`COMMANDS` are imported on first use
+    (commands added with :meth:`add_command` work as in any group, and win over a lazy
+    one of the same name)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*COMMANDS, *self.commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            import importlib
+
+            module, attr = COMMANDS[cmd_name]
+            self.add_command(getattr(importlib.import_module(f"cevns.cli.{module}"), attr), cmd_name)
+        return self.commands.get(cmd_name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="cevns", prog_name="cevns")  # read from the metadata only when asked
 def cli() -> None:
     """Coherent elastic neutrino-nucleus scattering: predictions for any experiment."""
-
-
-for _command in (experiments_group, init_command, params_command, xsec_command, kinematics_command, events_command, spectrum_command,
-                 fit_command, scan_command, toys_command, compare_command, release_group, reproduce_command, recoils_command,
-                 wimp_command, fog_command):
-    cli.add_command(_command)
 
 
 def interrupted_message(signum: int, args: Sequence[str]) -> str:

@@ -33,17 +33,19 @@ lists the known names. Physics and citations: :mod:`cevns.sources.solar`,
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, field_validator
 
 from cevns.config.sources import SourceContext, SourceSpec, register_source_type
 from cevns.physics.msw import DEFAULT_FIT, GLOBAL_FITS
-from cevns.sources.atmospheric import ATMOSPHERIC_MODELS, atmospheric_source
-from cevns.sources.dsnb import DSNB_MODELS, dsnb_source
-from cevns.sources.geoneutrinos import GEO_CHAINS, geoneutrino_source, laboratory
-from cevns.sources.solar import SOLAR_COMPONENTS, SOLAR_MODELS, solar_source
-from cevns.sources.spectra import NeutrinoSource
+
+if TYPE_CHECKING:
+    from cevns.sources.spectra import NeutrinoSource
+
+# The source modules (their tables and model lists) are imported by the validators and
+# builders when a table of their type is read, not when the types are registered: an
+# experiment file with another source does not import them (start-up time of the CLI).
 
 __all__ = ["AtmosphericSpec", "DsnbSpec", "GeoneutrinoSpec", "SolarSpec", "build_atmospheric", "build_dsnb",
            "build_geoneutrino", "build_solar"]
@@ -79,11 +81,15 @@ class SolarSpec(SourceSpec):
     @field_validator("components")
     @classmethod
     def _components(cls, value: list[str]) -> list[str]:
+        from cevns.sources.solar import SOLAR_COMPONENTS
+
         return _check_components(value, SOLAR_COMPONENTS, "solar")
 
     @field_validator("model")
     @classmethod
     def _model(cls, value: str) -> str:
+        from cevns.sources.solar import SOLAR_MODELS
+
         return _known(value, dict(SOLAR_MODELS), "solar model")
 
     @field_validator("oscillation")
@@ -93,6 +99,8 @@ class SolarSpec(SourceSpec):
 
 
 def build_solar(spec: SolarSpec, context: SourceContext) -> NeutrinoSource:
+    from cevns.sources.solar import solar_source
+
     return solar_source(
         tuple(spec.components), spec.model, flavour_content=spec.flavour_content,
         oscillation=spec.oscillation, b8_shape=spec.b8_shape, flux_scale=spec.flux_scale,
@@ -109,10 +117,14 @@ class AtmosphericSpec(SourceSpec):
     @field_validator("model")
     @classmethod
     def _model(cls, value: str) -> str:
+        from cevns.sources.atmospheric import ATMOSPHERIC_MODELS
+
         return _known(value, dict(ATMOSPHERIC_MODELS), "atmospheric model")
 
 
 def build_atmospheric(spec: AtmosphericSpec, context: SourceContext) -> NeutrinoSource:
+    from cevns.sources.atmospheric import atmospheric_source
+
     return atmospheric_source(spec.model, flux_scale=spec.flux_scale)
 
 
@@ -126,11 +138,22 @@ class DsnbSpec(SourceSpec):
     @field_validator("model")
     @classmethod
     def _model(cls, value: str) -> str:
+        from cevns.sources.dsnb import DSNB_MODELS
+
         return _known(value, dict(DSNB_MODELS), "DSNB model")
 
 
 def build_dsnb(spec: DsnbSpec, context: SourceContext) -> NeutrinoSource:
+    from cevns.sources.dsnb import dsnb_source
+
     return dsnb_source(spec.model, flux_scale=spec.flux_scale)
+
+
+def _geo_chains() -> tuple[str, ...]:
+    """The decay chains of :data:`cevns.sources.geoneutrinos.GEO_CHAINS` (imported on first use)."""
+    from cevns.sources.geoneutrinos import GEO_CHAINS
+
+    return tuple(GEO_CHAINS)
 
 
 class GeoneutrinoSpec(SourceSpec):
@@ -139,21 +162,25 @@ class GeoneutrinoSpec(SourceSpec):
 
     type: Literal["geoneutrino"]
     site: str = "LNGS"
-    components: list[str] = Field(default_factory=lambda: list(GEO_CHAINS), min_length=1)
+    components: list[str] = Field(default_factory=lambda: list(_geo_chains()), min_length=1)
     flux_scale: float = Field(default=1.0, gt=0)
 
     @field_validator("site")
     @classmethod
     def _site(cls, value: str) -> str:
+        from cevns.sources.geoneutrinos import laboratory
+
         return laboratory(value).name  # case-insensitive; an unknown name: InputError (a ValueError)
 
     @field_validator("components")
     @classmethod
     def _components(cls, value: list[str]) -> list[str]:
-        return _check_components(value, (*GEO_CHAINS, "reactor"), "geoneutrino")
+        return _check_components(value, (*_geo_chains(), "reactor"), "geoneutrino")
 
 
 def build_geoneutrino(spec: GeoneutrinoSpec, context: SourceContext) -> NeutrinoSource:
+    from cevns.sources.geoneutrinos import geoneutrino_source
+
     return geoneutrino_source(spec.site, tuple(spec.components), flux_scale=spec.flux_scale)
 
 

@@ -24,9 +24,13 @@ from cevns.sources.timing import CSI_2017_FITTED_PULSE, CSI_2021_BRN_PULSE, SNS_
 
 
 class StrictModel(BaseModel):
-    """Base of the tables: unknown keys, NaN and infinities rejected; frozen."""
+    """Base of the tables: unknown keys, NaN and infinities rejected; frozen.
 
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    The validators are built on first use (``defer_build``): validating an
+    :class:`ExperimentSpec` builds one validator for the whole file, instead of one per
+    table class when this module is imported (start-up time of the CLI)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, defer_build=True)
 
 
 class TargetSpec(StrictModel):
@@ -278,11 +282,15 @@ class TimeSpec(StrictModel):
 
 
 class DetectorSpec(StrictModel):
+    """``[detector]``. The defaults of the sub-tables are made with ``model_construct``
+    (valid constant values, equal to validated ones), so that importing the schema builds
+    no validator (:class:`StrictModel`)."""
+
     mass_kg: float = Field(gt=0)
-    quenching: QuenchingSpec = ConstantQuenchingSpec(model="constant", value=1.0)
-    observable: ObservableSpec = ObservableSpec()
-    efficiency: EfficiencySpec = NoEfficiencySpec(model="none")
-    resolution: ResolutionSpec = ResolutionSpec()
+    quenching: QuenchingSpec = ConstantQuenchingSpec.model_construct(model="constant", value=1.0)
+    observable: ObservableSpec = ObservableSpec.model_construct()
+    efficiency: EfficiencySpec = NoEfficiencySpec.model_construct(model="none")
+    resolution: ResolutionSpec = ResolutionSpec.model_construct()
     bins: BinsSpec
     time: TimeSpec | None = None
 
@@ -333,8 +341,8 @@ class ExperimentSpec(StrictModel):
     description: str = ""
     references: list[str] = []
     target: TargetSpec
-    nuclear: NuclearSpec = NuclearSpec()
-    couplings: CouplingsSpec = CouplingsSpec()
+    nuclear: NuclearSpec = NuclearSpec.model_construct()
+    couplings: CouplingsSpec = CouplingsSpec.model_construct()
     detector: DetectorSpec
     #: One of the source types registered in :mod:`cevns.config.sources`.
     source: Annotated[SourceSpec, RegisteredSource]
@@ -344,8 +352,10 @@ class ExperimentSpec(StrictModel):
 
 
 def _rebuild() -> None:
-    """Regenerate the schema, so that the ``[source]`` union is the registry's again."""
-    ExperimentSpec.model_rebuild(force=True)
+    """Regenerate the schema, so that the ``[source]`` union is the registry's again (only
+    if it was built: a deferred schema reads the registry when it is first built)."""
+    if ExperimentSpec.__pydantic_complete__:
+        ExperimentSpec.model_rebuild(force=True)
 
 
 # a source type registered later is accepted from then on (and one unregistered no longer)

@@ -34,17 +34,17 @@ from pydantic_core import core_schema
 from cevns.errors import InputError
 from cevns.physics.cross_sections import FLAVORS
 from cevns.sources.pion_dar import pion_dar_source, pot_per_second
-from cevns.sources.reactor import reactor_source
-from cevns.sources.reactor_models import REACTOR_CORES, reactor_core
 from cevns.sources.spectra import NeutrinoSource, tabulated_source
 from cevns.units import GW, GeV, MW, m
 
 
 class SourceSpec(BaseModel):
     """Base of every ``[source]`` table: strict like the rest of the schema (unknown keys,
-    NaN and infinities rejected; frozen), with the ``type`` tag that selects the model."""
+    NaN and infinities rejected; frozen), with the ``type`` tag that selects the model.
+    Its validator is built on first use (``defer_build``, as the schema's tables), inside
+    the experiment schema's when an experiment file is validated."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, defer_build=True)
 
     type: str
 
@@ -217,6 +217,8 @@ class ReactorSpec(SourceSpec):
     @classmethod
     def _known_core(cls, value: str | None) -> str | None:
         if value is not None:
+            from cevns.sources.reactor_models import reactor_core  # imported when a reactor table is read
+
             reactor_core(value)  # InputError (a ValueError) naming the known cores
         return value
 
@@ -225,7 +227,11 @@ class ReactorSpec(SourceSpec):
     def _core_defaults(cls, data: Any) -> Any:
         """Fill thermal_power_GW, baseline_m and fission_fractions from the named core where
         the table does not give them (an unknown name is left to :meth:`_known_core`)."""
-        if not isinstance(data, Mapping) or not isinstance(data.get("reactor"), str) or data["reactor"] not in REACTOR_CORES:
+        if not isinstance(data, Mapping) or not isinstance(data.get("reactor"), str):
+            return data
+        from cevns.sources.reactor_models import REACTOR_CORES  # imported when a named core is read
+
+        if data["reactor"] not in REACTOR_CORES:
             return data
         core = REACTOR_CORES[data["reactor"]]
         filled = dict(data)
@@ -237,6 +243,8 @@ class ReactorSpec(SourceSpec):
 
 
 def build_reactor(spec: ReactorSpec, context: SourceContext) -> NeutrinoSource:
+    from cevns.sources.reactor import reactor_source  # imported when a reactor experiment is built
+
     kwargs: dict[str, Any] = {"low_energy_model": spec.low_energy_model, "baseline_spread": spec.baseline_spread_m * m,
                               "spectrum_model": spec.spectrum_model, "captures_per_fission": spec.captures_per_fission,
                               "min_energy": spec.min_energy_MeV}

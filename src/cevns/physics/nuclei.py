@@ -3,8 +3,10 @@
 Sources of the numbers:
 
 * atomic masses: AME2020 (M. Wang et al., Chin. Phys. C 45, 030003 (2021)) and natural
-  abundances: CIAAW 2021 isotopic compositions, both through the ``periodictable``
-  package (its ``mass`` module documents them);
+  abundances: CIAAW 2021 isotopic compositions, both from the ``periodictable`` package
+  (its ``mass`` module documents them), copied once into ``data/nuclides/isotopes.csv``
+  (see the README beside it; read here on first use, so that resolving a target does
+  not import periodictable);
 * ground-state spin and parity: NUBASE2020 (F. G. Kondev et al., Chin. Phys. C 45,
   030001 (2021)), shipped as ``data/nuclear_spins.csv`` (extracted once with the
   ``mendeleev`` package, see the file header);
@@ -29,8 +31,6 @@ from typing import Any, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-
-import periodictable
 
 from cevns.errors import InputError, InputTypeError
 from cevns.units import AMU, AVOGADRO, M_ELECTRON, PROTON_RMS_CHARGE_RADIUS_FM, eV, g
@@ -58,11 +58,38 @@ def _formula_atoms(text: str) -> dict[Any, int | float]:
     if not _PLAIN_FORMULA.fullmatch(text):
         raise ValueError(f"not a plain formula: {text!r}")
     atoms: dict[Any, int | float] = {}
+    import periodictable
+
     for symbol, number in _FORMULA_TERM.findall(text):
         element = periodictable.elements.symbol(symbol)  # ValueError if unknown
         count: int | float = (float(number) if "." in number else int(number)) if number else 1
         atoms[element] = atoms.get(element, 0) + count
     return atoms
+
+
+def _formula_counts(text: str) -> dict[tuple[str, int | None], int | float]:
+    """{(element symbol, None): count} of a plain formula, read with the shipped isotope
+    table: :func:`_formula_atoms` without periodictable (the same terms, order and counts;
+    ``tests/test_startup.py`` checks it). A nuclide written in the formula (D, T: ²H, ³H,
+    which periodictable reads as isotopes) is keyed by (its element's symbol, its mass
+    number). Raises ValueError for anything else: not a plain formula, or an unknown
+    element symbol."""
+    if not _PLAIN_FORMULA.fullmatch(text):
+        raise ValueError(f"not a plain formula: {text!r}")
+    table = _element_lines()
+    counts: dict[tuple[str, int | None], int | float] = {}
+    for symbol, number in _FORMULA_TERM.findall(text):
+        if symbol in table:
+            key: tuple[str, int | None] = (symbol, None)
+        else:  # D, T or an unknown symbol: as periodictable reads it
+            import periodictable
+
+            atom = periodictable.elements.symbol(symbol)  # ValueError if unknown
+            element = _element_of(atom)
+            key = (element.symbol, atom.isotope) if atom is not element else (element.symbol, None)
+        count: int | float = (float(number) if "." in number else int(number)) if number else 1
+        counts[key] = counts.get(key, 0) + count
+    return counts
 
 
 def _element_of(atom: Any) -> Any:
@@ -189,7 +216,60 @@ def _charge_radii() -> dict[tuple[int, int], float]:
     }
 
 
-def _element(symbol: str):
+@dataclass(frozen=True)
+class _IsotopeData:
+    """Atomic mass (u) and natural abundance (atom %) of one isotope, as periodictable's
+    isotopes give them (``.mass``, ``.abundance``)."""
+
+    mass: float
+    abundance: float
+
+
+@dataclass(frozen=True)
+class _ElementData:
+    """An element of ``data/nuclides/isotopes.csv`` with the attributes of a periodictable
+    element that this module reads: ``symbol``, ``number`` (Z), ``isotopes`` (the mass
+    numbers) and ``element[A]`` (an :class:`_IsotopeData`)."""
+
+    symbol: str
+    number: int
+    data: Mapping[int, _IsotopeData]
+
+    @property
+    def isotopes(self) -> tuple[int, ...]:
+        return tuple(self.data)
+
+    def __getitem__(self, mass_number: int) -> _IsotopeData:
+        return self.data[mass_number]
+
+
+@lru_cache(maxsize=1)
+def _element_lines() -> dict[str, str]:
+    """The lines of ``data/nuclides/isotopes.csv`` by element symbol (parsed per element on
+    first use, by :func:`_element_data`)."""
+    text = (resources.files("cevns") / "data" / "nuclides" / "isotopes.csv").read_text()
+    rows = [ln for ln in text.splitlines() if ln and not ln.startswith("#")][1:]  # after the header
+    return {ln.split(",", 1)[0]: ln for ln in rows}
+
+
+@lru_cache(maxsize=None)
+def _element_data(symbol: str) -> _ElementData:
+    """The element ``symbol`` of the shipped isotope table (KeyError if it has none)."""
+    sym, z, isotopes = _element_lines()[symbol].split(",")
+    data = {}
+    for entry in isotopes.split():
+        a, mass, abundance = entry.split("/")
+        data[int(a)] = _IsotopeData(float(mass), float(abundance))
+    return _ElementData(sym, int(z), data)
+
+
+def _element(symbol: str) -> Any:
+    """The element ``symbol`` from the shipped table; a symbol it does not have (D, T, n,
+    or an unknown one) as periodictable reads it."""
+    if symbol in _element_lines():
+        return _element_data(symbol)
+    import periodictable
+
     try:
         return periodictable.elements.symbol(symbol)
     except ValueError:
@@ -297,7 +377,7 @@ def resolve_target(name: str, enrichment: Mapping[str, float] | None = None) -> 
             raise InputError(f"target {name!r} is a single isotope; enrichment does not apply")
         return Target(name=single.name, nuclei=(TargetNucleus(single, 1.0),))
     try:
-        atoms = _formula_atoms(text)
+        atoms = _formula_counts(text)
     except ValueError:
         raise UnknownNucleusError(f"unknown nucleus or material {name!r}") from None
 
@@ -307,20 +387,20 @@ def resolve_target(name: str, enrichment: Mapping[str, float] | None = None) -> 
         if iso is None:
             raise UnknownNucleusError(f"enrichment key {key!r} is not an isotope name like 76Ge")
         by_element.setdefault(iso.symbol, {})[key] = fraction
-    symbols = {_element_of(el).symbol for el in atoms}
+    symbols = {symbol for symbol, _ in atoms}
     for symbol in by_element:
         if symbol not in symbols:
             raise InputError(f"enrichment names {symbol}, which is not in {name!r}")
 
     nuclei: list[TargetNucleus] = []
-    for el, count in atoms.items():
+    for (symbol, nuclide), count in atoms.items():
         composition: tuple[tuple[Isotope, float], ...]
-        if el is not _element_of(el):  # a nuclide written in the formula: D (²H), T (³H)
-            composition = ((isotope(_element_of(el).symbol, el.isotope), 1.0),)
-        elif el.symbol in by_element:
-            composition = _normalise_enrichment(el.symbol, by_element[el.symbol])
+        if nuclide is not None:  # a nuclide written in the formula: D (²H), T (³H)
+            composition = ((isotope(symbol, nuclide), 1.0),)
+        elif symbol in by_element:
+            composition = _normalise_enrichment(symbol, by_element[symbol])
         else:
-            composition = tuple((iso, iso.abundance) for iso in natural_isotopes(el.symbol))
+            composition = tuple((iso, iso.abundance) for iso in natural_isotopes(symbol))
             total = sum(f for _, f in composition)
             composition = tuple((iso, f / total) for iso, f in composition)
         nuclei.extend(TargetNucleus(iso, float(count) * f) for iso, f in composition if f > 0)
