@@ -15,7 +15,8 @@ and without reading the file, against one prediction after set-up (``binned()``)
 set-up of the timed CsI experiments with the numpy error functions of
 :mod:`cevns.physics.special` (what the package uses, so that the CLI does not import
 ``scipy.special``) against the same set-up with scipy's swapped in (interleaved, best of
-``REPEAT`` rounds of 10). Ratios are printed next to the times.
+``REPEAT`` rounds of 10). Ratios are printed next to the times, and the best CPU time of
+each process beside its wall time, with the load average.
 Run: ``python benchmarks/bench_startup.py``; ``--before SRC`` adds the two cevns commands
 run from another checkout's ``src`` folder (``PYTHONPATH=SRC``), interleaved with the rest,
 e.g. ``git archive <commit> src | tar -x -C /tmp/old`` then ``--before /tmp/old/src``.
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -39,12 +41,16 @@ COMMANDS: dict[str, list[str]] = {
     "cevns events coherent-csi-2017": ["-m", "cevns.cli", "events", "coherent-csi-2017"],
 }
 EXPERIMENTS = ("coherent-csi-2017", "reactor-ge-conus-like")
+#: Best CPU time (s) of each command of the last :func:`whole_process_times`.
+CPU_TIMES: dict[str, float] = {}
 TIMED = ("coherent-csi-2017", "coherent-csi-2017-time")
 
 
 def whole_process_times(repeat: int = REPEAT, before: str | None = None) -> dict[str, float]:
     """Best wall time (s) of each command as a fresh process, interleaved; with ``before``
-    (a ``src`` folder) the cevns commands also run from there."""
+    (a ``src`` folder) the cevns commands also run from there. The best CPU time (user +
+    system, s) of each goes into :data:`CPU_TIMES` (less sensitive to the load of a shared
+    machine than the wall time)."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONPYCACHEPREFIX"] = os.path.join(tempfile.gettempdir(), "cevns-bench-startup-pycache")
     runs: list[tuple[str, list[str], dict[str, str]]] = [(name, args, env) for name, args in COMMANDS.items()]
@@ -54,11 +60,16 @@ def whole_process_times(repeat: int = REPEAT, before: str | None = None) -> dict
     best = {name: float("inf") for name, _, _ in runs}
     for name, args, env in runs:  # warm-up: writes the bytecode caches, as an installed package has them
         subprocess.run([sys.executable, *args], stdout=subprocess.DEVNULL, check=True, env=env)
+    CPU_TIMES.clear()
     for _ in range(repeat):
         for name, args, env in runs:
+            used = resource.getrusage(resource.RUSAGE_CHILDREN)
             start = time.perf_counter()
             subprocess.run([sys.executable, *args], stdout=subprocess.DEVNULL, check=True, env=env)
             best[name] = min(best[name], time.perf_counter() - start)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = (after.ru_utime - used.ru_utime) + (after.ru_stime - used.ru_stime)
+            CPU_TIMES[name] = min(CPU_TIMES.get(name, float("inf")), cpu)
     return best
 
 
@@ -67,9 +78,16 @@ def main() -> None:
     parser.add_argument("--before", metavar="SRC", help="also time the cevns commands from this src folder")
     times = whole_process_times(before=parser.parse_args().before)
     interpreter, numpy_import = times["python -c pass"], times["python -c 'import numpy'"]
-    print("whole process (best of %d):" % REPEAT)
+    print("whole process (best of %d; wall time, then CPU time):" % REPEAT)
+    cpu_numpy = CPU_TIMES["python -c 'import numpy'"]
     for name, t in times.items():
-        print(f"  {name:34s} {t * 1e3:8.1f} ms   ×{t / interpreter:6.1f} interpreter   ×{t / numpy_import:5.2f} import numpy")
+        print(f"  {name:38s} {t * 1e3:8.1f} ms   ×{t / interpreter:6.1f} interpreter   ×{t / numpy_import:5.2f} import numpy"
+              f"   | CPU {CPU_TIMES[name] * 1e3:7.1f} ms ×{CPU_TIMES[name] / cpu_numpy:5.2f} import numpy")
+    for name in COMMANDS:
+        if f"{name} (before)" in times:
+            old = f"{name} (before)"
+            print(f"  {name}: now / before = {times[name] / times[old]:.2f} (wall), {CPU_TIMES[name] / CPU_TIMES[old]:.2f} (CPU)")
+    print("load average (1, 5, 15 min): %.2f %.2f %.2f" % os.getloadavg())
 
     from cevns.config.experiments import load_experiment
 

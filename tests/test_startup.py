@@ -186,6 +186,7 @@ LAZY_ON_EVENTS = (
     "cevns.cli.experiments", "cevns.cli.physics", "cevns.cli.recoils", "cevns.cli.feldman_cousins",
     "cevns.sources.solar", "cevns.sources.atmospheric", "cevns.sources.dsnb", "cevns.sources.geoneutrinos",
     "cevns.sources.reactor", "cevns.sources.reactor_models",
+    "traceback",  # printed only for a bug (cevns.cli._run)
 )
 
 

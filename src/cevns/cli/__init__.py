@@ -45,8 +45,7 @@ def _started_as_program() -> bool:
 if _started_as_program():  # before click and the command modules: an early Ctrl-C is quiet
     _signals.install_startup_handlers()
 
-import traceback  # noqa: E402  after the start-up handlers, on purpose
-from typing import Sequence  # noqa: E402
+from typing import Sequence  # noqa: E402  after the start-up handlers, on purpose
 
 import click  # noqa: E402
 
@@ -170,6 +169,8 @@ def _run(args: list[str]) -> int:
         click.echo(f"error: {exc}", err=True)
         return 1
     except Exception:
+        import traceback  # only for a bug: not imported on every run
+
         traceback.print_exc()
         from cevns import __version__
 

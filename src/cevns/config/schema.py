@@ -7,8 +7,9 @@ table is whichever source type is registered in :mod:`cevns.config.sources` unde
 validated :class:`ExperimentSpec` into physics objects.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` here, on purpose: pydantic reads the field
+# annotations as objects instead of evaluating ~150 strings when the classes are created
+# (start-up time; ``python -X importtime``); forward references are quoted.
 from dataclasses import replace
 from typing import Annotated, Any, Literal, Union, get_args
 
@@ -183,7 +184,7 @@ class LogisticEfficiencySpec(StrictModel):
     offset: float = 0.0
 
     @model_validator(mode="after")
-    def _plateau(self) -> LogisticEfficiencySpec:
+    def _plateau(self) -> "LogisticEfficiencySpec":
         if self.offset == 0 and self.a > 1:
             raise ValueError("Input should be less than or equal to 1 (the plateau a, without an offset)")
         if self.offset != 0 and not 0 < self.a + self.offset <= 1:
@@ -226,7 +227,7 @@ class BinsSpec(StrictModel):
     edges: list[float] | None = None
 
     @model_validator(mode="after")
-    def _one_form(self) -> BinsSpec:
+    def _one_form(self) -> "BinsSpec":
         if self.edges is None and None in (self.low, self.high, self.width):
             raise ValueError("give either edges = [...] or low, high and width")
         return self
@@ -262,7 +263,7 @@ class TimeSpec(StrictModel):
     efficiency: TimeEfficiencySpec | None = None
 
     @model_validator(mode="after")
-    def _one_form(self) -> TimeSpec:
+    def _one_form(self) -> "TimeSpec":
         edges: tuple[float, ...] | list[float] | None = self.window_us if self.window_us is not None else self.edges_us
         if edges is None or (self.window_us is not None and self.edges_us is not None):
             raise ValueError("give either window_us = [t_min, t_max] or edges_us = [...]")
@@ -311,7 +312,7 @@ class DataSpec(StrictModel):
     note: str = ""
 
     @model_validator(mode="after")
-    def _counts_not_negative(self) -> DataSpec:
+    def _counts_not_negative(self) -> "DataSpec":
         """Every beam-on count is ≥ 0. ``observed`` is the count after subtracting the
         off-beam ``steady_state_background`` (a residual, which may be negative: COHERENT
         CsI 2017 per time bin); added back, observed + steady_state_background is the

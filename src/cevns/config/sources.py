@@ -7,7 +7,8 @@ Each source type is one registration: a tag, a pydantic model of its ``[source]`
     register_source_type("my-source", MySourceSpec, build_my_source)
 
 The experiment schema (:class:`cevns.config.schema.ExperimentSpec`) accepts exactly the
-registered tags (a discriminated union rebuilt on every registration), its error messages
+registered tags (a discriminated union read from the registry when the schema is first
+built, on the first validation, and rebuilt on every registration after that), its error messages
 list them, and :func:`build_source` dispatches on them. The shipped types are registered
 here: ``pion-dar`` (stopped-pion decay at rest, :func:`cevns.sources.pion_dar.pion_dar_source`),
 ``reactor`` (fission antineutrinos, :func:`cevns.sources.reactor.reactor_source`) and
