@@ -22,7 +22,7 @@ import numpy as np
 
 from cevns.physics.form_factors import FormFactor
 from cevns.physics.cross_sections import FLAVORS, NuclearStructure, cross_section_prefactor, lepton_flavor
-from cevns.sources.spectra import NeutrinoSource
+from cevns.sources.spectra import NeutrinoSource, Spectrum
 from cevns.physics.interactions import PhysicsModel, cross_section_terms
 from cevns.physics.kinematics import momentum_transfer, neutrino_energy_min, recoil_max
 from cevns.physics.nuclei import Isotope
@@ -166,7 +166,8 @@ class IsotopeNodes:
     n) quadrature weight × detector response of each node in each observable bin;
     ``emin`` (n,) the lowest neutrino energy reaching each recoil, MeV; ``moments``
     (n_source_flavors, 3, n) ``scale`` × the tail moments m_k(E_min) = ∫_{E_min} λ E^{-k} dE
-    of each source flavour's spectrum; ``scale`` (n_source_flavors,) N t Φ G_F² M/π
+    of each source flavour's spectrum (0 at nodes that no bin weighs, see
+    :func:`isotope_nodes`); ``scale`` (n_source_flavors,) N t Φ G_F² M/π
     (times a time-window fraction): counts per MeV per unit c·m; ``q`` (n,) the momentum
     transfer in MeV; ``source`` and ``source_flavors`` (the order of the flavour axes).
 
@@ -256,8 +257,37 @@ def _dm2(model: PhysicsModel) -> float:
     return sterile.dm2_41_ev2
 
 
-def _node_moments(source: NeutrinoSource, flavors: tuple[str, ...], emin: np.ndarray, scale: np.ndarray) -> np.ndarray:
-    return np.stack([source.spectra[f].tail_moments(emin) for f in flavors]) * scale[:, None, None]
+def _node_moments(
+    source: NeutrinoSource, flavors: tuple[str, ...], emin: np.ndarray, scale: np.ndarray, live: np.ndarray | None = None
+) -> np.ndarray:
+    """scale × tail moments, (n_flavors, 3, n); with a boolean ``live`` (n,) only at the live
+    nodes (the others are 0): the moments are computed node by node, so the live ones are
+    bit for bit those of the full computation."""
+    if live is None or live.all():
+        return np.stack([_tail_moments(source.spectra[f], emin) for f in flavors]) * scale[:, None, None]
+    out = np.zeros((len(flavors), 3, emin.size))
+    if live.any():
+        at = emin[live]
+        out[:, :, live] = np.stack([_tail_moments(source.spectra[f], at) for f in flavors]) * scale[:, None, None]
+    return out
+
+
+_MOMENTS = _LockedMemo(32)
+
+
+def _tail_moments(spectrum: Spectrum, emin: np.ndarray) -> np.ndarray:
+    """``spectrum.tail_moments(emin)`` (read-only), remembered for the last few (spectrum,
+    E_min nodes): spectra are immutable values (:class:`cevns.sources.spectra.Spectrum`), so
+    a second set-up on the same nodes (the same experiment loaded again, with another
+    exposure, mass or time window) reuses the moments, the costliest part of a reactor
+    set-up. An unhashable spectrum is computed each time."""
+    e = np.ascontiguousarray(emin, dtype=float)
+    try:
+        key = (spectrum, e.shape, e.tobytes())
+        hash(key)
+    except TypeError:
+        return spectrum.tail_moments(e)
+    return cast(np.ndarray, _MOMENTS.get(key, lambda: _read_only(np.asarray(spectrum.tail_moments(e), dtype=float))))
 
 
 def rate_density(
@@ -298,13 +328,20 @@ def isotope_nodes(
     flavors: tuple[str, ...],
     exposure: float,
     flavor_scale: np.ndarray | None = None,
+    live: np.ndarray | None = None,
 ) -> IsotopeNodes:
     """Nodes with their spectrum moments; ``exposure`` = nuclei × live time (s);
-    ``flavor_scale`` (n_flavors,) multiplies each source flavour (a time-window fraction)."""
+    ``flavor_scale`` (n_flavors,) multiplies each source flavour (a time-window fraction).
+
+    ``live`` (n,) boolean, optional: the nodes that some bin weighs (a column of
+    ``weights`` not all zero). The moments of the others are set to 0 instead of computed:
+    their counts are 0 whatever the moments (weight × rate with weight exactly 0), so
+    every binned count is the same, bit for bit, and a smeared set-up skips the many nodes
+    far below the threshold (three quarters of a reactor germanium set-up's)."""
     m = isotope.mass
     emin = neutrino_energy_min(recoil, m)
     scale = exposure * cross_section_prefactor(m) * np.array([source.flux_cm2_s[f] for f in flavors])
     if flavor_scale is not None:
         scale = scale * flavor_scale
-    moments = _node_moments(source, flavors, emin, scale)
+    moments = _node_moments(source, flavors, emin, scale, live)
     return IsotopeNodes(isotope, recoil, weights, emin, moments, scale, momentum_transfer(recoil, m), source, flavors)

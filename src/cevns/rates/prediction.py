@@ -47,18 +47,20 @@ Units: recoils in MeV inside, keVnr at the user-facing helpers; rates are counts
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
+from functools import lru_cache
+from typing import Callable, Hashable, Mapping, Sequence, cast
 
 import numpy as np
 
 from cevns.errors import InputError
 from cevns.physics.cross_sections import FLAVORS, NuclearStructure, NucleonCouplings
-from cevns.detector.response import DetectorResponse
+from cevns.detector.response import DetectorResponse, Observable, Quenching
 from cevns.sources.spectra import NeutrinoSource
 from cevns.physics.interactions import PhysicsModel
 from cevns.physics.kinematics import recoil_max
 from cevns.physics.nuclei import Isotope, Target, require_isotope
 from cevns.physics.parameters import ParameterError, apply_parameters
+from cevns.physics.quadrature import gauss_legendre
 from cevns.sources.timing import SNS_PULSE, ExponentialTimeEfficiency, Pulse, time_bin_fractions, weighted_time_bin_fractions
 from cevns.rates.nodes import (
     IsotopeNodes,
@@ -315,12 +317,123 @@ class RatePredictor:
 
 
 def _inverse_mean(response: DetectorResponse, Z: int, t_max_kev: float) -> tuple[np.ndarray, np.ndarray]:
-    """Tabulate μ(T) on a fine log grid in keVnr, checking it is increasing."""
+    """Tabulate μ(T) on a fine log grid in keVnr, checking it is increasing (read-only
+    arrays, remembered per (observable, quenching, Z, T_max) when the quenching model is
+    hashable: every set-up of the same detector reuses the table)."""
+    try:
+        return _inverse_mean_cached(response.observable, cast(Hashable, response.quenching), Z, t_max_kev)
+    except TypeError:  # an unhashable (user) quenching model: computed each time
+        return _inverse_mean_table(response.observable, response.quenching, Z, t_max_kev)
+
+
+def _inverse_mean_table(observable: Observable, quenching: Quenching, Z: int, t_max_kev: float) -> tuple[np.ndarray, np.ndarray]:
     t = np.geomspace(1e-6, max(t_max_kev, 1e-3) * 1.01, 4000)
-    mu = response.observable.mean(t, Z, response.quenching)
+    mu = observable.mean(t, Z, quenching)
     if np.any(np.diff(mu) <= 0):
         raise InputError("the mean observable must increase with recoil energy (check the quenching model)")
+    t.flags.writeable = False
+    mu.flags.writeable = False
     return t, mu
+
+
+@lru_cache(maxsize=128)
+def _inverse_mean_cached(observable: Observable, quenching: Hashable, Z: int, t_max_kev: float) -> tuple[np.ndarray, np.ndarray]:
+    return _inverse_mean_table(observable, cast(Quenching, quenching), Z, t_max_kev)
+
+
+def _time_fractions(time: TimeSelection, flavors: tuple[str, ...]) -> np.ndarray:
+    """``time.fractions(flavors)`` (read-only), remembered per (selection, flavours): the
+    fractions depend on no physics parameter, so every set-up with the same time selection
+    shares them (the same numbers)."""
+    try:
+        return _time_fractions_cached(time, flavors)
+    except TypeError:  # an unhashable (user) pulse or efficiency
+        return time.fractions(flavors)
+
+
+@lru_cache(maxsize=64)
+def _time_fractions_cached(time: TimeSelection, flavors: tuple[str, ...]) -> np.ndarray:
+    fractions = time.fractions(flavors)
+    fractions.flags.writeable = False
+    return fractions
+
+
+def _unsmeared_nodes(
+    response: DetectorResponse,
+    isotope: Isotope,
+    edges: np.ndarray,
+    to_recoil: Callable[[np.ndarray], np.ndarray],
+    breaks: np.ndarray,
+    t_hi: float,
+    quadrature: Quadrature,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Recoil nodes (MeV) and weights (n_bins, n) without smearing: each bin [x_lo, x_hi)
+    mapped to recoils [a, c] (c ≤ T_max), split at the ``breaks`` inside and each piece into
+    ``panels_per_bin`` equal panels (:func:`cevns.rates.nodes.split_panels`), a
+    Gauss–Legendre rule on each panel, weight × ε(μ(T)) in its own bin only.
+
+    All bins at once: the panels, nodes and weights are those of a loop over the bins with
+    :func:`~cevns.rates.nodes.split_panels` and :func:`~cevns.rates.nodes.gauss_legendre_panels`
+    (the same arithmetic on each element, so bit for bit the same numbers); a piece so
+    narrow that its panels would not increase strictly (the case where ``split_panels``
+    sorts and merges cuts) falls back to that loop."""
+    n_bins, panels = edges.size - 1, quadrature.panels_per_bin
+    recoil_edges = to_recoil(edges)
+    inner = sorted({float(p) for p in breaks})
+    lo_piece: list[float] = []
+    hi_piece: list[float] = []
+    piece_bin: list[int] = []
+    for b in range(n_bins):
+        a, c = float(recoil_edges[b]), min(float(recoil_edges[b + 1]), t_hi)
+        if c <= a:
+            continue
+        cuts = [a, *(p for p in inner if a < p < c), c]
+        lo_piece += cuts[:-1]
+        hi_piece += cuts[1:]
+        piece_bin += [b] * (len(cuts) - 1)
+    if not piece_bin:
+        return np.zeros(0), np.zeros((n_bins, 0))
+    a_p, c_p = np.array(lo_piece)[:, None], np.array(hi_piece)[:, None]
+    step = (c_p - a_p) / panels
+    grid = np.arange(panels + 1.0) * step + a_p
+    grid[:, -1] = c_p[:, 0]
+    lo, hi = grid[:, :-1].ravel(), grid[:, 1:].ravel()
+    if not np.all(hi > lo):
+        return _unsmeared_nodes_loop(response, isotope, edges, to_recoil, breaks, t_hi, quadrature)
+    x, w_rule = gauss_legendre(quadrature.nodes)
+    half = 0.5 * (hi - lo)[:, None]
+    recoil = (half * (x + 1.0) + lo[:, None]).ravel()
+    w = (half * w_rule).ravel()
+    mu = response.observable.mean(recoil / keV, isotope.Z, response.quenching)
+    weights = np.zeros((n_bins, recoil.size))
+    weights[np.repeat(np.array(piece_bin), panels * quadrature.nodes), np.arange(recoil.size)] = w * response.efficiency(mu)
+    return recoil, weights
+
+
+def _unsmeared_nodes_loop(
+    response: DetectorResponse,
+    isotope: Isotope,
+    edges: np.ndarray,
+    to_recoil: Callable[[np.ndarray], np.ndarray],
+    breaks: np.ndarray,
+    t_hi: float,
+    quadrature: Quadrature,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_unsmeared_nodes` bin by bin (the reference, and the fallback for degenerate pieces)."""
+    recoil_parts, weight_rows = [], []
+    for b, (lo, hi) in enumerate(zip(edges[:-1], edges[1:])):
+        a, c = float(to_recoil(lo)), min(float(to_recoil(hi)), t_hi)
+        if c <= a:
+            continue
+        r, w = gauss_legendre_panels(split_panels(a, c, breaks, quadrature.panels_per_bin), quadrature.nodes)
+        mu = response.observable.mean(r / keV, isotope.Z, response.quenching)
+        row = np.zeros((edges.size - 1, r.size))
+        row[b] = w * response.efficiency(mu)
+        recoil_parts.append(r)
+        weight_rows.append(row)
+    if recoil_parts:
+        return np.concatenate(recoil_parts), np.concatenate(weight_rows, axis=1)
+    return np.zeros(0), np.zeros((edges.size - 1, 0))
 
 
 def prepare_rates(
@@ -348,7 +461,7 @@ def prepare_rates(
     edges = np.asarray(response.edges, dtype=float)
     per_kg = target.nuclei_per_kg()
     flavors = tuple(f for f in FLAVORS if f in source.spectra)
-    fractions = time.fractions(flavors) if time is not None else None
+    fractions = _time_fractions(time, flavors) if time is not None else None
     window = fractions[:, 0] if fractions is not None and time is not None and not time.binned else None
     smeared = response.resolution.model != "none"
     check_memory(f"a rate prediction with {edges.size - 1} bins",  # before the (bins × nodes) weights are built
@@ -361,6 +474,7 @@ def prepare_rates(
         kinks = spectrum_kinks_mev(source, m)
         t_tab, mu_tab = _inverse_mean(response, isotope.Z, t_hi / keV)
         to_recoil = lambda x: np.interp(x, mu_tab, t_tab) * keV  # noqa: E731 observable → MeV
+        live = None
         if smeared:
             t_lo = min(to_recoil(edges[0]) / 100.0, t_hi / 1e4)
             cuts = np.geomspace(t_lo, t_hi, quadrature.log_panels + 1)
@@ -368,26 +482,12 @@ def prepare_rates(
             recoil, w = gauss_legendre_panels(cuts, quadrature.nodes)
             mu = response.observable.mean(recoil / keV, isotope.Z, response.quenching)
             weights = response.resolution.bin_response(mu, edges, response.efficiency) * w
+            live = weights.any(axis=0)
         else:
             breaks = np.concatenate([kinks, to_recoil(np.asarray(response.efficiency.breakpoints, dtype=float))])
-            recoil_parts, weight_rows = [], []
-            for b, (lo, hi) in enumerate(zip(edges[:-1], edges[1:])):
-                a, c = float(to_recoil(lo)), min(float(to_recoil(hi)), t_hi)
-                if c <= a:
-                    continue
-                r, w = gauss_legendre_panels(split_panels(a, c, breaks, quadrature.panels_per_bin), quadrature.nodes)
-                mu = response.observable.mean(r / keV, isotope.Z, response.quenching)
-                row = np.zeros((edges.size - 1, r.size))
-                row[b] = w * response.efficiency(mu)
-                recoil_parts.append(r)
-                weight_rows.append(row)
-            if recoil_parts:
-                recoil = np.concatenate(recoil_parts)
-                weights = np.concatenate(weight_rows, axis=1)
-            else:
-                recoil, weights = np.zeros(0), np.zeros((edges.size - 1, 0))
+            recoil, weights = _unsmeared_nodes(response, isotope, edges, to_recoil, breaks, t_hi, quadrature)
         exposure = per_kg[isotope.name] * mass_kg * live_time_s
-        nodes.append(isotope_nodes(isotope, recoil, weights, source, flavors, exposure, window))
+        nodes.append(isotope_nodes(isotope, recoil, weights, source, flavors, exposure, window, live))
     return RatePredictor(
         nodes=tuple(nodes), source=source, source_flavors=flavors, edges=edges, observable=response.observable.unit, model=model,
         time=time, time_fractions=fractions if time is not None and time.binned else None,

@@ -41,6 +41,7 @@ Energies in MeV, fluxes in ν/cm²/s, distances in cm, powers in MeV/s (see :mod
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Mapping
 
@@ -129,7 +130,7 @@ def reactor_spectrum_per_fission(
     e = np.asarray(energy, dtype=float)
     hm = HUBER_MUELLER_COEFFICIENTS[isotope]
     if low_energy_model == "extrapolate":
-        return np.exp(np.polynomial.polynomial.polyval(e, hm))
+        return _exp_polyval(e, hm)
     if low_energy_model == "kopeikin-total":
         ve = reactor_spectrum_per_fission(e, isotope, "vogel-engel")
         return np.where(e < 2.0, ve * (1.0 + _kopeikin_ramp(isotope) * (1.0 - e / 2.0)), ve)
@@ -137,10 +138,24 @@ def reactor_spectrum_per_fission(
     # everywhere and picking with np.where, at half the cost: set-up evaluates this on
     # ~10⁵ energies per isotope)
     below = e < 2.0
+    if not below.any():
+        return _exp_polyval(e, hm)
     out = np.empty(e.shape)
-    out[~below] = np.exp(np.polynomial.polynomial.polyval(e[~below], hm))
-    out[below] = _vogel_engel_match(isotope) * np.exp(np.polynomial.polynomial.polyval(e[below], VOGEL_ENGEL_COEFFICIENTS[isotope]))
+    out[~below] = _exp_polyval(e[~below], hm)
+    out[below] = _vogel_engel_match(isotope) * _exp_polyval(e[below], VOGEL_ENGEL_COEFFICIENTS[isotope])
     return out
+
+
+def _exp_polyval(e: np.ndarray, coefficients: tuple[float, ...]) -> np.ndarray:
+    """exp(Σ_k a_k E^k) by Horner's rule in place: bit for bit
+    ``np.exp(np.polynomial.polynomial.polyval(e, coefficients))`` (the same products and
+    sums, c_{k} + acc·E from the highest coefficient down, for finite E), without a new
+    array per step."""
+    acc = np.full(e.shape, float(coefficients[-1]))
+    for c in coefficients[-2::-1]:
+        acc *= e
+        acc += c
+    return np.exp(acc, out=acc)
 
 
 @lru_cache(maxsize=None)
@@ -213,12 +228,7 @@ def reactor_source(
     mean_energy = sum(f * energy_per_fission[i] for i, f in fission_fractions.items())
     fission_rate = thermal_power / (mean_energy * MeV)
 
-    def per_fission(e: np.ndarray) -> np.ndarray:
-        total = np.zeros(np.shape(e))
-        for i, f in fission_fractions.items():
-            total = total + f * reactor_spectrum_per_fission(e, i, low_energy_model, spectrum_model)
-        return total
-
+    per_fission = FissionSpectrum(tuple(fission_fractions.items()), low_energy_model, spectrum_model)
     spectrum: Spectrum
     if spectrum_model == "huber-mueller" and captures_per_fission == 0 and min_energy == REACTOR_MIN_ENERGY:
         analytic = AnalyticSpectrum(per_fission, REACTOR_MIN_ENERGY, REACTOR_MAX_ENERGY, nodes=96, label="reactor")
@@ -230,6 +240,29 @@ def reactor_source(
         nu_per_fission = float(np.trapezoid(values, energies))
     flux = fission_rate * nu_per_fission / (FOUR_PI * baseline**2)
     return NeutrinoSource(name, {"nu_e_bar": spectrum}, {"nu_e_bar": flux}, baseline, baseline_spread)
+
+
+@dataclass(frozen=True)
+class FissionSpectrum:
+    """Σ_i f_i S_i(E): ν̄_e per MeV per fission of a core with fission ``fractions``
+    ((isotope, f_i) pairs, in this order), each S_i from :func:`reactor_spectrum_per_fission`
+    with ``low_energy_model`` and ``spectrum_model``; E in MeV.
+
+    A value, not a closure: two reactor sources with the same core composition and models
+    have equal (and equally hashed) spectra, so what is derived from a spectrum and
+    remembered (the neutrino-energy moments on a set-up's nodes,
+    :mod:`cevns.rates.nodes`) is shared between them, e.g. between two loads of one
+    experiment file."""
+
+    fractions: tuple[tuple[str, float], ...]
+    low_energy_model: str = "vogel-engel"
+    spectrum_model: str = "huber-mueller"
+
+    def __call__(self, e: ArrayLike) -> np.ndarray:
+        total = np.zeros(np.shape(e))
+        for i, f in self.fractions:
+            total = total + f * reactor_spectrum_per_fission(e, i, self.low_energy_model, self.spectrum_model)
+        return total
 
 
 @lru_cache(maxsize=8)

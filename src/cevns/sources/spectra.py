@@ -125,13 +125,35 @@ class AnalyticSpectrum:
         return np.where(inside, self.function(np.clip(e, self.low, self.high)), 0.0) / self._norm
 
     def tail_moments(self, emin: ArrayLike) -> np.ndarray:
+        """The ``nodes``-point Gauss–Legendre rule on [E_min, high] for each E_min (clipped
+        to the support). E_min at or below ``low`` all give the same row, computed once;
+        E^{-k} is 1, 1/E and E**-2.0 (the values of ``E ** -k``, whose k = 1 power is the
+        correctly rounded reciprocal, at a fraction of the cost of ``pow``)."""
         lo = np.clip(np.asarray(emin, dtype=float), self.low, self.high)
+        flat = lo.ravel()
+        below = flat == self.low
+        if below.sum() > 1:  # one row for every E_min clipped to the bottom of the support
+            rows = np.flatnonzero(~below)
+            first = np.flatnonzero(below)[0]
+            unique = self._moments(flat[np.concatenate([[first], rows])])
+            out = np.empty((3, flat.size))
+            out[:, below] = unique[:, :1]
+            out[:, rows] = unique[:, 1:]
+            return out.reshape((3,) + lo.shape)
+        return self._moments(flat).reshape((3,) + lo.shape)
+
+    def _moments(self, lo: np.ndarray) -> np.ndarray:
+        """(3, n) moments for lower ends ``lo`` (n,) inside the support."""
         x, w = gauss_legendre(self.nodes)
         half = 0.5 * (self.high - lo)
-        e = half[..., None] * (x + 1.0) + lo[..., None]
-        f = self.function(e) / self._norm
-        powers = e[None, ...] ** (-_MOMENT_POWERS.reshape((3,) + (1,) * e.ndim))
-        return half[None, ...] * np.sum(w * f[None, ...] * powers, axis=-1)
+        e = half[:, None] * (x + 1.0) + lo[:, None]
+        wf = w * (self.function(e) / self._norm)
+        out = np.empty((3, lo.size))
+        np.sum(wf, axis=-1, out=out[0])
+        np.sum(wf * (1.0 / e), axis=-1, out=out[1])
+        np.sum(wf * e**-2.0, axis=-1, out=out[2])
+        out *= half
+        return out
 
 
 @dataclass(frozen=True)
