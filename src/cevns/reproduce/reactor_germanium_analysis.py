@@ -165,30 +165,47 @@ def member_signals(joint: JointLikelihood) -> list[np.ndarray]:
     return [np.asarray(m.likelihood.signal(), dtype=float) for m in joint.members]
 
 
-def group_strength_chi2(joint: JointLikelihood, groups: Mapping[str, Sequence[str]]) -> Callable[[Sequence[float]], float]:
+def _batched_chi2(joint: JointLikelihood, signals: Sequence[np.ndarray], factors: Sequence[np.ndarray | float],
+                  batch: tuple[int, ...]) -> np.ndarray:
+    """χ² of ``joint`` with member i's signal times ``factors[i]`` (a number or an array of
+    shape ``batch``): every point of the batch in one profile of the shared nuisances."""
+    parts = [np.asarray(f, dtype=float)[..., None] * s for f, s in zip(factors, signals)]
+    parts = [np.broadcast_to(p, batch + s.shape) for p, s in zip(parts, signals)]
+    return np.asarray(joint.chi2_from_signal(np.concatenate(parts, axis=-1)), dtype=float)
+
+
+def group_strength_chi2(joint: JointLikelihood, groups: Mapping[str, Sequence[str]]
+                        ) -> Callable[[Sequence[float] | np.ndarray], float | np.ndarray]:
     """χ²(μ_1..μ_G) of the joint likelihood with the signal of the members of group g (labels)
-    scaled by μ_g (shared nuisances profiled)."""
+    scaled by μ_g (shared nuisances profiled). Given one point (G strengths) it returns a
+    float; given an array (..., G) of points, an array (...) from one batched profile."""
     signals = member_signals(joint)
     labels = list(joint.labels)
     index = {lab: g for g, members in enumerate(groups.values()) for lab in members}
 
-    def chi2(mus: Sequence[float]) -> float:
-        parts = [s * (mus[index[lab]] if lab in index else 1.0) for lab, s in zip(labels, signals)]
-        return float(np.asarray(joint.chi2_from_signal(np.concatenate(parts))))
+    def chi2(mus: Sequence[float] | np.ndarray) -> float | np.ndarray:
+        m = np.asarray(mus, dtype=float)
+        out = _batched_chi2(joint, signals, [m[..., index[lab]] if lab in index else 1.0 for lab in labels], m.shape[:-1])
+        return float(out) if m.ndim == 1 else out
 
     return chi2
 
 
-def power_law_chi2(joint: JointLikelihood, n_of: Mapping[str, float], n_ref: float = 40.6) -> Callable[[float], float]:
+def power_law_chi2(joint: JointLikelihood, n_of: Mapping[str, float], n_ref: float = 40.6
+                   ) -> Callable[[float | np.ndarray], float | np.ndarray]:
     """χ²(α) of the joint likelihood with each member's signal times (N/N_ref)^(α − 2):
     the σ ∝ N^α test (α = 2 is the coherent Standard Model; Liao, Marfatia & Zhang,
-    arXiv:2408.06255 test the same scaling). ``n_of``: member label → N of its target."""
+    arXiv:2408.06255 test the same scaling). ``n_of``: member label → N of its target.
+    Given a number α it returns a float; given an array of α, an array from one batched
+    profile."""
     signals = member_signals(joint)
     labels = list(joint.labels)
 
-    def chi2(alpha: float) -> float:
-        parts = [s * (n_of[lab] / n_ref) ** (alpha - 2.0) if lab in n_of else s for lab, s in zip(labels, signals)]
-        return float(np.asarray(joint.chi2_from_signal(np.concatenate(parts))))
+    def chi2(alpha: float | np.ndarray) -> float | np.ndarray:
+        a = np.asarray(alpha, dtype=float)
+        factors = [(n_of[lab] / n_ref) ** (a - 2.0) if lab in n_of else 1.0 for lab in labels]
+        out = _batched_chi2(joint, signals, factors, a.shape)
+        return float(out) if a.ndim == 0 else out
 
     return chi2
 
