@@ -126,3 +126,81 @@ def test_reproduction_runs_fast_and_writes_every_figure(tmp_path):
     rates = {q: r["ours"] for q, r in by.items() if q.startswith("⁸B+hep CEvNS on")}
     assert rates["⁸B+hep CEvNS on Xe above 1.0 keV"] < rates["⁸B+hep CEvNS on Xe above 0.5 keV"]
     assert np.isfinite(list(rates.values())).all()
+
+
+# --- the batched refinement of the physics profiles --------------------------------------------
+def test_parabola_vertex_is_exact_for_a_parabola():
+    """c = 3 (x − 0.4)² + 2 through any three points: vertex (0.4, 2); a downward parabola → None."""
+    x = np.array([0.0, 0.3, 1.1])
+    assert an.parabola_vertex(x, 3 * (x - 0.4) ** 2 + 2) == pytest.approx((0.4, 2.0), abs=1e-12)
+    assert an.parabola_vertex(x, -(x**2)) is None
+
+
+def test_interpolated_root_is_exact_for_a_cubic():
+    """The cubic through four of its points is itself: its zero in the bracket is found exactly."""
+    x = np.array([-0.2, 0.1, 0.4, 0.9])
+    g = (x - 0.25) * (x + 1.0) * (x - 2.0)
+    assert an.interpolated_root(x, g, 0.1, 0.4) == pytest.approx(0.25, abs=1e-12)
+
+
+def _closed_form_profiles():
+    """χ²(x) with known structure: a smooth single minimum, an NSI-like double valley and a
+    cosh (no Wilks crossing inside the grid on one side for 1σ)."""
+    fs = [lambda x: 3.0 + ((x - 0.24) / 0.07) ** 2 + 2 * np.sin(x) ** 4,
+          lambda x: 5.0 + 40 * (x**2 - 0.16) ** 2 + 0.5 * x,
+          lambda x: 1.0 + 2 * np.cosh(3 * (x - 0.1))]
+    grids = [np.linspace(0.0, 0.6, 41), np.linspace(-1.0, 1.0, 41), np.linspace(-1.0, 1.0, 31)]
+    return fs, grids
+
+
+def test_refined_profiles_agree_with_profile_of_chi2_in_few_batched_calls():
+    """The batched refinement gives the minima and interval ends of the point-by-point Brent
+    refinement (cevns.stats.profiles.profile_of_chi2) to 1e-9, with every profile advanced in
+    the same few χ² calls (one for the grids, then one per round)."""
+    from cevns.stats.profiles import profile_of_chi2
+
+    fs, grids = _closed_form_profiles()
+    calls = []
+
+    def chi2_of(x, k):
+        calls.append(len(x))
+        return np.array([fs[int(j)](v) for v, j in zip(x, k)])
+
+    levels = {"1sigma": 0.682689492, "90%": 0.90}
+    found = an.refined_profiles(chi2_of, grids, ["a", "b", "c"], levels)
+    assert calls[0] == sum(g.size for g in grids) and len(calls) <= 12
+    for f, grid, p in zip(fs, grids, found):
+        ref = profile_of_chi2(lambda x, f=f: f(np.asarray(x)), grid, levels)
+        assert p.chi2_min == pytest.approx(ref.chi2_min, abs=1e-9)
+        assert np.allclose(p.delta_chi2, ref.delta_chi2, atol=1e-9)
+        assert len(p.minima) == len(ref.minima) and np.allclose(p.minima, ref.minima, atol=1e-4)
+        for key in levels:
+            assert np.allclose(np.array(p.allowed[key]), np.array(ref.allowed[key]), atol=1e-9, rtol=0)
+    # the double valley: two 1σ pieces, one 90 % piece
+    assert len(found[1].allowed["1sigma"]) == 2 and len(found[1].allowed["90%"]) == 1
+
+
+def test_refined_profiles_reject_bad_grids():
+    with pytest.raises(InputError):
+        an.refined_profiles(lambda x, k: x, [np.array([0.0, 1.0])], ["a"], {"1sigma": 0.68})
+    with pytest.raises(InputError):
+        an.refined_profiles(lambda x, k: x, [np.linspace(0, 1, 5)], ["a", "b"], {"1sigma": 0.68})
+
+
+@pytest.mark.skipif(not XENONNT_RELEASE.is_dir(), reason="XENONnT release not in ../shared/reference-data")
+def test_release_folding_and_profile_match_the_einsum_sums():
+    """The folding by one BLAS product and the spline-weighted sums of the profile equal the
+    einsum sums they replace (the module docstring's μ_rb = L_r Σ_i node_i M_rib) to rounding."""
+    from cevns.releases import xenonnt_8b as xe
+
+    lk = xe.xenonnt_8b_likelihood(XENONNT_RELEASE, runs="sr0,sr1")
+    s = np.stack([lk.signal({"sin2_theta_w": x}) for x in (0.2, 0.24, 0.3)])
+    node = s @ xe.folding_weights(lk.refine)
+    kernels = np.stack([r.livetime_tyr * r.mono.reshape(49, 46, 81) for r in lk.runs])
+    assert np.allclose(lk.folded(s), np.einsum("...i,rgib->...rgb", node, kernels), rtol=1e-12, atol=0)
+    # the profiled χ² at the nominal nuisances is the Poisson deviance of the expectation there
+    fit = lk.profile(s[1], fix={k: v for k, v in enumerate(lk.nominal())})
+    mu = sum(lk.expected(s[1]).values())
+    n = lk.observed
+    dev = 2 * np.sum(mu - n + np.where(n > 0, n * np.log(np.where(n > 0, n, 1) / mu), 0.0))
+    assert float(fit.chi2) == pytest.approx(dev, rel=1e-10)

@@ -224,6 +224,8 @@ class XenonNT8BLikelihood:
         kernels = np.stack([r.livetime_tyr * r.mono.reshape(49, MONO_ENERGIES_KEV.size, N_BINS) for r in self.runs])
         object.__setattr__(self, "_weights", w)
         object.__setattr__(self, "_kernels", kernels)
+        # the same kernels as one (46, R·49·81) matrix: folding is then one BLAS product
+        object.__setattr__(self, "_kernel_matrix", np.ascontiguousarray(np.moveaxis(kernels, 2, 0).reshape(MONO_ENERGIES_KEV.size, -1)))
         object.__setattr__(self, "_ac", np.stack([r.livetime_tyr * r.ac for r in self.runs]))
         object.__setattr__(self, "_er", np.stack([r.livetime_tyr * r.er for r in self.runs]))
         object.__setattr__(self, "_neutron", np.stack([r.livetime_tyr * r.neutron.reshape(49, N_BINS) for r in self.runs]))
@@ -312,7 +314,8 @@ class XenonNT8BLikelihood:
     def folded(self, signal: np.ndarray) -> np.ndarray:
         """Signal counts (..., R, 49, 81) at every yield node for spectra (..., n_fine)."""
         node = np.asarray(signal, dtype=float) @ getattr(self, "_weights")
-        return np.einsum("...i,rgib->...rgb", node, getattr(self, "_kernels"))
+        R = len(self.runs)
+        return (node @ getattr(self, "_kernel_matrix")).reshape(node.shape[:-1] + (R, 49, N_BINS))
 
     def expected(self, signal: np.ndarray, params: np.ndarray | None = None) -> dict[str, np.ndarray]:
         """Expected counts (R, 81) of each component (``signal``, ``ac``, ``er``,
@@ -401,6 +404,16 @@ def _profile(n: np.ndarray, S: np.ndarray, A: np.ndarray, E: np.ndarray, N: np.n
     inv2 = np.where(usable, 1.0 / np.where(usable, sigmas, 1.0) ** 2, 0.0)
     ia, ie, im = slice(3, 3 + R), slice(3 + R, 3 + 2 * R), slice(3 + 2 * R, P)
     eye = np.eye(R)
+    # the yield-node axis first and (run, bin) flattened, so that the spline weights are applied
+    # by BLAS products (the same sums as einsum "bwg,brgk->wbrk", done once per evaluation)
+    S_g = np.ascontiguousarray(S.transpose(0, 2, 1, 3).reshape(B, 49, R * N_BINS))
+    X_g = None if X is None else np.ascontiguousarray(X.transpose(0, 2, 1, 3).reshape(B, 49, R * N_BINS))
+    N_g = np.ascontiguousarray(N.transpose(1, 0, 2).reshape(49, R * N_BINS))
+
+    def weigh(w: np.ndarray, T: np.ndarray) -> np.ndarray:
+        # Σ_g w[b, v, g] T[b, g, (r, k)] → (v, b, r, k); T without a batch axis is shared by all b
+        out = w @ T if T.ndim == 3 else (w.reshape(-1, 49) @ T).reshape(w.shape[0], w.shape[1], -1)
+        return out.reshape(w.shape[0], w.shape[1], R, N_BINS).transpose(1, 0, 2, 3)
 
     def evaluate(x: np.ndarray, derivatives: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         vl, dl, hl = cardinal_basis(x[:, 1])
@@ -408,9 +421,9 @@ def _profile(n: np.ndarray, S: np.ndarray, A: np.ndarray, E: np.ndarray, N: np.n
         # spline weights of the value and its derivatives: t, ∂l, ∂q, ∂ll, ∂qq, ∂lq
         pairs = ((vl, vq), (dl, vq), (vl, dq), (hl, vq), (vl, hq), (dl, dq)) if derivatives else ((vl, vq),)
         w = np.stack([(a[:, :, None] * b[:, None, :]).reshape(B, 49) for a, b in pairs], axis=1)  # (B, W, 49)
-        Sw = np.einsum("bwg,brgk->wbrk", w, S)
-        Nw = np.einsum("bwg,rgk->wbrk", w, N)
-        Xw = np.einsum("bwg,brgk->wbrk", w, X) if X is not None else np.zeros((len(pairs), B, R, N_BINS))
+        Sw = weigh(w, S_g)
+        Nw = weigh(w, N_g)
+        Xw = weigh(w, X_g) if X_g is not None else np.zeros((len(pairs), B, R, N_BINS))
         f, a, e, m = x[:, 0, None, None], x[:, ia, None], x[:, ie, None], x[:, im, None]
         mu = np.maximum(f * Sw[0] + a * A + e * E + m * Nw[0] + Xw[0], 1e-300)
         d = x - centre
@@ -428,9 +441,10 @@ def _profile(n: np.ndarray, S: np.ndarray, A: np.ndarray, E: np.ndarray, N: np.n
         J[..., ie] = np.einsum("rk,rs->rks", E, eye)[None]
         J[..., im] = Nt[..., None] * eye[None, :, None, :]
         r1 = 1.0 - n / mu  # (B, R, K)
-        grad = 2.0 * np.einsum("brk,brkp->bp", r1, J) + 2.0 * inv2 * d
-        Jw = J * (n / mu**2)[..., None]
-        H = 2.0 * np.einsum("brkp,brkq->bpq", Jw, J) + 2.0 * np.diag(inv2)[None]
+        Jf = J.reshape(B, R * N_BINS, P)
+        grad = 2.0 * (r1.reshape(B, 1, R * N_BINS) @ Jf)[:, 0] + 2.0 * inv2 * d
+        Jw = Jf * (n / mu**2).reshape(B, R * N_BINS, 1)
+        H = 2.0 * (Jw.transpose(0, 2, 1) @ Jf) + 2.0 * np.diag(inv2)[None]
         second = np.stack([Sl, Sq, f * Sll + m * Nll + Xll, f * Sqq + m * Nqq + Xqq, f * Slq + m * Nlq + Xlq])
         h = 2.0 * np.einsum("brk,sbrk->sb", r1, second)
         for v, (p, q) in zip(h, ((0, 1), (0, 2), (1, 1), (2, 2), (1, 2))):

@@ -37,7 +37,7 @@ from cevns.reproduce import solar_8b_analysis as an
 from cevns.reproduce.common import Result
 from cevns.reproduce.report import Figure, Input, Reproduction, Step, StepOutput, long_columns
 from cevns.stats.likelihood import Likelihood
-from cevns.stats.profiles import OneParameterProfile, one_parameter_profile
+from cevns.stats.profiles import OneParameterProfile
 
 #: The release this reproduction reads (name → what for).
 RELEASES = {"xenonnt-8b": "the XENONnT SR0-SR2 data release (templates and events)"}
@@ -217,12 +217,43 @@ def _coupling_limit(lk: Likelihood, mass_mev: float, couplings: np.ndarray) -> f
     return float(np.exp(x0 + (x1 - x0) * (0.0 - d[i - 1]) / (d[i] - d[i - 1])))
 
 
+def physics_profiles(lk: Likelihood, grids: Mapping[str, np.ndarray], labels: Mapping[str, str] | None = None
+                     ) -> dict[str, OneParameterProfile]:
+    """Δχ² profiles of the parameters ``grids`` (name → grid; every other parameter at its
+    default) of one likelihood, refined together (:func:`.solar_8b_analysis.refined_profiles`:
+    one χ² call per round for all of them). The signal is taken from its exact polynomial form
+    in each parameter where it has one (:func:`cevns.stats.scans.polynomial_signal`, checked
+    against further predictions to 10⁻⁹: sin²θ_W and ε^uV enter the weak charge linearly, so
+    the counts are quadratics; Barranco, Miranda, Rashba, JHEP 12 (2005) 021,
+    arXiv:hep-ph/0508299), else predicted point by point."""
+    from cevns.stats.scans import polynomial_signal
+
+    names = list(grids)
+    polys = [polynomial_signal(lk, {n: (float(np.min(grids[n])), float(np.max(grids[n])))}, max_degree=2) for n in names]
+
+    def one(k: int, x: float) -> np.ndarray:
+        poly, lo, hi = polys[k], float(np.min(grids[names[k]])), float(np.max(grids[names[k]]))
+        if poly is not None and lo <= x <= hi:
+            return np.asarray(poly(np.array([[x]])), dtype=float)[0]
+        return np.asarray(lk.signal({names[k]: x}), dtype=float)
+
+    def chi2_of(xs: np.ndarray, which: np.ndarray) -> np.ndarray:
+        return np.asarray(lk.chi2_from_signal(np.stack([one(int(k), float(x)) for x, k in zip(xs, which)])), dtype=float)
+
+    labels = labels or {}
+    found = an.refined_profiles(chi2_of, [np.asarray(grids[n], dtype=float) for n in names],
+                                [labels.get(n, n) for n in names], LEVELS)
+    return dict(zip(names, found))
+
+
 def _physics(release_dirs: Mapping[str, Path] | None, fast: bool) -> StepOutput:
     lk, which = physics_likelihood(release_dirs)
     n = 31 if fast else 41
-    s2w = one_parameter_profile(lk, "sin2_theta_w", np.linspace(0.0, 0.6, n), LEVELS, f"sin²θ_W ({which})")
-    nsi = {f"ε_{fl}^uV": one_parameter_profile(lk, f"eps_{fl}_uV", np.linspace(-1.0, 1.0, n), LEVELS, f"eps_{fl}_uV")
-           for fl in ("ee", "tautau")}
+    profiles = physics_profiles(lk, {"sin2_theta_w": np.linspace(0.0, 0.6, n), "eps_ee_uV": np.linspace(-1.0, 1.0, n),
+                                     "eps_tautau_uV": np.linspace(-1.0, 1.0, n)},
+                                {"sin2_theta_w": f"sin²θ_W ({which})"})
+    s2w = profiles["sin2_theta_w"]
+    nsi = {f"ε_{fl}^uV": profiles[f"eps_{fl}_uV"] for fl in ("ee", "tautau")}
     q = an.momentum_transfer_mev(np.array([0.5, 1.0, 3.0]), 122.3)
     results = [
         Result(f"sin²θ_W at q ≈ {q[0]:.0f}-{q[2]:.0f} MeV ({which}), 1σ", "", _allowed(s2w, "1sigma"), None,
