@@ -342,27 +342,33 @@ class Resolution:
             starts += cuts[:-1]
             stops += cuts[1:]
             owner += [b] * (len(cuts) - 1)
-        # every piece of every bin at once (linspace, midpoints, efficiency and CDF are
-        # elementwise, the sums run over each piece's own nodes: the numbers of a loop over
-        # the pieces); the pieces go in chunks that keep the CDF table near _CDF_CHUNK values
+        # every piece of every bin at once: linspace, midpoints, efficiency and CDF are
+        # elementwise, and each (piece, mean) pair sums its own sub-intervals in order (the
+        # numbers of a loop over the pieces, bit for bit)
         x = np.linspace(np.asarray(starts, dtype=float), np.asarray(stops, dtype=float), nodes + 1, axis=-1)
-        mid = 0.5 * (x[:, 1:] + x[:, :-1])
-        eff = np.asarray(efficiency(mid.ravel()), dtype=float).reshape(mid.shape)
-        cols: np.ndarray | slice = slice(None)
+        eff = np.asarray(efficiency(0.5 * (x[:, 1:] + x[:, :-1]).ravel()), dtype=float).reshape(x.shape[0], nodes)
         if self.model == "gaussian":
             # a mean whose CDF is exactly 0.0 or exactly 1.0 (in floating point) over a whole
-            # piece adds exactly 0 to its bin, so only the means unsaturated somewhere in
-            # [edges[0], edges[-1]] are evaluated (most nodes lie many σ from every bin)
-            cols = _unsaturated(float(edges[0]), float(edges[-1]), flat, np.maximum(self.sigma(flat), 1e-12))
-        means = flat[cols]
+            # piece adds exactly 0 to its bin, so only the pairs of a piece and a mean
+            # unsaturated on it are evaluated (most nodes lie many σ from a given bin)
+            scale = np.maximum(self.sigma(flat), 1e-12)
+            a, c = x[:, :1], x[:, -1:]
+            piece, col = np.nonzero(~((c - flat) / scale <= _NDTR_ZERO) & ~((a - flat) / scale >= _NDTR_ONE))  # NaN kept
+        else:
+            piece, col = np.repeat(np.arange(x.shape[0]), flat.size), np.tile(np.arange(flat.size), x.shape[0])
+        bins = np.asarray(owner, dtype=np.intp)[piece]
         total = np.zeros((edges.size - 1, flat.size))
-        step = max(1, _CDF_CHUNK // max(1, (nodes + 1) * means.size))
-        for start in range(0, len(owner), step):
-            stop = min(start + step, len(owner))
-            cdf = self._cdf(x[start:stop].reshape(-1, 1), means[None, :]).reshape(stop - start, nodes + 1, means.size)
-            piece = (eff[start:stop, :, None] * np.diff(cdf, axis=1)).sum(axis=1)
-            for j in range(start, stop):
-                total[owner[j], cols] += piece[j - start]
+        single = len(set(owner)) == len(owner)  # one piece per bin: every (bin, mean) pair once
+        step = max(1, _CDF_CHUNK // (nodes + 1))
+        for start in range(0, piece.size, step):
+            p, k = piece[start:start + step], col[start:start + step]
+            # (nodes + 1, pairs): the layout of the per-piece loop, whose sums run down axis 0
+            cdf = self._cdf(np.ascontiguousarray(x[p].T), flat[None, k])
+            sums = (np.ascontiguousarray(eff[p].T) * np.diff(cdf, axis=0)).sum(axis=0)
+            if single:
+                total[bins[start:start + step], k] += sums
+            else:  # the pieces of a bin are added one after the other, in order
+                np.add.at(total, (bins[start:start + step], k), sums)
         out[...] = total.reshape(out.shape)
         return out
 
@@ -387,12 +393,6 @@ _CDF_CHUNK = 1 << 21
 #: Standard-normal CDF arguments beyond which scipy's ndtr is exactly 1.0 (z ≥ 8.3) or
 #: exactly 0.0 (z ≤ −38.5, below the smallest subnormal), with a margin.
 _NDTR_ONE, _NDTR_ZERO = 9.0, -40.0
-
-
-def _unsaturated(a: float, c: float, mu: np.ndarray, scale: np.ndarray) -> np.ndarray:
-    """Indices of the means ``mu`` (width ``scale``) whose Gaussian CDF is not constant
-    (exactly 0 or exactly 1) over [a, c]; z = (x − μ)/σ grows with x, so the ends decide."""
-    return np.flatnonzero(~((c - mu) / scale <= _NDTR_ZERO) & ~((a - mu) / scale >= _NDTR_ONE))  # NaN kept
 
 
 def _ndtr_unsaturated(z: np.ndarray, ndtr: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
