@@ -186,6 +186,7 @@ LAZY_ON_EVENTS = (
     "cevns.cli.experiments", "cevns.cli.physics", "cevns.cli.recoils", "cevns.cli.feldman_cousins",
     "cevns.sources.solar", "cevns.sources.atmospheric", "cevns.sources.dsnb", "cevns.sources.geoneutrinos",
     "cevns.sources.reactor", "cevns.sources.reactor_models",
+    "cevns.physics.msw",  # the solar table's default oscillation fit is read when one is validated
     "traceback",  # printed only for a bug (cevns.cli._run)
 )
 
@@ -301,3 +302,13 @@ def test_formula_counts_equal_formula_atoms(formula: str) -> None:
     got = list(_formula_counts(formula).items())
     assert got == ref
     assert [type(c) for _, c in got] == [type(c) for _, c in ref]
+
+
+def test_lazy_defaults_of_the_astro_source_tables() -> None:
+    """The defaults read from the source modules on first use are theirs."""
+    from cevns.config.astro_sources import GeoneutrinoSpec, SolarSpec
+    from cevns.physics.msw import DEFAULT_FIT
+    from cevns.sources.geoneutrinos import GEO_CHAINS
+
+    assert SolarSpec(type="solar").oscillation == DEFAULT_FIT
+    assert GeoneutrinoSpec(type="geoneutrino").components == list(GEO_CHAINS)

@@ -31,14 +31,14 @@ lists the known names. Physics and citations: :mod:`cevns.sources.solar`,
 :mod:`cevns.sources.atmospheric`, :mod:`cevns.sources.dsnb`, :mod:`cevns.sources.geoneutrinos`.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: pydantic reads the field annotations as
+# objects (start-up time; see cevns.config.schema); forward references are quoted.
+from types import ModuleType
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, field_validator
 
 from cevns.config.sources import SourceContext, SourceSpec, register_source_type
-from cevns.physics.msw import DEFAULT_FIT, GLOBAL_FITS
 
 if TYPE_CHECKING:
     from cevns.sources.spectra import NeutrinoSource
@@ -49,6 +49,13 @@ if TYPE_CHECKING:
 
 __all__ = ["AtmosphericSpec", "DsnbSpec", "GeoneutrinoSpec", "SolarSpec", "build_atmospheric", "build_dsnb",
            "build_geoneutrino", "build_solar"]
+
+
+def _msw() -> ModuleType:
+    """:mod:`cevns.physics.msw` (imported on first use)."""
+    from cevns.physics import msw
+
+    return msw
 
 
 def _known(value: str, known: dict[str, object], what: str) -> str:
@@ -74,7 +81,8 @@ class SolarSpec(SourceSpec):
     components: list[str] = Field(default_factory=lambda: ["8B", "hep"], min_length=1)
     model: str = "B16-GS98"
     flavour_content: Literal["msw", "nu_e"] = "msw"
-    oscillation: str = DEFAULT_FIT
+    #: Default: :data:`cevns.physics.msw.DEFAULT_FIT` (read when a solar table is validated).
+    oscillation: str = Field(default_factory=lambda: _msw().DEFAULT_FIT)
     b8_shape: Literal["winter2006", "winter2006+1sigma", "winter2006-1sigma"] = "winter2006"
     flux_scale: float = Field(default=1.0, gt=0)
 
@@ -95,10 +103,10 @@ class SolarSpec(SourceSpec):
     @field_validator("oscillation")
     @classmethod
     def _oscillation(cls, value: str) -> str:
-        return _known(value, dict(GLOBAL_FITS), "oscillation fit")
+        return _known(value, dict(_msw().GLOBAL_FITS), "oscillation fit")
 
 
-def build_solar(spec: SolarSpec, context: SourceContext) -> NeutrinoSource:
+def build_solar(spec: SolarSpec, context: SourceContext) -> "NeutrinoSource":
     from cevns.sources.solar import solar_source
 
     return solar_source(
@@ -122,7 +130,7 @@ class AtmosphericSpec(SourceSpec):
         return _known(value, dict(ATMOSPHERIC_MODELS), "atmospheric model")
 
 
-def build_atmospheric(spec: AtmosphericSpec, context: SourceContext) -> NeutrinoSource:
+def build_atmospheric(spec: AtmosphericSpec, context: SourceContext) -> "NeutrinoSource":
     from cevns.sources.atmospheric import atmospheric_source
 
     return atmospheric_source(spec.model, flux_scale=spec.flux_scale)
@@ -143,7 +151,7 @@ class DsnbSpec(SourceSpec):
         return _known(value, dict(DSNB_MODELS), "DSNB model")
 
 
-def build_dsnb(spec: DsnbSpec, context: SourceContext) -> NeutrinoSource:
+def build_dsnb(spec: DsnbSpec, context: SourceContext) -> "NeutrinoSource":
     from cevns.sources.dsnb import dsnb_source
 
     return dsnb_source(spec.model, flux_scale=spec.flux_scale)
@@ -178,7 +186,7 @@ class GeoneutrinoSpec(SourceSpec):
         return _check_components(value, (*_geo_chains(), "reactor"), "geoneutrino")
 
 
-def build_geoneutrino(spec: GeoneutrinoSpec, context: SourceContext) -> NeutrinoSource:
+def build_geoneutrino(spec: GeoneutrinoSpec, context: SourceContext) -> "NeutrinoSource":
     from cevns.sources.geoneutrinos import geoneutrino_source
 
     return geoneutrino_source(spec.site, tuple(spec.components), flux_scale=spec.flux_scale)

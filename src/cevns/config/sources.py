@@ -20,8 +20,8 @@ Units in field names: ``baseline_m`` metres, ``beam_power_MW`` megawatts,
 ``flux_cm2_s`` ν cm⁻² s⁻¹.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: pydantic reads the field annotations as
+# objects (start-up time; see cevns.config.schema); forward references are quoted.
 import csv
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -170,7 +170,7 @@ class PionDarSpec(SourceSpec):
     proton_energy_GeV: float | None = Field(default=None, gt=0)
 
     @model_validator(mode="after")
-    def _normalisation(self) -> PionDarSpec:
+    def _normalisation(self) -> "PionDarSpec":
         if self.pot is None and None in (self.beam_power_MW, self.proton_energy_GeV):
             raise ValueError("give pot, or beam_power_MW and proton_energy_GeV")
         return self

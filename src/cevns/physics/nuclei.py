@@ -27,7 +27,7 @@ from __future__ import annotations
 import csv
 import math
 import re
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -216,24 +216,24 @@ def _charge_radii() -> dict[tuple[int, int], float]:
     }
 
 
-@dataclass(frozen=True)
-class _IsotopeData:
+class _IsotopeData(NamedTuple):
     """Atomic mass (u) and natural abundance (atom %) of one isotope, as periodictable's
-    isotopes give them (``.mass``, ``.abundance``)."""
+    isotopes give them (``.mass``, ``.abundance``). (A named tuple and a plain class below,
+    not dataclasses: a dataclass costs about 1 ms of start-up to create.)"""
 
     mass: float
     abundance: float
 
 
-@dataclass(frozen=True)
 class _ElementData:
     """An element of ``data/nuclides/isotopes.csv`` with the attributes of a periodictable
     element that this module reads: ``symbol``, ``number`` (Z), ``isotopes`` (the mass
     numbers) and ``element[A]`` (an :class:`_IsotopeData`)."""
 
-    symbol: str
-    number: int
-    data: Mapping[int, _IsotopeData]
+    __slots__ = ("symbol", "number", "data")
+
+    def __init__(self, symbol: str, number: int, data: Mapping[int, _IsotopeData]) -> None:
+        self.symbol, self.number, self.data = symbol, number, data
 
     @property
     def isotopes(self) -> tuple[int, ...]:
