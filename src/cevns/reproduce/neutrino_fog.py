@@ -117,6 +117,19 @@ def floors_csv(masses_gev: Sequence[float] | np.ndarray, floors: Mapping[str, np
     return "\n".join(lines) + "\n"
 
 
+def _decades_only(*axes: Any) -> None:
+    """Major (decade) ticks only on the log axes of ``axes``: the eight minor ticks per decade
+    of a log axis are most of what a figure of a few curves costs to draw (one tick artist
+    each, laid out twice by the constrained layout); the CSV beside every figure has the
+    numbers."""
+    from matplotlib.ticker import NullLocator
+
+    for ax in axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            if axis.get_scale() == "log":
+                axis.set_minor_locator(NullLocator())
+
+
 def floors_figure(masses_gev: Sequence[float] | np.ndarray, floors: Mapping[str, np.ndarray],
                   published: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None) -> Any:
     """The drop-in plot: n = 2 floors (σ_SI per nucleon, cm²) against WIMP mass (GeV),
@@ -131,6 +144,7 @@ def floors_figure(masses_gev: Sequence[float] | np.ndarray, floors: Mapping[str,
     ax.set(xscale="log", yscale="log", xlabel="WIMP mass [GeV]", ylabel="σ$_{SI}$ per nucleon [cm$^2$]",
            title="Neutrino floors (n = 2)" + (": ours (solid), O'Hare 2021 (dashed)" if published else ""))
     ax.legend(fontsize=8, ncol=2)
+    _decades_only(ax)
     return fig
 
 
@@ -157,6 +171,7 @@ def _explanation(fast: bool) -> StepOutput:
            title="Xe, SI: discovery limit vs exposure (6 GeV: saturation by ⁸B)")
     bx.set(xscale="log", yscale="log", xlabel="exposure [tonne-year]", ylabel="n = −(d ln σ / d ln ε)⁻¹")
     ax.legend(fontsize=8)
+    _decades_only(ax)  # σ spans decades; n (bx) keeps its minor ticks: its range may be under one
     columns = long_columns(series_s, "exposure_tonne_year", "sigma_cm2")
     columns["n"] = [float(v) for _, (_, n) in series_n.items() for v in n]
     results = [
@@ -189,12 +204,14 @@ def _fog_map(fast: bool) -> StepOutput:
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 4.8), constrained_layout=True)
     n = np.ma.masked_invalid(result.gradient_map.T)
-    mesh = ax.pcolormesh(masses, sigmas, np.clip(n, 1.0, 5.0), shading="auto", cmap="Greys", vmin=1.0, vmax=5.0)
+    mesh = ax.pcolormesh(masses, sigmas, np.clip(n, 1.0, 5.0), shading="auto", cmap="Greys", vmin=1.0, vmax=5.0,
+                         rasterized=True)  # one image in a PDF, not 20 000 cells
     fig.colorbar(mesh, ax=ax, label="n")
     for level, style in zip(sorted(result.floors), ("-", "--", ":")):
         ax.plot(masses, result.floors[level], style, color="tab:red", label=f"n = {level:g}")
     ax.set(xscale="log", yscale="log", xlabel="WIMP mass [GeV]", ylabel="σ_SI per nucleon [cm²]", title="Neutrino fog, Xe (SI)")
     ax.legend(loc="upper left", fontsize=8)
+    _decades_only(ax)
     columns = grid_columns("mass_gev", masses, "sigma_cm2", sigmas, n=result.gradient_map)
     published = neutrino_fog(fog_arrays("Xe", list(OHARE_XE_FLOOR_CM2)), exposures).floors[2.0]
     results = [
@@ -283,6 +300,7 @@ def _targets(fast: bool) -> StepOutput:
         ax.set(xscale="log", yscale="log", xlabel="WIMP mass [GeV]", ylabel="σ$_{SI}$ per nucleon [cm$^2$]",
                title=f"Neutrino floor (n = 2), {name}")
         ax.legend(fontsize=8)
+        _decades_only(ax)
         at_ratio = dict(zip(RATIO_MASSES, floor_total))
         columns = {"mass_gev": [float(m) for m in masses], "floor_cm2": [float(v) for v in floor_bins],
                    "floor_ohare_normalisation_cm2": [float(at_ratio.get(float(m), np.nan)) for m in masses],

@@ -61,6 +61,7 @@ wired-up inputs) and the cross section in the units of the signal matrix (cm²).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Callable, Literal, Mapping, Sequence
 
 import numpy as np
@@ -623,6 +624,58 @@ def _binned(values: np.ndarray, weights: np.ndarray, bins: np.ndarray, n_bins: i
     return out
 
 
+def _background_row(name: str, flux: float, target: str, threshold_kev: float, e_max_kev: float, n_bins: int,
+                    order: int, structure: NuclearStructure, normalisation: str) -> np.ndarray:
+    """One background row of :func:`fog_arrays` (events per tonne-year per bin of component
+    ``name`` at total flux ``flux``, cm⁻² s⁻¹), read-only; with :data:`FOG_STRUCTURE` from
+    :func:`_default_background_row` (cached)."""
+    if structure is FOG_STRUCTURE:
+        return _default_background_row(name, flux, target, threshold_kev, e_max_kev, n_bins, order, normalisation)
+    return _compute_background_row(name, flux, target, threshold_kev, e_max_kev, n_bins, order, structure, normalisation)
+
+
+@lru_cache(maxsize=256)
+def _default_background_row(name: str, flux: float, target: str, threshold_kev: float, e_max_kev: float, n_bins: int,
+                            order: int, normalisation: str) -> np.ndarray:
+    """:func:`_compute_background_row` with :data:`FOG_STRUCTURE`, cached: the neutrino
+    backgrounds of a target do not depend on the WIMP masses, so the calls of a run that
+    differ only in the masses (or in other components' fluxes) compute each row once."""
+    return _compute_background_row(name, flux, target, threshold_kev, e_max_kev, n_bins, order, FOG_STRUCTURE,
+                                   normalisation)
+
+
+def _compute_background_row(name: str, flux: float, target: str, threshold_kev: float, e_max_kev: float, n_bins: int,
+                            order: int, structure: NuclearStructure, normalisation: str) -> np.ndarray:
+    """One background row of :func:`fog_arrays` (see there), read-only."""
+    from cevns.physics.nuclei import resolve_target
+    from cevns.rates.nodes import spectrum_kinks_mev
+    from cevns.rates.prediction import differential_rate
+    from cevns.units import keV, kg, tonne, year
+
+    tgt = resolve_target(target)
+    edges = np.geomspace(threshold_kev, e_max_kev, n_bins + 1)
+    per_tonne = {iso: n * tonne / kg for iso, n in tgt.nuclei_per_kg().items()}
+    source = _component_source(name, flux)
+    row = np.zeros(n_bins)
+    above = 0.0  # counts above e_max (for normalisation = "total")
+    for iso in tgt.isotopes:
+        kinks = spectrum_kinks_mev(source, iso.mass) / keV
+        nodes, weights, bins = _panels(edges, kinks, order)
+        rate = sum(differential_rate(nodes, iso, per_tonne[iso.name], source, year, structure=structure).values())
+        row += _binned(np.asarray(rate), weights, bins, n_bins)
+        top = float(kinks.max()) if kinks.size else 0.0
+        if normalisation == "total" and top > e_max_kev:
+            upper = np.geomspace(e_max_kev, top, 61)
+            nodes, weights, _ = _panels(upper, kinks, order)
+            rate = sum(differential_rate(nodes, iso, per_tonne[iso.name], source, year, structure=structure).values())
+            above += float(np.sum(np.asarray(rate) * weights))
+    inside = row.sum()
+    if above > 0 and inside > 0:
+        row *= (inside + above) / inside
+    row.flags.writeable = False
+    return row
+
+
 def fog_arrays(
     target: str = "Xe",
     masses_gev: Sequence[float] | np.ndarray = tuple(np.geomspace(1.0, 1e4, 100)),
@@ -675,9 +728,6 @@ def fog_arrays(
     """
     from cevns.physics.nuclei import resolve_target
     from cevns.physics.wimp import recoil_kinks_kev, wimp_rate
-    from cevns.rates.nodes import spectrum_kinks_mev
-    from cevns.rates.prediction import differential_rate
-    from cevns.units import keV, kg, tonne, year
 
     masses = np.asarray(masses_gev, dtype=float).reshape(-1)
     if masses.size == 0:
@@ -708,28 +758,13 @@ def fog_arrays(
     tgt = resolve_target(target)
     nuclear = FOG_STRUCTURE if structure is None else structure
     edges = np.geomspace(threshold_kev, e_max_kev, n_bins + 1)
-    per_tonne = {name: n * tonne / kg for name, n in tgt.nuclei_per_kg().items()}
     background = np.zeros((len(components), n_bins))
     for k, name in enumerate(components):
         flux, unc = table[name]
         if not (np.isfinite(flux) and flux > 0 and np.isfinite(unc) and unc >= 0):
             raise InputError(f"fog component {name}: flux must be > 0 and uncertainty >= 0, got {flux}, {unc}")
-        source = _component_source(name, flux)
-        above = 0.0  # counts above e_max (for normalisation = "total")
-        for iso in tgt.isotopes:
-            kinks = spectrum_kinks_mev(source, iso.mass) / keV
-            nodes, weights, bins = _panels(edges, kinks, order)
-            rate = sum(differential_rate(nodes, iso, per_tonne[iso.name], source, year, structure=nuclear).values())
-            background[k] += _binned(np.asarray(rate), weights, bins, n_bins)
-            top = float(kinks.max()) if kinks.size else 0.0
-            if normalisation == "total" and top > e_max_kev:
-                upper = np.geomspace(e_max_kev, top, 61)
-                nodes, weights, _ = _panels(upper, kinks, order)
-                rate = sum(differential_rate(nodes, iso, per_tonne[iso.name], source, year, structure=nuclear).values())
-                above += float(np.sum(np.asarray(rate) * weights))
-        inside = background[k].sum()
-        if above > 0 and inside > 0:
-            background[k] *= (inside + above) / inside
+        background[k] = _background_row(name, float(flux), target, float(threshold_kev), float(e_max_kev), int(n_bins),
+                                        int(order), nuclear, normalisation)
     ref = 1e-45
     signal = np.zeros((masses.size, n_bins))
     for j, mass in enumerate(masses):
