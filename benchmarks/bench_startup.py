@@ -11,7 +11,10 @@ machine hits them alike) of
 
 and in this process the set-up of a predictor (``Experiment.predictor()``: nodes, detector
 weights, neutrino-energy moments) for COHERENT CsI 2017 and a reactor experiment, with
-and without reading the file, against one prediction after set-up (``binned()``); and the
+and without reading the file, warm (a set-up after the first, which reuses the remembered
+μ(T) tables, arrival-time fractions and moments on the same nodes) and cold
+(:func:`cevns.rates.prediction.clear_setup_caches` first: the cost of the first set-up in
+a process), against one prediction after set-up (``binned()``); and the
 set-up of the timed CsI experiments with the numpy error functions of
 :mod:`cevns.physics.special` (what the package uses, so that the CLI does not import
 ``scipy.special``) against the same set-up with scipy's swapped in (interleaved, best of
@@ -31,6 +34,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from typing import Callable
+
 from bench_prediction import best_of
 
 REPEAT = 7
@@ -91,7 +96,12 @@ def main() -> None:
 
     from cevns.config.experiments import load_experiment
 
-    print("set-up in this process (best of 20) vs one prediction:")
+    from cevns.rates.prediction import clear_setup_caches
+
+    def cold(fn: Callable[[], object]) -> Callable[[], object]:
+        return lambda: (clear_setup_caches(), fn())
+
+    print("set-up in this process (best of 20) vs one prediction; cold = remembered tables and moments cleared first:")
     for name in EXPERIMENTS:
         experiment = load_experiment(name)
         predictor = experiment.predictor()
@@ -99,9 +109,13 @@ def main() -> None:
         one = best_of(predictor.binned, 50)
         setup = best_of(experiment.predictor, 20)
         with_file = best_of(lambda: load_experiment(name).predictor(), 10)
+        setup_cold = best_of(cold(experiment.predictor), 20)
+        file_cold = best_of(cold(lambda: load_experiment(name).predictor()), 10)
         print(
             f"  {name:24s} set-up {setup * 1e3:7.2f} ms (×{setup / one:6.1f} one prediction), "
-            f"with the file {with_file * 1e3:7.2f} ms (×{with_file / one:6.1f}), one prediction {one * 1e3:6.3f} ms"
+            f"with the file {with_file * 1e3:7.2f} ms (×{with_file / one:6.1f}); cold {setup_cold * 1e3:7.2f} ms "
+            f"(×{setup_cold / one:6.1f}), cold with the file {file_cold * 1e3:7.2f} ms (×{file_cold / one:6.1f}); "
+            f"one prediction {one * 1e3:6.3f} ms"
         )
 
     special_vs_scipy()

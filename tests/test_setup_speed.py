@@ -175,3 +175,16 @@ def test_reactor_spectrum_is_a_value_and_moments_are_shared():
     one = load_experiment("reactor-ge-conus-like").binned_counts().total
     two = load_experiment("reactor-ge-conus-like", {"exposure.live_days": 730.5}).binned_counts().total
     assert math.isclose(two, 2 * one, rel_tol=1e-12)
+
+
+@pytest.mark.parametrize("low, model", [("vogel-engel", "huber-mueller"), ("extrapolate", "huber-mueller"),
+                                        ("vogel-engel", "kopeikin-2021"), ("kopeikin-total", "huber-mueller")])
+def test_fission_spectrum_is_the_sum_over_isotopes_bit_for_bit(low, model):
+    from cevns.sources.reactor import TYPICAL_PWR_FISSION_FRACTIONS, reactor_spectrum_per_fission
+
+    spectrum = FissionSpectrum(tuple(TYPICAL_PWR_FISSION_FRACTIONS.items()), low, model)
+    for e in (np.random.default_rng(3).uniform(0.0, 10.0, (50, 96)), np.linspace(2.5, 10.0, 99), np.array(1.5), 3.0):
+        ref = np.zeros(np.shape(e))
+        for iso, f in TYPICAL_PWR_FISSION_FRACTIONS.items():
+            ref = ref + f * reactor_spectrum_per_fission(e, iso, low, model)
+        assert np.array_equal(spectrum(e), ref) and np.shape(spectrum(e)) == np.shape(e)

@@ -142,6 +142,10 @@ class _LockedMemo:
                 self._data.popitem(last=False)
         return value
 
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
     def __getstate__(self) -> dict[str, int]:
         return {"maxsize": self._maxsize}
 
@@ -273,6 +277,11 @@ def _node_moments(
 
 
 _MOMENTS = _LockedMemo(32)
+
+
+def clear_moment_memo() -> None:
+    """Forget the remembered tail moments (:func:`_tail_moments`)."""
+    _MOMENTS.clear()
 
 
 def _tail_moments(spectrum: Spectrum, emin: np.ndarray) -> np.ndarray:

@@ -66,6 +66,7 @@ from cevns.rates.nodes import (
     IsotopeNodes,
     Quadrature,
     arriving_flavors,
+    clear_moment_memo,
     gauss_legendre_panels,
     isotope_nodes,
     rate_by_source,
@@ -356,6 +357,15 @@ def _time_fractions_cached(time: TimeSelection, flavors: tuple[str, ...]) -> np.
     fractions = time.fractions(flavors)
     fractions.flags.writeable = False
     return fractions
+
+
+def clear_setup_caches() -> None:
+    """Forget what set-ups remember between calls (the μ(T) tables, arrival-time fractions
+    and neutrino-energy moments on nodes): the next set-up computes everything again, as
+    the first one in a process does (for timing cold set-ups; results do not change)."""
+    _inverse_mean_cached.cache_clear()
+    _time_fractions_cached.cache_clear()
+    clear_moment_memo()
 
 
 def _unsmeared_nodes(

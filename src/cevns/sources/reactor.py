@@ -259,9 +259,31 @@ class FissionSpectrum:
     spectrum_model: str = "huber-mueller"
 
     def __call__(self, e: ArrayLike) -> np.ndarray:
+        if self.low_energy_model == "vogel-engel" and self.spectrum_model == "huber-mueller":
+            return self._vogel_engel(np.asarray(e, dtype=float))
         total = np.zeros(np.shape(e))
         for i, f in self.fractions:
             total = total + f * reactor_spectrum_per_fission(e, i, self.low_energy_model, self.spectrum_model)
+        return total
+
+    def _vogel_engel(self, e: np.ndarray) -> np.ndarray:
+        """The default models: :func:`reactor_spectrum_per_fission` per isotope, bit for bit
+        (the same two branches), with the energies split at 2 MeV once for all isotopes."""
+        for i, _ in self.fractions:  # the same one-line error for an unknown isotope
+            if i not in HUBER_MUELLER_COEFFICIENTS:
+                raise InputError(f"unknown fissile isotope {i!r}; use {', '.join(HUBER_MUELLER_COEFFICIENTS)}")
+        below = e < 2.0
+        split = bool(below.any())
+        high, low = (e[~below], e[below]) if split else (e, e)
+        total = np.zeros(e.shape)
+        spectrum = np.empty(e.shape)
+        for i, f in self.fractions:
+            if split:
+                spectrum[~below] = _exp_polyval(high, HUBER_MUELLER_COEFFICIENTS[i])
+                spectrum[below] = _vogel_engel_match(i) * _exp_polyval(low, VOGEL_ENGEL_COEFFICIENTS[i])
+            else:
+                spectrum = _exp_polyval(e, HUBER_MUELLER_COEFFICIENTS[i])
+            total = total + f * spectrum
         return total
 
 
