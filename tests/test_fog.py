@@ -418,3 +418,33 @@ def test_reproduction_fast():
     assert all(results[f"n at the smallest exposure, {m:g} GeV"].ours < 1.3 for m in (6.0, 30.0, 100.0, 1000.0))
     floors = [r for q, r in results.items() if q.startswith("Xe floor (n = 2)")]
     assert len(floors) == 6 and all(abs(r.relative_difference) < 0.3 for r in floors)
+
+
+def test_fog_arrays_background_rows_are_computed_once_and_unchanged():
+    """fog_arrays caches each neutrino background row (component, flux, target, binning):
+    a second call with other masses returns the same background, bit for bit, as a fresh
+    computation; a changed flux changes only its own row (by the flux ratio); a custom
+    nuclear structure is not served from the cache; the arrays handed out are the caller's."""
+    from cevns.physics.cross_sections import NuclearStructure
+    from cevns.stats import fog
+
+    fog._default_background_row.cache_clear()
+    a = fog.fog_arrays("Ar", [10.0], n_bins=12)
+    hits = fog._default_background_row.cache_info().hits
+    b = fog.fog_arrays("Ar", [30.0, 100.0], n_bins=12)
+    assert fog._default_background_row.cache_info().hits == hits + len(b.components)
+    fresh = np.array([fog._compute_background_row(c, fog.FOG_FLUXES[c][0], "Ar", 1e-4, 200.0, 12, 8, fog.FOG_STRUCTURE, "bins")
+                      for c in b.components])[:, :b.background.shape[1]]
+    assert np.array_equal(a.background, b.background) and np.array_equal(b.background, fresh)
+    flux, unc = fog.FOG_FLUXES["atm"]
+    c = fog.fog_arrays("Ar", [10.0], n_bins=12, fluxes={"atm": (0.7 * flux, unc)})
+    k = c.components.index("atm")
+    assert np.allclose(c.background[k], 0.7 * a.background[k], rtol=1e-12)
+    others = [i for i in range(len(c.components)) if i != k]
+    assert np.array_equal(c.background[others], a.background[others])
+    b.background[0, 0] = -1.0  # the caller's copy: the cache is untouched
+    assert np.array_equal(fog.fog_arrays("Ar", [10.0], n_bins=12).background, a.background)
+    hits = fog._default_background_row.cache_info().hits
+    other = fog.fog_arrays("Ar", [10.0], n_bins=12, structure=NuclearStructure(radius_default="lewin-smith"))
+    assert fog._default_background_row.cache_info().hits == hits
+    assert np.allclose(other.background, a.background, rtol=1e-12)

@@ -64,3 +64,54 @@ def test_strength_under_the_named_quenching_models(summary):
     for label in ("CONUS", "TEXONO"):
         limits = summary[f"{label}: strength 90% CL limit under ge-lindhard-theory / ge-conus-2022 / ge-scholz-2016"]["ours"]
         assert limits[0] > limits[1] > limits[2]
+
+
+# --- the speed-ups keep the numbers: batched and polynomial forms against point-by-point χ² ---------------
+
+
+@pytest.fixture(scope="module")
+def reactor_joint():
+    from cevns.reproduce import reactor_germanium as rg
+
+    return rg._joint("reactor-ge")
+
+
+@pytest.mark.parametrize("name", ["sin2_theta_w", "mu_nu_e", "r2_nu_e", "q_nu_e"])
+def test_electroweak_profile_from_the_quadratic_equals_point_by_point(reactor_joint, name):
+    """The physics step's χ² along each parameter comes from the counts' exact quadratic and
+    one batched profile of the shared normalisations; it must equal the joint χ² predicted
+    and profiled at each point on its own (grid ends, middle and off-node points)."""
+    import numpy as np
+
+    from cevns.reproduce import reactor_germanium as rg
+
+    lo, hi = rg._PARAMETERS[name][1]
+    grid = np.linspace(lo, hi, 21)
+    c = rg._quadratic_chi2_along(reactor_joint, name, grid)
+    for i in (0, 3, 10, 16, 20):
+        assert c[i] == pytest.approx(reactor_joint.chi2({name: float(grid[i])}), rel=1e-9, abs=1e-9)
+
+
+def test_batched_group_strengths_and_power_law_equal_single_points(reactor_joint):
+    """group_strength_chi2 and power_law_chi2 take a whole grid at once (one batched profile);
+    each entry equals the single-point call, and μ = 1 for every group (α = 2) is the SM χ²."""
+    import numpy as np
+
+    from cevns.reproduce import reactor_germanium_analysis as an
+
+    labels = reactor_joint.labels
+    groups = {"first": (labels[0],), "rest": tuple(labels[1:])}
+    chi2 = an.group_strength_chi2(reactor_joint, groups)
+    mus = np.array([[0.0, 1.0], [0.5, 1.0], [1.0, 1.0], [2.0, 0.7]])
+    batch = chi2(mus)
+    assert batch.shape == (4,)
+    for row, value in zip(mus, batch):
+        single = chi2([float(row[0]), float(row[1])])
+        assert isinstance(single, float) and value == pytest.approx(single, rel=1e-12, abs=1e-12)
+    sm = reactor_joint.chi2()
+    assert batch[2] == pytest.approx(sm, rel=1e-9, abs=1e-9)
+    power = an.power_law_chi2(reactor_joint, {lab: 40.6 + i for i, lab in enumerate(labels)})
+    alphas = np.array([1.8, 2.0, 2.3])
+    values = power(alphas)
+    assert [pytest.approx(power(float(a)), rel=1e-12, abs=1e-12) for a in alphas] == list(values)
+    assert values[1] == pytest.approx(sm, rel=1e-9, abs=1e-9)
