@@ -232,3 +232,19 @@ def test_scenarios_set_both_sources():
     five = g.with_scenario(array, 0.05, 0.05, correlated=False)
     assert five.systematics == {"quenching": (0.05,) * 3, "form_factor": (0.05,) * 3} and not five.correlated
     assert g.with_scenario(g.ge_array("reactor", (1.0, 2.0)), 0.25, 0.1).systematics["flux"] == (0.1,) * 3
+
+
+def test_member_polynomial_is_the_exact_quadratic_in_n_prime_and_refuses_the_radius():
+    """N(N′) is an exact quadratic (Eq. 7): the polynomial through three predictions equals one
+    prediction per point to 10⁻¹⁰ (inside and outside the probed range); the neutron radius
+    is not a quadratic, so member_polynomial falls back to the predictions themselves."""
+    array = g.ge_array("reactor", g.REACTOR_WINDOWS_KEV[2])
+    for k, member in enumerate(array.members):
+        iso = member.predictor.nodes[0].isotope
+        assign = g._n_prime_assign(iso.N, member.experiment.couplings.neutron)
+        poly = g.member_polynomial(array, k, assign, 0.3 * iso.N, 1.7 * iso.N)
+        xs = np.array([0.2, 0.55, 1.0, 1.45, 1.9]) * iso.N
+        np.testing.assert_allclose(poly(xs), g.member_counts(array, k, assign, xs), rtol=1e-10)
+    radius = g.member_polynomial(array, 0, g._one("rn_70Ge"), 3.0, 6.0)
+    xs = np.array([3.3, 4.1, 5.7])
+    np.testing.assert_array_equal(radius(xs), g.member_counts(array, 0, g._one("rn_70Ge"), xs))

@@ -247,3 +247,19 @@ def test_argon_charge_radius_vertex_closed_form():
     # ν_μ on the same target: the same vertex (tree couplings do not depend on the flavour).
     prof_mu = cma.em_profiles("r2_nu_mu", np.linspace(-150.0, 100.0, 251), 10.0)["Ar"]
     assert 0.5 * (prof_mu.minima[0] + prof_mu.minima[1]) == pytest.approx(expected, rel=2e-3)
+
+
+def test_shared_sm_probe_gives_the_same_quadratics():
+    """At g = 0 a mediator drops out, so the SM signal serves as the g = 0 probe at every mass
+    (mediator_exclusions computes it once): the quadratics equal those with the probe predicted
+    at each mass, and without the check prediction they are the same numbers."""
+    lks = cma.likelihoods()
+    for model in cma.MEDIATORS:
+        sm = {k: lk.signal(cma.mediator_assign(model, 0.01)(0.0)) for k, lk in lks.items()}
+        for mass in (0.3, 50.0, 7000.0):
+            full = cma.mediator_quadratics(model, mass)
+            shared = cma.mediator_quadratics(model, mass, check=False, sm=sm)
+            for k in cma.DATA_SETS:
+                np.testing.assert_allclose(shared[k].coefficients, full[k].coefficients, rtol=1e-12, atol=0)
+    with pytest.raises(ValueError, match="not quadratic"):
+        cma.quadratic_counts(lks["CsI"], lambda x: {"rn": x}, (4.5, 4.8, 5.1), 5.4, known={4.5: lks["CsI"].signal({"rn": 4.5})})

@@ -281,3 +281,38 @@ def test_running_curve_is_in_the_figure(out):
     mu = np.array([float(cols["mu_GeV"][i]) for i in sel]) * 1e3
     s2 = np.array([float(cols["sin2_theta_w"][i]) for i in sel])
     assert s2 == pytest.approx(running_sin2_theta_w(mu), abs=1e-7)
+
+
+# --- speed paths: the same numbers as point by point ------------------------------------------------
+def test_emulated_radius_profile_equals_the_point_by_point_one():
+    """The R_n profiles use a verified Chebyshev emulator of the signal (not a polynomial in
+    R_n); the grid, minimum and every interval end agree with one full prediction per point
+    (one_parameter_profile) to far below the printed precision (the emulator's tolerance is
+    10⁻⁶ per bin; here it is resolved to rounding)."""
+    from cevns.reproduce.common import emulated_profile
+    from cevns.stats.emulators import build_emulator
+    from cevns.stats.profiles import one_parameter_profile
+
+    grid = np.linspace(2.5, 9.0, 121)
+    lk = fits.radius_likelihood(fits.CSI_DATA, "helm")
+    exact = one_parameter_profile(lk, "rn", grid, levels=fits.LEVELS)
+    emulator = build_emulator(lk, "rn", (2.5, 9.0), budget=grid.size)
+    assert emulator is not None and emulator.report.accepted and emulator.report.predictions < grid.size / 2
+    fast = emulated_profile(lk, "rn", grid, levels=fits.LEVELS)
+    np.testing.assert_allclose(fast.delta_chi2, exact.delta_chi2, atol=1e-8)
+    assert fast.minima[0] == pytest.approx(exact.minima[0], abs=1e-7)
+    for key in fits.LEVELS:
+        np.testing.assert_allclose(np.array(fast.allowed[key]), np.array(exact.allowed[key]), atol=1e-7)
+
+
+def test_emulated_profile_falls_back_on_a_grid_cheaper_than_an_emulator():
+    """A grid of fewer points than an emulator's predictions is computed point by point (the
+    same profile as one_parameter_profile, bit for bit)."""
+    from cevns.reproduce.common import emulated_profile
+    from cevns.stats.profiles import one_parameter_profile
+
+    grid = np.linspace(2.0, 14.0, 9)
+    lk = fits.radius_likelihood(fits.AR_DATA, "helm")
+    a, b = emulated_profile(lk, "rn", grid), one_parameter_profile(lk, "rn", grid)
+    np.testing.assert_array_equal(a.delta_chi2, b.delta_chi2)
+    assert a.allowed == b.allowed

@@ -334,3 +334,48 @@ def test_neutrino_fog_cli_passes_the_optional_release(monkeypatch, tmp_path, cap
                f"xenonnt-8b={tmp_path / 'nowhere'}"])
     err = capsys.readouterr().err
     assert rc == 2 and "is not a folder" in err and err.count("\n") == 1
+
+
+def test_figures_drawn_in_parallel_are_the_files_of_a_serial_run(tmp_path):
+    """write_report draws a step's figures in a forked process while the next step computes;
+    the folder holds the same files, CSVs and numbers as a serial run, every step's record
+    is written, and a figure that fails to save in the child is redone (and its error raised)
+    in the parent, as a serial run would."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from cevns.reproduce.common import Result
+    from cevns.reproduce.report import Figure, Reproduction, Step, StepOutput, write_report
+
+    def step(k: int) -> Step:
+        def run(fast: bool) -> StepOutput:
+            fig, ax = plt.subplots(figsize=(4, 3), constrained_layout=True)
+            ax.plot([0, 1], [k, k + 1])
+            ax.set_title(f"step {k}")
+            return StepOutput((Figure(f"f{k}", f"figure {k}", "caption", fig, {"x": [0.0, 1.0], "y": [k, k + 1.0]}),),
+                              (Result(f"number {k}", "", float(k), None, "here"),))
+        return Step(f"s{k}", f"step {k}", run)
+
+    rep = Reproduction("fake", "fake", "none", "nothing", tuple(step(k) for k in range(3)))
+    a, b = tmp_path / "parallel", tmp_path / "serial"
+    write_report(rep, a, fast=True)
+    write_report(rep, b, fast=True, parallel=False)
+    names = sorted(p.name for p in b.iterdir())
+    assert sorted(p.name for p in a.iterdir()) == names and "f2.png" in names
+    assert sorted(p.name for p in (a / ".steps").iterdir()) == ["s0.json", "s1.json", "s2.json"]
+    for name in names:
+        if name.endswith(".csv"):
+            assert (a / name).read_text() == (b / name).read_text()
+    sa, sb = _summary(a), _summary(b)
+    assert sa["results"] == sb["results"] and sa["figures"] == sb["figures"] and sa["files"] == sb["files"]
+
+    def unsaveable(fast: bool) -> StepOutput:
+        fig, _ = plt.subplots()
+        return StepOutput((Figure("bad", "bad", "c", fig, {"x": [1.0, 2.0], "y": [1.0]}),))  # columns of unequal length
+
+    bad = Reproduction("fake", "fake", "none", "nothing", (step(0), Step("bad", "bad", unsaveable)))
+    with pytest.raises(ValueError, match="unequal length"):
+        write_report(bad, tmp_path / "bad", fast=True)
+    assert not (tmp_path / "bad" / ".steps" / "bad.json").exists()

@@ -257,4 +257,87 @@ def exact_profile(likelihood: Likelihood, assign: Assign | str, grid: Grid,
     return profile_of_chi2(chi2_of, grid, levels, label or (assign if isinstance(assign, str) else ""))
 
 
-__all__ = ["Grid", "PolynomialSignalLikelihood", "Result", "Value", "exact_chi2_along", "exact_profile", "format_table", "polynomial_chi2_of", "polynomial_likelihood"]
+@dataclass(frozen=True)
+class EmulatedSignalLikelihood:
+    """``base`` with its signal in the one parameter ``name`` taken from a verified
+    Chebyshev emulator (``emulator``, accepted by :func:`cevns.stats.emulators.build_emulator`
+    to 10⁻⁶ per bin) wherever ``values`` set exactly ``name`` inside [``low``, ``high``] and
+    ``base`` fixes none; elsewhere ``base``'s own prediction. The χ² is ``base``'s. Made by
+    :func:`emulated_likelihood`; one emulator serves every likelihood with the same
+    prediction and binning (:meth:`over`: e.g. the Asimov scenarios of a forecast)."""
+
+    base: Likelihood
+    emulator: Callable[[np.ndarray], np.ndarray]
+    name: str
+    low: float
+    high: float
+
+    @property
+    def fixed(self) -> Mapping[str, float | str]:
+        return self.base.fixed
+
+    def signal(self, values: Mapping[str, float | str] | None = None) -> np.ndarray:
+        values = values or {}
+        if set(values) == {self.name} and self.name not in self.base.fixed and not isinstance(values[self.name], str):
+            x = float(values[self.name])
+            if self.low <= x <= self.high:
+                return np.asarray(self.emulator(np.array([x])), dtype=float)[0]
+        return self.base.signal(values)
+
+    def chi2_from_signal(self, signal: np.ndarray) -> np.ndarray:
+        return self.base.chi2_from_signal(signal)
+
+    def chi2(self, values: Mapping[str, float | str] | None = None) -> float:
+        return float(self.chi2_from_signal(self.signal(values)))
+
+    def with_fixed(self, values: Mapping[str, float | str]) -> Likelihood:
+        return self.base.with_fixed(values)
+
+    def asimov(self, values: Mapping[str, float | str] | None = None) -> Likelihood:
+        return self.base.asimov(values)
+
+    def over(self, other: Likelihood) -> EmulatedSignalLikelihood:
+        """The same emulator on ``other`` (same prediction and binning, other data)."""
+        return EmulatedSignalLikelihood(other, self.emulator, self.name, self.low, self.high)
+
+
+def emulated_likelihood(likelihood: Likelihood, name: str, span: tuple[float, float]) -> Likelihood:
+    """``likelihood`` with its signal in ``name`` over ``span`` from a verified Chebyshev
+    emulator (:class:`EmulatedSignalLikelihood`; interpolation at Chebyshev–Lobatto points,
+    L. N. Trefethen, *Approximation Theory and Approximation Practice*, SIAM 2013, Thms 8.2
+    and 5.1), or ``likelihood`` itself where the emulator is refused."""
+    from cevns.stats.emulators import build_emulator
+
+    low, high = float(span[0]), float(span[1])
+    emulator = build_emulator(likelihood, name, (low, high))
+    if emulator is None or not emulator.report.accepted:
+        return likelihood
+    return EmulatedSignalLikelihood(likelihood, emulator, name, low, high)
+
+
+def emulated_profile(likelihood: Likelihood, name: str, grid: Grid, levels: Mapping[str, float] | None = None,
+                     label: str = "") -> OneParameterProfile:
+    """:func:`cevns.stats.profiles.one_parameter_profile` in one parameter ``name`` that does
+    not enter the counts polynomially (a neutron radius, a mediator mass), with the signal
+    from a verified Chebyshev emulator over the grid's range
+    (:func:`cevns.stats.emulators.build_emulator`: interpolation at Chebyshev–Lobatto points,
+    L. N. Trefethen, *Approximation Theory and Approximation Practice*, SIAM 2013, Thms 8.2
+    and 5.1; accepted only if it matches full predictions at random points to 10⁻⁶ per bin),
+    so the grid, the minima and the interval ends cost a few dozen predictions instead of
+    one per grid point (and per Brent step). Where the emulator is refused, or would cost
+    more predictions than the grid, the profile is computed point by point as before."""
+    from cevns.stats.emulators import build_emulator
+
+    xs = np.asarray(grid, dtype=float)
+    emulator = build_emulator(likelihood, name, (float(xs[0]), float(xs[-1])), budget=xs.size)
+    if emulator is None or not emulator.report.accepted or emulator.report.predictions >= xs.size:
+        return one_parameter_profile(likelihood, name, xs, levels, label)
+
+    def chi2_of(x: np.ndarray) -> np.ndarray:
+        return np.asarray(likelihood.chi2_from_signal(emulator(np.atleast_1d(np.asarray(x, dtype=float)))), dtype=float)
+
+    return profile_of_chi2(chi2_of, xs, levels, label or name)
+
+
+__all__ = ["EmulatedSignalLikelihood", "Grid", "PolynomialSignalLikelihood", "Result", "Value", "emulated_likelihood", "emulated_profile", "exact_chi2_along", "exact_profile",
+           "format_table", "polynomial_chi2_of", "polynomial_likelihood"]

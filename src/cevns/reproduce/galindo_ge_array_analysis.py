@@ -134,6 +134,29 @@ def member_counts(array: DetectorArray, k: int, assign: Callable[[float], Mappin
     return np.array([member.signal(r).sum() for r in routed])
 
 
+def member_polynomial(array: DetectorArray, k: int, assign: Callable[[float], Mapping[str, float]], low: float, high: float,
+                      degree: int = 2, rtol: float = 1e-9) -> Callable[[np.ndarray], np.ndarray]:
+    """Counts of member ``k`` as a function of x that is an exact polynomial of ``degree`` in
+    x (N′ and the vector NSI ε enter the weak charge linearly, so the counts are quadratic:
+    Barranco, Miranda, Rashba, JHEP 12 (2005) 021; Galindo-Uribarri et al., arXiv:2011.10230,
+    Eqs. 7 and 11): the polynomial through ``degree`` + 1 predictions at the Chebyshev points
+    of [``low``, ``high``], accepted only if it reproduces two further predictions to
+    ``rtol`` × the count; otherwise (not a polynomial of that degree) :func:`member_counts`,
+    one prediction per point."""
+    centre, half = 0.5 * (low + high), 0.5 * (high - low)
+    nodes = centre + half * np.cos(np.pi * (np.arange(degree + 1) + 0.5) / (degree + 1))
+    coefficients = np.linalg.solve(np.vander((nodes - centre) / half, degree + 1), member_counts(array, k, assign, nodes))
+
+    def poly(xs: np.ndarray) -> np.ndarray:
+        return np.asarray(np.polyval(coefficients, (np.asarray(xs, dtype=float) - centre) / half), dtype=float)
+
+    check = centre + half * np.array([-0.6180339887498949, 0.41421356237309503])  # two irrational interior points
+    exact = member_counts(array, k, assign, check)
+    if np.max(np.abs(poly(check) - exact)) > rtol * float(np.max(np.abs(exact))):
+        return lambda xs: member_counts(array, k, assign, np.asarray(xs, dtype=float))
+    return poly
+
+
 def pair_chi2(lk: ArrayLikelihood, i: int, j: int, counts_i: np.ndarray, counts_j: np.ndarray) -> np.ndarray:
     """χ² of members i < j on the grid counts_i × counts_j, the third member marginalised
     (its rows and columns dropped: exact for a constant covariance, see
@@ -233,10 +256,11 @@ def _compute_spectra(fast: bool) -> tuple[list[Result], dict]:
 
 
 # --- counts and N' (Fig. 2) -------------------------------------------------------------------
-def _n_box(lk: ArrayLikelihood, k: int, neutrons: int, g_n: float, t: float, wide: np.ndarray) -> tuple[float, float]:
+def _n_box(lk: ArrayLikelihood, k: int, counts_of: Callable[[np.ndarray], np.ndarray], t: float,
+           wide: np.ndarray) -> tuple[float, float]:
     """Range of N′_k whose own χ² (the projection of any pair region on that axis) is ≤ t,
-    padded by 15 % of its width."""
-    counts = member_counts(lk.array, k, _n_prime_assign(neutrons, g_n), wide)
+    padded by 15 % of its width (``counts_of``: member k's counts at N′_k values)."""
+    counts = counts_of(wide)
     var = lk.covariance()[k, k]
     ok = wide[(counts - lk.observed[k]) ** 2 / var <= t]
     pad = 0.15 * (ok.max() - ok.min())
@@ -255,14 +279,17 @@ def _compute_n_prime(fast: bool) -> tuple[list[Result], dict]:
         neutrons = [m.predictor.nodes[0].isotope.N for m in array.members]
         g_n = [_experiment_of(m).couplings.neutron for m in array.members]
         panel: dict = {"window": window, "neutrons": neutrons, "regions": {}}
+        # N(N′) is an exact quadratic (Eq. 7): one polynomial per member serves every scenario and grid
+        counts_of = [member_polynomial(array, k, _n_prime_assign(nk, g_n[k]), 0.3 * nk, 1.7 * nk)
+                     for k, nk in enumerate(neutrons)]
         for label, sa, sb in SCENARIOS:
             lk = scenario_likelihood(array, observed, sa, sb)
             grids, counts = [], []
             for k, nk in enumerate(neutrons):
-                lo, hi = _n_box(lk, k, nk, g_n[k], t, np.linspace(0.3 * nk, 1.7 * nk, 141))
+                lo, hi = _n_box(lk, k, counts_of[k], t, np.linspace(0.3 * nk, 1.7 * nk, 141))
                 xs = np.linspace(lo, hi, n)
                 grids.append(xs)
-                counts.append(member_counts(array, k, _n_prime_assign(nk, g_n[k]), xs))
+                counts.append(counts_of[k](xs))
             for i, j in PAIRS:
                 chi2 = pair_chi2(lk, i, j, counts[i], counts[j])
                 panel["regions"][(label, i, j)] = (grids[i], grids[j], chi2)
@@ -631,6 +658,7 @@ __all__ = [
     "ge_array",
     "helm_minimum_radius_fm",
     "member_counts",
+    "member_polynomial",
     "n_prime_parameters",
     "pair_chi2",
     "profile_pieces",

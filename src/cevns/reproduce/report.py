@@ -12,7 +12,10 @@ steps in order and writes, into one folder::
 
 Each figure is rendered once (PNG); the vector PDF roughly doubles the drawing time
 (matplotlib lays out and draws the figure again for each format), so it is written only
-when asked for. ``summary.json`` lists, per figure, the files written (``"pdf": null``
+when asked for. Where the system can fork, a step's figures are drawn by a child process
+while the next step computes (drawing is pure Python in matplotlib: on two cores the two
+overlap), and a figure laid out by constrained layout is saved without a second pass for
+its tight bounding box. ``summary.json`` lists, per figure, the files written (``"pdf": null``
 when none), and ``index.html`` links only those.
 
 Every file is written atomically (temporary file, then rename), so an interrupted run leaves
@@ -31,7 +34,10 @@ import html
 import io
 import json
 import math
+import os
 import re
+import signal
+import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -194,21 +200,121 @@ def _write_text(path: Path, text: str) -> None:
     atomic_write(path, write)
 
 
-def _write_figure(folder: Path, fig: Figure, pdf: bool = False) -> dict:
-    """Write ``fig`` as PNG (and PDF with ``pdf=True``) and its CSV; close it; return its
-    record (the PDF entry is ``None`` when no PDF was written)."""
+def _save_options(figure: Any) -> dict[str, Any]:
+    """``savefig`` options: a figure laid out by matplotlib's constrained layout already
+    fits its labels, legends and titles inside the canvas (with the engine's own padding),
+    so it is saved as laid out; computing the tight bounding box would cost one more pass
+    over every tick and text. Other figures are cropped to their tight bounding box."""
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    if isinstance(figure.get_layout_engine(), ConstrainedLayoutEngine):
+        return {"dpi": 130}
+    return {"dpi": 130, "bbox_inches": "tight", "pad_inches": 0.1}
+
+
+def _figure_record(fig: Figure, pdf: bool) -> dict:
+    return {"name": fig.name, "title": fig.title, "caption": fig.caption, "reference": fig.reference,
+            "png": f"{fig.name}.png", "pdf": f"{fig.name}.pdf" if pdf else None, "csv": f"{fig.name}.csv"}
+
+
+def _write_figure(folder: Path, fig: Figure, pdf: bool = False, close: bool = True) -> dict:
+    """Write ``fig`` as PNG (and PDF with ``pdf=True``) and its CSV; close it (unless
+    ``close=False``); return its record (the PDF entry is ``None`` when no PDF was written)."""
     import matplotlib.pyplot as plt
 
+    options = _save_options(fig.figure)
     for suffix in ("png", "pdf") if pdf else ("png",):
 
         def save(tmp: str, fmt: str = suffix) -> None:
-            fig.figure.savefig(tmp, dpi=130, format=fmt, bbox_inches="tight", pad_inches=0.1)
+            fig.figure.savefig(tmp, format=fmt, **options)
 
         atomic_write(folder / f"{fig.name}.{suffix}", save)
-    plt.close(fig.figure)
+    if close:
+        plt.close(fig.figure)
     _write_text(folder / f"{fig.name}.csv", _csv_text(fig.columns))
-    return {"name": fig.name, "title": fig.title, "caption": fig.caption, "reference": fig.reference,
-            "png": f"{fig.name}.png", "pdf": f"{fig.name}.pdf" if pdf else None, "csv": f"{fig.name}.csv"}
+    return _figure_record(fig, pdf)
+
+
+def _can_fork() -> bool:
+    """Whether figures may be drawn in forked child processes: a POSIX ``fork``, more than
+    one CPU to run on, and no JAX loaded (its thread pools do not survive a fork)."""
+    if not hasattr(os, "fork") or os.environ.get("CEVNS_SERIAL_FIGURES"):
+        return False
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    return cpus > 1 and "jax" not in sys.modules
+
+
+@dataclass
+class _Pending:
+    pid: int
+    figures: tuple[Figure, ...]
+    done: Callable[[], None]
+
+
+class _FigureWriter:
+    """Writes each step's figures while the next step computes: the figures of a step are
+    drawn and saved by a forked child process (a copy of the figures as they are), at most
+    ``workers`` at a time, and ``done`` (the step's record) runs once its files are all
+    there. A child that fails (it exits non-zero) is retried in this process, which raises
+    the error, as a serial run would. Where no fork is possible (:func:`_can_fork`) the
+    figures are written at once."""
+
+    def __init__(self, folder: Path, pdf: bool, parallel: bool) -> None:
+        self.folder, self.pdf = folder, pdf
+        self.parallel = parallel and _can_fork()
+        self.workers = 1
+        self.pending: list[_Pending] = []
+
+    def submit(self, figures: Sequence[Figure], done: Callable[[], None]) -> None:
+        figures = tuple(figures)
+        if not self.parallel or not figures:
+            for f in figures:
+                _write_figure(self.folder, f, self.pdf)
+            done()
+            return
+        while len(self.pending) >= self.workers:
+            self._reap(self.pending[0])
+        pid = os.fork()
+        if pid == 0:  # the child: draw, save, leave without running the parent's clean-ups
+            code = 1
+            try:
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                for f in figures:
+                    _write_figure(self.folder, f, self.pdf, close=False)
+                code = 0
+            finally:
+                os._exit(code)
+        self.pending.append(_Pending(pid, figures, done))
+
+    def _reap(self, job: _Pending) -> None:
+        import matplotlib.pyplot as plt
+
+        self.pending.remove(job)
+        _, status = os.waitpid(job.pid, 0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            for f in job.figures:  # redo here: raises the child's error (e.g. a full disk) as a serial run would
+                _write_figure(self.folder, f, self.pdf, close=False)
+        for f in job.figures:
+            plt.close(f.figure)
+        job.done()
+
+    def finish(self) -> None:
+        """Wait for every child; write what they could not."""
+        while self.pending:
+            self._reap(self.pending[0])
+
+    def abandon(self) -> None:
+        """After an error: wait for the children (no zombies), record nothing more."""
+        for job in self.pending:
+            try:
+                os.waitpid(job.pid, 0)
+            except ChildProcessError:
+                pass
+        self.pending.clear()
 
 
 def _config(rep: Reproduction, fast: bool) -> dict:
@@ -230,10 +336,14 @@ def write_report(
     resume: bool = False,
     progress: Callable[[str], None] = lambda message: None,
     pdf: bool = False,
+    parallel: bool = True,
 ) -> ReportFiles:
     """Run ``rep`` and write its figures, ``summary.json`` and ``index.html`` into ``out``
     (created if missing; it must not be a file). ``progress`` receives one line per step.
-    Each figure is written as PNG and CSV; ``pdf=True`` adds a PDF of each."""
+    Each figure is written as PNG and CSV; ``pdf=True`` adds a PDF of each. With
+    ``parallel`` (the default) a step's figures are drawn by a forked process while the next
+    step computes (:class:`_FigureWriter`); ``parallel=False`` or the environment variable
+    ``CEVNS_SERIAL_FIGURES=1`` draws them in this process, one after the other."""
     folder = Path(out)
     if folder.exists() and not folder.is_dir():
         raise NotADirectoryError(f"--out {folder} is a file, not a folder")
@@ -246,25 +356,35 @@ def write_report(
     figures: list[dict] = []
     results: list[dict] = []
     resumed: list[str] = []
-    for i, step in enumerate(rep.steps, 1):
-        record_path = steps_dir / f"{step.key}.json"
-        record = _read_record(record_path, config, folder, pdf) if resume else None
-        if record is not None:
-            resumed.append(step.key)
-            progress(f"[{i}/{len(rep.steps)}] {step.title}: done before, kept")
-        else:
-            t0 = time.perf_counter()
-            output = step.run(fast)
-            t1 = time.perf_counter()
-            record = {
-                "config": config,
-                "figures": [_write_figure(folder, f, pdf) for f in output.figures],
-                "results": [result_record(r) for r in output.results],
-                "seconds": time.perf_counter() - t0,
-            }
-            _write_text(record_path, json.dumps(record, indent=1, ensure_ascii=False))
-            progress(f"[{i}/{len(rep.steps)}] {step.title}: {record['seconds']:.1f} s "
-                     f"(writing the figures {time.perf_counter() - t1:.1f} s)")
+    writer = _FigureWriter(folder, pdf, parallel)
+    records: list[dict] = []
+    try:
+        for i, step in enumerate(rep.steps, 1):
+            record_path = steps_dir / f"{step.key}.json"
+            record = _read_record(record_path, config, folder, pdf) if resume else None
+            if record is not None:
+                resumed.append(step.key)
+                progress(f"[{i}/{len(rep.steps)}] {step.title}: done before, kept")
+            else:
+                t0 = time.perf_counter()
+                output = step.run(fast)
+                t1 = time.perf_counter()
+                record = {"config": config, "figures": [_figure_record(f, pdf) for f in output.figures],
+                          "results": [result_record(r) for r in output.results], "seconds": t1 - t0}
+
+                def done(record: dict = record, record_path: Path = record_path) -> None:
+                    _write_text(record_path, json.dumps(record, indent=1, ensure_ascii=False))
+
+                writer.submit(output.figures, done)
+                drawn = "drawn beside the next step" if writer.parallel and output.figures else \
+                    f"writing the figures {time.perf_counter() - t1:.1f} s"
+                progress(f"[{i}/{len(rep.steps)}] {step.title}: {time.perf_counter() - t0:.1f} s ({drawn})")
+            records.append(record)
+        writer.finish()
+    except BaseException:
+        writer.abandon()
+        raise
+    for record in records:
         figures += record["figures"]
         results += record["results"]
     seconds = time.perf_counter() - start
