@@ -204,3 +204,34 @@ def test_release_folding_and_profile_match_the_einsum_sums():
     n = lk.observed
     dev = 2 * np.sum(mu - n + np.where(n > 0, n * np.log(np.where(n > 0, n, 1) / mu), 0.0))
     assert float(fit.chi2) == pytest.approx(dev, rel=1e-10)
+
+
+@pytest.mark.skipif(not XENONNT_RELEASE.is_dir(), reason="XENONnT release not in ../shared/reference-data")
+def test_templates_read_by_layout_equal_the_hdf5_parse():
+    """load_run reads most template files at the address of a kept layout (the release's files
+    differ only in their 81 values); every template equals h5py's own reading of the file, and a
+    file that differs from the layout outside the values is not read that way."""
+    import h5py
+
+    from cevns.releases import xenonnt_templates as xt
+
+    run = xt.load_run(XENONNT_RELEASE, "sr1")
+    rng = np.random.default_rng(7)
+    for i, j, k in zip(rng.integers(0, 7, 25), rng.integers(0, 7, 25), rng.integers(0, 46, 25)):
+        grid = f"tly_{xt.YIELD_NODES[i]:.1f}_tqy_{xt.YIELD_NODES[j]:.1f}"
+        name = f"templates/sr1/mono/template_XENONnT_sr1_mono_{xt.MONO_ENERGIES_KEV[k]:.3f}_cevns_{grid}.h5"
+        with h5py.File(XENONNT_RELEASE / name, "r") as f:
+            assert np.array_equal(run.mono[i, j, k], np.asarray(f["templates/template"], dtype=float).ravel())
+    with h5py.File(XENONNT_RELEASE / "templates/sr1/rg/template_XENONnT_sr1_rg_cevns_tly_2.0_tqy_-1.0.h5", "r") as f:
+        assert np.array_equal(run.neutron[5, 2], np.asarray(f["templates/template"], dtype=float).ravel())
+    data = (XENONNT_RELEASE / "templates/sr1/ac/template_XENONnT_sr1_ac_cevns.h5").read_bytes()
+    address = xt._template_address(data)
+    assert address is not None
+    offset, dtype = address
+    end = offset + 81 * dtype.itemsize
+    layout = xt._Layout(data[:offset], data[end:], offset, dtype)
+    assert np.array_equal(layout.values(data), run.ac)
+    changed = bytearray(data)
+    changed[offset - 1] ^= 1  # one header byte differs: not this layout
+    assert layout.values(bytes(changed)) is None
+    assert layout.values(data[:-1]) is None
