@@ -96,3 +96,71 @@ def test_release_folders_from_environment(monkeypatch, tmp_path):
 def test_bad_data_release_item(tmp_path, capsys):
     assert main(["reproduce", "coherent-csi-2021", "--out", str(tmp_path / "r"), "--data-release", "nonsense"]) == 2
     assert "NAME=DIR" in capsys.readouterr().err
+
+
+# --- the speed paths of the analysis give the numbers of the general code -------------------------
+@pytest.fixture(scope="module")
+def csi_lks():
+    from cevns.reproduce import coherent_csi_2021_analysis as an
+
+    return an.likelihoods(str(RELEASES / "csi-2021"), str(RELEASES / "lar-2020-analysisA"))
+
+
+def test_batched_chi2_equals_template_likelihood(csi_lks):
+    """profiled_chi2_per_data (the reproduction's χ²) against TemplateLikelihood's own fit,
+    point by point, on signals from far below to far above the data (k = 0 … 4: the far
+    ones pin bins at μ = 0, where the skipped step lengths matter)."""
+    import numpy as np
+
+    from cevns.stats.templates import TemplateLikelihood
+
+    lk = csi_lks.csi
+    plain = TemplateLikelihood(lk.predictor, lk.data, lk.fixed)
+    s = lk.signal({})
+    ks = np.array([0.0, 0.3, 0.8, 1.0, 1.6, 2.5, 4.0])
+    batched = lk.chi2_from_signal(ks[:, None] * s)
+    for k, value in zip(ks, batched):
+        assert value == pytest.approx(float(plain.chi2_from_signal(k * s)), rel=1e-12, abs=1e-9)
+
+
+def test_batched_fc_equals_fc_study(csi_lks):
+    """The FC statistic of all toys at once equals FCStudy's toy-by-toy one (same seeds)."""
+    import numpy as np
+
+    from cevns.reproduce import coherent_csi_2021_analysis as an
+    from cevns.stats.feldman_cousins import fc_study
+    from cevns.stats.templates import TemplateLikelihood
+
+    lk = csi_lks.csi
+    plain = TemplateLikelihood(lk.predictor, lk.data, lk.fixed)
+    grid = np.linspace(0.12, 0.32, 21)
+    study = fc_study(plain, {"sin2_theta_w": grid}, seed=2021)
+    for node in (0, 9):
+        ref = study(node, 0, 12)
+        rng = np.random.default_rng(np.random.SeedSequence([2021, node, 0]))
+        toys = list(study.sampler(plain, study.signals[node])(rng, 12))
+        assert an._fc_statistic(lk, study.signals, node, toys) == pytest.approx(ref, rel=1e-9, abs=1e-9)
+
+
+def test_signal_strength_equals_bounded_fit(csi_lks):
+    """The count fit from χ²(k) on a grid + Brent equals fit_signal_strength's bounded search."""
+    from cevns.reproduce import coherent_csi_2021_analysis as an
+    from cevns.stats.templates import fit_signal_strength
+
+    ref = fit_signal_strength(csi_lks.csi)
+    fit = an.signal_strength(csi_lks.csi).fit
+    assert fit.predicted == pytest.approx(ref.predicted, rel=1e-12)
+    assert fit.counts == pytest.approx(ref.counts, rel=1e-6)  # the bounded search stops at xatol = 1e-7 in k
+    assert fit.chi2_min == pytest.approx(ref.chi2_min, abs=1e-9)
+    assert (fit.low, fit.high) == pytest.approx((ref.low, ref.high), rel=1e-9)
+
+
+def test_radius_grid_is_the_sum_of_isotopes(csi_lks):
+    """χ²(R_n(Cs), R_n(I)) from per-isotope predictions equals one prediction per point."""
+    import numpy as np
+
+    from cevns.reproduce import coherent_csi_2021_analysis as an
+
+    xs, ys = np.array([3.5, 4.8, 6.0]), np.array([4.0, 5.5])
+    ref = an.grid_2d(csi_lks.csi, "rn_133Cs", xs, "rn_127I", ys)
+    assert an.radius_grid_2d(csi_lks.csi, xs, ys) == pytest.approx(ref, rel=1e-12)
