@@ -659,10 +659,10 @@ def row_kernel(grid: GridSignal, kernel: TwoPullChi2) -> RowKernel:
 MOMENT_TOLERANCE = 5e-13
 #: Preferred points per segment of a grid row (:class:`MomentKernel`): a divisor of the
 #: row's length between half and twice this if there is one (the nearest), else this.
-MOMENT_SEGMENT = 32
-#: Largest table of per-segment coefficients (float64 entries, 16 MiB) that
+MOMENT_SEGMENT = 16
+#: Largest table of per-segment coefficients (float64 entries, 32 MiB) that
 #: :func:`moment_kernel` builds; beyond it a grid keeps :class:`RowKernel` alone.
-_MOMENT_TABLE_MAX = 1 << 21
+_MOMENT_TABLE_MAX = 1 << 22
 #: Rows of the grid whose segments :func:`moment_kernel` expands at a time (bounds its
 #: work arrays).
 _MOMENT_BLOCK_ROWS = 64
@@ -817,14 +817,14 @@ class MomentKernel:
         threshold = self.threshold[lo:hi]
         if float(threshold.max()) <= 1.0:  # every segment's bound ≤ the tolerance × 1
             return values, np.empty(0, dtype=np.intp), None
-        ok = chi2 >= threshold[:, None]  # the segment's bound ≤ the tolerance × χ² (NaN: not ok)
-        check = np.flatnonzero(~ok.reshape(-1)[where])
-        if not check.size:
-            return values, check, None
-        at = check + offset if isinstance(where, slice) else where[check]  # their places in the (segments, S) arrays
-        seg, col = np.divmod(at, size)
-        bound = self._bound(self.errors[lo + seg], *(a[seg, col] for a in parts))
-        return values, check[~(bound <= MOMENT_TOLERANCE * np.maximum(values[check], 1.0))], None
+        doubt = np.flatnonzero(~(chi2 >= threshold[:, None]))  # the segment's bound > the tolerance × χ² (or NaN)
+        if not doubt.size:
+            return values, doubt, None
+        check = np.unique(doubt // size)  # their segments, checked point by point (whole rows: no point gathers)
+        bound = self._bound(self.errors[lo + check][:, None, :], *(a[check] for a in parts))
+        bad = np.zeros(chi2.shape, dtype=bool)
+        bad[check] = ~(bound <= MOMENT_TOLERANCE * np.maximum(chi2[check], 1.0))
+        return values, np.flatnonzero(bad.reshape(-1)[where]), None
 
     def _bound(self, errors: np.ndarray, rho: np.ndarray, h: np.ndarray, s: np.ndarray) -> np.ndarray:
         """The rounding-error bound at points from their segments' ``errors`` (…, 5):
