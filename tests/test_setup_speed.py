@@ -188,3 +188,21 @@ def test_fission_spectrum_is_the_sum_over_isotopes_bit_for_bit(low, model):
         for iso, f in TYPICAL_PWR_FISSION_FRACTIONS.items():
             ref = ref + f * reactor_spectrum_per_fission(e, iso, low, model)
         assert np.array_equal(spectrum(e), ref) and np.shape(spectrum(e)) == np.shape(e)
+
+
+@pytest.mark.parametrize("name", ["coherent-csi-2017", "coherent-csi-2017-time", "coherent-csi-2021"])
+def test_time_fractions_shared_by_decay_chain_bit_for_bit(name):
+    """ν_e and ν̄_μ (the same μ⁺ decay chain) share one computation of their fractions: the
+    rows are those of each flavour's own call."""
+    from cevns.sources.timing import time_bin_fractions, weighted_time_bin_fractions
+
+    time = load_experiment(name).time
+    assert time is not None
+    flavors = ("nu_e", "nu_mu", "nu_mu_bar")
+    if time.efficiency is None:
+        ref = np.stack([time_bin_fractions(f, time.edges_s, time.pulse) for f in flavors])
+    else:
+        ref = np.stack([weighted_time_bin_fractions(f, time.edges_s, time.efficiency, time.pulse) for f in flavors])
+    fast = time.fractions(flavors)
+    assert np.array_equal(fast, ref)
+    assert np.array_equal(fast[0], fast[2]) and not np.array_equal(fast[0], fast[1])

@@ -61,7 +61,14 @@ from cevns.physics.kinematics import recoil_max
 from cevns.physics.nuclei import Isotope, Target, require_isotope
 from cevns.physics.parameters import ParameterError, apply_parameters
 from cevns.physics.quadrature import gauss_legendre
-from cevns.sources.timing import SNS_PULSE, ExponentialTimeEfficiency, Pulse, time_bin_fractions, weighted_time_bin_fractions
+from cevns.sources.timing import (
+    SNS_PULSE,
+    ExponentialTimeEfficiency,
+    Pulse,
+    decay_components,
+    time_bin_fractions,
+    weighted_time_bin_fractions,
+)
 from cevns.rates.nodes import (
     IsotopeNodes,
     Quadrature,
@@ -175,10 +182,16 @@ class TimeSelection:
         (:func:`cevns.sources.timing.time_bin_fractions`; ValueError for a flavour that π⁺/μ⁺ decay
         at rest does not produce); with an ``efficiency``, ∫_bin p(t) ε_T(t) dt
         (:func:`cevns.sources.timing.weighted_time_bin_fractions`)."""
-        if self.efficiency is not None:
-            eff = self.efficiency
-            return np.stack([weighted_time_bin_fractions(f, self.edges_s, eff, self.pulse) for f in flavors])
-        return np.stack([time_bin_fractions(f, self.edges_s, self.pulse) for f in flavors])
+        eff = self.efficiency
+        rows: dict[tuple[tuple[float, float], ...], np.ndarray] = {}
+        out = []
+        for f in flavors:  # flavours with the same decay chain (ν_e and ν̄_μ) share one computation
+            chain = decay_components(f)
+            if chain not in rows:
+                rows[chain] = (time_bin_fractions(f, self.edges_s, self.pulse) if eff is None
+                               else weighted_time_bin_fractions(f, self.edges_s, eff, self.pulse))
+            out.append(rows[chain])
+        return np.stack(out)
 
 
 @dataclass(frozen=True)
