@@ -687,14 +687,17 @@ def _segment_length(last: int) -> int:
     return min(divisors, key=lambda s: (abs(s - MOMENT_SEGMENT), s)) if divisors else MOMENT_SEGMENT
 
 
-def _antidiagonals(gram: np.ndarray) -> np.ndarray:
-    """Σ_{i+j=k} M_ij of (…, P, P) → (…, 2P − 1): the coefficients of yᵀ M y as a
-    polynomial in y when y = (1, t, t², …)."""
-    p = gram.shape[-1]
-    out = np.zeros(gram.shape[:-2] + (2 * p - 1,))
+def _gram_antidiagonals(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Σ_{i+j=k} Σ_b x_bi y_bj of (…, bins, P) arrays → (…, 2P − 1): the coefficients of
+    Σ_b x_b(t) y_b(t) as a polynomial in t when x_b(t) = Σ_i x_bi tⁱ (each sum over the bins
+    first, then ≤ P of them per power)."""
+    p = x.shape[-1]
+    xs = [np.ascontiguousarray(x[..., i]) for i in range(p)]
+    ys = xs if y is x else [np.ascontiguousarray(y[..., i]) for i in range(p)]
+    out = np.zeros(x.shape[:-2] + (2 * p - 1,))
     for i in range(p):
         for j in range(p):
-            out[..., i + j] += gram[..., i, j]
+            out[..., i + j] += np.einsum("...b,...b->...", xs[i], ys[j])
     return out
 
 
@@ -904,7 +907,10 @@ def moment_kernel(rows: RowKernel) -> MomentKernel | None:
     ab = np.abs(beta)
     for r0 in range(0, n_rows, _MOMENT_BLOCK_ROWS):
         zr = rows.scaled[r0 : r0 + _MOMENT_BLOCK_ROWS]  # (rows, bins, P)
-        z = np.einsum("rbi,sik->rsbk", zr, shift)  # Taylor shift to each centre
+        z = np.zeros((zr.shape[0], per_row, bins, p))  # Taylor shift to each centre: z_k = Σ_{i≥k} C(i,k) y₀^(i−k) T_i
+        for i in range(p):
+            for j in range(i + 1):
+                z[..., j] += shift[None, :, None, i, j] * zr[:, None, :, i]
         z0 = z[..., 0]
         d0 = ct - z0
         ga = sa * np.einsum("rsb,rsb->rs", z0, d0)
@@ -916,13 +922,13 @@ def moment_kernel(rows: RowKernel) -> MomentKernel | None:
         xb = (b00 * gb - b01 * ga) / det
         e = -(1.0 + sa * xa)[..., None, None] * z
         e[..., 0] += ct - (sb * xb)[..., None] * beta
-        r = _antidiagonals(np.einsum("rsbi,rsbj->rsij", e, e))
+        r = _gram_antidiagonals(e, e)
         r[..., 0] += xa * xa + xb * xb
-        g0 = sa * _antidiagonals(np.einsum("rsbi,rsbj->rsij", z, e))
+        g0 = sa * _gram_antidiagonals(z, e)
         g0[..., 0] -= xa
         q1 = (sb / root) * np.einsum("b,rsbi->rsi", beta, e)
         q1[..., 0] -= xb / root
-        a00 = sa * sa * _antidiagonals(np.einsum("rsbi,rsbj->rsij", z, z))
+        a00 = sa * sa * _gram_antidiagonals(z, z)
         a00[..., 0] += 1.0
         b = (sa * sb / root) * np.einsum("b,rsbi->rsi", beta, z)
         c = coefficients[r0 : r0 + zr.shape[0]]
