@@ -473,16 +473,19 @@ def _profile(n: np.ndarray, S: np.ndarray, A: np.ndarray, E: np.ndarray, N: np.n
         except np.linalg.LinAlgError:
             step = -g / diag
         trial = np.clip(x + step, lo, hi)
-        c_trial = evaluate(trial, False)[0]
+        # the trial with its derivatives: a step is nearly always taken, and the χ², gradient and
+        # Hessian at the new x are then those of the trial (kept from before where it is not)
+        c_trial, g_trial, H_trial = evaluate(trial, True)
         better = c_trial <= chi2 + 1e-12
         gain = chi2 - c_trial
         x = np.where(better[:, None], trial, x)
+        chi2 = np.where(better, c_trial, chi2)
+        grad = np.where(better[:, None], g_trial, grad)
+        H = np.where(better[:, None, None], H_trial, H)
         lam = np.where(better, np.maximum(lam * 0.3, 1e-9), lam * 10.0)
         converged = (better & (gain < tol) & (np.abs(step * move).max(axis=1) < 1e-5)) | converged & (lam > 1e6)
         if converged.all() or (lam > 1e8).all():
             break
-        chi2, grad, H = evaluate(x, True)
-    chi2 = evaluate(x, False)[0]
     return ProfileFit(chi2, x, converged | (lam > 1e8))
 
 
