@@ -23,6 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+from scipy import special
 
 from cevns.config.experiments import load_experiment
 from cevns.rates.prediction import target_flux_averaged_cross_section
@@ -226,11 +227,14 @@ def profiled_chi2_per_data(lk: TemplateLikelihood, signals: np.ndarray, observed
     likelihood ratio, S. Baker, R. D. Cousins, Nucl. Instrum. Meth. 221, 437 (1984), with the
     normalisations and shape pulls profiled by damped Newton from 0 and the steady state per
     bin in closed form; penalty Σ_k (u_k − c_k)² in standardised pulls), which takes one data
-    set per call. Every row gets the iterations and step halvings it would get alone, but
-    a halving re-evaluates only the rows whose step is still refused (there the whole batch
-    is evaluated until every row accepts, so a few rows pinned at the μ ≥ 0 boundary, e.g.
-    by empty bins of a pseudo-experiment, cost 60 evaluations of every row per iteration);
-    the values equal a loop over the rows to rounding (``tests/test_reproduce_csi2021.py``)."""
+    set per call. Every row gets the iterations and accepted step lengths it would get
+    alone, but cheaper where a few rows sit at the μ ≥ 0 boundary (signals far above the
+    data, empty bins of a pseudo-experiment), whose steps are halved tens of times per
+    iteration: there every row of the batch is evaluated at every halving until all accept.
+    Here only the refused rows are evaluated again, the step lengths that surely make some
+    μ_i < 0 (f = ∞, refused anyway) are skipped, and after the first refusal 8 successive
+    halvings are tried at once (the largest accepted one is taken, as in order). The values
+    equal a loop over the rows (bit for bit in the tests, ``tests/test_reproduce_csi2021.py``)."""
     d = lk.data
     s = np.atleast_2d(np.asarray(signals, dtype=float))
     n = np.broadcast_to(np.asarray(observed, dtype=float), s.shape)
@@ -239,15 +243,15 @@ def profiled_chi2_per_data(lk: TemplateLikelihood, signals: np.ndarray, observed
     pulled = sig > 0
     scale = np.where(np.isinf(sig), 1.0, sig)[pulled]
     bkg = np.stack([b.counts for b in d.backgrounds]) if d.backgrounds else np.zeros((0, s.shape[-1]))
-    rows = np.concatenate([s[:, None, :], np.broadcast_to(bkg, (s.shape[0],) + bkg.shape)], axis=1)
-    v = rows[:, pulled, :] * scale[:, None]
+    templates = np.concatenate([s[:, None, :], np.broadcast_to(bkg, (s.shape[0],) + bkg.shape)], axis=1)
+    v = templates[:, pulled, :] * scale[:, None]  # μ change per unit standardised pull
     penalty = (~np.isinf(sig[pulled])).astype(float)
     if d.shape_systematics:
         r = np.stack([x.relative for x in d.shape_systematics])
         v = np.concatenate([v, s[:, None, :] * r], axis=1)
         penalty = np.concatenate([penalty, np.ones(r.shape[0])])
     k = v.shape[1]
-    base = rows.sum(axis=1)
+    base = templates.sum(axis=1)
     cen = np.zeros((s.shape[0], k))
     if centres is not None:
         c = np.broadcast_to(np.asarray(centres, dtype=float), (s.shape[0], sig.size + k - int(pulled.sum())))
@@ -255,21 +259,31 @@ def profiled_chi2_per_data(lk: TemplateLikelihood, signals: np.ndarray, observed
     ridge = 1e-12 * np.eye(k)
     diag = 2.0 * np.diag(penalty) + ridge
 
+    nlogn = special.xlogy(n, n)
+
     def objective(b0: np.ndarray, vv: np.ndarray, nn: np.ndarray, mm: np.ndarray | None, cc: np.ndarray,
-                  u: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        g, g1, g2, _ = profiled_bin_deviance(b0 + np.matmul(u[:, None, :], vv)[:, 0], nn, mm, d.off_ratio)
-        return g.sum(axis=-1) + np.sum(penalty * (u - cc) ** 2, axis=-1), g1, g2
+                  u: np.ndarray, nl: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        mu = b0 + np.matmul(u[:, None, :], vv)[:, 0]
+        if mm is not None:
+            g, g1, g2, _ = profiled_bin_deviance(mu, nn, mm, d.off_ratio)
+        else:  # profiled_bin_deviance without an off sample, the same operations, n ln n computed once
+            pos = mu > 0
+            safe = np.where(pos, mu, 1.0)
+            g = np.where((mu < 0) | (~pos & (nn > 0)), np.inf, 2.0 * (mu - nn + nl - special.xlogy(nn, safe)))
+            g1 = 2.0 * (1.0 - np.where(pos, nn / safe, 0.0))
+            g2 = 2.0 * np.where(pos, nn / safe**2, 0.0)
+        return g.sum(axis=-1) + np.sum(penalty * (u - cc) ** 2, axis=-1), g1, g2, mu
 
     u = np.zeros((s.shape[0], k))
-    f, g1, g2 = objective(base, v, n, m, cen, u)
+    f, g1, g2, mu = objective(base, v, n, m, cen, u, nlogn)
     # Damped Newton as cevns.stats.chi2.damped_newton (Armijo with 10⁻⁴, up to 60 halvings,
     # then the row stops), each row on its own; the working arrays hold the rows still moving
     # only (compacted as rows converge) and a halving re-evaluates only the rows whose step
     # is not yet accepted.
     rows = np.flatnonzero(np.isfinite(f) & (k > 0))
-    w_base, w_v, w_n, w_c = base[rows], v[rows], n[rows], cen[rows]
+    w_base, w_v, w_n, w_c, w_l = base[rows], v[rows], n[rows], cen[rows], nlogn[rows]
     w_m = None if m is None else m[rows]
-    w_u, w_f, w_g1, w_g2 = u[rows], f[rows], g1[rows], g2[rows]
+    w_u, w_f, w_g1, w_g2, w_mu = u[rows], f[rows], g1[rows], g2[rows], mu[rows]
     live = np.ones(rows.size, dtype=bool)
     for _ in range(max_iter):
         if not live.any():
@@ -277,9 +291,9 @@ def profiled_chi2_per_data(lk: TemplateLikelihood, signals: np.ndarray, observed
         if live.sum() < 0.8 * live.size:  # compact the working arrays to the rows still moving
             u[rows], f[rows] = w_u, w_f
             rows = rows[live]
-            w_base, w_v, w_n, w_c = w_base[live], w_v[live], w_n[live], w_c[live]
+            w_base, w_v, w_n, w_c, w_l = w_base[live], w_v[live], w_n[live], w_c[live], w_l[live]
             w_m = None if w_m is None else w_m[live]
-            w_u, w_f, w_g1, w_g2 = w_u[live], w_f[live], w_g1[live], w_g2[live]
+            w_u, w_f, w_g1, w_g2, w_mu = w_u[live], w_f[live], w_g1[live], w_g2[live], w_mu[live]
             live = np.ones(rows.size, dtype=bool)
         grad = np.matmul(w_v, w_g1[..., None])[..., 0] + 2.0 * penalty * (w_u - w_c)
         hess = np.matmul(w_v * w_g2[:, None, :], np.swapaxes(w_v, -1, -2)) + diag
@@ -289,7 +303,7 @@ def profiled_chi2_per_data(lk: TemplateLikelihood, signals: np.ndarray, observed
         # Skip the step lengths t = 2^-h that surely make some μ_i < 0 (t ≥ 4 t_max, t_max the
         # largest t keeping μ ≥ 0; μ is linear in the pulls): there f = ∞ and the halving would
         # refuse them anyway, so the accepted t is unchanged.
-        mu0 = w_base + np.matmul(w_u[:, None, :], w_v)[:, 0]
+        mu0 = w_mu
         dmu = np.matmul(step[:, None, :], w_v)[:, 0]
         with np.errstate(divide="ignore", invalid="ignore"):
             t_max = np.min(np.where(dmu < 0, mu0 / np.where(dmu < 0, -dmu, 1.0), np.inf), axis=-1, initial=np.inf)
@@ -303,11 +317,12 @@ def profiled_chi2_per_data(lk: TemplateLikelihood, signals: np.ndarray, observed
             t = np.ldexp(1.0, -hs)
             if pending.size == live.size and block == 1:  # every row, one step length: no copies
                 trial = w_u + t * step
-                f_new, g1_new, g2_new = objective(w_base, w_v, w_n, w_m, w_c, trial)
+                f_new, g1_new, g2_new, mu_new = objective(w_base, w_v, w_n, w_m, w_c, trial, w_l)
             else:
                 r = np.repeat(pending, block)
                 trial = w_u[r] + t.reshape(-1, 1) * step[r]
-                f_new, g1_new, g2_new = objective(w_base[r], w_v[r], w_n[r], None if w_m is None else w_m[r], w_c[r], trial)
+                f_new, g1_new, g2_new, mu_new = objective(w_base[r], w_v[r], w_n[r], None if w_m is None else w_m[r],
+                                                          w_c[r], trial, w_l[r])
             # the first (largest) t of each row that passes Armijo, among the halvings allowed
             passed = (f_new.reshape(-1, block) <= w_f[pending, None] - 1e-4 * t * decrement[pending, None]) & (hs < halvings)
             ok = passed.any(axis=1)
@@ -315,6 +330,7 @@ def profiled_chi2_per_data(lk: TemplateLikelihood, signals: np.ndarray, observed
             pick = (np.arange(pending.size) * block + first)[ok]
             good = pending[ok]
             w_u[good], w_f[good], w_g1[good], w_g2[good] = trial[pick], f_new[pick], g1_new[pick], g2_new[pick]
+            w_mu[good] = mu_new[pick]
             pending = pending[~ok]
             h[pending] += block
             keep[pending[h[pending] >= halvings]] = False  # the line search failed: the row stops
