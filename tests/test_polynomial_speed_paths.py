@@ -139,7 +139,7 @@ def _csi_moments(csi_energy, ranges: tuple[tuple[float, float], tuple[float, flo
     (u0, u1), (d0, d1) = ranges
     axes = {"eps_ee_uV": np.linspace(u0, u1, 211), "eps_ee_dV": np.linspace(d0, d1, 300)}
     evaluate: Any
-    evaluate, method = chunk_evaluator(csi_energy, axes)
+    evaluate, method = chunk_evaluator(csi_energy, axes, moments=True)
     assert method == "polynomial" and evaluate.moments is not None
     return evaluate
 
@@ -214,12 +214,34 @@ def test_moment_kernel_equals_the_general_solver_at_high_statistics():
     assert _within(new, reference) <= 1e-12
 
 
+def test_moment_kernel_is_opt_in(csi_energy):
+    """By default the evaluator keeps RowKernel (the moments' tables cost more to build
+    than one pass of it); moments=True adds them, with values within 1e-12 of it."""
+    axes = {"eps_ee_uV": np.linspace(-0.2, 0.5, 40), "eps_ee_dV": np.linspace(-0.3, 0.3, 300)}
+    plain: Any
+    plain, _ = chunk_evaluator(csi_energy, axes)
+    assert plain.rows is not None and plain.moments is None
+    evaluate = _csi_moments(csi_energy, ((-0.2, 0.5), (-0.3, 0.3)))
+    flat = np.arange(211 * 300)
+    assert _within(evaluate(flat), evaluate.rows(0, flat.size)) <= 1e-12
+
+
+def test_moment_kernel_values_do_not_depend_on_the_chunks(csi_energy):
+    """With the moments, too, every chunk evaluates the same 8192-point pieces: bit for bit."""
+    axes = {"eps_ee_uV": np.linspace(-1.0, 1.0, 300), "eps_ee_dV": np.linspace(-1.0, 1.0, 500)}
+    evaluate, _ = chunk_evaluator(csi_energy, axes, moments=True)
+    size = 300 * 500
+    whole = [evaluate(np.arange(i, min(i + 65536, size))) for i in range(0, size, 65536)]
+    small = [evaluate(np.arange(i, min(i + 8192, size))) for i in range(0, size, 8192)]
+    assert np.concatenate(whole).tobytes() == np.concatenate(small).tobytes()
+
+
 def test_moment_kernel_needs_an_evenly_spaced_last_axis(csi_energy):
     """A last axis that is not evenly spaced has no common table of tᵏ: RowKernel alone,
     same values as the residual form."""
     axes = {"eps_ee_uV": np.linspace(-0.2, 0.5, 40), "eps_ee_dV": np.linspace(-0.3, 0.3, 300) ** 3}
     evaluate: Any
-    evaluate, _ = chunk_evaluator(csi_energy, axes)
+    evaluate, _ = chunk_evaluator(csi_energy, axes, moments=True)
     assert evaluate.rows is not None and evaluate.moments is None
     flat = np.arange(40 * 300)
     assert _within(evaluate(flat), evaluate.residual(flat)) <= 1e-12
