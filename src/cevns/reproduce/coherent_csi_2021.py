@@ -258,7 +258,7 @@ def _run_rn(lks: Lks, fast: bool) -> StepOutput:
 # --- 5: NSI ---------------------------------------------------------------------------------------
 def _run_nsi(lks: Lks, fast: bool) -> StepOutput:
     lk = lks().csi
-    n = 21 if fast else 101
+    n = 21 if fast else 61  # the regions only (no number is read off this grid): a 0.02 step resolves the band
     xs = np.linspace(-0.6, 0.6, n)
     plt = _pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(10, 4.4))
