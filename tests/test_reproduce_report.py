@@ -336,7 +336,7 @@ def test_neutrino_fog_cli_passes_the_optional_release(monkeypatch, tmp_path, cap
     assert rc == 2 and "is not a folder" in err and err.count("\n") == 1
 
 
-def test_figures_drawn_in_parallel_are_the_files_of_a_serial_run(tmp_path):
+def test_figures_drawn_in_parallel_are_the_files_of_a_serial_run(tmp_path, monkeypatch):
     """write_report draws a step's figures in a forked process while the next step computes;
     the folder holds the same files, CSVs and numbers as a serial run, every step's record
     is written, and a figure that fails to save in the child is redone (and its error raised)
@@ -346,8 +346,13 @@ def test_figures_drawn_in_parallel_are_the_files_of_a_serial_run(tmp_path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from cevns.reproduce import report
     from cevns.reproduce.common import Result
     from cevns.reproduce.report import Figure, Reproduction, Step, StepOutput, write_report
+
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork on this system: figures are always drawn serially")
+    monkeypatch.setattr(report, "_can_fork", lambda: True)  # fork even on a busy machine
 
     def step(k: int) -> Step:
         def run(fast: bool) -> StepOutput:
