@@ -12,8 +12,8 @@ steps in order and writes, into one folder::
 
 Each figure is rendered once (PNG); the vector PDF roughly doubles the drawing time
 (matplotlib lays out and draws the figure again for each format), so it is written only
-when asked for. Where the system can fork, a step's figures are drawn by a child process
-while the next step computes (drawing is pure Python in matplotlib: on two cores the two
+when asked for. Where the system can fork and a CPU is spare, a step's figures are drawn by
+a child process while the next step computes (drawing is pure Python in matplotlib: on two cores the two
 overlap), and a figure laid out by constrained layout is saved without a second pass for
 its tight bounding box. ``summary.json`` lists, per figure, the files written (``"pdf": null``
 when none), and ``index.html`` links only those.
