@@ -178,15 +178,17 @@ def polynomial_chi2_of(likelihood: Likelihood, assign: Assign | str, grid: Grid,
 
 
 @dataclass(frozen=True)
-class PolynomialSignalLikelihood:
-    """``base`` with its signal taken from an exact polynomial (``poly``, points (n, k) in
-    the order of ``names`` → (n, bins)) wherever ``values`` set exactly those parameters
-    inside [``low``, ``high``] and ``base`` fixes none of them; elsewhere ``base``'s own
-    prediction. The χ² is ``base``'s. Made by :func:`polynomial_likelihood`; one polynomial
-    serves every likelihood with the same prediction and binning (:meth:`over`)."""
+class SurrogateSignalLikelihood:
+    """``base`` with its signal taken from a surrogate of its prediction (``surrogate``,
+    points (n, k) in the order of ``names`` → (n, bins): an exact polynomial or a verified
+    emulator) wherever ``values`` set exactly those parameters inside [``low``, ``high``]
+    and ``base`` fixes none of them; elsewhere ``base``'s own prediction. The χ² is
+    ``base``'s. Made by :func:`polynomial_likelihood` and :func:`emulated_likelihood`; one
+    surrogate serves every likelihood with the same prediction and binning (:meth:`over`:
+    e.g. the Asimov scenarios of a forecast)."""
 
     base: Likelihood
-    poly: Callable[[np.ndarray], np.ndarray]
+    surrogate: Callable[[np.ndarray], np.ndarray]
     names: tuple[str, ...]
     low: np.ndarray
     high: np.ndarray
@@ -201,7 +203,7 @@ class PolynomialSignalLikelihood:
                 and not any(isinstance(values[n], str) for n in self.names):
             point = np.array([float(values[n]) for n in self.names])
             if np.all((point >= self.low) & (point <= self.high)):
-                return np.asarray(self.poly(point[None, :]), dtype=float)[0]
+                return np.asarray(self.surrogate(point[None, :]), dtype=float)[0]
         return self.base.signal(values)
 
     def chi2_from_signal(self, signal: np.ndarray) -> np.ndarray:
@@ -216,9 +218,9 @@ class PolynomialSignalLikelihood:
     def asimov(self, values: Mapping[str, float | str] | None = None) -> Likelihood:
         return self.base.asimov(values)
 
-    def over(self, other: Likelihood) -> PolynomialSignalLikelihood:
-        """The same polynomial on ``other`` (same prediction and binning, other data)."""
-        return PolynomialSignalLikelihood(other, self.poly, self.names, self.low, self.high)
+    def over(self, other: Likelihood) -> SurrogateSignalLikelihood:
+        """The same surrogate on ``other`` (same prediction and binning, other data)."""
+        return SurrogateSignalLikelihood(other, self.surrogate, self.names, self.low, self.high)
 
 
 def polynomial_likelihood(likelihood: Likelihood, ranges: Mapping[str, tuple[float, float]],
@@ -234,7 +236,7 @@ def polynomial_likelihood(likelihood: Likelihood, ranges: Mapping[str, tuple[flo
     names = tuple(ranges)
     low = np.array([float(ranges[n][0]) for n in names])
     high = np.array([float(ranges[n][1]) for n in names])
-    return PolynomialSignalLikelihood(likelihood, poly, names, low, high)
+    return SurrogateSignalLikelihood(likelihood, poly, names, low, high)
 
 
 def exact_chi2_along(likelihood: Likelihood, assign: Assign | str, xs: Grid) -> np.ndarray:
@@ -257,53 +259,9 @@ def exact_profile(likelihood: Likelihood, assign: Assign | str, grid: Grid,
     return profile_of_chi2(chi2_of, grid, levels, label or (assign if isinstance(assign, str) else ""))
 
 
-@dataclass(frozen=True)
-class EmulatedSignalLikelihood:
-    """``base`` with its signal in the one parameter ``name`` taken from a verified
-    Chebyshev emulator (``emulator``, accepted by :func:`cevns.stats.emulators.build_emulator`
-    to 10⁻⁶ per bin) wherever ``values`` set exactly ``name`` inside [``low``, ``high``] and
-    ``base`` fixes none; elsewhere ``base``'s own prediction. The χ² is ``base``'s. Made by
-    :func:`emulated_likelihood`; one emulator serves every likelihood with the same
-    prediction and binning (:meth:`over`: e.g. the Asimov scenarios of a forecast)."""
-
-    base: Likelihood
-    emulator: Callable[[np.ndarray], np.ndarray]
-    name: str
-    low: float
-    high: float
-
-    @property
-    def fixed(self) -> Mapping[str, float | str]:
-        return self.base.fixed
-
-    def signal(self, values: Mapping[str, float | str] | None = None) -> np.ndarray:
-        values = values or {}
-        if set(values) == {self.name} and self.name not in self.base.fixed and not isinstance(values[self.name], str):
-            x = float(values[self.name])
-            if self.low <= x <= self.high:
-                return np.asarray(self.emulator(np.array([x])), dtype=float)[0]
-        return self.base.signal(values)
-
-    def chi2_from_signal(self, signal: np.ndarray) -> np.ndarray:
-        return self.base.chi2_from_signal(signal)
-
-    def chi2(self, values: Mapping[str, float | str] | None = None) -> float:
-        return float(self.chi2_from_signal(self.signal(values)))
-
-    def with_fixed(self, values: Mapping[str, float | str]) -> Likelihood:
-        return self.base.with_fixed(values)
-
-    def asimov(self, values: Mapping[str, float | str] | None = None) -> Likelihood:
-        return self.base.asimov(values)
-
-    def over(self, other: Likelihood) -> EmulatedSignalLikelihood:
-        """The same emulator on ``other`` (same prediction and binning, other data)."""
-        return EmulatedSignalLikelihood(other, self.emulator, self.name, self.low, self.high)
-
-
 def emulated_likelihood(likelihood: Likelihood, name: str, span: tuple[float, float]) -> Likelihood:
     """``likelihood`` with its signal in ``name`` over ``span`` from a verified Chebyshev
-    emulator (:class:`EmulatedSignalLikelihood`; interpolation at Chebyshev–Lobatto points,
+    emulator (:class:`SurrogateSignalLikelihood`; interpolation at Chebyshev–Lobatto points,
     L. N. Trefethen, *Approximation Theory and Approximation Practice*, SIAM 2013, Thms 8.2
     and 5.1), or ``likelihood`` itself where the emulator is refused."""
     from cevns.stats.emulators import build_emulator
@@ -312,7 +270,7 @@ def emulated_likelihood(likelihood: Likelihood, name: str, span: tuple[float, fl
     emulator = build_emulator(likelihood, name, (low, high))
     if emulator is None or not emulator.report.accepted:
         return likelihood
-    return EmulatedSignalLikelihood(likelihood, emulator, name, low, high)
+    return SurrogateSignalLikelihood(likelihood, lambda points: emulator(points[:, 0]), (name,), np.array([low]), np.array([high]))
 
 
 def emulated_profile(likelihood: Likelihood, name: str, grid: Grid, levels: Mapping[str, float] | None = None,
@@ -339,5 +297,5 @@ def emulated_profile(likelihood: Likelihood, name: str, grid: Grid, levels: Mapp
     return profile_of_chi2(chi2_of, xs, levels, label or name)
 
 
-__all__ = ["EmulatedSignalLikelihood", "Grid", "PolynomialSignalLikelihood", "Result", "Value", "emulated_likelihood", "emulated_profile", "exact_chi2_along", "exact_profile",
+__all__ = ["Grid", "Result", "SurrogateSignalLikelihood", "Value", "emulated_likelihood", "emulated_profile", "exact_chi2_along", "exact_profile",
            "format_table", "polynomial_chi2_of", "polynomial_likelihood"]

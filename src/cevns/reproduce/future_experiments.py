@@ -58,8 +58,7 @@ from cevns.rates.prediction import BinnedCounts, RatePredictor
 from cevns.units import FOUR_PI, GW, keV, year
 from cevns.plotting import pyplot as _pyplot
 from cevns.reproduce.common import (
-    EmulatedSignalLikelihood,
-    PolynomialSignalLikelihood,
+    SurrogateSignalLikelihood,
     Result,
     emulated_likelihood,
     polynomial_likelihood,
@@ -431,7 +430,7 @@ def _sin2w_forecasts(name: str, points: int) -> dict[str, Forecast]:
                                       {"sin2_theta_w": (1e-3, 1.0)}, max_degree=2)
 
     def fast_signal(lk: Likelihood) -> Likelihood:
-        return quadratic.over(lk) if isinstance(quadratic, PolynomialSignalLikelihood) else lk
+        return quadratic.over(lk) if isinstance(quadratic, SurrogateSignalLikelihood) else lk
 
     return {sc: forecast(fast_signal(forecast_likelihood(exp, sc, None, predictor)), "sin2_theta_w", s0, points, 1e-3, exp.name, sc)
             for sc in SCENARIOS}
@@ -450,7 +449,7 @@ def _radius_forecasts(name: str, radius: str, points: int) -> dict[str, Forecast
     emulated = emulated_likelihood(ExperimentLikelihood(predictor, exp.measurement(forecast=True)), radius, (floor, 1.8 * r0))
 
     def fast_signal(lk: Likelihood) -> Likelihood:
-        return emulated.over(lk) if isinstance(emulated, EmulatedSignalLikelihood) else lk
+        return emulated.over(lk) if isinstance(emulated, SurrogateSignalLikelihood) else lk
 
     return {sc: forecast(fast_signal(forecast_likelihood(exp, sc, {radius: r0}, predictor)), radius, r0, points, floor, exp.name, sc)
             for sc in SCENARIOS}
