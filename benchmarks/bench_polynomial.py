@@ -13,31 +13,22 @@ timed in this process, best of N, on the same chunks of consecutive flat indices
 * grid table: the evaluation of issue 17 — per chunk, rows × power table of the last axis
   (:class:`cevns.stats.scans.GridSignal`) then the residual-form closed-form pulls
   (``_PolynomialChunks.residual``), 8192 points a chunk;
-* rows: :func:`cevns.stats.scans.chunk_evaluator` by default (several bins: the row-wise
-  kernel :class:`cevns.stats.scans.RowKernel`; one bin: as the grid table), 8192 points a
-  chunk;
-* new: ``chunk_evaluator(..., moments=True)`` (several bins: the per-segment moments
-  :class:`cevns.stats.scans.MomentKernel`, its points beyond its error bound by RowKernel),
-  8192 and 65536 points a chunk;
+* new: :func:`cevns.stats.scans.chunk_evaluator` as it is now (several bins: the row-wise
+  kernel :class:`cevns.stats.scans.RowKernel`; one bin: as the grid table), 8192 and
+  65536 points a chunk;
 * lean numpy: the same polynomial evaluated once on the whole grid by broadcasting
   Σ_m c_m u^a v^b over the two axes (signal only, no χ²), a yardstick; and the separable
   product (X C_b Yᵀ per bin, signal only) as a second one;
-* the whole ``scan`` of an empty 10⁶-point grid, set-up included, by default (rows) and
-  with the moments (their tables' set-up included), CPU time.
+* the whole ``scan`` of an empty 10⁶-point grid, set-up included, for scale.
 
-Twelve bins are timed on the ±1 grid and on a grid near the data (ε^{uV} ∈ [−0.2, 0.5],
-ε^{dV} ∈ [−0.3, 0.3]); "fallback" is the fraction of points that the moment kernel hands
-to RowKernel. The machine is shared: the cases are interleaved (one repeat of each in
-turn, best of ``REPEATS``), so a load change hits all of them alike; the ratios are what to
-compare. Each case is timed as wall time and as this process's CPU time (the CPU column,
-less sensitive to other processes on the machine); the load average is printed.
+The machine is shared: the cases are interleaved (one repeat of each in turn, best of
+``REPEATS``), so a load change hits all of them alike; the ratios are what to compare.
 
 Run: ``python benchmarks/bench_polynomial.py``.
 """
 
 from __future__ import annotations
 
-import os
 import time
 from typing import Callable
 
@@ -50,12 +41,11 @@ from bench_prediction import best_of
 
 N = 1000
 AXES = {"eps_ee_uV": np.linspace(-1.0, 1.0, N), "eps_ee_dV": np.linspace(-1.0, 1.0, N)}
-NEAR = {"eps_ee_uV": np.linspace(-0.2, 0.5, N), "eps_ee_dV": np.linspace(-0.3, 0.3, N)}
 
 
-def old_chunks(lk: ExperimentLikelihood, poly: PolynomialSignal, chunk: int, grid: dict[str, np.ndarray]) -> Callable[[], None]:
-    """The oldest ``_PolynomialChunks`` over the whole grid."""
-    axes = tuple(grid.values())
+def old_chunks(lk: ExperimentLikelihood, poly: PolynomialSignal, chunk: int) -> Callable[[], None]:
+    """The previous ``_PolynomialChunks`` over the whole grid."""
+    axes = tuple(AXES.values())
 
     def run() -> None:
         for start in range(0, N * N, chunk):
@@ -77,10 +67,10 @@ def new_chunks(evaluate: Callable[[np.ndarray], np.ndarray], chunk: int) -> Call
     return run
 
 
-def lean_numpy(poly: PolynomialSignal, grid: dict[str, np.ndarray]) -> Callable[[], None]:
+def lean_numpy(poly: PolynomialSignal) -> Callable[[], None]:
     """Σ_m c_m u^a v^b on the broadcast grid, one bin after the other."""
-    u = ((grid["eps_ee_uV"] - poly.centre[0]) / poly.half_width[0])[:, None]
-    v = ((grid["eps_ee_dV"] - poly.centre[1]) / poly.half_width[1])[None, :]
+    u = ((AXES["eps_ee_uV"] - poly.centre[0]) / poly.half_width[0])[:, None]
+    v = ((AXES["eps_ee_dV"] - poly.centre[1]) / poly.half_width[1])[None, :]
 
     def run() -> None:
         for b in range(poly.coefficients.shape[1]):
@@ -91,11 +81,11 @@ def lean_numpy(poly: PolynomialSignal, grid: dict[str, np.ndarray]) -> Callable[
     return run
 
 
-def separable(poly: PolynomialSignal, grid: dict[str, np.ndarray]) -> Callable[[], None]:
+def separable(poly: PolynomialSignal) -> Callable[[], None]:
     """counts_b = X C_b Yᵀ: the monomials factor on a 2-D grid, two small products a bin."""
     p = int(poly.exponents.max()) + 1
-    x = ((grid["eps_ee_uV"] - poly.centre[0]) / poly.half_width[0])[:, None] ** np.arange(p)
-    y = ((grid["eps_ee_dV"] - poly.centre[1]) / poly.half_width[1])[:, None] ** np.arange(p)
+    x = ((AXES["eps_ee_uV"] - poly.centre[0]) / poly.half_width[0])[:, None] ** np.arange(p)
+    y = ((AXES["eps_ee_dV"] - poly.centre[1]) / poly.half_width[1])[:, None] ** np.arange(p)
     cs = np.zeros((poly.coefficients.shape[1], p, p))
     cs[:, poly.exponents[:, 0], poly.exponents[:, 1]] = poly.coefficients.T
 
@@ -106,74 +96,50 @@ def separable(poly: PolynomialSignal, grid: dict[str, np.ndarray]) -> Callable[[
     return run
 
 
-def cpu_best(fn: Callable[[], object], repeat: int) -> float:
-    """Shortest CPU time of this process over ``repeat`` calls of ``fn`` (s)."""
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.process_time()
-        fn()
-        best = min(best, time.process_time() - start)
+def interleaved(cases: dict[str, Callable[[], None]], repeats: int) -> dict[str, float]:
+    """Best time of each case, the cases run in turn ``repeats`` times."""
+    best = dict.fromkeys(cases, float("inf"))
+    for _ in range(repeats):
+        for name, run in cases.items():
+            start = time.perf_counter()
+            run()
+            best[name] = min(best[name], time.perf_counter() - start)
     return best
 
 
-def interleaved(cases: dict[str, Callable[[], None]], repeats: int) -> tuple[dict[str, float], dict[str, float]]:
-    """Best wall time and best CPU time of this process of each case, the cases run in
-    turn ``repeats`` times."""
-    best = dict.fromkeys(cases, float("inf"))
-    cpu = dict.fromkeys(cases, float("inf"))
-    for _ in range(repeats):
-        for name, run in cases.items():
-            start, start_cpu = time.perf_counter(), time.process_time()
-            run()
-            best[name] = min(best[name], time.perf_counter() - start)
-            cpu[name] = min(cpu[name], time.process_time() - start_cpu)
-    return best, cpu
-
-
-REPEATS = int(os.environ.get("BENCH_REPEATS", "5"))  # best of; more on a loaded machine
+REPEATS = 5
 
 
 def main() -> None:
-    print(f"{N}x{N} (eps_ee_uV, eps_ee_dV) grid, pulls profiled; ns per point, best of {REPEATS} interleaved, set-up "
-          f"excluded; load average {os.getloadavg()[0]:.1f}")
-    print("experiment                  grid  bins  old(8192) table(8192) rows(8192)  new(8192) new(65536)  rows/new"
-          "  fallback  lean numpy  separable  new/lean  scan+set-up CPU: rows new | CPU: rows   new  rows/new")
-    for name, grid in (("coherent-csi-2017", AXES), ("coherent-csi-2017-energy", AXES), ("coherent-csi-2017-energy", NEAR)):
+    print(f"{N}x{N} (eps_ee_uV, eps_ee_dV) grid, pulls profiled; ns per point, best of {REPEATS} interleaved, set-up excluded")
+    print("experiment                  bins  old(8192) table(8192)  new(8192) new(65536)  table/new  lean numpy  separable"
+          "  new/lean  scan incl. set-up")
+    for name in ("coherent-csi-2017", "coherent-csi-2017-energy"):
         exp = load_experiment(name)
         lk = ExperimentLikelihood(exp.predictor(), exp.measurement())
-        evaluate, method = chunk_evaluator(lk, grid)
+        evaluate, method = chunk_evaluator(lk, AXES)
         assert method == "polynomial"
-        poly = polynomial_signal(lk, {n: (float(a.min()), float(a.max())) for n, a in grid.items()})
+        poly = polynomial_signal(lk, {n: (float(a.min()), float(a.max())) for n, a in AXES.items()})
         assert poly is not None  # the same fit (same probes) as the evaluator's
         residual = getattr(evaluate, "residual")
-        rows_only = evaluate
-        evaluate, _ = chunk_evaluator(lk, grid, moments=True)
-        moments = getattr(evaluate, "moments")
         chunks = [np.arange(s, min(s + 8192, N * N)) for s in range(0, N * N, 8192)]
         new_values = np.concatenate([evaluate(c) for c in chunks])
         old_values = np.concatenate([residual(c) for c in chunks])
         agree = float(np.max(np.abs(new_values - old_values) / np.maximum(np.abs(old_values), 1.0)))
-        back = sum(moments.fallback(int(c[0]), c.size).size for c in chunks) / N**2 if moments is not None else 0.0
         cases = {
             "table": new_chunks(residual, 8192),
-            "rows": new_chunks(rows_only, 8192),
             "new": new_chunks(evaluate, 8192),
             "new65536": new_chunks(evaluate, 65536),
-            "lean": lean_numpy(poly, grid),
-            "separable": separable(poly, grid),
+            "lean": lean_numpy(poly),
+            "separable": separable(poly),
         }
-        wall, cpu = interleaved(cases, REPEATS)
-        t = {k: v * 1e9 / N**2 for k, v in wall.items()}
-        c = {k: v * 1e9 / N**2 for k, v in cpu.items()}
-        old = best_of(old_chunks(lk, poly, 8192, grid), 2) * 1e9 / N**2
-        whole = cpu_best(lambda: scan(lk, empty_scan(grid)), 2) * 1e9 / N**2
-        whole_new = cpu_best(lambda: scan(lk, empty_scan(grid), prepared=chunk_evaluator(lk, grid, moments=True)), 2) * 1e9 / N**2
+        t = {k: v * 1e9 / N**2 for k, v in interleaved(cases, REPEATS).items()}
+        old = best_of(old_chunks(lk, poly, 8192), 2) * 1e9 / N**2
+        whole = best_of(lambda: scan(lk, empty_scan(AXES)), 2) * 1e9 / N**2
         bins = poly.coefficients.shape[1]
-        where = "+-1" if grid is AXES else "near"
-        print(f"{name:26s} {where:>5s} {bins:5d} {old:10.1f} {t['table']:10.1f} {t['rows']:10.1f} {t['new']:10.1f} "
-              f"{t['new65536']:10.1f} {t['rows'] / t['new']:8.2f}x {back:9.4f} {t['lean']:11.1f} {t['separable']:10.1f} "
-              f"{t['new'] / t['lean']:8.2f}x {whole:7.1f} {whole_new:7.1f}    | {c['rows']:9.1f} {c['new']:5.1f} "
-              f"{c['rows'] / c['new']:7.2f}x   (new vs table: max |dchi2|/max(chi2,1) = {agree:.1e})")
+        print(f"{name:26s} {bins:5d} {old:10.1f} {t['table']:10.1f} {t['new']:10.1f} {t['new65536']:10.1f} "
+              f"{t['table'] / t['new']:9.2f}x {t['lean']:11.1f} {t['separable']:10.1f} {t['new'] / t['lean']:8.2f}x "
+              f"{whole:10.1f}   (new vs table: max |dchi2|/max(chi2,1) = {agree:.1e})")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,6 @@ one-pass summaries."""
 from __future__ import annotations
 
 import os
-from typing import Any
 
 import numpy as np
 import pytest
@@ -16,15 +15,12 @@ from cevns.runtime.stores import FILL_PREFIX, ChunkStore, finish_store, read_sto
 from cevns.stats.chi2 import binned_pull_chi2, two_pull_chi2
 from cevns.stats.fits import ExperimentLikelihood
 from cevns.stats.scans import (
-    MOMENT_TOLERANCE,
     ROW_KERNEL_MAX_RATIO,
-    MomentKernel,
     PolynomialSignal,
     _exponents,
     chunk_evaluator,
     empty_scan,
     grid_signal,
-    moment_kernel,
     row_kernel,
     scan,
 )
@@ -88,163 +84,6 @@ def test_row_kernel_equals_the_general_solver_at_high_statistics():
     reference = binned_pull_chi2(observed, signal, background, 0.1, 0.2, sigma_stat).chi2
     assert _within(new, reference) <= 1e-12
     assert _within(new, kernel(signal)) <= 1e-12
-
-
-def _high_statistics(shape: tuple[int, ...] = (4, 3, 700)):
-    """The synthetic 5-bin experiment of the test above (10⁵–10⁶ events a bin, a random
-    degree-4 signal on a 3-D grid): its grid signal and pull kernel."""
-    rng = np.random.default_rng(18)
-    exps = _exponents(3, 4)
-    bins = 5
-    coef = rng.uniform(-0.05, 0.05, (len(exps), bins)) * 1e5
-    coef[0] = rng.uniform(1e5, 1e6, bins)
-    poly = PolynomialSignal(("a", "b", "c"), np.zeros(3), np.ones(3), exps, coef)
-    grid = grid_signal(poly, tuple(np.linspace(-1.0, 1.0, n) for n in shape))
-    background = rng.uniform(1e3, 1e4, bins)
-    observed = coef[0] * (1 + rng.normal(0, 0.02, bins)) + background
-    return grid, two_pull_chi2(observed, background, 0.1, 0.2, np.sqrt(observed))
-
-
-def _pieces(size: int, piece: int = 8192) -> list[tuple[int, int]]:
-    return [(i, min(piece, size - i)) for i in range(0, size, piece)]
-
-
-def _extended(moments: MomentKernel, first: int, n: int) -> np.ndarray:
-    """χ² at first … first + n − 1 in extended precision (np.longdouble) by the residual
-    form, from the same float64 inputs as the moments (√w T of the rows, √w c, √w B, the
-    last axis scaled): what the rounding-error bound of MomentKernel is about."""
-    ld = np.longdouble
-    rows = moments.rows
-    kernel, grid = rows.kernel, rows.grid
-    assert rows.scaled is not None
-    o, j = np.divmod(np.arange(first, first + n), grid.shape[-1])
-    y = ((grid.axes[-1] - grid.signal.centre[-1]) / grid.signal.half_width[-1]).astype(ld)
-    powers = y[j][:, None] ** np.arange(rows.scaled.shape[2])
-    z = (rows.scaled.astype(ld)[o] * powers[:, None, :]).sum(axis=-1)  # (n, bins)
-    ct = (rows.root_w * (kernel.observed - kernel.background)).astype(ld)
-    beta = (rows.root_w * kernel.background).astype(ld)
-    sa, sb = ld(kernel.sigma_alpha), ld(kernel.sigma_beta)
-    d = ct - z
-    a00 = 1 + sa * sa * (z * z).sum(axis=1)
-    a01 = sa * sb * (z * beta).sum(axis=1)
-    a11 = 1 + sb * sb * (beta * beta).sum()
-    g0 = sa * (z * d).sum(axis=1)
-    g1 = sb * (d * beta).sum(axis=1)
-    quad = (a11 * g0 * g0 - 2 * a01 * g0 * g1 + a00 * g1 * g1) / (a00 * a11 - a01 * a01)
-    return (d * d).sum(axis=1) - quad
-
-
-def _csi_moments(csi_energy, ranges: tuple[tuple[float, float], tuple[float, float]]) -> Any:
-    """The evaluator (a _PolynomialChunks) of a 211 × 300 NSI grid of CsI 2017 in 12 bins."""
-    (u0, u1), (d0, d1) = ranges
-    axes = {"eps_ee_uV": np.linspace(u0, u1, 211), "eps_ee_dV": np.linspace(d0, d1, 300)}
-    evaluate: Any
-    evaluate, method = chunk_evaluator(csi_energy, axes, moments=True)
-    assert method == "polynomial" and evaluate.moments is not None
-    return evaluate
-
-
-@pytest.mark.parametrize("case", ["csi-wide", "csi-near", "high-statistics"])
-def test_moment_kernel_error_bound_is_honest(csi_energy, case):
-    """MomentKernel's χ² before any fallback against the same χ² in extended precision
-    (80-bit long double, from the same float64 inputs, by the residual form): the measured
-    error is within the kernel's rounding-error bound at every point — on CsI 2017 in 12
-    bins (a ±1 grid reaching where the pulls absorb almost all of the residual, and a grid
-    near the data) and on the synthetic degree-4, 10⁶-events-a-bin 3-D grid."""
-    if np.finfo(np.longdouble).eps > 1e-18:
-        pytest.skip("np.longdouble is not extended precision on this platform")
-    if case == "high-statistics":
-        grid, kernel = _high_statistics()
-        moments = moment_kernel(row_kernel(grid, kernel))
-        assert moments is not None
-    else:
-        ranges = ((-1.0, 1.0), (-1.0, 1.0)) if case == "csi-wide" else ((-0.2, 0.5), (-0.3, 0.3))
-        moments = _csi_moments(csi_energy, ranges).moments
-    size = int(np.prod(moments.rows.grid.shape))
-    worst = 0.0
-    for first, n in _pieces(size):
-        values, bound = moments.estimate(first, n)
-        exact = _extended(moments, first, n)
-        error = np.abs(values.astype(np.longdouble) - exact).astype(float)
-        assert np.all(error <= bound)
-        worst = max(worst, float(np.max(error / bound)))
-    assert worst > 1e-4  # the bound is not vacuous: some point comes within 10⁴ of it
-
-
-@pytest.mark.parametrize("wide", [True, False])
-def test_moment_kernel_falls_back_where_its_bound_is_too_large(csi_energy, wide):
-    """On the ±1 CsI grid some points (where the pulls absorb most of the residual) have
-    a bound over MOMENT_TOLERANCE × max(χ², 1): exactly those take RowKernel's value (bit
-    for bit), all others the moments' value; on the grid near the data none does. Every
-    value is within 1e-12 of max(χ², 1) of the residual form and of RowKernel."""
-    ranges = ((-1.0, 1.0), (-1.0, 1.0)) if wide else ((-0.2, 0.5), (-0.3, 0.3))
-    evaluate = _csi_moments(csi_energy, ranges)
-    moments, rows = evaluate.moments, evaluate.rows
-    size = 211 * 300
-    back = 0
-    for first, n in _pieces(size):
-        raw, bound = moments.estimate(first, n)
-        values = evaluate(np.arange(first, first + n))
-        bad = moments.fallback(first, n)
-        assert np.array_equal(bad, np.flatnonzero(~(bound <= MOMENT_TOLERANCE * np.maximum(raw, 1.0))))
-        keep = np.ones(n, dtype=bool)
-        keep[bad] = False
-        assert values[keep].tobytes() == raw[keep].tobytes()
-        if bad.size:
-            assert values[bad].tobytes() == rows.at(first, bad).tobytes()
-        assert _within(values, evaluate.residual(np.arange(first, first + n))) <= 1e-12
-        assert _within(values, rows(first, n)) <= 1e-12
-        back += bad.size
-    if wide:
-        assert 0 < back < 0.3 * size
-    else:
-        assert back == 0
-
-
-def test_moment_kernel_equals_the_general_solver_at_high_statistics():
-    """The synthetic degree-4 grid (P = 5, 10⁵–10⁶ events a bin) through MomentKernel
-    against binned_pull_chi2 (the general 2 × 2 linear solve) at every point."""
-    grid, kernel = _high_statistics()
-    moments = moment_kernel(row_kernel(grid, kernel))
-    assert moments is not None and moments.coefficients.shape[2] == 9
-    size = int(np.prod(grid.shape))
-    new = np.concatenate([moments(i, n) for i, n in _pieces(size, 4096)])
-    signal = grid(np.arange(size))
-    reference = binned_pull_chi2(kernel.observed, signal, kernel.background, 0.1, 0.2, np.sqrt(kernel.variance)).chi2
-    assert _within(new, reference) <= 1e-12
-
-
-def test_moment_kernel_is_opt_in(csi_energy):
-    """By default the evaluator keeps RowKernel (the moments' tables cost more to build
-    than one pass of it); moments=True adds them, with values within 1e-12 of it."""
-    axes = {"eps_ee_uV": np.linspace(-0.2, 0.5, 40), "eps_ee_dV": np.linspace(-0.3, 0.3, 300)}
-    plain: Any
-    plain, _ = chunk_evaluator(csi_energy, axes)
-    assert plain.rows is not None and plain.moments is None
-    evaluate = _csi_moments(csi_energy, ((-0.2, 0.5), (-0.3, 0.3)))
-    flat = np.arange(211 * 300)
-    assert _within(evaluate(flat), evaluate.rows(0, flat.size)) <= 1e-12
-
-
-def test_moment_kernel_values_do_not_depend_on_the_chunks(csi_energy):
-    """With the moments, too, every chunk evaluates the same 8192-point pieces: bit for bit."""
-    axes = {"eps_ee_uV": np.linspace(-1.0, 1.0, 300), "eps_ee_dV": np.linspace(-1.0, 1.0, 500)}
-    evaluate, _ = chunk_evaluator(csi_energy, axes, moments=True)
-    size = 300 * 500
-    whole = [evaluate(np.arange(i, min(i + 65536, size))) for i in range(0, size, 65536)]
-    small = [evaluate(np.arange(i, min(i + 8192, size))) for i in range(0, size, 8192)]
-    assert np.concatenate(whole).tobytes() == np.concatenate(small).tobytes()
-
-
-def test_moment_kernel_needs_an_evenly_spaced_last_axis(csi_energy):
-    """A last axis that is not evenly spaced has no common table of tᵏ: RowKernel alone,
-    same values as the residual form."""
-    axes = {"eps_ee_uV": np.linspace(-0.2, 0.5, 40), "eps_ee_dV": np.linspace(-0.3, 0.3, 300) ** 3}
-    evaluate: Any
-    evaluate, _ = chunk_evaluator(csi_energy, axes, moments=True)
-    assert evaluate.rows is not None and evaluate.moments is None
-    flat = np.arange(40 * 300)
-    assert _within(evaluate(flat), evaluate.residual(flat)) <= 1e-12
 
 
 def test_row_kernel_values_do_not_depend_on_the_chunks(csi_energy):

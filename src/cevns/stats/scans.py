@@ -9,11 +9,7 @@ counts are quartic in g; the 3+1 mixings ``|U_α4|²`` at fixed Δm²₄₁ ente
 to a polynomial of total degree 2 (then 4) in the scan axes from a few exact
 predictions, and accepts the fit only if it reproduces further exact predictions at
 random points to 1e-9 of the total. A scan then costs one small matrix product for all
-grid points plus the χ² with its pulls profiled in closed form, vectorised over the grid;
-with several bins, sums over the bins made once per segment of a grid row
-(:class:`MomentKernel`, opt-in: ``chunk_evaluator(..., moments=True)``) make the cost per
-point independent of the number of bins, after a set-up that costs more than one pass of
-the default :class:`RowKernel`.
+grid points plus the χ² with its pulls profiled in closed form, vectorised over the grid.
 Parameters that are not polynomial (a radius, a mediator mass, Δm²₄₁) fail the check; one
 of them (with any polynomial axes beside it) gets a Chebyshev emulator verified against
 full predictions at random points (:mod:`cevns.stats.emulators`), and otherwise — or with
@@ -561,6 +557,7 @@ class RowKernel:
 
     def __call__(self, first: int, n: int) -> np.ndarray:
         """χ² at the flat indices first … first + n − 1."""
+        k = self.kernel
         last = self.grid.shape[-1]
         o0, j0 = divmod(first, last)
         o1 = (first + n - 1) // last
@@ -571,26 +568,6 @@ class RowKernel:
             end = min(last, j + n - pos)
             np.matmul(coef[i], self.powers[:, j:end], out=z[:, pos : pos + end - j])
             pos, j = pos + end - j, 0
-        return self._from_signal(z, d)
-
-    def at(self, first: int, offsets: np.ndarray) -> np.ndarray:
-        """χ² at the flat indices first + ``offsets`` (increasing; e.g. the points that
-        :class:`MomentKernel` hands back): per grid row one (bins, P) product with the
-        powers of its points, then the same closed form as :meth:`__call__`."""
-        last = self.grid.shape[-1]
-        o, j = np.divmod(first + np.asarray(offsets), last)
-        z = np.empty((self.root_w.size, o.size))
-        if o.size:
-            o0 = int(o[0])
-            coef = self.rows(o0, int(o[-1]) + 1)
-            cuts = np.flatnonzero(np.diff(o)) + 1
-            for a, b in zip(np.concatenate([[0], cuts]), np.concatenate([cuts, [o.size]])):
-                np.matmul(coef[int(o[a]) - o0], self.powers[:, j[a:b]], out=z[:, a:b])
-        return self._from_signal(z, np.empty_like(z))
-
-    def _from_signal(self, z: np.ndarray, d: np.ndarray) -> np.ndarray:
-        """χ² from the scaled signal ``z`` (bins, points); ``d`` a work array of its shape."""
-        k = self.kernel
         sa, sb = k.sigma_alpha, k.sigma_beta
         np.subtract((self.root_w * (k.observed - k.background))[:, None], z, out=d)  # d_b = √w c − Z
         beta = self.root_w * k.background
@@ -656,327 +633,11 @@ def row_kernel(grid: GridSignal, kernel: TwoPullChi2) -> RowKernel:
     return rational
 
 
-#: Largest rounding-error bound, as a fraction of max(χ², 1), at which :class:`MomentKernel`
-#: keeps its value at a point; the other points are recomputed by :class:`RowKernel`.
-MOMENT_TOLERANCE = 5e-13
-#: Preferred points per segment of a grid row (:class:`MomentKernel`): a divisor of the
-#: row's length between half and twice this if there is one (the nearest), else this.
-MOMENT_SEGMENT = 16
-#: Largest table of per-segment coefficients (float64 entries, 32 MiB) that
-#: :func:`moment_kernel` builds; beyond it a grid keeps :class:`RowKernel` alone.
-_MOMENT_TABLE_MAX = 1 << 22
-#: Rows of the grid whose segments :func:`moment_kernel` expands at a time (bounds its
-#: work arrays).
-_MOMENT_BLOCK_ROWS = 64
-
-
-#: Factor on the first-order error bounds of :class:`MomentKernel` for the terms of second
-#: order in the unit roundoff u (of relative size ≈ 50u, far below this margin).
-_MOMENT_SLACK = 1.25
-
-
-def _gamma(n: int) -> float:
-    """γ_n = n u / (1 − n u), u = 2⁻⁵³: the bound on the relative rounding error of a
-    chain of n floating-point operations (N. J. Higham, *Accuracy and Stability of
-    Numerical Algorithms*, 2nd ed., SIAM 2002, Lemma 3.1 and Eq. 3.8)."""
-    u = float(np.finfo(float).eps) / 2.0
-    return n * u / (1.0 - n * u)
-
-
-def _segment_length(last: int) -> int:
-    """Points per segment of a row of ``last`` points (:data:`MOMENT_SEGMENT`)."""
-    divisors = [s for s in range(MOMENT_SEGMENT // 2, 2 * MOMENT_SEGMENT + 1) if last % s == 0]
-    return min(divisors, key=lambda s: (abs(s - MOMENT_SEGMENT), s)) if divisors else MOMENT_SEGMENT
-
-
-def _gram_antidiagonals(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Σ_{i+j=k} Σ_b x_bi y_bj of (…, bins, P) arrays → (…, 2P − 1): the coefficients of
-    Σ_b x_b(t) y_b(t) as a polynomial in t when x_b(t) = Σ_i x_bi tⁱ (each sum over the bins
-    first, then ≤ P of them per power)."""
-    p = x.shape[-1]
-    xs = [np.ascontiguousarray(x[..., i]) for i in range(p)]
-    ys = xs if y is x else [np.ascontiguousarray(y[..., i]) for i in range(p)]
-    out = np.zeros(x.shape[:-2] + (2 * p - 1,))
-    for i in range(p):
-        for j in range(p):
-            out[..., i + j] += np.einsum("...b,...b->...", xs[i], ys[j])
-    return out
-
-
-def _product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Coefficients of the product of two polynomials (…, P) → (…, 2P − 1)."""
-    p = a.shape[-1]
-    out = np.zeros(a.shape[:-1] + (2 * p - 1,))
-    for i in range(p):
-        for j in range(p):
-            out[..., i + j] += a[..., i] * b[..., j]
-    return out
-
-
-@dataclass(frozen=True)
-class MomentKernel:
-    """The profiled two-pull χ² of :class:`RowKernel` from per-segment polynomial
-    moments: a cost per point independent of the number of bins.
-
-    Same statistic (Papoulias & Kosmas, HNPS proceedings, arXiv:1711.09773, Eq. 6, both
-    pulls profiled; :class:`~cevns.stats.chi2.TwoPullChi2`). Every row of the grid is cut
-    into segments of ≈ :data:`MOMENT_SEGMENT` points; in a segment with centre y₀ the
-    scaled signal Z_b is a polynomial in t = y − y₀ (the row's coefficients √w T(o),
-    Taylor shifted), and the pulls ξ₀ that minimise χ² at y₀ are found once. For any ξ₀,
-    with ξ = ξ₀ + η,
-
-    .. math::
-       \\min_ξ ‖d − Gξ‖^2 + ‖ξ‖^2 = r − g^T A^{-1} g, \\quad e = d − Gξ_0, \\quad
-       r = Σ_b e_b^2 + ‖ξ_0‖^2, \\quad g = G^T e − ξ_0, \\quad A = 1 + G^T G,
-
-    G = (σ_α Z, σ_β β), d = √w c − Z. Since e_b and Z_b are polynomials in t of degree
-    P − 1, r, g₀, g₁, A₀₀, A₀₁ are polynomials of degree ≤ 2P − 2 whose coefficients are
-    sums over the bins made once per segment: the bins never appear per point. With A₁₁
-    constant, gᵀA⁻¹g = q₁² + h²/s (q₁ = g₁/√A₁₁, b = A₀₁/√A₁₁, s = A₀₀ − b² = det A/A₁₁,
-    h = g₀ − b q₁: Cramer's rule for the 2 × 2 system, regrouped), so the segment stores
-    ρ = r − q₁², h and s as polynomials of degree ≤ 2P − 2, and a point costs one
-    (3 × K)·(K) product and
-
-    .. math::
-       χ^2 = ρ − h^2/s, \\qquad x_0 = h/s
-
-    (x₀ = η_α, the change of the normalisation pull from its value at the centre). Near
-    y₀, ρ ≈ χ²(y₀) and g ≈ 0: the expansion about the pulls at the centre removes the
-    cancellation r₀ − gᵀA⁻¹g of the unshifted moments (Σ_b d_b², …).
-
-    Precision: for every segment, bounds of the rounding errors of ρ, h and s on the
-    segment are computed with the absolute values of the coefficients and Higham's γ_n
-    (:func:`_gamma`): the shifted coefficients and e, the sums over bins, the products of
-    polynomials, the polynomial evaluation. They propagate to χ² as
-    ``δχ² ≤ δρ + 2|x₀|δh + x₀²δs`` (with a term for the rounding of A₁₁), plus the
-    rounding of ρ − h·h/s (:meth:`_bound`); the sum, times :data:`_MOMENT_SLACK`, bounds
-    the error. A segment whose bound with ``|x₀| ≤ max|h| / min s`` is ≤
-    :data:`MOMENT_TOLERANCE` × χ² keeps its values; at the other points the bound is
-    computed with the point's own x₀, and where it still exceeds
-    :data:`MOMENT_TOLERANCE` × max(χ², 1) the point is recomputed by :class:`RowKernel`
-    (the residual form), so every value is within the tolerance of exact arithmetic.
-
-    ``coefficients`` (3, segments, K): ρ, h, s of each segment of the grid (row major) as
-    polynomials in t; ``shifted`` (K, S): tᵏ of the points of a segment (the same for
-    all: an evenly spaced last axis; beyond the end of a row whose length S does not
-    divide, points that are never used); ``threshold`` (segments,): the segment's error
-    bound / :data:`MOMENT_TOLERANCE`; ``errors`` (segments, 5): its bounds of the errors of
-    ρ, h, s and of max abs(q₁), max abs(b); ``a11`` = 1 + σ_β² Σ β², ``a11_error`` a bound of
-    its rounding.
-    """
-
-    rows: RowKernel
-    segment: int
-    per_row: int
-    coefficients: np.ndarray
-    shifted: np.ndarray
-    threshold: np.ndarray
-    errors: np.ndarray
-    a11: float
-    a11_error: float
-
-    def estimate(self, first: int, n: int) -> tuple[np.ndarray, np.ndarray]:
-        """(χ² by the moments, the bound of its rounding error at each point) at the flat
-        indices first … first + n − 1, before any point is recomputed."""
-        values, _, bound = self._moments(first, n, True)
-        assert bound is not None
-        return values, bound
-
-    def __call__(self, first: int, n: int) -> np.ndarray:
-        """χ² at the flat indices first … first + n − 1."""
-        values, bad, _ = self._moments(first, n)
-        if bad.size:  # by RowKernel (the residual form)
-            values[bad] = self.rows.at(first, bad)
-        return values
-
-    def fallback(self, first: int, n: int) -> np.ndarray:
-        """The offsets (from ``first``) of the points that :meth:`__call__` recomputes."""
-        return self._moments(first, n)[1]
-
-    def _moments(self, first: int, n: int, bounds: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        """χ² by the moments, the offsets of the points whose bound is too large and (with
-        ``bounds``) the bound at every point."""
-        last, size, per_row = self.rows.grid.shape[-1], self.segment, self.per_row
-        o0, j0 = divmod(first, last)
-        o1, j1 = divmod(first + n - 1, last)
-        lo, hi = o0 * per_row + j0 // size, o1 * per_row + j1 // size + 1
-        coef = self.coefficients[:, lo:hi]  # (3, segments, K)
-        out = _moment_work(coef.shape[0], hi - lo, size)
-        np.matmul(coef, self.shifted, out=out)  # three (segments, K) · (K, S) products
-        rho, h, s = out  # (segments, S) each, contiguous
-        chi2 = h * h  # this call's own array
-        chi2 /= s
-        np.subtract(rho, chi2, out=chi2)  # χ² = ρ − h²/s
-        offset = first - lo * size
-        if last % size == 0:  # the points are one slice of the segments
-            where: slice | np.ndarray = slice(offset, offset + n)
-        else:
-            flat = np.arange(first, first + n)
-            o, j = np.divmod(flat, last)
-            where = (o * per_row + j // size - lo) * size + j % size
-        values = chi2.reshape(-1)[where]
-        parts = (rho, h, s)
-        if bounds:
-            every = self._bound(self.errors[lo:hi][:, None, :], *parts).reshape(-1)[where]
-            return values, np.flatnonzero(~(every <= MOMENT_TOLERANCE * np.maximum(values, 1.0))), every
-        threshold = self.threshold[lo:hi]
-        if float(threshold.max()) <= 1.0:  # every segment's bound ≤ the tolerance × 1
-            return values, np.empty(0, dtype=np.intp), None
-        doubt = np.flatnonzero(~(chi2 >= threshold[:, None]))  # the segment's bound > the tolerance × χ² (or NaN)
-        if not doubt.size:
-            return values, doubt, None
-        check = np.unique(doubt // size)  # their segments, checked point by point (whole rows: no point gathers)
-        bound = self._bound(self.errors[lo + check][:, None, :], *(a[check] for a in parts))
-        bad = np.zeros(chi2.shape, dtype=bool)
-        bad[check] = ~(bound <= MOMENT_TOLERANCE * np.maximum(chi2[check], 1.0))
-        return values, np.flatnonzero(bad.reshape(-1)[where]), None
-
-    def _bound(self, errors: np.ndarray, rho: np.ndarray, h: np.ndarray, s: np.ndarray) -> np.ndarray:
-        """The rounding-error bound at points from their segments' ``errors`` (…, 5):
-        bounds of the errors of ρ, h, s and of max abs(q₁), max abs(b) on the segment, broadcast
-        against the points, and the values ρ, h, s there. First order in the errors,
-        ``δρ + 2|x₀|δh + x₀²δs`` (x₀ = h/s), with that of A₁₁ (rounded, ``a11_error``)
-        through ``|∂χ²/∂A₁₁| = x₁² ≤ ((|q₁| + |b||x₀|)/√A₁₁)²``, plus the rounding of
-        ρ − h·h/s, ``γ₄(|ρ| + 2h²/s)``, times :data:`_MOMENT_SLACK`."""
-        e = [errors[..., i] for i in range(5)]
-        ax = np.abs(h / s)
-        first = e[0] + 2.0 * ax * e[1] + ax * ax * e[2] + self.a11_error / self.a11 * (e[3] + e[4] * ax) ** 2
-        closed = _gamma(4) * (np.abs(rho) + 2.0 * ax * np.abs(h))
-        return _MOMENT_SLACK * (first + closed)
-
-
-def _moment_work(quantities: int, segments: int, size: int) -> np.ndarray:
-    """A (quantities, segments, size) work array of this thread, kept between calls (as
-    :func:`_work_arrays`)."""
-    need = segments * quantities * size
-    cached = getattr(_WORK, "moments", None)
-    if cached is None or cached.size < need:
-        cached = np.empty(max(need, 2 * (_ROW_POINTS + 2 * size) * quantities))
-        _WORK.moments = cached
-    return cached[:need].reshape(quantities, segments, size)
-
-
-def moment_kernel(rows: RowKernel) -> MomentKernel | None:
-    """:class:`MomentKernel` for a :class:`RowKernel` whose rows' coefficients are
-    precomputed, or None (no table of rows, a last axis not evenly spaced, or a table of
-    segments over :data:`_MOMENT_TABLE_MAX` entries)."""
-    grid, kernel = rows.grid, rows.kernel
-    if rows.scaled is None:
-        return None
-    last = grid.shape[-1]
-    size = _segment_length(last)
-    per_row = -(-last // size)
-    n_rows, bins, p = rows.scaled.shape
-    k = 2 * p - 1
-    if last < size or n_rows * per_row * 3 * k > _MOMENT_TABLE_MAX:
-        return None
-    y = (grid.axes[-1] - grid.signal.centre[-1]) / grid.signal.half_width[-1]
-    # one table of t = y − y₀ for every segment (an evenly spaced axis): t of the first
-    # segment about its middle point, y₀ of the others such that their first point is at t₀
-    table = y[:size] - y[(size - 1) // 2]
-    starts = np.arange(per_row) * size
-    centre = y[starts] - table[0]
-    half, shake = np.empty(per_row), np.empty(per_row)
-    scale = float(np.max(np.abs(y)))
-    for s, a in enumerate(starts):
-        t = table[: min(size, last - a)]
-        dev = float(np.max(np.abs(y[a : a + t.size] - centre[s] - t)))
-        if not dev <= 8.0 * _gamma(1) * scale:
-            return None  # not evenly spaced (beyond rounding): each segment would need its own table
-        shake[s] = 2.0 * dev + _gamma(2) * scale  # ≥ |y − (y₀ + t)|, the rounding of this check included
-        half[s] = float(np.max(np.abs(t))) + shake[s]
-    shifted = np.ascontiguousarray(table[None, :] ** np.arange(k)[:, None])  # (K, S)
-    binom = np.array([[math.comb(i, j) for j in range(p)] for i in range(p)], dtype=float)
-    expo = np.subtract.outer(np.arange(p), np.arange(p))
-    shift = binom[None] * np.where(expo >= 0, centre[:, None, None] ** np.maximum(expo, 0), 0.0)  # (segs, i, k)
-    reach = (np.abs(centre) + half)[:, None] ** np.arange(p)  # (|y₀| + h)^i ≥ |y|^i
-    tpow = half[:, None] ** np.arange(k)
-    sa, sb = kernel.sigma_alpha, kernel.sigma_beta
-    ct = rows.root_w * (kernel.observed - kernel.background)
-    beta = rows.root_w * kernel.background
-    a11 = 1.0 + sb * sb * float(beta @ beta)
-    root = math.sqrt(a11)
-    a11_error = _gamma(bins + 4) * a11  # A₁₁ = 1 + σ_β² Σβ² and √A₁₁, rounded: as if A₁₁ were off by this
-    # γ₁: shifted coefficients and e (≤ 2P + 6 operations in a chain); γ₂: a sum over the bins of
-    # ≤ P products, then K terms tᵏ c_k (tᵏ from ≤ K products); γ₃: products of polynomials
-    gamma1, gamma2, gamma3 = _gamma(2 * p + 6), _gamma(bins + p + 2 * k + 2), _gamma(p + 2 * k + 4)
-    # |dZ_b/dy| ≤ Σ i |√w T_bi| (|y₀| + h)^(i−1): times the shake, the error of evaluating at y₀ + t instead of y
-    index = np.arange(p)
-    slope = index * np.where(index > 0, (np.abs(centre) + half)[:, None] ** np.maximum(index - 1, 0), 0.0) * shake[:, None]
-    coefficients = np.empty((n_rows, per_row, 3, k))
-    bound = np.empty((n_rows, per_row))
-    errors = np.empty((n_rows, per_row, 5))
-    ab = np.abs(beta)
-    for r0 in range(0, n_rows, _MOMENT_BLOCK_ROWS):
-        zr = rows.scaled[r0 : r0 + _MOMENT_BLOCK_ROWS]  # (rows, bins, P)
-        z = np.zeros((zr.shape[0], per_row, bins, p))  # Taylor shift to each centre: z_k = Σ_{i≥k} C(i,k) y₀^(i−k) T_i
-        for i in range(p):
-            for j in range(i + 1):
-                z[..., j] += shift[None, :, None, i, j] * zr[:, None, :, i]
-        z0 = z[..., 0]
-        d0 = ct - z0
-        ga = sa * np.einsum("rsb,rsb->rs", z0, d0)
-        gb = sb * (d0 @ beta)
-        b00 = 1.0 + sa * sa * np.einsum("rsb,rsb->rs", z0, z0)
-        b01 = sa * sb * (z0 @ beta)
-        det = b00 * a11 - b01 * b01
-        xa = (a11 * ga - b01 * gb) / det  # the pulls at the centre
-        xb = (b00 * gb - b01 * ga) / det
-        e = -(1.0 + sa * xa)[..., None, None] * z
-        e[..., 0] += ct - (sb * xb)[..., None] * beta
-        r = _gram_antidiagonals(e, e)
-        r[..., 0] += xa * xa + xb * xb
-        g0 = sa * _gram_antidiagonals(z, e)
-        g0[..., 0] -= xa
-        q1 = (sb / root) * np.einsum("b,rsbi->rsi", beta, e)
-        q1[..., 0] -= xb / root
-        a00 = sa * sa * _gram_antidiagonals(z, z)
-        a00[..., 0] += 1.0
-        b = (sa * sb / root) * np.einsum("b,rsbi->rsi", beta, z)
-        c = coefficients[r0 : r0 + zr.shape[0]]
-        c[..., 0, :] = r - _product(q1, q1)  # ρ
-        c[..., 1, :] = g0 - _product(b, q1)  # h
-        c[..., 2, :] = a00 - _product(b, b)  # s
-        # bounds of the rounding errors on the segment (first order), see the class docstring
-        eps = np.einsum("rsbk,sk->rsb", np.abs(e), tpow[:, :p])  # ≥ |e_b| on the segment
-        zeta = np.einsum("rsbk,sk->rsb", np.abs(z), tpow[:, :p])  # ≥ |Z_b|
-        mz = np.einsum("rbi,si->rsb", np.abs(zr), reach)  # Σ|√w T_bi| |y|^i
-        nu = gamma1 * mz + np.einsum("rbi,si->rsb", np.abs(zr), slope)  # ≥ the error of Z_b
-        mu = gamma1 * (np.abs(ct) + np.abs(sb * xb)[..., None] * ab) + (1.0 + np.abs(sa * xa))[..., None] * nu  # of e_b
-        top = {name: np.einsum("rsk,sk->rs", np.abs(v), tpow[:, : v.shape[-1]])
-               for name, v in (("r", r), ("g0", g0), ("q1", q1), ("a00", a00), ("b", b))}  # ≥ |value| on the segment
-        dr = gamma2 * ((eps * eps).sum(-1) + xa * xa + xb * xb) + ((2.0 * eps + mu) * mu).sum(-1)
-        dg0 = sa * (gamma2 * (zeta * eps).sum(-1) + (zeta * mu + eps * nu + nu * mu).sum(-1)) + gamma2 * np.abs(xa)
-        dq1 = (sb * (gamma2 * (eps @ ab) + mu @ ab) + gamma2 * np.abs(xb)) / root + gamma3 * top["q1"]
-        da00 = sa * sa * (gamma2 * (zeta * zeta).sum(-1) + ((2.0 * zeta + nu) * nu).sum(-1)) + gamma2
-        db = sa * sb * (gamma2 * (zeta @ ab) + nu @ ab) / root + gamma3 * top["b"]
-        q1_top, b_top = top["q1"] + dq1, top["b"] + db
-        drho = dr + (2.0 * q1_top + dq1) * dq1 + gamma3 * (top["r"] + q1_top * q1_top)
-        rho_top = top["r"] + q1_top * q1_top + drho
-        h_abs = np.einsum("rsk,sk->rs", np.abs(c[..., 1, :]), tpow)
-        s_abs = np.einsum("rsk,sk->rs", np.abs(c[..., 2, 1:]), tpow[:, 1:])
-        dh = dg0 + b_top * dq1 + q1_top * db + gamma3 * (top["g0"] + b_top * q1_top)
-        ds = da00 + (2.0 * b_top + db) * db + gamma3 * (top["a00"] + b_top * b_top)
-        h_top = h_abs + dh
-        # s = A₀₀ − b² = det A / A₁₁ ≥ 1/A₁₁, and ≥ its value at t = 0 less Σ_{k≥1} |s_k| hᵏ
-        s_low = np.maximum(1.0 / a11, c[..., 2, 0] - s_abs - ds)
-        x0 = h_top / s_low  # ≥ |x₀| on the segment
-        first = drho + 2.0 * x0 * dh + x0 * x0 * ds + a11_error / a11 * (q1_top + b_top * x0) ** 2
-        closed = _gamma(4) * (rho_top + 2.0 * x0 * h_top)
-        bound[r0 : r0 + zr.shape[0]] = _MOMENT_SLACK * (first + closed)
-        errors[r0 : r0 + zr.shape[0]] = np.stack([drho, dh, ds, q1_top, b_top], axis=-1)
-    segments = n_rows * per_row
-    return MomentKernel(rows, size, per_row, np.ascontiguousarray(coefficients.reshape(segments, 3, k).transpose(1, 0, 2)),
-                        shifted, bound.reshape(-1) / MOMENT_TOLERANCE, errors.reshape(segments, 5), a11, a11_error)
-
-
 @dataclass(frozen=True)
 class _PolynomialChunks:
     """χ² from the polynomial signal and the closed-form pulls, for any flat indices: a
     ``pull-chi2`` likelihood with several bins and rows of ≥ :data:`ROW_KERNEL_MIN_ROW`
-    points, on consecutive indices, by :class:`RowKernel` (or, ``with_moments``, by
-    :class:`MomentKernel`, its points beyond its error bound and grids without its tables
-    by RowKernel); otherwise (one bin, short rows,
+    points, on consecutive indices, by :class:`RowKernel`; otherwise (one bin, short rows,
     a Poisson likelihood, other index sets) the signal of :class:`GridSignal` and the
     likelihood's :meth:`~cevns.stats.likelihood.Likelihood.chi2_from_signal`."""
 
@@ -985,8 +646,6 @@ class _PolynomialChunks:
     axes: tuple[np.ndarray, ...]
     grid: GridSignal = field(init=False, repr=False)
     rows: RowKernel | None = field(init=False, repr=False)
-    with_moments: bool = False
-    moments: MomentKernel | None = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "grid", grid_signal(self.signal, self.axes))
@@ -994,7 +653,6 @@ class _PolynomialChunks:
         pulls = kernel() if callable(kernel) else None
         useful = isinstance(pulls, TwoPullChi2) and pulls.observed.size > 1 and self.grid.shape[-1] >= ROW_KERNEL_MIN_ROW
         object.__setattr__(self, "rows", row_kernel(self.grid, pulls) if useful and isinstance(pulls, TwoPullChi2) else None)
-        object.__setattr__(self, "moments", moment_kernel(self.rows) if self.rows is not None and self.with_moments else None)
 
     def residual(self, flat: np.ndarray) -> np.ndarray:
         """χ² by the residual form (the signal per bin, then the pulls)."""
@@ -1003,13 +661,10 @@ class _PolynomialChunks:
     def __call__(self, flat: np.ndarray) -> np.ndarray:
         flat = np.asarray(flat)
         n = flat.size
-        # consecutive: increasing with a span of n − 1 (one comparison of neighbours, cheaper than np.diff)
-        if self.rows is not None and n and int(flat[-1]) - int(flat[0]) == n - 1 and not (flat[1:] <= flat[:-1]).any():
-            first = int(flat[0])
-            kernel: MomentKernel | RowKernel = self.moments if self.moments is not None else self.rows
-            if n > _ROW_POINTS:  # work arrays stay in cache
-                return np.concatenate([kernel(first + i, min(_ROW_POINTS, n - i)) for i in range(0, n, _ROW_POINTS)])
-            return kernel(first, n)
+        if self.rows is not None and n and int(flat[-1]) - int(flat[0]) == n - 1 and bool(np.all(np.diff(flat) == 1)):
+            if n > _ROW_POINTS:  # (bins, points) work arrays stay in cache
+                return np.concatenate([self(flat[i : i + _ROW_POINTS]) for i in range(0, n, _ROW_POINTS)])
+            return self.rows(int(flat[0]), n)
         if n > _CACHE_POINTS:  # work arrays of (points, bins) stay in cache; the same pieces whatever the chunk
             return np.concatenate([self(flat[i : i + _CACHE_POINTS]) for i in range(0, n, _CACHE_POINTS)])
         return self.residual(flat)
@@ -1041,7 +696,7 @@ class _PointChunks:
 
 def chunk_evaluator(
     likelihood: Likelihood, axes: Mapping[str, np.ndarray], profiled: Mapping[str, float] | None = None, fast: bool = True,
-    emulate: bool = True, moments: bool = False,
+    emulate: bool = True,
 ) -> tuple[Callable[[np.ndarray], np.ndarray], str]:
     """The function flat indices → χ² for this scan, and its method ("polynomial",
     "emulated" or "per-point"). ``fast=False`` forces the per-point evaluation (a
@@ -1049,17 +704,14 @@ def chunk_evaluator(
     is numeric, gets a verified emulator in that one
     (:func:`cevns.stats.emulators.emulated_evaluator`; ``emulate=False`` disables it: the
     values are then those of the per-point path, bit for bit); a refused emulator leaves
-    its report on the per-point evaluator (:func:`cevns.stats.emulators.report_of`).
-    ``moments=True`` gives a polynomial signal with several bins :class:`MomentKernel` (4–7×
-    less per point than :class:`RowKernel`, but its tables cost more to build than one pass
-    of RowKernel over the grid: worth it only for an evaluator used more than once)."""
+    its report on the per-point evaluator (:func:`cevns.stats.emulators.report_of`)."""
     names = tuple(axes)
     grids = tuple(np.asarray(axes[n], dtype=float) for n in names)
     report = None
     if fast and not profiled:
         poly = polynomial_signal(likelihood, {n: (float(a.min()), float(a.max())) for n, a in zip(names, grids)})
         if poly is not None:
-            return _PolynomialChunks(likelihood, poly, grids, moments), "polynomial"
+            return _PolynomialChunks(likelihood, poly, grids), "polynomial"
         if emulate:
             from cevns.stats.emulators import emulated_evaluator  # it builds on this module
 
