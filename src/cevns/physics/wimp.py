@@ -41,7 +41,7 @@ __all__ = [
     "C_KM_S", "EARTH_ORBIT_E1", "EARTH_ORBIT_E2", "EARTH_ORBITAL_SPEED_KMS", "Halo", "LSR_SPEED_KMS",
     "MASS_RANGE_GEV", "M_PROTON_MEV", "SHM", "SOLAR_PECULIAR_KMS", "SdStructure",
     "annual_mean_earth_speed_kms", "earth_velocity_kms", "eta", "sd_structure", "sd_structure_function",
-    "sd_isotopes", "si_rate", "sd_rate", "recoil_kinks_kev", "recoil_max_kev", "v_min_kms", "wimp_rate",
+    "sd_isotopes", "si_rate", "sd_rate", "recoil_kinks_kev", "recoil_max_kev", "reduced_mass_mev", "v_min_kms", "wimp_rate",
     "wimp_rate_by_isotope", "wimp_target",
 ]
 
@@ -199,12 +199,18 @@ def _sigma_cm2(sigma: object) -> float:
     return _positive_finite(sigma, "WIMP-nucleon cross section", "cm2")
 
 
+def reduced_mass_mev(mass_gev: ArrayLike, partner_mass_mev: float) -> np.ndarray:
+    """Reduced mass μ = m_χ m / (m_χ + m) (MeV) of a WIMP of ``mass_gev`` (GeV) and a
+    partner (nucleus or nucleon) of ``partner_mass_mev`` (MeV)."""
+    m_chi = np.asarray(mass_gev, dtype=float) * u.GeV
+    return m_chi * partner_mass_mev / (m_chi + partner_mass_mev)
+
+
 def v_min_kms(recoil_kev: ArrayLike, mass_gev: ArrayLike, nucleus_mass_mev: float) -> np.ndarray:
     """Smallest WIMP speed (km/s) that gives a recoil E_R on a nucleus of mass m_N:
     v_min = √(m_N E_R / 2) / μ_N · c (elastic scattering; Lewin & Smith 1996, Eq. 3.11 and
     the kinematics above it). Broadcasts ``recoil_kev`` against ``mass_gev``."""
-    m_chi = np.asarray(mass_gev, dtype=float) * u.GeV
-    mu = m_chi * nucleus_mass_mev / (m_chi + nucleus_mass_mev)
+    mu = reduced_mass_mev(mass_gev, nucleus_mass_mev)
     e = np.asarray(recoil_kev, dtype=float) * u.keV
     return np.sqrt(nucleus_mass_mev * e / 2.0) / mu * C_KM_S
 
@@ -266,8 +272,7 @@ def _summed(parts: dict[str, np.ndarray], recoil_kev: ArrayLike, masses_gev: Arr
 def recoil_max_kev(mass_gev: ArrayLike, nucleus_mass_mev: float, halo: Halo = SHM) -> np.ndarray:
     """Largest recoil (keV) a halo WIMP can give a nucleus of mass m_N:
     E_max = 2 μ_N² (v_esc + v_E)² / m_N (elastic, head-on; where v_min = v_esc + v_E)."""
-    m_chi = np.asarray(mass_gev, dtype=float) * u.GeV
-    mu = m_chi * nucleus_mass_mev / (m_chi + nucleus_mass_mev)
+    mu = reduced_mass_mev(mass_gev, nucleus_mass_mev)
     return 2.0 * mu**2 * (halo.v_max_kms / C_KM_S) ** 2 / nucleus_mass_mev / u.keV
 
 
@@ -275,8 +280,7 @@ def recoil_kinks_kev(mass_gev: ArrayLike, nucleus_mass_mev: float, halo: Halo = 
     """Recoils (keV) where the spectrum of one isotope is not smooth: v_min = v_esc − v_E
     (the branch change of :func:`eta`) and v_min = v_esc + v_E (its end), for every mass;
     the quadrature of :mod:`cevns.rates.recoil_signals` cuts its panels there."""
-    m_chi = np.asarray(mass_gev, dtype=float).ravel() * u.GeV
-    mu = m_chi * nucleus_mass_mev / (m_chi + nucleus_mass_mev)
+    mu = reduced_mass_mev(np.ravel(mass_gev), nucleus_mass_mev)
     speeds = np.array([halo.v_esc_kms - halo.v_earth_kms, halo.v_max_kms]) / C_KM_S
     return np.sort((2.0 * mu[:, None] ** 2 * speeds[None, :] ** 2 / nucleus_mass_mev).ravel()) / u.keV
 
@@ -319,7 +323,7 @@ def _si_parts(
     if not math.isfinite(ratio):
         raise InputError(f"fn/fp must be a finite number, got {fn_over_fp!r}")
     tgt = wimp_target(target)
-    mu_p = (m[:, None] * u.GeV) * M_PROTON_MEV / (m[:, None] * u.GeV + M_PROTON_MEV)
+    mu_p = reduced_mass_mev(m[:, None], M_PROTON_MEV)
 
     def spectral(iso: Isotope, e2: np.ndarray) -> np.ndarray:
         q = np.sqrt(2.0 * iso.mass * e2 * u.keV)
@@ -542,7 +546,7 @@ def _sd_parts(
         named = f" (its isotopes with spin: {', '.join(odd)})" if odd else " (it has no isotope with spin)"
         raise InputError(f"no spin-dependent structure functions for {tgt.name}{named}; "
                          f"shipped: {', '.join(sd_isotopes())}")
-    mu_p = (m[:, None] * u.GeV) * M_PROTON_MEV / (m[:, None] * u.GeV + M_PROTON_MEV)
+    mu_p = reduced_mass_mev(m[:, None], M_PROTON_MEV)
 
     def weight(iso: Isotope) -> float:
         return 1.0 if sd_structure(iso) is not None else 0.0
