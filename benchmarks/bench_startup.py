@@ -20,7 +20,8 @@ set-up of the timed CsI experiments with the numpy error functions of
 ``scipy.special``) against the same set-up with scipy's swapped in (interleaved, best of
 ``REPEAT`` rounds of 10). Ratios are printed next to the times, and the best CPU time of
 each process beside its wall time, with the load average.
-Run: ``python benchmarks/bench_startup.py``; ``--before SRC`` adds the two cevns commands
+Run: ``python benchmarks/bench_startup.py`` (``--processes-only``: the whole-process times
+alone; ``--repeat N`` rounds of them); ``--before SRC`` adds the two cevns commands
 run from another checkout's ``src`` folder (``PYTHONPATH=SRC``), interleaved with the rest,
 e.g. ``git archive <commit> src | tar -x -C /tmp/old`` then ``--before /tmp/old/src``.
 """
@@ -81,9 +82,12 @@ def whole_process_times(repeat: int = REPEAT, before: str | None = None) -> dict
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", metavar="SRC", help="also time the cevns commands from this src folder")
-    times = whole_process_times(before=parser.parse_args().before)
+    parser.add_argument("--processes-only", action="store_true", help="only the whole-process times (no set-up timings)")
+    parser.add_argument("--repeat", type=int, default=REPEAT, help=f"rounds of the whole-process times (default {REPEAT})")
+    args = parser.parse_args()
+    times = whole_process_times(repeat=args.repeat, before=args.before)
     interpreter, numpy_import = times["python -c pass"], times["python -c 'import numpy'"]
-    print("whole process (best of %d; wall time, then CPU time):" % REPEAT)
+    print("whole process (best of %d; wall time, then CPU time):" % args.repeat)
     cpu_numpy = CPU_TIMES["python -c 'import numpy'"]
     for name, t in times.items():
         print(f"  {name:38s} {t * 1e3:8.1f} ms   ×{t / interpreter:6.1f} interpreter   ×{t / numpy_import:5.2f} import numpy"
@@ -93,6 +97,8 @@ def main() -> None:
             old = f"{name} (before)"
             print(f"  {name}: now / before = {times[name] / times[old]:.2f} (wall), {CPU_TIMES[name] / CPU_TIMES[old]:.2f} (CPU)")
     print("load average (1, 5, 15 min): %.2f %.2f %.2f" % os.getloadavg())
+    if args.processes_only:
+        return
 
     from cevns.config.experiments import load_experiment
 

@@ -312,3 +312,98 @@ def test_lazy_defaults_of_the_astro_source_tables() -> None:
 
     assert SolarSpec(type="solar").oscillation == DEFAULT_FIT
     assert GeoneutrinoSpec(type="geoneutrino").components == list(GEO_CHAINS)
+
+
+# --- start-up, round 2 (issue 18, item 1) ---------------------------------------------------
+def test_tabulated_rules_are_leggauss_bit_for_bit() -> None:
+    """Every order of the shipped table (cevns.physics._gauss_legendre_table) rebuilds
+    numpy's leggauss exactly: values, signs of zero, dtype and shape; a numpy whose
+    leggauss changed fails here (regenerate the table with the recipe in its docstring)."""
+    from cevns.physics import quadrature
+    from cevns.physics._gauss_legendre_table import HALF_RULES
+
+    assert {6, 8, 12, 48, 96} <= set(HALF_RULES)  # the orders the shipped experiments use
+    for n in HALF_RULES:
+        quadrature.gauss_legendre.cache_clear()
+        x, w = gauss_legendre(n)
+        x0, w0 = np.polynomial.legendre.leggauss(n)
+        assert x.dtype == x0.dtype == w.dtype and x.shape == w.shape == (n,)
+        assert np.array_equal(x, x0) and np.array_equal(w, w0), n
+        assert np.array_equal(np.signbit(x), np.signbit(x0)) and not x.flags.writeable and not w.flags.writeable
+        # the closed forms: Σw = 2, Σw·x² = 2/3
+        assert np.sum(w) == pytest.approx(2.0, rel=1e-14) and np.sum(w * x**2) == pytest.approx(2.0 / 3.0, rel=1e-14)
+
+
+@pytest.mark.parametrize("n", [1, 3, 7, 13])
+def test_untabulated_orders_call_leggauss(n: int) -> None:
+    from cevns.physics._gauss_legendre_table import HALF_RULES
+
+    assert n not in HALF_RULES
+    x, w = gauss_legendre(n)
+    x0, w0 = np.polynomial.legendre.leggauss(n)
+    assert np.array_equal(x, x0) and np.array_equal(w, w0)
+
+
+def test_data_path_is_importlib_resources_path() -> None:
+    """cevns._data.data_path gives what importlib.resources.files("cevns") / "data" / ...
+    gives (a pathlib.Path of the installed folder), for folders and files."""
+    from importlib import resources
+
+    from cevns._data import data_path
+
+    for parts in [(), ("experiments",), ("nuclides", "isotopes.csv"), ("experiments", "coherent-csi-2017.toml")]:
+        ref = resources.files("cevns") / "data"
+        for part in parts:
+            ref = ref / part
+        got = data_path(*parts)
+        assert got == ref and type(got) is type(ref)
+    assert data_path("nuclides", "isotopes.csv").read_text() == (resources.files("cevns") / "data" / "nuclides" / "isotopes.csv").read_text()
+
+
+def test_resolution_table_read_as_dict_is_its_model_dump() -> None:
+    """cevns.config.experiments reads [detector.resolution] by dict(model) instead of
+    model_dump (no serializer built at start-up): the same keys, order, values and types for
+    every shipped experiment and for each resolution model."""
+    from cevns.config.experiments import load_experiment, shipped_experiments
+    from cevns.config.schema import ResolutionSpec
+
+    specs = [load_experiment(name).spec.detector.resolution for name in shipped_experiments()]
+    specs += [ResolutionSpec.model_validate({"model": m, "stochastic": 0.1, "constant": 0.02, "noise": 0.5, "fano": 0.3,
+                                             "shape_offset": 1.0}) for m in ("none", "gaussian", "poisson", "gamma")]
+    specs.append(ResolutionSpec.model_construct())  # DetectorSpec's default
+    for spec in specs:
+        got, ref = dict(spec), spec.model_dump()
+        assert list(got.items()) == list(ref.items()) and [type(v) for v in got.values()] == [type(v) for v in ref.values()]
+
+
+LAZY_ON_EVENTS_2 = (
+    "numpy.polynomial",  # the Gauss-Legendre rules used are tabulated (cevns.physics._gauss_legendre_table)
+    "importlib.readers", "importlib.resources.readers",  # package data by path (cevns._data.data_path)
+    "difflib",  # only for the message of an unknown parameter name
+)
+
+
+def test_events_leaves_polynomial_resources_and_difflib_unimported() -> None:
+    """``cevns events coherent-csi-2017`` imports none of LAZY_ON_EVENTS_2, and builds
+    ExperimentSpec's validator only (no ResolutionSpec serializer)."""
+    out = subprocess.run([sys.executable, "-c", (
+        "import contextlib, io, json, sys\nfrom cevns.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n    assert main(['events', 'coherent-csi-2017']) == 0\n"
+        "from pydantic import BaseModel\nfrom cevns.config import schema\n"
+        "built = sorted(m.__name__ for m in vars(schema).values() if isinstance(m, type) and issubclass(m, BaseModel)"
+        " and m.__module__ == schema.__name__ and m.__pydantic_complete__)\n"
+        "print(json.dumps([sorted(sys.modules), built]))")], capture_output=True, text=True, check=True)
+    modules, built = json.loads(out.stdout.strip().splitlines()[-1])
+    assert sorted(m for m in LAZY_ON_EVENTS_2 if m in modules or any(x.startswith(m + ".") for x in modules)) == []
+    assert built == ["ExperimentSpec"]
+
+
+def test_physics_and_sources_read_package_data_without_importlib_resources() -> None:
+    """A target and a pion-DAR source (the isotope table, spins, radii) are read by path:
+    without pydantic (whose plugin scan imports importlib.metadata and, through it,
+    importlib.resources) nothing imports importlib.resources."""
+    modules = _modules_after("from cevns.physics.nuclei import resolve_target\nfrom cevns.sources.pion_dar import pion_dar_source\n"
+                             "t = resolve_target('CsI')\nassert [i.name for i in t.isotopes] == ['133Cs', '127I']\n"
+                             "from cevns.physics.nuclei import _charge_radii, _spins\n_charge_radii(), _spins()\n"
+                             "from cevns.sources.spectra import package_table\n")
+    assert "importlib.resources" not in modules and "pydantic" not in modules

@@ -15,13 +15,13 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
 from pydantic import ValidationError
 
+from cevns._data import data_path
 from cevns.errors import InputTypeError
 from cevns.config.files import ExperimentError, read_toml_file, shipped_files
 from cevns.config.measurement import Measurement
@@ -232,7 +232,9 @@ def detector_response(d: DetectorSpec, Z: int | None = None) -> DetectorResponse
         quenching=_quenching(d.quenching, Z),
         observable=det.Observable(d.observable.kind, d.observable.light_yield_pe_per_keVee),
         efficiency=_efficiency(d.efficiency),
-        resolution=det.Resolution(**d.resolution.model_dump()),
+        # the fields as validated (``dict(model)``: what model_dump gives for these plain
+        # float / str fields, without building ResolutionSpec's serializer at start-up)
+        resolution=det.Resolution(**dict(d.resolution)),
         edges=tuple(d.bins.as_edges()),
     )
 
@@ -296,7 +298,9 @@ def build_experiment(spec: ExperimentSpec, base_dir: Path | None = None) -> Expe
 
 # --- files ----------------------------------------------------------------------------------
 def _experiments_dir() -> Traversable:
-    return resources.files("cevns") / "data" / "experiments"
+    # what importlib.resources.files("cevns") / "data" / "experiments" returns, without
+    # importing importlib.resources at start-up (:mod:`cevns._data`)
+    return data_path("experiments")
 
 
 def shipped_experiments() -> dict[str, str]:

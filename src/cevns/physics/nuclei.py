@@ -30,8 +30,8 @@ import re
 from typing import Any, Mapping, NamedTuple
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
+from cevns._data import data_path
 from cevns.errors import InputError, InputTypeError
 from cevns.units import AMU, AVOGADRO, M_ELECTRON, PROTON_RMS_CHARGE_RADIUS_FM, eV, g
 
@@ -191,7 +191,7 @@ class Target:
 
 
 def _read_data_csv(filename: str) -> list[dict[str, str]]:
-    path = resources.files("cevns") / "data" / filename
+    path = data_path(filename)
     if not path.is_file():
         return []
     lines = [ln for ln in path.read_text().splitlines() if ln and not ln.startswith("#")]
@@ -247,7 +247,7 @@ class _ElementData:
 def _element_lines() -> dict[str, str]:
     """The lines of ``data/nuclides/isotopes.csv`` by element symbol (parsed per element on
     first use, by :func:`_element_data`)."""
-    text = (resources.files("cevns") / "data" / "nuclides" / "isotopes.csv").read_text()
+    text = data_path("nuclides", "isotopes.csv").read_text()
     rows = [ln for ln in text.splitlines() if ln and not ln.startswith("#")][1:]  # after the header
     return {ln.split(",", 1)[0]: ln for ln in rows}
 

@@ -37,7 +37,6 @@ largest float, so they have a guard too.)
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import re
 from functools import lru_cache
 from typing import Any, Iterable, Iterator, Mapping
@@ -172,6 +171,8 @@ def parameter(name: str) -> Parameter:
             raise ParameterError(f"{name}: write the isotope as {iso.name} ({kind}_{iso.name})")
         which = "neutron" if kind == "rn" else "proton"
         return Parameter(name, "fm", None, f"{which} rms radius of {iso.name}", 0.0, open_low=True)
+    import difflib  # only for the message of an unknown name (start-up time)
+
     close = difflib.get_close_matches(name, [*known, "rn_133Cs", "rp_133Cs"], n=1, cutoff=0.6)
     hint = f"; did you mean {close[0]!r}?" if close else "; `cevns params` lists them"
     raise ParameterError(f"unknown parameter {name!r}{hint}")

@@ -24,12 +24,12 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import Callable, Mapping, Protocol
 
 import numpy as np
 from numpy.typing import ArrayLike
 
+from cevns._data import data_path
 from cevns.errors import InputError
 from cevns.physics.cross_sections import FLAVORS
 from cevns.physics.quadrature import gauss_legendre
@@ -260,7 +260,7 @@ class NeutrinoSource:
 def package_table(folder: str, file: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """A spectrum table shipped in ``cevns/data/<folder>/<file>``: ``#`` comment lines, a header
     ``energy,<column>,...``, numeric rows → (first column, {name: column}); read once."""
-    text = (resources.files("cevns") / "data" / folder / file).read_text()
+    text = data_path(folder, file).read_text()
     rows = [ln for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
     header = rows[0].split(",")
     data = np.array([[float(x) for x in ln.split(",")] for ln in rows[1:]])
