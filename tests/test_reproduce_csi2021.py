@@ -107,20 +107,26 @@ def csi_lks():
 
 
 def test_batched_chi2_equals_template_likelihood(csi_lks):
-    """profiled_chi2_per_data (the reproduction's χ²) against TemplateLikelihood's own fit,
-    point by point, on signals from far below to far above the data (k = 0 … 4: the far
-    ones pin bins at μ = 0, where the skipped step lengths matter)."""
+    """The reproduction's χ² (TemplateLikelihood's batched fit, row-wise line search of
+    damped_newton) against the same fit point by point and against the line search of the
+    whole batch in order (row_wise=False), on signals from far below to far above the data
+    (k = 0 … 4: the far ones pin bins at μ = 0, where the skipped step lengths matter)."""
     import numpy as np
 
-    from cevns.stats.templates import TemplateLikelihood
+    from cevns.stats.templates import profiled_poisson_components
 
     lk = csi_lks.csi
-    plain = TemplateLikelihood(lk.predictor, lk.data, lk.fixed)
+    d = lk.data
     s = lk.signal({})
     ks = np.array([0.0, 0.3, 0.8, 1.0, 1.6, 2.5, 4.0])
     batched = lk.chi2_from_signal(ks[:, None] * s)
+    templates, sigmas = lk._templates(ks[:, None] * s, d.sigma_signal)
+    in_order = profiled_poisson_components(d.observed, templates, sigmas, d.off, d.off_ratio,
+                                           shifts=lk._shifts(ks[:, None] * s), centres=d.constraint_centres,
+                                           row_wise=False)
+    assert batched == pytest.approx(in_order.chi2, rel=1e-12, abs=1e-9)
     for k, value in zip(ks, batched):
-        assert value == pytest.approx(float(plain.chi2_from_signal(k * s)), rel=1e-12, abs=1e-9)
+        assert value == pytest.approx(float(lk.chi2_from_signal(k * s)), rel=1e-12, abs=1e-9)
 
 
 def test_batched_fc_equals_fc_study(csi_lks):

@@ -23,8 +23,6 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from scipy import special
-
 from cevns.config.experiments import load_experiment
 from cevns.rates.prediction import target_flux_averaged_cross_section
 from cevns.releases.combinations import load_combination
@@ -34,7 +32,7 @@ from cevns.stats.feldman_cousins import LEVELS, REFINE, fc_study, weighted_quant
 from cevns.stats.likelihood import Likelihood
 from cevns.stats.scans import polynomial_signal
 from cevns.stats.profiles import OneParameterProfile, profile_of_chi2
-from cevns.stats.templates import SignalStrength, TemplateLikelihood, profiled_bin_deviance
+from cevns.stats.templates import SignalStrength, TemplateLikelihood
 
 #: The experiment file the CsI 2021 release is compared with.
 EXPERIMENT = "coherent-csi-2021"
@@ -53,28 +51,12 @@ class Likelihoods:
     sns: Likelihood
 
 
-@dataclass(frozen=True)
-class BatchedTemplateLikelihood(TemplateLikelihood):
-    """A :class:`TemplateLikelihood` whose ``chi2_from_signal`` is
-    :func:`profiled_chi2_per_data`: the same statistic and Newton iterations row by row
-    (equal to rounding), without re-evaluating the rows already accepted while a few rows
-    pinned at μ ≥ 0 halve their steps (grid points with signals far above the data)."""
-
-    def chi2_from_signal(self, signal: np.ndarray) -> np.ndarray:
-        d = self.data
-        s = np.asarray(signal, dtype=float)
-        flat = s.reshape(-1, s.shape[-1])
-        chi2 = profiled_chi2_per_data(self, flat, d.observed, d.off, d.constraint_centres)
-        return chi2.reshape(s.shape[:-1])
-
-
 @lru_cache(maxsize=2)
 def likelihoods(csi_folder: str, lar_folder: str) -> Likelihoods:
-    """Build both likelihoods once per pair of release folders (≈ 3 s; cached); the CsI one
-    as a :class:`BatchedTemplateLikelihood`."""
+    """Build both likelihoods once per pair of release folders (≈ 3 s; cached)."""
     csi = csi_2021_likelihood(Path(csi_folder), EXPERIMENT)
     sns = load_combination("coherent-sns", release_dirs={"csi-2021": csi_folder, "lar-2020-analysisA": lar_folder})
-    return Likelihoods(BatchedTemplateLikelihood(csi.predictor, csi.data, csi.fixed), sns.likelihood)
+    return Likelihoods(csi, sns.likelihood)
 
 
 # --- step 1 and 2: counts -------------------------------------------------------------------------
@@ -96,8 +78,7 @@ def free_signal_chi2(lk: TemplateLikelihood, ks: np.ndarray) -> np.ndarray:
     prior removed (σ_S = 0), every other nuisance profiled; one batched fit."""
     s = lk.signal({})
     free = dataclasses.replace(lk, data=dataclasses.replace(lk.data, sigma_signal=0.0))
-    return profiled_chi2_per_data(free, np.asarray(ks, dtype=float)[:, None] * s, lk.data.observed, lk.data.off,
-                                  lk.data.constraint_centres)
+    return free.chi2_from_signal(np.asarray(ks, dtype=float)[:, None] * s)
 
 
 _STRENGTHS: dict[int, tuple[TemplateLikelihood, Strength]] = {}
@@ -214,138 +195,11 @@ class FCCheck:
     coverage: Mapping[str, np.ndarray]
 
 
-def profiled_chi2_per_data(lk: TemplateLikelihood, signals: np.ndarray, observed: np.ndarray,
-                           off: np.ndarray | None = None, centres: np.ndarray | None = None,
-                           max_iter: int = 100, tol: float = 1e-11, halvings: int = 60) -> np.ndarray:
-    """χ² of :meth:`TemplateLikelihood.chi2_from_signal` for a batch of rows, each with its
-    own data: predicted ``signals``, beam-on ``observed`` counts and ``off`` sample (rows,
-    bins; ``off`` None: the likelihood has none) and constraint ``centres`` (rows, pulls;
-    None: 0), e.g. many pseudo-experiments × many grid nodes in one call.
-
-    The same statistic and minimiser as
-    :func:`cevns.stats.templates.profiled_poisson_components` (Baker–Cousins Poisson
-    likelihood ratio, S. Baker, R. D. Cousins, Nucl. Instrum. Meth. 221, 437 (1984), with the
-    normalisations and shape pulls profiled by damped Newton from 0 and the steady state per
-    bin in closed form; penalty Σ_k (u_k − c_k)² in standardised pulls), which takes one data
-    set per call. Every row gets the iterations and accepted step lengths it would get
-    alone, but cheaper where a few rows sit at the μ ≥ 0 boundary (signals far above the
-    data, empty bins of a pseudo-experiment), whose steps are halved tens of times per
-    iteration: there every row of the batch is evaluated at every halving until all accept.
-    Here only the refused rows are evaluated again, the step lengths that surely make some
-    μ_i < 0 (f = ∞, refused anyway) are skipped, and after the first refusal 8 successive
-    halvings are tried at once (the largest accepted one is taken, as in order). The values
-    equal a loop over the rows (bit for bit in the tests, ``tests/test_reproduce_csi2021.py``)."""
-    d = lk.data
-    s = np.atleast_2d(np.asarray(signals, dtype=float))
-    n = np.broadcast_to(np.asarray(observed, dtype=float), s.shape)
-    m = None if off is None else np.broadcast_to(np.asarray(off, dtype=float), s.shape)
-    sig = np.array([d.sigma_signal, *(b.sigma for b in d.backgrounds)], dtype=float)
-    pulled = sig > 0
-    scale = np.where(np.isinf(sig), 1.0, sig)[pulled]
-    bkg = np.stack([b.counts for b in d.backgrounds]) if d.backgrounds else np.zeros((0, s.shape[-1]))
-    templates = np.concatenate([s[:, None, :], np.broadcast_to(bkg, (s.shape[0],) + bkg.shape)], axis=1)
-    v = templates[:, pulled, :] * scale[:, None]  # μ change per unit standardised pull
-    penalty = (~np.isinf(sig[pulled])).astype(float)
-    if d.shape_systematics:
-        r = np.stack([x.relative for x in d.shape_systematics])
-        v = np.concatenate([v, s[:, None, :] * r], axis=1)
-        penalty = np.concatenate([penalty, np.ones(r.shape[0])])
-    k = v.shape[1]
-    base = templates.sum(axis=1)
-    cen = np.zeros((s.shape[0], k))
-    if centres is not None:
-        c = np.broadcast_to(np.asarray(centres, dtype=float), (s.shape[0], sig.size + k - int(pulled.sum())))
-        cen = np.concatenate([c[:, : sig.size][:, pulled], c[:, sig.size :]], axis=1) * (penalty > 0)
-    ridge = 1e-12 * np.eye(k)
-    diag = 2.0 * np.diag(penalty) + ridge
-
-    nlogn = special.xlogy(n, n)
-
-    def objective(b0: np.ndarray, vv: np.ndarray, nn: np.ndarray, mm: np.ndarray | None, cc: np.ndarray,
-                  u: np.ndarray, nl: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        mu = b0 + np.matmul(u[:, None, :], vv)[:, 0]
-        if mm is not None:
-            g, g1, g2, _ = profiled_bin_deviance(mu, nn, mm, d.off_ratio)
-        else:  # profiled_bin_deviance without an off sample, the same operations, n ln n computed once
-            pos = mu > 0
-            safe = np.where(pos, mu, 1.0)
-            g = np.where((mu < 0) | (~pos & (nn > 0)), np.inf, 2.0 * (mu - nn + nl - special.xlogy(nn, safe)))
-            g1 = 2.0 * (1.0 - np.where(pos, nn / safe, 0.0))
-            g2 = 2.0 * np.where(pos, nn / safe**2, 0.0)
-        return g.sum(axis=-1) + np.sum(penalty * (u - cc) ** 2, axis=-1), g1, g2, mu
-
-    u = np.zeros((s.shape[0], k))
-    f, g1, g2, mu = objective(base, v, n, m, cen, u, nlogn)
-    # Damped Newton as cevns.stats.chi2.damped_newton (Armijo with 10⁻⁴, up to 60 halvings,
-    # then the row stops), each row on its own; the working arrays hold the rows still moving
-    # only (compacted as rows converge) and a halving re-evaluates only the rows whose step
-    # is not yet accepted.
-    rows = np.flatnonzero(np.isfinite(f) & (k > 0))
-    w_base, w_v, w_n, w_c, w_l = base[rows], v[rows], n[rows], cen[rows], nlogn[rows]
-    w_m = None if m is None else m[rows]
-    w_u, w_f, w_g1, w_g2, w_mu = u[rows], f[rows], g1[rows], g2[rows], mu[rows]
-    live = np.ones(rows.size, dtype=bool)
-    for _ in range(max_iter):
-        if not live.any():
-            break
-        if live.sum() < 0.8 * live.size:  # compact the working arrays to the rows still moving
-            u[rows], f[rows] = w_u, w_f
-            rows = rows[live]
-            w_base, w_v, w_n, w_c, w_l = w_base[live], w_v[live], w_n[live], w_c[live], w_l[live]
-            w_m = None if w_m is None else w_m[live]
-            w_u, w_f, w_g1, w_g2, w_mu = w_u[live], w_f[live], w_g1[live], w_g2[live], w_mu[live]
-            live = np.ones(rows.size, dtype=bool)
-        grad = np.matmul(w_v, w_g1[..., None])[..., 0] + 2.0 * penalty * (w_u - w_c)
-        hess = np.matmul(w_v * w_g2[:, None, :], np.swapaxes(w_v, -1, -2)) + diag
-        step = -np.linalg.solve(hess, grad[..., None])[..., 0]
-        decrement = -np.sum(grad * step, axis=-1)
-        keep = live & (decrement >= tol * (1.0 + np.abs(w_f)))
-        # Skip the step lengths t = 2^-h that surely make some μ_i < 0 (t ≥ 4 t_max, t_max the
-        # largest t keeping μ ≥ 0; μ is linear in the pulls): there f = ∞ and the halving would
-        # refuse them anyway, so the accepted t is unchanged.
-        mu0 = w_mu
-        dmu = np.matmul(step[:, None, :], w_v)[:, 0]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            t_max = np.min(np.where(dmu < 0, mu0 / np.where(dmu < 0, -dmu, 1.0), np.inf), axis=-1, initial=np.inf)
-            skip = np.where(4.0 * t_max >= 1.0, 0.0, np.floor(-np.log2(4.0 * t_max)) + 1.0)
-        h = np.minimum(np.nan_to_num(skip, nan=0.0, posinf=halvings), halvings).astype(int)
-        keep &= h < halvings  # no admissible step: the row stops where it is
-        pending = np.flatnonzero(keep)
-        block = 1  # step lengths tried at once per row: 1 first (most rows take t = 1), then 8
-        while pending.size:
-            hs = h[pending, None] + np.arange(block)  # t = 2^-hs, the next halvings in order
-            t = np.ldexp(1.0, -hs)
-            if pending.size == live.size and block == 1:  # every row, one step length: no copies
-                trial = w_u + t * step
-                f_new, g1_new, g2_new, mu_new = objective(w_base, w_v, w_n, w_m, w_c, trial, w_l)
-            else:
-                r = np.repeat(pending, block)
-                trial = w_u[r] + t.reshape(-1, 1) * step[r]
-                f_new, g1_new, g2_new, mu_new = objective(w_base[r], w_v[r], w_n[r], None if w_m is None else w_m[r],
-                                                          w_c[r], trial, w_l[r])
-            # the first (largest) t of each row that passes Armijo, among the halvings allowed
-            passed = (f_new.reshape(-1, block) <= w_f[pending, None] - 1e-4 * t * decrement[pending, None]) & (hs < halvings)
-            ok = passed.any(axis=1)
-            first = np.argmax(passed, axis=1)
-            pick = (np.arange(pending.size) * block + first)[ok]
-            good = pending[ok]
-            w_u[good], w_f[good], w_g1[good], w_g2[good] = trial[pick], f_new[pick], g1_new[pick], g2_new[pick]
-            w_mu[good] = mu_new[pick]
-            pending = pending[~ok]
-            h[pending] += block
-            keep[pending[h[pending] >= halvings]] = False  # the line search failed: the row stops
-            pending = pending[h[pending] < halvings]
-            block = 8
-        live = keep
-    u[rows], f[rows] = w_u, w_f
-    return f
-
-
 def _fc_statistic(lk: TemplateLikelihood, signals: np.ndarray, point: int, toys: list[Likelihood]) -> np.ndarray:
     """t = χ²(node ``point``) − min over the grid of every pseudo-experiment in ``toys``, as
     :func:`cevns.stats.feldman_cousins.delta_chi2_grid` (the minimum refined by
     ``LEVELS`` zooms of ``2 REFINE + 1`` sub-grid points, the prediction linear between
-    nodes), all toys and nodes in one :func:`profiled_chi2_per_data` call per level."""
+    nodes), all toys and nodes in one :meth:`TemplateLikelihood.chi2_per_data` call per level."""
     data = [toy.data for toy in toys]  # type: ignore[attr-defined]  # template pseudo-data
     observed = np.stack([x.observed for x in data])
     off = None if data[0].off is None else np.stack([x.off for x in data])
@@ -356,8 +210,8 @@ def _fc_statistic(lk: TemplateLikelihood, signals: np.ndarray, point: int, toys:
     def chi2(sig: np.ndarray) -> np.ndarray:  # sig (toys, q, bins) → (toys, q)
         q = sig.shape[1]
         rep = np.repeat(np.arange(n_toys), q)
-        return profiled_chi2_per_data(lk, sig.reshape(-1, sig.shape[-1]), observed[rep],
-                                      None if off is None else off[rep], centres[rep]).reshape(n_toys, q)
+        return lk.chi2_per_data(sig.reshape(-1, sig.shape[-1]), observed[rep], None if off is None else off[rep],
+                                centres[rep]).reshape(n_toys, q)
 
     grid = chi2(np.broadcast_to(signals, (n_toys,) + signals.shape))
     best = np.nanmin(grid, axis=1)
@@ -413,7 +267,6 @@ __all__ = [
     "FCCheck",
     "LEVELS_1D",
     "LEVELS_2D",
-    "BatchedTemplateLikelihood",
     "Likelihoods",
     "STRENGTH_GRID",
     "Strength",
@@ -426,7 +279,6 @@ __all__ = [
     "likelihoods",
     "point_nucleus_chi2",
     "radius_grid_2d",
-    "profiled_chi2_per_data",
     "sigma_of",
     "signal_strength",
 ]

@@ -296,6 +296,24 @@ def poisson_deviance(observed: ArrayLike, expected: ArrayLike) -> np.ndarray:
     return 2.0 * np.sum(poisson_terms(n, mu), axis=-1)
 
 
+@dataclass(frozen=True)
+class RowProblem:
+    """Objective and derivatives of some rows of a batch of convex problems, for the
+    row-wise line search of :func:`damped_newton` (``subset``): ``objective(u)`` → (f (rows,),
+    *aux) and ``derivatives(u, *aux)`` → (gradient (rows, k), Hessian (rows, k, k)) as there,
+    every aux array with the rows as its first axis. ``refused_beyond(u, step, *aux)``
+    (optional) → per row a step length t_∞ such that every t ≥ t_∞ surely gives f = ∞
+    (e.g. an expectation driven below 0); those step lengths are not evaluated."""
+
+    objective: Callable[[np.ndarray], tuple[np.ndarray, ...]]
+    derivatives: Callable[..., tuple[np.ndarray, np.ndarray]]
+    refused_beyond: Callable[..., np.ndarray] | None = None
+
+
+#: Step lengths tried at once per row after a row's first refusal (:func:`damped_newton`).
+_HALVINGS_AT_ONCE = 8
+
+
 def damped_newton(
     objective: Callable[[np.ndarray], tuple[np.ndarray, ...]],
     derivatives: Callable[..., tuple[np.ndarray, np.ndarray]],
@@ -306,15 +324,33 @@ def damped_newton(
     max_iter: int,
     tol: float,
     halvings: int = 60,
+    *,
+    subset: Callable[[np.ndarray], RowProblem] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, ...], np.ndarray]:
     """Newton's method on a batch of convex objectives, each step damped by halving
-    (Armijo backtracking: accept when f decreases by ≥ 10⁻⁴ × the Newton decrement).
+    (Armijo backtracking: accept the first t = 1, 1/2, 1/4, … with f(u + tΔu) ≤ f(u) −
+    10⁻⁴ t × the Newton decrement; J. Nocedal, S. J. Wright, Numerical Optimization, 2nd ed.
+    (Springer 2006), Algorithm 3.1 with contraction 1/2).
 
     ``objective(u)`` → ``(f (batch,), *aux)``; ``derivatives(u, *aux)`` → (gradient (batch, k),
     Hessian (batch, k, k)); ``start`` = objective(u) at the start; only ``active`` points
     move. A point converges once its decrement −g·Δu < ``tol`` × (1 + |f|); a point whose
     line search fails after ``halvings`` halvings stops where it is. Returns (u, f, aux,
-    converged)."""
+    converged).
+
+    ``subset`` (for u of shape (batch, k), every aux array with the batch as first axis):
+    ``subset(rows)`` → the :class:`RowProblem` of the rows ``rows`` (an index array, rows
+    may repeat). With it the same iteration is done row-wise, cheaper where a few rows need
+    many halvings (points pinned at a boundary such as μ ≥ 0): the working arrays hold the
+    rows still moving only (compacted when a fifth of them have stopped); a halving
+    re-evaluates only the rows whose step is not yet accepted; the step lengths that
+    ``refused_beyond`` marks as surely refused are skipped; after a row's first refusal its
+    next 8 halvings are evaluated at once and the largest accepted one is taken. Every row
+    gets the step lengths it gets without ``subset`` (the first accepted halving in order),
+    so the results are the same up to the rounding of evaluating rows in other groupings.
+    """
+    if subset is not None:
+        return _damped_newton_rows(subset, u, start, active, converged, max_iter, tol, halvings)
     f, *aux = start
     for _ in range(max_iter):
         if not active.any():
@@ -339,6 +375,117 @@ def damped_newton(
         u = u + t[..., None] * step
         f, aux = f_new, aux_new
     return u, f, tuple(aux), converged
+
+
+def _skipped_halvings(t_inf: np.ndarray, halvings: int) -> np.ndarray:
+    """Number h of the first halvings whose step lengths 2⁻ʰ (h = 0, 1, …) are all ≥
+    ``t_inf`` (surely refused): ⌊−log₂ t_∞⌋ + 1 where t_∞ < 1, else 0 (also for NaN); at most
+    ``halvings`` (then no step length is left)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        skip = np.floor(-np.log2(t_inf)) + 1.0  # +∞ for t_∞ = 0; NaN for NaN or t_∞ < 0
+    skip = np.where(t_inf >= 1.0, 0.0, np.minimum(skip, float(halvings)))
+    return np.where(skip >= 0.0, skip, 0.0).astype(int)  # NaN ≥ 0 is False: 0
+
+
+def _damped_newton_rows(
+    subset: Callable[[np.ndarray], RowProblem],
+    u0: np.ndarray,
+    start: tuple[np.ndarray, ...],
+    active: np.ndarray,
+    converged: np.ndarray,
+    max_iter: int,
+    tol: float,
+    halvings: int,
+) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, ...], np.ndarray]:
+    """:func:`damped_newton` with ``subset``: the same steps, row by row (docstring there).
+
+    Per Newton iteration every moving row first tries t = 1 (most accept); a refused row
+    then asks ``refused_beyond`` which halvings it can skip and tries its next
+    :data:`_HALVINGS_AT_ONCE` step lengths at once, taking the largest accepted one, until
+    one passes or ``halvings`` are used up (the row then stops where it is)."""
+    u = np.array(u0, dtype=float)
+    f = np.array(start[0], dtype=float)
+    aux = [np.array(a) for a in start[1:]]
+    conv = np.array(converged, dtype=bool)
+    idx = np.flatnonzero(active)
+    work = subset(idx)
+    w_u, w_f, w_aux = u[idx], f[idx], [a[idx] for a in aux]
+    live = np.ones(idx.size, dtype=bool)
+    for _ in range(max_iter):
+        n_live = int(np.count_nonzero(live))
+        if not n_live:
+            break
+        if n_live < 0.8 * live.size:  # compact the working arrays to the rows still moving
+            u[idx], f[idx] = w_u, w_f
+            for a, w in zip(aux, w_aux):
+                a[idx] = w
+            idx = idx[live]
+            work = subset(idx)
+            w_u, w_f, w_aux = w_u[live], w_f[live], [w[live] for w in w_aux]
+            live = np.ones(idx.size, dtype=bool)
+        grad, hess = work.derivatives(w_u, *w_aux)
+        step = -np.linalg.solve(hess, grad[..., None])[..., 0]
+        decrement = -np.sum(grad * step, axis=-1)
+        bound = tol * (1.0 + np.abs(w_f))
+        conv[idx[live & (decrement < bound)]] = True
+        keep = live & (decrement >= bound)  # NaN: no step passes Armijo, the row stops
+        h = np.zeros(idx.size, dtype=int)
+        if work.refused_beyond is not None:  # skip the step lengths surely refused
+            h = _skipped_halvings(work.refused_beyond(w_u, step, *w_aux), halvings)
+        first = keep & (h == 0)
+        # t = 1 for every moving row that may take it
+        if first.all():
+            trial = w_u + step
+            f_new, *aux_new = work.objective(trial)
+            passed = f_new <= w_f - 1e-4 * decrement
+            if passed.all():  # the usual case away from boundaries: no bookkeeping
+                w_u, w_f, w_aux = trial, f_new, list(aux_new)
+                continue
+            tried = np.arange(idx.size)
+        else:
+            tried = np.flatnonzero(first)
+            passed = np.zeros(0, dtype=bool)
+            if tried.size:
+                trial = w_u[tried] + step[tried]
+                f_new, *aux_new = subset(idx[tried]).objective(trial)
+                passed = f_new <= w_f[tried] - 1e-4 * decrement[tried]
+        if tried.size:
+            good = tried[passed]
+            w_u[good], w_f[good] = trial[passed], f_new[passed]
+            for w, a_new in zip(w_aux, aux_new):
+                w[good] = a_new[passed]
+        h[tried[~passed]] = 1
+        waiting = keep.copy()
+        waiting[tried[passed]] = False
+        pending = np.flatnonzero(waiting)
+        h = h[pending]
+        # the refused rows: 8 halvings at a time
+        while pending.size:
+            stop = h >= halvings  # the line search failed: the row stops where it is
+            keep[pending[stop]] = False
+            pending, h = pending[~stop], h[~stop]
+            if not pending.size:
+                break
+            hs = h[:, None] + np.arange(_HALVINGS_AT_ONCE)  # t = 2^-hs, the next halvings in order
+            t = np.ldexp(1.0, -hs)
+            r = np.repeat(pending, _HALVINGS_AT_ONCE)
+            trial = w_u[r] + t.reshape(-1, 1) * step[r]
+            f_new, *aux_new = subset(idx[r]).objective(trial)
+            # the first (largest) t of each row that passes Armijo, among the halvings allowed
+            ok_t = (f_new.reshape(-1, _HALVINGS_AT_ONCE) <= w_f[pending, None] - 1e-4 * t * decrement[pending, None]) \
+                & (hs < halvings)
+            ok = ok_t.any(axis=1)
+            pick = (np.arange(pending.size) * _HALVINGS_AT_ONCE + np.argmax(ok_t, axis=1))[ok]
+            good = pending[ok]
+            w_u[good], w_f[good] = trial[pick], f_new[pick]
+            for w, a_new in zip(w_aux, aux_new):
+                w[good] = a_new[pick]
+            pending, h = pending[~ok], h[~ok] + _HALVINGS_AT_ONCE
+        live = keep
+    u[idx], f[idx] = w_u, w_f
+    for a, w in zip(aux, w_aux):
+        a[idx] = w
+    return u, f, tuple(aux), conv
 
 
 def profiled_poisson_deviance(

@@ -37,8 +37,9 @@ pulls converges.
 :class:`TemplateData` holds the measured side (counts, templates, off sample, binning);
 :class:`TemplateLikelihood` has the interface :func:`cevns.stats.fits.fit` and
 :func:`cevns.stats.fits.profile` use (``chi2``, ``fixed``, ``with_fixed``, ``signal``,
-``asimov``, and ``chi2_from_signal`` for batches of predictions), so named parameters are
-fitted and profiled on such data unchanged; :func:`fit_signal_strength` fits a free CEvNS
+``asimov``, and ``chi2_from_signal`` for batches of predictions; ``chi2_per_data`` for
+batches of pseudo-data too), so named parameters are fitted and profiled on such data
+unchanged; :func:`fit_signal_strength` fits a free CEvNS
 normalisation. The COHERENT data releases build these from their files
 (:mod:`cevns.releases`).
 
@@ -50,20 +51,17 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import optimize
+from scipy import optimize, special
 
 from cevns.errors import InputError
 from cevns.physics.interactions import PhysicsModel
 from cevns.rates.prediction import BinnedCounts, RatePredictor
-from cevns.stats.chi2 import PullFit, damped_newton, poisson_terms
-
-#: Newton iterations between compactions of the batch in :func:`profiled_poisson_components`.
-_COMPACT_EVERY = 8
+from cevns.stats.chi2 import PullFit, RowProblem, damped_newton, poisson_terms
 
 #: Key of the steady-state background profiled per bin in :meth:`TemplateLikelihood.expected`.
 OFF_SAMPLE_COMPONENT = "steady state (off sample)"
@@ -71,17 +69,20 @@ OFF_SAMPLE_COMPONENT = "steady state (off sample)"
 
 # --- statistic ------------------------------------------------------------------------------
 def profiled_bin_deviance(
-    mu: np.ndarray, n: np.ndarray, off: np.ndarray | None, tau: float
+    mu: np.ndarray, n: np.ndarray, off: np.ndarray | None, tau: float, *, n_log_n: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per-bin Poisson deviance g(μ) of ``n`` beam-on counts (bins,) against expectation
     μ (+ b), with the steady-state background b profiled in closed form from an ``off``
     sample (bins,) of ``tau`` times the beam-on exposure (module docstring), and its
     derivatives. ``mu`` (..., bins): expected beam counts per bin (everything but the steady
-    state), events; ``off = None``: no steady state (b = 0).
+    state), events; ``off = None``: no steady state (b = 0); ``n`` and ``off`` may have batch
+    axes too (broadcasting with ``mu``). ``n_log_n``: n ln n (0 at n = 0), when the caller has
+    it already (repeated evaluations on the same data), else computed here.
 
     Returns (g, dg/dμ, d²g/dμ², b̂), each of the shape of ``mu``: g is ∞ where μ < 0, or
     where μ + b̂ = 0 with n > 0; b̂ is the profiled steady state, events.
     """
+    nlogn = special.xlogy(n, n) if n_log_n is None else n_log_n
     with np.errstate(divide="ignore", invalid="ignore"):
         if off is None:
             lam = mu
@@ -95,10 +96,12 @@ def profiled_bin_deviance(
             b = np.maximum(b, 0.0)
             lam = mu + b
             bad = (mu < 0) | ((lam <= 0) & (n > 0))
-        lam_safe = np.where(lam > 0, lam, 1.0)
-        g = 2.0 * poisson_terms(n, lam, lam_safe)
-        g1 = 2.0 * (1.0 - np.where(lam > 0, n / lam_safe, 0.0))
-        a = np.where(lam > 0, n / lam_safe**2, 0.0)
+        positive = lam > 0
+        lam_safe = np.where(positive, lam, 1.0)
+        g = 2.0 * (lam - n + nlogn - special.xlogy(n, lam_safe))  # Baker–Cousins terms (poisson_terms)
+        ratio = np.where(positive, n / lam_safe, 0.0)
+        g1 = 2.0 * (1.0 - ratio)
+        a = np.where(positive, n / lam_safe**2, 0.0)
         if off is None:
             g2 = 2.0 * a
         else:
@@ -121,6 +124,7 @@ def profiled_poisson_components(
     centres: ArrayLike | None = None,
     max_iter: int = 100,
     tol: float = 1e-11,
+    row_wise: bool = True,
 ) -> PullFit:
     """Poisson deviance of ``observed`` counts n (bins,) against Σ_k (1 + a_k) T_k [+ b],
     profiled over the normalisations a_k (Gaussian penalty (a_k/σ_k)²; σ_k = 0 fixes a_k =
@@ -129,10 +133,16 @@ def profiled_poisson_components(
     formula and the closed forms).
 
     ``templates`` T: (..., K, bins), batch axes first (e.g. predictions at many parameter
-    points). Newton's method on standardised pulls from a = 0, each step halved until the
-    objective decreases and every expectation stays ≥ 0; stops when the Newton decrement is
-    below ``tol`` × (1 + χ²). Returns :class:`cevns.stats.chi2.PullFit` with χ² of the batch
-    shape, pulls a (..., K) and ``converged``.
+    points). ``observed`` and ``off`` may have batch axes too, (..., bins), broadcasting with
+    those of the templates: one data set per batch point (e.g. pseudo-experiments × grid
+    nodes in one call). Newton's method on standardised pulls from a = 0, each step halved
+    until the objective decreases and every expectation stays ≥ 0
+    (:func:`cevns.stats.chi2.damped_newton`, row-wise: only the points still searching are
+    evaluated again, and the step lengths that surely make some μ_i < 0 are skipped, since
+    μ is linear in the pulls); stops when the Newton decrement is below ``tol`` × (1 + χ²).
+    Returns :class:`cevns.stats.chi2.PullFit` with χ² of the batch shape, pulls a (..., K)
+    and ``converged``. ``row_wise=False``: the line search of the whole batch at every
+    halving, in order (the same step lengths, slower; for checks).
 
     ``shifts`` (..., J, bins): shape nuisances, each the change of μ for a unit-Gaussian
     pull θ_j (penalty θ_j², not in the base μ); profiled in the same Newton iteration, their
@@ -148,16 +158,21 @@ def profiled_poisson_components(
     n = np.asarray(observed, dtype=float)
     t = np.asarray(templates, dtype=float)
     sig = np.asarray(sigmas, dtype=float)
-    if t.ndim < 2 or t.shape[-1] != n.shape[-1] or sig.shape != (t.shape[-2],):
-        raise InputError(f"templates {t.shape} must be (..., K, bins) with K = {sig.size} and bins = {n.shape[-1]}")
+    if n.ndim < 1 or t.ndim < 2 or t.shape[-1] != n.shape[-1] or sig.shape != (t.shape[-2],):
+        raise InputError(f"templates {t.shape} must be (..., K, bins) with K = {sig.size} and bins = {n.shape[-1:]}")
     if np.any(n < 0) or np.any(sig < 0) or np.any(np.isnan(sig)):
         raise InputError("observed counts and normalisation uncertainties must be ≥ 0")
     m = None
     if off is not None:
         m = np.asarray(off, dtype=float)
-        if m.shape != n.shape or np.any(m < 0) or not off_ratio > 0:
+        if m.shape[-1:] != n.shape[-1:] or np.any(m < 0) or not off_ratio > 0:
             raise InputError("the off sample needs one count ≥ 0 per bin and an exposure ratio > 0")
-    batch = t.shape[:-2]
+    try:
+        data_batch = np.broadcast_shapes(n.shape[:-1], () if m is None else m.shape[:-1], t.shape[:-2])
+    except ValueError:
+        raise InputError(f"the batch axes of the data {n.shape[:-1]}, off sample and templates {t.shape[:-2]} "
+                         "do not broadcast") from None
+    batch = data_batch
     pulled = sig > 0
     scale = np.where(np.isinf(sig), 1.0, sig)[pulled]
     penalty = (~np.isinf(sig[pulled])).astype(float)
@@ -173,8 +188,7 @@ def profiled_poisson_components(
             full = np.broadcast_shapes(tv.shape[:-2], sh.shape[:-2])
             tv = np.concatenate([np.broadcast_to(tv, full + tv.shape[-2:]), np.broadcast_to(sh, full + sh.shape[-2:])], axis=-2)
             penalty = np.concatenate([penalty, np.ones(n_shapes)])
-            base = np.broadcast_to(base, full + base.shape[-1:])
-            batch = full
+            batch = np.broadcast_shapes(batch, full)
     k = int(pulled.sum()) + n_shapes
     centre = None
     if centres is not None:
@@ -182,51 +196,68 @@ def profiled_poisson_components(
         if c.ndim < 1 or c.shape[-1] != sig.size + n_shapes or not np.all(np.isfinite(c)):
             raise InputError(f"constraint centres {c.shape} must be finite, (..., K + J) with K + J = {sig.size + n_shapes}")
         c = np.concatenate([c[..., : sig.size][..., pulled], c[..., sig.size :]], axis=-1) * (penalty > 0)
-        batch = np.broadcast_shapes(batch, c.shape[:-1])
+        try:
+            batch = np.broadcast_shapes(batch, c.shape[:-1])
+        except ValueError:
+            raise InputError(f"the batch axes of the constraint centres {c.shape[:-1]} and of the fit {batch} "
+                             "do not broadcast") from None
         centre = np.broadcast_to(c, batch + (k,)).reshape(-1, k)
 
-    ridge = 1e-12 * np.eye(k)
+    # The batch is flattened; arrays shared by every point (one data set, one set of pull
+    # directions) stay unbroadcast.
+    size = math.prod(batch)
 
-    def problem(
-        b: np.ndarray, v: np.ndarray, cen: np.ndarray | None = None
-    ) -> tuple[Callable[..., tuple[np.ndarray, ...]], Callable[..., tuple[np.ndarray, np.ndarray]]]:
-        """Objective and derivatives for base expectations ``b``, pull directions ``v`` and
-        constraint centres ``cen`` (None: 0)."""
+    def rows_of(x: np.ndarray, tail: int) -> np.ndarray:
+        return x if x.ndim == tail else np.broadcast_to(x, batch + x.shape[-tail:]).reshape((size,) + x.shape[-tail:])
+
+    flat_n = rows_of(n, 1)
+    flat_m = None if m is None else rows_of(m, 1)
+    flat_nlogn = special.xlogy(flat_n, flat_n)
+    flat_base = np.broadcast_to(base, batch + base.shape[-1:]).reshape(size, -1)
+    flat_tv = rows_of(tv, 2)
+    diag = 2.0 * np.diag(penalty) + 1e-12 * np.eye(k)  # penalty Hessian + a ridge
+
+    def problem(rows: np.ndarray | None) -> RowProblem:
+        """Objective, derivatives and step bound of the batch points ``rows`` (None: all)."""
+        if rows is not None and rows.size == size and np.array_equal(rows, np.arange(size)):
+            rows = None  # the whole batch, in order: no copies
+
+        def pick(x: np.ndarray | None, tail: int) -> np.ndarray | None:
+            return x if x is None or rows is None or x.ndim == tail else x[rows]
+
+        b0, v = pick(flat_base, 1), pick(flat_tv, 2)
+        nn, mm, nl, cen = pick(flat_n, 1), pick(flat_m, 1), pick(flat_nlogn, 1), pick(centre, 1)
+        assert b0 is not None and v is not None and nn is not None  # for mypy: never None here
 
         def objective(u: np.ndarray) -> tuple[np.ndarray, ...]:
-            mu = b + np.einsum("...k,...ki->...i", u, v)
-            g, g1, g2, _ = profiled_bin_deviance(mu, n, m, off_ratio)
+            mu = b0 + (u @ v if v.ndim == 2 else np.matmul(u[:, None, :], v)[:, 0])
+            g, g1, g2, _ = profiled_bin_deviance(mu, nn, mm, off_ratio, n_log_n=nl)
             d = u if cen is None else u - cen
-            return g.sum(axis=-1) + np.sum(penalty * d * d, axis=-1), g1, g2
+            return g.sum(axis=-1) + np.sum(penalty * d * d, axis=-1), g1, g2, mu
 
-        def derivatives(u: np.ndarray, g1: np.ndarray, g2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            grad = np.einsum("...ki,...i->...k", v, g1) + 2.0 * penalty * (u if cen is None else u - cen)
-            hess = np.einsum("...ki,...li,...i->...kl", v, v, g2) + 2.0 * np.diag(penalty) + ridge
+        def derivatives(u: np.ndarray, g1: np.ndarray, g2: np.ndarray, mu: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            grad = (g1 @ v.T if v.ndim == 2 else np.matmul(v, g1[..., None])[..., 0]) + 2.0 * penalty * (u if cen is None else u - cen)
+            hess = np.matmul(v * g2[:, None, :], np.swapaxes(v, -1, -2)) + diag
             return grad, hess
 
-        return objective, derivatives
+        def refused_beyond(u: np.ndarray, step: np.ndarray, g1: np.ndarray, g2: np.ndarray, mu: np.ndarray) -> np.ndarray:
+            # μ(t) = μ + t Δμ is linear in the step length: t_max = min over Δμ_i < 0 of μ_i/(−Δμ_i)
+            # keeps every μ_i ≥ 0, and t ≥ 4 t_max (a margin for rounding) surely makes one < 0.
+            dmu = step @ v if v.ndim == 2 else np.matmul(step[:, None, :], v)[:, 0]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                t_max = np.min(np.where(dmu < 0, mu / np.where(dmu < 0, -dmu, 1.0), np.inf), axis=-1, initial=np.inf)
+            return 4.0 * t_max
 
-    # The batch is flattened and, every few iterations, compacted to the points still moving:
-    # a few slow points (far from the data, many step halvings) then cost only their own work.
-    size = math.prod(batch)
-    flat_base = np.broadcast_to(base, batch + base.shape[-1:]).reshape(size, -1)
-    shared = tv.ndim == 2
-    flat_tv = tv if shared else np.broadcast_to(tv, batch + tv.shape[-2:]).reshape(size, k, -1)
-    objective, _ = problem(flat_base, flat_tv, centre)
+        return RowProblem(objective, derivatives, refused_beyond)
+
+    whole = problem(None)
     u = np.zeros((size, k))
-    f = objective(u)[0]
+    start = whole.objective(u)
+    f = start[0]
     converged = np.isfinite(f) & (k == 0)
-    todo = np.flatnonzero(np.isfinite(f) & (k > 0))
-    done_iter = 0
-    while todo.size and done_iter < max_iter:
-        rounds = min(_COMPACT_EVERY, max_iter - done_iter)
-        obj, der = problem(flat_base[todo], flat_tv if shared else flat_tv[todo], None if centre is None else centre[todo])
-        start = obj(u[todo])
-        moving = np.ones(todo.size, dtype=bool)
-        u_t, f_t, _, conv_t = damped_newton(obj, der, u[todo], start, moving, ~moving, rounds, tol)
-        u[todo], f[todo], converged[todo] = u_t, f_t, conv_t
-        todo = todo[~conv_t]
-        done_iter += rounds
+    moving = np.isfinite(f) & (k > 0)
+    u, f, _, converged = damped_newton(whole.objective, whole.derivatives, u, start, moving, converged, max_iter, tol,
+                                       subset=problem if row_wise else None)
     best = u.reshape(batch + (k,))
     pulls = np.zeros(batch + (sig.size + n_shapes,))
     n_pulled = k - n_shapes
@@ -437,6 +468,23 @@ class TemplateLikelihood:
     def chi2_from_signal(self, signal: np.ndarray) -> np.ndarray:
         """χ² for predictions of shape (..., bins), vectorised over the batch."""
         return self.pulls(signal).chi2
+
+    def chi2_per_data(
+        self, signal: ArrayLike, observed: ArrayLike, off: ArrayLike | None = None, centres: ArrayLike | None = None
+    ) -> np.ndarray:
+        """χ² of predicted ``signal`` (..., bins) against other data of the same experiment,
+        one data set per batch point (e.g. pseudo-experiments × grid nodes in one call):
+        beam-on ``observed`` counts (..., bins), ``off`` sample (..., bins; None: this
+        likelihood's own) and constraint ``centres`` (..., pulls in the order of
+        :attr:`pull_names`; None: this likelihood's own), the batch axes broadcasting
+        (:func:`profiled_poisson_components`). Returns χ² of the broadcast batch shape."""
+        d = self.data
+        if off is not None and d.off is None:
+            raise InputError(f"{d.name} has no off sample: pass off=None")
+        s = np.asarray(signal, dtype=float)
+        templates, sigmas = self._templates(s, d.sigma_signal)
+        return profiled_poisson_components(observed, templates, sigmas, d.off if off is None else off, d.off_ratio,
+                                           shifts=self._shifts(s), centres=d.constraint_centres if centres is None else centres).chi2
 
     def chi2(self, values: Mapping[str, float | str] | None = None) -> float:
         """χ² at the physics parameters ``values`` (with ``fixed``), every nuisance profiled."""
