@@ -158,7 +158,13 @@ def _newton_profile(
     for _ in range(max_iter):
         # keep the stencil inside the domain
         centre = np.maximum(eta, low + 2 * h)
-        f = objective(centre[None] + off.reshape((-1,) + (1,) * len(batch) + (k,)))
+        shifts = off.reshape((-1,) + (1,) * len(batch) + (k,))
+        if np.array_equal(centre, eta):
+            # the centre is the best point so far, whose objective is known: only the stencil
+            # around it is evaluated (one point fewer per step; same values)
+            f = np.concatenate([best[None], objective(centre[None] + shifts[1:])])
+        else:
+            f = objective(centre[None] + shifts)
         f0 = f[0]
         grad = np.stack([(f[1 + 2 * i] - f[2 + 2 * i]) / (2 * h) for i in range(k)], axis=-1)
         hess = np.zeros(batch + (k, k))
@@ -376,8 +382,9 @@ class JointLikelihood:
     def _entry_sizes(self) -> list[int]:
         return [_entries(lk) for lk in self._own]
 
-    def _profile(self, signal: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
-        """(χ², η̂ (..., K), member χ² at η̂) for predictions (..., entries)."""
+    def _profile(self, signal: np.ndarray, members: bool = True) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+        """(χ², η̂ (..., K), member χ² at η̂) for predictions (..., entries); with
+        ``members=False`` the members' χ² are not evaluated again at η̂ (zeros returned)."""
         parts = self._split(signal)
         batch = np.asarray(signal).shape[:-1]
         k = len(self.shared)
@@ -385,14 +392,35 @@ class JointLikelihood:
         chis: list[np.ndarray] = [np.zeros(batch)] * len(parts)
         eta = np.zeros(batch + (k,))
         total = np.zeros(batch)
+        # a member that profiles nuisances of its own by an iterative fit may take its signal
+        # prepared once and scaled (``prepare_scaled``/``scaled_chi2``, the xenonnt-8b release:
+        # folded once per call instead of at every trial normalisation) and start each profile
+        # from its last solution for the same batch element (the Newton search below calls it
+        # at nearby normalisations); a speed-up only: the same minimum to the member's fit tolerance
+        prepared: dict[int, np.ndarray] = {}
+        warm: dict[int, np.ndarray] = {}
+
+        def member_chi2(i: int, factor: np.ndarray) -> np.ndarray:
+            lk = self._own[i]
+            prepare, scaled = getattr(lk, "prepare_scaled", None), getattr(lk, "scaled_chi2", None)
+            if not (callable(prepare) and callable(scaled)):
+                return np.asarray(lk.chi2_from_signal(parts[i] * factor[..., None]), dtype=float)
+            if i not in prepared:
+                prepared[i] = np.asarray(prepare(parts[i]), dtype=float)
+            chi, params = scaled(prepared[i], factor, warm.get(i))
+            params = np.asarray(params, dtype=float)
+            last = params.reshape((-1,) + batch + params.shape[-1:])[0]  # the first trial point's
+            if np.all(np.isfinite(last)):
+                warm[i] = last
+            return np.asarray(chi, dtype=float)
+
         for rows, cols in _blocks(self._scale):
             # one block of the separable objective (module docstring)
             scale, c = self._scale[np.ix_(rows, cols)], centres[cols]
 
             def members_at(e: np.ndarray, rows: list[int] = rows, scale: np.ndarray = scale) -> list[np.ndarray]:
                 # e (..., k_block) → each block member's χ² with its signal scaled by (1 + s_m · η)
-                return [np.asarray(self._own[i].chi2_from_signal(parts[i] * (1.0 + e @ scale[r])[..., None]), dtype=float)
-                        for r, i in enumerate(rows)]
+                return [member_chi2(i, 1.0 + e @ scale[r]) for r, i in enumerate(rows)]
 
             def objective(e: np.ndarray, members_at: Any = members_at, c: np.ndarray = c) -> np.ndarray:
                 d = e - c
@@ -406,6 +434,8 @@ class JointLikelihood:
                 best, found = _newton_profile(objective, len(cols), batch, low)
                 eta[..., cols] = found
             total = total + best
+            if not members:
+                continue
             for i, chi in zip(rows, members_at(found)):
                 chis[i] = chi
         return total, eta, chis
@@ -413,7 +443,7 @@ class JointLikelihood:
     def chi2_from_signal(self, signal: np.ndarray) -> np.ndarray:
         """χ² for predictions of shape (..., entries) (the members' entries concatenated),
         the shared nuisances profiled for each batch element."""
-        return self._profile(signal)[0]
+        return self._profile(signal, members=False)[0]
 
     def chi2(self, values: Values | None = None) -> float:
         """χ² at the named ``values``."""
