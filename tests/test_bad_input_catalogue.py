@@ -362,10 +362,17 @@ CLI_CASES: list[Any] = [
     pytest.param(Cli(["spectrum", "coherent-csi-2017", "--points", "1000000000"], "--points 1000000000 needs about", child=True),
                  id="guard-huge-spectrum-points"),
     # --exact: the CPU-time guard of per-point scans (an emulated radius scan costs µs a point)
-    pytest.param(Cli([*S, "--param", "rn=4:5:100000000", "--out", "s.npz", "--exact"], "rn", ("s.npz",), child=True),
-                 id="guard-huge-grid"),
+    # (10⁴ × 10⁴: the arrays fit the child's address space, so the time guard is what refuses;
+    # a 1-D axis of 10⁸ points is refused for its memory there, as the address-space cases below)
+    pytest.param(Cli([*S, "--param", "rn=4:5:10000", "--param", "eps_ee_uV=-1:1:10000", "--out", "s.npz", "--exact"], "rn",
+                     ("s.npz",), child=True), id="guard-huge-grid"),
+    pytest.param(Cli([*S, "--param", "rn=4:5:100000000", "--out", "s.npz", "--exact"], "address space", ("s.npz",), child=True),
+                 id="guard-huge-1d-axis-address-space"),
     pytest.param(Cli([*S, "--param", "rn=4:5:30000", "--param", "eps_ee_uV=-1:1:30000", "--out", "s.npz", "--exact"], "a scan of 9e+08 points",
                      ("s.npz",), child=True), id="guard-huge-2d-grid"),
+    # the same grid emulated passes the time guard; its arrays do not fit the 3 GiB address space
+    pytest.param(Cli([*S, "--param", "rn=4:5:30000", "--param", "eps_ee_uV=-1:1:30000", "--out", "s.npz"], "address space",
+                     ("s.npz",), child=True), id="guard-huge-2d-grid-address-space"),
 ]
 
 _CHILD = """import resource, sys

@@ -40,6 +40,7 @@ from pathlib import Path
 from cevns.errors import InputError
 
 __all__ = [
+    "address_space_headroom",
     "DEFAULT_FRACTION",
     "FALLBACK_BYTES",
     "GiB",
@@ -151,15 +152,46 @@ def _positive_env(name: str, unit: str) -> float | None:
     return value
 
 
+def _vm_size(status: str) -> int | None:
+    """Bytes of address space mapped by this process (``VmSize`` of ``/proc/self/status``)."""
+    for line in status.splitlines():
+        if line.startswith("VmSize:"):
+            parts = line.split()
+            if len(parts) >= 2 and parts[1].isdigit():
+                return int(parts[1]) * 1024
+    return None
+
+
+def address_space_headroom() -> int | None:
+    """Bytes of address space this process may still map under its soft ``RLIMIT_AS``
+    (``ulimit -v``) — every allocation and memory-mapped file counts against it, so it
+    caps what can be allocated as the memory does — or None when unlimited or unknown."""
+    try:
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_AS)[0]
+        if soft == resource.RLIM_INFINITY or soft <= 0:
+            return None
+        used = _vm_size(Path("/proc/self/status").read_text())
+    except (ImportError, OSError, ValueError):
+        return None
+    return None if used is None else max(int(soft) - used, 0)
+
+
 def memory_limit() -> tuple[float, str]:
     """The limit in bytes and how it was set (for the message): ``$CEVNS_MEMORY_LIMIT_GB``
     if set, else :data:`DEFAULT_FRACTION` of :func:`available_memory` (of
-    :data:`FALLBACK_BYTES` when unknown). A bad value of the variable is an
+    :data:`FALLBACK_BYTES` when unknown) or of :func:`address_space_headroom` where that is
+    smaller. A bad value of the variable is an
     :class:`~cevns.errors.InputError`."""
     gb = _positive_env(MEMORY_LIMIT_ENV, "GiB")
     if gb is not None:
         return gb * GiB, f"{MEMORY_LIMIT_ENV}={os.environ[MEMORY_LIMIT_ENV].strip()}"
     available = available_memory()
+    headroom = address_space_headroom()
+    if headroom is not None and (available is None or headroom < available):
+        return DEFAULT_FRACTION * headroom, (f"{DEFAULT_FRACTION:.0%} of the {headroom / GiB:.3g} GiB of address space left "
+                                             "under this process's limit (ulimit -v)")
     if available is None:
         return DEFAULT_FRACTION * FALLBACK_BYTES, f"{DEFAULT_FRACTION:.0%} of an assumed {FALLBACK_BYTES / GiB:.0f} GiB"
     return DEFAULT_FRACTION * available, f"{DEFAULT_FRACTION:.0%} of the {available / GiB:.3g} GiB available"
