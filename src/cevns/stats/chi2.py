@@ -431,7 +431,9 @@ def _damped_newton_rows(
         keep = live & (decrement >= bound)  # NaN: no step passes Armijo, the row stops
         h = np.zeros(idx.size, dtype=int)
         if work.refused_beyond is not None:  # skip the step lengths surely refused
-            h = _skipped_halvings(work.refused_beyond(w_u, step, *w_aux), halvings)
+            t_inf = work.refused_beyond(w_u, step, *w_aux)
+            if not np.all(t_inf >= 1.0):
+                h = _skipped_halvings(t_inf, halvings)
         first = keep & (h == 0)
         # t = 1 for every moving row that may take it
         if first.all():

@@ -244,6 +244,8 @@ def profiled_poisson_components(
             # μ(t) = μ + t Δμ is linear in the step length: t_max = min over Δμ_i < 0 of μ_i/(−Δμ_i)
             # keeps every μ_i ≥ 0, and t ≥ 4 t_max (a margin for rounding) surely makes one < 0.
             dmu = step @ v if v.ndim == 2 else np.matmul(step[:, None, :], v)[:, 0]
+            if not np.any(mu + 0.25 * dmu < 0):  # no μ_i can reach 0 before t = 1/4: nothing to skip
+                return np.full(mu.shape[0], np.inf)
             with np.errstate(divide="ignore", invalid="ignore"):
                 t_max = np.min(np.where(dmu < 0, mu / np.where(dmu < 0, -dmu, 1.0), np.inf), axis=-1, initial=np.inf)
             return 4.0 * t_max
