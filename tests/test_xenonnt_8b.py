@@ -377,3 +377,55 @@ def test_cli_fit_and_scan_runs(capsys, monkeypatch, tmp_path):
                           (("fit", "coherent-csi-2017", "--runs", "sr0", "--free", "sin2_theta_w"), "--runs selects")):
         rc, _out, err = run_cli(capsys, *args)
         assert rc == 2 and message in one_error_line(err), err
+
+
+def test_scaled_chi2_equals_chi2_of_the_scaled_signal(lk):
+    """prepare_scaled/scaled_chi2 (what a combination sharing the flux calls, cevns.stats.joint):
+    the χ² of the folded spectra times a factor is chi2_from_signal of the scaled spectra, with
+    the nominal start and started from another solution (the same minimum to the fit tolerance)."""
+    s = np.stack([lk.signal({"sin2_theta_w": x}) for x in (0.2, 0.24, 0.3)])
+    factors = np.array([[0.5, 1.0, 1.7], [1.02, 0.98, 1.0]])  # (2 trial points, 3 spectra)
+    ref = lk.chi2_from_signal(factors[..., None] * s[None])
+    prepared = lk.prepare_scaled(s)
+    assert prepared.shape == (3, 2, 49, 81)
+    cold, params = lk.scaled_chi2(prepared, factors)
+    assert params.shape == (2, 3, len(lk.parameter_names()))
+    np.testing.assert_allclose(cold, ref, rtol=1e-12, atol=1e-10)
+    warm, _ = lk.scaled_chi2(prepared, factors[::-1], params[0])  # started from the other row's fit
+    np.testing.assert_allclose(warm, ref[::-1], rtol=0, atol=1e-8)
+
+
+def test_joint_with_scaled_member_equals_joint_without(lk):
+    """A combination whose XENONnT member is folded once and warm-started (scaled_chi2) gives
+    the χ², shared pull and member χ² of the same combination with the member evaluated
+    afresh at every trial normalisation (a wrapper without those methods)."""
+    from cevns.stats.joint import SharedNuisance, joint_likelihood
+
+    class Plain:
+        """The release likelihood with only the general Likelihood interface."""
+
+        def __init__(self, inner):
+            self.inner = inner
+
+        def signal(self, values=None):
+            return self.inner.signal(values)
+
+        def chi2_from_signal(self, signal):
+            return self.inner.chi2_from_signal(signal)
+
+        def signal_normalisation_sigma(self):
+            return self.inner.signal_normalisation_sigma()
+
+        def with_signal_normalisation_sigma(self, sigma):
+            return Plain(self.inner.with_signal_normalisation_sigma(sigma))
+
+    own = lk  # its 12 % all shared: the member keeps none of its own
+    shared = (SharedNuisance("b8-flux", {"XENONnT": 0.12}, "signal-normalisation"),)
+    fast = joint_likelihood({"XENONnT": own}, shared)
+    slow = joint_likelihood({"XENONnT": Plain(own)}, shared)
+    s = np.stack([own.signal({"sin2_theta_w": x}) for x in (0.1, 0.24, 0.4, 0.55)])
+    np.testing.assert_allclose(fast.chi2_from_signal(s), slow.chi2_from_signal(s), rtol=0, atol=1e-8)
+    a, b = fast.point({"sin2_theta_w": 0.3}), slow.point({"sin2_theta_w": 0.3})
+    assert a.chi2 == pytest.approx(b.chi2, abs=1e-8)
+    assert a.shared["b8-flux"] == pytest.approx(b.shared["b8-flux"], abs=1e-6)
+    assert a.members["XENONnT"] == pytest.approx(b.members["XENONnT"], abs=1e-8)

@@ -130,16 +130,19 @@ def own_sigma(total: float, shared: Sequence[float], label: str = "") -> float:
 
 # --- profiling of the shared normalisations ------------------------------------------------------
 def _newton_profile(
-    objective: Any, k: int, batch: tuple[int, ...], low: np.ndarray, h: float = 1e-3, max_iter: int = 50, tol: float = 1e-10
+    objective: Any, k: int, n: int, low: np.ndarray, h: float = 1e-3, max_iter: int = 50, tol: float = 1e-10
 ) -> tuple[np.ndarray, np.ndarray]:
     """min over η ∈ ℝ^k (η_j ≥ ``low`` for the normalisations to stay positive) of
-    ``objective(eta)`` → (minimum, η̂) for a batch: ``objective`` takes η of shape
-    (P, *batch, k) (P trial points per batch element) and returns (P, *batch).
+    ``objective`` → (minimum (n,), η̂ (n, k)) for a batch of n elements: ``objective(eta,
+    idx)`` takes η of shape (P, m, k) (P trial points for each of the m batch elements
+    ``idx``) and returns (P, m).
 
     Newton's method with central finite differences (gradient and Hessian from the 1 + 2k
     + 2k(k−1) points around η), steps halved until the objective decreases; a step where
-    the Hessian is not positive definite is a gradient step of length ≤ 1."""
-    eta = np.zeros(batch + (k,))
+    the Hessian is not positive definite is a gradient step of length ≤ 1. Each element is
+    iterated on its own; only the elements not yet converged are evaluated (the value at
+    the centre of a step is the best one found, known without evaluating it again)."""
+    eta = np.zeros((n, k))
     offsets = [np.zeros(k)]
     for i in range(k):
         for sgn in (1.0, -1.0):
@@ -152,54 +155,60 @@ def _newton_profile(
             e = np.zeros(k)
             e[i], e[j] = si * h, sj * h
             offsets.append(e)
-    off = np.array(offsets)  # (P, k)
-    best = objective(eta[None])[0]
+    off = np.array(offsets)[:, None, :]  # (P, 1, k)
+    best = np.asarray(objective(eta[None], np.arange(n)), dtype=float)[0]
     done = ~np.isfinite(best)
     for _ in range(max_iter):
+        act = np.flatnonzero(~done)
+        if act.size == 0:
+            break
+        e, b = eta[act], best[act]
         # keep the stencil inside the domain
-        centre = np.maximum(eta, low + 2 * h)
-        shifts = off.reshape((-1,) + (1,) * len(batch) + (k,))
-        if np.array_equal(centre, eta):
-            # the centre is the best point so far, whose objective is known: only the stencil
-            # around it is evaluated (one point fewer per step; same values)
-            f = np.concatenate([best[None], objective(centre[None] + shifts[1:])])
+        centre = np.maximum(e, low + 2 * h)
+        if np.array_equal(centre, e):
+            f = np.concatenate([b[None], objective(centre[None] + off[1:], act)])
         else:
-            f = objective(centre[None] + shifts)
+            f = objective(centre[None] + off, act)
         f0 = f[0]
         grad = np.stack([(f[1 + 2 * i] - f[2 + 2 * i]) / (2 * h) for i in range(k)], axis=-1)
-        hess = np.zeros(batch + (k, k))
+        hess = np.zeros((act.size, k, k))
         for i in range(k):
-            hess[..., i, i] = (f[1 + 2 * i] + f[2 + 2 * i] - 2 * f0) / (h * h)
-        for n, (i, j) in enumerate(pairs):
-            q = f[1 + 2 * k + 4 * n: 5 + 2 * k + 4 * n]
-            hess[..., i, j] = hess[..., j, i] = (q[0] - q[1] - q[2] + q[3]) / (4 * h * h)
-        better = (f0 < best) & ~done
-        eta = np.where(better[..., None], centre, eta)
-        best = np.where(better, f0, best)
+            hess[:, i, i] = (f[1 + 2 * i] + f[2 + 2 * i] - 2 * f0) / (h * h)
+        for m, (i, j) in enumerate(pairs):
+            q = f[1 + 2 * k + 4 * m: 5 + 2 * k + 4 * m]
+            hess[:, i, j] = hess[:, j, i] = (q[0] - q[1] - q[2] + q[3]) / (4 * h * h)
+        better = f0 < b
+        e = np.where(better[:, None], centre, e)
+        b = np.where(better, f0, b)
         posdef = np.all(np.linalg.eigvalsh(np.nan_to_num(hess)) > 0, axis=-1)
-        safe = np.where(posdef[..., None, None], np.nan_to_num(hess), np.eye(k))
+        safe = np.where(posdef[:, None, None], np.nan_to_num(hess), np.eye(k))
         step = -np.linalg.solve(safe, np.nan_to_num(grad)[..., None])[..., 0]
         norm = np.linalg.norm(step, axis=-1, keepdims=True)
-        step = np.where(posdef[..., None], step, step / np.maximum(norm, 1.0))
+        step = np.where(posdef[:, None], step, step / np.maximum(norm, 1.0))
         decrement = np.einsum("...i,...i->...", np.nan_to_num(grad), -step)
-        done |= ~np.isfinite(decrement) | (np.abs(decrement) < tol * (1 + np.abs(best)))
-        if np.all(done):
-            break
-        t = np.ones(batch)
-        moved = np.zeros(batch, dtype=bool)
+        stop = ~np.isfinite(decrement) | (np.abs(decrement) < tol * (1 + np.abs(b)))
+        t = np.ones(act.size)
+        moved = np.zeros(act.size, dtype=bool)
+        stuck = np.zeros(act.size, dtype=bool)
         for _half in range(25):
-            trial = np.maximum(eta + t[..., None] * step, low)
-            ft = objective(trial[None])[0]
-            ok = (ft < best) & ~done & ~moved
-            eta = np.where(ok[..., None], trial, eta)
-            best = np.where(ok, ft, best)
-            moved |= ok
-            if np.all(moved | done):
+            sub = np.flatnonzero(~stop & ~moved & ~stuck)
+            if sub.size == 0:
                 break
-            t = np.where(moved, t, t / 2)
-        done |= ~moved  # no decrease along a descent direction: at the minimum to rounding
-        if np.all(done):
-            break
+            trial = np.maximum(e[sub] + t[sub, None] * step[sub], low)
+            # a step that the bound clips back to the current point (at the bound, pointing
+            # out of the domain) stays there at every shorter step: no decrease, not evaluated
+            same = np.all(trial == e[sub], axis=-1)
+            stuck[sub[same]] = True
+            sub, trial = sub[~same], trial[~same]
+            if sub.size == 0:
+                break
+            ft = np.asarray(objective(trial[None], act[sub]), dtype=float)[0]
+            ok = ft < b[sub]
+            e[sub[ok]], b[sub[ok]] = trial[ok], ft[ok]
+            moved[sub[ok]] = True
+            t[sub[~ok]] /= 2
+        eta[act], best[act] = e, b
+        done[act] = stop | ~moved  # no decrease along a descent direction: at the minimum to rounding
     return best, eta
 
 
@@ -385,13 +394,15 @@ class JointLikelihood:
     def _profile(self, signal: np.ndarray, members: bool = True) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
         """(χ², η̂ (..., K), member χ² at η̂) for predictions (..., entries); with
         ``members=False`` the members' χ² are not evaluated again at η̂ (zeros returned)."""
-        parts = self._split(signal)
         batch = np.asarray(signal).shape[:-1]
+        n = math.prod(batch)
+        parts = [p.reshape(n, p.shape[-1]) for p in self._split(np.reshape(signal, (n, np.shape(signal)[-1])))]
         k = len(self.shared)
         centres = np.zeros(k) if self.shared_centres is None else np.asarray(self.shared_centres, dtype=float)
         chis: list[np.ndarray] = [np.zeros(batch)] * len(parts)
-        eta = np.zeros(batch + (k,))
-        total = np.zeros(batch)
+        eta = np.zeros((n, k))
+        total = np.zeros(n)
+        everyone = np.arange(n)
         # a member that profiles nuisances of its own by an iterative fit may take its signal
         # prepared once and scaled (``prepare_scaled``/``scaled_chi2``, the xenonnt-8b release:
         # folded once per call instead of at every trial normalisation) and start each profile
@@ -400,45 +411,51 @@ class JointLikelihood:
         prepared: dict[int, np.ndarray] = {}
         warm: dict[int, np.ndarray] = {}
 
-        def member_chi2(i: int, factor: np.ndarray) -> np.ndarray:
+        def member_chi2(i: int, factor: np.ndarray, idx: np.ndarray) -> np.ndarray:
+            # member i's χ² for the batch elements idx, signals scaled by factor (..., len(idx))
             lk = self._own[i]
             prepare, scaled = getattr(lk, "prepare_scaled", None), getattr(lk, "scaled_chi2", None)
             if not (callable(prepare) and callable(scaled)):
-                return np.asarray(lk.chi2_from_signal(parts[i] * factor[..., None]), dtype=float)
+                return np.asarray(lk.chi2_from_signal(parts[i][idx] * factor[..., None]), dtype=float)
             if i not in prepared:
                 prepared[i] = np.asarray(prepare(parts[i]), dtype=float)
-            chi, params = scaled(prepared[i], factor, warm.get(i))
+            start = warm[i][idx] if i in warm else None
+            chi, params = scaled(prepared[i][idx], factor, start)
             params = np.asarray(params, dtype=float)
-            last = params.reshape((-1,) + batch + params.shape[-1:])[0]  # the first trial point's
-            if np.all(np.isfinite(last)):
-                warm[i] = last
+            last = params.reshape((-1, idx.size, params.shape[-1]))[0]  # the first trial point's
+            ok = np.all(np.isfinite(last), axis=-1)
+            if i in warm:
+                warm[i][idx[ok]] = last[ok]
+            elif ok.all() and idx.size == n:
+                warm[i] = last.copy()
             return np.asarray(chi, dtype=float)
 
         for rows, cols in _blocks(self._scale):
             # one block of the separable objective (module docstring)
             scale, c = self._scale[np.ix_(rows, cols)], centres[cols]
 
-            def members_at(e: np.ndarray, rows: list[int] = rows, scale: np.ndarray = scale) -> list[np.ndarray]:
-                # e (..., k_block) → each block member's χ² with its signal scaled by (1 + s_m · η)
-                return [member_chi2(i, 1.0 + e @ scale[r]) for r, i in enumerate(rows)]
+            def members_at(e: np.ndarray, idx: np.ndarray, rows: list[int] = rows, scale: np.ndarray = scale
+                           ) -> list[np.ndarray]:
+                # e (..., m, k_block) → each block member's χ² with its signal scaled by (1 + s_m · η)
+                return [member_chi2(i, 1.0 + e @ scale[r], idx) for r, i in enumerate(rows)]
 
-            def objective(e: np.ndarray, members_at: Any = members_at, c: np.ndarray = c) -> np.ndarray:
+            def objective(e: np.ndarray, idx: np.ndarray, members_at: Any = members_at, c: np.ndarray = c) -> np.ndarray:
                 d = e - c
-                return sum(members_at(e), np.zeros(e.shape[:-1])) + np.sum(d * d, axis=-1)
+                return sum(members_at(e, idx), np.zeros(e.shape[:-1])) + np.sum(d * d, axis=-1)
 
             if not cols:  # a member that shares nothing: χ² once
-                best, found = objective(np.zeros(batch + (0,))), np.zeros(batch + (0,))
+                best, found = objective(np.zeros((n, 0)), everyone), np.zeros((n, 0))
             else:
                 # η is bounded below where one of its members' normalisation would reach 0
                 low = np.array([-(1.0 - 1e-9) / max(scale[:, j].max(), 1e-300) for j in range(len(cols))])
-                best, found = _newton_profile(objective, len(cols), batch, low)
-                eta[..., cols] = found
+                best, found = _newton_profile(objective, len(cols), n, low)
+                eta[:, cols] = found
             total = total + best
             if not members:
                 continue
-            for i, chi in zip(rows, members_at(found)):
-                chis[i] = chi
-        return total, eta, chis
+            for i, chi in zip(rows, members_at(found, everyone)):
+                chis[i] = chi.reshape(batch)
+        return total.reshape(batch), eta.reshape(batch + (k,)), chis
 
     def chi2_from_signal(self, signal: np.ndarray) -> np.ndarray:
         """χ² for predictions of shape (..., entries) (the members' entries concatenated),
