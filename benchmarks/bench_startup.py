@@ -4,7 +4,8 @@ Whole-process times (best of ``REPEAT``, the commands interleaved so that load o
 machine hits them alike) of
 
 * ``cevns --help`` and ``cevns events coherent-csi-2017``, against baselines timed in the
-  same run: the bare interpreter (``python -c pass``) and ``python -c "import numpy"``
+  same run: the bare interpreter (``python -c pass``), ``python -c "import numpy"`` and
+  the floor of ``events`` (numpy, click, ``pydantic.main`` and pydantic's plugin scan)
   (with bytecode caches, as an installed package has them: ``PYTHONDONTWRITEBYTECODE`` is
   dropped and the caches go to a folder under the temporary directory, after one warm-up
   run of each command);
@@ -43,6 +44,10 @@ REPEAT = 7
 COMMANDS: dict[str, list[str]] = {
     "python -c pass": ["-c", "pass"],
     "python -c 'import numpy'": ["-c", "import numpy"],
+    # what `cevns events` cannot avoid while it validates with pydantic: numpy, pydantic's model
+    # machinery, its plugin scan (importlib.metadata over every installed distribution), click
+    "floor: numpy+pydantic+plugins+click": [
+        "-c", "import numpy, click, pydantic.main\nfrom pydantic.plugin._loader import get_plugins\nget_plugins()"],
     "cevns --help": ["-m", "cevns.cli", "--help"],
     "cevns events coherent-csi-2017": ["-m", "cevns.cli", "events", "coherent-csi-2017"],
 }

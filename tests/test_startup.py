@@ -380,6 +380,7 @@ LAZY_ON_EVENTS_2 = (
     "numpy.polynomial",  # the Gauss-Legendre rules used are tabulated (cevns.physics._gauss_legendre_table)
     "importlib.readers", "importlib.resources.readers",  # package data by path (cevns._data.data_path)
     "difflib",  # only for the message of an unknown parameter name
+    "cevns.detector.quenching_models",  # the published quenching models, when a table names one
 )
 
 

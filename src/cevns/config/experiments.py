@@ -47,7 +47,6 @@ from cevns.config.schema import (
 )
 from cevns.config.sources import SourceContext, build_source
 from cevns.detector import response as det
-from cevns.detector import quenching_models as qm
 from cevns.detector.response import DetectorResponse
 from cevns.physics.cross_sections import FLAVORS, NuclearStructure, NucleonCouplings, couplings_by_name
 from cevns.physics.form_factors import FormFactor
@@ -161,6 +160,9 @@ def _quenching(q: QuenchingSpec, Z: int | None = None) -> det.Quenching:
         return det.LindhardQuenching(q.k)
     if isinstance(q, PolynomialQuenchingSpec):
         return det.PolynomialQuenching(tuple(q.coefficients))
+    if isinstance(q, (AdiabaticLindhardQuenchingSpec, SorensenQuenchingSpec, NamedQuenchingSpec, InterpolatedQuenchingSpec)):
+        # the published models' module, imported when a table uses one (start-up time)
+        from cevns.detector import quenching_models as qm
     if isinstance(q, AdiabaticLindhardQuenchingSpec):
         return qm.AdiabaticLindhardQuenching(q.k, q.xi_keV)
     if isinstance(q, SorensenQuenchingSpec):
