@@ -448,3 +448,76 @@ def test_fog_arrays_background_rows_are_computed_once_and_unchanged():
     other = fog.fog_arrays("Ar", [10.0], n_bins=12, structure=NuclearStructure(radius_default="lewin-smith"))
     assert fog._default_background_row.cache_info().hits == hits
     assert np.allclose(other.background, a.background, rtol=1e-12)
+
+
+# --- speed structure: continuation along exposure, cached rows, plain tick labels ---------------
+
+
+def test_continuation_levels_cover_every_exposure_once_between_solved_neighbours():
+    from cevns.stats.fog import _continuation_levels
+
+    leps = np.log(np.geomspace(1e-3, 1e9, 61))
+    levels = _continuation_levels(leps)
+    assert levels[0][1] is None and len(levels) == 4  # strides 8, 4, 2, 1
+    solved = set(levels[0][0].tolist())
+    assert {0, 60} <= solved
+    for new, below, above in levels[1:]:
+        assert below is not None and above is not None
+        assert np.all(below < new) and np.all(new < above)
+        assert solved >= set(below.tolist()) | set(above.tolist())
+        assert not solved & set(new.tolist())
+        solved |= set(new.tolist())
+    assert solved == set(range(61))
+    # repeated exposures (or few): one level from the Gaussian start
+    assert len(_continuation_levels(np.log([1.0, 1.0, 2.0, 3.0] * 8))) == 1
+    assert len(_continuation_levels(np.log([1.0, 2.0]))) == 1
+
+
+def test_continuation_equals_independent_solves():
+    """The exposures solved from their neighbours' cubic (warm starts) give the roots and
+    gradients of every exposure solved on its own from the Gaussian start (one exposure per
+    call), to the root finding's tolerance; the order of the exposures does not matter."""
+    arr = _toy(m=5, k=4)
+    eps = np.geomspace(1e-3, 1e9, 50)
+    lim = discovery_limits(arr, eps)
+    assert lim.converged.all()
+    alone = [discovery_limits(arr, [e]) for e in eps]
+    sigma = np.stack([a.sigma[:, 0] for a in alone], axis=1)
+    grad = np.stack([a.gradient[:, 0] for a in alone], axis=1)
+    assert np.allclose(lim.sigma, sigma, rtol=1e-9)
+    assert np.allclose(lim.gradient, grad, rtol=1e-7)
+    perm = np.random.default_rng(3).permutation(eps.size)
+    shuffled = discovery_limits(arr, eps[perm])
+    assert np.allclose(shuffled.sigma, lim.sigma[:, perm], rtol=1e-9)
+    assert np.allclose(shuffled.gradient, lim.gradient[:, perm], rtol=1e-7)
+    seen = []
+    discovery_limits(arr, eps, progress=lambda done, total: seen.append((done, total)))
+    assert seen[-1] == (5 * 50, 5 * 50) and all(t == 250 for _, t in seen)
+    assert all(a <= b for (a, _), (b, _) in zip(seen, seen[1:]))
+
+
+def test_total_normalised_rows_reuse_the_bin_rows_bit_for_bit():
+    """O'Hare's normalisation from the cached row of bin integrals equals its computation
+    from scratch, bit for bit; the bin rows are not recomputed for it."""
+    from cevns.stats import fog
+
+    fog._default_background_row.cache_clear()
+    bins = fog.fog_arrays("F", [30.0], components=("DSNB", "atm"), n_bins=12)
+    misses = fog._default_background_row.cache_info().misses
+    total = fog.fog_arrays("F", [30.0], components=("DSNB", "atm"), n_bins=12, normalisation="total")
+    assert fog._default_background_row.cache_info().misses == misses + 2  # the two total rows, no bin row
+    fresh = np.array([fog._compute_background_row(c, fog.FOG_FLUXES[c][0], "F", 1e-4, 200.0, 12, 8, fog.FOG_STRUCTURE,
+                                                  "total") for c in total.components])[:, :total.background.shape[1]]
+    assert np.array_equal(total.background, fresh)
+    k = total.components.index("atm")
+    ratio = total.background[k].sum() / bins.background[k].sum()
+    assert 1.5 < ratio < 2.2  # ×1.86 on 19F (fog_arrays docstring)
+
+
+def test_plain_tick_labels():
+    from cevns.reproduce.neutrino_fog import _plain_tick_label
+
+    assert _plain_tick_label(r"$\mathdefault{10^{-45}}$") == "10⁻⁴⁵"
+    assert _plain_tick_label(r"$\mathdefault{10^{0}}$") == "10⁰"
+    assert _plain_tick_label(r"$\mathdefault{3\times10^{-49}}$") == "3×10⁻⁴⁹"
+    assert _plain_tick_label("") == "" and _plain_tick_label("2") == "2"

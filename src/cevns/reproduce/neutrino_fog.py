@@ -40,6 +40,7 @@ The whole run takes under a minute (every point of every grid in one vectorised 
 
 from __future__ import annotations
 
+import re
 from importlib import resources
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -117,13 +118,44 @@ def floors_csv(masses_gev: Sequence[float] | np.ndarray, floors: Mapping[str, np
     return "\n".join(lines) + "\n"
 
 
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _plain_tick_label(text: str) -> str:
+    """A tick label of matplotlib's log formatter (``$\\mathdefault{3\\times10^{-49}}$``) as
+    plain text with Unicode superscripts (``3×10⁻⁴⁹``): the same label without a mathtext
+    parse, which cost ~20 ms per distinct label (a third of the figures' drawing time)."""
+    match = re.fullmatch(r"\$\\mathdefault\{(.*)\}\$", text)
+    if match is None:
+        return text
+    body = match.group(1).replace("\\times", "×")
+    return re.sub(r"\^\{([-0-9]+)\}", lambda m: m.group(1).translate(_SUPERSCRIPT), body)
+
+
+def _plain_log_labels(*axes: Any) -> None:
+    """Plain-text tick labels on the log axes of ``axes`` (:func:`_plain_tick_label`; the
+    same ticks and the same choice of labelled ticks as matplotlib's default formatter)."""
+    from matplotlib.ticker import LogFormatterSciNotation
+
+    class PlainLogFormatter(LogFormatterSciNotation):
+        def __call__(self, x: float, pos: int | None = None) -> str:
+            return _plain_tick_label(super().__call__(x, pos))
+
+    for ax in axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            if axis.get_scale() == "log":
+                axis.set_major_formatter(PlainLogFormatter())
+                axis.set_minor_formatter(PlainLogFormatter(labelOnlyBase=False))
+
+
 def _decades_only(*axes: Any) -> None:
-    """Major (decade) ticks only on the log axes of ``axes``: the eight minor ticks per decade
-    of a log axis are most of what a figure of a few curves costs to draw (one tick artist
-    each, laid out twice by the constrained layout); the CSV beside every figure has the
-    numbers."""
+    """Major (decade) ticks only on the log axes of ``axes``, labelled in plain text
+    (:func:`_plain_log_labels`): the eight minor ticks per decade of a log axis are most of
+    what a figure of a few curves costs to draw (one tick artist each, laid out twice by the
+    constrained layout); the CSV beside every figure has the numbers."""
     from matplotlib.ticker import NullLocator
 
+    _plain_log_labels(*axes)
     for ax in axes:
         for axis in (ax.xaxis, ax.yaxis):
             if axis.get_scale() == "log":
@@ -141,7 +173,7 @@ def floors_figure(masses_gev: Sequence[float] | np.ndarray, floors: Mapping[str,
         ax.plot(masses_gev, values, color=color, label=name)
         if published and name in published:
             ax.plot(*published[name], color=color, ls="--", lw=0.8)
-    ax.set(xscale="log", yscale="log", xlabel="WIMP mass [GeV]", ylabel="σ$_{SI}$ per nucleon [cm$^2$]",
+    ax.set(xscale="log", yscale="log", xlabel="WIMP mass [GeV]", ylabel="σ_SI per nucleon [cm²]",
            title="Neutrino floors (n = 2)" + (": ours (solid), O'Hare 2021 (dashed)" if published else ""))
     ax.legend(fontsize=8, ncol=2)
     _decades_only(ax)
@@ -172,6 +204,7 @@ def _explanation(fast: bool) -> StepOutput:
     bx.set(xscale="log", yscale="log", xlabel="exposure [tonne-year]", ylabel="n = −(d ln σ / d ln ε)⁻¹")
     ax.legend(fontsize=8)
     _decades_only(ax)  # σ spans decades; n (bx) keeps its minor ticks: its range may be under one
+    _plain_log_labels(bx)
     columns = long_columns(series_s, "exposure_tonne_year", "sigma_cm2")
     columns["n"] = [float(v) for _, (_, n) in series_n.items() for v in n]
     results = [
@@ -297,7 +330,7 @@ def _targets(fast: bool) -> StepOutput:
         ax.plot(masses, floor_bins, color="tab:red", label="cevns (bin integrals)")
         ax.plot(RATIO_MASSES, floor_total, "o", color="tab:orange", ms=4, label="cevns, O'Hare's normalisation")
         ax.plot(pm, ps, color="k", ls="--", lw=0.8, label="O'Hare 2021 (published)")
-        ax.set(xscale="log", yscale="log", xlabel="WIMP mass [GeV]", ylabel="σ$_{SI}$ per nucleon [cm$^2$]",
+        ax.set(xscale="log", yscale="log", xlabel="WIMP mass [GeV]", ylabel="σ_SI per nucleon [cm²]",
                title=f"Neutrino floor (n = 2), {name}")
         ax.legend(fontsize=8)
         _decades_only(ax)
@@ -337,6 +370,7 @@ def _cjpl(fast: bool) -> StepOutput:
     ax.axhline(CJPL_FLOOR_70GEV_CM2, color="tab:red", ls="--", label="Fan, Liu, Zhou (CJPL)")
     ax.set(yscale="log", ylabel="Xe floor at 70 GeV [cm²]")
     ax.legend(fontsize=8)
+    _plain_log_labels(ax)
     results = (
         Result("Xe floor at 70 GeV, CJPL atmospheric flux", "cm²", floors["CJPL (atmospheric x 0.7)"], CJPL_FLOOR_70GEV_CM2,
                "Fan, Liu, Zhou, arXiv:2503.22155, abstract: 'σ ~ 3 × 10⁻⁴⁹ cm² at 70 GeV'",

@@ -182,8 +182,9 @@ def _r_minus_log1p(r: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         out = r - np.log1p(r)
     small = np.abs(r) < 1e-3
-    rs = r[small]
-    out[small] = rs * rs * (0.5 - rs * (1.0 / 3.0 - rs * (0.25 - rs * 0.2)))
+    if small.any():  # elementwise where (no gather/scatter of the few small r)
+        series = r * r * (0.5 - r * (1.0 / 3.0 - r * (0.25 - r * 0.2)))
+        out = np.where(small, series, out)
     return out
 
 
@@ -354,6 +355,87 @@ def _check_exposures(exposures: Sequence[float] | np.ndarray) -> np.ndarray:
     return eps
 
 
+def _continuation_levels(leps: np.ndarray, coarsest: int = 8
+                         ) -> list[tuple[np.ndarray, np.ndarray | None, np.ndarray | None]]:
+    """The order in which :func:`discovery_limits` solves the exposures (sorted ln ε, ``leps``):
+    every ``coarsest``-th one and the last first, then the midpoints of ever finer strides
+    (4, 2, 1), each started from its two solved neighbours. Returns, per level, the new
+    positions and those of their solved neighbours below and above (None on the first level).
+    Repeated exposures, or fewer than 3 × ``coarsest``, are solved in one level."""
+    e = leps.size
+    if e < 3 or np.any(np.diff(leps) <= 0):
+        return [(np.arange(e), None, None)]
+    known = np.unique(np.r_[np.arange(0, e, coarsest), e - 1])
+    levels: list[tuple[np.ndarray, np.ndarray | None, np.ndarray | None]] = [(known, None, None)]
+    stride = coarsest
+    while stride > 1:
+        stride //= 2
+        new = np.setdiff1d(np.arange(0, e, stride), known)
+        if new.size:
+            k = np.searchsorted(known, new)
+            levels.append((new, known[k - 1], known[k]))
+            known = np.union1d(known, new)
+    return levels
+
+
+def _hermite(t: np.ndarray, h: np.ndarray, xa: np.ndarray, sa: np.ndarray, xb: np.ndarray, sb: np.ndarray
+             ) -> np.ndarray:
+    """Cubic Hermite interpolation at fraction ``t`` of an interval of length ``h`` between
+    values ``xa``, ``xb`` with slopes ``sa``, ``sb`` (error O(h⁴) for a smooth function)."""
+    t2, t3 = t * t, t * t * t
+    return ((2 * t3 - 3 * t2 + 1) * xa + (t3 - 2 * t2 + t) * h * sa + (-2 * t3 + 3 * t2) * xb
+            + (t3 - t2) * h * sb)
+
+
+def _roots(model: _Model, sig: np.ndarray, eps: np.ndarray, x: np.ndarray, u: np.ndarray, target: float,
+           rtol: float, max_iter: int, report: Callable[[int, int], None]
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """ln σ_disc of points with signal (rows ``sig``, exposures ``eps``) from starts ``x``
+    (ln σ) and pulls ``u``: Newton's method on ln q₀(ln σ) = ``target`` inside a bracket
+    (module docstring). Returns (x, u, n, converged)."""
+    x = np.array(x, dtype=float, copy=True)
+    u = np.array(u, dtype=float, copy=True)
+    lo, hi = np.full(x.shape, -np.inf), np.full(x.shape, np.inf)
+    n = np.full(x.shape, np.nan)
+    done = np.zeros(x.shape, dtype=bool)
+    converged = np.zeros(x.shape, dtype=bool)
+    for _ in range(max_iter):
+        idx = np.flatnonzero(~done)
+        report(int(x.size - idx.size), int(x.size))
+        if idx.size == 0:
+            break
+        sigma = np.exp(x[idx])
+        d = sigma[:, None] * sig[idx] + model.total
+        u_i, m_i, poisson, conv = _profile(model, d, eps[idx], u[idx], 1e-12, 100)
+        u[idx] = u_i
+        q0 = poisson + np.sum(u_i * u_i, axis=-1)
+        slope_q = 2.0 * eps[idx] * sigma * np.sum(sig[idx] * np.log(d / m_i), axis=-1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            g = np.log(q0) - target
+            slope = slope_q / q0
+            n[idx] = slope_q / poisson
+        lo[idx] = np.where(g < 0, np.maximum(lo[idx], x[idx]), lo[idx])
+        hi[idx] = np.where(g > 0, np.minimum(hi[idx], x[idx]), hi[idx])
+        # converged: q0 = z² to rtol, or σ bracketed to 1e-12 (q0's rounding noise, ~1e-10 at huge exposures)
+        ok = (np.abs(g) < rtol) | (hi[idx] - lo[idx] < 1e-12)
+        converged[idx[ok]] = conv[ok]
+        done[idx[ok]] = True
+        with np.errstate(divide="ignore", invalid="ignore"):
+            newton = x[idx] - np.clip(np.where(slope > 0, g / slope, np.sign(g) * 4.0), -4.0, 4.0)
+        a, b = lo[idx], hi[idx]
+        outside = ~((newton > a) & (newton < b)) | ~np.isfinite(newton)
+        bracket = np.isfinite(a) & np.isfinite(b)
+        step_out = np.where(g < 0, x[idx] + 4.0, x[idx] - 4.0)
+        x[idx] = np.where(ok, x[idx], np.where(outside, np.where(bracket, 0.5 * (a + b), step_out), newton))
+    retry = np.flatnonzero(done & ~converged)  # warm starts stalled at rounding: profile again from 0
+    if retry.size:
+        sigma = np.exp(x[retry])
+        d = sigma[:, None] * sig[retry] + model.total
+        u_r, _, poisson, conv = _profile(model, d, eps[retry], np.zeros_like(u[retry]), 1e-12, 100)
+        converged[retry] = conv & (np.abs(np.log(poisson + np.sum(u_r * u_r, axis=-1)) - target) < 1e-8)
+    return x, u, n, converged
+
+
 def discovery_limits(
     arrays: FogArrays,
     exposures: Sequence[float] | np.ndarray,
@@ -399,58 +481,48 @@ def discovery_limits(
         raise InputError(f"z + Φ⁻¹(power) must be > 0, got z = {z}, power = {power}")
     M, E = arrays.signal.shape[0], eps_axis.size
     model = _Model.of(arrays.background, arrays.uncertainties)
-    row = np.repeat(np.arange(M), E)
-    eps = np.tile(eps_axis, M)
-    sig = arrays.signal[row]
-    has_signal = np.any(sig > 0, axis=-1)
-    target = np.log(z_asimov * z_asimov)
-    # start: the Gaussian background-dominated estimate q0 ≈ ε σ² Σ S²/B
-    fisher = np.sum(sig**2 / model.total, axis=-1)
-    with np.errstate(divide="ignore"):
-        x = 0.5 * (target - np.log(np.where(has_signal, eps * fisher, 1.0)))
-    lo, hi = np.full(x.shape, -np.inf), np.full(x.shape, np.inf)
-    u = np.zeros((x.size, model.shifts.shape[0]))
-    n = np.full(x.shape, np.nan)
-    done = ~has_signal
-    converged = np.zeros(x.shape, dtype=bool)
-    for _ in range(max_iter):
-        idx = np.flatnonzero(~done)
-        if progress is not None:
-            progress(int(x.size - idx.size), int(x.size))
-        if idx.size == 0:
-            break
-        sigma = np.exp(x[idx])
-        d = sigma[:, None] * sig[idx] + model.total
-        u_i, m_i, poisson, conv = _profile(model, d, eps[idx], u[idx], 1e-12, 100)
-        u[idx] = u_i
-        q0 = poisson + np.sum(u_i * u_i, axis=-1)
-        slope_q = 2.0 * eps[idx] * sigma * np.sum(sig[idx] * np.log(d / m_i), axis=-1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            g = np.log(q0) - target
-            slope = slope_q / q0
-            n[idx] = slope_q / poisson
-        lo[idx] = np.where(g < 0, np.maximum(lo[idx], x[idx]), lo[idx])
-        hi[idx] = np.where(g > 0, np.minimum(hi[idx], x[idx]), hi[idx])
-        # converged: q0 = z² to rtol, or σ bracketed to 1e-12 (q0's rounding noise, ~1e-10 at huge exposures)
-        ok = (np.abs(g) < rtol) | (hi[idx] - lo[idx] < 1e-12)
-        converged[idx[ok]] = conv[ok]
-        done[idx[ok]] = True
-        with np.errstate(divide="ignore", invalid="ignore"):
-            newton = x[idx] - np.clip(np.where(slope > 0, g / slope, np.sign(g) * 4.0), -4.0, 4.0)
-        a, b = lo[idx], hi[idx]
-        outside = ~((newton > a) & (newton < b)) | ~np.isfinite(newton)
-        bracket = np.isfinite(a) & np.isfinite(b)
-        step_out = np.where(g < 0, x[idx] + 4.0, x[idx] - 4.0)
-        x[idx] = np.where(ok, x[idx], np.where(outside, np.where(bracket, 0.5 * (a + b), step_out), newton))
-    retry = np.flatnonzero(done & has_signal & ~converged)  # warm starts stalled at rounding: profile again from 0
-    if retry.size:
-        sigma = np.exp(x[retry])
-        d = sigma[:, None] * sig[retry] + model.total
-        u_r, _, poisson, conv = _profile(model, d, eps[retry], np.zeros_like(u[retry]), 1e-12, 100)
-        converged[retry] = conv & (np.abs(np.log(poisson + np.sum(u_r * u_r, axis=-1)) - target) < 1e-8)
-    sigma_all = np.where(has_signal, np.exp(x), np.nan)
-    return DiscoveryLimits(arrays.masses_gev, eps_axis, sigma_all.reshape(M, E), n.reshape(M, E), float(z),
-                           converged.reshape(M, E), float(power))
+    target = float(np.log(z_asimov * z_asimov))
+    rows = np.flatnonzero(np.any(arrays.signal > 0, axis=-1))  # masses without signal stay NaN
+    x_all = np.full((M, E), np.nan)
+    n_all = np.full((M, E), np.nan)
+    u_all = np.zeros((M, E, model.shifts.shape[0]))
+    conv_all = np.zeros((M, E), dtype=bool)
+    order = np.argsort(eps_axis, kind="stable")  # continuation runs along increasing exposure
+    leps = np.log(eps_axis[order])
+    finished = (M - rows.size) * E
+    for new, below, above in _continuation_levels(leps):
+        cols = order[new]
+        sig = arrays.signal[np.repeat(rows, cols.size)]
+        eps = np.tile(eps_axis[cols], rows.size)
+        # start: the Gaussian background-dominated estimate q0 ≈ ε σ² Σ S²/B ...
+        x0 = 0.5 * (target - np.log(eps * np.sum(sig**2 / model.total, axis=-1)))
+        u0 = np.zeros((x0.size, model.shifts.shape[0]))
+        if below is not None and above is not None:  # ... or the cubic through the solved neighbours
+            t = np.tile((leps[new] - leps[below]) / (leps[above] - leps[below]), rows.size)
+            h = np.tile(leps[above] - leps[below], rows.size)
+            xa, xb = (x_all[np.ix_(rows, order[c])].reshape(-1) for c in (below, above))
+            na, nb = (n_all[np.ix_(rows, order[c])].reshape(-1) for c in (below, above))
+            ca, cb = (conv_all[np.ix_(rows, order[c])].reshape(-1) for c in (below, above))
+            ua, ub = (u_all[np.ix_(rows, order[c])].reshape(x0.size, -1) for c in (below, above))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                hermite = _hermite(t, h, xa, -1.0 / na, xb, -1.0 / nb)
+            good = ca & cb & (na > 0) & (nb > 0) & np.isfinite(hermite)
+            x0 = np.where(good, hermite, x0)
+            u0 = np.where(good[:, None], (1.0 - t)[:, None] * ua + t[:, None] * ub, 0.0)
+
+        def report(done: int, total: int, offset: int = finished) -> None:
+            if progress is not None:
+                progress(offset + done, M * E)
+
+        x, u, n, conv = _roots(model, sig, eps, x0, u0, target, rtol, max_iter, report)
+        finished += x.size
+        x_all[np.ix_(rows, cols)] = x.reshape(rows.size, cols.size)
+        n_all[np.ix_(rows, cols)] = n.reshape(rows.size, cols.size)
+        conv_all[np.ix_(rows, cols)] = conv.reshape(rows.size, cols.size)
+        u_all[np.ix_(rows, cols)] = u.reshape(rows.size, cols.size, -1)
+    if progress is not None:
+        progress(M * E, M * E)
+    return DiscoveryLimits(arrays.masses_gev, eps_axis, np.exp(x_all), n_all, float(z), conv_all, float(power))
 
 
 def fog_gradient(limits: DiscoveryLimits, sigma_grid: Sequence[float] | np.ndarray) -> np.ndarray:
@@ -628,10 +700,19 @@ def _background_row(name: str, flux: float, target: str, threshold_kev: float, e
                     order: int, structure: NuclearStructure, normalisation: str) -> np.ndarray:
     """One background row of :func:`fog_arrays` (events per tonne-year per bin of component
     ``name`` at total flux ``flux``, cm⁻² s⁻¹), read-only; with :data:`FOG_STRUCTURE` from
-    :func:`_default_background_row` (cached)."""
-    if structure is FOG_STRUCTURE:
-        return _default_background_row(name, flux, target, threshold_kev, e_max_kev, n_bins, order, normalisation)
-    return _compute_background_row(name, flux, target, threshold_kev, e_max_kev, n_bins, order, structure, normalisation)
+    :func:`_default_background_row` (cached), at the component's flux of :data:`FOG_FLUXES`
+    and scaled to ``flux`` (the counts are proportional to the flux; the row at that flux is
+    the cached one itself, bit for bit)."""
+    if structure is not FOG_STRUCTURE:
+        return _compute_background_row(name, flux, target, threshold_kev, e_max_kev, n_bins, order, structure,
+                                       normalisation)
+    nominal = FOG_FLUXES[name][0] if name in FOG_FLUXES else flux
+    row = _default_background_row(name, nominal, target, threshold_kev, e_max_kev, n_bins, order, normalisation)
+    if flux == nominal:
+        return row
+    scaled = row * (flux / nominal)
+    scaled.flags.writeable = False
+    return scaled
 
 
 @lru_cache(maxsize=256)
@@ -639,7 +720,12 @@ def _default_background_row(name: str, flux: float, target: str, threshold_kev: 
                             order: int, normalisation: str) -> np.ndarray:
     """:func:`_compute_background_row` with :data:`FOG_STRUCTURE`, cached: the neutrino
     backgrounds of a target do not depend on the WIMP masses, so the calls of a run that
-    differ only in the masses (or in other components' fluxes) compute each row once."""
+    differ only in the masses (or in other components' fluxes) compute each row once; a row
+    normalised to the total rate (``normalisation="total"``) reuses the cached row of the bin
+    integrals and adds only the rate above ``e_max_kev``."""
+    if normalisation == "total":
+        bins = _default_background_row(name, flux, target, threshold_kev, e_max_kev, n_bins, order, "bins")
+        return _total_normalised(bins, name, flux, target, e_max_kev, order, FOG_STRUCTURE)
     return _compute_background_row(name, flux, target, threshold_kev, e_max_kev, n_bins, order, FOG_STRUCTURE,
                                    normalisation)
 
@@ -657,23 +743,45 @@ def _compute_background_row(name: str, flux: float, target: str, threshold_kev: 
     per_tonne = {iso: n * tonne / kg for iso, n in tgt.nuclei_per_kg().items()}
     source = _component_source(name, flux)
     row = np.zeros(n_bins)
-    above = 0.0  # counts above e_max (for normalisation = "total")
     for iso in tgt.isotopes:
         kinks = spectrum_kinks_mev(source, iso.mass) / keV
         nodes, weights, bins = _panels(edges, kinks, order)
         rate = sum(differential_rate(nodes, iso, per_tonne[iso.name], source, year, structure=structure).values())
         row += _binned(np.asarray(rate), weights, bins, n_bins)
+    if normalisation == "total":
+        return _total_normalised(row, name, flux, target, e_max_kev, order, structure)
+    row.flags.writeable = False
+    return row
+
+
+def _total_normalised(row: np.ndarray, name: str, flux: float, target: str, e_max_kev: float, order: int,
+                      structure: NuclearStructure) -> np.ndarray:
+    """The bin integrals ``row`` of a component scaled by (rate from threshold to its largest
+    recoil) / (rate inside the bins), O'Hare's normalisation (:func:`fog_arrays`,
+    ``normalisation="total"``); a new read-only array."""
+    from cevns.physics.nuclei import resolve_target
+    from cevns.rates.nodes import spectrum_kinks_mev
+    from cevns.rates.prediction import differential_rate
+    from cevns.units import keV, kg, tonne, year
+
+    tgt = resolve_target(target)
+    per_tonne = {iso: n * tonne / kg for iso, n in tgt.nuclei_per_kg().items()}
+    source = _component_source(name, flux)
+    out = np.array(row, dtype=float, copy=True)
+    above = 0.0  # counts above e_max
+    for iso in tgt.isotopes:
+        kinks = spectrum_kinks_mev(source, iso.mass) / keV
         top = float(kinks.max()) if kinks.size else 0.0
-        if normalisation == "total" and top > e_max_kev:
+        if top > e_max_kev:
             upper = np.geomspace(e_max_kev, top, 61)
             nodes, weights, _ = _panels(upper, kinks, order)
             rate = sum(differential_rate(nodes, iso, per_tonne[iso.name], source, year, structure=structure).values())
             above += float(np.sum(np.asarray(rate) * weights))
-    inside = row.sum()
+    inside = out.sum()
     if above > 0 and inside > 0:
-        row *= (inside + above) / inside
-    row.flags.writeable = False
-    return row
+        out *= (inside + above) / inside
+    out.flags.writeable = False
+    return out
 
 
 def fog_arrays(
