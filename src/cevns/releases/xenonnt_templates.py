@@ -66,6 +66,8 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import math
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -117,11 +119,12 @@ def read_checked(root: Path, relative: str) -> bytes:
     expected = _digests().get(relative)
     if expected is None:
         raise InputError(f"{_RELEASE}: {relative} is not a file of the release")
-    path = root / relative
-    if not path.is_file():
-        raise InputError(f"{_RELEASE}: {relative} is missing in {root}")
+    # a string path and one open (no separate stat): ~7,000 files per release read
     try:
-        data = path.read_bytes()
+        with open(os.path.join(root, relative), "rb") as handle:
+            data = handle.read()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        raise InputError(f"{_RELEASE}: {relative} is missing in {root}") from None
     except OSError as exc:
         raise InputError(f"{_RELEASE}: {relative} in {root} cannot be read ({exc.strerror or exc})") from None
     digest = hashlib.sha256(data).hexdigest()
@@ -243,6 +246,10 @@ class _Templates:
 
 
 def _checked_template(values: np.ndarray, relative: str) -> np.ndarray:
+    # finite and ≥ 0: a minimum ≥ 0 (False for NaN) and a finite sum (inf for +inf) decide at
+    # once for nearly every file; the element-wise test only when they do not
+    if values.shape == (N_BINS,) and float(values.min()) >= 0.0 and math.isfinite(float(values.sum())):
+        return values
     if values.shape != (N_BINS,) or not np.all(np.isfinite(values)) or np.any(values < 0):
         raise InputError(f"{_RELEASE}: {relative}: expected a finite, non-negative (3, 3, 3, 3) template")
     return values
