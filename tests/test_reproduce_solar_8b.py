@@ -279,3 +279,18 @@ def test_zprime_signals_equal_the_pandax_predictions():
         want = np.stack([lk.signal({"zprime_model": "universal", "zprime_mass": mass, "zprime_coupling": float(x)})
                          for x in g])
         np.testing.assert_allclose(got, want, rtol=0, atol=1e-9 * np.abs(want).sum(axis=1).max())
+
+
+@pytest.mark.skipif(not XENONNT_RELEASE.is_dir(), reason="XENONnT release not in ../shared/reference-data")
+def test_mediator_likelihood_reused_from_the_combination_equals_pandax_alone():
+    """With the release, the Z′ scan's PandaX-4T likelihood is made of the combination's own
+    PandaX members (not built again): the same χ², pulls and signals as physics_likelihood(None)."""
+    from cevns.reproduce import solar_8b as s8
+
+    _, which, reused = s8._likelihoods({"xenonnt-8b": XENONNT_RELEASE})
+    alone, _ = s8.physics_likelihood(None)
+    assert which == "XENONnT + PandaX-4T"
+    point = {"zprime_model": "universal", "zprime_mass": 3.0, "zprime_coupling": 2e-4}
+    np.testing.assert_array_equal(reused.signal(point), alone.signal(point))
+    a, b = reused.point({"sin2_theta_w": 0.3}), alone.point({"sin2_theta_w": 0.3})
+    assert a == b

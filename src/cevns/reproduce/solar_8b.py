@@ -27,7 +27,7 @@ the Z′ scan is one batched χ²; the spectra of step 5 are one rate call per i
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from importlib import import_module
 from pathlib import Path
 from typing import Any
@@ -165,24 +165,44 @@ def _release_has_likelihood() -> bool:
         return False
 
 
-def physics_likelihood(release_dirs: Mapping[str, Path] | None = None) -> tuple[Likelihood, str]:
-    """The combination ``xenon-8b`` when the XENONnT release is at hand, else the two
-    PandaX-4T experiments with the flux normalisation shared (same TOML construction)."""
+def _pandax_joint(members: Sequence[Likelihood]) -> Likelihood:
+    """The two PandaX-4T experiments' likelihoods (in :data:`PANDAX_EXPERIMENTS` order) with
+    the ⁸B flux normalisation shared (B16-GS98 ±12 %)."""
+    from cevns.stats.joint import JointLikelihood, JointMember, SharedNuisance
+
+    joint = tuple(JointMember(name, m) for name, m in zip(PANDAX_EXPERIMENTS, members))
+    shared = SharedNuisance("b8-flux", {m.label: an.B16_GS98_B8_UNCERTAINTY for m in joint}, "signal-normalisation")
+    return JointLikelihood(joint, (shared,), {}, "pandax-4t-8b")
+
+
+def _likelihoods(release_dirs: Mapping[str, Path] | None) -> tuple[Likelihood, str, Likelihood]:
+    """(:func:`physics_likelihood`'s likelihood and name, the PandaX-4T likelihood alone):
+    with the release, the PandaX-4T members of the combination are reused (built from the same
+    experiment files the same way, so not built twice)."""
     from cevns.config.experiments import load_experiment
     from cevns.releases.combinations import load_combination
     from cevns.stats.fits import ExperimentLikelihood
-    from cevns.stats.joint import JointLikelihood, JointMember, SharedNuisance
 
     if release_dirs and "xenonnt-8b" in release_dirs and _release_has_likelihood():
         # verify=False: the release reader checks the SHA-256 of every file it reads
         comb = load_combination(COMBINATION, release_dirs=dict(release_dirs), verify=False)
-        return comb.likelihood, "XENONnT + PandaX-4T"
+        built = {exp: m.likelihood for exp, m in zip(comb.experiments, comb.likelihood.members)}
+        if all(name in built for name in PANDAX_EXPERIMENTS):
+            return comb.likelihood, "XENONnT + PandaX-4T", _pandax_joint([built[n] for n in PANDAX_EXPERIMENTS])
+        return comb.likelihood, "XENONnT + PandaX-4T", _likelihoods(None)[0]
     members = []
     for name in PANDAX_EXPERIMENTS:
         exp = load_experiment(name)
-        members.append(JointMember(name, ExperimentLikelihood(exp.predictor(), exp.measurement())))
-    shared = SharedNuisance("b8-flux", {m.label: an.B16_GS98_B8_UNCERTAINTY for m in members}, "signal-normalisation")
-    return JointLikelihood(tuple(members), (shared,), {}, "pandax-4t-8b"), "PandaX-4T"
+        members.append(ExperimentLikelihood(exp.predictor(), exp.measurement()))
+    pandax = _pandax_joint(members)
+    return pandax, "PandaX-4T", pandax
+
+
+def physics_likelihood(release_dirs: Mapping[str, Path] | None = None) -> tuple[Likelihood, str]:
+    """The combination ``xenon-8b`` when the XENONnT release is at hand, else the two
+    PandaX-4T experiments with the flux normalisation shared (same TOML construction)."""
+    lk, which, _ = _likelihoods(release_dirs)
+    return lk, which
 
 
 def _allowed(p: OneParameterProfile, level: str) -> tuple[tuple[float, float], ...]:
@@ -295,7 +315,7 @@ def physics_profiles(lk: Likelihood, grids: Mapping[str, np.ndarray], labels: Ma
 
 
 def _physics(release_dirs: Mapping[str, Path] | None, fast: bool) -> StepOutput:
-    lk, which = physics_likelihood(release_dirs)
+    lk, which, zlk = _likelihoods(release_dirs)
     n = 17 if fast else 25  # the crossings and minima are refined off the grid (refined_profiles)
     # ε^uV: the 90 % interval of the combination lies within [−0.3, 0.7]; PandaX alone is wider
     eps = np.linspace(-0.6, 1.0, n) if which != "PandaX-4T" else np.linspace(-1.0, 1.0, n)
@@ -323,7 +343,7 @@ def _physics(release_dirs: Mapping[str, Path] | None, fast: bool) -> StepOutput:
     ]
     # The Z′ signal of the XENONnT release is rebuilt at every point (seconds each): the mediator
     # scan uses the PandaX-4T experiments alone to keep the reproduction within a minute.
-    zlk, zwhich = physics_likelihood(None) if which != "PandaX-4T" else (lk, which)
+    zwhich = "PandaX-4T"
     masses = np.geomspace(0.1, 1000.0, 4 if fast else 5)
     couplings = np.geomspace(1e-6, 1e-2, 11 if fast else 13)
     limits = _coupling_limits(zlk, masses, couplings)
