@@ -248,3 +248,20 @@ def test_member_polynomial_is_the_exact_quadratic_in_n_prime_and_refuses_the_rad
     radius = g.member_polynomial(array, 0, g._one("rn_70Ge"), 3.0, 6.0)
     xs = np.array([3.3, 4.1, 5.7])
     np.testing.assert_array_equal(radius(xs), g.member_counts(array, 0, g._one("rn_70Ge"), xs))
+
+
+def test_radius_emulator_equals_the_predictions_and_refuses_too_few_points():
+    """The Chebyshev emulator of a member's count against its neutron radius (the Helm form
+    factor is entire in R_n) equals one full prediction per radius to 10⁻¹² at radii off its
+    points, across the range Fig. 4 uses (Helm limit to 16 fm); with 4 points it misses its
+    tolerance at the random checks and is refused."""
+    array = g.ge_array("pidar", g.SNS_WINDOW_KEV)
+    r_min = g.helm_minimum_radius_fm() * (1 + 1e-6)
+    xs = np.array([r_min, 1.9, 3.14159, 4.0, 4.4721, 7.77, 12.3, 15.99, 16.0])
+    for k, iso in enumerate(g.ISOTOPES):
+        assign = g._one(f"rn_{iso}")
+        emu = g.member_emulator(array, k, assign, r_min, g.RADIUS_EMULATOR_TOP_FM)
+        assert emu.accepted and emu.max_error <= g.EMULATOR_RTOL and emu.checks == g.EMULATOR_CHECKS
+        np.testing.assert_allclose(emu(xs), g.member_counts(array, k, assign, xs), rtol=1e-12, atol=0)
+    coarse = g.member_emulator(array, 2, g._one("rn_76Ge"), r_min, g.RADIUS_EMULATOR_TOP_FM, nodes=4)
+    assert not coarse.accepted and coarse.max_error > g.EMULATOR_RTOL

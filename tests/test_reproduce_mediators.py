@@ -22,6 +22,7 @@ import numpy as np
 import pytest
 from scipy import optimize, stats
 
+from cevns.errors import InputError
 from cevns.physics.cross_sections import charge_radius_coupling_shift
 from cevns.reproduce import coherent_mediators as cm
 from cevns.reproduce import coherent_mediators_analysis as cma
@@ -263,3 +264,48 @@ def test_shared_sm_probe_gives_the_same_quadratics():
                 np.testing.assert_allclose(shared[k].coefficients, full[k].coefficients, rtol=1e-12, atol=0)
     with pytest.raises(ValueError, match="not quadratic"):
         cma.quadratic_counts(lks["CsI"], lambda x: {"rn": x}, (4.5, 4.8, 5.1), 5.4, known={4.5: lks["CsI"].signal({"rn": 4.5})})
+
+
+# --- the mass emulator ---------------------------------------------------------------------------
+def test_mass_emulator_gives_the_exact_exclusions():
+    """On a grid long enough for the emulator (61 masses over the report's range), the emulated
+    N(g²) gives the same exclusion curves, islands and raster bounds as every mass computed
+    exactly (1e-9 relative), and its boundary couplings solve χ² = plane minimum + 4.61 with
+    full predictions (1e-6) at masses off its Chebyshev points."""
+    masses = np.geomspace(1e-2, 1e4, 61)
+    assert cma._emulation_pays(masses.size)
+    model = "universal Z′"
+    exact = cma.mediator_exclusions(model, masses, 300, emulate=False)
+    emulated = cma.mediator_exclusions(model, masses, 300)
+    for data in (*cma.DATA_SETS, cma.COMBINED):
+        a, b = exact[data], emulated[data]
+        assert a.emulator == "" and "accepted" in b.emulator
+        np.testing.assert_allclose(b.bound, a.bound, rtol=1e-9, atol=0)
+        np.testing.assert_allclose(b.raster, a.raster, rtol=1e-9, atol=0)
+        np.testing.assert_allclose(b.island, a.island, rtol=1e-9, atol=0)  # NaN where there is none, in both
+        assert b.chi2_min == pytest.approx(a.chi2_min, abs=1e-9)
+    e = emulated[cma.COMBINED]
+    for i in (3, 29, 47):
+        assign = cma.mediator_assign(model, float(masses[i]))
+        g = float(e.bound[i])
+        assert _full_chi2(assign(g * g)) - e.chi2_min == pytest.approx(T90_2DOF, abs=1e-6)
+
+
+def test_mass_emulator_is_checked_and_refused_when_too_coarse():
+    """With too few Chebyshev points the random check exceeds the tolerance and the emulator is
+    refused; mediator_exclusions then computes every mass exactly (no emulator line)."""
+    model = "B−L Z′"
+    coarse = cma.mediator_mass_emulator(model, 1e-2, 1e4, nodes=6)
+    assert not coarse.accepted and coarse.max_error > cma.EMULATOR_RTOL and coarse.checks == cma.EMULATOR_CHECKS
+    fine = cma.mediator_mass_emulator(model, 1e-2, 1e4)
+    assert fine.accepted and fine.max_error <= cma.EMULATOR_RTOL
+    # the emulated coefficients at a mass off the nodes equal the exact quadratic (relative to the SM count)
+    exact = cma.mediator_quadratics(model, 123.4)
+    got = fine.coefficients(np.array([123.4]))
+    h = cma._probe_scale(123.4)
+    for k in cma.DATA_SETS:
+        sm = exact[k].coefficients[0]
+        np.testing.assert_allclose(got[k][0, 0], sm, rtol=1e-12)
+        assert np.max(np.abs(got[k][0, 1:] - exact[k].coefficients[1:]) * np.array([[h], [h * h]]) / sm) < 1e-10
+    with pytest.raises(InputError):
+        cma.mediator_mass_emulator(model, 10.0, 1.0)

@@ -35,7 +35,7 @@ import numpy as np
 from cevns.physics.cross_sections import charge_radius_coupling_shift
 from cevns.physics.interactions import SCALAR_NUCLEON_CHARGES
 from cevns.stats.chi2 import delta_chi2_threshold
-from cevns.plotting import pyplot
+from cevns.plotting import decade_ticks, pyplot
 from cevns.reproduce.coherent_mediators_analysis import (
     CL,
     COMBINED,
@@ -101,6 +101,7 @@ def _mediator_figure(results: Mapping[str, Mapping[str, Exclusion]]):
         ax.set_xlabel("mediator mass $M$ [MeV]")
         ax.set_title(model)
         ax.grid(True, which="major", alpha=0.3)
+        decade_ticks(ax)  # 6 and 4 decades: decade ticks only (drawing time)
     np.atleast_1d(axes)[0].set_ylabel(r"coupling $g_{Z'}$, $g_\phi$")
     np.atleast_1d(axes)[0].legend(fontsize=7.5, loc="upper left", frameon=True)
     return fig
@@ -130,7 +131,7 @@ def _run_mediators(fast: bool) -> StepOutput:
             _FIGURE_ONLY,
             f"Δχ² = {delta_chi2_threshold(CL, 2):.2f} (2 dof) above the plane's minimum χ² = {comb.chi2_min:.3f}; "
             f"CsI alone {ex['CsI'].bound[0]:.3g}, Ar alone {ex['Ar'].bound[0]:.3g}; 1 dof per mass: {comb.raster[0]:.3g}. "
-            "Below M² ≪ q² ≈ 2MT the bound no longer depends on M.",
+            "Below M² ≪ q² ≈ 2MT the bound no longer depends on M." + (f" {comb.emulator}." if comb.emulator else ""),
         ))
         note = (f"The bound grows ∝ M above M ≈ √(2MT) ≈ 60 MeV; CsI alone {ex['CsI'].bound[-1] / heavy_m * 1e3:.3g}, "
                 f"Ar alone {ex['Ar'].bound[-1] / heavy_m * 1e3:.3g} GeV⁻¹.")

@@ -37,7 +37,7 @@ from cevns.config.experiments import Experiment
 from cevns.stats.fits import ExperimentLikelihood
 from cevns.physics.kinematics import momentum_transfer, recoil_max
 from cevns.stats.chi2 import delta_chi2_threshold
-from cevns.plotting import pyplot as _pyplot
+from cevns.plotting import decade_ticks, pyplot as _pyplot
 from cevns.reproduce.common import Result, emulated_profile, exact_profile
 from cevns.reproduce.variants import load_variant
 from cevns.stats.profiles import OneParameterProfile
@@ -381,6 +381,7 @@ def _run_sin2w(fast: bool) -> StepOutput:
     ax.set_title("Running weak mixing angle and low-energy determinations")
     ax.grid(True, which="both", alpha=0.25)
     ax.legend(fontsize=7.5, loc="upper left")
+    decade_ticks(ax, zoom)  # 7 decades: decade ticks only (drawing time)
 
     (p_csi, q_csi), (p_ar, q_ar) = fits["CsI 2017"], fits["Ar CENNS-10"]
     ((lo_c, hi_c),) = p_csi.allowed["1sigma"]

@@ -34,7 +34,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from cevns.plotting import pyplot as _pyplot
+from cevns.plotting import decade_ticks, pyplot as _pyplot
 from cevns.reproduce.galindo_ge_array_analysis import (
     ISOTOPES,
     PAIR_COLOURS,
@@ -67,9 +67,13 @@ def contour_lines(x: np.ndarray, y: np.ndarray, z: np.ndarray, level: float) -> 
     return [np.asarray(seg) for seg in gen.lines(level) if len(seg) > 1]
 
 
-def _fill(ax, x, y, z, level, colour, alpha=0.45) -> None:
+def _fill(ax, x, y, z, level, colour, alpha=0.45, lines: Sequence[np.ndarray] | None = None) -> None:
+    """The region z ≤ level filled, and its boundary: the pieces ``lines`` (from
+    :func:`contour_lines`, computed here if not given) drawn as solid lines, which is what
+    ``ax.contour`` would draw, without a second contouring pass (speed)."""
     ax.contourf(x, y, np.asarray(z).T, levels=[min(float(np.min(z)), 0.0) - 1.0, level], colors=[colour], alpha=alpha)
-    ax.contour(x, y, np.asarray(z).T, levels=[level], colors=[colour], linewidths=1.2)
+    for seg in contour_lines(x, y, z, level) if lines is None else lines:
+        ax.plot(seg[:, 0], seg[:, 1], color=colour, lw=1.2)
 
 
 def _lines(ax, lines: Sequence[np.ndarray], colour, style="--", label=None) -> None:
@@ -105,6 +109,7 @@ def _figure_spectra(data: dict) -> Figure:
     axes[1].set_xscale("log")
     axes[1].set_xticks([0.1, 0.2, 0.4, 0.7, 1.0, 2.0, 3.0], ["0.1", "0.2", "0.4", "0.7", "1", "2", "3"])
     axes[1].minorticks_off()
+    decade_ticks(axes[0])  # dR/dT over many decades: decade ticks only (drawing time)
     return Figure(
         "fig1_spectra", "Fig. 1: differential rates of ⁷⁰Ge and ⁷⁶Ge, πDAR (left) and reactor (right)",
         "dR/dT of 10 kg of each pure isotope in one year, Helm form factors, sin²θ_W = 0.23865; shaded: the analysis "
@@ -131,7 +136,7 @@ def _figure_n_prime(data: dict) -> Figure:
                 xs, ys, chi2 = panel["regions"][(label, i, j)]
                 lines = contour_lines(xs, ys, chi2, t)
                 if style is None:
-                    _fill(ax, xs, ys, chi2, t, colour, alpha=0.35)
+                    _fill(ax, xs, ys, chi2, t, colour, alpha=0.35, lines=lines)
                     ax.plot([], [], color=colour, lw=6, alpha=0.5, label=f"$^{{{a}}}$Ge, $^{{{b}}}$Ge")
                 else:
                     _lines(ax, lines, colour, style)
@@ -214,10 +219,11 @@ def _figure_radii(data: dict) -> Figure:
         for col, ((i, j), colour) in enumerate(zip(PAIRS, PAIR_COLOURS)):
             ax = axes[row, col]
             xs, ys, corr, unc = data["panels"][label][(i, j)]
-            _fill(ax, xs, ys, corr, t, colour)
+            corr_lines = contour_lines(xs, ys, corr, t)
+            _fill(ax, xs, ys, corr, t, colour, lines=corr_lines)
             unc_lines = contour_lines(xs, ys, unc, t)
             _lines(ax, unc_lines, "k", "--")
-            for name, lines in (("correlated", contour_lines(xs, ys, corr, t)), ("uncorrelated", unc_lines)):
+            for name, lines in (("correlated", corr_lines), ("uncorrelated", unc_lines)):
                 for n_seg, seg in enumerate(lines):
                     series[f"{label} (R{ISOTOPES[i][:2]},R{ISOTOPES[j][:2]}) {name} piece {n_seg + 1}"] = (seg[:, 0], seg[:, 1])
             ax.plot(data["truth"][i], data["truth"][j], marker="+", color="k", ms=9, ls="none")
@@ -250,9 +256,10 @@ def _draw_plane(data: dict, xlabel: str, ylabel: str, argon: Callable, stem: str
     for ax, (label, _, _) in zip(axes, SCENARIOS):
         for window, colour in reversed(tuple(zip(REACTOR_WINDOWS_KEV, WINDOW_COLOURS))):
             z = data["maps"][(label, window, True)]
-            _fill(ax, xs, ys, z, t, colour, alpha=0.45)
+            z_lines = contour_lines(xs, ys, z, t)
+            _fill(ax, xs, ys, z, t, colour, alpha=0.45, lines=z_lines)
             ax.plot([], [], color=colour, lw=6, alpha=0.6, label=f"{_window_text(window)}, correlated")
-            for n_seg, seg in enumerate(contour_lines(xs, ys, z, t)):
+            for n_seg, seg in enumerate(z_lines):
                 series[f"{label} {_window_text(window)} correlated piece {n_seg + 1}"] = (seg[:, 0], seg[:, 1])
         unc = contour_lines(xs, ys, data["maps"][(label, REACTOR_WINDOWS_KEV[-1], False)], t)
         _lines(ax, unc, "k", "--", label="1–2 keV, uncorrelated")
