@@ -121,3 +121,21 @@ def test_bad_batches_are_input_errors():
         profiled_poisson_components(observed, templates, [0.1, 0.25, 0.5], off=np.ones(3))
     with pytest.raises(InputError, match="constraint centres"):
         profiled_poisson_components(observed, templates, [0.1, 0.25, 0.5], centres=np.zeros((4, 3)))
+
+
+def test_two_pull_poisson_batch_equals_points():
+    """profiled_poisson_deviance (row-wise search too) on a (3, 4) batch with points pinned at
+    μ = 0 (empty bins, signals far above the data) equals one fit per point."""
+    from cevns.stats.chi2 import profiled_poisson_deviance
+
+    rng = np.random.default_rng(5)
+    signal = rng.uniform(0.5, 4.0, (3, 4, 6)) * np.linspace(0.0, 6.0, 4)[:, None]
+    background = rng.uniform(0.5, 2.0, 6)
+    observed = rng.poisson(3.0, 6).astype(float)
+    observed[:2] = 0.0
+    batch = profiled_poisson_deviance(observed, signal, background, 0.3, 0.2)
+    assert batch.chi2.shape == (3, 4) and batch.pulls.shape == (3, 4, 2)
+    for i in np.ndindex(3, 4):
+        one = profiled_poisson_deviance(observed, signal[i], background, 0.3, 0.2)
+        assert batch.chi2[i] == pytest.approx(float(one.chi2), rel=1e-12, abs=1e-12)
+        assert batch.pulls[i] == pytest.approx(one.pulls, rel=1e-9, abs=1e-12)

@@ -26,6 +26,7 @@ nuisance parameters are returned in a :class:`PullFit` next to the minimum.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Callable, Literal
@@ -314,6 +315,19 @@ class RowProblem:
 _HALVINGS_AT_ONCE = 8
 
 
+def nonnegative_step_limit(mu: np.ndarray, dmu: np.ndarray) -> np.ndarray:
+    """For expectations linear in the step length, μ(t) = μ + t Δμ (rows, bins), a step
+    length t_∞ per row beyond which some μ_i(t) < 0 for sure (an objective that is ∞ there
+    refuses every t ≥ t_∞; :attr:`RowProblem.refused_beyond`): t_∞ = 4 t_max with t_max =
+    min over Δμ_i < 0 of μ_i/(−Δμ_i) the largest t keeping every μ_i ≥ 0 (the factor 4 a
+    margin for the rounding of μ), ∞ where no μ_i can reach 0 before t = 1/4."""
+    if not np.any(mu + 0.25 * dmu < 0):  # nothing to skip: t = 1, 1/2, 1/4 are tried anyway
+        return np.full(mu.shape[0], np.inf)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t_max = np.min(np.where(dmu < 0, mu / np.where(dmu < 0, -dmu, 1.0), np.inf), axis=-1, initial=np.inf)
+    return 4.0 * t_max
+
+
 def damped_newton(
     objective: Callable[[np.ndarray], tuple[np.ndarray, ...]],
     derivatives: Callable[..., tuple[np.ndarray, np.ndarray]],
@@ -513,7 +527,8 @@ def profiled_poisson_deviance(
     fixes a pull), for every batch point at once, starting at u = 0. The objective is
     convex (the Poisson term is convex in μ, μ is linear in u, plus |u|²), so Newton with
     the exact Hessian 2 T diag(n/μ²) Tᵀ + 2·1 (T: the shift templates σ_S S, σ_B B) converges
-    quadratically; each step is damped by halving (Armijo backtracking, at most 40 halvings)
+    quadratically; each step is damped by halving (Armijo backtracking, at most 60 halvings;
+    :func:`damped_newton` row-wise, the halvings that surely make some μ_i < 0 skipped)
     until the objective decreases and every μ_i stays ≥ 0 (> 0 where n_i > 0). Points stop
     once the Newton decrement −g·Δu falls below ``tol`` × (1 + χ²) (the remaining error in
     χ² is about half the decrement). ``converged`` is False where that did not happen in ``max_iter``
@@ -527,31 +542,43 @@ def profiled_poisson_deviance(
     _nonnegative("observed", n)
     _nonnegative("sigma_signal/sigma_background", sig)
     batch = np.broadcast_shapes(n.shape[:-1], sig.shape[:-1])
-    n, s, b = (np.broadcast_to(x, batch + n.shape[-1:]) for x in (n, s, b))
-    sig = np.broadcast_to(sig, batch + (2,))
-    templates = np.stack([s, b], axis=-2) * sig[..., None]  # (..., 2, bins): μ change per unit u
-    base = s + b
-    positive = n > 0
+    size = math.prod(batch)
+    # flattened to (points, bins) for the row-wise line search of damped_newton
+    n, s, b = (np.broadcast_to(x, batch + n.shape[-1:]).reshape(size, -1) for x in (n, s, b))
+    sig = np.broadcast_to(sig, batch + (2,)).reshape(size, 2)
+    all_templates = np.stack([s, b], axis=-2) * sig[..., None]  # (points, 2, bins): μ change per unit u
+    all_base = s + b
+    all_positive = n > 0
 
-    def objective(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        mu = base + np.einsum("...k,...ki->...i", u, templates)
-        bad = np.any((mu < 0) | (positive & (mu <= 0)), axis=-1)
-        mu_safe = np.where(mu > 0, mu, 1.0)
-        dev = 2.0 * np.sum(poisson_terms(n, mu, mu_safe), axis=-1)
-        return np.where(bad, np.inf, dev + np.sum(u**2, axis=-1)), mu
+    def problem(rows: np.ndarray | None) -> RowProblem:
+        """Objective, derivatives and step bound of the points ``rows`` (None: all)."""
+        nn, templates, base, positive = (x if rows is None else x[rows] for x in (n, all_templates, all_base, all_positive))
 
-    def derivatives(u: np.ndarray, mu: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        ratio = np.divide(n, mu, out=np.zeros_like(n), where=positive)
-        grad = 2.0 * np.einsum("...ki,...i->...k", templates, 1.0 - ratio) + 2.0 * u
-        w = np.divide(ratio, mu, out=np.zeros_like(n), where=positive)
-        hess = 2.0 * np.einsum("...ki,...li,...i->...kl", templates, templates, w) + 2.0 * np.eye(2)
-        return grad, hess
+        def objective(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            mu = base + np.einsum("...k,...ki->...i", u, templates)
+            bad = np.any((mu < 0) | (positive & (mu <= 0)), axis=-1)
+            mu_safe = np.where(mu > 0, mu, 1.0)
+            dev = 2.0 * np.sum(poisson_terms(nn, mu, mu_safe), axis=-1)
+            return np.where(bad, np.inf, dev + np.sum(u**2, axis=-1)), mu
 
-    u = np.zeros(batch + (2,))
-    f, mu = objective(u)
-    u, f, _, converged = damped_newton(objective, derivatives, u, (f, mu), np.isfinite(f), np.zeros(batch, dtype=bool),
-                                       max_iter, tol)
-    return PullFit(f, u * sig, converged)
+        def derivatives(u: np.ndarray, mu: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            ratio = np.divide(nn, mu, out=np.zeros_like(nn), where=positive)
+            grad = 2.0 * np.einsum("...ki,...i->...k", templates, 1.0 - ratio) + 2.0 * u
+            w = np.divide(ratio, mu, out=np.zeros_like(nn), where=positive)
+            hess = 2.0 * np.einsum("...ki,...li,...i->...kl", templates, templates, w) + 2.0 * np.eye(2)
+            return grad, hess
+
+        def refused_beyond(u: np.ndarray, step: np.ndarray, mu: np.ndarray) -> np.ndarray:
+            return nonnegative_step_limit(mu, np.einsum("...k,...ki->...i", step, templates))
+
+        return RowProblem(objective, derivatives, refused_beyond)
+
+    whole = problem(None)
+    u = np.zeros((size, 2))
+    f, mu = whole.objective(u)
+    u, f, _, converged = damped_newton(whole.objective, whole.derivatives, u, (f, mu), np.isfinite(f),
+                                       np.zeros(size, dtype=bool), max_iter, tol, subset=problem)
+    return PullFit(f.reshape(batch), (u * sig).reshape(batch + (2,)), converged.reshape(batch))
 
 
 # --- arrays of detectors: covariance χ² ---------------------------------------------------

@@ -61,7 +61,7 @@ from scipy import optimize, special
 from cevns.errors import InputError
 from cevns.physics.interactions import PhysicsModel
 from cevns.rates.prediction import BinnedCounts, RatePredictor
-from cevns.stats.chi2 import PullFit, RowProblem, damped_newton, poisson_terms
+from cevns.stats.chi2 import PullFit, RowProblem, damped_newton, nonnegative_step_limit, poisson_terms
 
 #: Key of the steady-state background profiled per bin in :meth:`TemplateLikelihood.expected`.
 OFF_SAMPLE_COMPONENT = "steady state (off sample)"
@@ -241,14 +241,8 @@ def profiled_poisson_components(
             return grad, hess
 
         def refused_beyond(u: np.ndarray, step: np.ndarray, g1: np.ndarray, g2: np.ndarray, mu: np.ndarray) -> np.ndarray:
-            # μ(t) = μ + t Δμ is linear in the step length: t_max = min over Δμ_i < 0 of μ_i/(−Δμ_i)
-            # keeps every μ_i ≥ 0, and t ≥ 4 t_max (a margin for rounding) surely makes one < 0.
-            dmu = step @ v if v.ndim == 2 else np.matmul(step[:, None, :], v)[:, 0]
-            if not np.any(mu + 0.25 * dmu < 0):  # no μ_i can reach 0 before t = 1/4: nothing to skip
-                return np.full(mu.shape[0], np.inf)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                t_max = np.min(np.where(dmu < 0, mu / np.where(dmu < 0, -dmu, 1.0), np.inf), axis=-1, initial=np.inf)
-            return 4.0 * t_max
+            # μ is linear in the pulls: the step lengths that surely make some μ_i < 0 (g = ∞)
+            return nonnegative_step_limit(mu, step @ v if v.ndim == 2 else np.matmul(step[:, None, :], v)[:, 0])
 
         return RowProblem(objective, derivatives, refused_beyond)
 
