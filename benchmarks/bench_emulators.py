@@ -13,15 +13,23 @@ Also printed: the set-up (emulator built and verified) and the grid evaluation a
 (per point), the emulator's verified accuracy and the largest |Δχ²| between the two paths
 on the timed points.
 
-Run: ``python benchmarks/bench_emulators.py``.
+``--compare`` also times, interleaved in the same process, the set-up as it was before the
+low-rank node evaluation and the linear Δm²₄₁ transform (every probe at every node, Δm²₄₁
+in ln Δm²; best of 3) and prints both set-ups and their ratio.
+
+Run: ``python benchmarks/bench_emulators.py [--compare]``.
 """
 
 from __future__ import annotations
 
+import sys
 import time
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from typing import Iterator
 
 import numpy as np
 
+import cevns.stats.emulators as emulators
 from cevns.config.experiments import load_experiment
 from cevns.stats.emulators import report_of
 from cevns.stats.fits import ExperimentLikelihood
@@ -47,6 +55,37 @@ def cases() -> dict[str, tuple[ExperimentLikelihood, dict[str, np.ndarray]]]:
         "dm2_41 x Ue4_sq (Dresden-II), 101x101": (dresden, {"dm2_41": np.geomspace(0.1, 10.0, 101),
                                                             "Ue4_sq": np.linspace(0.0, 0.2, 101)}),
     }
+
+
+@contextmanager
+def previous_setup() -> Iterator[None]:
+    """The emulator set-up without the low-rank nodes and with Δm²₄₁ in ln Δm² (as before)."""
+    low_rank, linear = emulators._low_rank, emulators.LINEAR_BY_DEFAULT
+    emulators._low_rank = lambda *args: None  # the old path: no reduction
+    emulators.LINEAR_BY_DEFAULT = frozenset()  # the old path: the log rule for every name
+    try:
+        yield
+    finally:
+        emulators._low_rank, emulators.LINEAR_BY_DEFAULT = low_rank, linear
+
+
+def compare() -> None:
+    """Set-up (emulator built and verified) now and as before, interleaved, best of 3."""
+    print(f"{'case':40s} {'set-up now':>11s} {'before':>9s} {'ratio':>6s}  predictions now / before")
+    for name, (lk, axes) in cases().items():
+        now: list[float] = []
+        old: list[float] = []
+        counts = [0, 0]
+        for _ in range(REPEAT):
+            contexts: tuple[AbstractContextManager[None], ...] = (nullcontext(), previous_setup())
+            for k, ctx in enumerate(contexts):
+                with ctx:
+                    start = time.perf_counter()
+                    prepared = chunk_evaluator(lk, axes)
+                    (now if k == 0 else old).append(time.perf_counter() - start)
+                    report = report_of(prepared[0])
+                    counts[k] = report.predictions if report is not None else 0
+        print(f"{name:40s} {min(now):10.3f}s {min(old):8.3f}s {min(old) / min(now):5.2f}x  {counts[0]} / {counts[1]}")
 
 
 def main() -> None:
@@ -79,4 +118,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    compare() if "--compare" in sys.argv[1:] else main()

@@ -141,9 +141,13 @@ def test_a_too_coarse_emulator_is_refused(dresden):
     fallback, method = chunk_evaluator(lk, axes)
     assert method == "per-point" and not report_of(fallback).accepted and report_of(fallback).nodes == 33
     assert np.array_equal(scan(lk, empty_scan(axes)).chi2, [lk.chi2({"dm2_41": float(x)}) for x in axes["dm2_41"]])
-    # 200 points allow the refinement that resolves it (129 points)
+    # 200 points allow the refinement that resolves it (129 points in ln Δm²; Δm²₄₁ is
+    # emulated in Δm² itself by default, where 65 points resolve it)
+    good, report = emulated_evaluator(lk, {"dm2_41": np.linspace(1.0, 20.0, 200)}, transform="log")
+    assert good is not None and report is not None and report.accepted and report.nodes == 129
     good, method = chunk_evaluator(lk, {"dm2_41": np.linspace(1.0, 20.0, 200)})
-    assert method == "emulated" and report_of(good).accepted and report_of(good).nodes == 129
+    assert method == "emulated" and report_of(good).accepted and report_of(good).nodes == 65
+    assert report_of(good).transform == "linear"
 
 
 def test_bad_emulator_input(csi):
@@ -217,3 +221,63 @@ def test_long_axes_are_interpolated_chunk_by_chunk(csi, monkeypatch):
     assert chunked.table is None
     flat = np.random.default_rng(5).permutation(3001)[:500]
     np.testing.assert_allclose(chunked(flat), evaluate(flat), rtol=1e-13, atol=1e-13)
+
+
+# --- low-rank node evaluation (fewer full predictions per node) ---------------------------------
+@pytest.mark.parametrize("case", ["sterile", "zprime"])
+def test_low_rank_nodes_spend_fewer_predictions_and_match_the_full_probes(csi, dresden, case):
+    """At fixed Δm²₄₁ the Dresden-II counts are A − 4|U_e4|²(1 − |U_e4|²) B(Δm²)
+    (arXiv:2011.10230, Eq. 8): one direction of the quadratic's coefficients varies, so a
+    node past the first level costs one full prediction, not three; a Z′ (Q_W + g² f(M, q),
+    arXiv:1711.09773, Eq. 9) has two varying directions of the quartic's five. The
+    coefficients at every node equal those from all probes (independent full solve) to
+    10⁻⁹ of each bin's scale, and the count of predictions is exactly what that costs."""
+    import cevns.stats.emulators as emulators
+
+    if case == "sterile":
+        lk, name, x_range, poly, probes, rank = dresden, "dm2_41", (0.1, 10.0), {"Ue4_sq": (0.0, 0.2)}, 3, 1
+    else:
+        lk, name, x_range, poly, probes, rank = csi, "zprime_mass", (1.0, 1000.0), {"zprime_coupling": (0.0, 1e-4)}, 5, 2
+    emu = build_emulator(lk, name, x_range, poly)
+    assert emu is not None and emu.report.accepted and emu.reduced
+    nodes = emu.report.nodes
+    assert emu.report.predictions == 9 * probes + (nodes - 9) * rank + 8
+    st = emulators._structure(emu.poly, np.random.default_rng(emulators.SEED))
+    for k in (1, nodes // 3, nodes - 2):  # nodes of the later levels (odd indices are new after level 1)
+        x = float(np.exp(emu.nodes[k]) if emu.transform == "log" else emu.nodes[k])
+        x = min(max(x, x_range[0]), x_range[1])
+        full = emulators._node_coefficients(lk, name, x, st)
+        scale = np.maximum(np.abs(full).max(axis=0), FLOOR * np.abs(full).max())
+        assert np.max(np.abs(emu.coefficients[k] - full) / scale) <= 1e-9
+    assert _fresh_check(lk, emu, x_range, poly) <= RTOL
+
+
+class _Hidden:
+    """A signal s = A + y f(x) + y² g(x) whose y² coefficient g vanishes at the nine
+    first-level nodes (g is their nodal polynomial): the first level shows one varying
+    direction, which is false between the nodes."""
+
+    def __init__(self) -> None:
+        self.nodes = 5.0 + np.cos(np.pi * np.arange(9) / 8)
+
+    def signal(self, values):
+        x, y = float(values["rn"]), float(values["sin2_theta_w"])
+        g = 50.0 * float(np.prod(x - self.nodes))
+        return np.array([10.0 + y * np.sin(x) + y * y * g, 5.0 + y * x + y * y * g, 1.0 + y * y * g])
+
+
+def test_a_refused_low_rank_emulator_is_rebuilt_with_every_probe():
+    """The random check catches the false low rank (same acceptance rule), and the emulator
+    is built again with all probes at every node: accepted, exact against the closed form,
+    and the report counts the predictions of both builds."""
+    from cevns.stats.scans import PolynomialSignal
+
+    lk = _Hidden()
+    shell = PolynomialSignal(("sin2_theta_w",), np.array([0.5]), np.array([0.5]), np.array([[0], [1], [2]]), np.zeros((3, 3)))
+    emu = build_emulator(lk, "rn", (4.0, 6.0), {"sin2_theta_w": (0.0, 1.0)}, structure=shell)
+    assert emu is not None and emu.report.accepted and not emu.reduced
+    assert emu.report.predictions > emu.report.nodes * 3 + 8  # the refused low-rank build is counted too
+    rng = np.random.default_rng(3)
+    x, y = rng.uniform(4.0, 6.0, 20), rng.uniform(0.0, 1.0, 20)
+    exact = np.stack([lk.signal({"rn": a, "sin2_theta_w": b}) for a, b in zip(x, y)])
+    assert _relative(emu(x, y[:, None]), exact) <= RTOL

@@ -20,12 +20,15 @@ The emulator of this module, for a scan over one non-polynomial parameter x and 
 of polynomial parameters y (e.g. R_n × sin²θ_W, M_Z′ × g_Z′, Δm²₄₁ × |U_e4|²):
 
 1. at Chebyshev–Lobatto points t_j = c + h cos(π j / n), j = 0 … n, of the scan range in
-   t = x or t = ln x (``log`` for a positive range spanning ≥ a decade), it computes the
+   t = x or t = ln x (``log`` for a positive range spanning ≥ a decade, except the
+   parameters of :data:`LINEAR_BY_DEFAULT`), it computes the
    exact polynomial dependence on y at fixed x — the coefficients C_j (monomials × bins)
    of the per-bin polynomial that :func:`~cevns.stats.scans.polynomial_signal` finds, from
    full predictions at the same probe points of y at every node (d + 1 Chebyshev points
    for one y of degree d, 2 × the number of monomials at random for more);
-   without polynomial axes, C_j is the signal itself;
+   without polynomial axes, C_j is the signal itself; where the first level's C_j vary
+   with x in only r < (monomials) directions (the 3+1 mixing: r = 1; a Z′ coupling: r = 2),
+   every later node costs r full predictions instead of all probes (:class:`_LowRank`);
 2. it doubles n (nested points: the old nodes are reused) until the last Chebyshev
    coefficients of every entry are below 1 % of the tolerance (the series is resolved:
    level n is kept) or the interpolant of level n reproduces the exact values at the new
@@ -53,7 +56,7 @@ prediction.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Mapping
 
 import numpy as np
@@ -82,7 +85,9 @@ class EmulatorReport:
 
     ``accepted``: the emulator passed the check; ``max_error``: the largest relative error
     per bin over the ``checks`` random points (NaN if none were made); ``nodes``: Chebyshev
-    points used; ``predictions``: full predictions spent (nodes × probes + checks);
+    points used; ``predictions``: full predictions spent (nodes × probes + checks; with the
+    low-rank nodes of :class:`_LowRank`, the first level's nodes × probes + later nodes × r +
+    checks, plus a refused low-rank build's predictions if it was rebuilt);
     ``reason``: why it was refused (empty if accepted)."""
 
     name: str
@@ -114,9 +119,16 @@ class EmulatorReport:
         return f"no emulator for {self.name}: {self.reason}; every grid point from the full prediction"
 
 
-def _transform(low: float, high: float, transform: str | None) -> str:
+#: Parameters emulated in t = x by default even over decades: Δm²₄₁ enters only through the
+#: phase 1.27 Δm² L/E (Galindo-Uribarri, Miranda, Sanchez Garcia, arXiv:2011.10230, Eq. 8),
+#: linear in Δm², so the counts oscillate at a fixed rate in Δm² but ever faster in ln Δm²
+#: (Dresden-II, 0.1–10 eV²: 65 Chebyshev points in Δm² against 129 in ln Δm²).
+LINEAR_BY_DEFAULT = frozenset({"dm2_41"})
+
+
+def _transform(low: float, high: float, transform: str | None, name: str = "") -> str:
     if transform is None:
-        return "log" if low > 0 and high >= 10 * low else "linear"
+        return "log" if low > 0 and high >= 10 * low and name not in LINEAR_BY_DEFAULT else "linear"
     if transform not in ("linear", "log"):
         raise InputError(f"emulator transform must be 'linear' or 'log', not {transform!r}")
     if transform == "log" and not low > 0:
@@ -166,6 +178,8 @@ class Emulator:
     coefficients: np.ndarray
     poly: PolynomialSignal | None
     report: EmulatorReport
+    #: Built with the low-rank node evaluation (:class:`_LowRank`).
+    reduced: bool = False
 
     def _t(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x, dtype=float)
@@ -220,6 +234,72 @@ def _node_coefficients(likelihood: Likelihood, name: str, x: float, st: _Structu
     """Coefficients (monomials, bins) of the signal's polynomial in y at x = ``x``."""
     signals = np.stack([likelihood.signal({name: x, **dict(zip(st.names, map(float, p)))}) for p in st.probe])
     return np.asarray(st.solve @ signals)
+
+
+#: A direction of the coefficients' variation with x is kept if its singular value (of the
+#: variation over the first level's nodes, each bin scaled as in :func:`_relative_error`)
+#: exceeds this fraction of ``rtol``; smaller ones are taken as exactly zero (the random
+#: check decides, and a refused low-rank emulator is rebuilt with every probe).
+_RANK_FRACTION = 1e-3
+
+
+@dataclass(frozen=True)
+class _LowRank:
+    """The coefficients as C(x) = ``mean`` + ``basis_v`` · b(x): their variation with x
+    spans r < monomials directions ``basis_v`` (monomials, r), so r probes of y per node
+    (``rows``, the indices into the probe points) determine b(x) (r, bins) by the r × r
+    solve ``inverse`` · (s_probe − basis_probe · mean).
+
+    Exact structure of the shipped models: at fixed Δm²₄₁ the 3+1 counts are
+    A − sin²2θ · B(Δm²) with sin²2θ_ee = 4|U_e4|²(1 − |U_e4|²) (Galindo-Uribarri, Miranda,
+    Sanchez Garcia, arXiv:2011.10230, Eq. 8), so only one direction varies (one full
+    prediction per node instead of three); a Z′ of coupling g enters the weak charge as
+    Q_W + g² f(M, q) (Papoulias & Kosmas, arXiv:1711.09773, Eq. 9), so the counts are
+    C_0 + g² C_2(M) + g⁴ C_4(M): two directions (two predictions instead of five)."""
+
+    mean: np.ndarray
+    basis_v: np.ndarray
+    rows: tuple[int, ...]
+    inverse: np.ndarray
+
+
+def _low_rank(coef: np.ndarray, st: _Structure, rtol: float) -> _LowRank | None:
+    """The :class:`_LowRank` form of the coefficients ``coef`` (nodes, monomials, bins) of
+    the first level, or None if their variation spans every monomial (no saving)."""
+    monomials = coef.shape[1]
+    if st.poly is None or monomials < 2:
+        return None
+    size = np.abs(coef).max(axis=(0, 1))
+    scale = np.maximum(size, FLOOR * size.max())
+    scale = np.where(scale > 0, scale, 1e-300)
+    mean = coef.mean(axis=0)
+    varying = ((coef - mean) / scale).transpose(1, 0, 2).reshape(monomials, -1)
+    u, sing, _ = np.linalg.svd(varying, full_matrices=False)
+    rank = max(1, int(np.count_nonzero(sing > _RANK_FRACTION * rtol)))
+    if rank >= monomials:
+        return None
+    directions = u[:, :rank]
+    at_probes = st.poly.basis(st.probe) @ directions  # (probes, r)
+    rows: list[int] = []
+    rest = at_probes.copy()
+    for _ in range(rank):  # greedy pivoting: the best-conditioned r probes
+        k = int(np.argmax(np.linalg.norm(rest, axis=1)))
+        rows.append(k)
+        v = rest[k] / np.linalg.norm(rest[k])
+        rest = rest - np.outer(rest @ v, v)
+    square = at_probes[rows]
+    if np.linalg.cond(square) > 1e8:
+        return None
+    return _LowRank(mean, directions, tuple(rows), np.linalg.inv(square))
+
+
+def _node_coefficients_low_rank(likelihood: Likelihood, name: str, x: float, st: _Structure, lr: _LowRank) -> np.ndarray:
+    """Coefficients (monomials, bins) at x = ``x`` from the r probes of ``lr`` only."""
+    probe = st.probe[list(lr.rows)]
+    signals = np.stack([likelihood.signal({name: x, **dict(zip(st.names, map(float, p)))}) for p in probe])
+    assert st.poly is not None
+    b = lr.inverse @ (signals - st.poly.basis(probe) @ lr.mean)
+    return np.asarray(lr.mean + lr.basis_v @ b)
 
 
 def _relative_error(approx: np.ndarray, exact: np.ndarray) -> float:
@@ -289,7 +369,41 @@ def build_emulator(
     ``checks`` random points verify the result to ``rtol`` (module docstring);
     ``structure``: the polynomial in ``poly_ranges`` already found at the middle (not
     searched again).
+
+    Where the first level's coefficients vary with x in fewer directions than there are
+    monomials (:class:`_LowRank`: the sterile mixing, a Z′ coupling), later nodes cost only
+    that many full predictions; the acceptance rule is the same, and if such an emulator is
+    refused it is built again with every probe at every node (``predictions`` counts both).
     """
+    emu = _build(likelihood, name, x_range, poly_ranges, rtol, min_nodes, max_nodes, checks, transform, budget, seed,
+                 structure, reduce=True)
+    if emu is None or emu.report.accepted or not emu.reduced:
+        return emu
+    left = None if budget is None else max(budget - emu.report.predictions, 0)
+    full = _build(likelihood, name, x_range, poly_ranges, rtol, min_nodes, max_nodes, checks, transform, left, seed,
+                  structure, reduce=False)
+    if full is None:
+        return emu
+    report = replace(full.report, predictions=full.report.predictions + emu.report.predictions)
+    return Emulator(full.name, full.transform, full.nodes, full.weights, full.coefficients, full.poly, report)
+
+
+def _build(
+    likelihood: Likelihood,
+    name: str,
+    x_range: tuple[float, float],
+    poly_ranges: Mapping[str, tuple[float, float]] | None,
+    rtol: float,
+    min_nodes: int,
+    max_nodes: int,
+    checks: int,
+    transform: str | None,
+    budget: int | None,
+    seed: int,
+    structure: PolynomialSignal | None,
+    reduce: bool,
+) -> Emulator | None:
+    """:func:`build_emulator`, with the low-rank node evaluation if ``reduce``."""
     low, high = float(x_range[0]), float(x_range[1])
     if not (math.isfinite(low) and math.isfinite(high) and high > low):
         raise InputError(f"emulator range of {name}: need low < high, got {low}, {high}")
@@ -297,7 +411,7 @@ def build_emulator(
         raise InputError(f"{name} takes a name, not a number: it cannot be emulated")
     if min_nodes < 1 or max_nodes < min_nodes:
         raise InputError("emulator nodes: need 1 ≤ min_nodes ≤ max_nodes")
-    kind = _transform(low, high, transform)
+    kind = _transform(low, high, transform, name)
     to_t: Callable[[np.ndarray], np.ndarray] = np.log if kind == "log" else np.asarray
     from_t: Callable[[np.ndarray], np.ndarray] = np.exp if kind == "log" else np.asarray
     t_lo, t_hi = float(to_t(np.array(low))), float(to_t(np.array(high)))
@@ -317,13 +431,20 @@ def build_emulator(
         x = from_t(np.asarray(t, dtype=float))
         return np.clip(x, low, high)
 
+    lr: _LowRank | None = None
+
     def values(t: np.ndarray) -> np.ndarray:
+        if lr is not None:
+            return np.stack([_node_coefficients_low_rank(likelihood, name, float(x), st, lr) for x in x_at(t)])
         return np.stack([_node_coefficients(likelihood, name, float(x), st) for x in x_at(t)])
 
     n = min_nodes
     unit, weights = lobatto(n)
     coef = values(centre + half * unit)
     spent = coef.shape[0] * per_node
+    if reduce and n < max_nodes:
+        lr = _low_rank(coef, st, rtol)
+        per_node = len(lr.rows) if lr is not None else per_node
     while n < max_nodes and (budget is None or spent + n * per_node <= budget):
         if _resolved(coef, rtol):
             break
@@ -352,7 +473,7 @@ def build_emulator(
         "no check points" if not checks else
         f"max error {error:.1e} relative per bin at {checks} random points exceeds {rtol:g} ({n + 1} Chebyshev points)")
     report = EmulatorReport(name, kind, low, high, n + 1, checks, rtol, error, spent + checks, ok, reason, st.names)
-    return Emulator(emu.name, kind, emu.nodes, weights, coef, st.poly, report)
+    return Emulator(emu.name, kind, emu.nodes, weights, coef, st.poly, report, reduced=lr is not None)
 
 
 # --- scans ----------------------------------------------------------------------------------
@@ -431,14 +552,14 @@ def emulated_evaluator(
         poly_ranges = {names[i]: (float(grids[i].min()), float(grids[i].max())) for i in others}
         monomials, found = 1, None
         if poly_ranges:
-            middle = math.sqrt(low * high) if _transform(low, high, options.get("transform")) == "log" else 0.5 * (low + high)
+            middle = math.sqrt(low * high) if _transform(low, high, options.get("transform"), name) == "log" else 0.5 * (low + high)
             found = polynomial_signal(likelihood.with_fixed({name: middle}), poly_ranges)
             if found is None:
                 continue
             monomials = found.exponents.shape[0] * (1 if len(poly_ranges) == 1 else 2)
         needed = (2 * min_nodes + 1) * monomials + checks
         if points <= needed:
-            return None, EmulatorReport(name, _transform(low, high, options.get("transform")), low, high, 0, 0,
+            return None, EmulatorReport(name, _transform(low, high, options.get("transform"), name), low, high, 0, 0,
                                         float(options.get("rtol", RTOL)), math.nan, 0, False,
                                         f"the grid's {points} points cost fewer full predictions than an emulator ({needed})",
                                         tuple(names[i] for i in others))
@@ -459,6 +580,6 @@ def report_of(evaluate: object) -> EmulatorReport | None:
 
 
 __all__ = [
-    "EmulatedChunks", "Emulator", "EmulatorReport", "MAX_NODES", "MIN_NODES", "N_CHECK", "RTOL",
+    "EmulatedChunks", "Emulator", "EmulatorReport", "LINEAR_BY_DEFAULT", "MAX_NODES", "MIN_NODES", "N_CHECK", "RTOL",
     "barycentric_matrix", "build_emulator", "chebyshev_coefficients", "emulated_evaluator", "lobatto", "report_of",
 ]
