@@ -300,8 +300,9 @@ def poisson_deviance(observed: ArrayLike, expected: ArrayLike) -> np.ndarray:
 @dataclass(frozen=True)
 class RowProblem:
     """Objective and derivatives of some rows of a batch of convex problems, for the
-    row-wise line search of :func:`damped_newton` (``subset``): ``objective(u)`` → (f (rows,),
-    *aux) and ``derivatives(u, *aux)`` → (gradient (rows, k), Hessian (rows, k, k)) as there,
+    row-wise line search of :func:`damped_newton` (``subset``): ``objective(u)`` →
+    ``(f (rows,), *aux)`` and ``derivatives(u, *aux)`` → (gradient (rows, k), Hessian (rows,
+    k, k)) as there,
     every aux array with the rows as its first axis. ``refused_beyond(u, step, *aux)``
     (optional) → per row a step length t_∞ such that every t ≥ t_∞ surely gives f = ∞
     (e.g. an expectation driven below 0); those step lengths are not evaluated."""
@@ -348,7 +349,7 @@ def damped_newton(
 
     ``objective(u)`` → ``(f (batch,), *aux)``; ``derivatives(u, *aux)`` → (gradient (batch, k),
     Hessian (batch, k, k)); ``start`` = objective(u) at the start; only ``active`` points
-    move. A point converges once its decrement −g·Δu < ``tol`` × (1 + |f|); a point whose
+    move. A point converges once its decrement −g·Δu < ``tol`` × (1 + abs(f)); a point whose
     line search fails after ``halvings`` halvings stops where it is. Returns (u, f, aux,
     converged).
 
@@ -525,7 +526,7 @@ def profiled_poisson_deviance(
 
     Method: Newton's method on the standardised pulls u = (a/σ_S, b/σ_B) (so σ = 0 simply
     fixes a pull), for every batch point at once, starting at u = 0. The objective is
-    convex (the Poisson term is convex in μ, μ is linear in u, plus |u|²), so Newton with
+    convex (the Poisson term is convex in μ, μ is linear in u, plus ‖u‖²), so Newton with
     the exact Hessian 2 T diag(n/μ²) Tᵀ + 2·1 (T: the shift templates σ_S S, σ_B B) converges
     quadratically; each step is damped by halving (Armijo backtracking, at most 60 halvings;
     :func:`damped_newton` row-wise, the halvings that surely make some μ_i < 0 skipped)
