@@ -17,7 +17,7 @@ Chebyshev–Lobatto weights, J.-P. Berrut & L. N. Trefethen, SIAM Review 46, 501
 Eq. 5.4).
 
 The emulator of this module, for a scan over one non-polynomial parameter x and any number
-of polynomial parameters y (e.g. R_n × sin²θ_W, M_Z′ × g_Z′, Δm²₄₁ × |U_e4|²):
+of polynomial parameters y (e.g. R_n × sin²θ_W, M_Z′ × g_Z′, Δm²₄₁ × ``|U_e4|²``):
 
 1. at Chebyshev–Lobatto points t_j = c + h cos(π j / n), j = 0 … n, of the scan range in
    t = x or t = ln x (``log`` for a positive range spanning ≥ a decade, except the
@@ -251,7 +251,7 @@ class _LowRank:
     solve ``inverse`` · (s_probe − basis_probe · mean).
 
     Exact structure of the shipped models: at fixed Δm²₄₁ the 3+1 counts are
-    A − sin²2θ · B(Δm²) with sin²2θ_ee = 4|U_e4|²(1 − |U_e4|²) (Galindo-Uribarri, Miranda,
+    A − sin²2θ · B(Δm²) with sin²2θ_ee = ``4 |U_e4|² (1 − |U_e4|²)`` (Galindo-Uribarri, Miranda,
     Sanchez Garcia, arXiv:2011.10230, Eq. 8), so only one direction varies (one full
     prediction per node instead of three); a Z′ of coupling g enters the weak charge as
     Q_W + g² f(M, q) (Papoulias & Kosmas, arXiv:1711.09773, Eq. 9), so the counts are
