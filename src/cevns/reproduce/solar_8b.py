@@ -22,7 +22,10 @@ including the τ flavour). Steps:
 Run time (issue 18): the release is read once per run and shared by steps 3 and 4; the three
 profiles of step 4 are refined together, one batched χ² of the combination per round
 (:func:`.solar_8b_analysis.refined_profiles`), with signals from their exact quadratic form;
-the Z′ scan is one batched χ²; the spectra of step 5 are one rate call per isotope and source.
+in each combined χ² the XENONnT spectra are folded once and every profile of the shared-flux
+search starts from the last one (:mod:`cevns.stats.joint`); the Z′ scan takes its signals from
+their exact quadratic in g² per mass (:func:`zprime_signals`), the PandaX-4T members of the
+combination, and one batched χ²; the spectra of step 5 are one rate call per isotope and source.
 """
 
 from __future__ import annotations
