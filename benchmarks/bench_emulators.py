@@ -60,13 +60,13 @@ def cases() -> dict[str, tuple[ExperimentLikelihood, dict[str, np.ndarray]]]:
 @contextmanager
 def previous_setup() -> Iterator[None]:
     """The emulator set-up without the low-rank nodes and with Δm²₄₁ in ln Δm² (as before)."""
-    low_rank, linear = emulators._low_rank, emulators.LINEAR_BY_DEFAULT
+    low_rank, linear = emulators._low_rank, emulators._phase_linear
     emulators._low_rank = lambda *args: None  # the old path: no reduction
-    emulators.LINEAR_BY_DEFAULT = frozenset()  # the old path: the log rule for every name
+    emulators._phase_linear = lambda name: False  # the old path: the log rule for every name
     try:
         yield
     finally:
-        emulators._low_rank, emulators.LINEAR_BY_DEFAULT = low_rank, linear
+        emulators._low_rank, emulators._phase_linear = low_rank, linear
 
 
 def compare() -> None:

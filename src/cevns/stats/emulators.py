@@ -20,8 +20,8 @@ The emulator of this module, for a scan over one non-polynomial parameter x and 
 of polynomial parameters y (e.g. R_n × sin²θ_W, M_Z′ × g_Z′, Δm²₄₁ × ``|U_e4|²``):
 
 1. at Chebyshev–Lobatto points t_j = c + h cos(π j / n), j = 0 … n, of the scan range in
-   t = x or t = ln x (``log`` for a positive range spanning ≥ a decade, except the
-   parameters of :data:`LINEAR_BY_DEFAULT`), it computes the
+   t = x or t = ln x (``log`` for a positive range spanning ≥ a decade, except a parameter
+   declared ``phase_linear``, such as Δm²₄₁), it computes the
    exact polynomial dependence on y at fixed x — the coefficients C_j (monomials × bins)
    of the per-bin polynomial that :func:`~cevns.stats.scans.polynomial_signal` finds, from
    full predictions at the same probe points of y at every node (d + 1 Chebyshev points
@@ -119,16 +119,22 @@ class EmulatorReport:
         return f"no emulator for {self.name}: {self.reason}; every grid point from the full prediction"
 
 
-#: Parameters emulated in t = x by default even over decades: Δm²₄₁ enters only through the
-#: phase 1.27 Δm² L/E (Galindo-Uribarri, Miranda, Sanchez Garcia, arXiv:2011.10230, Eq. 8),
-#: linear in Δm², so the counts oscillate at a fixed rate in Δm² but ever faster in ln Δm²
-#: (Dresden-II, 0.1–10 eV²: 65 Chebyshev points in Δm² against 129 in ln Δm²).
-LINEAR_BY_DEFAULT = frozenset({"dm2_41"})
+
+
+def _phase_linear(name: str) -> bool:
+    """Whether the registered parameter ``name`` enters through a phase linear in it
+    (:attr:`cevns.physics.interactions.registry.Parameter.phase_linear`): its counts
+    oscillate at a fixed rate in it but ever faster in its logarithm (Δm²₄₁ on Dresden-II,
+    0.1–10 eV²: 65 Chebyshev points in Δm² against 129 in ln Δm²)."""
+    try:
+        return parameter(name).phase_linear
+    except InputError:
+        return False
 
 
 def _transform(low: float, high: float, transform: str | None, name: str = "") -> str:
     if transform is None:
-        return "log" if low > 0 and high >= 10 * low and name not in LINEAR_BY_DEFAULT else "linear"
+        return "log" if low > 0 and high >= 10 * low and not _phase_linear(name) else "linear"
     if transform not in ("linear", "log"):
         raise InputError(f"emulator transform must be 'linear' or 'log', not {transform!r}")
     if transform == "log" and not low > 0:
@@ -580,6 +586,6 @@ def report_of(evaluate: object) -> EmulatorReport | None:
 
 
 __all__ = [
-    "EmulatedChunks", "Emulator", "EmulatorReport", "LINEAR_BY_DEFAULT", "MAX_NODES", "MIN_NODES", "N_CHECK", "RTOL",
+    "EmulatedChunks", "Emulator", "EmulatorReport", "MAX_NODES", "MIN_NODES", "N_CHECK", "RTOL",
     "barycentric_matrix", "build_emulator", "chebyshev_coefficients", "emulated_evaluator", "lobatto", "report_of",
 ]

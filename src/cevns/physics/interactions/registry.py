@@ -62,7 +62,11 @@ class ParameterError(InputError):
 class Parameter:
     """A named parameter: ``unit`` (text), ``default`` (``None``: set by the experiment,
     or an alternative form that is absent unless given), ``description``, and its domain
-    ``low``/``high`` (inclusive unless ``open_low``) or ``choices`` for text-valued ones."""
+    ``low``/``high`` (inclusive unless ``open_low``) or ``choices`` for text-valued ones.
+    ``phase_linear``: the counts oscillate in this parameter at a rate independent of its
+    value (it enters through a phase linear in it, as Δm² does), so interpolation over a
+    wide range is done in the parameter itself rather than in its logarithm
+    (:mod:`cevns.stats.emulators`)."""
 
     name: str
     unit: str
@@ -72,6 +76,7 @@ class Parameter:
     high: float | None = None
     open_low: bool = False
     choices: tuple[str, ...] = ()
+    phase_linear: bool = False
 
     def check(self, value: float | str) -> float | str:
         """The value, converted and checked against the domain (raises ParameterError)."""

@@ -41,7 +41,9 @@ STERILE = register_term(
         name="sterile",
         title="sterile oscillation",
         parameters=(
-            Parameter("dm2_41", "eV²", 0.0, "sterile mass splitting Δm²₄₁", 0.0),
+            # the oscillation phase 1.27 Δm² L/E is linear in Δm² (Galindo-Uribarri, Miranda,
+            # Sanchez Garcia, arXiv:2011.10230, Eq. 8)
+            Parameter("dm2_41", "eV²", 0.0, "sterile mass splitting Δm²₄₁", 0.0, phase_linear=True),
             Parameter("Ue4_sq", "", 0.0, "|U_e4|²", 0.0, 1.0),
             Parameter("Umu4_sq", "", 0.0, "|U_μ4|²", 0.0, 1.0),
             Parameter("Utau4_sq", "", 0.0, "|U_τ4|²", 0.0, 1.0),
