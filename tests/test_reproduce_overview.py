@@ -316,3 +316,30 @@ def test_emulated_profile_falls_back_on_a_grid_cheaper_than_an_emulator():
     a, b = emulated_profile(lk, "rn", grid), one_parameter_profile(lk, "rn", grid)
     np.testing.assert_array_equal(a.delta_chi2, b.delta_chi2)
     assert a.allowed == b.allowed
+
+
+def test_decade_ticks_only_on_many_decade_log_axes():
+    """cevns.plotting.decade_ticks drops the minor ticks of log axes spanning ≥ 2 decades (the
+    mediator panels: 6 and 4), keeps them on a shorter log axis and leaves linear axes alone."""
+    from matplotlib.ticker import NullLocator
+
+    from cevns.plotting import decade_ticks, pyplot
+
+    plt = pyplot()
+    fig, (wide, short) = plt.subplots(1, 2)
+    wide.set_xscale("log")
+    wide.set_yscale("log")
+    wide.set_xlim(1e-2, 1e4)
+    wide.set_ylim(5e-6, 1e-1)
+    short.set_yscale("log")
+    short.set_ylim(2.0, 15.0)
+    short.set_xlim(0.0, 1.0)
+    before = (short.xaxis.get_minor_locator(), short.yaxis.get_minor_locator())
+    decade_ticks(wide, short)
+    assert isinstance(wide.xaxis.get_minor_locator(), NullLocator)
+    assert isinstance(wide.yaxis.get_minor_locator(), NullLocator)
+    assert not isinstance(short.yaxis.get_minor_locator(), NullLocator)
+    assert (short.xaxis.get_minor_locator(), short.yaxis.get_minor_locator()) == before  # untouched
+    locs = np.log10(wide.xaxis.get_majorticklocs())
+    assert np.allclose(locs, np.round(locs)) and np.sum((locs >= -2) & (locs <= 4)) >= 3  # decade ticks stay
+    plt.close(fig)
