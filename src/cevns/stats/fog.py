@@ -38,6 +38,12 @@ Method (vectorised over masses and exposures at once; no per-point minimiser):
 * root: Newton's method on ln q₀(ln σ) = ln Z² with the exact slope from the envelope
   theorem, ∂q₀/∂ln σ = 2εσ Σ_i S_i ln(d_i/m̂_i), kept inside a bracket (bisection when a
   step leaves it);
+* starts (continuation along exposure): every 8th exposure (and the last) starts from the
+  Gaussian estimate q₀ ≈ εσ²Σ S²/B, the others, by strides 4, 2, 1, from the cubic Hermite
+  interpolant of ln σ_disc(ln ε) through their two solved neighbours, whose slopes are
+  known exactly, d ln σ_disc/d ln ε = −1/n, with the pulls interpolated linearly: about two
+  root-finding steps per point instead of four. The roots are the same: each point stops
+  only when q₀ = Z² to the tolerance, whatever its start;
 * fog gradient (O'Hare, Eq. 2): n = −(d ln σ_disc / d ln ε)⁻¹ from the implicit-function
   theorem, n = (∂q₀/∂ln σ)/(∂q₀/∂ln ε), where ∂q₀/∂ln ε is the Poisson part of q₀ (the
   pull penalty does not scale with ε). n = 1 without background, n = 2 when the
@@ -361,7 +367,7 @@ def _continuation_levels(leps: np.ndarray, coarsest: int = 8
     every ``coarsest``-th one and the last first, then the midpoints of ever finer strides
     (4, 2, 1), each started from its two solved neighbours. Returns, per level, the new
     positions and those of their solved neighbours below and above (None on the first level).
-    Repeated exposures, or fewer than 3 × ``coarsest``, are solved in one level."""
+    Repeated exposures, or fewer than 3, are solved in one level."""
     e = leps.size
     if e < 3 or np.any(np.diff(leps) <= 0):
         return [(np.arange(e), None, None)]
