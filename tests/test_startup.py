@@ -408,3 +408,31 @@ def test_physics_and_sources_read_package_data_without_importlib_resources() -> 
                              "from cevns.physics.nuclei import _charge_radii, _spins\n_charge_radii(), _spins()\n"
                              "from cevns.sources.spectra import package_table\n")
     assert "importlib.resources" not in modules and "pydantic" not in modules
+
+
+# --- one BLAS thread for the program (issue 18) -----------------------------------------------
+def _blas_setting(env_extra: dict[str, str], first: str = "") -> str:
+    """OPENBLAS_NUM_THREADS as the program leaves it, started as ``cevns`` (argv[0])."""
+    import os
+    import subprocess
+    import sys
+
+    from cevns.cli import BLAS_THREAD_VARIABLES
+
+    env = {k: v for k, v in os.environ.items() if k not in BLAS_THREAD_VARIABLES}
+    code = f"import sys, os; {first}sys.argv = ['cevns']; import cevns.cli; print(os.environ.get('OPENBLAS_NUM_THREADS'))"
+    out = subprocess.run([sys.executable, "-c", code], env={**env, **env_extra}, capture_output=True, text=True, check=True)
+    return out.stdout.strip()
+
+
+def test_the_program_runs_blas_on_one_thread_unless_the_user_says_otherwise():
+    from cevns.cli import blas_thread_default
+
+    assert blas_thread_default({}, numpy_loaded=False) == {"OPENBLAS_NUM_THREADS": "1"}
+    assert blas_thread_default({"OMP_NUM_THREADS": "8"}, numpy_loaded=False) == {}
+    assert blas_thread_default({"MKL_NUM_THREADS": "2"}, numpy_loaded=False) == {}
+    assert blas_thread_default({}, numpy_loaded=True) == {}
+    assert _blas_setting({}) == "1"
+    assert _blas_setting({"OPENBLAS_NUM_THREADS": "4"}) == "4"
+    assert _blas_setting({"OMP_NUM_THREADS": "3"}) == "None"
+    assert _blas_setting({}, first="import numpy; ") == "None"  # too late to matter: left alone
