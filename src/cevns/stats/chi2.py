@@ -273,11 +273,16 @@ def two_pull_chi2(
 
 
 # --- Poisson likelihood ratio ---------------------------------------------------------------
-def poisson_terms(n: np.ndarray, mu: np.ndarray, mu_in_log: np.ndarray | None = None) -> np.ndarray:
+def poisson_terms(
+    n: np.ndarray, mu: np.ndarray, mu_in_log: np.ndarray | None = None, *, n_log_n: np.ndarray | None = None
+) -> np.ndarray:
     """Per-bin half deviance μ − n + n ln(n/μ) of Baker–Cousins (Nucl. Instrum. Meth. 221,
     437 (1984)), not summed; ``mu_in_log`` (default ``mu``) is the μ put into the
-    logarithm, for callers that substitute a safe value where μ ≤ 0 and mask it later."""
-    return mu - n + special.xlogy(n, n) - special.xlogy(n, mu if mu_in_log is None else mu_in_log)
+    logarithm, for callers that substitute a safe value where μ ≤ 0 and mask it later;
+    ``n_log_n``: n ln n (0 at n = 0) when the caller has it already (repeated evaluations
+    on the same data), else computed here."""
+    nlogn = special.xlogy(n, n) if n_log_n is None else n_log_n
+    return mu - n + nlogn - special.xlogy(n, mu if mu_in_log is None else mu_in_log)
 
 
 def poisson_deviance(observed: ArrayLike, expected: ArrayLike) -> np.ndarray:

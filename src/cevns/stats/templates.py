@@ -82,7 +82,6 @@ def profiled_bin_deviance(
     Returns (g, dg/dμ, d²g/dμ², b̂), each of the shape of ``mu``: g is ∞ where μ < 0, or
     where μ + b̂ = 0 with n > 0; b̂ is the profiled steady state, events.
     """
-    nlogn = special.xlogy(n, n) if n_log_n is None else n_log_n
     with np.errstate(divide="ignore", invalid="ignore"):
         if off is None:
             lam = mu
@@ -98,7 +97,7 @@ def profiled_bin_deviance(
             bad = (mu < 0) | ((lam <= 0) & (n > 0))
         positive = lam > 0
         lam_safe = np.where(positive, lam, 1.0)
-        g = 2.0 * (lam - n + nlogn - special.xlogy(n, lam_safe))  # Baker–Cousins terms (poisson_terms)
+        g = 2.0 * poisson_terms(n, lam, lam_safe, n_log_n=n_log_n)
         ratio = np.where(positive, n / lam_safe, 0.0)
         g1 = 2.0 * (1.0 - ratio)
         a = np.where(positive, n / lam_safe**2, 0.0)
