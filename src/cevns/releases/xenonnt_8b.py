@@ -223,8 +223,7 @@ class XenonNT8BLikelihood:
         # per run: livetime × mono templates (49, 46, 81); backgrounds in counts
         kernels = np.stack([r.livetime_tyr * r.mono.reshape(49, MONO_ENERGIES_KEV.size, N_BINS) for r in self.runs])
         object.__setattr__(self, "_weights", w)
-        object.__setattr__(self, "_kernels", kernels)
-        # the same kernels as one (46, R·49·81) matrix: folding is then one BLAS product
+        # as one (46, R·49·81) matrix: folding is then one BLAS product
         object.__setattr__(self, "_kernel_matrix", np.ascontiguousarray(np.moveaxis(kernels, 2, 0).reshape(MONO_ENERGIES_KEV.size, -1)))
         object.__setattr__(self, "_ac", np.stack([r.livetime_tyr * r.ac for r in self.runs]))
         object.__setattr__(self, "_er", np.stack([r.livetime_tyr * r.er for r in self.runs]))
