@@ -48,7 +48,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from cevns.errors import InputError
-from cevns.plotting import pyplot as _pyplot
+from cevns.plotting import decade_ticks, pyplot as _pyplot
 from cevns.reproduce.common import Result
 from cevns.reproduce.report import Figure, Input, Reproduction, Step, StepOutput, grid_columns, long_columns
 from cevns.stats.fog import FOG_FLUXES, FogArrays, discovery_limits, fog_arrays, neutrino_fog
@@ -152,14 +152,11 @@ def _decades_only(*axes: Any) -> None:
     """Major (decade) ticks only on the log axes of ``axes``, labelled in plain text
     (:func:`_plain_log_labels`): the eight minor ticks per decade of a log axis are most of
     what a figure of a few curves costs to draw (one tick artist each, laid out twice by the
-    constrained layout); the CSV beside every figure has the numbers."""
-    from matplotlib.ticker import NullLocator
-
+    constrained layout); the CSV beside every figure has the numbers. The minor ticks go
+    on every log axis, however short (:func:`cevns.plotting.decade_ticks` with no minimum
+    span)."""
     _plain_log_labels(*axes)
-    for ax in axes:
-        for axis in (ax.xaxis, ax.yaxis):
-            if axis.get_scale() == "log":
-                axis.set_minor_locator(NullLocator())
+    decade_ticks(*axes, min_decades=0.0)
 
 
 def floors_figure(masses_gev: Sequence[float] | np.ndarray, floors: Mapping[str, np.ndarray],
