@@ -123,26 +123,46 @@ def reactor_spectrum_per_fission(
         raise InputError(f"unknown reactor spectrum model {spectrum_model!r}; use {', '.join(SPECTRUM_MODELS)}")
     if spectrum_model == "kopeikin-2021" and isotope == "U235":
         return KOPEIKIN_2021_U235_FACTOR * reactor_spectrum_per_fission(energy, isotope, low_energy_model)
-    if isotope not in HUBER_MUELLER_COEFFICIENTS:
-        raise InputError(f"unknown fissile isotope {isotope!r}; use {', '.join(HUBER_MUELLER_COEFFICIENTS)}")
+    _check_isotope(isotope)
     if low_energy_model not in REACTOR_LOW_ENERGY_MODELS:
         raise InputError(f"unknown low-energy model {low_energy_model!r}; use {', '.join(REACTOR_LOW_ENERGY_MODELS)}")
     e = np.asarray(energy, dtype=float)
-    hm = HUBER_MUELLER_COEFFICIENTS[isotope]
     if low_energy_model == "extrapolate":
-        return _exp_polyval(e, hm)
+        return _exp_polyval(e, HUBER_MUELLER_COEFFICIENTS[isotope])
     if low_energy_model == "kopeikin-total":
         ve = reactor_spectrum_per_fission(e, isotope, "vogel-engel")
         return np.where(e < 2.0, ve * (1.0 + _kopeikin_ramp(isotope) * (1.0 - e / 2.0)), ve)
-    # each branch is evaluated only where it is used (the same numbers as evaluating both
-    # everywhere and picking with np.where, at half the cost: set-up evaluates this on
-    # ~10⁵ energies per isotope)
+    return _matched_spectrum(isotope, e, *_split_at_2mev(e))
+
+
+def _check_isotope(isotope: str) -> None:
+    if isotope not in HUBER_MUELLER_COEFFICIENTS:
+        raise InputError(f"unknown fissile isotope {isotope!r}; use {', '.join(HUBER_MUELLER_COEFFICIENTS)}")
+
+
+def _split_at_2mev(e: np.ndarray) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
+    """(below, e[~below], e[below]) with below = E < 2 MeV, for :func:`_matched_spectrum`;
+    (None, e, e) when no energy is below 2 MeV."""
     below = e < 2.0
     if not below.any():
+        return None, e, e
+    return below, e[~below], e[below]
+
+
+def _matched_spectrum(
+    isotope: str, e: np.ndarray, below: np.ndarray | None, high: np.ndarray, low: np.ndarray
+) -> np.ndarray:
+    """Huber–Mueller above 2 MeV, the matched Vogel–Engel fit below (the default models of
+    :func:`reactor_spectrum_per_fission`) at energies ``e`` split by :func:`_split_at_2mev`.
+    Each branch is evaluated only where it is used (the same numbers as evaluating both
+    everywhere and picking with np.where, at half the cost: set-up evaluates this on ~10⁵
+    energies per isotope)."""
+    hm = HUBER_MUELLER_COEFFICIENTS[isotope]
+    if below is None:
         return _exp_polyval(e, hm)
     out = np.empty(e.shape)
-    out[~below] = _exp_polyval(e[~below], hm)
-    out[below] = _vogel_engel_match(isotope) * _exp_polyval(e[below], VOGEL_ENGEL_COEFFICIENTS[isotope])
+    out[~below] = _exp_polyval(high, hm)
+    out[below] = _vogel_engel_match(isotope) * _exp_polyval(low, VOGEL_ENGEL_COEFFICIENTS[isotope])
     return out
 
 
@@ -269,21 +289,12 @@ class FissionSpectrum:
     def _vogel_engel(self, e: np.ndarray) -> np.ndarray:
         """The default models: :func:`reactor_spectrum_per_fission` per isotope, bit for bit
         (the same two branches), with the energies split at 2 MeV once for all isotopes."""
-        for i, _ in self.fractions:  # the same one-line error for an unknown isotope
-            if i not in HUBER_MUELLER_COEFFICIENTS:
-                raise InputError(f"unknown fissile isotope {i!r}; use {', '.join(HUBER_MUELLER_COEFFICIENTS)}")
-        below = e < 2.0
-        split = bool(below.any())
-        high, low = (e[~below], e[below]) if split else (e, e)
+        for i, _ in self.fractions:
+            _check_isotope(i)
+        split = _split_at_2mev(e)
         total = np.zeros(e.shape)
-        spectrum = np.empty(e.shape)
         for i, f in self.fractions:
-            if split:
-                spectrum[~below] = _exp_polyval(high, HUBER_MUELLER_COEFFICIENTS[i])
-                spectrum[below] = _vogel_engel_match(i) * _exp_polyval(low, VOGEL_ENGEL_COEFFICIENTS[i])
-            else:
-                spectrum = _exp_polyval(e, HUBER_MUELLER_COEFFICIENTS[i])
-            total = total + f * spectrum
+            total = total + f * _matched_spectrum(i, e, *split)
         return total
 
 
