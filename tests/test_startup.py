@@ -436,3 +436,17 @@ def test_the_program_runs_blas_on_one_thread_unless_the_user_says_otherwise():
     assert _blas_setting({"OPENBLAS_NUM_THREADS": "4"}) == "4"
     assert _blas_setting({"OMP_NUM_THREADS": "3"}) == "None"
     assert _blas_setting({}, first="import numpy; ") == "None"  # too late to matter: left alone
+
+
+def test_quenching_tables_build_their_models():
+    """config.experiments._quenching: the table and basic models without the published
+    models' module, the published ones through it (imported on use)."""
+    from cevns.config.experiments import _quenching
+    from cevns.config.schema import AdiabaticLindhardQuenchingSpec, TableQuenchingSpec
+    from cevns.detector import quenching_models as qm
+    from cevns.detector import response as det
+
+    table = _quenching(TableQuenchingSpec(model="table", recoil_keV=[1.0, 10.0], quenching_factor=[0.1, 0.2]))
+    assert isinstance(table, det.TableQuenching)
+    adiabatic = _quenching(AdiabaticLindhardQuenchingSpec(model="lindhard-adiabatic", k=0.157, xi_keV=0.2))
+    assert isinstance(adiabatic, qm.AdiabaticLindhardQuenching)

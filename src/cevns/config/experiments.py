@@ -42,6 +42,7 @@ from cevns.config.schema import (
     NuclearSpec,
     PolynomialQuenchingSpec,
     QuenchingSpec,
+    TableQuenchingSpec,
     WeibullEfficiencySpec,
     format_validation_error,
 )
@@ -160,9 +161,11 @@ def _quenching(q: QuenchingSpec, Z: int | None = None) -> det.Quenching:
         return det.LindhardQuenching(q.k)
     if isinstance(q, PolynomialQuenchingSpec):
         return det.PolynomialQuenching(tuple(q.coefficients))
-    if isinstance(q, (AdiabaticLindhardQuenchingSpec, SorensenQuenchingSpec, NamedQuenchingSpec, InterpolatedQuenchingSpec)):
-        # the published models' module, imported when a table uses one (start-up time)
-        from cevns.detector import quenching_models as qm
+    if isinstance(q, TableQuenchingSpec):
+        return det.TableQuenching(tuple(q.recoil_keV), tuple(q.quenching_factor))
+    # every other model is a published one: its module, imported when a table uses one (start-up time)
+    from cevns.detector import quenching_models as qm
+
     if isinstance(q, AdiabaticLindhardQuenchingSpec):
         return qm.AdiabaticLindhardQuenching(q.k, q.xi_keV)
     if isinstance(q, SorensenQuenchingSpec):
@@ -171,7 +174,7 @@ def _quenching(q: QuenchingSpec, Z: int | None = None) -> det.Quenching:
         return qm.named_quenching(q.name, Z, q.shift)
     if isinstance(q, InterpolatedQuenchingSpec):
         return qm.InterpolatedQuenching(qm.named_quenching(q.a, Z), qm.named_quenching(q.b, Z), q.t)
-    return det.TableQuenching(tuple(q.recoil_keV), tuple(q.quenching_factor))
+    raise TypeError(f"unknown quenching table {type(q).__name__}")  # the union of QuenchingSpec is covered above
 
 
 @dataclass(frozen=True)
