@@ -48,29 +48,13 @@ _PLAIN_FORMULA = re.compile(r"([A-Z][a-z]?\d*(\.\d+)?)+")
 _FORMULA_TERM = re.compile(r"([A-Z][a-z]?)(\d*(?:\.\d+)?)")
 
 
-def _formula_atoms(text: str) -> dict[Any, int | float]:
-    """{element: count} of a plain formula, equal to ``periodictable.formula(text).atoms``
-    (counts summed over repeats, in order of first appearance, int unless written with a
-    decimal point; ``tests/test_startup.py`` checks it against periodictable). Read here
-    rather than by ``periodictable.formula``, whose pyparsing grammar costs about 0.1 s of
-    import (``python -X importtime``) on the CLI and experiment-loading path. Raises
-    ValueError for anything else: not a plain formula, or an unknown element symbol."""
-    if not _PLAIN_FORMULA.fullmatch(text):
-        raise ValueError(f"not a plain formula: {text!r}")
-    atoms: dict[Any, int | float] = {}
-    import periodictable
-
-    for symbol, number in _FORMULA_TERM.findall(text):
-        element = periodictable.elements.symbol(symbol)  # ValueError if unknown
-        count: int | float = (float(number) if "." in number else int(number)) if number else 1
-        atoms[element] = atoms.get(element, 0) + count
-    return atoms
-
-
 def _formula_counts(text: str) -> dict[tuple[str, int | None], int | float]:
     """{(element symbol, None): count} of a plain formula, read with the shipped isotope
-    table: :func:`_formula_atoms` without periodictable (the same terms, order and counts;
-    ``tests/test_startup.py`` checks it). A nuclide written in the formula (D, T: ²H, ³H,
+    table: ``periodictable.formula(text).atoms`` without periodictable (the same terms, in
+    order of first appearance, counts summed over repeats, int unless written with a decimal
+    point; ``tests/test_startup.py`` checks it against periodictable), whose pyparsing grammar
+    costs about 0.1 s of import (``python -X importtime``) on the CLI and experiment-loading
+    path. A nuclide written in the formula (D, T: ²H, ³H,
     which periodictable reads as isotopes) is keyed by (its element's symbol, its mass
     number). Raises ValueError for anything else: not a plain formula, or an unknown
     element symbol."""
