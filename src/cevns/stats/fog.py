@@ -739,25 +739,38 @@ def _default_background_row(name: str, flux: float, target: str, threshold_kev: 
 def _compute_background_row(name: str, flux: float, target: str, threshold_kev: float, e_max_kev: float, n_bins: int,
                             order: int, structure: NuclearStructure, normalisation: str) -> np.ndarray:
     """One background row of :func:`fog_arrays` (see there), read-only."""
-    from cevns.physics.nuclei import resolve_target
+    edges = np.geomspace(threshold_kev, e_max_kev, n_bins + 1)
+    row = np.zeros(n_bins)
+    for kinks, rate in _isotope_rates(name, flux, target, structure):
+        nodes, weights, bins = _panels(edges, kinks, order)
+        row += _binned(rate(nodes), weights, bins, n_bins)
+    if normalisation == "total":
+        return _total_normalised(row, name, flux, target, e_max_kev, order, structure)
+    row.flags.writeable = False
+    return row
+
+
+def _isotope_rates(name: str, flux: float, target: str, structure: NuclearStructure
+                   ) -> list[tuple[np.ndarray, Callable[[np.ndarray], np.ndarray]]]:
+    """Per isotope of ``target``: (kinks of component ``name``'s recoil spectrum, keV; its
+    rate at recoils (keV) summed over flavours, events per tonne-year per keV), for
+    :func:`_compute_background_row` and :func:`_total_normalised`."""
+    from cevns.physics.nuclei import Isotope, resolve_target
     from cevns.rates.nodes import spectrum_kinks_mev
     from cevns.rates.prediction import differential_rate
     from cevns.units import keV, kg, tonne, year
 
     tgt = resolve_target(target)
-    edges = np.geomspace(threshold_kev, e_max_kev, n_bins + 1)
     per_tonne = {iso: n * tonne / kg for iso, n in tgt.nuclei_per_kg().items()}
     source = _component_source(name, flux)
-    row = np.zeros(n_bins)
-    for iso in tgt.isotopes:
-        kinks = spectrum_kinks_mev(source, iso.mass) / keV
-        nodes, weights, bins = _panels(edges, kinks, order)
-        rate = sum(differential_rate(nodes, iso, per_tonne[iso.name], source, year, structure=structure).values())
-        row += _binned(np.asarray(rate), weights, bins, n_bins)
-    if normalisation == "total":
-        return _total_normalised(row, name, flux, target, e_max_kev, order, structure)
-    row.flags.writeable = False
-    return row
+
+    def rate_of(iso: Isotope) -> Callable[[np.ndarray], np.ndarray]:
+        def rate(nodes: np.ndarray) -> np.ndarray:
+            return np.asarray(sum(differential_rate(nodes, iso, per_tonne[iso.name], source, year,
+                                                    structure=structure).values()))
+        return rate
+
+    return [(spectrum_kinks_mev(source, iso.mass) / keV, rate_of(iso)) for iso in tgt.isotopes]
 
 
 def _total_normalised(row: np.ndarray, name: str, flux: float, target: str, e_max_kev: float, order: int,
@@ -765,24 +778,14 @@ def _total_normalised(row: np.ndarray, name: str, flux: float, target: str, e_ma
     """The bin integrals ``row`` of a component scaled by (rate from threshold to its largest
     recoil) / (rate inside the bins), O'Hare's normalisation (:func:`fog_arrays`,
     ``normalisation="total"``); a new read-only array."""
-    from cevns.physics.nuclei import resolve_target
-    from cevns.rates.nodes import spectrum_kinks_mev
-    from cevns.rates.prediction import differential_rate
-    from cevns.units import keV, kg, tonne, year
-
-    tgt = resolve_target(target)
-    per_tonne = {iso: n * tonne / kg for iso, n in tgt.nuclei_per_kg().items()}
-    source = _component_source(name, flux)
     out = np.array(row, dtype=float, copy=True)
     above = 0.0  # counts above e_max
-    for iso in tgt.isotopes:
-        kinks = spectrum_kinks_mev(source, iso.mass) / keV
+    for kinks, rate in _isotope_rates(name, flux, target, structure):
         top = float(kinks.max()) if kinks.size else 0.0
         if top > e_max_kev:
             upper = np.geomspace(e_max_kev, top, 61)
             nodes, weights, _ = _panels(upper, kinks, order)
-            rate = sum(differential_rate(nodes, iso, per_tonne[iso.name], source, year, structure=structure).values())
-            above += float(np.sum(np.asarray(rate) * weights))
+            above += float(np.sum(rate(nodes) * weights))
     inside = out.sum()
     if above > 0 and inside > 0:
         out *= (inside + above) / inside
