@@ -228,8 +228,12 @@ def profiled_poisson_components(
         nn, mm, nl, cen = pick(flat_n, 1), pick(flat_m, 1), pick(flat_nlogn, 1), pick(centre, 1)
         assert b0 is not None and v is not None and nn is not None  # for mypy: never None here
 
+        def shift(u: np.ndarray) -> np.ndarray:
+            """Change of μ (rows, bins) for pulls or steps ``u`` (rows, k): Σ_k u_k v_k."""
+            return u @ v if v.ndim == 2 else np.matmul(u[:, None, :], v)[:, 0]
+
         def objective(u: np.ndarray) -> tuple[np.ndarray, ...]:
-            mu = b0 + (u @ v if v.ndim == 2 else np.matmul(u[:, None, :], v)[:, 0])
+            mu = b0 + shift(u)
             g, g1, g2, _ = profiled_bin_deviance(mu, nn, mm, off_ratio, n_log_n=nl)
             d = u if cen is None else u - cen
             return g.sum(axis=-1) + np.sum(penalty * d * d, axis=-1), g1, g2, mu
@@ -241,7 +245,7 @@ def profiled_poisson_components(
 
         def refused_beyond(u: np.ndarray, step: np.ndarray, g1: np.ndarray, g2: np.ndarray, mu: np.ndarray) -> np.ndarray:
             # μ is linear in the pulls: the step lengths that surely make some μ_i < 0 (g = ∞)
-            return nonnegative_step_limit(mu, step @ v if v.ndim == 2 else np.matmul(step[:, None, :], v)[:, 0])
+            return nonnegative_step_limit(mu, shift(step))
 
         return RowProblem(objective, derivatives, refused_beyond)
 
