@@ -261,9 +261,9 @@ def _parse(data: bytes, root: Path, relative: str, with_edges: bool) -> tuple[np
         template, *edges = _h5_datasets(data, _WITH_EDGES if with_edges else _TEMPLATE)
     except (OSError, KeyError, ValueError, TypeError) as exc:
         raise InputError(f"{_RELEASE}: {relative} in {root} is not a readable template ({exc})") from None
-    if template.shape != (3, 3, 3, 3) or not np.all(np.isfinite(template)) or np.any(template < 0):
+    if template.shape != (3, 3, 3, 3):
         raise InputError(f"{_RELEASE}: {relative}: expected a finite, non-negative (3, 3, 3, 3) template")
-    return template.ravel(), tuple(edges)
+    return _checked_template(template.ravel(), relative), tuple(edges)
 
 
 def _grid_name(value: float) -> str:
