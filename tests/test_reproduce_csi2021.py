@@ -161,6 +161,20 @@ def test_signal_strength_equals_bounded_fit(csi_lks):
     assert (fit.low, fit.high) == pytest.approx((ref.low, ref.high), rel=1e-9)
 
 
+def test_signal_strength_kept_for_the_last_likelihood_only(csi_lks):
+    """Steps 1 and 2 share one signal-strength fit; asking about another likelihood replaces
+    it (the module keeps one, not every likelihood it was asked about)."""
+    import dataclasses
+
+    from cevns.reproduce import coherent_csi_2021_analysis as an
+
+    first = an.signal_strength(csi_lks.csi)
+    assert an.signal_strength(csi_lks.csi) is first
+    other = dataclasses.replace(csi_lks.csi)
+    assert an.signal_strength(other).fit.counts == first.fit.counts
+    assert len(an._LAST_STRENGTH) == 1 and an._LAST_STRENGTH[0][0] is other
+
+
 def test_radius_grid_is_the_sum_of_isotopes(csi_lks):
     """χ²(R_n(Cs), R_n(I)) from per-isotope predictions equals one prediction per point."""
     import numpy as np

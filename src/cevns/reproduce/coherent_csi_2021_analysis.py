@@ -81,7 +81,9 @@ def free_signal_chi2(lk: TemplateLikelihood, ks: np.ndarray) -> np.ndarray:
     return free.chi2_from_signal(np.asarray(ks, dtype=float)[:, None] * s)
 
 
-_STRENGTHS: dict[int, tuple[TemplateLikelihood, Strength]] = {}
+#: The last (likelihood, its :func:`signal_strength`): one entry, so that a long-lived process
+#: does not keep every likelihood it was asked about (steps 1 and 2 ask about the same one in turn).
+_LAST_STRENGTH: list[tuple[TemplateLikelihood, Strength]] = []
 
 
 def signal_strength(lk: TemplateLikelihood) -> Strength:
@@ -91,14 +93,14 @@ def signal_strength(lk: TemplateLikelihood) -> Strength:
     batched fit; :func:`cevns.stats.profiles.profile_of_chi2` refines between its nodes),
     so no fit is made at the far scales (k up to 10) that bounded search tries; kept for the
     likelihood object it was computed for (steps 1 and 2 share it)."""
-    kept = _STRENGTHS.get(id(lk))
+    kept = _LAST_STRENGTH[0] if _LAST_STRENGTH else None
     if kept is None or kept[0] is not lk:
         total = float(lk.signal({}).sum())
         profile = profile_of_chi2(lambda ks: free_signal_chi2(lk, ks), STRENGTH_GRID, {"1sigma": math.erf(1 / math.sqrt(2))})
         ((lo, hi),) = profile.allowed["1sigma"]
         fit = SignalStrength(profile.minima[0] * total, lo * total, hi * total, total, profile.chi2_min, lk.data.bins)
         kept = (lk, Strength(fit, profile))
-        _STRENGTHS[id(lk)] = kept
+        _LAST_STRENGTH[:] = [kept]
     return kept[1]
 
 
