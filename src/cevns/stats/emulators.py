@@ -275,9 +275,7 @@ def _low_rank(coef: np.ndarray, st: _Structure, rtol: float) -> _LowRank | None:
     monomials = coef.shape[1]
     if st.poly is None or monomials < 2:
         return None
-    size = np.abs(coef).max(axis=(0, 1))
-    scale = np.maximum(size, FLOOR * size.max())
-    scale = np.where(scale > 0, scale, 1e-300)
+    scale = _bin_scale(np.abs(coef).max(axis=(0, 1)))
     mean = coef.mean(axis=0)
     varying = ((coef - mean) / scale).transpose(1, 0, 2).reshape(monomials, -1)
     u, sing, _ = np.linalg.svd(varying, full_matrices=False)
@@ -312,9 +310,14 @@ def _relative_error(approx: np.ndarray, exact: np.ndarray) -> float:
     """max_b |approx_b − exact_b| / max(|exact_b|, FLOOR × max|exact|), over all rows."""
     exact = np.atleast_2d(exact)
     approx = np.atleast_2d(approx)
-    scale = np.maximum(np.abs(exact), FLOOR * np.abs(exact).max(axis=-1, keepdims=True))
-    scale = np.where(scale > 0, scale, 1e-300)
-    return float(np.max(np.abs(approx - exact) / scale))
+    return float(np.max(np.abs(approx - exact) / _bin_scale(np.abs(exact))))
+
+
+def _bin_scale(size: np.ndarray) -> np.ndarray:
+    """Per bin max(``size``, :data:`FLOOR` × the largest bin of its row) (a row: the last
+    axis), 1e-300 where that is 0: what a bin's error is measured against."""
+    scale = np.maximum(size, FLOOR * size.max(axis=-1, keepdims=True))
+    return np.where(scale > 0, scale, 1e-300)
 
 
 #: Chebyshev coefficients of the tail tested by :func:`_resolved`, and their bound (× rtol).
@@ -344,10 +347,8 @@ def _resolved(values: np.ndarray, rtol: float) -> bool:
     if values.shape[0] <= 2 * _TAIL:
         return False
     flat = values.reshape(values.shape[0], values.shape[1] if values.ndim > 2 else 1, -1)
-    size = np.abs(flat).max(axis=0)
-    scale = np.maximum(size, FLOOR * size.max(axis=-1, keepdims=True))
     tail = np.abs(chebyshev_coefficients(flat)[-_TAIL:]).max(axis=0)
-    return bool(np.all(tail <= _TAIL_FRACTION * rtol * np.where(scale > 0, scale, 1e-300)))
+    return bool(np.all(tail <= _TAIL_FRACTION * rtol * _bin_scale(np.abs(flat).max(axis=0))))
 
 
 def build_emulator(
