@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 
 from cevns.runtime import signals as _signals
 
@@ -46,7 +47,7 @@ def _started_as_program() -> bool:
 BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
-def blas_thread_default(environ: dict[str, str] | os._Environ[str], numpy_loaded: bool) -> dict[str, str]:
+def blas_thread_default(environ: Mapping[str, str], numpy_loaded: bool) -> dict[str, str]:
     """The variables the program sets before numpy is loaded: one BLAS thread
     (``OPENBLAS_NUM_THREADS=1``) unless the user set any of :data:`BLAS_THREAD_VARIABLES`
     (their setting is kept) or numpy is already loaded (it would have no effect). The
