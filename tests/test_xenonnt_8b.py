@@ -429,3 +429,12 @@ def test_joint_with_scaled_member_equals_joint_without(lk):
     assert a.chi2 == pytest.approx(b.chi2, abs=1e-8)
     assert a.shared["b8-flux"] == pytest.approx(b.shared["b8-flux"], abs=1e-6)
     assert a.members["XENONnT"] == pytest.approx(b.members["XENONnT"], abs=1e-8)
+
+
+@pytest.mark.parametrize("values", [np.full(81, np.nan), -np.ones(81), np.r_[np.ones(80), np.inf], np.ones(80)])
+def test_template_values_check_refuses_bad_values(values):
+    """The one check of both template paths (HDF5 and the layout read): finite, ≥ 0, 81 values."""
+    with pytest.raises(InputError, match="finite, non-negative"):
+        T._checked_template(values, "x.h5")
+    good = np.arange(81.0)
+    assert T._checked_template(good, "x.h5") is good
