@@ -12,6 +12,7 @@ import pytest
 
 from cevns.errors import InputError
 from cevns.reproduce import solar_8b_analysis as an
+from cevns.stats import profiles
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "reference-data"
 XENONNT_RELEASE = SHARED / "XENONnT__cevns_data_release"
@@ -132,15 +133,15 @@ def test_reproduction_runs_fast_and_writes_every_figure(tmp_path):
 def test_parabola_vertex_is_exact_for_a_parabola():
     """c = 3 (x − 0.4)² + 2 through any three points: vertex (0.4, 2); a downward parabola → None."""
     x = np.array([0.0, 0.3, 1.1])
-    assert an.parabola_vertex(x, 3 * (x - 0.4) ** 2 + 2) == pytest.approx((0.4, 2.0), abs=1e-12)
-    assert an.parabola_vertex(x, -(x**2)) is None
+    assert profiles.parabola_vertex(x, 3 * (x - 0.4) ** 2 + 2) == pytest.approx((0.4, 2.0), abs=1e-12)
+    assert profiles.parabola_vertex(x, -(x**2)) is None
 
 
 def test_interpolated_root_is_exact_for_a_cubic():
     """The cubic through four of its points is itself: its zero in the bracket is found exactly."""
     x = np.array([-0.2, 0.1, 0.4, 0.9])
     g = (x - 0.25) * (x + 1.0) * (x - 2.0)
-    assert an.interpolated_root(x, g, 0.1, 0.4) == pytest.approx(0.25, abs=1e-12)
+    assert profiles.interpolated_root(x, g, 0.1, 0.4) == pytest.approx(0.25, abs=1e-12)
 
 
 def _closed_form_profiles():
@@ -167,7 +168,7 @@ def test_refined_profiles_agree_with_profile_of_chi2_in_few_batched_calls():
         return np.array([fs[int(j)](v) for v, j in zip(x, k)])
 
     levels = {"1sigma": 0.682689492, "90%": 0.90}
-    found = an.refined_profiles(chi2_of, grids, ["a", "b", "c"], levels)
+    found = profiles.refined_profiles(chi2_of, grids, ["a", "b", "c"], levels)
     assert calls[0] == sum(g.size for g in grids) and len(calls) <= 12
     for f, grid, p in zip(fs, grids, found):
         ref = profile_of_chi2(lambda x, f=f: f(np.asarray(x)), grid, levels)
@@ -182,9 +183,9 @@ def test_refined_profiles_agree_with_profile_of_chi2_in_few_batched_calls():
 
 def test_refined_profiles_reject_bad_grids():
     with pytest.raises(InputError):
-        an.refined_profiles(lambda x, k: x, [np.array([0.0, 1.0])], ["a"], {"1sigma": 0.68})
+        profiles.refined_profiles(lambda x, k: x, [np.array([0.0, 1.0])], ["a"], {"1sigma": 0.68})
     with pytest.raises(InputError):
-        an.refined_profiles(lambda x, k: x, [np.linspace(0, 1, 5)], ["a", "b"], {"1sigma": 0.68})
+        profiles.refined_profiles(lambda x, k: x, [np.linspace(0, 1, 5)], ["a", "b"], {"1sigma": 0.68})
 
 
 @pytest.mark.skipif(not XENONNT_RELEASE.is_dir(), reason="XENONnT release not in ../shared/reference-data")

@@ -21,7 +21,7 @@ including the τ flavour). Steps:
 
 Run time (issue 18): the release is read once per run and shared by steps 3 and 4; the three
 profiles of step 4 are refined together, one batched χ² of the combination per round
-(:func:`.solar_8b_analysis.refined_profiles`), with signals from their exact quadratic form;
+(:func:`cevns.stats.profiles.refined_profiles`), with signals from their exact quadratic form;
 in each combined χ² the XENONnT spectra are folded once and every profile of the shared-flux
 search starts from the last one (:mod:`cevns.stats.joint`); the Z′ scan takes its signals from
 their exact quadratic in g² per mass (:func:`zprime_signals`), the PandaX-4T members of the
@@ -43,7 +43,7 @@ from cevns.reproduce import solar_8b_analysis as an
 from cevns.reproduce.common import Result
 from cevns.reproduce.report import Figure, Input, Reproduction, Step, StepOutput, long_columns
 from cevns.stats.likelihood import Likelihood
-from cevns.stats.profiles import OneParameterProfile
+from cevns.stats.profiles import OneParameterProfile, refined_profiles
 
 #: The release this reproduction reads (name → what for).
 RELEASES = {"xenonnt-8b": "the XENONnT SR0-SR2 data release (templates and events)"}
@@ -291,7 +291,7 @@ def _coupling_limits(lk: Likelihood, masses: np.ndarray, couplings: np.ndarray) 
 def physics_profiles(lk: Likelihood, grids: Mapping[str, np.ndarray], labels: Mapping[str, str] | None = None
                      ) -> dict[str, OneParameterProfile]:
     """Δχ² profiles of the parameters ``grids`` (name → grid; every other parameter at its
-    default) of one likelihood, refined together (:func:`.solar_8b_analysis.refined_profiles`:
+    default) of one likelihood, refined together (:func:`cevns.stats.profiles.refined_profiles`:
     one χ² call per round for all of them). The signal is taken from its exact polynomial form
     in each parameter where it has one (:func:`cevns.stats.scans.polynomial_signal`, checked
     against further predictions to 10⁻⁹: sin²θ_W and ε^uV enter the weak charge linearly, so
@@ -312,7 +312,7 @@ def physics_profiles(lk: Likelihood, grids: Mapping[str, np.ndarray], labels: Ma
         return np.asarray(lk.chi2_from_signal(np.stack([one(int(k), float(x)) for x, k in zip(xs, which)])), dtype=float)
 
     labels = labels or {}
-    found = an.refined_profiles(chi2_of, [np.asarray(grids[n], dtype=float) for n in names],
+    found = refined_profiles(chi2_of, [np.asarray(grids[n], dtype=float) for n in names],
                                 [labels.get(n, n) for n in names], LEVELS)
     return dict(zip(names, found))
 
