@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -352,6 +354,12 @@ def test_figures_drawn_in_parallel_are_the_files_of_a_serial_run(tmp_path, monke
 
     if not hasattr(os, "fork"):
         pytest.skip("no fork on this system: figures are always drawn serially")
+    if "jax" in sys.modules:  # loaded by earlier tests: forking this process is unsafe, run in a fresh one
+        here = f"{__file__}::test_figures_drawn_in_parallel_are_the_files_of_a_serial_run"
+        proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", here],
+                              capture_output=True, text=True, cwd=os.path.dirname(__file__))
+        assert proc.returncode == 0 and "1 passed" in proc.stdout, proc.stdout[-3000:] + proc.stderr[-2000:]
+        return
     monkeypatch.setattr(report, "_can_fork", lambda: True)  # fork even on a busy machine
 
     def step(k: int) -> Step:
