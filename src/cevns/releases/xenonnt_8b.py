@@ -272,8 +272,8 @@ class XenonNT8BLikelihood:
     def scaled_chi2(self, prepared: np.ndarray, factor: np.ndarray,
                     start: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(χ², profiled nuisances (..., P)) of the spectra folded in ``prepared``
-        (:meth:`prepare_scaled`, shape (*batch, R, 49, 81)) scaled by ``factor`` (broadcast
-        with batch: (..., *batch)), each profile started from ``start`` (broadcast to (..., P);
+        (:meth:`prepare_scaled`, shape ``(*batch, R, 49, 81)``) scaled by ``factor`` (broadcast
+        with batch: ``(..., *batch)``), each profile started from ``start`` (broadcast to (..., P);
         default nominal) — the same as ``chi2_from_signal(signal · factor)``. A combination that
         shares this normalisation (:mod:`cevns.stats.joint`) folds once per χ² call and starts
         each profile from the last solution: fewer Newton steps, the same minimum to the
