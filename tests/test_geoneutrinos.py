@@ -21,7 +21,7 @@ from cevns.stats.fog import FOG_FLUXES, SITE_COMPONENTS, fog_arrays, neutrino_fo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from cli_run import one_error_line, run_cli  # noqa: E402
-from experiment_text import ge_experiment_with_source  # noqa: E402
+from experiment_text import assert_refused_in_one_line, ge_experiment_with_source  # noqa: E402
 
 
 # --- spectra --------------------------------------------------------------------------------------
@@ -237,8 +237,4 @@ def test_experiment_file_builds_the_geoneutrino_source(tmp_path):
     ('[source]\ntype = "geoneutrino"\nsite = "SURF"', "no geoneutrino flux is sourced for SURF"),
 ])
 def test_experiment_file_errors_are_one_line(tmp_path, table, message):
-    from cevns.config import ExperimentError, load_experiment
-
-    with pytest.raises(ExperimentError, match=re.escape(message)) as err:
-        load_experiment(ge_experiment_with_source(tmp_path, table))
-    assert "\n" not in str(err.value)
+    assert_refused_in_one_line(tmp_path, table, message)
