@@ -236,23 +236,40 @@ def _write_figure(folder: Path, fig: Figure, pdf: bool = False, close: bool = Tr
     return _figure_record(fig, pdf)
 
 
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def _busy_cpus() -> float:
+    """CPUs kept busy by other work now: the runnable tasks of ``/proc/loadavg`` (Linux)
+    less this process, else the one-minute load average less one. The instantaneous count
+    is used where there is one, since the one-minute average still holds this process's
+    own children of the last minute (a reproduction run after another would see its
+    predecessor's figure drawing and refuse to fork)."""
+    try:
+        with open("/proc/loadavg", encoding="ascii") as f:
+            return max(int(f.read().split()[3].split("/")[0]) - 1, 0)
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return max(os.getloadavg()[0] - 1.0, 0.0)
+    except (AttributeError, OSError):
+        return 0.0
+
+
 def _can_fork() -> bool:
     """Whether figures may be drawn in forked child processes: a POSIX ``fork``, no JAX
     loaded (its thread pools do not survive a fork), and a CPU to spare — more than one to
-    run on and a one-minute load average (this process included) below their number; on a
+    run on and fewer than all of them busy with other work (:func:`_busy_cpus`); on a
     machine already busy the child would only take turns with this process, and forking
     costs CPU time of its own (measured: about 10% more, no gain in time)."""
     if not hasattr(os, "fork") or os.environ.get("CEVNS_SERIAL_FIGURES") or "jax" in sys.modules:
         return False
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cpus = os.cpu_count() or 1
-    try:
-        load = os.getloadavg()[0]
-    except (AttributeError, OSError):
-        load = 0.0
-    return cpus > 1 and load + 0.5 < cpus
+    cpus = _cpus()
+    return cpus > 1 and _busy_cpus() + 1 < cpus
 
 
 @dataclass
@@ -265,15 +282,16 @@ class _Pending:
 class _FigureWriter:
     """Writes each step's figures while the next step computes: the figures of a step are
     drawn and saved by a forked child process (a copy of the figures as they are), at most
-    ``workers`` at a time, and ``done`` (the step's record) runs once its files are all
-    there. A child that fails (it exits non-zero) is retried in this process, which raises
+    ``workers`` (the CPUs) at a time, so that a step whose figures take longer to draw than
+    the next step takes to compute does not hold that step up, and ``done`` (the step's
+    record) runs once its files are all there. A child that fails (it exits non-zero) is retried in this process, which raises
     the error, as a serial run would. Where no fork is possible (:func:`_can_fork`) the
     figures are written at once."""
 
     def __init__(self, folder: Path, pdf: bool, parallel: bool) -> None:
         self.folder, self.pdf = folder, pdf
         self.parallel = parallel and _can_fork()
-        self.workers = 1
+        self.workers = _cpus()
         self.pending: list[_Pending] = []
 
     def submit(self, figures: Sequence[Figure], done: Callable[[], None]) -> None:
