@@ -39,6 +39,7 @@ import os
 import re
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -260,6 +261,15 @@ def _busy_cpus() -> float:
         return 0.0
 
 
+def _import_pyplot() -> None:
+    from cevns.plotting import pyplot
+
+    try:
+        pyplot()
+    except Exception:  # noqa: BLE001 - a failed import is raised again where a figure is drawn
+        pass
+
+
 def _can_fork() -> bool:
     """Whether figures may be drawn in forked child processes: a POSIX ``fork``, no JAX
     loaded (its thread pools do not survive a fork), and a CPU to spare — more than one to
@@ -293,6 +303,13 @@ class _FigureWriter:
         self.parallel = parallel and _can_fork()
         self.workers = _cpus()
         self.pending: list[_Pending] = []
+        self.preload: threading.Thread | None = None
+        if self.parallel and "matplotlib.pyplot" not in sys.modules:
+            # matplotlib's import (≈ 0.6 s) beside the first step's work, which is mostly
+            # numpy calls that release the interpreter lock; joined before the first fork,
+            # since a child forked during an import would inherit the import's locks held
+            self.preload = threading.Thread(target=_import_pyplot, name="cevns-import-matplotlib", daemon=True)
+            self.preload.start()
 
     def submit(self, figures: Sequence[Figure], done: Callable[[], None]) -> None:
         figures = tuple(figures)
@@ -303,6 +320,9 @@ class _FigureWriter:
             return
         while len(self.pending) >= self.workers:
             self._reap(self.pending[0])
+        if self.preload is not None:
+            self.preload.join()
+            self.preload = None
         gc.freeze()  # the child's collector leaves the parent's objects alone: fewer copied pages
         pid = os.fork()
         if pid == 0:  # the child: draw, save, leave without running the parent's clean-ups
