@@ -134,6 +134,30 @@ def lk_per_bin(folder):
     return csi_2021_likelihood(folder, steady_state="per-bin")
 
 
+def test_the_likelihood_is_built_once_per_inputs(folder, lk, tmp_path):
+    """A second call with the same inputs returns the same (read-only) likelihood; other
+    arguments, a user override in force or a changed release file build a new one."""
+    import os
+
+    from cevns.config.overrides import experiment_overrides
+    from cevns.releases.csi_2021 import csi_2021_likelihood
+
+    assert csi_2021_likelihood(folder) is lk
+    assert not lk.data.observed.flags.writeable
+    assert csi_2021_likelihood(folder, fixed={"sin2_theta_w": 0.23}) is not lk
+    with experiment_overrides({"coherent-csi-2021": {"detector.mass_kg": 10.0}}):
+        other = csi_2021_likelihood(folder)
+    assert other is not lk and other.signal({}).sum() < 0.9 * lk.signal({}).sum()
+    copy = tmp_path / "csi-2021"
+    shutil.copytree(folder, copy)
+    first = csi_2021_likelihood(copy)
+    assert csi_2021_likelihood(copy) is first
+    data = copy / "dataBeamOnC.txt"
+    stat = data.stat()
+    os.utime(data, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    assert csi_2021_likelihood(copy) is not first
+
+
 def test_data_binning_counts_every_event_in_range(folder, lk, lk_per_bin):
     from cevns.releases.csi_2021 import load_csi_2021
 

@@ -65,7 +65,7 @@ def _interval(p: OneParameterProfile, level: str) -> tuple[tuple[float, float], 
 def _plot_profiles(name: str, title: str, caption: str, profiles: Mapping[str, OneParameterProfile], x: str,
                    xlabel: str, reference: str = "") -> Figure:
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(6, 4.2))
+    fig, ax = plt.subplots(figsize=(6, 4.2), constrained_layout=True)
     for label, p in profiles.items():
         ax.plot(p.grid, p.delta_chi2, label=label)
     for level, value in an.LEVELS_1D.items():
@@ -76,7 +76,6 @@ def _plot_profiles(name: str, title: str, caption: str, profiles: Mapping[str, O
     ax.set_ylabel("Δχ²")
     ax.legend(fontsize=8)
     ax.set_title(title, fontsize=9)
-    fig.tight_layout()
     return Figure(name, title, caption, fig, _profile_columns(profiles, x), reference)
 
 
@@ -89,7 +88,7 @@ def _run_spectra(lks: Lks, fast: bool) -> StepOutput:
     shape = lk.data.shape
     pe, tt = lk.data.axes
     plt = _pyplot()
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4), constrained_layout=True)
     columns: dict[str, list[Any]] = {"projection": [], "low": [], "high": [], "data_minus_ss": [], "error": [],
                                      **{k: [] for k in parts}}
     for ax, axis, (dim, edges) in zip(axes, (1, 0), ((pe.name, pe.edges), (tt.name, tt.edges))):
@@ -112,7 +111,6 @@ def _run_spectra(lks: Lks, fast: bool) -> StepOutput:
         columns["error"].extend(e.tolist())
     axes[0].legend(fontsize=7)
     fig.suptitle("COHERENT CsI 2021: data − steady state vs the best fit", fontsize=10)
-    fig.tight_layout()
     figure = Figure("csi21_1_spectra", "Data − steady state and the best-fit prediction, PE and time projections",
                     "Residual of the beam-on data after subtracting the measured steady state (template from the "
                     "anti-coincidence sample), with √variance errors; stacked: CEvNS per arriving flavour scaled to the "
@@ -138,7 +136,7 @@ def _run_counts(lks: Lks, fast: bool) -> StepOutput:
     k, lo, hi = fit.counts / fit.predicted, fit.low / fit.predicted, fit.high / fit.predicted
     ks, chi2 = strength.profile.grid, strength.profile.delta_chi2  # the fit's own χ²(k): one batched fit
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(6, 4.2))
+    fig, ax = plt.subplots(figsize=(6, 4.2), constrained_layout=True)
     ax.plot(ks * fit.predicted, chi2, label="CsI 2021 (this fit)")
     ax.axvline(COHERENT_2021_BEST_FIT, color="k", ls="--", label="COHERENT 306 ± 20")
     ax.axvspan(COHERENT_2021_BEST_FIT - COHERENT_2021_BEST_FIT_ERROR, COHERENT_2021_BEST_FIT + COHERENT_2021_BEST_FIT_ERROR,
@@ -148,7 +146,6 @@ def _run_counts(lks: Lks, fast: bool) -> StepOutput:
     ax.set_xlabel("CEvNS events")
     ax.set_ylabel("Δχ²")
     ax.legend(fontsize=8)
-    fig.tight_layout()
     figure = Figure("csi21_2_counts", "Δχ² of the CEvNS count (free normalisation)",
                     "Δχ² of a free scale of the SM CEvNS prediction (the signal's flux-normalisation prior removed; "
                     "backgrounds, steady state and shape nuisances profiled), against COHERENT's best fit.",
@@ -219,7 +216,7 @@ def _run_rn(lks: Lks, fast: bool) -> StepOutput:
     csi = profiles["CsI 2021"]
     suppression = an.sigma_of(an.point_nucleus_chi2(ls.csi) - csi.chi2_min)
     plt = _pyplot()
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4))
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4), constrained_layout=True)
     for label, p in profiles.items():
         a1.plot(p.grid, p.delta_chi2, label=label)
     a1.axhline(1.0, color="grey", ls=":")
@@ -232,7 +229,6 @@ def _run_rn(lks: Lks, fast: bool) -> StepOutput:
     a2.plot(xs[i], xs[j], "k+")
     a2.set_xlabel(r"$R_n(^{133}$Cs) (fm)")
     a2.set_ylabel(r"$R_n(^{127}$I) (fm)")
-    fig.tight_layout()
     mx, my = np.meshgrid(xs, xs, indexing="ij")
     columns = {"rn_133Cs": mx.ravel().tolist(), "rn_127I": my.ravel().tolist(), "delta_chi2": dchi2.ravel().tolist()}
     figure = Figure("csi21_4_rn", "Neutron radius of CsI: average and Cs × I",
@@ -261,7 +257,7 @@ def _run_nsi(lks: Lks, fast: bool) -> StepOutput:
     n = 21 if fast else 61  # the regions only (no number is read off this grid): a 0.02 step resolves the band
     xs = np.linspace(-0.6, 0.6, n)
     plt = _pyplot()
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4.4))
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.4), constrained_layout=True)
     columns: dict[str, list[Any]] = {"flavour": [], "eps_uV": [], "eps_dV": [], "delta_chi2": []}
     results: list[Result] = []
     for ax, fl, tex in zip(axes, ("ee", "mumu"), ("ee", r"\mu\mu")):
@@ -283,7 +279,6 @@ def _run_nsi(lks: Lks, fast: bool) -> StepOutput:
             results.append(Result(f"{name} allowed at 90% ({other} = 0)", "", _interval(p, "90%"), None, "—",
                                   "no confirmed published CsI 2021 range was found; Δχ² < 2.71 along the line"))
     fig.suptitle("NSI from CsI 2021: 1σ and 90% regions (2 dof)", fontsize=10)
-    fig.tight_layout()
     figure = Figure("csi21_5_nsi", "Vector NSI (ε^uV, ε^dV) for ee and μμ",
                     "Δχ² regions of flavour-diagonal vector NSI with the other couplings zero; the degenerate band is "
                     "the weak charge's cancellation line.", fig, columns, "Akimov et al., PRL 129, 081801 (NSI)")
@@ -318,14 +313,13 @@ def _run_fc(lks: Lks, fast: bool) -> StepOutput:
     grid = np.linspace(0.12, 0.32, 21)
     check = an.fc_check(lk, "sin2_theta_w", grid, 0.21, 2 if fast else 3, 50 if fast else 200)
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(6, 4.2))
+    fig, ax = plt.subplots(figsize=(6, 4.2), constrained_layout=True)
     for level, wilks in an.LEVELS_1D.items():
         ax.plot(check.points, check.critical[level], "o-", label=f"FC critical value, {level}")
         ax.axhline(wilks, color="grey", ls=":")
     ax.set_xlabel("sin²θ_W (true)")
     ax.set_ylabel("critical Δχ²")
     ax.legend(fontsize=8)
-    fig.tight_layout()
     n_toys = check.t.shape[1]
     columns: dict[str, list[Any]] = {"sin2_theta_w": check.points.tolist()}
     for level in an.LEVELS_1D:
