@@ -45,6 +45,11 @@ likelihood-based tests of new physics", EPJC 71, 1554 (2011), arXiv:1007.1727):
   threshold XENON uses in arXiv:2409.17868 was not read here; the comparison below gives
   both the unconstrained and the median-constrained limit.
 
+The searches in μ (the Asimov crossing, μ̂, the two observed crossings) run for all masses
+in lockstep (:func:`si_limits`; :mod:`cevns.stats.roots`: Anderson–Björck regula falsi and
+Brent's bounded minimiser, the tolerances of scipy's ``brentq`` and bounded
+``minimize_scalar`` used before): each round is one profile call with a row per mass.
+
 Result against the release's curve (ratios ours / release's, measured with
 :func:`comparison_table`, B16-GS98 ⁸B + hep source, ``refine`` 8; pinned in
 ``tests/test_xenonnt_wimp.py``):
@@ -96,7 +101,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -106,6 +111,7 @@ from cevns.errors import InputError
 from cevns.physics.wimp import wimp_rate
 from cevns.releases.xenonnt_8b import XenonNT8BLikelihood, xenonnt_8b_likelihood
 from cevns.releases.xenonnt_templates import fine_energies
+from cevns.stats.roots import bounded_minima, increasing_roots
 
 #: 90% CL: Φ⁻¹(0.9).
 Z90 = 1.2815515655446004
@@ -150,21 +156,12 @@ def wimp_spectrum(mass_gev: float, refine: int, sigma_cm2: float = SIGMA_REF_CM2
     return np.asarray(wimp_rate(fine_energies(refine), np.array([float(mass_gev)]), "Xe", sigma_cm2, coupling="si"))[0]
 
 
-def _chi2(lk: XenonNT8BLikelihood, background: np.ndarray, wimp: np.ndarray, mu: np.ndarray) -> np.ndarray:
-    """Profiled χ² at WIMP strengths ``mu`` (k,) (batch of k fits)."""
-    mu = np.atleast_1d(np.asarray(mu, dtype=float))
-    return np.asarray(lk.profile(background, extra=mu[:, None] * wimp[None, :]).chi2)
-
-
-def _crossing(fun: Callable[[float], float], level: float, lo: float, hi: float) -> float:
-    """The μ in [lo, ∞) where the increasing ``fun`` reaches ``level`` (bracket, then Brent)."""
-    from scipy import optimize
-
-    while fun(hi) < level:
-        lo, hi = hi, hi * 4.0
-        if hi > 1e12:
-            raise InputError("the WIMP signal does not reach the XENONnT data (no upper limit)")
-    return float(optimize.brentq(lambda m: fun(m) - level, lo, hi, xtol=1e-10, rtol=1e-6))
+def _chi2(lk: XenonNT8BLikelihood, background: np.ndarray, wimps: np.ndarray, mu: np.ndarray,
+          which: np.ndarray) -> np.ndarray:
+    """Profiled χ² at WIMP strengths ``mu`` (k,) of the spectra ``wimps[which]`` (k rows of
+    ``wimps`` (n, fine energies)): one batch of k fits."""
+    mu = np.asarray(mu, dtype=float)
+    return np.asarray(lk.profile(background, extra=mu[:, None] * wimps[which]).chi2)
 
 
 def _scale_guess(wimp: np.ndarray, lk: XenonNT8BLikelihood) -> float:
@@ -175,38 +172,72 @@ def _scale_guess(wimp: np.ndarray, lk: XenonNT8BLikelihood) -> float:
     return 3.0 / events
 
 
-def si_limit(lk: XenonNT8BLikelihood, mass_gev: float) -> SiLimit:
-    """The 90% CL limits at ``mass_gev`` for the likelihood ``lk`` (module docstring)."""
-    from scipy import optimize
+#: The error when a limit's search passes μ = 1e12 (as scipy's searches did before).
+_NO_LIMIT = "the WIMP signal does not reach the XENONnT data (no upper limit)"
 
-    wimp = wimp_spectrum(mass_gev, lk.refine)
-    scale = _scale_guess(wimp, lk)
-    background = lk.signal()
-    # Asimov background-only: median and bands
+
+def si_limits(lk: XenonNT8BLikelihood, masses_gev: Sequence[float]) -> tuple[SiLimit, ...]:
+    """The 90% CL limits at each of ``masses_gev`` for the likelihood ``lk`` (module
+    docstring), all masses searched in lockstep: every round of every search is one
+    :meth:`~cevns.releases.xenonnt_8b.XenonNT8BLikelihood.profile` call with one row per
+    unfinished mass (:mod:`cevns.stats.roots`).
+
+    The searches, per mass, in μ = σ/σ_ref: the Asimov median μ_med where
+    χ²_A(μ) − χ²_A(0) = Φ⁻¹(0.9)² (bracket [0, 3 events], grown ×4; Anderson–Björck regula
+    falsi to 1e-10 + 1e-6·μ); μ̂ by Brent's bounded minimiser on [0, 20 × 3 events] to
+    1e-6 × (3 events), kept only if below χ²(0); then, in the same rounds, the observed limit
+    (Cowan et al. Eq. 67 with σ_A = μ_med/Φ⁻¹(0.9)) and the threshold limit
+    (q̃_μ = Φ⁻¹(0.9)²), both from μ̂ upwards."""
+    masses = [float(m) for m in masses_gev]
+    if not masses:
+        return ()
+    n = len(masses)
+    idx = np.arange(n)
+    wimps = np.stack([wimp_spectrum(m, lk.refine) for m in masses])
+    scales = np.array([_scale_guess(w, lk) for w in wimps])
+    # Asimov background-only: median and bands (χ²_A(μ) − χ²_A(0) is 0 at μ = 0 by definition)
     asimov = lk.asimov()
     ab = asimov.signal()
-    a0 = float(_chi2(asimov, ab, wimp, np.array([0.0]))[0])
-    mu_med = _crossing(lambda m: float(_chi2(asimov, ab, wimp, np.array([m]))[0]) - a0, Z90**2, 0.0, scale)
+    a0 = _chi2(asimov, ab, wimps, np.zeros(n), idx)
+    mu_med = increasing_roots(lambda m, w: _chi2(asimov, ab, wimps, m, w) - a0[w], Z90**2, np.zeros(n), scales,
+                              f_lo=0.0, unreached=_NO_LIMIT)
     sig_a = mu_med / Z90
-    bands = tuple(sig_a * (Z90 + n) * SIGMA_REF_CM2 if Z90 + n > 0 else math.nan for n in (-2, -1, 0, 1, 2))
-    # observed: μ̂ ≥ 0, then q̃_μ and its asymptotic p-value
-    c0 = float(_chi2(lk, background, wimp, np.array([0.0]))[0])
-    res = optimize.minimize_scalar(lambda m: float(_chi2(lk, background, wimp, np.array([m]))[0]),
-                                   bounds=(0.0, 20.0 * scale), method="bounded", options={"xatol": 1e-6 * scale})
-    mu_hat, c_hat = (float(res.x), float(res.fun)) if res.fun < c0 else (0.0, c0)
+    # observed: μ̂ ≥ 0 (the bounded minimum if below χ²(0), else 0)
+    background = lk.signal()
+    c0 = _chi2(lk, background, wimps, np.zeros(n), idx)
+    x_min, c_min = bounded_minima(lambda m, w: _chi2(lk, background, wimps, m, w), 0.0, 20.0 * scales,
+                                  xatol=1e-6 * scales)
+    fitted = c_min < c0
+    mu_hat, c_hat = np.where(fitted, x_min, 0.0), np.where(fitted, c_min, c0)
 
-    def q_tilde(m: float) -> float:
-        return max(float(_chi2(lk, background, wimp, np.array([m]))[0]) - c_hat, 0.0) if m > mu_hat else 0.0
+    def crossing_values(m: np.ndarray, which: np.ndarray) -> np.ndarray:
+        # problems 0..n-1: Φ⁻¹(1 − p) of Cowan et al. Eq. 67 (increasing in μ); n..2n-1: q̃_μ
+        mass = which % n
+        q = np.zeros(m.size)
+        above = m > mu_hat[mass]
+        if np.any(above):
+            q[above] = np.maximum(_chi2(lk, background, wimps, m[above], mass[above]) - c_hat[mass[above]], 0.0)
+        t = m / sig_a[mass]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = np.where(q <= t * t, np.sqrt(q), (q + t * t) / (2.0 * t))
+        return np.where(which < n, z, q)
 
-    def z_of(m: float) -> float:  # Φ⁻¹(1 − p) of Cowan et al. Eq. 67, increasing in μ
-        q = q_tilde(m)
-        t = m / sig_a
-        return math.sqrt(q) if q <= t * t else (q + t * t) / (2.0 * t)
+    start = np.maximum(mu_hat, scales) * 1.5
+    crossings = increasing_roots(crossing_values, np.r_[np.full(n, Z90), np.full(n, Z90**2)], np.r_[mu_hat, mu_hat],
+                                 np.r_[start, start], f_lo=0.0, unreached=_NO_LIMIT)
+    out = []
+    for i, mass in enumerate(masses):
+        b = tuple(sig_a[i] * (Z90 + k) * SIGMA_REF_CM2 if Z90 + k > 0 else math.nan for k in (-2, -1, 0, 1, 2))
+        out.append(SiLimit(mass, float(crossings[i]) * SIGMA_REF_CM2, float(mu_med[i]) * SIGMA_REF_CM2,
+                           (b[0], b[1], b[2], b[3], b[4]), float(mu_hat[i]), 3.0 / float(scales[i]),
+                           float(crossings[n + i]) * SIGMA_REF_CM2))
+    return tuple(out)
 
-    observed = _crossing(z_of, Z90, mu_hat, max(mu_hat, scale) * 1.5) * SIGMA_REF_CM2
-    threshold = _crossing(q_tilde, Z90**2, mu_hat, max(mu_hat, scale) * 1.5) * SIGMA_REF_CM2
-    return SiLimit(float(mass_gev), observed, mu_med * SIGMA_REF_CM2,
-                   (bands[0], bands[1], bands[2], bands[3], bands[4]), mu_hat, 3.0 / scale, threshold)
+
+def si_limit(lk: XenonNT8BLikelihood, mass_gev: float) -> SiLimit:
+    """The 90% CL limits at ``mass_gev`` for the likelihood ``lk`` (module docstring;
+    :func:`si_limits` for one mass)."""
+    return si_limits(lk, [mass_gev])[0]
 
 
 def xenonnt_si_limits(folder: str | Path, masses_gev: Sequence[float] | None = None,
@@ -215,7 +246,7 @@ def xenonnt_si_limits(folder: str | Path, masses_gev: Sequence[float] | None = N
     file) from the release in ``folder`` (``runs`` default SR0 + SR1: module docstring)."""
     masses = [row["mass"] for row in read_release_limits(folder)] if masses_gev is None else list(masses_gev)
     lk = xenonnt_8b_likelihood(folder, runs=runs)
-    return tuple(si_limit(lk, float(m)) for m in masses)
+    return si_limits(lk, masses)
 
 
 def read_release_limits(folder: str | Path) -> list[dict[str, float]]:
@@ -268,6 +299,7 @@ __all__ = [
     "comparison_table",
     "read_release_limits",
     "si_limit",
+    "si_limits",
     "wimp_spectrum",
     "xenonnt_si_limits",
 ]
