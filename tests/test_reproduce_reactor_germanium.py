@@ -77,17 +77,24 @@ def reactor_joint():
 
 
 @pytest.mark.parametrize("name", ["sin2_theta_w", "mu_nu_e", "r2_nu_e", "q_nu_e"])
-def test_electroweak_profile_from_the_quadratic_equals_point_by_point(reactor_joint, name):
-    """The physics step's χ² along each parameter comes from the counts' exact quadratic and
-    one batched profile of the shared normalisations; it must equal the joint χ² predicted
-    and profiled at each point on its own (grid ends, middle and off-node points)."""
+def test_electroweak_profile_from_the_quadratic_equals_point_by_point(reactor_joint, name, monkeypatch):
+    """The physics step's χ² along each parameter comes from the counts' exact quadratic (five
+    joint predictions: a line refused, a parabola accepted) and one batched profile of the
+    shared normalisations; it must equal the joint χ² predicted and profiled at each point on
+    its own (grid ends, middle and off-node points)."""
     import numpy as np
 
     from cevns.reproduce import reactor_germanium as rg
+    from cevns.reproduce.common import exact_chi2_along
 
     lo, hi = rg._PARAMETERS[name][1]
     grid = np.linspace(lo, hi, 21)
-    c = rg._quadratic_chi2_along(reactor_joint, name, grid)
+    predictions = []
+    signal = type(reactor_joint).signal
+    monkeypatch.setattr(type(reactor_joint), "signal", lambda self, values=None: predictions.append(values) or signal(self, values))
+    c = exact_chi2_along(reactor_joint, name, grid)
+    monkeypatch.undo()
+    assert len(predictions) == 5
     for i in (0, 3, 10, 16, 20):
         assert c[i] == pytest.approx(reactor_joint.chi2({name: float(grid[i])}), rel=1e-9, abs=1e-9)
 

@@ -104,27 +104,45 @@ def _by_name(assign: Assign | str) -> Assign:
     return assign
 
 
-def _linear_signal(likelihood: Likelihood, names: tuple[str, ...], lo: np.ndarray, hi: np.ndarray,
-                   rtol: float = 1e-9) -> Callable[[np.ndarray], np.ndarray] | None:
-    """The signal as an exact straight line in one parameter over [lo, hi] (two
-    predictions, at the ends), or ``None`` unless it reproduces the predictions at two
-    interior points to ``rtol`` × the largest total signal: the cheap first try of
-    :func:`polynomial_chi2_of` (a 3+1 count is linear in sin²2θ at fixed Δm²₄₁)."""
+def _low_degree_signal(likelihood: Likelihood, names: tuple[str, ...], lo: np.ndarray, hi: np.ndarray,
+                       max_degree: int = 2, rtol: float = 1e-9) -> Callable[[np.ndarray], np.ndarray] | None:
+    """The signal as an exact straight line or parabola in one parameter over [lo, hi], or
+    ``None``: the cheap first try of :func:`polynomial_chi2_of`. Four predictions (the ends
+    and two irrational interior points) decide whether the line through the ends holds (to
+    ``rtol`` × the largest total signal at both interior points; a 3+1 count is linear in
+    sin²2θ at fixed Δm²₄₁); if not, one more (the middle) gives the parabola through the
+    ends and the middle, accepted on the same two interior points (N(sin²θ_W), N(⟨r²_ν⟩),
+    N(q_ν), N(μ_ν) are quadratics: Vogel & Engel, Phys. Rev. D 39, 3378 (1989); Barranco,
+    Miranda, Rashba, JHEP 12 (2005) 021, arXiv:hep-ph/0508299) — five predictions where the
+    general fit of :func:`cevns.stats.scans.polynomial_signal` needs about fifteen."""
     (name,) = names
     a, b = float(lo[0]), float(hi[0])
+    mid, half = 0.5 * (a + b), 0.5 * (b - a)
     s_a, s_b = (np.asarray(likelihood.signal({name: x}), dtype=float) for x in (a, b))
+    checks = [a + frac * (b - a) for frac in (0.3819660112501051, 0.7548776662466927)]  # irrational interior points
+    exact = [np.asarray(likelihood.signal({name: x}), dtype=float) for x in checks]
+    scale = max(float(np.abs(s_a).sum()), float(np.abs(s_b).sum()), 1e-300)
 
     def line(points: np.ndarray) -> np.ndarray:
         t = (np.asarray(points, dtype=float).reshape(-1, 1) - a) / (b - a)
         return s_a[None, :] + t * (s_b - s_a)[None, :]
 
-    scale = max(float(np.abs(s_a).sum()), float(np.abs(s_b).sum()), 1e-300)
-    for frac in (0.3819660112501051, 0.7548776662466927):  # two irrational interior points
-        x = a + frac * (b - a)
-        exact = np.asarray(likelihood.signal({name: x}), dtype=float)
-        if np.max(np.abs(line(np.array([x]))[0] - exact)) > rtol * scale:
-            return None
-    return line
+    def holds(curve: Callable[[np.ndarray], np.ndarray]) -> bool:
+        return all(np.max(np.abs(curve(np.array([x]))[0] - e)) <= rtol * scale for x, e in zip(checks, exact))
+
+    if holds(line):
+        return line
+    if max_degree < 2:
+        return None
+    s_m = np.asarray(likelihood.signal({name: mid}), dtype=float)
+    c1, c2 = 0.5 * (s_b - s_a), 0.5 * (s_a + s_b) - s_m
+    scale = max(scale, float(np.abs(s_m).sum()))
+
+    def parabola(points: np.ndarray) -> np.ndarray:
+        t = ((np.asarray(points, dtype=float).reshape(-1, 1) - mid) / half)
+        return s_m[None, :] + t * (c1[None, :] + t * c2[None, :])
+
+    return parabola if holds(parabola) else None
 
 
 def polynomial_chi2_of(likelihood: Likelihood, assign: Assign | str, grid: Grid,
@@ -138,8 +156,8 @@ def polynomial_chi2_of(likelihood: Likelihood, assign: Assign | str, grid: Grid,
     39, 3378 (1989)), N(⟨r²_ν⟩), N(ε) and N(sin²θ_W) are quadratics (the weak charge is linear
     in each; Barranco, Miranda, Rashba, JHEP 12 (2005) 021, arXiv:hep-ph/0508299), and a 3+1
     disappearance count is linear in sin²2θ at fixed Δm²₄₁ (P = 1 − sin²2θ sin²(Δm²L/4E)).
-    A straight line (two predictions, checked at two more points) is tried first, then
-    :func:`cevns.stats.scans.polynomial_signal`, which recovers the coefficients from a few
+    A straight line or a parabola (four or five predictions, :func:`_low_degree_signal`) is
+    tried first, then :func:`cevns.stats.scans.polynomial_signal`, which recovers the coefficients from a few
     predictions and accepts them only if they reproduce further random predictions to 10⁻⁹ of
     the signal, so the χ² equals the point-by-point one to that precision. The parameters
     ``assign`` keeps constant are fixed in the likelihood; an x whose parameters fall outside
@@ -157,7 +175,7 @@ def polynomial_chi2_of(likelihood: Likelihood, assign: Assign | str, grid: Grid,
     lik = likelihood.with_fixed({n: float(table[0, j]) for j, n in enumerate(names) if not varies[j]})
     free = tuple(n for j, n in enumerate(names) if varies[j])
     lo, hi = table[:, varies].min(axis=0), table[:, varies].max(axis=0)
-    fitted = _linear_signal(lik, free, lo, hi) if len(free) == 1 else None
+    fitted = _low_degree_signal(lik, free, lo, hi, max_degree) if len(free) == 1 else None
     if fitted is None:
         fitted = polynomial_signal(lik, {n: (float(a), float(b)) for n, a, b in zip(free, lo, hi)}, max_degree=max_degree)
     if fitted is None:

@@ -179,33 +179,6 @@ def _joint(name: str) -> JointLikelihood:
     return load_combination(name).likelihood
 
 
-def _quadratic_chi2_along(joint: JointLikelihood, name: str, grid: np.ndarray) -> np.ndarray:
-    """χ² of ``joint`` at every value of parameter ``name`` on ``grid``, from the signal's
-    exact quadratic form: every count here is a quadratic in sin²θ_W, ⟨r²_ν⟩ and q_ν (the
-    weak charge, or the vector coupling at each recoil energy, is linear in each) and in μ_ν
-    (the magnetic term adds incoherently, ∝ μ_ν²): Vogel & Engel, Phys. Rev. D 39, 3378
-    (1989); Barranco, Miranda, Rashba, JHEP 12 (2005) 021, arXiv:hep-ph/0508299. Three
-    predictions (the ends and the middle of the grid) give the quadratic; two more, at
-    irrational interior points, must agree with it to 10⁻⁹ of the total signal, else every
-    point is predicted (:func:`cevns.reproduce.common.exact_chi2_along`). One batched profile
-    of the shared normalisations then gives χ² on the whole grid."""
-    a, b = float(grid[0]), float(grid[-1])
-    mid, half = 0.5 * (a + b), 0.5 * (b - a)
-    s_a, s_m, s_b = (np.asarray(joint.signal({name: x}), dtype=float) for x in (a, mid, b))
-    c1, c2 = 0.5 * (s_b - s_a), 0.5 * (s_a + s_b) - s_m
-
-    def quadratic(x: np.ndarray) -> np.ndarray:
-        t = ((np.asarray(x, dtype=float) - mid) / half)[..., None]
-        return s_m + t * (c1 + t * c2)
-
-    scale = max(float(np.abs(s).sum()) for s in (s_a, s_m, s_b))
-    for frac in (0.3819660112501051, 0.7548776662466927):
-        x = a + frac * (b - a)
-        if np.max(np.abs(quadratic(np.array(x)) - np.asarray(joint.signal({name: x}), dtype=float))) > 1e-9 * scale:
-            return exact_chi2_along(joint, name, grid)
-    return np.asarray(joint.chi2_from_signal(quadratic(grid)), dtype=float)
-
-
 def _interval(grid: np.ndarray, dchi2: np.ndarray, level: float) -> tuple[float, float]:
     inside = grid[dchi2 <= level]
     return (float(inside.min()), float(inside.max())) if inside.size else (float("nan"), float("nan"))
@@ -217,7 +190,7 @@ def _physics(fast: bool) -> StepOutput:
     for name, (unit, (lo, hi)) in _PARAMETERS.items():
         grid = np.linspace(lo, hi, 21 if fast else 61)
         for label, joint in joints.items():
-            c = _quadratic_chi2_along(joint, name, grid)  # 5 predictions, one batched profile
+            c = exact_chi2_along(joint, name, grid)  # a quadratic from 5 predictions, one batched profile
             d = c - c.min()
             curves[(name, label)] = (grid, d)
             results.append(Result(f"{name}, {label}, 90% CL (Δχ² = 2.71, grid)", unit, _interval(grid, d, an.DCHI2_90),
