@@ -30,6 +30,7 @@ combination, and one batched χ²; the spectra of step 5 are one rate call per i
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from importlib import import_module
 from pathlib import Path
@@ -42,6 +43,7 @@ from cevns.plotting import pyplot as _pyplot
 from cevns.reproduce import solar_8b_analysis as an
 from cevns.reproduce.common import Result
 from cevns.reproduce.report import Figure, Input, Reproduction, Step, StepOutput, long_columns
+from cevns.stats.chi2 import delta_chi2_threshold
 from cevns.stats.likelihood import Likelihood
 from cevns.stats.profiles import OneParameterProfile, refined_profiles
 
@@ -51,9 +53,10 @@ RELEASES = {"xenonnt-8b": "the XENONnT SR0-SR2 data release (templates and event
 PANDAX_EXPERIMENTS = ("pandax-4t-8b-paired", "pandax-4t-8b-s2only")
 LZ_EXPERIMENT = "lz-8b-2025"
 COMBINATION = "xenon-8b"
-#: Confidence levels of the one-parameter intervals (1σ, 90 %); Δχ² thresholds 1.0 and 2.706.
-LEVELS = {"1sigma": 0.682689492, "90%": 0.90}
-THRESHOLDS = {"1sigma": 1.0, "90%": 2.706}
+#: Confidence levels of the one-parameter intervals (1σ, 90 %) and their Δχ² thresholds for
+#: one parameter (Wilks): 1 and 2.7055.
+LEVELS = {"1sigma": math.erf(1.0 / math.sqrt(2.0)), "90%": 0.90}
+THRESHOLDS = {key: float(delta_chi2_threshold(cl, 1)) for key, cl in LEVELS.items()}
 
 
 def _frame(fig: Any, top: float = 0.92) -> None:
@@ -263,7 +266,7 @@ def zprime_signals(lk: Likelihood, mass: float, couplings: np.ndarray, at_zero: 
 
 
 def _coupling_limits(lk: Likelihood, masses: np.ndarray, couplings: np.ndarray) -> list[float]:
-    """90 % CL upper limits on a universal Z′ coupling at each of ``masses`` (MeV): Δχ² = 2.706
+    """90 % CL upper limits on a universal Z′ coupling at each of ``masses`` (MeV): Δχ² = 2.7055
     above the minimum over the grid and g = 0, crossing interpolated linearly in log g on the
     grid (no refinement); NaN if never crossed. The signals of each mass come from their exact
     quadratic form in g² (:func:`zprime_signals`, checked against a further prediction); the χ²
