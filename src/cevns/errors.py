@@ -22,7 +22,15 @@ every other module may use it.
 
 from __future__ import annotations
 
-__all__ = ["CevnsError", "InputError", "InputTypeError", "OutputError"]
+from collections.abc import Iterable
+
+__all__ = ["CevnsError", "InputError", "InputTypeError", "OutputError", "unknown_name"]
+
+
+def unknown_name(what: str, value: object, known: Iterable[str], listing: str = "known") -> str:
+    """The message for a name that is not one of ``known``: ``unknown WHAT 'VALUE'; known: A, B``
+    (``listing`` replaces "known", e.g. "known sets")."""
+    return f"unknown {what} {value!r}; {listing}: {', '.join(known)}"
 
 
 class CevnsError(Exception):
@@ -32,6 +40,11 @@ class CevnsError(Exception):
 class InputError(CevnsError, ValueError):
     """Bad input, from Python, a TOML file or the command line: the message says which
     value is wrong and why."""
+
+    @classmethod
+    def unknown(cls, what: str, value: object, known: Iterable[str], listing: str = "known") -> InputError:
+        """The error for a name that is not one of ``known`` (:func:`unknown_name`)."""
+        return cls(unknown_name(what, value, known, listing))
 
 
 class InputTypeError(CevnsError, TypeError):

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from cevns.cli.common import UserError, check_writable_folder
-from cevns.errors import OutputError
+from cevns.errors import OutputError, unknown_name
 
 
 def experiment_changes(settings: tuple[str, ...]) -> dict[str, dict[str, Any]]:
@@ -62,7 +62,7 @@ def reproduce_command(name: str | None, list_only: bool, out_dir: str | None, fa
             click.echo(f"{key.ljust(width)}  {text}")
         return
     if name not in names:
-        raise UserError(f"unknown reproduction {name!r}; known: {', '.join(names)}")
+        raise UserError(unknown_name("reproduction", name, names))
     if not out_dir:
         raise UserError("--out DIR is required: the folder for the report")
     out = Path(out_dir)

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import Field, field_validator
 
 from cevns.config.sources import SourceContext, SourceSpec, register_source_type
+from cevns.errors import unknown_name
 
 if TYPE_CHECKING:
     from cevns.sources.spectra import NeutrinoSource
@@ -60,7 +61,7 @@ def _msw() -> ModuleType:
 
 def _known(value: str, known: dict[str, object], what: str) -> str:
     if value not in known:
-        raise ValueError(f"unknown {what} {value!r}; known: {', '.join(known)}")
+        raise ValueError(unknown_name(what, value, known))
     return value
 
 
@@ -68,7 +69,7 @@ def _check_components(value: list[str], known: tuple[str, ...], what: str) -> li
     """``value`` unchanged when every entry is in ``known`` and none is listed twice."""
     for c in value:
         if c not in known:
-            raise ValueError(f"unknown {what} component {c!r}; known: {', '.join(known)}")
+            raise ValueError(unknown_name(f"{what} component", c, known))
     if len(set(value)) != len(value):
         raise ValueError("a component is listed twice")
     return value

@@ -19,6 +19,7 @@ from pydantic_core import PydanticCustomError
 
 from cevns.config.sources import RegisteredSource, SourceSpec, on_source_types_changed, source_types
 from cevns.detector import response as det
+from cevns.errors import unknown_name
 from cevns.physics.cross_sections import SIN2_THETA_W_LOW_ENERGY
 from cevns.rates.prediction import TimeSelection
 from cevns.sources.timing import CSI_2017_FITTED_PULSE, CSI_2021_BRN_PULSE, SNS_PULSE, ExponentialTimeEfficiency, us
@@ -74,7 +75,7 @@ class CouplingsSpec(StrictModel):
 
         names = coupling_set_names()
         if self.scheme not in names:
-            raise ValueError(f"unknown coupling set {self.scheme!r}; known sets: {', '.join(names)}")
+            raise ValueError(unknown_name("coupling set", self.scheme, names, "known sets"))
         given = self.gv_p is not None or self.gv_n is not None
         if self.scheme != "custom":
             if given:

@@ -219,7 +219,7 @@ def coupling_set(name: str) -> CouplingSet:
     try:
         return _COUPLING_SETS[name]
     except KeyError:
-        raise InputError(f"unknown coupling set {name!r}; known sets: {', '.join(_COUPLING_SETS)}") from None
+        raise InputError.unknown("coupling set", name, _COUPLING_SETS, "known sets") from None
 
 
 def _no_values(name: str, values: Mapping[str, float]) -> None:

@@ -133,7 +133,7 @@ def global_fit(name: str | OscillationFit = DEFAULT_FIT) -> OscillationFit:
     try:
         return GLOBAL_FITS[name]
     except (KeyError, TypeError):
-        raise InputError(f"unknown oscillation fit {name!r}; known: {', '.join(GLOBAL_FITS)}") from None
+        raise InputError.unknown("oscillation fit", name, GLOBAL_FITS) from None
 
 
 def cos2_theta12_matter(energy: ArrayLike, n_e: ArrayLike, fit: str | OscillationFit = DEFAULT_FIT) -> np.ndarray:

@@ -43,7 +43,7 @@ from collections.abc import Mapping
 from importlib import import_module
 from pathlib import Path
 
-from cevns.errors import InputError
+from cevns.errors import InputError, unknown_name
 
 from cevns.reproduce.common import Result, format_table
 from cevns.stats.profiles import OneParameterProfile, one_parameter_profile
@@ -129,7 +129,7 @@ def get_reproduction(name: str, release_dirs: Mapping[str, str | Path] | None = 
     (release → folder) for those that read data releases (:func:`required_releases`) or can
     use them (:func:`optional_releases`; found as :func:`release_dirs_for` says)."""
     if name not in _REGISTRY:
-        raise KeyError(f"unknown reproduction {name!r}; known: {', '.join(_REGISTRY)}")
+        raise KeyError(unknown_name("reproduction", name, _REGISTRY))
     module = import_module(f"{__name__}.{_REGISTRY[name][0]}")
     if required_releases(name) or optional_releases(name):
         return module.reproduction(release_dirs=release_dirs_for(name, release_dirs))

@@ -60,7 +60,7 @@ def atmospheric_source(model: str = "FLUKA-2005", *, flux_scale: float = 1.0) ->
     try:
         atm = ATMOSPHERIC_MODELS[model]
     except (KeyError, TypeError):
-        raise InputError(f"unknown atmospheric model {model!r}; known: {', '.join(ATMOSPHERIC_MODELS)}") from None
+        raise InputError.unknown("atmospheric model", model, ATMOSPHERIC_MODELS) from None
     if not (flux_scale > 0 and np.isfinite(flux_scale)):
         raise InputError(f"atmospheric source: flux_scale must be finite and > 0, got {flux_scale}")
     energies, columns = package_table("atmospheric", atm.file)

@@ -136,7 +136,7 @@ def _model(model: str | DsnbModel) -> DsnbModel:
     try:
         return DSNB_MODELS[model]
     except (KeyError, TypeError):
-        raise InputError(f"unknown DSNB model {model!r}; known: {', '.join(DSNB_MODELS)}") from None
+        raise InputError.unknown("DSNB model", model, DSNB_MODELS) from None
 
 
 def fermi_dirac(energy: ArrayLike, temperature: float, total_energy: float) -> np.ndarray:

@@ -140,7 +140,7 @@ def laboratory(name: str) -> Laboratory:
     folded = {k.lower(): v for k, v in LABORATORIES.items()}
     lab = folded.get(str(name).strip().lower())
     if lab is None:
-        raise InputError(f"unknown laboratory {name!r}; known: {', '.join(LABORATORIES)}")
+        raise InputError.unknown("laboratory", name, LABORATORIES)
     return lab
 
 
@@ -149,7 +149,7 @@ def chain_spectrum(chain: str) -> TabulatedSpectrum:
     """The normalised ν̄_e spectrum (1/MeV) of ``chain`` (``U238``, ``Th232``, ``K40``):
     Enomoto's table, interpolated linearly, ending at the first zero above its end point."""
     if chain not in GEO_CHAINS:
-        raise InputError(f"unknown geoneutrino chain {chain!r}; known: {', '.join(GEO_CHAINS)}")
+        raise InputError.unknown("geoneutrino chain", chain, GEO_CHAINS)
     energies, columns = package_table("geoneutrinos", "enomoto_spectra.csv")
     values = columns[chain]
     end = int(np.flatnonzero(values > 0).max()) + 2
@@ -189,7 +189,7 @@ def geoneutrino_source(site: str = "LNGS", components: Sequence[str] = GEO_CHAIN
             parts.append((reactor_shape(), site_reactor_source(lab.name).flux_cm2_s["nu_e_bar"]))
             continue
         if name not in GEO_CHAINS:
-            raise InputError(f"unknown geoneutrino component {name!r}; known: {', '.join(GEO_CHAINS)}, reactor")
+            raise InputError.unknown("geoneutrino component", name, (*GEO_CHAINS, "reactor"))
         if lab.geo is None:
             raise InputError(f"no geoneutrino flux is sourced for {lab.name}; sites with one: "
                              f"{', '.join(k for k, v in LABORATORIES.items() if v.geo is not None)}")

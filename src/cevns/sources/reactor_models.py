@@ -216,7 +216,7 @@ def reactor_core(name: str) -> ReactorCore:
     try:
         return REACTOR_CORES[name]
     except KeyError:
-        raise InputError(f"unknown reactor {name!r}; known reactors: {', '.join(REACTOR_CORES)}") from None
+        raise InputError.unknown("reactor", name, REACTOR_CORES, "known reactors") from None
 
 
 __all__ = [

@@ -142,12 +142,12 @@ def solar_model(name: str | SolarModel) -> SolarModel:
     try:
         return SOLAR_MODELS[name]
     except (KeyError, TypeError):
-        raise InputError(f"unknown solar model {name!r}; known: {', '.join(SOLAR_MODELS)}") from None
+        raise InputError.unknown("solar model", name, SOLAR_MODELS) from None
 
 
 def _check_component(component: str) -> None:
     if component not in SOLAR_COMPONENTS:
-        raise InputError(f"unknown solar component {component!r}; known: {', '.join(SOLAR_COMPONENTS)}")
+        raise InputError.unknown("solar component", component, SOLAR_COMPONENTS)
 
 
 def _read_table(name: str) -> np.ndarray:
@@ -185,7 +185,7 @@ def component_spectrum(component: str, b8_shape: B8Shape = "winter2006") -> Spec
     :class:`~cevns.sources.spectra.TabulatedSpectrum` (module docstring for the tables)."""
     _check_component(component)
     if b8_shape not in _B8_SHAPES:
-        raise InputError(f"unknown 8B spectrum shape {b8_shape!r}; known: {', '.join(_B8_SHAPES)}")
+        raise InputError.unknown("8B spectrum shape", b8_shape, _B8_SHAPES)
     if component in LINE_ENERGIES_MEV:
         return LineSpectrum(LINE_ENERGIES_MEV[component])
     return _continuous_spectrum(component, b8_shape)
