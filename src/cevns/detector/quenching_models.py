@@ -55,7 +55,7 @@ from typing import Callable, Mapping
 import numpy as np
 from numpy.typing import ArrayLike
 
-from cevns.detector.response import LindhardQuenching, Quenching
+from cevns.detector.response import LindhardQuenching, Quenching, lindhard_g, lindhard_reduced_energy
 from cevns.errors import InputError
 
 #: Germanium's charge (the named models are measurements on germanium).
@@ -64,9 +64,7 @@ GERMANIUM_Z = 32
 
 def lindhard_quenching_factor(recoil_kev: ArrayLike, Z: int, k: float) -> np.ndarray:
     """Lindhard Q_L(T) (module docstring) at recoil ``recoil_kev`` (keVnr), dimensionless."""
-    t = np.asarray(recoil_kev, dtype=float)
-    eps = 11.5 * Z ** (-7.0 / 3.0) * t
-    g = 3.0 * eps**0.15 + 0.7 * eps**0.6 + eps
+    g = lindhard_g(recoil_kev, Z)
     return np.asarray(k * g / (1.0 + k * g))
 
 
@@ -106,7 +104,7 @@ class SorensenLindhardQuenching:
 
     def ee_energy_kev(self, recoil_kev: ArrayLike, Z: int) -> np.ndarray:
         t = np.asarray(recoil_kev, dtype=float)
-        eps = 11.5 * Z ** (-7.0 / 3.0) * t
+        eps = lindhard_reduced_energy(t, Z)
         with np.errstate(divide="ignore", invalid="ignore"):
             qf = lindhard_quenching_factor(t, Z, self.k) - np.where(eps > 0, self.q / np.where(eps > 0, eps, 1.0), 0.0)
         return t * np.clip(qf, 0.0, None)

@@ -50,6 +50,21 @@ class ConstantQuenching:
         return self.value * np.asarray(recoil_kev, dtype=float)
 
 
+def lindhard_reduced_energy(recoil_kev: ArrayLike, Z: int) -> np.ndarray:
+    """Lindhard's reduced energy ε = 11.5 Z^{−7/3} T/keV of a recoil of ``recoil_kev``
+    (keVnr) of charge ``Z``, dimensionless (J. Lindhard et al., Mat. Fys. Medd. Dan. Vid.
+    Selsk. 33, no. 10 (1963))."""
+    return 11.5 * Z ** (-7.0 / 3.0) * np.asarray(recoil_kev, dtype=float)
+
+
+def lindhard_g(recoil_kev: ArrayLike, Z: int) -> np.ndarray:
+    """Lindhard's g(ε) = 3ε^0.15 + 0.7ε^0.6 + ε at the reduced energy of
+    :func:`lindhard_reduced_energy` (parametrisation as in CONUS, EPJC 81, 267 (2021), Eq. 3),
+    dimensionless: the quenching factor is k g/(1 + k g)."""
+    eps = lindhard_reduced_energy(recoil_kev, Z)
+    return 3.0 * eps**0.15 + 0.7 * eps**0.6 + eps
+
+
 @dataclass(frozen=True)
 class LindhardQuenching:
     """Lindhard theory: QF = k g(ε)/(1 + k g(ε)), g = 3ε^0.15 + 0.7ε^0.6 + ε,
@@ -65,8 +80,7 @@ class LindhardQuenching:
 
     def ee_energy_kev(self, recoil_kev: ArrayLike, Z: int) -> np.ndarray:
         t = np.asarray(recoil_kev, dtype=float)
-        eps = 11.5 * Z ** (-7.0 / 3.0) * t
-        g = 3.0 * eps**0.15 + 0.7 * eps**0.6 + eps
+        g = lindhard_g(t, Z)
         return t * self.k * g / (1.0 + self.k * g)
 
 
