@@ -18,8 +18,12 @@ Cases, each with its ratio to a reference timed in the same process:
 * the SI WIMP limits of the release's 10 masses (:func:`cevns.releases.xenonnt_wimp.xenonnt_si_limits`,
   SR0 + SR1: all masses searched in lockstep, one batched profile per round); reference: the
   same searches one mass at a time (``si_limit`` per mass, as the masses were done before;
-  the former sequential scipy searches, 571 profile calls, took 3.4x the lockstep's 56, in
-  one process, best of 2 interleaved: 2.58 against 0.76 s, load 1.0).
+  the former sequential scipy searches, 571 cold-started profile calls, against the
+  lockstep's 56 warm-started ones, in one process, best of 3 interleaved, one BLAS thread as
+  the ``cevns`` command sets: 3.14 against 0.69 s, 4.6x, load 2.9; cold-started lockstep
+  1.02 s). Time this case with ``OPENBLAS_NUM_THREADS=1``, as the command line runs: on a
+  loaded machine OpenBLAS' threads, started for the batched profiles, spin beside the fits
+  (with them, at load 2.2, the cold-started lockstep was no faster than the scipy searches).
 
 Needs ../shared/reference-data/XENONnT__cevns_data_release. The signal uses
 :func:`cevns.releases.xenonnt_8b.default_source` when the solar source is available, else a
