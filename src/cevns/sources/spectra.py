@@ -201,7 +201,10 @@ class TabulatedSpectrum:
             log_e = np.log(e)
             return np.stack([a * e + 0.5 * b * e**2, a * log_e + b * e, -a / e + b * log_e])
 
-    def tail_moments(self, emin: ArrayLike) -> np.ndarray:
+    @functools.cached_property
+    def _tail_table(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(energies, intercepts, slopes, tail integrals (3, n)) of the interpolant, made once
+        per spectrum (a frozen instance: the cached value cannot go stale)."""
         e = np.asarray(self.energies)
         v = np.asarray(self.values)
         slope = np.diff(v) / np.diff(e)
@@ -212,6 +215,12 @@ class TabulatedSpectrum:
         seg[0] = (0.5 * slope * e[1:] ** 2 + intercept * e[1:]) - (0.5 * slope * e[:-1] ** 2 + intercept * e[:-1])
         seg = np.nan_to_num(seg)
         tail = np.concatenate([np.cumsum(seg[:, ::-1], axis=1)[:, ::-1], np.zeros((3, 1))], axis=1)
+        for a in (e, intercept, slope, tail):
+            a.setflags(write=False)
+        return e, intercept, slope, tail
+
+    def tail_moments(self, emin: ArrayLike) -> np.ndarray:
+        e, intercept, slope, tail = self._tail_table
         x = np.clip(np.asarray(emin, dtype=float), e[0], e[-1])
         i = np.clip(np.searchsorted(e, x, side="right") - 1, 0, e.size - 2)
         partial = self._primitive(intercept[i], slope[i], e[i + 1]) - self._primitive(intercept[i], slope[i], x)

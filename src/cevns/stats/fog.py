@@ -656,9 +656,12 @@ FOG_STRUCTURE = NuclearStructure(radius_default="lewin-smith")
 MASS_RANGE_GEV: tuple[float, float] = (0.1, 1e5)
 
 
+@lru_cache(maxsize=64)
 def _component_source(name: str, total: float) -> NeutrinoSource:
     """The :class:`~cevns.sources.spectra.NeutrinoSource` of one fog component (a key of
-    :data:`FOG_FLUXES` or :data:`SITE_COMPONENTS`), its total flux scaled to ``total`` (cm⁻² s⁻¹)."""
+    :data:`FOG_FLUXES` or :data:`SITE_COMPONENTS`), its total flux scaled to ``total`` (cm⁻² s⁻¹).
+    Cached: every target of a run shares the component's spectra, and with them their
+    tail-moment tables (:meth:`cevns.sources.spectra.TabulatedSpectrum.tail_moments`)."""
     if name in SITE_COMPONENTS:
         from cevns.sources.geoneutrinos import FOG_NAMES, chain_spectrum, reactor_shape
         from cevns.sources.spectra import NeutrinoSource as Source
