@@ -146,3 +146,32 @@ def test_folder_with_no_release(tmp_path, capsys):
         identify_release(tmp_path)
     code, _, err = _run(capsys, "compare", "coherent-csi-2017", "--data-release", str(tmp_path))
     assert code == 2 and err.count("\n") == 1 and "holds no known data release" in err
+
+
+def test_release_likelihood_hooks_are_protocols():
+    """The two ways a release likelihood departs from the template one are Protocols: the
+    XENONnT 8B likelihood compares and predicts itself, a template likelihood does neither."""
+    from cevns.releases.registry import SelfComparingLikelihood, predicts_own_signal
+    from cevns.releases.xenonnt_8b import XenonNT8BLikelihood
+    from cevns.stats.templates import TemplateLikelihood
+
+    assert issubclass(XenonNT8BLikelihood, SelfComparingLikelihood)
+    assert not issubclass(TemplateLikelihood, SelfComparingLikelihood)
+    assert XenonNT8BLikelihood.predicts_own_signal is True
+
+    class Own:
+        predicts_own_signal = True
+
+        def describe(self) -> dict:
+            return {}
+
+    class Claims(Own):
+        predicts_own_signal = False
+
+    class NoDescription:
+        predicts_own_signal = True
+
+    assert predicts_own_signal(Own())
+    assert not predicts_own_signal(Claims())
+    assert not predicts_own_signal(NoDescription())
+    assert not predicts_own_signal(object())

@@ -103,7 +103,9 @@ def analysis_of(name: str, settings: tuple[str, ...], fixed: dict[str, float | s
         tlk = checked_release_likelihood(release_folder, name, overrides, fixed, no_verify,
                                          **({"runs": runs} if runs is not None else {}))
         tlk = tlk.asimov() if asimov else tlk
-        if getattr(tlk, "predicts_own_signal", False):  # a release without an experiment file (xenonnt-8b)
+        from cevns.releases.registry import predicts_own_signal
+
+        if predicts_own_signal(tlk):  # a release without an experiment file (xenonnt-8b)
             own = {**tlk.describe(), "data_release": str(Path(release_folder).expanduser().resolve())}
             return Analysis(tlk, None, own, name, tlk.label, tlk.statistic)
         exp = load_experiment(name, overrides)

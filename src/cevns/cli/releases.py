@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+
+if TYPE_CHECKING:
+    from cevns.releases.registry import SelfComparingLikelihood
 
 from cevns.cli.common import (
     FIX_HELP,
@@ -127,6 +130,7 @@ def compare_command(experiment: str, folder: str, settings: tuple[str, ...], par
     import numpy as np
 
     from cevns.config.experiments import load_experiment
+    from cevns.releases.registry import SelfComparingLikelihood
     from cevns.stats.templates import fit_signal_strength
     from cevns.stats.fits import fit, profile, profile_range
 
@@ -137,7 +141,7 @@ def compare_command(experiment: str, folder: str, settings: tuple[str, ...], par
     if runs is not None:
         options["runs"] = runs
     lk = checked_release_likelihood(folder, experiment, overrides, fixed, no_verify, **options)
-    if hasattr(lk, "compare_report"):  # a release with its own comparison (xenonnt-8b)
+    if isinstance(lk, SelfComparingLikelihood):  # a release with its own comparison (xenonnt-8b)
         _own_compare(lk, free, plot_path, as_json)
         return
     signal = lk.signal()
@@ -204,7 +208,7 @@ def compare_command(experiment: str, folder: str, settings: tuple[str, ...], par
         click.echo(f"wrote {plot_path}")
 
 
-def _own_compare(lk: Any, free: tuple[str, ...], plot_path: str | None, as_json: bool) -> None:
+def _own_compare(lk: SelfComparingLikelihood, free: tuple[str, ...], plot_path: str | None, as_json: bool) -> None:
     """``cevns compare`` for a likelihood that reports itself (``compare_report``,
     ``compare_text``, ``compare_figure``; e.g. :class:`cevns.releases.xenonnt_8b.XenonNT8BLikelihood`)."""
     from cevns.cli.common import UserError

@@ -156,7 +156,7 @@ def _member_likelihood(origin: str, label: str, member: Mapping[str, Any], base:
     """(likelihood with its data, the experiment it was built from) of one member."""
     from cevns.config.experiments import load_experiment
     from cevns.releases.files import verify_release
-    from cevns.releases.registry import identify_release, release
+    from cevns.releases.registry import identify_release, predicts_own_signal, release
     from cevns.stats.array_files import load_array
     from cevns.stats.fits import ExperimentLikelihood
 
@@ -175,7 +175,7 @@ def _member_likelihood(origin: str, label: str, member: Mapping[str, Any], base:
             verify_release(rel, folder, strict=True)
         experiment = path_of(str(member.get("experiment") or rel.experiment))
         likelihood = rel.likelihood(folder, experiment, overrides, None)
-        if getattr(likelihood, "predicts_own_signal", False):  # no experiment file behind it (xenonnt-8b)
+        if predicts_own_signal(likelihood):  # no experiment file behind it (xenonnt-8b)
             return likelihood, None
         return likelihood, experiment
     if "array" in member:

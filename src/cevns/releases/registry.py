@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from cevns.errors import InputError
 from cevns.releases.reading import release_folder
@@ -62,6 +62,44 @@ def file_table(text: str) -> tuple[ReleaseFile, ...]:
 #: ``fixed`` physics parameters applied at every point, ``options`` those of
 #: :attr:`DataRelease.options`.
 LikelihoodBuilder = Callable[..., "TemplateLikelihood"]
+
+
+@runtime_checkable
+class SelfPredictingLikelihood(Protocol):
+    """A release likelihood with no experiment file behind it: it predicts its own signal
+    (e.g. :class:`cevns.releases.xenonnt_8b.XenonNT8BLikelihood`, from the release's
+    templates) and describes itself for a run's record. Callers that would otherwise load
+    the experiment ask :func:`predicts_own_signal`."""
+
+    predicts_own_signal: bool
+
+    def describe(self) -> dict[str, Any]:
+        """What the likelihood is, for a run's record (JSON-ready)."""
+        ...
+
+
+@runtime_checkable
+class SelfComparingLikelihood(Protocol):
+    """A release likelihood with its own data-versus-prediction comparison for
+    ``cevns compare`` (instead of the generic template one): a report, its text lines and
+    its figure."""
+
+    def compare_report(self, values: Mapping[str, float | str] | None = None) -> dict[str, Any]:
+        """The comparison at the physics ``values`` (JSON-ready)."""
+        ...
+
+    def compare_text(self, report: Mapping[str, Any]) -> list[str]:
+        """The report as text lines."""
+        ...
+
+    def compare_figure(self, report: Mapping[str, Any], values: Mapping[str, float | str] | None = None) -> Any:
+        """The report as a matplotlib figure."""
+        ...
+
+
+def predicts_own_signal(likelihood: object) -> bool:
+    """Whether ``likelihood`` is a :class:`SelfPredictingLikelihood` that says so."""
+    return isinstance(likelihood, SelfPredictingLikelihood) and bool(likelihood.predicts_own_signal)
 
 
 @dataclass(frozen=True)
@@ -224,8 +262,11 @@ __all__ = [
     "DataRelease",
     "LikelihoodBuilder",
     "ReleaseFile",
+    "SelfComparingLikelihood",
+    "SelfPredictingLikelihood",
     "file_table",
     "identify_release",
+    "predicts_own_signal",
     "register_release",
     "release",
     "release_likelihood",
