@@ -28,7 +28,6 @@ coherent-data-releases/csi-2021`` from the project root (the Newton case also
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import sys
 import time
@@ -87,13 +86,18 @@ class GeneralPath(TemplateLikelihood):
 
 
 def old_templates(src: str):
-    """``cevns/stats/templates.py`` of the source folder ``src``, loaded as a module of its own
-    (its imports resolve to this package)."""
-    spec = importlib.util.spec_from_file_location("bench_old_templates", Path(src) / "cevns" / "stats" / "templates.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
+    """``cevns/stats/templates.py`` of the source folder ``src`` with that folder's
+    ``cevns/stats/chi2.py`` (the Newton iteration), each loaded as a module of its own (their
+    other imports resolve to this package)."""
+    modules = {}
+    for name in ("chi2", "templates"):
+        text = (Path(src) / "cevns" / "stats" / f"{name}.py").read_text()
+        module = type(sys)(f"bench_old_{name}")
+        sys.modules[module.__name__] = module  # dataclasses look their module up
+        exec(compile(text.replace("from cevns.stats.chi2 import", "from bench_old_chi2 import"), module.__name__, "exec"),
+             module.__dict__)
+        modules[name] = module
+    return modules["templates"]
 
 
 def newton_solve(folder: Path, before: str | None = None, repeat: int = 3) -> None:

@@ -310,11 +310,17 @@ class RowProblem:
     k, k)) as there,
     every aux array with the rows as its first axis. ``refused_beyond(u, step, *aux)``
     (optional) → per row a step length t_∞ such that every t ≥ t_∞ surely gives f = ∞
-    (e.g. an expectation driven below 0); those step lengths are not evaluated."""
+    (e.g. an expectation driven below 0); those step lengths are not evaluated.
+    ``line(u, step, t, *aux)`` (optional) → ``objective`` at u + t step for every row of u
+    and step (rows, k) and each of its step lengths t (rows, m), flattened row by row (rows ×
+    m,), with ``aux`` that of ``objective(u)``: for problems that evaluate points along a
+    line more cheaply than anywhere (an expectation linear in u: μ + t Δμ); without it the
+    points are evaluated by ``objective``."""
 
     objective: Callable[[np.ndarray], tuple[np.ndarray, ...]]
     derivatives: Callable[..., tuple[np.ndarray, np.ndarray]]
     refused_beyond: Callable[..., np.ndarray] | None = None
+    line: Callable[..., tuple[np.ndarray, ...]] | None = None
 
 
 #: Step lengths tried at once per row after a row's first refusal (:func:`damped_newton`).
@@ -365,7 +371,9 @@ def damped_newton(
     rows still moving only (compacted when a fifth of them have stopped); a halving
     re-evaluates only the rows whose step is not yet accepted; the step lengths that
     ``refused_beyond`` marks as surely refused are skipped; after a row's first refusal its
-    next 8 halvings are evaluated at once and the largest accepted one is taken. Every row
+    next 8 halvings are evaluated at once (by ``line`` where the problem has it) and the
+    largest accepted one is taken; when more than half of the rows try t = 1, the whole
+    working set is evaluated there instead of a copy of those rows. Every row
     gets the step lengths it gets without ``subset`` (the first accepted halving in order),
     so the results are the same up to the rounding of evaluating rows in other groupings.
     """
@@ -467,7 +475,12 @@ def _damped_newton_rows(
         else:
             tried = np.flatnonzero(first)
             passed = np.zeros(0, dtype=bool)
-            if tried.size:
+            if 2 * tried.size > idx.size:  # most rows: evaluate the working set (no copies of its rows' data)
+                trial = w_u + step
+                f_new, *aux_new = work.objective(trial)
+                trial, f_new, aux_new = trial[tried], f_new[tried], [a[tried] for a in aux_new]
+                passed = f_new <= w_f[tried] - 1e-4 * decrement[tried]
+            elif tried.size:
                 trial = w_u[tried] + step[tried]
                 f_new, *aux_new = subset(idx[tried]).objective(trial)
                 passed = f_new <= w_f[tried] - 1e-4 * decrement[tried]
@@ -492,7 +505,12 @@ def _damped_newton_rows(
             t = np.ldexp(1.0, -hs)
             r = np.repeat(pending, _HALVINGS_AT_ONCE)
             trial = w_u[r] + t.reshape(-1, 1) * step[r]
-            f_new, *aux_new = subset(idx[r]).objective(trial)
+            if work.line is not None:  # the points along each pending row's step, from that row's aux
+                line = subset(idx[pending]).line
+                assert line is not None  # for mypy: the subsets are of the same problem
+                f_new, *aux_new = line(w_u[pending], step[pending], t, *(w[pending] for w in w_aux))
+            else:
+                f_new, *aux_new = subset(idx[r]).objective(trial)
             # the first (largest) t of each row that passes Armijo, among the halvings allowed
             ok_t = (f_new.reshape(-1, _HALVINGS_AT_ONCE) <= w_f[pending, None] - 1e-4 * t * decrement[pending, None]) \
                 & (hs < halvings)

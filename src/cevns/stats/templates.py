@@ -34,6 +34,16 @@ condition, d²g/dμ² = 2AB/(A+B) with A = n/(μ+b̂)², B = m/b̂². The profil
 convex in μ (a partial minimum of a jointly convex function), so the Newton iteration on the
 pulls converges.
 
+For :class:`TemplateLikelihood` the pull directions have a structure that the fit uses: the
+background templates σ_k B_k are shared by every batch point, the signal normalisation σ_S S
+and the shape nuisances r_j S follow each point's signal S. The μ shifts, gradients and
+Hessians are then matrix products of (points, bins) arrays with a few shared rows
+(:class:`_SignalDirections`); without an off sample the deviance needs no masks unless some
+μ ≤ 0, its derivatives are computed at the accepted points only, and the points are evaluated
+in blocks of rows that stay in the cache. The iteration is that of the general path of
+:func:`profiled_poisson_components` (the same steps; results equal up to the rounding of
+the sums).
+
 :class:`TemplateData` holds the measured side (counts, templates, off sample, binning);
 :class:`TemplateLikelihood` has the interface :func:`cevns.stats.fits.fit` and
 :func:`cevns.stats.fits.profile` use (``chi2``, ``fixed``, ``with_fixed``, ``signal``,
@@ -195,7 +205,7 @@ def _half_deviance(mu: np.ndarray, n: np.ndarray, nlogn: np.ndarray, work: _Scra
 
 
 def _deviance_sums(mu: np.ndarray, n: np.ndarray, nlogn: np.ndarray, work: _Scratch) -> np.ndarray:
-    """Σ_b of :func:`_half_deviance` per row of ``mu`` (rows, bins), the check for μ ≤ 0, ∞ or
+    """Σ_b of :func:`_half_deviance` per row of ``mu`` (..., bins), the check for μ ≤ 0, ∞ or
     NaN done on the sums: such a bin makes its row's sum ∞ or NaN before the fix (ln μ is NaN
     or ±∞ there), so only the rows with a sum that is not finite are looked at."""
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -206,12 +216,15 @@ def _deviance_sums(mu: np.ndarray, n: np.ndarray, nlogn: np.ndarray, work: _Scra
         h -= log
         sums = h.sum(axis=-1)
     if not np.all(np.isfinite(sums)):
-        rows = np.flatnonzero(~np.isfinite(sums))
-        m = mu[rows]
-        part = h[rows]
+        bins = mu.shape[-1]
+        flat = sums.reshape(-1)  # a view: sums is fresh and contiguous
+        rows = np.flatnonzero(~np.isfinite(flat))
+        m = mu.reshape(-1, bins)[rows]
+        part = h.reshape(-1, bins)[rows]
         odd = ~((m > 0.0) & (m < np.inf))
-        _conventions(part, odd, m, np.broadcast_to(n, mu.shape)[rows], np.broadcast_to(nlogn, mu.shape)[rows])
-        sums[rows] = part.sum(axis=-1)
+        _conventions(part, odd, m, np.broadcast_to(n, mu.shape).reshape(-1, bins)[rows],
+                     np.broadcast_to(nlogn, mu.shape).reshape(-1, bins)[rows])
+        flat[rows] = part.sum(axis=-1)
     return sums
 
 
@@ -229,16 +242,23 @@ def _deviance_derivatives(mu: np.ndarray, n: np.ndarray, work: _Scratch) -> tupl
     R. D. Cousins, Nucl. Instrum. Meth. 221, 437 (1984)), for float ``mu`` of the broadcast
     shape: the operations of :func:`_bin_deviance` in their order, in the ``work`` arrays
     "g1" and "g2"; where μ ≤ 0, ∞ or NaN (if any) its conventions 2 and 0."""
+    g1, g2 = _half_derivatives(mu, n, work)
+    g1 *= 2.0
+    g2 *= 2.0
+    return g1, g2
+
+
+def _half_derivatives(mu: np.ndarray, n: np.ndarray, work: _Scratch) -> tuple[np.ndarray, np.ndarray]:
+    """Half of :func:`_deviance_derivatives`, 1 − n/μ and n/(μ μ) (1 and 0 where μ ≤ 0, ∞ or
+    NaN): the factor 2 is exact, so it can be applied to the (rows, k) products instead."""
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         g1 = np.divide(n, mu, out=work("g1", mu.shape))
         np.subtract(1.0, g1, out=g1)
-        g1 *= 2.0
         g2 = np.multiply(mu, mu, out=work("g2", mu.shape))
         np.divide(n, g2, out=g2)
-        g2 *= 2.0
     if not _regular(mu):
         odd = ~((mu > 0.0) & (mu < np.inf))
-        g1[odd] = 2.0
+        g1[odd] = 1.0
         g2[odd] = 0.0
     return g1, g2
 
@@ -290,13 +310,19 @@ class _SignalDirections:
     (g' ⊙ S) cᵀ and the Hessian H_ij = Σ_b g''_b S_b^(e_i + e_j) d_ib d_jb (d the pull's
     nonzero row, e_i = 1 for the signal kind): three matrix products of (rows, bins) arrays
     with ``pairs`` (bins, pairs with e_i + e_j = 0, 1, 2; i ≤ j), their columns in turn
-    spread over (k, k) by ``gather``."""
+    spread over (k, k) by ``gather``. The products with u and g' take only the nonzero rows,
+    ``shared[by_shared]`` and ``scaled[by_signal]`` (a matrix product with a few columns costs
+    about one pass over its output per column)."""
 
     signal: np.ndarray
     shared: np.ndarray
     scaled: np.ndarray
     pairs: tuple[np.ndarray, np.ndarray, np.ndarray]
     gather: np.ndarray
+    by_shared: np.ndarray
+    by_signal: np.ndarray
+    shared_rows: np.ndarray
+    scaled_rows: np.ndarray
 
     @classmethod
     def build(cls, signal: np.ndarray, shared: np.ndarray, scaled: np.ndarray, follows: np.ndarray) -> _SignalDirections:
@@ -316,38 +342,41 @@ class _SignalDirections:
             for i, j in group:
                 gather[i, j] = gather[j, i] = column
                 column += 1
-        return cls(signal, shared, scaled, (pairs[0], pairs[1], pairs[2]), gather.reshape(-1))
+        by_shared, by_signal = np.flatnonzero(~follows), np.flatnonzero(follows)
+        return cls(signal, shared, scaled, (pairs[0], pairs[1], pairs[2]), gather.reshape(-1), by_shared, by_signal,
+                   shared[by_shared], scaled[by_signal])
+
+    def _with_signal(self, signal: np.ndarray) -> _SignalDirections:
+        return _SignalDirections(signal, self.shared, self.scaled, self.pairs, self.gather, self.by_shared,
+                                 self.by_signal, self.shared_rows, self.scaled_rows)
 
     def flat(self, batch: tuple[int, ...]) -> _SignalDirections:
         """These directions for the flattened batch (a shared signal stays unbroadcast)."""
         s = self.signal
-        return self if s.ndim == 1 else dataclasses.replace(self, signal=np.broadcast_to(s, batch + s.shape[-1:]).reshape(-1, s.shape[-1]))
+        return self if s.ndim == 1 else self._with_signal(np.broadcast_to(s, batch + s.shape[-1:]).reshape(-1, s.shape[-1]))
 
     def rows(self, rows: np.ndarray | None) -> _SignalDirections:
         """The directions of the flattened batch's ``rows`` (None: all)."""
-        if rows is None or self.signal.ndim == 1:
-            return self
-        return _SignalDirections(self.signal[rows], self.shared, self.scaled, self.pairs, self.gather)
+        return self if rows is None or self.signal.ndim == 1 else self._with_signal(self.signal[rows])
 
     def block(self, rows: slice) -> _SignalDirections:
         """The directions of a block of consecutive ``rows``."""
-        if self.signal.ndim == 1:
-            return self
-        return _SignalDirections(self.signal[rows], self.shared, self.scaled, self.pairs, self.gather)
+        return self if self.signal.ndim == 1 else self._with_signal(self.signal[rows])
 
     def shift(self, u: np.ndarray, work: _Scratch) -> np.ndarray:
         """Change of μ (rows, bins) for pulls or steps ``u`` (rows, k), u a + S ⊙ (u c), in
         the ``work`` array "shift" (with "shift2")."""
         shape = (u.shape[0], self.shared.shape[-1])
-        out = np.matmul(u, self.scaled, out=work("shift", shape))
+        out = np.matmul(u[:, self.by_signal], self.scaled_rows, out=work("shift", shape))
         out *= self.signal
-        out += np.matmul(u, self.shared, out=work("shift2", shape))
+        out += np.matmul(u[:, self.by_shared], self.shared_rows, out=work("shift2", shape))
         return out
 
     def gradient(self, g1: np.ndarray, work: _Scratch) -> np.ndarray:
         """g' aᵀ + (g' ⊙ S) cᵀ (rows, k) for the per-bin derivatives ``g1`` (rows, bins)."""
-        out = np.multiply(g1, self.signal, out=work("w", g1.shape)) @ self.scaled.T
-        out += g1 @ self.shared.T
+        out = np.empty((g1.shape[0], self.shared.shape[0]))
+        out[:, self.by_signal] = np.multiply(g1, self.signal, out=work("w", g1.shape)) @ self.scaled_rows.T
+        out[:, self.by_shared] = g1 @ self.shared_rows.T
         return out
 
     def hessian(self, g2: np.ndarray, work: _Scratch) -> np.ndarray:
@@ -544,7 +573,7 @@ def _profiled_signal_components(
     if s.ndim == 1 and math.prod(batch) <= _FEW_ROWS:  # one prediction, a few data sets: its (k, bins) directions
         directions: _Directions | _SignalDirections = _Directions(model.directions.shared + s * model.directions.scaled)
     else:
-        directions = dataclasses.replace(model.directions, signal=s)
+        directions = model.directions._with_signal(s)
     return _profiled(n, m, off_ratio, s + model.background_sum, directions, model.sigmas, model.pulled, model.scale,
                      model.penalty, model.n_shapes, batch, centres, max_iter, tol, row_wise)
 
@@ -641,30 +670,57 @@ def _profiled(
         def derivatives(u: np.ndarray, mu: np.ndarray, *more: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             """The gradient and Hessian; without an off sample g' and g'' from μ (computed at the
             accepted points only)."""
-            if not blocked:
-                g1, g2 = more if more else _deviance_derivatives(mu, nn, work)
+            if more:
+                grad, hess = dirs.gradient(more[0], work), dirs.hessian(more[1], work)
+            elif not blocked:  # g'/2 and g''/2, the factor 2 on the products (exact)
+                g1, g2 = _half_derivatives(mu, nn, work)
                 grad, hess = dirs.gradient(g1, work), dirs.hessian(g2, work)
+                grad *= 2.0
+                hess *= 2.0
             else:
                 grad, hess = np.empty((count, k)), np.empty((count, k, k))
                 for p in parts:
-                    g1, g2 = _deviance_derivatives(mu[p.rows], p.n, work)
+                    g1, g2 = _half_derivatives(mu[p.rows], p.n, work)
                     grad[p.rows], hess[p.rows] = p.directions.gradient(g1, work), p.directions.hessian(g2, work)
+                grad *= 2.0
+                hess *= 2.0
             grad += 2.0 * penalty * (u if cen is None else u - cen)
             hess += diag
             return grad, hess
 
         def refused_beyond(u: np.ndarray, step: np.ndarray, mu: np.ndarray, *more: np.ndarray) -> np.ndarray:
-            # μ is linear in the pulls: the step lengths that surely make some μ_i < 0 (g = ∞);
-            # first the test of nonnegative_step_limit (whether μ + Δμ/4 < 0 anywhere), block by block
+            # μ is linear in the pulls: the step lengths that surely make some μ_i < 0 (g = ∞),
+            # block by block: nonnegative_step_limit's ∞ for a block where μ + Δμ/4 ≥ 0 stands
+            # for its 4 t_max ≥ 1 there (μ ≥ |Δμ|/4 exactly), which skips no halving either
+            limit = np.full(count, np.inf)
             for p in parts:
                 dmu = p.directions.shift(step[p.rows], work)
                 quarter = np.multiply(dmu, 0.25, out=work("quarter", dmu.shape))
                 quarter += mu[p.rows]
                 if np.any(quarter < 0):
-                    return nonnegative_step_limit(mu, dirs.shift(step, work))
-            return np.full(count, np.inf)
+                    limit[p.rows] = nonnegative_step_limit(mu[p.rows], dmu)
+            return limit
 
-        return RowProblem(objective, derivatives, refused_beyond)
+        def line(u: np.ndarray, step: np.ndarray, t: np.ndarray, mu: np.ndarray) -> tuple[np.ndarray, ...]:
+            """The objective at u + t step (μ linear in the pulls: μ + t Δμ from the rows' μ at
+            u), in blocks of rows; its values and μ flattened row by row (rows × m,)."""
+            rows, m, bins = t.shape[0], t.shape[1], mu.shape[-1]
+            mu_t = np.empty((rows, m, bins))
+            total = np.empty((rows, m))
+            per = max(1, _BLOCK_ROWS // m)
+            for lo in range(0, rows, per):
+                sl = slice(lo, lo + per)
+                block = dirs if rows <= per else dirs.block(sl)
+                part = np.multiply(t[sl, :, None], block.shift(step[sl], work)[:, None, :], out=mu_t[sl])
+                part += mu[sl, None, :]
+                n_, nl_ = (nn, nl) if nn.ndim == 1 else (nn[sl, None, :], nl[sl, None, :])
+                total[sl] = _deviance_sums(part, n_, nl_, work)
+            total *= 2.0
+            trial = u[:, None, :] + t[:, :, None] * step[:, None, :]
+            d = trial if cen is None else trial - cen[:, None, :]
+            return (total + np.sum(penalty * d * d, axis=-1)).reshape(-1), mu_t.reshape(rows * m, bins)
+
+        return RowProblem(objective, derivatives, refused_beyond, line if mm is None else None)
 
     whole = problem(None)
     u = np.zeros((size, k))
