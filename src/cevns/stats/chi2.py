@@ -506,9 +506,13 @@ def _damped_newton_rows(
             r = np.repeat(pending, _HALVINGS_AT_ONCE)
             trial = w_u[r] + t.reshape(-1, 1) * step[r]
             if work.line is not None:  # the points along each pending row's step, from that row's aux
-                line = subset(idx[pending]).line
+                line: Callable[..., tuple[np.ndarray, ...]] | None
+                if pending.size == idx.size:  # every row of the working set (pending is sorted)
+                    line, at = work.line, (w_u, step, *w_aux)
+                else:
+                    line, at = subset(idx[pending]).line, (w_u[pending], step[pending], *(w[pending] for w in w_aux))
                 assert line is not None  # for mypy: the subsets are of the same problem
-                f_new, *aux_new = line(w_u[pending], step[pending], t, *(w[pending] for w in w_aux))
+                f_new, *aux_new = line(at[0], at[1], t, *at[2:])
             else:
                 f_new, *aux_new = subset(idx[r]).objective(trial)
             # the first (largest) t of each row that passes Armijo, among the halvings allowed
