@@ -96,8 +96,8 @@ def profiled_bin_deviance(
 
     Without an off sample this is g = 2(μ − n + n ln n − n ln μ), g' = 2(1 − n/μ), g'' =
     2n/μ² (S. Baker, R. D. Cousins, Nucl. Instrum. Meth. 221, 437 (1984)), computed for a
-    float ``mu`` of the full shape in three full-size buffers (:func:`_lean_bin_deviance`),
-    the conventions at μ ≤ 0 applied only to the bins that have it.
+    float ``mu`` of the full shape with a few full-size buffers and no masks
+    (:func:`_lean_bin_deviance`), the conventions at μ ≤ 0 applied only to the bins that have it.
     """
     if off is None and isinstance(mu, np.ndarray) and mu.dtype == np.float64 and mu.size \
             and isinstance(n, np.ndarray) and (n_log_n is None or np.shape(n_log_n) == n.shape) \
