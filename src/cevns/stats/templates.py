@@ -185,6 +185,18 @@ def _regular(mu: np.ndarray) -> bool:
     return bool(mu.min() > 0.0 and mu.max() < np.inf)
 
 
+def _raw_half_deviance(mu: np.ndarray, n: np.ndarray, nlogn: np.ndarray, work: _Scratch) -> np.ndarray:
+    """(μ − n) + n ln n − n ln μ per bin in the ``work`` arrays "h" (returned) and "log",
+    without the conventions for μ ≤ 0, ∞ or NaN (NaN or ±∞ there)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        h = np.subtract(mu, n, out=work("h", mu.shape))
+        h += nlogn
+        log = np.log(mu, out=work("log", mu.shape))
+        log *= n  # n ln μ
+        h -= log
+    return h
+
+
 def _half_deviance(mu: np.ndarray, n: np.ndarray, nlogn: np.ndarray, work: _Scratch) -> np.ndarray:
     """Half the Poisson deviance per bin, (μ − n) + n ln n − n ln μ (S. Baker, R. D. Cousins,
     Nucl. Instrum. Meth. 221, 437 (1984)), for float ``mu`` of the broadcast shape with ``n``
@@ -193,12 +205,7 @@ def _half_deviance(mu: np.ndarray, n: np.ndarray, nlogn: np.ndarray, work: _Scra
     (n ln μ there is ``xlogy``, 0 at n = 0, as n × ln μ is for finite ln μ); the bins with
     μ ≤ 0, ∞ or NaN, if any, then get :func:`_bin_deviance`'s values (∞ where μ < 0, or μ =
     0 with n > 0)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        h = np.subtract(mu, n, out=work("h", mu.shape))
-        h += nlogn
-        log = np.log(mu, out=work("log", mu.shape))
-        log *= n  # n ln μ
-        h -= log
+    h = _raw_half_deviance(mu, n, nlogn, work)
     if not _regular(mu):
         _conventions(h, ~((mu > 0.0) & (mu < np.inf)), mu, np.broadcast_to(n, mu.shape), np.broadcast_to(nlogn, mu.shape))
     return h
@@ -208,12 +215,8 @@ def _deviance_sums(mu: np.ndarray, n: np.ndarray, nlogn: np.ndarray, work: _Scra
     """Σ_b of :func:`_half_deviance` per row of ``mu`` (..., bins), the check for μ ≤ 0, ∞ or
     NaN done on the sums: such a bin makes its row's sum ∞ or NaN before the fix (ln μ is NaN
     or ±∞ there), so only the rows with a sum that is not finite are looked at."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        h = np.subtract(mu, n, out=work("h", mu.shape))
-        h += nlogn
-        log = np.log(mu, out=work("log", mu.shape))
-        log *= n  # n ln μ
-        h -= log
+    h = _raw_half_deviance(mu, n, nlogn, work)
+    with np.errstate(invalid="ignore"):  # ∞ − ∞ in a row with μ ≤ 0 bins: fixed below
         sums = h.sum(axis=-1)
     if not np.all(np.isfinite(sums)):
         bins = mu.shape[-1]
