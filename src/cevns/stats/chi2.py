@@ -360,9 +360,12 @@ def damped_newton(
 
     ``objective(u)`` → ``(f (batch,), *aux)``; ``derivatives(u, *aux)`` → (gradient (batch, k),
     Hessian (batch, k, k)); ``start`` = objective(u) at the start; only ``active`` points
-    move. A point converges once its decrement −g·Δu < ``tol`` × (1 + abs(f)); a point whose
-    line search fails after ``halvings`` halvings stops where it is. Returns (u, f, aux,
-    converged).
+    move. A point converges once its decrement −g·Δu < ``tol`` × (1 + abs(f)), or once a
+    shortened step (t < 1) lowers f by no more than that: the minimum then lies on a boundary
+    of the domain (e.g. μ_i ≥ 0 in a bin with no counts, where the Newton step points beyond
+    it and every step is cut short, so the decrement never falls; the remaining decrease of
+    such a geometric approach is at most about as large again); a point whose line search
+    fails after ``halvings`` halvings stops where it is. Returns (u, f, aux, converged).
 
     ``subset`` (for u of shape (batch, k), every aux array with the batch as first axis):
     ``subset(rows)`` → the :class:`RowProblem` of the rows ``rows`` (an index array, rows
@@ -401,6 +404,9 @@ def damped_newton(
             active = active & ok
             f_new, *aux_new = objective(u + t[..., None] * step)
         u = u + t[..., None] * step
+        boundary = active & (t < 1.0) & (f - f_new <= tol * (1.0 + np.abs(f_new)))
+        converged = converged | boundary
+        active = active & ~boundary
         f, aux = f_new, aux_new
     return u, f, tuple(aux), converged
 
@@ -454,6 +460,7 @@ def _damped_newton_rows(
         grad, hess = work.derivatives(w_u, *w_aux)
         step = -np.linalg.solve(hess, grad[..., None])[..., 0]
         decrement = -np.sum(grad * step, axis=-1)
+        f_before = w_f.copy()
         bound = tol * (1.0 + np.abs(w_f))
         conv[idx[live & (decrement < bound)]] = True
         keep = live & (decrement >= bound)  # NaN: no step passes Armijo, the row stops
@@ -494,6 +501,7 @@ def _damped_newton_rows(
         waiting[tried[passed]] = False
         pending = np.flatnonzero(waiting)
         h = h[pending]
+        shortened = np.zeros(idx.size, dtype=bool)  # rows that take a step t < 1
         # the refused rows: 8 halvings at a time
         while pending.size:
             stop = h >= halvings  # the line search failed: the row stops where it is
@@ -524,8 +532,11 @@ def _damped_newton_rows(
             w_u[good], w_f[good] = trial[pick], f_new[pick]
             for w, a_new in zip(w_aux, aux_new):
                 w[good] = a_new[pick]
+            shortened[good] = True
             pending, h = pending[~ok], h[~ok] + _HALVINGS_AT_ONCE
-        live = keep
+        boundary = shortened & (f_before - w_f <= tol * (1.0 + np.abs(w_f)))  # a minimum on a boundary
+        conv[idx[boundary]] = True
+        live = keep & ~boundary
     u[idx], f[idx] = w_u, w_f
     for a, w in zip(aux, w_aux):
         a[idx] = w
