@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cevns.plotting import pyplot as _pyplot
+from cevns.plotting import decade_ticks, pyplot as _pyplot
 from cevns.reproduce.common import Result
 from cevns.reproduce.report import Figure, Step, StepOutput, long_columns
 
@@ -82,6 +82,7 @@ def _run(folder: Path, fast: bool) -> StepOutput:
     ax.set_xlabel("WIMP mass [GeV]")
     ax.set_ylabel("σ_SI (WIMP-nucleon) [cm²], 90% CL")
     ax.legend(fontsize=8)
+    decade_ticks(ax)
     series = {
         "release median": (rm, np.array([r["sensitivity_0"] for r in release])),
         "release observed": (rm, np.array([r["upper_limit"] for r in release])),
