@@ -315,3 +315,21 @@ def test_interval_disjoint_open_and_empty():
     d[x < -0.5] = np.nan  # NaN = excluded; the end next to it is the grid point
     (cut,) = st.interval_from_profile(x, d, 1.0)
     assert cut.low == pytest.approx(x[x >= -0.5][0]) and cut.high == pytest.approx(1.0, abs=1e-4)
+
+
+@pytest.mark.parametrize("row_wise", [True, False])
+def test_a_minimum_on_the_mu_boundary_converges(row_wise):
+    """Signal (5, 1) with a free normalisation, background (0, 9) fixed, data (0, 10): the
+    empty first bin drives the signal to 0, where χ² = 2(−1 + 10 ln(10/9)) (closed form);
+    every Newton step points past μ₀ = 0 and is cut short, so the fit must stop on the
+    boundary by the shortened-step rule (it ran all its iterations unconverged before), in
+    the row-wise and the in-order search alike."""
+    import math
+
+    from cevns.stats.templates import profiled_poisson_components
+
+    fit = profiled_poisson_components([0.0, 10.0], [[5.0, 1.0], [0.0, 9.0]], [math.inf, 0.0], row_wise=row_wise)
+    exact = 2.0 * (-1.0 + 10.0 * math.log(10.0 / 9.0))
+    assert bool(fit.converged)
+    assert float(fit.chi2) == pytest.approx(exact, abs=3e-11 * (1.0 + exact))
+    assert float(fit.pulls[0]) == pytest.approx(-1.0, abs=1e-9)
