@@ -126,7 +126,9 @@ def newton_solve(folder: Path, before: str | None = None, repeat: int = 3) -> No
     one = lk.signal({})
     chi2 = {name: x.chi2_per_data(signals, observed[rep], None, centres[rep]) for name, x in cases.items()}
     for name, values in chi2.items():
-        assert np.allclose(values, chi2["TemplateLikelihood"], rtol=1e-12, atol=0.0), name
+        # 1e-12 between today's paths; 1e-10 against code before the boundary rule of
+        # cevns.stats.chi2.damped_newton (its rows pinned at mu = 0 stopped 100 iterations on)
+        assert np.allclose(values, chi2["TemplateLikelihood"], rtol=1e-10 if name == "before" else 1e-12, atol=0.0), name
     times: dict[str, dict[str, float]] = {"FC step": {}, "4200 rows": {}, "1 row": {}}
     for _ in range(repeat):
         for name, x in cases.items():
