@@ -294,9 +294,9 @@ class _FigureWriter:
     drawn and saved by a forked child process (a copy of the figures as they are), at most
     ``workers`` (the CPUs) at a time, so that a step whose figures take longer to draw than
     the next step takes to compute does not hold that step up, and ``done`` (the step's
-    record) runs once its files are all there. A child that fails (it exits non-zero) is retried in this process, which raises
-    the error, as a serial run would. Where no fork is possible (:func:`_can_fork`) the
-    figures are written at once."""
+    record) runs once its files are all there. A child that fails (it exits non-zero) is
+    retried in this process, which raises the error, as a serial run would. Where no fork is
+    possible (:func:`_can_fork`) the figures are written at once."""
 
     def __init__(self, folder: Path, pdf: bool, parallel: bool) -> None:
         self.folder, self.pdf = folder, pdf
