@@ -130,22 +130,30 @@ def test_batched_chi2_equals_template_likelihood(csi_lks):
 
 
 def test_batched_fc_equals_fc_study(csi_lks):
-    """The FC statistic of all toys at once equals FCStudy's toy-by-toy one (same seeds)."""
+    """The FC statistic of all toys at once (delta_chi2_toys, what FCStudy and the
+    reproduction use for template likelihoods) equals the toy-by-toy one of delta_chi2_grid
+    (same seeds), also in groups smaller than the toys (bounded memory)."""
     import numpy as np
 
-    from cevns.reproduce import coherent_csi_2021_analysis as an
-    from cevns.stats.feldman_cousins import fc_study
+    from cevns.stats import feldman_cousins as fcm
     from cevns.stats.templates import TemplateLikelihood
 
     lk = csi_lks.csi
     plain = TemplateLikelihood(lk.predictor, lk.data, lk.fixed)
     grid = np.linspace(0.12, 0.32, 21)
-    study = fc_study(plain, {"sin2_theta_w": grid}, seed=2021)
+    study = fcm.fc_study(plain, {"sin2_theta_w": grid}, seed=2021)
     for node in (0, 9):
-        ref = study(node, 0, 12)
         rng = np.random.default_rng(np.random.SeedSequence([2021, node, 0]))
         toys = list(study.sampler(plain, study.signals[node])(rng, 12))
-        assert an._fc_statistic(lk, study.signals, node, toys) == pytest.approx(ref, rel=1e-9, abs=1e-9)
+        ref = np.array([fcm.delta_chi2_grid(toy, study.signals, study.shape)[node] for toy in toys])
+        assert study(node, 0, 12) == pytest.approx(ref, rel=1e-9, abs=1e-9)
+        assert fcm.delta_chi2_toys(lk, toys, study.signals, study.shape, node) == pytest.approx(ref, rel=1e-9, abs=1e-9)
+        small = fcm.TOY_BATCH_VALUES
+        try:
+            fcm.TOY_BATCH_VALUES = 5 * (21 + 17) * study.signals.shape[1]  # groups of 5 toys
+            assert fcm.delta_chi2_toys(lk, toys, study.signals, study.shape, node) == pytest.approx(ref, rel=1e-9, abs=1e-9)
+        finally:
+            fcm.TOY_BATCH_VALUES = small
 
 
 def test_signal_strength_equals_bounded_fit(csi_lks):
@@ -184,3 +192,20 @@ def test_radius_grid_is_the_sum_of_isotopes(csi_lks):
     xs, ys = np.array([3.5, 4.8, 6.0]), np.array([4.0, 5.5])
     ref = an.grid_2d(csi_lks.csi, "rn_133Cs", xs, "rn_127I", ys)
     assert an.radius_grid_2d(csi_lks.csi, xs, ys) == pytest.approx(ref, rel=1e-12)
+
+
+def test_batched_fc_equals_toy_by_toy_on_a_2d_grid(csi_lks):
+    """On a two-parameter grid (sin²θ_W × R_n of ¹³³Cs, multilinear between nodes) the batched
+    statistic equals the toy-by-toy one as well."""
+    import numpy as np
+
+    from cevns.stats import feldman_cousins as fcm
+
+    lk = csi_lks.csi
+    study = fcm.fc_study(lk, {"sin2_theta_w": np.linspace(0.15, 0.30, 5), "rn_133Cs": np.linspace(4.0, 6.5, 4)}, seed=7)
+    node = 9
+    rng = np.random.default_rng(np.random.SeedSequence([7, node, 0]))
+    toys = list(study.sampler(lk, study.signals[node])(rng, 6))
+    ref = np.array([fcm.delta_chi2_grid(toy, study.signals, study.shape)[node] for toy in toys])
+    assert fcm.delta_chi2_toys(lk, toys, study.signals, study.shape, node) == pytest.approx(ref, rel=1e-9, abs=1e-9)
+    assert study(node, 0, 6) == pytest.approx(ref, rel=1e-9, abs=1e-9)

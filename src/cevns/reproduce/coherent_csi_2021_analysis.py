@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 from cevns.config.experiments import load_experiment
@@ -28,7 +29,7 @@ from cevns.rates.prediction import target_flux_averaged_cross_section
 from cevns.releases.combinations import load_combination
 from cevns.releases.csi_2021 import csi_2021_likelihood
 from cevns.stats.chi2 import delta_chi2_threshold
-from cevns.stats.feldman_cousins import LEVELS, REFINE, fc_study, weighted_quantile
+from cevns.stats.feldman_cousins import delta_chi2_toys, fc_study, weighted_quantile
 from cevns.stats.likelihood import Likelihood
 from cevns.stats.scans import polynomial_signal
 from cevns.stats.profiles import OneParameterProfile, profile_of_chi2
@@ -197,45 +198,6 @@ class FCCheck:
     coverage: Mapping[str, np.ndarray]
 
 
-def _fc_statistic(lk: TemplateLikelihood, signals: np.ndarray, point: int, toys: list[Likelihood]) -> np.ndarray:
-    """t = χ²(node ``point``) − min over the grid of every pseudo-experiment in ``toys``, as
-    :func:`cevns.stats.feldman_cousins.delta_chi2_grid` (the minimum refined by
-    ``LEVELS`` zooms of ``2 REFINE + 1`` sub-grid points, the prediction linear between
-    nodes), all toys and nodes in one :meth:`TemplateLikelihood.chi2_per_data` call per level."""
-    data = [toy.data for toy in toys]  # type: ignore[attr-defined]  # template pseudo-data
-    observed = np.stack([x.observed for x in data])
-    off = None if data[0].off is None else np.stack([x.off for x in data])
-    pulls = 1 + len(lk.data.backgrounds) + len(lk.data.shape_systematics)
-    centres = np.stack([np.zeros(pulls) if x.constraint_centres is None else x.constraint_centres for x in data])
-    n_toys, nodes = len(toys), signals.shape[0]
-
-    def chi2(sig: np.ndarray) -> np.ndarray:  # sig (toys, q, bins) → (toys, q)
-        q = sig.shape[1]
-        rep = np.repeat(np.arange(n_toys), q)
-        return lk.chi2_per_data(sig.reshape(-1, sig.shape[-1]), observed[rep], None if off is None else off[rep],
-                                centres[rep]).reshape(n_toys, q)
-
-    grid = chi2(np.broadcast_to(signals, (n_toys,) + signals.shape))
-    best = np.nanmin(grid, axis=1)
-    centre = np.nanargmin(grid, axis=1).astype(float)
-    alive = np.ones(n_toys, dtype=bool)
-    step = 1.0
-    for _ in range(LEVELS):
-        pts = np.clip(centre[:, None] + np.linspace(-step, step, 2 * REFINE + 1), 0.0, nodes - 1.0)
-        lo = np.clip(np.floor(pts), 0, nodes - 2).astype(int)
-        frac = (pts - lo)[..., None]
-        values = chi2((1.0 - frac) * signals[lo] + frac * signals[np.minimum(lo + 1, nodes - 1)])
-        finite = np.isfinite(values).any(axis=1)
-        alive &= finite
-        i = np.argmin(np.where(np.isnan(values), np.inf, values), axis=1)
-        v = values[np.arange(n_toys), i]
-        better = alive & (v < best)
-        best = np.where(better, v, best)
-        centre = np.where(better, pts[np.arange(n_toys), i], centre)
-        step /= REFINE
-    return np.maximum(grid[:, point] - best, 0.0)
-
-
 def fc_check(lk: TemplateLikelihood, name: str, grid: np.ndarray, around: float, n_points: int, n_toys: int,
              seed: int = 2021) -> FCCheck:
     """Feldman–Cousins pseudo-experiments (G. J. Feldman, R. D. Cousins, Phys. Rev. D 57,
@@ -244,14 +206,15 @@ def fc_check(lk: TemplateLikelihood, name: str, grid: np.ndarray, around: float,
     min over the whole grid, refined off the grid. The pseudo-experiments are those of
     :class:`cevns.stats.feldman_cousins.FCStudy` (node p, chunk 0: the same random
     numbers), their statistic computed for all toys of a node at once
-    (:func:`_fc_statistic`) instead of one toy at a time."""
+    (:func:`cevns.stats.feldman_cousins.delta_chi2_toys`, as ``FCStudy`` does for template
+    likelihoods)."""
     study = fc_study(lk, {name: grid}, seed=seed)
     nodes = np.sort(np.argsort(np.abs(grid - around))[:n_points])
     rows = []
     for p in nodes:
         rng = np.random.default_rng(np.random.SeedSequence([study.seed, int(p), 0]))
         toys = study.sampler(lk, study.signals[p])(rng, n_toys)
-        rows.append(_fc_statistic(lk, study.signals, int(p), list(toys)))
+        rows.append(delta_chi2_toys(lk, cast(list[TemplateLikelihood], toys), study.signals, study.shape, int(p)))
     t = np.stack(rows)
     cls = {"1sigma": 0.6827, "90%": 0.90}
     critical = {k: np.array([weighted_quantile(row, cl) for row in t]) for k, cl in cls.items()}

@@ -63,7 +63,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import numpy as np
 
@@ -321,6 +321,88 @@ def delta_chi2_grid(likelihood: Likelihood, signals: np.ndarray, shape: tuple[in
     return np.maximum(chi2 - _refined_min(likelihood, signals, shape, chi2), 0.0)
 
 
+#: The most (rows × entries) values one batched call of :func:`delta_chi2_toys` handles at
+#: once; its pseudo-experiments are taken in groups that stay below (bounded memory).
+TOY_BATCH_VALUES = 1 << 22
+
+
+def _same_model(likelihood: Likelihood, toys: Sequence[Likelihood]) -> bool:
+    """Whether every toy is ``likelihood``'s template likelihood with other data only
+    (observed counts, off sample, constraint centres): what :func:`delta_chi2_toys` batches."""
+    if not isinstance(likelihood, TemplateLikelihood):
+        return False
+    d = likelihood.data
+    return all(isinstance(t, TemplateLikelihood) and t.predictor is likelihood.predictor and dict(t.fixed) == dict(likelihood.fixed)
+               and t.data.backgrounds is d.backgrounds and t.data.shape_systematics is d.shape_systematics
+               and t.data.sigma_signal == d.sigma_signal and t.data.off_ratio == d.off_ratio
+               and (t.data.off is None) == (d.off is None) for t in toys)
+
+
+def delta_chi2_toys(likelihood: TemplateLikelihood, toys: Sequence[TemplateLikelihood], signals: np.ndarray,
+                    shape: tuple[int, ...], point: int) -> np.ndarray:
+    """t = χ²(node ``point``) − min_θ' χ²(θ') of every pseudo-experiment in ``toys`` (template
+    likelihoods of ``likelihood``'s model with their own data, :func:`_same_model`): the
+    statistic of :func:`delta_chi2_grid` (the same nodes, the same :data:`LEVELS` zooms of
+    :data:`REFINE` points per step, the prediction interpolated multilinearly), with all
+    toys of a group and all their points in one
+    :meth:`~cevns.stats.templates.TemplateLikelihood.chi2_per_data` call per level instead
+    of one call per toy and level. Equal to the toy-by-toy statistic up to the rounding of
+    evaluating rows in other groupings."""
+    n_toys = len(toys)
+    out = np.empty(n_toys)
+    nodes = signals.shape[0]
+    per_toy = nodes + (2 * REFINE + 1) ** len(shape)
+    group = max(1, TOY_BATCH_VALUES // max(per_toy * signals.shape[1], 1))
+    for start in range(0, n_toys, group):
+        chunk = list(toys[start:start + group])
+        out[start:start + len(chunk)] = _delta_chi2_group(likelihood, chunk, signals, shape, point)
+    return out
+
+
+def _delta_chi2_group(likelihood: TemplateLikelihood, toys: list[TemplateLikelihood], signals: np.ndarray,
+                      shape: tuple[int, ...], point: int) -> np.ndarray:
+    """:func:`delta_chi2_toys` for one group of toys."""
+    data = [t.data for t in toys]
+    observed = np.stack([x.observed for x in data])
+    off = None if data[0].off is None else np.stack([np.asarray(x.off) for x in data])
+    pulls = 1 + len(likelihood.data.backgrounds) + len(likelihood.data.shape_systematics)
+    centres = np.stack([np.zeros(pulls) if x.constraint_centres is None else np.asarray(x.constraint_centres) for x in data])
+    n_toys = len(toys)
+
+    def chi2(sig: np.ndarray, q: int) -> np.ndarray:  # sig (toys · q, entries), q rows per toy → (toys, q)
+        rep = np.repeat(np.arange(n_toys), q)
+        return np.asarray(likelihood.chi2_per_data(sig, observed[rep], None if off is None else off[rep], centres[rep]),
+                          dtype=float).reshape(n_toys, q)
+
+    nodes = signals.shape[0]
+    grid = chi2(np.tile(signals, (n_toys, 1)), nodes)
+    with np.errstate(invalid="ignore"):
+        best = np.array([float(np.nanmin(row)) for row in grid])
+    centre = np.array([np.unravel_index(int(np.nanargmin(row)), shape) for row in grid], dtype=float)  # (toys, dims)
+    upper = np.array(shape, dtype=float) - 1.0
+    live = np.ones(n_toys, dtype=bool)
+    step = 1.0
+    offsets = np.linspace(-1.0, 1.0, 2 * REFINE + 1)
+    for _ in range(LEVELS):
+        # each toy's sub-grid: ±step around its centre, clipped to the grid (a point clipped
+        # onto another is evaluated twice; the first of equal minima is its first occurrence
+        # in the sorted order, as with the unique points of _refined_min)
+        axes = [np.clip(centre[:, d, None] + step * offsets, 0.0, upper[d]) for d in range(len(shape))]
+        mesh = np.stack([m.reshape(n_toys, -1) for m in np.broadcast_arrays(
+            *(a.reshape((n_toys,) + tuple(-1 if k == d else 1 for k in range(len(shape)))) for d, a in enumerate(axes)))],
+            axis=-1)  # (toys, points, dims), row-major over the axes
+        q = mesh.shape[1]
+        values = chi2(_interpolated(signals, shape, mesh.reshape(-1, len(shape))), q)
+        live &= np.isfinite(values).any(axis=1)
+        i = np.argmin(np.where(np.isnan(values), np.inf, values), axis=1)
+        v = values[np.arange(n_toys), i]
+        better = live & (v < best)
+        best = np.where(better, v, best)
+        centre = np.where(better[:, None], mesh[np.arange(n_toys), i], centre)
+        step /= REFINE
+    return np.maximum(grid[:, point] - best, 0.0)
+
+
 def weighted_quantile(t: np.ndarray, cl: float, weights: np.ndarray | None = None) -> float:
     """The smallest t_c with P(t ≤ t_c) ≥ ``cl`` (the inverted empirical CDF: for discrete
     data the Feldman–Cousins rule of adding outcomes in order until the probability reaches
@@ -356,6 +438,8 @@ class FCStudy:
         ``chunk`` of that node)."""
         rng = np.random.default_rng(np.random.SeedSequence([self.seed, point, chunk]))
         toys = self.sampler(self.likelihood, self.signals[point])(rng, size)
+        if isinstance(self.likelihood, TemplateLikelihood) and _same_model(self.likelihood, toys):
+            return delta_chi2_toys(self.likelihood, cast(Sequence[TemplateLikelihood], toys), self.signals, self.shape, point)
         return np.array([delta_chi2_grid(toy, self.signals, self.shape)[point] for toy in toys])
 
 
@@ -497,6 +581,7 @@ __all__ = [
     "TemplatePseudoData",
     "data_statistic",
     "delta_chi2_grid",
+    "delta_chi2_toys",
     "empty_fc",
     "experiment_sampler",
     "fc_study",
