@@ -292,33 +292,49 @@ def _interpolated(signals: np.ndarray, shape: tuple[int, ...], points: np.ndarra
     return out
 
 
-def _refined_min(likelihood: Likelihood, signals: np.ndarray, shape: tuple[int, ...], chi2: np.ndarray) -> float:
-    """min over θ' of χ²: the best grid node, then :data:`LEVELS` zooms, each a sub-grid of
-    ±1 step around the best point so far with :data:`REFINE` points per step (so the last
-    step is a cell / REFINE^LEVELS), the prediction interpolated multilinearly."""
-    best_value = float(np.nanmin(chi2))
-    centre = np.array(np.unravel_index(int(np.nanargmin(chi2)), shape), dtype=float)
+def _refined_minima(chi2_rows: Callable[[np.ndarray, int], np.ndarray], signals: np.ndarray, shape: tuple[int, ...],
+                    grid: np.ndarray) -> np.ndarray:
+    """min over θ' of χ² for each of a batch of data sets, from their χ² at the grid nodes
+    ``grid`` (sets, nodes): the best node, then :data:`LEVELS` zooms, each a sub-grid of ±1
+    step around the best point so far with :data:`REFINE` points per step (so the last step
+    is a cell / REFINE^LEVELS), the prediction interpolated multilinearly.
+    ``chi2_rows(predictions (sets · q, entries), q)`` → χ² (sets, q): q predictions per data
+    set, in one call per level. A point clipped onto another at the grid's edge is evaluated
+    twice (the first of equal minima is the same point as without the copy); a data set
+    whose sub-grid is nowhere finite keeps its minimum so far."""
+    n_sets, dims = grid.shape[0], len(shape)
+    with np.errstate(invalid="ignore"):
+        best = np.array([float(np.nanmin(row)) for row in grid])
+    centre = np.array([np.unravel_index(int(np.nanargmin(row)), shape) for row in grid], dtype=float).reshape(n_sets, dims)
     upper = np.array(shape, dtype=float) - 1.0
+    live = np.ones(n_sets, dtype=bool)
     step = 1.0
+    offsets = np.linspace(-1.0, 1.0, 2 * REFINE + 1)
     for _ in range(LEVELS):
-        offsets = np.linspace(-step, step, 2 * REFINE + 1)
-        axes = [np.unique(np.clip(c + offsets, 0.0, u)) for c, u in zip(centre, upper)]
-        points = np.stack([m.ravel() for m in np.meshgrid(*axes, indexing="ij")], axis=-1)
-        values = np.asarray(likelihood.chi2_from_signal(_interpolated(signals, shape, points)), dtype=float)
-        if not np.isfinite(values).any():
-            break
-        i = int(np.nanargmin(values))
-        if values[i] < best_value:
-            best_value, centre = float(values[i]), points[i]
+        axes = [np.clip(centre[:, d, None] + step * offsets, 0.0, upper[d]) for d in range(dims)]
+        mesh = np.stack([m.reshape(n_sets, -1) for m in np.broadcast_arrays(
+            *(a.reshape((n_sets,) + tuple(-1 if k == d else 1 for k in range(dims))) for d, a in enumerate(axes)))],
+            axis=-1)  # (sets, points, dims), row-major over the axes
+        values = chi2_rows(_interpolated(signals, shape, mesh.reshape(-1, dims)), mesh.shape[1])
+        live &= np.isfinite(values).any(axis=1)
+        i = np.argmin(np.where(np.isnan(values), np.inf, values), axis=1)
+        v = values[np.arange(n_sets), i]
+        better = live & (v < best)
+        best = np.where(better, v, best)
+        centre = np.where(better[:, None], mesh[np.arange(n_sets), i], centre)
         step /= REFINE
-    return best_value
+    return best
 
 
 def delta_chi2_grid(likelihood: Likelihood, signals: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """t(θ) = χ²(θ) − min_θ' χ²(θ') at every node of a grid of ``shape`` whose predictions
     are ``signals`` (nodes, entries), the minimum refined between nodes; flat (nodes,)."""
     chi2 = np.asarray(likelihood.chi2_from_signal(signals), dtype=float)
-    return np.maximum(chi2 - _refined_min(likelihood, signals, shape, chi2), 0.0)
+
+    def chi2_rows(predictions: np.ndarray, q: int) -> np.ndarray:
+        return np.asarray(likelihood.chi2_from_signal(predictions), dtype=float).reshape(1, q)
+
+    return np.maximum(chi2 - _refined_minima(chi2_rows, signals, shape, chi2[None, :])[0], 0.0)
 
 
 #: The most (rows × entries) values one batched call of :func:`delta_chi2_toys` handles at
@@ -374,32 +390,8 @@ def _delta_chi2_group(likelihood: TemplateLikelihood, toys: list[TemplateLikelih
         return np.asarray(likelihood.chi2_per_data(sig, observed[rep], None if off is None else off[rep], centres[rep]),
                           dtype=float).reshape(n_toys, q)
 
-    nodes = signals.shape[0]
-    grid = chi2(np.tile(signals, (n_toys, 1)), nodes)
-    with np.errstate(invalid="ignore"):
-        best = np.array([float(np.nanmin(row)) for row in grid])
-    centre = np.array([np.unravel_index(int(np.nanargmin(row)), shape) for row in grid], dtype=float)  # (toys, dims)
-    upper = np.array(shape, dtype=float) - 1.0
-    live = np.ones(n_toys, dtype=bool)
-    step = 1.0
-    offsets = np.linspace(-1.0, 1.0, 2 * REFINE + 1)
-    for _ in range(LEVELS):
-        # each toy's sub-grid: ±step around its centre, clipped to the grid (a point clipped
-        # onto another is evaluated twice; the first of equal minima is its first occurrence
-        # in the sorted order, as with the unique points of _refined_min)
-        axes = [np.clip(centre[:, d, None] + step * offsets, 0.0, upper[d]) for d in range(len(shape))]
-        mesh = np.stack([m.reshape(n_toys, -1) for m in np.broadcast_arrays(
-            *(a.reshape((n_toys,) + tuple(-1 if k == d else 1 for k in range(len(shape)))) for d, a in enumerate(axes)))],
-            axis=-1)  # (toys, points, dims), row-major over the axes
-        q = mesh.shape[1]
-        values = chi2(_interpolated(signals, shape, mesh.reshape(-1, len(shape))), q)
-        live &= np.isfinite(values).any(axis=1)
-        i = np.argmin(np.where(np.isnan(values), np.inf, values), axis=1)
-        v = values[np.arange(n_toys), i]
-        better = live & (v < best)
-        best = np.where(better, v, best)
-        centre = np.where(better[:, None], mesh[np.arange(n_toys), i], centre)
-        step /= REFINE
+    grid = chi2(np.tile(signals, (n_toys, 1)), signals.shape[0])
+    best = _refined_minima(chi2, signals, shape, grid)
     return np.maximum(grid[:, point] - best, 0.0)
 
 
