@@ -303,6 +303,21 @@ def test_xenon_limits_converge_and_n_regimes(xenon):
     assert np.all(np.nanmax(lim.gradient, axis=1) > 2.5)  # every mass enters the fog
 
 
+def test_xenon_gradient_at_huge_exposures_equals_a_fresh_profile(xenon):
+    """Up to 10¹² t·yr, where the Newton decrement of the pulls falls under the rounding of q₀
+    before the profile's tolerance (the step is then taken whole and ends the profile), n
+    along the limits equals n of a profile started afresh from zero pulls at the same σ, to
+    10⁻⁶ (halving those steps instead left n off by 2·10⁻⁵ here, by 10⁻⁴ on the 100 × 200 grid
+    of the reproduction)."""
+    lim = discovery_limits(xenon, EXPOSURES)
+    m, e = lim.sigma.shape
+    row = np.repeat(np.arange(m), e)
+    q = asimov_q0(xenon.signal[row], xenon.background, xenon.uncertainties, lim.sigma.ravel(), np.tile(EXPOSURES, m))
+    assert q.converged.all() and lim.converged.all()
+    assert np.allclose(q.q0, 9.0, rtol=1e-8)
+    assert np.allclose(lim.gradient.ravel(), q.gradient, rtol=1e-6)
+
+
 def test_xenon_floor_scales_with_mass_at_high_mass(xenon):
     # above ~300 GeV the recoil spectrum no longer changes with the mass and the number
     # density falls as 1/m: the floor grows ∝ m (Billard et al. 2014, Fig. 4; O'Hare 2021, Fig. 3)
