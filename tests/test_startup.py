@@ -466,3 +466,73 @@ def test_quenching_tables_build_their_models():
     assert isinstance(table, det.TableQuenching)
     adiabatic = _quenching(AdiabaticLindhardQuenchingSpec(model="lindhard-adiabatic", k=0.157, xi_keV=0.2))
     assert isinstance(adiabatic, qm.AdiabaticLindhardQuenching)
+
+
+# --- start-up, third round (issue 18, item 1) ---------------------------------------------------
+LAZY_ON_EVENTS_3 = (
+    "cevns.detector.response_models",  # Lindhard / polynomial / table quenching, Weibull / table / function efficiency
+    "cevns.sources.oscillated",  # the oscillation tables, built by the first oscillation fit
+    "cevns.config.measurement",  # the [data] of a file, read by fits
+    "json",  # `events --json` and the override-keyed caches only
+)
+
+
+def test_events_leaves_the_rarely_used_response_forms_and_measurements_unimported() -> None:
+    """``cevns events coherent-csi-2017`` (constant quenching, logistic efficiency, no fit)
+    imports none of LAZY_ON_EVENTS_3, and prints the same table as before."""
+    out = subprocess.run([sys.executable, "-c", (
+        "import contextlib, io, json as _j, sys\ndel sys.modules['json'], _j\n"
+        "for m in [m for m in sys.modules if m.startswith('json.')]: del sys.modules[m]\n"
+        "from cevns.cli import main\nbuf = io.StringIO()\n"
+        "with contextlib.redirect_stdout(buf):\n    assert main(['events', 'coherent-csi-2017']) == 0\n"
+        "found = sorted(m for m in sys.modules)\nprint(repr((found, buf.getvalue())))")], capture_output=True, text=True, check=True)
+    modules, text = eval(out.stdout.strip().splitlines()[-1])
+    assert [m for m in LAZY_ON_EVENTS_3 if m in modules] == []
+    assert "total expected counts: 162.86" in text and "133Cs 82.77, 127I 80.09" in text
+
+
+def test_response_re_exports_the_rarely_used_forms() -> None:
+    """cevns.detector.response re-exports every class and function of response_models (the
+    same objects, through the module and the package), and an unknown name is an
+    AttributeError naming the module."""
+    import cevns.detector
+    from cevns.detector import response, response_models
+
+    for name in response_models.__all__:
+        assert getattr(response, name) is getattr(response_models, name)
+        assert name in response._MODELS
+    for name in ("LindhardQuenching", "TableEfficiency", "FunctionEfficiency"):
+        assert getattr(cevns.detector, name) is getattr(response_models, name)
+    with pytest.raises(AttributeError, match="cevns.detector.response"):
+        response.not_a_name  # noqa: B018
+
+
+@pytest.mark.parametrize("filename", ["nuclear_spins.csv", "charge_radii.csv"])
+def test_data_csv_rows_equal_the_csv_module(filename: str) -> None:
+    """nuclei._read_data_csv splits unquoted lines at commas: the rows (keys, values, order)
+    of csv.DictReader over the same lines."""
+    import csv
+
+    from cevns._data import data_path
+    from cevns.physics.nuclei import _read_data_csv
+
+    lines = [ln for ln in data_path(filename).read_text().splitlines() if ln and not ln.startswith("#")]
+    assert _read_data_csv(filename) == list(csv.DictReader(lines))
+    assert len(lines) > 250
+
+
+def test_built_experiment_and_set_up_share_the_time_fractions() -> None:
+    """build_experiment checks the [detector.time] flavours with the set-up's remembered
+    fractions: loading and predicting computes them once (one miss, then a hit), and the
+    counts are the same as with the fractions computed afresh."""
+    from cevns.config.experiments import load_experiment
+    from cevns.rates.prediction import _time_fractions_cached, clear_setup_caches
+
+    clear_setup_caches()
+    exp = load_experiment("coherent-csi-2017")
+    assert _time_fractions_cached.cache_info().misses == 1
+    counts = exp.binned_counts()
+    info = _time_fractions_cached.cache_info()
+    assert (info.misses, info.hits) == (1, 1)
+    clear_setup_caches()
+    assert np.array_equal(exp.predictor().binned().counts, counts.counts)

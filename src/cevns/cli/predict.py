@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, Mapping
 
 import click
@@ -23,6 +22,8 @@ def events_command(experiment: str, settings: tuple[str, ...], params: tuple[str
     parameters = parse_params(params)
     table: Mapping[str, Any] = counts_table(exp.binned_counts(parameters))
     if as_json:
+        import json  # only for --json: not on the start-up path of the plain listing
+
         click.echo(json.dumps({"experiment": exp.name, "couplings": exp.couplings.scheme, "couplings_detail": exp.couplings.name,
                                "parameters": {**exp.model.parameters, **parameters}, **table}, indent=2))
         return

@@ -24,7 +24,6 @@ from pydantic import ValidationError
 from cevns._data import data_path
 from cevns.errors import InputTypeError
 from cevns.config.files import ExperimentError, read_toml_file, shipped_files
-from cevns.config.measurement import Measurement
 from cevns.config.overrides import apply_overrides, user_overrides_for
 from cevns.config.schema import (
     AdiabaticLindhardQuenchingSpec,
@@ -55,13 +54,22 @@ from cevns.physics.interactions import PhysicsModel
 from cevns.physics.nuclei import Target, resolve_target
 from cevns.physics.parameters import ParameterError
 from cevns.rates.nodes import Quadrature
-from cevns.rates.prediction import BinnedCounts, RatePredictor, TimeSelection, differential_rate, model_with_parameters, prepare_rates
+from cevns.rates.prediction import (
+    BinnedCounts,
+    RatePredictor,
+    TimeSelection,
+    _time_fractions,
+    differential_rate,
+    model_with_parameters,
+    prepare_rates,
+)
 from cevns.sources.spectra import NeutrinoSource
 from cevns.runtime.resources import check_memory, predictor_bytes
 from cevns.units import day
 
 if TYPE_CHECKING:
     from cevns.config.files import Traversable
+    from cevns.config.measurement import Measurement
 
 
 # --- built experiment ------------------------------------------------------------------
@@ -125,6 +133,7 @@ class Experiment:
             n = 1 if isinstance(data.observed, float) else len(data.observed)
         if n not in (1, n_bins):
             raise ExperimentError(f"[data]: {n} observed values for {n_bins} bins: give one total or one per bin")
+        from cevns.config.measurement import Measurement  # imported when used: not on the path of `cevns events`
 
         def per_bin(value: list[float] | float, field_name: str) -> np.ndarray:
             arr = np.atleast_1d(np.asarray(value, dtype=float))
@@ -288,8 +297,8 @@ def build_experiment(spec: ExperimentSpec, base_dir: Path | None = None) -> Expe
         time=d.time.selection() if d.time is not None else None,
     )
     if experiment.time is not None:  # fail here, naming the field, for a flavour without a πDAR time profile
-        try:
-            experiment.time.fractions([f for f in FLAVORS if f in experiment.source.spectra])
+        try:  # the set-up's own remembered fractions (prepare_rates asks for the same flavours): computed once
+            _time_fractions(experiment.time, tuple(f for f in FLAVORS if f in experiment.source.spectra))
         except ValueError as exc:
             raise ExperimentError(f"detector.time: {exc}") from None
     if spec.parameters:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import copy
 import functools
-import json
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -104,6 +103,8 @@ def cached_per_overrides(function: F) -> F:
 
     @functools.wraps(function)
     def wrapper(*args: Any) -> Any:
+        import json  # on the first call, not at start-up (``cevns events`` never calls it)
+
         return keyed(json.dumps(_USER_OVERRIDES.get(), sort_keys=True, default=str), *args)
 
     wrapper.cache_clear = keyed.cache_clear  # type: ignore[attr-defined]  # functools.cache's interface

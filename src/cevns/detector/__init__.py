@@ -2,7 +2,10 @@
 
 * :mod:`~cevns.detector.response`: quenching (constant, Lindhard, polynomial, table), the
   observable (keVnr, keVee, photoelectrons), efficiency, resolution, binning, composed in
-  :class:`~cevns.detector.response.DetectorResponse`.
+  :class:`~cevns.detector.response.DetectorResponse`; the forms few experiments use
+  (Lindhard, polynomial, table quenching; Weibull, table, function efficiencies) are
+  defined in :mod:`~cevns.detector.response_models` and re-exported by ``response``.
+* :mod:`~cevns.detector.quenching_models`: published quenching models and their nuisances.
 
 Imports: :mod:`cevns.physics` and below (units, runtime, errors); not
 :mod:`cevns.sources` (an independent layer at the same level) nor anything above.

@@ -1,4 +1,5 @@
-"""Quenching models beyond the basic forms of :mod:`cevns.detector.response`: the Lindhard
+"""Quenching models beyond the basic forms of :mod:`cevns.detector.response` and
+:mod:`cevns.detector.response_models`: the Lindhard
 model with an adiabatic correction and with Sorensen's cut-off, a continuous interpolation
 between two models, and named, published germanium models with their uncertainties.
 
@@ -55,7 +56,8 @@ from typing import Callable, Mapping
 import numpy as np
 from numpy.typing import ArrayLike
 
-from cevns.detector.response import LindhardQuenching, Quenching, lindhard_g, lindhard_reduced_energy
+from cevns.detector.response import Quenching
+from cevns.detector.response_models import LindhardQuenching, lindhard_g, lindhard_reduced_energy
 from cevns.errors import InputError
 
 #: Germanium's charge (the named models are measurements on germanium).

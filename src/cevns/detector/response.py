@@ -11,6 +11,11 @@ The chain from a nuclear recoil T to an observed quantity x:
 Units at this API: recoils in keVnr, electron-equivalent energies in keVee, light yield
 in PE/keVee, observables in their own unit (named by :attr:`Observable.unit`).
 
+The forms few experiments use (Lindhard, polynomial and tabulated quenching; Weibull,
+tabulated and function efficiencies) live in :mod:`cevns.detector.response_models` and are
+re-exported here, imported on first use (start-up time of ``cevns events``: each frozen
+dataclass costs about 1 ms to create).
+
 ``scipy.special`` is imported inside the functions that call it: importing it pulls in
 scipy's array-API machinery (about 0.3–0.5 s), which experiments without a smeared
 resolution never need; the logistic efficiency uses the numpy ``expit`` of
@@ -21,13 +26,44 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Callable, Literal, Protocol
+from typing import TYPE_CHECKING, Callable, Literal, Protocol
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from cevns.errors import InputError
 from cevns.physics.special import expit
+
+if TYPE_CHECKING:  # re-exported (``name as name``): the types for mypy; at run time :func:`__getattr__`
+    from cevns.detector.response_models import (
+        FunctionEfficiency as FunctionEfficiency,
+        LindhardQuenching as LindhardQuenching,
+        PolynomialQuenching as PolynomialQuenching,
+        TableEfficiency as TableEfficiency,
+        TableQuenching as TableQuenching,
+        WeibullEfficiency as WeibullEfficiency,
+        lindhard_g as lindhard_g,
+        lindhard_reduced_energy as lindhard_reduced_energy,
+    )
+
+#: The names of :mod:`cevns.detector.response_models` that this module re-exports,
+#: imported on first use (:func:`__getattr__`).
+_MODELS = (
+    "lindhard_reduced_energy", "lindhard_g", "LindhardQuenching", "PolynomialQuenching", "TableQuenching",
+    "WeibullEfficiency", "TableEfficiency", "FunctionEfficiency",
+)
+
+
+def __getattr__(name: str) -> object:
+    """The rarely used response forms, from :mod:`cevns.detector.response_models` on first
+    use (``from cevns.detector.response import LindhardQuenching`` keeps working)."""
+    if name in _MODELS:
+        from cevns.detector import response_models
+
+        value = getattr(response_models, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # --- quenching -------------------------------------------------------------------------
@@ -48,76 +84,6 @@ class ConstantQuenching:
 
     def ee_energy_kev(self, recoil_kev: ArrayLike, Z: int) -> np.ndarray:
         return self.value * np.asarray(recoil_kev, dtype=float)
-
-
-def lindhard_reduced_energy(recoil_kev: ArrayLike, Z: int) -> np.ndarray:
-    """Lindhard's reduced energy ε = 11.5 Z^{−7/3} T/keV of a recoil of ``recoil_kev``
-    (keVnr) of charge ``Z``, dimensionless (J. Lindhard et al., Mat. Fys. Medd. Dan. Vid.
-    Selsk. 33, no. 10 (1963))."""
-    return 11.5 * Z ** (-7.0 / 3.0) * np.asarray(recoil_kev, dtype=float)
-
-
-def lindhard_g(recoil_kev: ArrayLike, Z: int) -> np.ndarray:
-    """Lindhard's g(ε) = 3ε^0.15 + 0.7ε^0.6 + ε at the reduced energy of
-    :func:`lindhard_reduced_energy` (parametrisation as in CONUS, EPJC 81, 267 (2021), Eq. 3),
-    dimensionless: the quenching factor is k g/(1 + k g)."""
-    eps = lindhard_reduced_energy(recoil_kev, Z)
-    return 3.0 * eps**0.15 + 0.7 * eps**0.6 + eps
-
-
-@dataclass(frozen=True)
-class LindhardQuenching:
-    """Lindhard theory: QF = k g(ε)/(1 + k g(ε)), g = 3ε^0.15 + 0.7ε^0.6 + ε,
-    ε = 11.5 Z^{−7/3} T/keV (J. Lindhard et al., Mat. Fys. Medd. Dan. Vid. Selsk. 33,
-    no. 10 (1963); form as in CONUS, EPJC 81, 267 (2021), Eq. 3). ``k`` ≈ 0.133 Z^{2/3} A^{−1/2}
-    in the original theory; ≈ 0.16 fits germanium data."""
-
-    k: float
-
-    def __post_init__(self) -> None:
-        if not self.k > 0:
-            raise InputError(f"Lindhard k must be > 0, got {self.k}")
-
-    def ee_energy_kev(self, recoil_kev: ArrayLike, Z: int) -> np.ndarray:
-        t = np.asarray(recoil_kev, dtype=float)
-        g = lindhard_g(t, Z)
-        return t * self.k * g / (1.0 + self.k * g)
-
-
-@dataclass(frozen=True)
-class PolynomialQuenching:
-    """E_ee(T) = Σ_i c_i T^i with T in keVnr and E_ee in keVee (``coefficients`` c₀, c₁, …).
-
-    A linear quenching factor QF = a + bT is ``coefficients = (0, a, b)``.
-    """
-
-    coefficients: tuple[float, ...]
-
-    def __post_init__(self) -> None:
-        if len(self.coefficients) < 2:
-            raise InputError("polynomial quenching needs at least the coefficients c0, c1")
-
-    def ee_energy_kev(self, recoil_kev: ArrayLike, Z: int) -> np.ndarray:
-        return np.polynomial.polynomial.polyval(np.asarray(recoil_kev, dtype=float), self.coefficients)
-
-
-@dataclass(frozen=True)
-class TableQuenching:
-    """Quenching factor tabulated against recoil (keVnr), linearly interpolated, held
-    constant beyond the table ends."""
-
-    recoil_kev: tuple[float, ...]
-    quenching_factor: tuple[float, ...]
-
-    def __post_init__(self) -> None:
-        if len(self.recoil_kev) < 2 or len(self.recoil_kev) != len(self.quenching_factor):
-            raise InputError("quenching table needs ≥ 2 rows of (recoil_keV, quenching_factor)")
-        if np.any(np.diff(self.recoil_kev) <= 0):
-            raise InputError("quenching table recoils must be strictly increasing")
-
-    def ee_energy_kev(self, recoil_kev: ArrayLike, Z: int) -> np.ndarray:
-        t = np.asarray(recoil_kev, dtype=float)
-        return t * np.interp(t, self.recoil_kev, self.quenching_factor)
 
 
 # --- observable ------------------------------------------------------------------------
@@ -227,65 +193,6 @@ class LogisticEfficiency:
         for low, high, _ in self.scale_ranges:
             points += [low, high]
         return tuple(sorted(set(points)))
-
-
-@dataclass(frozen=True)
-class WeibullEfficiency:
-    """ε(x) = a·(1 − exp(−((x − x_t)/λ)^p)) above x_t, 0 below: a smooth turn-on with a
-    hard start. Used for the CENNS-10 (COHERENT LAr, Analysis A) acceptance, fitted to the
-    released table (see ``data/experiments/coherent-lar-2020.toml``)."""
-
-    a: float
-    threshold: float
-    scale: float
-    power: float
-
-    def __post_init__(self) -> None:
-        if not (0 < self.a <= 1 and self.scale > 0 and self.power > 0):
-            raise InputError("weibull efficiency needs 0 < a <= 1, scale > 0 and power > 0")
-
-    def __call__(self, x: ArrayLike) -> np.ndarray:
-        z = np.clip(np.asarray(x, dtype=float) - self.threshold, 0.0, None) / self.scale
-        return self.a * -np.expm1(-(z**self.power))
-
-    @property
-    def breakpoints(self) -> tuple[float, ...]:
-        return (self.threshold,)
-
-
-@dataclass(frozen=True)
-class TableEfficiency:
-    """Efficiency tabulated against the observable, linearly interpolated; 0 below the
-    first point and held at the last value above the table."""
-
-    x: tuple[float, ...]
-    efficiency: tuple[float, ...]
-
-    def __post_init__(self) -> None:
-        if len(self.x) < 2 or len(self.x) != len(self.efficiency):
-            raise InputError("efficiency table needs ≥ 2 rows of (x, efficiency)")
-        if np.any(np.diff(self.x) <= 0):
-            raise InputError("efficiency table x must be strictly increasing")
-        if min(self.efficiency) < 0 or max(self.efficiency) > 1:
-            raise InputError("efficiency values must lie in [0, 1]")
-
-    def __call__(self, x: ArrayLike) -> np.ndarray:
-        return np.interp(np.asarray(x, dtype=float), self.x, self.efficiency, left=0.0, right=self.efficiency[-1])
-
-    @property
-    def breakpoints(self) -> tuple[float, ...]:
-        return (self.x[0],)
-
-
-@dataclass(frozen=True)
-class FunctionEfficiency:
-    """Any vectorised Python function of the observable (Python API only)."""
-
-    function: Callable[[np.ndarray], np.ndarray]
-    breakpoints: tuple[float, ...] = ()
-
-    def __call__(self, x: ArrayLike) -> np.ndarray:
-        return np.clip(np.asarray(self.function(np.asarray(x, dtype=float)), dtype=float), 0.0, 1.0)
 
 
 # --- resolution ------------------------------------------------------------------------

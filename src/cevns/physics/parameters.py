@@ -74,7 +74,13 @@ MAGNITUDE_GUARDS: Mapping[str, tuple[float, str]] = {
     "zprime_mass|scalar_mass": (1.0e9, "10⁹ MeV (1 PeV): far above the TeV scale where a mediator is a "
                                        "contact interaction"),
 }
-_GUARD_PATTERNS = tuple((re.compile(rf"^(?:{key})$"), bound, why) for key, (bound, why) in MAGNITUDE_GUARDS.items())
+
+
+@lru_cache(maxsize=1)
+def _guard_patterns() -> tuple[tuple[re.Pattern[str], float, str], ...]:
+    """:data:`MAGNITUDE_GUARDS` with their patterns compiled, on the first check of a value
+    (ten regular expressions: about 1 ms that start-up does not pay)."""
+    return tuple((re.compile(rf"^(?:{key})$"), bound, why) for key, (bound, why) in MAGNITUDE_GUARDS.items())
 
 
 def magnitude_guard(name: str) -> tuple[float, str] | None:
@@ -82,7 +88,7 @@ def magnitude_guard(name: str) -> tuple[float, str] | None:
     :data:`MAGNITUDE_GUARDS` (the per-isotope radii share that of ``rp``/``rn``), or None
     for a parameter without one."""
     key = "rn" if _RADIUS.match(name) else name
-    for pattern, bound, why in _GUARD_PATTERNS:
+    for pattern, bound, why in _guard_patterns():
         if pattern.match(key):
             return bound, why
     return None

@@ -16,7 +16,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Callable, Hashable, cast
+from typing import TYPE_CHECKING, Any, Callable, Hashable, cast
 
 import numpy as np
 
@@ -28,8 +28,10 @@ from cevns.physics.kinematics import momentum_transfer, neutrino_energy_min, rec
 from cevns.physics.nuclei import Isotope
 from cevns.physics.oscillations import SterileMixing
 from cevns.physics.quadrature import gauss_legendre
-from cevns.sources.oscillated import OscillationTable, oscillation_table
 from cevns.physics.parameters import ParameterError
+
+if TYPE_CHECKING:  # imported by the first oscillation fit (start-up time of the rest)
+    from cevns.sources.oscillated import OscillationTable
 
 
 @dataclass(frozen=True)
@@ -212,6 +214,8 @@ class IsotopeNodes:
     def oscillation_tables(self) -> tuple[OscillationTable, ...]:
         """Built on first use (only oscillation fits pay for them), once, under a lock."""
         if not self._tables:
+            from cevns.sources.oscillated import oscillation_table  # only oscillation fits use the tables
+
             with self._tables_lock:
                 if not self._tables:
                     self._tables.append(tuple(oscillation_table(self.source.spectra[f], self.emin) for f in self.source_flavors))
