@@ -8,7 +8,7 @@ import pytest
 from scipy.optimize import brentq, minimize
 
 from cevns.errors import InputError
-from cevns.stats.fog import FogArrays, asimov_q0, discovery_limits, floor, fog_gradient, neutrino_fog
+from cevns.stats.fog import FogArrays, asimov_q0, discovery_limits, floor, floor_limits, fog_gradient, neutrino_fog
 
 
 def cowan_z(s: float, b: float) -> float:
@@ -183,6 +183,30 @@ def test_root_finding_converges_to_q0_equals_z2():
     assert np.allclose(q.gradient, lim.gradient.ravel(), rtol=1e-7)
     five = discovery_limits(arr, eps[:3], z=5.0)
     assert np.all(five.sigma > lim.sigma[:, :3])
+
+
+def test_floor_limits_give_the_floors_of_every_exposure():
+    """floor_limits solves only the exposures the floor reads (those up to the first crossing
+    of the level, near it): the same floors as discovery_limits at every level asked, the
+    solved limits equal to theirs, the others NaN."""
+    arr = _toy()
+    eps = np.geomspace(1e-6, 1e9, 97)  # n ≈ 1.15 at the smallest exposure: every level is crossed
+    dense = discovery_limits(arr, eps)
+    for level in (1.5, 2.0, 2.5, 3.0):
+        sparse = floor_limits(arr, eps, level)
+        solved = np.isfinite(sparse.sigma)
+        assert 0 < solved.sum() < 0.8 * solved.size
+        assert np.array_equal(solved, np.isfinite(sparse.gradient)) and sparse.converged[solved].all()
+        assert np.allclose(sparse.sigma[solved], dense.sigma[solved], rtol=1e-9)
+        ours, want = floor(sparse, level), floor(dense, level)
+        assert np.isfinite(want).all() and np.isfinite(ours).all()
+        assert np.allclose(ours, want, rtol=1e-9)
+    with pytest.raises(InputError):  # the floor is the first crossing along increasing exposure
+        floor_limits(arr, eps[::-1])
+    with pytest.raises(InputError):
+        floor_limits(arr, eps, 0.0)
+    with pytest.raises(InputError):
+        floor_limits(arr, eps, 2.0, margin=-1.0)
 
 
 def test_vectorised_matches_per_point_scipy():

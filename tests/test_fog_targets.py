@@ -75,6 +75,26 @@ def test_floor_against_ohare(target):
             assert 0.5 < total / ref < 2.0, (target, m)
 
 
+def test_reproduction_floors_equal_those_of_every_exposure():
+    """The reproduction's floors solve only the limits they read (floor_limits, about a third
+    of the points): on every target, with both its grids (full and --fast exposures) and
+    with O'Hare's normalisation, they equal the floors of every exposure solved."""
+    from cevns.reproduce.neutrino_fog import _target_grids
+    from cevns.stats.fog import discovery_limits, floor, floor_limits
+
+    masses, full = _target_grids(False)
+    _, fast = _target_grids(True)
+    for name, target in FOG_TARGETS.items():
+        cases = [(fog_arrays(target.material, masses), full)]
+        cases += [(cases[0][0], fast), (fog_arrays(target.material, MASSES, normalisation="total"), full)]
+        for arrays, exposures in cases:
+            want = floor(discovery_limits(arrays, exposures), 2.0)
+            sparse = floor_limits(arrays, exposures, 2.0)
+            assert np.isfinite(want).all(), name
+            assert np.array_equal(floor(sparse, 2.0), want), name
+            assert np.isfinite(sparse.sigma).mean() < 0.5, name
+
+
 def test_total_normalisation_against_quadrature():
     """O'Hare's normalisation (NeutrinoFuncs.py, BinnedNeutrinoRates): the binned counts of a
     component sum to its total rate from threshold to its largest recoil. Independent check

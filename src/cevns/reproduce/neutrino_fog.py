@@ -51,7 +51,7 @@ from cevns.errors import InputError
 from cevns.plotting import decade_ticks, pyplot as _pyplot
 from cevns.reproduce.common import Result
 from cevns.reproduce.report import Figure, Input, Reproduction, Step, StepOutput, grid_columns, long_columns
-from cevns.stats.fog import FOG_FLUXES, FogArrays, discovery_limits, fog_arrays, neutrino_fog
+from cevns.stats.fog import FOG_FLUXES, FogArrays, discovery_limits, floor, floor_limits, fog_arrays, neutrino_fog
 from cevns.stats.fog_maps import FOG_TARGETS
 
 #: O'Hare's grid: masses 0.1 GeV – 10 TeV, exposures 1e-5 – 1e19 t·yr (NeutrinoFog src/runNuFloor_SI.py);
@@ -182,6 +182,13 @@ def _grids(fast: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return np.geomspace(*MASSES, n_m), np.geomspace(*EXPOSURES, n_e), np.geomspace(*SIGMAS, n_s)
 
 
+def _floor(arrays: FogArrays, exposures: Sequence[float] | np.ndarray) -> np.ndarray:
+    """The n = 2 floor per mass of ``arrays`` over ``exposures`` (cm²): :func:`cevns.stats.fog.floor`
+    of the limits it reads (:func:`cevns.stats.fog.floor_limits`, about a third of the
+    points; the same floors as from every exposure, tested on every target)."""
+    return floor(floor_limits(arrays, exposures, 2.0), 2.0)
+
+
 def _explanation(fast: bool) -> StepOutput:
     _, exposures, _ = _grids(fast)
     lim = discovery_limits(fog_arrays("Xe", list(EXAMPLE_MASSES)), exposures)
@@ -243,7 +250,7 @@ def _fog_map(fast: bool) -> StepOutput:
     ax.legend(loc="upper left", fontsize=8)
     _decades_only(ax)
     columns = grid_columns("mass_gev", masses, "sigma_cm2", sigmas, n=result.gradient_map)
-    published = neutrino_fog(fog_arrays("Xe", list(OHARE_XE_FLOOR_CM2)), exposures).floors[2.0]
+    published = _floor(fog_arrays("Xe", list(OHARE_XE_FLOOR_CM2)), exposures)
     results = [
         Result(f"Xe floor (n = 2) at {m:g} GeV", "cm²", float(ours), OHARE_XE_FLOOR_CM2[m],
                "O'Hare 2021, Fig. 1: his floor table data/floors/Xe_SI.txt (cajohare/NeutrinoFog), interpolated",
@@ -281,7 +288,8 @@ def target_floors(target: str, masses_gev: Sequence[float] | np.ndarray, exposur
     neutrino component to its total rate above threshold (:func:`cevns.stats.fog.fog_arrays`,
     ``normalisation="total"``). Only the DSNB and atmospheric neutrinos have recoils above
     200 keV (the solar ones stop below: hep on ⁴He at 190 keV), so only their rows change; the
-    WIMP signal is shared."""
+    WIMP signal is shared. Only the limits that the floors read are solved
+    (:func:`cevns.stats.fog.floor_limits`)."""
     material = FOG_TARGETS[target].material
     masses = np.asarray(masses_gev, dtype=float).reshape(-1)
     arrays = fog_arrays(material, masses)
@@ -292,7 +300,7 @@ def target_floors(target: str, masses_gev: Sequence[float] | np.ndarray, exposur
         background[arrays.components.index(name)] = row
     total = FogArrays(background, arrays.uncertainties, arrays.signal[rows], masses[rows], arrays.components,
                       arrays.edges_kev)
-    return neutrino_fog(arrays, exposures).floors[2.0], neutrino_fog(total, exposures).floors[2.0]
+    return _floor(arrays, exposures), _floor(total, exposures)
 
 
 #: Why each target's floor differs from O'Hare's (the notes of the ratio table).
@@ -360,7 +368,7 @@ def _cjpl(fast: bool) -> StepOutput:
     floors = {}
     for label, factor in (("LNGS (FLUKA, O'Hare)", 1.0), ("CJPL (atmospheric x 0.7)", CJPL_ATM_FACTOR)):
         arrays = fog_arrays("Xe", [70.0], fluxes={"atm": (factor * atm_flux, atm_unc)})
-        floors[label] = float(neutrino_fog(arrays, exposures).floors[2.0][0])
+        floors[label] = float(_floor(arrays, exposures)[0])
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(5.0, 3.2), constrained_layout=True)
     ax.bar(list(floors), list(floors.values()), color=["tab:grey", "tab:blue"])

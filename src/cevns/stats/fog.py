@@ -84,7 +84,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_LEVELS", "DiscoveryLimits", "FOG_FLUXES", "FOG_STRUCTURE", "SITE_COMPONENTS", "FogArrays", "FogResult", "Q0", "asimov_q0",
-    "discovery_limits", "floor", "fog_arrays", "fog_gradient", "neutrino_fog",
+    "discovery_limits", "floor", "floor_limits", "fog_arrays", "fog_gradient", "neutrino_fog",
 ]
 
 #: n levels of the floor contours (O'Hare 2021: n = 2 is the floor; 2.5 and 3 deeper in the fog).
@@ -499,6 +499,11 @@ def discovery_limits(
     DiscoveryLimits
     """
     eps_axis = _check_exposures(exposures)
+    return _solve_limits(arrays, eps_axis, z, power, _z_asimov(z, power), rtol, max_iter, progress, None)
+
+
+def _z_asimov(z: float, power: float) -> float:
+    """z + Φ⁻¹(power), the Asimov significance of :func:`discovery_limits` (checked)."""
     if not (np.isfinite(z) and z > 0):
         raise InputError(f"z must be a number > 0, got {z}")
     if not (0.0 < power < 1.0):
@@ -506,6 +511,55 @@ def discovery_limits(
     z_asimov = z + float(ndtri(power))
     if z_asimov <= 0:
         raise InputError(f"z + Φ⁻¹(power) must be > 0, got z = {z}, power = {power}")
+    return z_asimov
+
+
+def floor_limits(
+    arrays: FogArrays,
+    exposures: Sequence[float] | np.ndarray,
+    level: float = 2.0,
+    *,
+    margin: float = 0.5,
+    z: float = 3.0,
+    power: float = 0.5,
+    rtol: float = 1e-10,
+    max_iter: int = 100,
+) -> DiscoveryLimits:
+    """The discovery limits that :func:`floor` at ``level`` reads, without the others:
+    ``floor(floor_limits(a, e, level), level)`` is ``floor(discovery_limits(a, e), level)``
+    when n stays below ``level`` − ``margin`` wherever this skips. ``exposures`` must
+    increase (:func:`floor` reads the first crossing along them).
+
+    The continuation of :func:`discovery_limits` (every 8th exposure first, then the
+    midpoints of strides 4, 2, 1) solves a midpoint only where the floor may lie: at or
+    before the first exposure solved so far with n ≥ ``level``, and next to a solved
+    exposure with n ≥ ``level`` − ``margin``. The interval holding the first crossing is
+    therefore solved down to single steps, and the floor is interpolated between the same
+    two exposures. What it assumes: n does not rise from below ``level`` − ``margin`` to
+    ``level`` and fall back within one stride (n changes over decades of exposure:
+    Billard et al. 2014, O'Hare 2021, Fig. 1); on O'Hare's seven targets the floors equal
+    those of every exposure solved (``tests/test_fog_targets.py``). About a third of the
+    points for the floors of the reproduction's targets.
+
+    Returns
+    -------
+    DiscoveryLimits
+        NaN (``sigma``, ``gradient``) and ``converged`` False at the exposures skipped.
+    """
+    eps_axis = _check_exposures(exposures)
+    if np.any(np.diff(eps_axis) <= 0):
+        raise InputError("the exposures of floor_limits must increase (the floor is the first crossing along them)")
+    if not (np.isfinite(level) and level > 0 and np.isfinite(margin) and margin >= 0):
+        raise InputError(f"level must be > 0 and margin >= 0, got {level} and {margin}")
+    return _solve_limits(arrays, eps_axis, z, power, _z_asimov(z, power), rtol, max_iter, None,
+                         (float(level), float(margin)))
+
+
+def _solve_limits(arrays: FogArrays, eps_axis: np.ndarray, z: float, power: float, z_asimov: float, rtol: float,
+                  max_iter: int, progress: Callable[[int, int], None] | None, crossing: tuple[float, float] | None
+                  ) -> DiscoveryLimits:
+    """The continuation of :func:`discovery_limits` over every (mass, exposure) point, or,
+    with ``crossing = (level, margin)``, over the points :func:`floor_limits` needs."""
     M, E = arrays.signal.shape[0], eps_axis.size
     model = _Model.of(arrays.background, arrays.uncertainties)
     target = float(np.log(z_asimov * z_asimov))
@@ -518,19 +572,27 @@ def discovery_limits(
     leps = np.log(eps_axis[order])
     finished = (M - rows.size) * E
     for new, below, above in _continuation_levels(leps):
-        cols = order[new]
-        sig = arrays.signal[np.repeat(rows, cols.size)]
-        eps = np.tile(eps_axis[cols], rows.size)
+        # the points of this level: row pr (mass) at sorted position pc, between its solved
+        # neighbours at sorted positions pb and pa (every row, or those :func:`_needed` keeps)
+        pr, k = np.repeat(rows, new.size), np.tile(np.arange(new.size), rows.size)
+        if crossing is not None and below is not None and above is not None:
+            keep = _needed(n_all[rows][:, order], below, above, *crossing).reshape(-1)
+            pr, k = pr[keep], k[keep]
+        pc = new[k]
+        sig = arrays.signal[pr]
+        eps = eps_axis[order[pc]]
         # start: the Gaussian background-dominated estimate q0 ≈ ε σ² Σ S²/B ...
         x0 = 0.5 * (target - np.log(eps * np.sum(sig**2 / model.total, axis=-1)))
         u0 = np.zeros((x0.size, model.shifts.shape[0]))
         if below is not None and above is not None:  # ... or the cubic through the solved neighbours
-            t = np.tile((leps[new] - leps[below]) / (leps[above] - leps[below]), rows.size)
-            h = np.tile(leps[above] - leps[below], rows.size)
-            xa, xb = (x_all[np.ix_(rows, order[c])].reshape(-1) for c in (below, above))
-            na, nb = (n_all[np.ix_(rows, order[c])].reshape(-1) for c in (below, above))
-            ca, cb = (conv_all[np.ix_(rows, order[c])].reshape(-1) for c in (below, above))
-            ua, ub = (u_all[np.ix_(rows, order[c])].reshape(x0.size, -1) for c in (below, above))
+            pb, pa = below[k], above[k]
+            t = (leps[pc] - leps[pb]) / (leps[pa] - leps[pb])
+            h = leps[pa] - leps[pb]
+            cb_, ca_ = order[pb], order[pa]
+            xa, xb = x_all[pr, cb_], x_all[pr, ca_]
+            na, nb = n_all[pr, cb_], n_all[pr, ca_]
+            ca, cb = conv_all[pr, cb_], conv_all[pr, ca_]
+            ua, ub = u_all[pr, cb_], u_all[pr, ca_]
             with np.errstate(divide="ignore", invalid="ignore"):
                 hermite = _hermite(t, h, xa, -1.0 / na, xb, -1.0 / nb)
             good = ca & cb & (na > 0) & (nb > 0) & np.isfinite(hermite)
@@ -543,13 +605,28 @@ def discovery_limits(
 
         x, u, n, conv = _roots(model, sig, eps, x0, u0, target, rtol, max_iter, report)
         finished += x.size
-        x_all[np.ix_(rows, cols)] = x.reshape(rows.size, cols.size)
-        n_all[np.ix_(rows, cols)] = n.reshape(rows.size, cols.size)
-        conv_all[np.ix_(rows, cols)] = conv.reshape(rows.size, cols.size)
-        u_all[np.ix_(rows, cols)] = u.reshape(rows.size, cols.size, -1)
+        cols = order[pc]
+        x_all[pr, cols] = x
+        n_all[pr, cols] = n
+        conv_all[pr, cols] = conv
+        u_all[pr, cols] = u
     if progress is not None:
         progress(M * E, M * E)
     return DiscoveryLimits(arrays.masses_gev, eps_axis, np.exp(x_all), n_all, float(z), conv_all, float(power))
+
+
+def _needed(n: np.ndarray, below: np.ndarray, above: np.ndarray, level: float, margin: float) -> np.ndarray:
+    """Which midpoints of a continuation level :func:`floor_limits` solves, shape
+    ``(rows, midpoints)``: ``n`` (rows × sorted exposures, NaN where not solved) and the
+    sorted positions of each midpoint's neighbours ``below`` and ``above``. A midpoint is
+    solved when both neighbours are, its interval lies at or before the row's first solved
+    exposure with n ≥ ``level``, and n reaches ``level`` − ``margin`` at one of its ends."""
+    reached = np.isfinite(n) & (n >= level)
+    first = np.where(reached.any(axis=1), np.argmax(reached, axis=1), n.shape[1])
+    nb, na = n[:, below], n[:, above]
+    with np.errstate(invalid="ignore"):
+        near = np.fmax(nb, na) >= level - margin
+    return np.isfinite(nb) & np.isfinite(na) & (above[None, :] <= first[:, None]) & near
 
 
 def fog_gradient(limits: DiscoveryLimits, sigma_grid: Sequence[float] | np.ndarray) -> np.ndarray:
