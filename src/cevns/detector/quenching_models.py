@@ -51,14 +51,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable, Mapping
+from typing import TYPE_CHECKING, Callable, Mapping
 
 import numpy as np
-from numpy.typing import ArrayLike
 
 from cevns.detector.response import Quenching
 from cevns.detector.response_models import LindhardQuenching, lindhard_g, lindhard_reduced_energy
 from cevns.errors import InputError
+
+if TYPE_CHECKING:  # annotations only (numpy.typing costs ~1 ms of start-up)
+    from numpy.typing import ArrayLike
 
 #: Germanium's charge (the named models are measurements on germanium).
 GERMANIUM_Z = 32

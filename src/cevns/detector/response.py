@@ -29,12 +29,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Literal, Protocol
 
 import numpy as np
-from numpy.typing import ArrayLike
 
 from cevns.errors import InputError
 from cevns.physics.special import expit
 
 if TYPE_CHECKING:  # re-exported (``name as name``): the types for mypy; at run time :func:`__getattr__`
+    from numpy.typing import ArrayLike  # annotations only (numpy.typing: ~1 ms of start-up)
     from cevns.detector.response_models import (
         FunctionEfficiency as FunctionEfficiency,
         LindhardQuenching as LindhardQuenching,

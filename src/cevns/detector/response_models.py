@@ -13,12 +13,14 @@ unit (keVnr, keVee or PE).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
-from numpy.typing import ArrayLike
 
 from cevns.errors import InputError
+
+if TYPE_CHECKING:  # annotations only (numpy.typing costs ~1 ms of start-up)
+    from numpy.typing import ArrayLike
 
 
 # --- quenching -------------------------------------------------------------------------

@@ -34,10 +34,9 @@ from __future__ import annotations
 import math
 from numbers import Real
 from dataclasses import dataclass, field
-from typing import Callable, Literal, Mapping
+from typing import TYPE_CHECKING, Callable, Literal, Mapping
 
 import numpy as np
-from numpy.typing import ArrayLike
 
 from cevns.errors import InputError, InputTypeError
 from cevns.physics.form_factors import FormFactor, lewin_smith_rms_radius_fm
@@ -45,6 +44,9 @@ from cevns.physics.kinematics import MAX_NEUTRINO_ENERGY_MEV, energies, momentum
 from cevns.physics.nuclei import Isotope, require_isotope
 from cevns.units import ALPHA_EM, G_FERMI, HBARC_MEV_CM, M_ELECTRON, M_MUON, M_TAU, MEV2_TO_CM2
 from cevns.physics.quadrature import gauss_legendre
+
+if TYPE_CHECKING:  # annotations only (numpy.typing costs ~1 ms of start-up)
+    from numpy.typing import ArrayLike
 
 #: Neutrino species, in the order used in outputs.
 FLAVORS: tuple[str, ...] = ("nu_e", "nu_mu", "nu_tau", "nu_e_bar", "nu_mu_bar", "nu_tau_bar")

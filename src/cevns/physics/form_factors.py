@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-from numpy.typing import ArrayLike
 
 from cevns.errors import InputError
 from cevns.units import HBARC_MEV_FM
+
+if TYPE_CHECKING:  # annotations only (numpy.typing costs ~1 ms of start-up)
+    from numpy.typing import ArrayLike
 
 FormFactorModel = Literal["helm", "sf", "kn", "none"]
 FORM_FACTOR_MODELS: tuple[str, ...] = ("helm", "sf", "kn", "none")

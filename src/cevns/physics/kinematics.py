@@ -19,11 +19,14 @@ from __future__ import annotations
 
 import math
 from numbers import Real
+from typing import TYPE_CHECKING
 
 import numpy as np
-from numpy.typing import ArrayLike
 
 from cevns.errors import InputError, InputTypeError
+
+if TYPE_CHECKING:  # annotations only (numpy.typing costs ~1 ms of start-up)
+    from numpy.typing import ArrayLike
 
 
 #: Largest neutrino energy (MeV) the cross sections accept: 10 GeV. Coherence needs

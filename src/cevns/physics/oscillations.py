@@ -27,12 +27,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from numpy.typing import ArrayLike
 
 from cevns.errors import InputError
 from cevns.units import HBARC_MEV_CM, eV
+
+if TYPE_CHECKING:  # annotations only (numpy.typing costs ~1 ms of start-up)
+    from numpy.typing import ArrayLike
 
 #: Lepton flavours in the order of the mixing-matrix rows.
 ACTIVE = ("e", "mu", "tau")

@@ -62,11 +62,14 @@ from __future__ import annotations
 
 import math
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-from numpy.typing import ArrayLike
 
 from cevns.physics.quadrature import gauss_legendre
+
+if TYPE_CHECKING:  # annotations only (numpy.typing costs ~1 ms of start-up)
+    from numpy.typing import ArrayLike
 
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 _ONE_OVER_SQRT_PI = 1.0 / math.sqrt(math.pi)

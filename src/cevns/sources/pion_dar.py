@@ -21,13 +21,16 @@ Energies in MeV, fluxes in ν/cm²/s, distances in cm (see :mod:`cevns.units`).
 from __future__ import annotations
 
 from numbers import Real
+from typing import TYPE_CHECKING
 
 import numpy as np
-from numpy.typing import ArrayLike
 
 from cevns.errors import InputError, InputTypeError
 from cevns.sources.spectra import AnalyticSpectrum, LineSpectrum, NeutrinoSource, Spectrum
 from cevns.units import FOUR_PI, M_MUON, M_PION
+
+if TYPE_CHECKING:  # annotations only (numpy.typing costs ~1 ms of start-up)
+    from numpy.typing import ArrayLike
 
 #: Prompt ν_μ energy from π⁺ → μ⁺ ν_μ at rest: (m_π² − m_μ²)/(2 m_π) ≈ 29.79 MeV.
 PROMPT_NU_MU_ENERGY: float = (M_PION**2 - M_MUON**2) / (2.0 * M_PION)

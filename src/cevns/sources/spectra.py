@@ -24,15 +24,17 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, Protocol
+from typing import TYPE_CHECKING, Callable, Mapping, Protocol
 
 import numpy as np
-from numpy.typing import ArrayLike
 
 from cevns._data import data_path
 from cevns.errors import InputError
 from cevns.physics.cross_sections import FLAVORS
 from cevns.physics.quadrature import gauss_legendre
+
+if TYPE_CHECKING:  # annotations only (numpy.typing costs ~1 ms of start-up)
+    from numpy.typing import ArrayLike
 
 _MOMENT_POWERS = np.arange(3)
 

@@ -35,15 +35,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
-from numpy.typing import ArrayLike
 
 from cevns.errors import InputError
 from cevns.physics.cross_sections import FLAVORS
 from cevns.physics.special import erfc, erfcx, ndtr  # numpy; scipy.special costs 0.3-0.5 s of import
 from cevns.units import s
+
+if TYPE_CHECKING:  # annotations only (numpy.typing costs ~1 ms of start-up)
+    from numpy.typing import ArrayLike
 
 #: One microsecond in s.
 us: float = 1e-6 * s

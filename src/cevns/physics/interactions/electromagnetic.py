@@ -28,15 +28,17 @@ from __future__ import annotations
 
 import math
 from types import MappingProxyType
-from typing import Callable, Mapping
+from typing import TYPE_CHECKING, Callable, Mapping
 
 import numpy as np
-from numpy.typing import ArrayLike
 
 from cevns.errors import InputError
 from cevns.physics.cross_sections import charge_radius_coupling_shift
 from cevns.physics.interactions.registry import LEPTONS, ModelTerm, Parameter, RecoilKinematics, register_term
 from cevns.units import ALPHA_EM, G_FERMI, M_ELECTRON
+
+if TYPE_CHECKING:  # annotations only (numpy.typing costs ~1 ms of start-up)
+    from numpy.typing import ArrayLike
 
 _LEPTON_LABEL = {"e": "ν_e", "mu": "ν_μ", "tau": "ν_τ"}
 PerLepton = Mapping[str, float]

@@ -30,7 +30,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Mapping, cast
 
 import numpy as np
-from numpy.typing import ArrayLike
 
 from cevns.errors import InputError, InputTypeError
 from cevns.physics.cross_sections import (
@@ -46,6 +45,7 @@ from cevns.physics.kinematics import MAX_NEUTRINO_ENERGY_MEV, energies, recoil_m
 from cevns.physics.nuclei import Isotope, require_isotope
 
 if TYPE_CHECKING:  # the state types, for the typed convenience attributes only
+    from numpy.typing import ArrayLike  # annotations only (numpy.typing: ~1 ms of start-up)
     from cevns.physics.interactions.scalar_mediator import ScalarMediator
     from cevns.physics.interactions.vector_mediator import VectorMediator
     from cevns.physics.oscillations import SterileMixing

@@ -19,15 +19,17 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal, Mapping, cast
+from typing import TYPE_CHECKING, Literal, Mapping, cast
 
 import numpy as np
-from numpy.typing import ArrayLike
 
 from cevns.errors import InputError
 from cevns.physics.interactions.registry import ModelTerm, Parameter, register_term
 from cevns.units import ALPHA_EM, G_FERMI, M_MUON, M_TAU
 from cevns.physics.quadrature import gauss_legendre
+
+if TYPE_CHECKING:  # annotations only (numpy.typing costs ~1 ms of start-up)
+    from numpy.typing import ArrayLike
 
 ZPRIME_MODELS = ("universal", "B-L", "Lmu-Ltau", "generic")
 ZPrimeModel = Literal["universal", "B-L", "Lmu-Ltau", "generic"]
