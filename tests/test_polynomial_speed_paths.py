@@ -11,11 +11,12 @@ import numpy as np
 import pytest
 
 from cevns.config.experiments import load_experiment
+from cevns.stats import scans
 from cevns.runtime.stores import FILL_PREFIX, ChunkStore, finish_store, read_store, sidecar
 from cevns.stats.chi2 import binned_pull_chi2, two_pull_chi2
 from cevns.stats.fits import ExperimentLikelihood
 from cevns.stats.scans import (
-    ROW_KERNEL_MAX_RATIO,
+    GridSignal,
     PolynomialSignal,
     _exponents,
     chunk_evaluator,
@@ -24,6 +25,11 @@ from cevns.stats.scans import (
     row_kernel,
     scan,
 )
+
+
+#: r₀/max(χ², 1) beyond which the pulls absorb over 99.5 % of the residual sum r₀, where
+#: the form r₀ − gᵀA⁻¹g would lose ≈ 200 × 4u of max(χ², 1) to the subtraction.
+PULLS_ABSORB_RATIO = 200.0
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +49,7 @@ def test_row_kernel_equals_the_residual_form_on_a_12_bin_grid(csi_energy, ranges
     """CsI 2017 in 12 energy bins, both pulls profiled, a 211 × 300 NSI grid: the row-wise
     kernel against the residual form (GridSignal + TwoPullChi2, the path before) on every
     point, to 1e-12 of max(χ², 1); the wide grid includes points where the pulls absorb
-    almost all of the residual (the non-negative-sum branch)."""
+    almost all of the residual (where r₀ − gᵀA⁻¹g would cancel)."""
     axes = {"eps_ee_uV": np.linspace(*ranges[0], 211), "eps_ee_dV": np.linspace(*ranges[1], 300)}
     evaluate, method = chunk_evaluator(csi_energy, axes)
     assert method == "polynomial" and evaluate.rows is not None
@@ -52,11 +58,11 @@ def test_row_kernel_equals_the_residual_form_on_a_12_bin_grid(csi_energy, ranges
     new = np.concatenate([evaluate(c) for c in chunks])
     old = np.concatenate([evaluate.residual(c) for c in chunks])
     assert _within(new, old) <= 1e-12
-    if ranges[0] == (-1.0, 1.0):  # the far branch was taken somewhere
+    if ranges[0] == (-1.0, 1.0):  # points where the pulls absorb most of r₀ are included
         signal = evaluate.grid(flat)
         kernel = csi_energy.pull_kernel()
         r0 = ((kernel.observed - kernel.background - signal) ** 2 / kernel.variance).sum(axis=1)
-        assert np.count_nonzero(r0 > ROW_KERNEL_MAX_RATIO * np.maximum(old, 1.0)) > 100
+        assert np.count_nonzero(r0 > PULLS_ABSORB_RATIO * np.maximum(old, 1.0)) > 100
 
 
 def test_row_kernel_equals_the_general_solver_at_high_statistics():
@@ -95,6 +101,60 @@ def test_row_kernel_values_do_not_depend_on_the_chunks(csi_energy):
     whole = [evaluate(np.arange(i, min(i + 65536, size))) for i in range(0, size, 65536)]
     small = [evaluate(np.arange(i, min(i + 8192, size))) for i in range(0, size, 8192)]
     assert np.concatenate(whole).tobytes() == np.concatenate(small).tobytes()
+
+
+def _synthetic(rng, shape, degree, bins, scale):
+    exps = _exponents(len(shape), degree)
+    coef = rng.uniform(-0.3, 0.3, (len(exps), bins)) * scale
+    coef[0] = rng.uniform(0.5, 1.0, bins) * scale
+    poly = PolynomialSignal(tuple("abc"[: len(shape)]), np.zeros(len(shape)), np.ones(len(shape)), exps, coef)
+    return grid_signal(poly, tuple(np.linspace(-1.0, 1.0, n) for n in shape))
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["no background", "background pull fixed", "data equal to the background", "fewer bins than powers", "one pull only"],
+)
+def test_row_kernel_edge_cases_against_the_general_solver(case):
+    """Cases where the components degenerate: β = 0 (H = 1), σ_β = 0, γ = 0 (no direction
+    for the first basis vector), 2 bins with a quartic signal (m = bins < P + 1), σ_α = 0:
+    the row kernel against binned_pull_chi2's general linear solve at every point."""
+    rng = np.random.default_rng(7)
+    bins = 2 if case == "fewer bins than powers" else 6
+    grid = _synthetic(rng, (3, 200), 4 if case == "fewer bins than powers" else 2, bins, 50.0)
+    background = np.zeros(bins) if case == "no background" else rng.uniform(5.0, 40.0, bins)
+    observed = background.copy() if case == "data equal to the background" else grid.signal.coefficients[0] + background + 3.0
+    sigma_stat = np.sqrt(np.maximum(observed, 1.0))
+    sa = 0.0 if case == "one pull only" else 0.15
+    sb = 0.0 if case == "background pull fixed" else 0.3
+    kernel = two_pull_chi2(observed, background, sa, sb, sigma_stat)
+    rows = row_kernel(grid, kernel)
+    assert rows.factors is not None and rows.rho >= 0.0
+    new = rows(0, 600)
+    reference = binned_pull_chi2(observed, grid(np.arange(600)), background, sa, sb, sigma_stat).chi2
+    assert _within(new, reference) <= 1e-12
+
+
+def test_row_kernel_without_the_row_table(csi_energy, monkeypatch):
+    """A grid too large for the tables of all rows factorises its rows block by block as
+    the chunks need them: the same values, bit for bit, as the rows factorised once, and
+    the same whatever the chunks (pieces over whole rows, one batched product per block of
+    columns, and pieces within rows, products row by row)."""
+    axes = {"eps_ee_uV": np.linspace(-1.0, 1.0, 90), "eps_ee_dV": np.linspace(-1.0, 1.0, 400)}
+    evaluate, _ = chunk_evaluator(csi_energy, axes)
+    tabled = evaluate.rows
+    assert tabled is not None and tabled.factors is not None
+    grid = evaluate.grid
+    monkeypatch.setattr(scans, "_FACTOR_TABLE_MAX", 0)  # as for a grid of more rows than the tables hold
+    monkeypatch.setattr(scans, "_FACTOR_ROWS", 7)  # blocks of rows that chunks cut across
+    bare = row_kernel(GridSignal(grid.signal, grid.axes, grid.shape, grid.powers, grid.coefficients), tabled.kernel)
+    assert bare.factors is None and bare.rho == tabled.rho
+    size = 90 * 400
+    once = np.concatenate([tabled(i, min(8192, size - i)) for i in range(0, size, 8192)])
+    small = np.concatenate([bare(i, min(8192, size - i)) for i in range(0, size, 8192)])
+    large = np.concatenate([bare(i, min(5000, size - i)) for i in range(0, size, 5000)])
+    rowwise = np.concatenate([bare(i, min(300, size - i)) for i in range(0, size, 300)])  # products row by row
+    assert small.tobytes() == once.tobytes() and large.tobytes() == once.tobytes() and rowwise.tobytes() == once.tobytes()
 
 
 def test_one_bin_and_short_rows_keep_the_residual_form(csi_energy):

@@ -438,7 +438,12 @@ class GridSignal:
         if len(self.shape) > 1:
             for j, i in enumerate(np.unravel_index(rows, self.shape[:-1])):
                 phi *= self.powers[j][i][:, exps[:, j]]
-        return (phi @ self.coefficients).reshape(rows.size, p, -1)
+        # φ·C summed monomial after monomial, not by a BLAS product, whose rounding depends
+        # on how many rows it is given: a row's T is then the same bits in every chunk
+        table = np.zeros((rows.size, self.coefficients.shape[1]))
+        for m in range(exps.shape[0]):
+            table += phi[:, m : m + 1] * self.coefficients[m]
+        return table.reshape(rows.size, p, -1)
 
     def __call__(self, flat: np.ndarray) -> np.ndarray:
         """Signal per bin at the flat grid indices ``flat`` → (n, bins)."""
@@ -497,140 +502,234 @@ _ROW_TABLE_MAX = 1 << 18
 #: Points per evaluation of the polynomial path: larger chunks are cut into pieces this long
 #: (with 12 bins, 65536-point pieces ran ~4× slower than 8192 on the project's machine).
 _CACHE_POINTS = 8192
-#: Points per evaluation of :class:`RowKernel` (its (bins, points) arrays stay in cache); a
-#: divisor of :data:`_CACHE_POINTS` (equal), so that every chunk size evaluates the same pieces.
+#: Points per evaluation of :class:`RowKernel` (its (components, points) work arrays stay in
+#: cache); a point's value does not depend on the piece it is in (products by fixed blocks of
+#: columns, :meth:`RowKernel._products`).
 _ROW_POINTS = 8192
 
-#: Largest ratio r₀/max(χ², 1) (see :class:`RowKernel`) at which a point keeps the form
-#: r₀ − gᵀA⁻¹g: beyond it (the pulls absorbing more than 99.5% of r₀) the subtraction could
-#: lose more than ≈ 200 × 4u ≈ 10⁻¹³ of max(χ², 1), and the point's χ² is summed as
-#: non-negative terms instead.
-ROW_KERNEL_MAX_RATIO = 200.0
+#: Columns of the last axis per product of :class:`RowKernel` (blocks start at multiples of it).
+_ROW_BLOCK = 1024
+#: Grid rows factorised at a time by :class:`RowKernel` when it has no table of all rows.
+_FACTOR_ROWS = 512
+#: Largest table of every row's factors (float64 entries, 8 MiB) that :func:`row_kernel`
+#: precomputes (12 values a row for a quadratic signal: 7 × 10⁵ rows).
+_FACTOR_TABLE_MAX = 1 << 20
+
 #: Shortest last axis for which :class:`RowKernel` is used (one small matrix product per
 #: grid row in a chunk: short rows would cost more calls than points).
 ROW_KERNEL_MIN_ROW = 128
 
 
+def _background_root(background: np.ndarray, sigma_beta: float) -> float:
+    """c with (1 − c ββᵀ)² = 1 − σ_β² ββᵀ/(1 + σ_β² β·β): the square root of the metric
+    that profiling the background pull leaves (``background`` = β, scaled by 1/σ_stat).
+
+    (1 − cββᵀ)² = 1 − (2c − c²β·β)ββᵀ, so c β·β = 1 − 1/√(1 + a) with a = σ_β² β·β, written
+    a/(s(1 + s)), s = √(1 + a), to keep its relative precision for small a."""
+    bb = float(background @ background)
+    if bb == 0.0:
+        return 0.0
+    a = sigma_beta * sigma_beta * bb
+    s = math.sqrt(1.0 + a)
+    return a / (s * (1.0 + s)) / bb
+
+
 @dataclass(frozen=True)
 class RowKernel:
     """The profiled two-pull χ² of a :class:`GridSignal` with several bins, evaluated on
-    consecutive grid points with the bins as the leading axis of every work array.
+    consecutive grid points from a few components per point instead of every bin.
 
     Same statistic as :class:`cevns.stats.chi2.TwoPullChi2` (both normalisation pulls
-    profiled; Papoulias & Kosmas, HNPS proceedings, arXiv:1711.09773, Eq. 6), arranged
-    for a grid. With w = 1/σ²_stat, the signal scaled per bin, Z_b = √w_b S_b (one small
-    matrix product per grid row: Z(o, ·) = (√w T(o))ᵀ Yᵀ, the row's coefficients times
-    the last axis' power table — the separable structure of :class:`GridSignal`), and the
-    scaled residual d_b = √w_b c_b − Z_b (c = n − B), the minimum over the pulls of the
-    quadratic form is
+    profiled; Papoulias & Kosmas, HNPS proceedings, arXiv:1711.09773, Eq. 6), rearranged
+    exactly. With w = 1/σ²_stat, the scaled signal Z_b = √w_b S_b, the scaled data
+    γ_b = √w_b (n_b − B_b) and background β_b = √w_b B_b, the pulls in σ units ξ enter as
+    χ²(ξ) = |γ − (1 + σ_α ξ_α) Z − σ_β ξ_β β|² + ξ_α² + ξ_β². Profiling ξ_β leaves the
+    metric M = 1 − σ_β² ββᵀ/(1 + σ_β² β·β) = H², H = 1 − c ββᵀ (:func:`_background_root`);
+    with d = γ − Z, then ξ_α (Lagrange's identity, |d|²|Z|² − (d·Z)² = |γ ∧ Z|²),
 
     .. math::
-       χ^2 = r_0 − g^T A^{-1} g, \\quad r_0 = Σ d^2, \\quad
-       g = (σ_α Σ Z d,\\; σ_β Σ β d), \\quad
-       A = 1 + \\begin{pmatrix} σ_α^2 Σ Z^2 & σ_ασ_β Σ Z β \\\\ σ_ασ_β Σ Z β & σ_β^2 Σ β^2 \\end{pmatrix},
+       χ^2 = \\frac{|Hd|^2 + σ_α^2 |Hγ|^2 |Z_⊥|^2}{1 + σ_α^2 |HZ|^2},
 
-    β_b = √w_b B_b, gᵀA⁻¹g by Cramer's rule (det A ≥ 1). Every sum is of well-rounded
-    terms (the residual d is formed before any product, as in
-    :class:`~cevns.stats.chi2.TwoPullChi2`); the one subtraction loses ≈ r₀/χ² in relative
-    precision, so at points where r₀ > :data:`ROW_KERNEL_MAX_RATIO` × max(χ², 1) (far from
-    the data, where the pulls absorb almost all of the residual) χ² is summed instead as
-    non-negative terms, Σ(d − σ_αξ_αZ − σ_βξ_ββ)² + ξ_α² + ξ_β² with the same pulls ξ, the
-    form of :class:`~cevns.stats.chi2.TwoPullChi2`. Work per point: a (bins × P) product,
-    one subtraction and four sums over the bins, instead of ten passes over
-    (points, bins) arrays.
+    Z_⊥ the part of HZ orthogonal to Hγ. On a grid row o (all axes but the last fixed) the
+    signal is Z(o, y) = Σ_p K_p(o) y^p (:class:`GridSignal`), so HZ lies in the span of
+    Hγ, HK_0 … HK_{P−1}: a QR factorisation of those columns (once per row: R(o), upper
+    triangular, ``factors``) gives the components of every vector in an orthonormal basis
+    whose first vector is along Hγ. With ρ = R_00 = ±|Hγ| and z_i = Σ_p R_{i,p+1} y^p,
+    d_0 = ρ − z_0 and
 
-    ``scaled`` (rows or None, bins, P): √w T of every row (None: computed per chunk);
-    ``powers`` (P, L): y^p of the last axis, transposed.
+    .. math::
+       χ^2 = \\frac{d_0^2 + (1 + σ_α^2 ρ^2) Σ_{i≥1} z_i^2}{1 + σ_α^2 (z_0^2 + Σ_{i≥1} z_i^2)}:
+
+    per point one (m × P) product with the last axis' power table (m ≤ P + 1 components,
+    4 for a quadratic signal, whatever the number of bins) and a few passes. Every term is
+    a sum of squares of components evaluated like the signal itself — no subtraction of
+    large sums — so it keeps the precision of the residual form (:class:`TwoPullChi2`)
+    also where the pulls absorb almost all of the residual (tests: to 1e-12 of
+    max(χ², 1) on the whole ±1 NSI grid of CsI 2017 and at 10⁵–10⁶ events a bin).
+
+    ``powers`` (P, L): y^p of the last axis, transposed; ``factors`` (rows or None, m, P):
+    per row, the coefficients of d_0 then z_1 … z_{m−1} (None: factorised per chunk);
+    ``rho`` = R_00; ``root`` = c of H; ``root_w`` = √w.
     """
 
     grid: GridSignal
     kernel: TwoPullChi2
     powers: np.ndarray
     root_w: np.ndarray
-    scaled: np.ndarray | None = None
+    root: float
+    rho: float
+    factors: np.ndarray | None = None
+    _blocks: dict[int, np.ndarray] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def rows(self, start: int, stop: int) -> np.ndarray:
-        """√w T(o)ᵀ of the grid rows start … stop − 1 → (rows, bins, P)."""
-        if self.scaled is not None:
-            return self.scaled[start:stop]
-        return np.ascontiguousarray(self.grid._rows(start, stop).transpose(0, 2, 1)) * self.root_w[:, None]
+        """The coefficients of d_0, z_1 … z_{m−1} of the grid rows start … stop − 1 →
+        (rows, m, P); without the table of all rows, factorised by blocks of
+        :data:`_FACTOR_ROWS` rows, the last two kept (consecutive chunks share them)."""
+        if self.factors is not None:
+            return self.factors[start:stop]
+        parts = []
+        for block in range(start // _FACTOR_ROWS, (stop - 1) // _FACTOR_ROWS + 1):
+            if block not in self._blocks:
+                if len(self._blocks) >= 2:
+                    self._blocks.pop(next(iter(self._blocks)))
+                first, total = block * _FACTOR_ROWS, int(np.prod(self.grid.shape[:-1]))
+                rows = self.grid._rows(first, min(total, first + _FACTOR_ROWS))
+                self._blocks[block] = _row_factors(rows, self.kernel, self.root_w, self.root)[0]
+            low = max(start - block * _FACTOR_ROWS, 0)
+            parts.append(self._blocks[block][low : stop - block * _FACTOR_ROWS])
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+    def _products(self, coef: np.ndarray, c0: int, c1: int, out: np.ndarray) -> None:
+        """The components of rows ``coef`` (r, m, P) at the columns c0 … c1 − 1 of the last
+        axis into ``out`` (r, m, c1 − c0), one product per block of :data:`_ROW_BLOCK`
+        columns (c0 and c1 on block edges): a point's value then comes from the same BLAS
+        call however the points are cut into chunks (BLAS rounds the edge columns of a
+        product differently from its inner ones), so a scan is the same bit for bit."""
+        for a in range(c0, c1, _ROW_BLOCK):
+            b = min(c1, a + _ROW_BLOCK)
+            np.matmul(coef, self.powers[:, a:b], out=out[:, :, a - c0 : b - c0])
 
     def __call__(self, first: int, n: int) -> np.ndarray:
         """χ² at the flat indices first … first + n − 1."""
-        k = self.kernel
         last = self.grid.shape[-1]
         o0, j0 = divmod(first, last)
         o1 = (first + n - 1) // last
         coef = self.rows(o0, o1 + 1)
-        z, d = _work_arrays(coef.shape[1], n)
-        pos, j = 0, j0
-        for i in range(coef.shape[0]):  # one (bins, P) @ (P, points of the row) product per row
-            end = min(last, j + n - pos)
-            np.matmul(coef[i], self.powers[:, j:end], out=z[:, pos : pos + end - j])
-            pos, j = pos + end - j, 0
-        sa, sb = k.sigma_alpha, k.sigma_beta
-        np.subtract((self.root_w * (k.observed - k.background))[:, None], z, out=d)  # d_b = √w c − Z
-        beta = self.root_w * k.background
-        a00 = np.einsum("bn,bn->n", z, z)  # Σ Z², then 1 + σ_α² Σ Z²
-        a00 *= sa * sa
-        a00 += 1.0
-        g0 = np.einsum("bn,bn->n", z, d)
-        g0 *= sa
-        r0 = np.einsum("bn,bn->n", d, d)
-        g1 = beta @ d
-        g1 *= sb
-        a01 = beta @ z
-        a01 *= sa * sb
-        a11 = 1.0 + sb * sb * float(beta @ beta)
-        det = a00 * a11
-        tmp = a01 * a01
-        det -= tmp
-        quad = g0 * g0  # A11 g0² − 2 A01 g0 g1 + A00 g1²
-        quad *= a11
-        np.multiply(a01, g0, out=tmp)
-        tmp *= g1
-        tmp *= 2.0
-        quad -= tmp
-        np.multiply(g1, g1, out=tmp)
-        tmp *= a00
-        quad += tmp
-        quad /= det
-        chi2 = np.subtract(r0, quad, out=quad)
-        bound = np.maximum(chi2, 1.0, out=tmp)
-        bound *= ROW_KERNEL_MAX_RATIO
-        far = np.flatnonzero(~(r0 <= bound))
-        if far.size:  # the pulls absorb most of r₀: sum non-negative terms
-            xa = (a11 * g0[far] - a01[far] * g1[far]) / det[far]
-            xb = (a00[far] * g1[far] - a01[far] * g0[far]) / det[far]
-            left = d[:, far] - (sa * xa) * z[:, far] - np.multiply.outer(beta, sb * xb)
-            chi2[far] = np.einsum("bn,bn->n", left, left) + xa * xa + xb * xb
-        return chi2
+        rows, m = coef.shape[0], coef.shape[1]
+        if rows * last <= n + n // 4:  # the spanned rows whole, all in each block's product (≤ 25 % more points)
+            block = _work_array(m * rows * last).reshape(m, rows, last)  # components first: contiguous passes
+            self._products(coef, 0, last, block.transpose(1, 0, 2))
+            parts = block.reshape(m, rows * last)
+        else:  # row by row, the blocks of columns that cover the points of the row
+            parts = _work_array(m * n).reshape(m, n)
+            pos, j = 0, j0
+            for i in range(rows):
+                end = min(last, j + n - pos)
+                c0, c1 = (j // _ROW_BLOCK) * _ROW_BLOCK, min(last, -(-end // _ROW_BLOCK) * _ROW_BLOCK)
+                part = np.empty((1, m, c1 - c0))
+                self._products(coef[i : i + 1], c0, c1, part)
+                parts[:, pos : pos + end - j] = part[0, :, j - c0 : end - c0]
+                pos, j = pos + end - j, 0
+            j0 = 0
+        sa2 = self.kernel.sigma_alpha ** 2
+        perp = np.einsum("in,in->n", parts[1:], parts[1:])  # Σ_{i≥1} z_i²
+        d0 = parts[0]
+        den = np.subtract(self.rho, d0)  # z_0, then 1 + σ_α² |HZ|²
+        den *= den
+        den += perp
+        den *= sa2
+        den += 1.0
+        perp *= 1.0 + sa2 * self.rho * self.rho
+        np.multiply(d0, d0, out=d0)
+        d0 += perp
+        np.divide(d0, den, out=den)
+        return den[j0 : j0 + n]
+
+
+def _row_factors(table: np.ndarray, kernel: TwoPullChi2, root_w: np.ndarray, root: float) -> tuple[np.ndarray, float]:
+    """:class:`RowKernel`'s per-row coefficients from the grid's rows T (rows, P, bins) →
+    ((rows, m, P), ρ): the triangular factor of [Hγ, HK_0 … HK_{P−1}] per row."""
+    gamma = root_w * (kernel.observed - kernel.background)
+    beta = root_w * kernel.background
+    k = table.transpose(2, 1, 0) * root_w[:, None, None]  # (bins, P, rows): K_p = √w T_p
+    k = k - (root * beta)[:, None, None] * _leading_sum(beta[:, None, None] * k)[None, :, :]
+    h_gamma = gamma - root * beta * float(beta @ gamma)
+    columns = np.concatenate([np.broadcast_to(h_gamma[:, None, None], (k.shape[0], 1, k.shape[2])), k], axis=1)
+    r = _triangular_factor(columns)  # (m, P + 1, rows), m = min(bins, P + 1)
+    r[0] *= np.where(r[0, 0] < 0.0, -1.0, 1.0)  # ρ = |Hγ| ≥ 0 on every row (the first basis vector along +Hγ)
+    rho = float(r[0, 0, 0]) if r.shape[2] else 0.0
+    coef = r[:, 1:, :].transpose(2, 0, 1).copy()  # (rows, m, P)
+    coef[:, 0, :] *= -1.0  # d_0 = ρ − z_0
+    coef[:, 0, 0] += rho
+    return coef, rho
+
+
+def _triangular_factor(columns: np.ndarray) -> np.ndarray:
+    """R of the QR factorisation of every matrix of a stack, by Householder reflections
+    (Golub & Van Loan, Matrix Computations, 4th ed., Alg. 5.2.1) vectorised over the stack:
+    ``columns`` (n, k, stack) → R (min(n, k), k, stack), diagonal signs as LAPACK's.
+
+    Written with elementwise operations and :func:`_leading_sum` only, so that a matrix's R
+    does not depend on the others in the stack (numpy's batched ``linalg.qr`` goes through
+    LAPACK, and numpy's own sums pair terms differently when the stack has one matrix):
+    factorising a chunk's rows gives the same bits however the grid is cut. Reflections keep the basis orthonormal also for dependent
+    columns (a signal whose powers are proportional), where Gram–Schmidt would not."""
+    work = np.array(columns, dtype=float)
+    n, k, _ = work.shape
+    m = min(n, k)
+    r = np.zeros((m, k, work.shape[2]))
+    for j in range(m):
+        x = work[j:, j]
+        alpha = np.sqrt(_leading_sum(x * x))
+        np.negative(alpha, out=alpha, where=x[0] >= 0.0)  # α = −sign(x₀)|x|: v₀ = x₀ − α without cancellation
+        v = x.copy()
+        v[0] -= alpha
+        vv = _leading_sum(v * v)
+        scale = np.divide(2.0, vv, out=np.zeros_like(vv), where=vv > 0.0)  # x = 0: no reflection
+        proj = _leading_sum(v[:, None, :] * work[j:, j:])  # vᵀA, then 2vᵀA/vᵀv
+        proj *= scale
+        work[j:, j:] -= v[:, None, :] * proj[None, :, :]
+        r[j, j:] = work[j, j:]
+    return r
+
+
+def _leading_sum(x: np.ndarray) -> np.ndarray:
+    """Σ over the leading axis, term after term in a fixed order: the same bits whatever the
+    other axes' sizes (``sum(axis=0)`` sums pairwise when they are all of size 1)."""
+    total = np.array(x[0], dtype=float)
+    for part in x[1:]:
+        total += part
+    return total
 
 
 _WORK = threading.local()
 
 
-def _work_arrays(bins: int, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Two (bins, n) work arrays of this thread, kept between calls: fresh arrays of a few
-    hundred kB are mapped anew by the allocator each time, and their page faults cost
-    more than the arithmetic (measured: about half of the kernel's time at 4096 points)."""
-    key = (bins, n)
-    cached = getattr(_WORK, "arrays", None)
-    if cached is None or cached[0] != key:
-        cached = (key, np.empty((bins, n)), np.empty((bins, n)))
-        _WORK.arrays = cached
-    return cached[1], cached[2]
+def _work_array(size: int) -> np.ndarray:
+    """A work array of ``size`` float64 values from this thread's buffer, kept between
+    calls (grown when needed): fresh arrays of a few hundred kB are mapped anew by the
+    allocator each time, and their page faults cost more than the arithmetic (measured:
+    about half of the kernel's time at 4096 points)."""
+    buffer = getattr(_WORK, "buffer", None)
+    if buffer is None or buffer.size < size:
+        buffer = np.empty(size)
+        _WORK.buffer = buffer
+    return buffer[:size]
 
 
 def row_kernel(grid: GridSignal, kernel: TwoPullChi2) -> RowKernel:
-    """:class:`RowKernel` for ``grid`` and a multi-bin ``kernel`` (all rows' scaled
-    coefficients precomputed when the grid's table of rows is)."""
+    """:class:`RowKernel` for ``grid`` and a multi-bin ``kernel`` (every row factorised
+    once, block by block, unless the table of factors would exceed :data:`_FACTOR_TABLE_MAX`
+    values)."""
     root_w = 1.0 / np.sqrt(kernel.variance)
-    rational = RowKernel(grid, kernel, np.ascontiguousarray(grid.powers[-1].T), root_w)
-    if grid.table is not None:
-        rows = grid.table.shape[0]
-        rational = RowKernel(grid, kernel, rational.powers, root_w, rational.rows(0, rows))
-    return rational
+    root = _background_root(root_w * kernel.background, kernel.sigma_beta)
+    powers = np.ascontiguousarray(grid.powers[-1].T)
+    rows, p = int(np.prod(grid.shape[:-1])), powers.shape[0]
+    rho = _row_factors(grid._rows(0, 1), kernel, root_w, root)[1]
+    rational = RowKernel(grid, kernel, powers, root_w, root, rho)
+    if rows * (p + 1) * p > _FACTOR_TABLE_MAX:
+        return rational
+    return RowKernel(grid, kernel, powers, root_w, root, rho, rational.rows(0, rows))
 
 
 @dataclass(frozen=True)
@@ -661,8 +760,8 @@ class _PolynomialChunks:
     def __call__(self, flat: np.ndarray) -> np.ndarray:
         flat = np.asarray(flat)
         n = flat.size
-        if self.rows is not None and n and int(flat[-1]) - int(flat[0]) == n - 1 and bool(np.all(np.diff(flat) == 1)):
-            if n > _ROW_POINTS:  # (bins, points) work arrays stay in cache
+        if self.rows is not None and n and int(flat[-1]) - int(flat[0]) == n - 1 and bool((flat[1:] > flat[:-1]).all()):
+            if n > _ROW_POINTS:  # (components, points) work arrays stay in cache
                 return np.concatenate([self(flat[i : i + _ROW_POINTS]) for i in range(0, n, _ROW_POINTS)])
             return self.rows(int(flat[0]), n)
         if n > _CACHE_POINTS:  # work arrays of (points, bins) stay in cache; the same pieces whatever the chunk
