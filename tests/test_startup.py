@@ -536,3 +536,77 @@ def test_built_experiment_and_set_up_share_the_time_fractions() -> None:
     assert (info.misses, info.hits) == (1, 1)
     clear_setup_caches()
     assert np.array_equal(exp.predictor().binned().counts, counts.counts)
+
+
+FAMILY_MODULES = tuple(f"cevns.physics.interactions.{m}" for m in (
+    "nsi", "electromagnetic", "vector_mediator", "scalar_mediator", "axial", "electron_nsi"))
+BUILT_IN_ORDER = ["nsi", "magnetic_moment", "charge_radius", "millicharge", "vector_mediator", "scalar_mediator", "sterile",
+                  "axial", "electron_nsi"]
+
+
+def _run_json(code: str) -> object:
+    out = subprocess.run([sys.executable, "-c", code + "\nimport json\nprint(json.dumps(result))"],
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_events_imports_the_sterile_family_only() -> None:
+    """A Standard-Model prediction reads only the sterile term's default: ``cevns events``
+    imports no other family module of cevns.physics.interactions."""
+    result = _run_json(
+        "import contextlib, io, sys\nfrom cevns.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n    assert main(['events', 'coherent-csi-2017']) == 0\n"
+        "result = sorted(m for m in sys.modules if m.startswith('cevns.physics.interactions.'))")
+    assert "cevns.physics.interactions.sterile" in result
+    assert [m for m in FAMILY_MODULES if m in result] == []
+
+
+def test_lazy_families_keep_the_registry_order_and_its_checks() -> None:
+    """Whichever family is imported first, the registry lists the built-in terms in their
+    fixed order (then the others in registration order); a user's term registered before any
+    registry read is still checked against the built-in ones (their modules are imported
+    first) and comes after them; the package's family names resolve."""
+    result = _run_json(
+        "import sys\nimport cevns.physics.interactions as I\n"
+        "fresh = sorted(m for m in sys.modules if m.startswith('cevns.physics.interactions.'))\n"
+        "import cevns.physics.interactions.axial\nI.model_term('sterile')\n"
+        "from cevns.physics.interactions import ModelTerm, Parameter, register_term, registered_terms\n"
+        "def toy(name, par):\n"
+        "    return ModelTerm(name=name, title='toy', parameters=(Parameter(par, '', 0.0, 'toy'),), build=lambda v: 0.0,"
+        " default=0.0, citation='test')\n"
+        "try:\n    register_term(toy('toy_clash', 'eps_ee_uV'))\n    clash = None\nexcept ValueError as exc:\n    clash = str(exc)\n"
+        "register_term(toy('toy_ok', 'toy_ok_c'))\n"
+        "result = [fresh, [t.name for t in registered_terms()], clash, I.VectorMediator.__name__, 'QUARKS' in dir(I)]")
+    fresh, names, clash, vector, listed = result
+    assert fresh == ["cevns.physics.interactions.model", "cevns.physics.interactions.registry"]
+    assert names == BUILT_IN_ORDER + ["toy_ok"]
+    assert clash is not None and "already belongs to nsi" in clash
+    assert vector == "VectorMediator" and listed
+
+
+def test_registry_is_complete_for_concurrent_first_readers() -> None:
+    """Threads that read the registry first, at the same time, all see every built-in term
+    in order (one thread imports the families, the others wait for it)."""
+    result = _run_json(
+        "import threading\nfrom cevns.physics.interactions import registered_terms, model_term\n"
+        "seen = []\nstart = threading.Barrier(8)\n"
+        "def read(i):\n    start.wait()\n    if i % 2:\n        model_term('sterile')\n"
+        "    seen.append([t.name for t in registered_terms()])\n"
+        "threads = [threading.Thread(target=read, args=(i,)) for i in range(8)]\n"
+        "[t.start() for t in threads]\n[t.join() for t in threads]\nresult = seen")
+    assert result == [BUILT_IN_ORDER] * 8
+
+
+def test_standard_model_has_no_active_terms_without_the_families() -> None:
+    """PhysicsModel() holds no state: active_terms() is empty without importing the
+    families, and equals the full registry's answer (nothing active) once they are."""
+    result = _run_json(
+        "import sys\nfrom cevns.physics.interactions import PhysicsModel\nm = PhysicsModel()\n"
+        "before = [m.active_terms(), m.divergent_terms(), m.sterile]\n"
+        "loaded = sorted(x for x in sys.modules if x.startswith('cevns.physics.interactions.'))\n"
+        "from cevns.physics.interactions import registered_terms\nregistered_terms()\n"
+        "result = [before == [(), (), None], loaded, len(PhysicsModel(nsi={}).active_terms())]")
+    same, loaded, n_active = result
+    assert same and n_active == 0
+    assert loaded == ["cevns.physics.interactions.model", "cevns.physics.interactions.registry",
+                      "cevns.physics.interactions.sterile"]

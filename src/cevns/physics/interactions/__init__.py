@@ -15,9 +15,12 @@ registered model terms, composed in one cross section.
 
 Adding a model is adding one module to this package that calls
 :func:`~cevns.physics.interactions.registry.register_term`: every module here is imported
-with the package (the built-in families first, in the order below, which is the order
-their terms enter the cross section), and the parameter vocabulary, validation, the
-``cevns params`` listing and the JAX backend's allow-list follow from the registration.
+on the first use of the registry (:func:`~cevns.physics.interactions.registry.load_families`:
+the built-in families first, in the order above, which is the order their terms enter the
+cross section), and the parameter vocabulary, validation, the ``cevns params`` listing and
+the JAX backend's allow-list follow from the registration. The package itself imports no
+family module (start-up time): a Standard-Model prediction reads only the sterile term's
+default, and the names below that a family defines are imported on first use.
 
 Units: MeV for energies, masses and momenta; couplings dimensionless; magnetic moments
 in μ_B, charge radii in 10⁻³² cm², millicharges in units of e.
@@ -25,8 +28,7 @@ in μ_B, charge radii in 10⁻³² cm², millicharges in units of e.
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
+from typing import TYPE_CHECKING
 
 from cevns.physics.interactions.registry import (
     LEPTONS,
@@ -42,23 +44,45 @@ from cevns.physics.interactions.registry import (
 )
 from cevns.physics.interactions.model import PhysicsModel, cross_section_terms, differential_cross_section, total_cross_section
 
-# The built-in families, in the order their terms are registered (and so applied).
-from cevns.physics.interactions.nsi import QUARKS
-from cevns.physics.interactions.electromagnetic import millicharge_coupling_shift
-from cevns.physics.interactions.vector_mediator import ZPRIME_MODELS, VectorMediator, lmu_ltau_proton_shift
-from cevns.physics.interactions.scalar_mediator import SCALAR_NUCLEON_CHARGES, ScalarMediator
-from cevns.physics.interactions import sterile as _sterile  # noqa: F401  registers the 3+1 parameters
-from cevns.physics.interactions.axial import NUCLEON_AXIAL_COUPLING, axial_charge
+if TYPE_CHECKING:  # the families' names, for mypy (``name as name``: re-exported); at run time __getattr__
+    from cevns.physics.interactions.axial import NUCLEON_AXIAL_COUPLING as NUCLEON_AXIAL_COUPLING
+    from cevns.physics.interactions.axial import axial_charge as axial_charge
+    from cevns.physics.interactions.electromagnetic import millicharge_coupling_shift as millicharge_coupling_shift
+    from cevns.physics.interactions.nsi import QUARKS as QUARKS
+    from cevns.physics.interactions.scalar_mediator import SCALAR_NUCLEON_CHARGES as SCALAR_NUCLEON_CHARGES
+    from cevns.physics.interactions.scalar_mediator import ScalarMediator as ScalarMediator
+    from cevns.physics.interactions.vector_mediator import ZPRIME_MODELS as ZPRIME_MODELS
+    from cevns.physics.interactions.vector_mediator import VectorMediator as VectorMediator
+    from cevns.physics.interactions.vector_mediator import lmu_ltau_proton_shift as lmu_ltau_proton_shift
+
+#: The names of this package that a family module defines: name → module.
+_FAMILY_NAMES = {
+    "QUARKS": "nsi", "millicharge_coupling_shift": "electromagnetic", "ZPRIME_MODELS": "vector_mediator",
+    "VectorMediator": "vector_mediator", "lmu_ltau_proton_shift": "vector_mediator",
+    "SCALAR_NUCLEON_CHARGES": "scalar_mediator", "ScalarMediator": "scalar_mediator",
+    "NUCLEON_AXIAL_COUPLING": "axial", "axial_charge": "axial",
+}
 
 
-def _import_families() -> None:
-    """Import (and so register) every other module of this package, by name."""
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        if not info.name.startswith("_") and info.name not in ("model", "registry"):
-            importlib.import_module(f"{__name__}.{info.name}")
+def __getattr__(name: str) -> object:
+    """A family's name (:data:`_FAMILY_NAMES`), its module imported on first use (after
+    every family module, so that the registry is complete and in order)."""
+    module = _FAMILY_NAMES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    from cevns.physics.interactions.registry import load_families
+
+    load_families()
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
 
 
-_import_families()
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_FAMILY_NAMES})
+
 
 __all__ = [
     "LEPTONS",

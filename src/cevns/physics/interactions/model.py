@@ -111,6 +111,8 @@ class PhysicsModel:
     def active_terms(self) -> tuple[tuple[ModelTerm[Any], Any], ...]:
         """(term, state) of every held state that changes something, in registration
         order. A state whose term is no longer registered raises ValueError."""
+        if not self.terms:  # the Standard Model: nothing to look up (nor any family module to import)
+            return ()
         terms = registered_terms()
         active, held = [], 0
         for term in terms:

@@ -22,12 +22,16 @@ From the registration follow: the parameter vocabulary (:data:`cevns.physics.par
 :func:`~cevns.physics.parameters.parameter`, :func:`~cevns.physics.parameters.apply_parameters`,
 ``cevns params``), the validation of parameter values, the model's cross section and the
 JAX backend's allow-list. A new model is one module that calls :func:`register_term`
-(the modules of this package are imported, and so registered, with the package).
+(the modules of this package are imported, and so registered, on the first use of the
+registry, :func:`load_families`; not with the package, so that a Standard-Model
+prediction imports only the family of the terms it reads, the sterile one).
 
 The registry is a module-level dictionary that only :func:`register_term` and
 :func:`unregister_term` change (under a lock); each change publishes a new immutable
 snapshot, which readers (:func:`registered_terms`, :func:`model_term`,
-:func:`term_of_parameter`) use without locking.
+:func:`term_of_parameter`) use without locking. The built-in terms
+(:data:`BUILT_IN_TERMS`) come first, in their fixed order, whichever of their modules was
+imported first; the other terms follow in registration order.
 """
 
 from __future__ import annotations
@@ -190,6 +194,55 @@ _LOCK = threading.Lock()
 _TERMS: dict[str, ModelTerm[Any]] = {}
 _OWNERS: dict[str, str] = {}
 
+#: The package whose modules register the model terms (one module per family).
+FAMILIES_PACKAGE = "cevns.physics.interactions"
+
+#: The built-in terms, in the order they enter the cross section (and are listed), each with
+#: the module of :data:`FAMILIES_PACKAGE` that registers it.
+BUILT_IN_TERMS: tuple[tuple[str, str], ...] = (
+    ("nsi", "nsi"),
+    ("magnetic_moment", "electromagnetic"),
+    ("charge_radius", "electromagnetic"),
+    ("millicharge", "electromagnetic"),
+    ("vector_mediator", "vector_mediator"),
+    ("scalar_mediator", "scalar_mediator"),
+    ("sterile", "sterile"),
+    ("axial", "axial"),
+    ("electron_nsi", "electron_nsi"),
+)
+_RANK = {name: i for i, (name, _) in enumerate(BUILT_IN_TERMS)}
+_FAMILY = dict(BUILT_IN_TERMS)
+_LOAD_LOCK = threading.RLock()
+#: [every family module imported, this thread (holding _LOAD_LOCK) is importing them]
+_FAMILIES = [False, False]
+
+
+def load_families() -> None:
+    """Import every module of :data:`FAMILIES_PACKAGE` (they register their terms on
+    import): the built-in families in the order of :data:`BUILT_IN_TERMS`, then any other
+    module of the package, by name (``model`` and ``registry`` excepted), once. The
+    readers of the whole registry call it first; :func:`model_term` imports only the
+    family of a built-in term it is asked for."""
+    if _FAMILIES[0]:
+        return
+    with _LOAD_LOCK:
+        if _FAMILIES[0] or _FAMILIES[1]:  # done, or a family of this thread's import registering
+            return
+        _FAMILIES[1] = True
+        try:
+            import importlib
+            import pkgutil
+
+            built_in = list(dict.fromkeys(module for _, module in BUILT_IN_TERMS))
+            path = importlib.import_module(FAMILIES_PACKAGE).__path__
+            others = sorted(info.name for info in pkgutil.iter_modules(path)
+                            if not info.name.startswith("_") and info.name not in ("model", "registry", *built_in))
+            for name in built_in + others:
+                importlib.import_module(f"{FAMILIES_PACKAGE}.{name}")
+            _FAMILIES[0] = True
+        finally:
+            _FAMILIES[1] = False
+
 
 @dataclass(frozen=True)
 class _Snapshot:
@@ -207,15 +260,21 @@ _SNAPSHOT = [_Snapshot()]
 def _changed() -> None:
     """After a change, under the lock: a new snapshot with the next version number."""
     version = _SNAPSHOT[0].version + 1
-    _SNAPSHOT[0] = _Snapshot(version, tuple(_TERMS.values()), dict(_TERMS), {p: _TERMS[t] for p, t in _OWNERS.items()})
+    # built-in terms in their fixed order, then the others in registration order (a stable sort)
+    terms = tuple(sorted(_TERMS.values(), key=lambda t: _RANK.get(t.name, len(_RANK))))
+    _SNAPSHOT[0] = _Snapshot(version, terms, dict(_TERMS), {p: _TERMS[t] for p, t in _OWNERS.items()})
 
 
 def register_term(term: ModelTerm[Any]) -> ModelTerm[Any]:
     """Add ``term`` to the registry (after those already there: terms are applied in
-    registration order) and return it. Raises ValueError for a name or parameter name
-    that is taken or reserved."""
+    registration order, the built-in ones of :data:`BUILT_IN_TERMS` first) and return it.
+    Raises ValueError for a name or parameter name that is taken or reserved (a term that
+    is not built in is checked against every built-in one: their modules are imported
+    first)."""
     if not _NAME.match(term.name):
         raise ValueError(f"model term name {term.name!r} must be an identifier")
+    if term.name not in _RANK:
+        load_families()
     with _LOCK:
         if term.name in _TERMS:
             raise ValueError(f"a model term {term.name!r} is already registered")
@@ -240,6 +299,7 @@ def register_term(term: ModelTerm[Any]) -> ModelTerm[Any]:
 
 def unregister_term(name: str) -> ModelTerm[Any]:
     """Remove the term called ``name`` from the registry and return it (KeyError if absent)."""
+    load_families()
     with _LOCK:
         term = _TERMS.pop(name)
         for p in term.parameters:
@@ -249,36 +309,53 @@ def unregister_term(name: str) -> ModelTerm[Any]:
 
 
 def registered_terms() -> tuple[ModelTerm[Any], ...]:
-    """Every registered term, in registration order (a snapshot)."""
+    """Every registered term, the built-in ones first in their fixed order, then the others in
+    registration order (a snapshot)."""
+    load_families()
     return _SNAPSHOT[0].terms
 
 
 def registry_version() -> int:
     """A number that changes whenever a term is registered or unregistered (for caches)."""
+    load_families()
     return _SNAPSHOT[0].version
 
 
 def model_term(name: str) -> ModelTerm[Any]:
-    """The registered term called ``name`` (ValueError naming the registered ones if absent)."""
-    snapshot = _SNAPSHOT[0]
-    term = snapshot.by_name.get(name)
+    """The registered term called ``name`` (ValueError naming the registered ones if absent).
+    A built-in term imports its own family module only (a Standard-Model prediction reads
+    the sterile term's default, nothing else)."""
+    term = _SNAPSHOT[0].by_name.get(name)
+    if term is None and name in _FAMILY and not _FAMILIES[0]:
+        import importlib
+
+        importlib.import_module(f"{FAMILIES_PACKAGE}.{_FAMILY[name]}")
+        term = _SNAPSHOT[0].by_name.get(name)
     if term is None:
-        raise ValueError(f"no model term {name!r} is registered (registered: {', '.join(snapshot.by_name)})")
+        load_families()
+        snapshot = _SNAPSHOT[0]
+        term = snapshot.by_name.get(name)
+        if term is None:
+            raise ValueError(f"no model term {name!r} is registered (registered: {', '.join(t.name for t in snapshot.terms)})")
     return term
 
 
 def term_of_parameter(name: str) -> ModelTerm[Any] | None:
     """The registered term that owns the parameter ``name``, or None."""
+    load_families()
     return _SNAPSHOT[0].by_parameter.get(name)
 
 
 __all__ = [
+    "BUILT_IN_TERMS",
+    "FAMILIES_PACKAGE",
     "LEPTONS",
     "ModelTerm",
     "Parameter",
     "ParameterError",
     "RESERVED_PARAMETER_NAMES",
     "RecoilKinematics",
+    "load_families",
     "model_term",
     "register_term",
     "registered_terms",
