@@ -513,7 +513,7 @@ _ROW_BLOCK = 1024
 #: Grid rows factorised at a time by :class:`RowKernel` when it has no table of all rows.
 _FACTOR_ROWS = 512
 #: Largest table of every row's factors (float64 entries, 8 MiB) that :func:`row_kernel`
-#: precomputes (12 values a row for a quadratic signal: 7 × 10⁵ rows).
+#: precomputes (12 values a row for a quadratic signal: 8.7 × 10⁴ rows).
 _FACTOR_TABLE_MAX = 1 << 20
 
 #: Shortest last axis for which :class:`RowKernel` is used (one small matrix product per
