@@ -342,6 +342,32 @@ def test_xenon_gradient_at_huge_exposures_equals_a_fresh_profile(xenon):
     assert np.allclose(lim.gradient.ravel(), q.gradient, rtol=1e-6)
 
 
+def test_vectorised_cholesky_steps_equal_lapack(xenon, monkeypatch):
+    """The Newton steps of the pulls by the Cholesky factorisation vectorised over the points
+    (used from 400 points) equal LAPACK's solver's (numpy.linalg.solve), on xenon's Hessians
+    up to 10¹² t·yr and through the whole solve: the same limits and gradients."""
+    import cevns.stats.fog as fog
+
+    model = fog._Model.of(xenon.background, xenon.uncertainties)
+    rng = np.random.default_rng(7)
+    p = 3000
+    eps = 10.0 ** rng.uniform(-5, 12, p)
+    m = model.total * rng.uniform(0.5, 1.5, (p, model.total.size))
+    d = m * rng.uniform(0.8, 1.2, m.shape)
+    grad = rng.normal(size=(p, model.shifts.shape[0])) * eps[:, None]
+    ours = fog._newton_steps(model, d / m**2, eps, grad)
+    hess = 2.0 * eps[:, None, None] * np.einsum("kn,pn,ln->pkl", model.shifts, d / m**2, model.shifts) + 2.0 * np.eye(11)
+    want = -np.linalg.solve(hess, grad[..., None])[..., 0]
+    # to the Hessians' conditioning: the decrement g·H⁻¹g, which Newton's method reads, to 1e-10
+    assert np.allclose(np.sum(grad * ours, -1), np.sum(grad * want, -1), rtol=1e-10)
+    assert np.allclose(ours, want, rtol=1e-6, atol=1e-9 * np.abs(want).max())
+    monkeypatch.setattr(fog, "_VECTOR_CHOLESKY", 1)  # every step by the vectorised Cholesky
+    lim = discovery_limits(xenon, EXPOSURES)
+    monkeypatch.setattr(fog, "_VECTOR_CHOLESKY", 10**9)  # every step by LAPACK
+    lapack = discovery_limits(xenon, EXPOSURES)
+    assert np.allclose(lim.sigma, lapack.sigma, rtol=1e-9) and np.allclose(lim.gradient, lapack.gradient, rtol=1e-7)
+
+
 def test_xenon_floor_scales_with_mass_at_high_mass(xenon):
     # above ~300 GeV the recoil spectrum no longer changes with the mass and the number
     # density falls as 1/m: the floor grows ∝ m (Billard et al. 2014, Fig. 4; O'Hare 2021, Fig. 3)

@@ -36,6 +36,8 @@ Method (vectorised over masses and exposures at once; no per-point minimiser):
   it decreases and every m_i stays > 0, except a step whose Newton decrement is already
   below 10⁻⁹(1 + q₀), under the rounding of q₀ at large exposures: it is taken whole and
   ends the profile; the pulls start from the previous root-finding iteration's (warm start);
+  the Newton systems of many points are solved together by a Cholesky factorisation
+  vectorised over the points (:func:`_newton_steps`);
 * root: Newton's method on ln q₀(ln σ) = ln Z² with the exact slope from the envelope
   theorem, ∂q₀/∂ln σ = 2εσ Σ_i S_i ln(d_i/m̂_i), kept inside a bracket (bisection when a
   step leaves it);
@@ -213,17 +215,66 @@ def _poisson_part(d: np.ndarray, m: np.ndarray, eps: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True, eq=False)  # arrays inside: compared by identity
 class _Model:
-    """Precomputed background matrices: B (N,), T (K, N), TT (N, K·K)."""
+    """Precomputed background matrices: B (N,), T (K, N), TT (N, K·K), and the lower
+    triangle of TT packed by columns (K(K+1)/2, N), with the packed position of each column's
+    diagonal entry (K + 1 values: the last one ends the last column)."""
 
     total: np.ndarray
     shifts: np.ndarray
     products: np.ndarray
+    packed: np.ndarray
+    starts: tuple[int, ...]
 
     @classmethod
     def of(cls, background: np.ndarray, uncertainties: np.ndarray) -> _Model:
         shifts = uncertainties[:, None] * background
         products = (shifts[:, None, :] * shifts[None, :, :]).reshape(-1, shifts.shape[1]).T.copy()
-        return cls(background.sum(axis=0), shifts, products)
+        k = shifts.shape[0]
+        packed = np.concatenate([shifts[j:] * shifts[j] for j in range(k)])  # column j: rows j..K-1
+        starts = tuple(int(v) for v in np.concatenate([[0], np.cumsum(np.arange(k, 0, -1))]))
+        return cls(background.sum(axis=0), shifts, products, packed, starts)
+
+
+#: Points from which :func:`_newton_steps` factorises the 11 × 11 Hessians itself,
+#: vectorised over the points, rather than by LAPACK one at a time: 2.2 µs per point by
+#: LAPACK, 0.75 µs vectorised at 20 000 points, even at ~400 (0.16 against 0.62 ms at 50).
+_VECTOR_CHOLESKY = 400
+
+
+def _newton_steps(model: _Model, weights: np.ndarray, eps: np.ndarray, grad: np.ndarray) -> np.ndarray:
+    """The Newton steps −H⁻¹g of the pulls, H = 2ε T diag(w) Tᵀ + 2·1 (symmetric positive
+    definite), for ``weights`` w = d/m² (P, N), exposures (P,) and gradients g (P, K). Many
+    points: a Cholesky factorisation H = LLᵀ vectorised over the points (the lower
+    triangle of H only, points along the fast axis; G. H. Golub & C. F. Van Loan, Matrix
+    Computations, 4th ed., Alg. 4.2.2, the column form), then forward and back substitution;
+    few points: LAPACK's solver (``numpy.linalg.solve``)."""
+    k = model.shifts.shape[0]
+    p = weights.shape[0]
+    if p < _VECTOR_CHOLESKY:
+        hess = (2.0 * eps[:, None] * (weights @ model.products)).reshape(-1, k, k) + 2.0 * np.eye(k)
+        return -np.linalg.solve(hess, grad[..., None])[..., 0]
+    starts = model.starts
+    h = model.packed @ weights.T  # (K(K+1)/2, P): the lower triangle of T diag(w) Tᵀ, by columns
+    h *= 2.0 * eps
+    h[list(starts[:-1])] += 2.0
+    for j in range(k):  # column j of L: its diagonal first, then the rows below
+        col = h[starts[j]:starts[j + 1]]
+        for c in range(j):  # less L[j:, c] L[j, c] of every column c already done
+            lc = h[starts[c] + j - c:starts[c + 1]]
+            col -= lc * lc[0]
+        np.sqrt(col[0], out=col[0])
+        col[1:] /= col[0]
+    y = -grad.T.copy()  # L y = −g, by columns
+    for j in range(k):
+        col = h[starts[j]:starts[j + 1]]
+        y[j] /= col[0]
+        y[j + 1:] -= col[1:] * y[j]
+    for j in range(k - 1, -1, -1):  # Lᵀ x = y
+        col = h[starts[j]:starts[j + 1]]
+        if j + 1 < k:
+            y[j] -= np.einsum("kp,kp->p", col[1:], y[j + 1:])
+        y[j] /= col[0]
+    return y.T
 
 
 def _trial(model: _Model, d: np.ndarray, eps: np.ndarray, u: np.ndarray, step: np.ndarray, t: np.ndarray
@@ -241,8 +292,6 @@ def _profile(model: _Model, d: np.ndarray, eps: np.ndarray, u: np.ndarray, tol: 
     """Newton's method on the pulls for data d (P, N) per unit exposure and exposures eps (P,),
     from pulls u (P, K). Returns (u, m, poisson part, converged)."""
     T, B = model.shifts, model.total
-    k = T.shape[0]
-    eye2 = 2.0 * np.eye(k)
     u = np.array(u, dtype=float, copy=True)
     m = B + u @ T
     poisson = _poisson_part(d, m, eps)
@@ -256,8 +305,7 @@ def _profile(model: _Model, d: np.ndarray, eps: np.ndarray, u: np.ndarray, tol: 
         da, ma, ea, ua, fa = d[idx], m[idx], eps[idx][:, None], u[idx], f[idx]
         ratio = da / ma
         grad = 2.0 * ea * ((1.0 - ratio) @ T.T) + 2.0 * ua
-        hess = (2.0 * ea * ((ratio / ma) @ model.products)).reshape(-1, k, k) + eye2
-        step = -np.linalg.solve(hess, grad[..., None])[..., 0]
+        step = _newton_steps(model, ratio / ma, ea[:, 0], grad)
         decrement = -np.sum(grad * step, axis=-1)
         done = decrement < tol * (1.0 + fa)
         converged[idx[done]] = True
