@@ -5,7 +5,8 @@ machine hits them alike) of
 
 * ``cevns --help`` and ``cevns events coherent-csi-2017``, against baselines timed in the
   same run: the bare interpreter (``python -c pass``), ``python -c "import numpy"`` and
-  the floor of ``events`` (numpy, click, ``pydantic.main`` and pydantic's plugin scan)
+  the floor of ``events`` (numpy, click, ``pydantic.main`` and pydantic's plugin scan, and
+  the same with ``pydantic.fields``, which the first model class imports)
   (with bytecode caches, as an installed package has them: ``PYTHONDONTWRITEBYTECODE`` is
   dropped and the caches go to a folder under the temporary directory, after one warm-up
   run of each command);
@@ -48,6 +49,10 @@ COMMANDS: dict[str, list[str]] = {
     # machinery, its plugin scan (importlib.metadata over every installed distribution), click
     "floor: numpy+pydantic+plugins+click": [
         "-c", "import numpy, click, pydantic.main\nfrom pydantic.plugin._loader import get_plugins\nget_plugins()"],
+    # the same with pydantic.fields, which the first model class imports (with annotated_types
+    # and pydantic.types): what any pydantic schema costs before its own classes
+    "floor + pydantic.fields": [
+        "-c", "import numpy, click, pydantic.main, pydantic.fields\nfrom pydantic.plugin._loader import get_plugins\nget_plugins()"],
     "cevns --help": ["-m", "cevns.cli", "--help"],
     "cevns events coherent-csi-2017": ["-m", "cevns.cli", "events", "coherent-csi-2017"],
 }

@@ -474,6 +474,7 @@ LAZY_ON_EVENTS_3 = (
     "cevns.sources.oscillated",  # the oscillation tables, built by the first oscillation fit
     "cevns.config.measurement",  # the [data] of a file, read by fits
     "json",  # `events --json` and the override-keyed caches only
+    "cevns.physics.oscillations",  # SterileMixing: when a sterile state is built, checked or mixes flavours
 )
 
 

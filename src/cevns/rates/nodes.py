@@ -26,7 +26,6 @@ from cevns.sources.spectra import NeutrinoSource, Spectrum
 from cevns.physics.interactions import PhysicsModel, cross_section_terms
 from cevns.physics.kinematics import momentum_transfer, neutrino_energy_min, recoil_max
 from cevns.physics.nuclei import Isotope
-from cevns.physics.oscillations import SterileMixing
 from cevns.physics.quadrature import gauss_legendre
 from cevns.physics.parameters import ParameterError
 
@@ -114,6 +113,8 @@ def _mixing(src: tuple[str, ...], u_sq: tuple[float, float, float] | None) -> tu
     """Cached on the mixings alone: a scan along Δm² reuses it."""
     if u_sq is None:
         return src, _read_only(np.eye(len(src))), _read_only(np.zeros((len(src), len(src))))
+    from cevns.physics.oscillations import SterileMixing  # only with a sterile mixing (start-up time)
+
     coeff = SterileMixing(1.0, *u_sq).transition_coefficients()
     bar = lambda f: f.endswith("_bar")  # noqa: E731  oscillations keep ν and ν̄ apart
     reached = [b for b in FLAVORS if any(bar(a) == bar(b) and (a == b or coeff[lepton_flavor(a), lepton_flavor(b)] != 0.0) for a in src)]

@@ -17,27 +17,33 @@ State: a SterileMixing (None: off). Parameters ``dm2_41``, ``Ue4_sq``, ``Umu4_sq
 
 from __future__ import annotations
 
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
 from cevns.physics.interactions.registry import ModelTerm, Parameter, register_term
-from cevns.physics.oscillations import SterileMixing, mixing_from_sin2_2theta
+
+if TYPE_CHECKING:  # the state's type; :mod:`cevns.physics.oscillations` is imported when a state is built or checked
+    from cevns.physics.oscillations import SterileMixing
 
 
 def build_sterile(values: Mapping[str, float | str]) -> SterileMixing:
     """The SterileMixing of the parameters; ``sin2_2theta_14`` / ``sin2_2theta_24``,
     when given, set |U_e4|² / |U_μ4|². ValueError for mixings that sum to more than 1."""
+    from cevns.physics.oscillations import SterileMixing, mixing_from_sin2_2theta
+
     ue4 = mixing_from_sin2_2theta(float(values["sin2_2theta_14"])) if "sin2_2theta_14" in values else float(values["Ue4_sq"])
     umu4 = mixing_from_sin2_2theta(float(values["sin2_2theta_24"])) if "sin2_2theta_24" in values else float(values["Umu4_sq"])
     return SterileMixing(float(values["dm2_41"]), ue4, umu4, float(values["Utau4_sq"]))
 
 
 def _check(state: SterileMixing | None) -> None:
+    from cevns.physics.oscillations import SterileMixing
+
     if state is not None and not isinstance(state, SterileMixing):
         raise ValueError(f"sterile must be a SterileMixing or None, got {type(state).__name__}")
 
 
 STERILE = register_term(
-    ModelTerm[SterileMixing | None](
+    ModelTerm["SterileMixing | None"](  # a string: the module of the state type is imported on use (start-up time)
         name="sterile",
         title="sterile oscillation",
         parameters=(
