@@ -475,6 +475,7 @@ LAZY_ON_EVENTS_3 = (
     "cevns.config.measurement",  # the [data] of a file, read by fits
     "json",  # `events --json` and the override-keyed caches only
     "cevns.physics.oscillations",  # SterileMixing: when a sterile state is built, checked or mixes flavours
+    "cevns.physics.parameters",  # the parameter vocabulary, when named parameters are applied
 )
 
 

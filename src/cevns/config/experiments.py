@@ -52,7 +52,7 @@ from cevns.physics.cross_sections import FLAVORS, NuclearStructure, NucleonCoupl
 from cevns.physics.form_factors import FormFactor
 from cevns.physics.interactions import PhysicsModel
 from cevns.physics.nuclei import Target, resolve_target
-from cevns.physics.parameters import ParameterError
+from cevns.physics.interactions.registry import ParameterError
 from cevns.rates.nodes import Quadrature
 from cevns.rates.prediction import (
     BinnedCounts,

@@ -27,7 +27,7 @@ from cevns.physics.interactions import PhysicsModel, cross_section_terms
 from cevns.physics.kinematics import momentum_transfer, neutrino_energy_min, recoil_max
 from cevns.physics.nuclei import Isotope
 from cevns.physics.quadrature import gauss_legendre
-from cevns.physics.parameters import ParameterError
+from cevns.physics.interactions.registry import ParameterError
 
 if TYPE_CHECKING:  # imported by the first oscillation fit (start-up time of the rest)
     from cevns.sources.oscillated import OscillationTable

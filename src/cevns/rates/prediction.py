@@ -59,7 +59,7 @@ from cevns.sources.spectra import NeutrinoSource
 from cevns.physics.interactions import PhysicsModel
 from cevns.physics.kinematics import recoil_max
 from cevns.physics.nuclei import Isotope, Target, require_isotope
-from cevns.physics.parameters import ParameterError, apply_parameters
+from cevns.physics.interactions.registry import ParameterError
 from cevns.physics.quadrature import gauss_legendre
 from cevns.sources.timing import (
     SNS_PULSE,
@@ -109,6 +109,8 @@ def model_with_parameters(
     """``model`` with named ``parameters`` applied, checked against the set-up: per-isotope
     radii must name an isotope of the target, oscillations need a source baseline (with
     ``source=None``, for cross sections alone, oscillation parameters are refused)."""
+    from cevns.physics.parameters import apply_parameters  # the vocabulary, when parameters are applied (start-up time)
+
     new = apply_parameters(model, parameters)
     names = {iso.name for iso in isotopes}
     for key in parameters:
