@@ -476,6 +476,7 @@ LAZY_ON_EVENTS_3 = (
     "json",  # `events --json` and the override-keyed caches only
     "cevns.physics.oscillations",  # SterileMixing: when a sterile state is built, checked or mixes flavours
     "cevns.physics.parameters",  # the parameter vocabulary, when named parameters are applied
+    "numpy.typing",  # ArrayLike: annotations only (TYPE_CHECKING)
 )
 
 
