@@ -319,6 +319,18 @@ def test_fog_arrays_bins_are_integrals_of_the_spectra():
     assert np.allclose(arr.uncertainties, [0.02, 0.25])
 
 
+def test_fog_arrays_signals_of_several_masses_equal_one_at_a_time():
+    """The signals of several masses, integrated four at a time on the union of their panels,
+    equal those of each mass alone (its own panels) to 1e-10; the backgrounds are the same."""
+    masses = [1.3, 5.0, 6.0, 9.1, 27.0, 110.0, 800.0, 4000.0, 9000.0]
+    for target in ("Xe", "CaWO4", "He"):
+        arr = fog_arrays(target, masses)
+        alone = np.vstack([fog_arrays(target, [m]).signal for m in masses])
+        assert np.array_equal(arr.signal > 0, alone > 0)
+        assert np.allclose(arr.signal, alone, rtol=1e-10, atol=0.0)
+        assert np.array_equal(arr.background, fog_arrays(target, masses[:1]).background)
+
+
 def test_xenon_limits_converge_and_n_regimes(xenon):
     lim = discovery_limits(xenon, EXPOSURES)
     assert lim.converged.all()
