@@ -202,14 +202,21 @@ def _write_text(path: Path, text: str) -> None:
     atomic_write(path, write)
 
 
+#: Attribute set (True) on a figure whose maker laid it out with fixed margins that fit its
+#: texts (``subplots_adjust``): it is saved as laid out, like a constrained-layout figure.
+FIXED_FRAME = "_cevns_fixed_frame"
+
+
 def _save_options(figure: Any) -> dict[str, Any]:
     """``savefig`` options: a figure laid out by matplotlib's constrained layout already
     fits its labels, legends and titles inside the canvas (with the engine's own padding),
     so it is saved as laid out; computing the tight bounding box would cost one more pass
-    over every tick and text. Other figures are cropped to their tight bounding box."""
+    over every tick and text. So is a figure marked with :data:`FIXED_FRAME` (its maker's
+    fixed margins, no layout pass at all). Other figures are cropped to their tight
+    bounding box."""
     from matplotlib.layout_engine import ConstrainedLayoutEngine
 
-    if isinstance(figure.get_layout_engine(), ConstrainedLayoutEngine):
+    if isinstance(figure.get_layout_engine(), ConstrainedLayoutEngine) or getattr(figure, FIXED_FRAME, False) is True:
         return {"dpi": 130}
     return {"dpi": 130, "bbox_inches": "tight", "pad_inches": 0.1}
 
