@@ -35,7 +35,9 @@ electroweak couplings instead of sin²θ_W = 0.2387 and the binning; they are la
 8–12 GeV, on the steep ⁸B → atmospheric transition (0.78–0.91 at 10 GeV), where the floor
 falls by three decades and a few per cent in the ⁸B spectrum's end point moves it by 10–20 %.
 
-The whole run takes under a minute (every point of every grid in one vectorised solve).
+The whole run takes a few seconds: the points of every grid are solved together (vectorised
+Newton), the floors of the seven targets from the limits they read only
+(:func:`cevns.stats.fog.floor_limits`), and the figures have fixed frames (no layout pass).
 """
 
 from __future__ import annotations
