@@ -12,8 +12,10 @@ saying so when absent.
 Each run starts cold: every cached set-up of the package (experiments, predictors,
 likelihoods; the ``cache_clear`` of each cached function) is emptied first, so a run pays
 for its own set-ups as ``cevns reproduce`` does. Best of ``--repeat`` runs (default 1: a
-full run takes seconds). Self-contained: ``python benchmarks/bench_reproduce.py [--only
-NAME] [--repeat N] [--fast-only] [--serial] [--data-release NAME=DIR]``.
+full run takes seconds). One BLAS thread unless the environment sets the BLAS threads, as
+the ``cevns`` program does (:func:`cevns.cli.blas_thread_default`). Self-contained: ``python
+benchmarks/bench_reproduce.py [--only NAME] [--repeat N] [--fast-only] [--serial]
+[--data-release NAME=DIR]``.
 """
 
 from __future__ import annotations
@@ -25,7 +27,11 @@ import tempfile
 import time
 from pathlib import Path
 
-import matplotlib
+from cevns.cli import blas_thread_default
+
+os.environ.update(blas_thread_default(os.environ, "numpy" in sys.modules))  # one BLAS thread, as the cevns program sets
+
+import matplotlib  # noqa: E402
 
 matplotlib.use("Agg")
 

@@ -62,6 +62,24 @@ def test_table_moments_exact_for_piecewise_linear():
     assert m[1, 0] == pytest.approx(k1)
 
 
+def test_table_hash_is_made_once_and_survives_pickling():
+    """The memo of tail moments hashes a spectrum at every set-up: the hash of a table is
+    computed once, consistent with == (equal tables, equal hashes), and a pickled copy (what
+    workers receive) keeps a value equal to its own fresh hash; a different label still
+    makes a different spectrum."""
+    import pickle
+
+    grid = np.linspace(0.5, 50.0, 4001)
+    table = TabulatedSpectrum(tuple(grid), tuple(michel_nu_mu_bar(grid)), "a")
+    twin = TabulatedSpectrum(tuple(grid), tuple(michel_nu_mu_bar(grid)), "a")
+    assert table == twin and hash(table) == hash(twin)
+    assert table.__dict__["_hash"] == hash((table.energies, table.values))
+    copy = pickle.loads(pickle.dumps(table))
+    assert copy == table and hash(copy) == hash((copy.energies, copy.values)) == hash(table)
+    other = TabulatedSpectrum(tuple(grid), tuple(michel_nu_mu_bar(grid)), "b")
+    assert other != table and len({table, twin, other}) == 2
+
+
 def test_reactor_fits_and_flux():
     # Huber 2011: 235U gives ≈ 1.9 ν̄ per fission above the IBD threshold 1.8 MeV
     e = np.linspace(1.8, 10, 4001)

@@ -24,7 +24,7 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Mapping, Protocol
+from typing import TYPE_CHECKING, Callable, Mapping, Protocol, cast
 
 import numpy as np
 
@@ -203,10 +203,21 @@ class TabulatedSpectrum:
             log_e = np.log(e)
             return np.stack([a * e + 0.5 * b * e**2, a * log_e + b * e, -a / e + b * log_e])
 
+    def __hash__(self) -> int:
+        # hashed at every set-up by the memo of tail moments (cevns.rates.nodes), where the
+        # tables' tuples cost O(n): made once, from the floats alone (consistent with ==, and
+        # the same in every process, so a pickled copy's value stays valid)
+        cached = self.__dict__.get("_hash")
+        if cached is None:
+            cached = hash((self.energies, self.values))
+            object.__setattr__(self, "_hash", cached)
+        return cast(int, cached)
+
     @functools.cached_property
-    def _tail_table(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """(energies, intercepts, slopes, tail integrals (3, n)) of the interpolant, made once
-        per spectrum (a frozen instance: the cached value cannot go stale)."""
+    def _tail_table(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(energies, intercepts, slopes, tail integrals (3, n), primitives at each segment's
+        upper end (3, n − 1)) of the interpolant, made once per spectrum (a frozen instance:
+        the cached value cannot go stale)."""
         e = np.asarray(self.energies)
         v = np.asarray(self.values)
         slope = np.diff(v) / np.diff(e)
@@ -217,15 +228,16 @@ class TabulatedSpectrum:
         seg[0] = (0.5 * slope * e[1:] ** 2 + intercept * e[1:]) - (0.5 * slope * e[:-1] ** 2 + intercept * e[:-1])
         seg = np.nan_to_num(seg)
         tail = np.concatenate([np.cumsum(seg[:, ::-1], axis=1)[:, ::-1], np.zeros((3, 1))], axis=1)
-        for a in (e, intercept, slope, tail):
+        upper = self._primitive(intercept, slope, e[1:])
+        for a in (e, intercept, slope, tail, upper):
             a.setflags(write=False)
-        return e, intercept, slope, tail
+        return e, intercept, slope, tail, upper
 
     def tail_moments(self, emin: ArrayLike) -> np.ndarray:
-        e, intercept, slope, tail = self._tail_table
+        e, intercept, slope, tail, upper = self._tail_table
         x = np.clip(np.asarray(emin, dtype=float), e[0], e[-1])
         i = np.clip(np.searchsorted(e, x, side="right") - 1, 0, e.size - 2)
-        partial = self._primitive(intercept[i], slope[i], e[i + 1]) - self._primitive(intercept[i], slope[i], x)
+        partial = upper[:, i] - self._primitive(intercept[i], slope[i], x)
         return np.nan_to_num(partial) + tail[:, i + 1]
 
 
