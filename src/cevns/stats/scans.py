@@ -585,19 +585,21 @@ class RowKernel:
     def rows(self, start: int, stop: int) -> np.ndarray:
         """The coefficients of d_0, z_1 … z_{m−1} of the grid rows start … stop − 1 →
         (rows, m, P); without the table of all rows, factorised by blocks of
-        :data:`_FACTOR_ROWS` rows, the last two kept (consecutive chunks share them)."""
+        :data:`_FACTOR_ROWS` rows, the last one or two kept (consecutive chunks share them)."""
         if self.factors is not None:
             return self.factors[start:stop]
         parts = []
         for block in range(start // _FACTOR_ROWS, (stop - 1) // _FACTOR_ROWS + 1):
-            if block not in self._blocks:
-                if len(self._blocks) >= 2:
-                    self._blocks.pop(next(iter(self._blocks)))
+            factors = self._blocks.get(block)  # get, clear and set only: safe for threads sharing the kernel
+            if factors is None:
                 first, total = block * _FACTOR_ROWS, int(np.prod(self.grid.shape[:-1]))
                 rows = self.grid._rows(first, min(total, first + _FACTOR_ROWS))
-                self._blocks[block] = _row_factors(rows, self.kernel, self.root_w, self.root)[0]
+                factors = _row_factors(rows, self.kernel, self.root_w, self.root)[0]
+                if len(self._blocks) >= 2:
+                    self._blocks.clear()
+                self._blocks[block] = factors
             low = max(start - block * _FACTOR_ROWS, 0)
-            parts.append(self._blocks[block][low : stop - block * _FACTOR_ROWS])
+            parts.append(factors[low : stop - block * _FACTOR_ROWS])
         return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
     def _products(self, coef: np.ndarray, c0: int, c1: int, out: np.ndarray) -> None:
