@@ -52,7 +52,7 @@ import numpy as np
 from cevns.errors import InputError
 from cevns.plotting import decade_ticks, pyplot as _pyplot
 from cevns.reproduce.common import Result
-from cevns.reproduce.report import FIXED_FRAME, Figure, Input, Reproduction, Step, StepOutput, grid_columns, long_columns
+from cevns.reproduce.report import Figure, Input, Reproduction, Step, StepOutput, fixed_frame, grid_columns, long_columns
 from cevns.stats.fog import FOG_FLUXES, FogArrays, discovery_limits, floor, floor_limits, fog_arrays, neutrino_fog
 from cevns.stats.fog_maps import FOG_TARGETS
 
@@ -161,23 +161,13 @@ def _decades_only(*axes: Any) -> None:
     decade_ticks(*axes, min_decades=0.0)
 
 
-def _frame(fig: Any, left: float, bottom: float, right: float, top: float, hspace: float | None = None) -> None:
-    """Fixed margins (fractions of the figure) for a figure of this reproduction, and the mark
-    that has the report save it as laid out (:data:`cevns.reproduce.report.FIXED_FRAME`):
-    the frames that matplotlib's constrained layout gives these figures (their labels, plain
-    tick labels and titles do not change with the numbers), without its layout pass over
-    every text, a third of a figure's drawing time (0.26 → 0.17 s for a floor figure)."""
-    fig.subplots_adjust(left=left, bottom=bottom, right=right, top=top, hspace=hspace)
-    setattr(fig, FIXED_FRAME, True)
-
-
 def floors_figure(masses_gev: Sequence[float] | np.ndarray, floors: Mapping[str, np.ndarray],
                   published: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None) -> Any:
     """The drop-in plot: n = 2 floors (σ_SI per nucleon, cm²) against WIMP mass (GeV),
     log-log, one curve per target; ``published`` curves (mass, σ) dashed in the same colour."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 4.8))
-    _frame(fig, 0.115, 0.1, 0.99, 0.945)
+    fixed_frame(fig, 0.115, 0.1, 0.99, 0.945)
     for i, (name, values) in enumerate(floors.items()):
         color = f"C{i % 10}"
         ax.plot(masses_gev, values, color=color, label=name)
@@ -207,7 +197,7 @@ def _explanation(fast: bool) -> StepOutput:
     lim = discovery_limits(fog_arrays("Xe", list(EXAMPLE_MASSES)), exposures)
     plt = _pyplot()
     fig, (ax, bx) = plt.subplots(2, 1, figsize=(6.4, 6.4), sharex=True)
-    _frame(fig, 0.115, 0.075, 0.99, 0.958, hspace=0.05)
+    fixed_frame(fig, 0.115, 0.075, 0.99, 0.958, hspace=0.05)
     series_s: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     series_n: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for m, s, n in zip(EXAMPLE_MASSES, lim.sigma, lim.gradient):
@@ -254,7 +244,7 @@ def _fog_map(fast: bool) -> StepOutput:
     result = neutrino_fog(fog_arrays("Xe", masses), exposures, sigmas)
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 4.8))
-    _frame(fig, 0.115, 0.1, 0.826, 0.945)
+    fixed_frame(fig, 0.115, 0.1, 0.826, 0.945)
     n = np.ma.masked_invalid(result.gradient_map.T)
     mesh = ax.pcolormesh(masses, sigmas, np.clip(n, 1.0, 5.0), shading="auto", cmap="Greys", vmin=1.0, vmax=5.0,
                          rasterized=True)  # one image in a PDF, not 20 000 cells
@@ -347,7 +337,7 @@ def _targets(fast: bool) -> StepOutput:
         published[name] = (pm, ps)
         theirs = ohare_floor_at(name, masses)
         fig, ax = plt.subplots(figsize=(5.6, 4.0))
-        _frame(fig, 0.13, 0.12, 0.99, 0.934)
+        fixed_frame(fig, 0.13, 0.12, 0.99, 0.934)
         ax.plot(masses, floor_bins, color="tab:red", label="cevns (bin integrals)")
         ax.plot(RATIO_MASSES, floor_total, "o", color="tab:orange", ms=4, label="cevns, O'Hare's normalisation")
         ax.plot(pm, ps, color="k", ls="--", lw=0.8, label="O'Hare 2021 (published)")
@@ -387,7 +377,7 @@ def _cjpl(fast: bool) -> StepOutput:
         floors[label] = float(_floor(arrays, exposures)[0])
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(5.0, 3.2))
-    _frame(fig, 0.18, 0.09, 0.99, 0.985)
+    fixed_frame(fig, 0.18, 0.09, 0.99, 0.985)
     ax.bar(list(floors), list(floors.values()), color=["tab:grey", "tab:blue"])
     ax.axhline(CJPL_FLOOR_70GEV_CM2, color="tab:red", ls="--", label="Fan, Liu, Zhou (CJPL)")
     ax.set(yscale="log", ylabel="Xe floor at 70 GeV [cm²]")

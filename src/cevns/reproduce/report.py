@@ -203,8 +203,18 @@ def _write_text(path: Path, text: str) -> None:
 
 
 #: Attribute set (True) on a figure whose maker laid it out with fixed margins that fit its
-#: texts (``subplots_adjust``): it is saved as laid out, like a constrained-layout figure.
+#: texts (:func:`fixed_frame`): it is saved as laid out, like a constrained-layout figure.
 FIXED_FRAME = "_cevns_fixed_frame"
+
+
+def fixed_frame(fig: Any, left: float, bottom: float, right: float, top: float, hspace: float | None = None) -> None:
+    """Lay ``fig`` out with fixed margins (fractions of the figure) and mark it
+    :data:`FIXED_FRAME`, so that it is saved as laid out: for figures whose labels and tick
+    labels do not change with the numbers, the frame that matplotlib's constrained layout
+    gives them, without its layout pass over every text (a third of a figure's drawing time:
+    0.26 → 0.17 s for a neutrino-fog floor figure)."""
+    fig.subplots_adjust(left=left, bottom=bottom, right=right, top=top, hspace=hspace)
+    setattr(fig, FIXED_FRAME, True)
 
 
 def _save_options(figure: Any) -> dict[str, Any]:

@@ -18,7 +18,7 @@ import numpy as np
 
 from cevns.plotting import decade_ticks, pyplot as _pyplot
 from cevns.reproduce.common import Result
-from cevns.reproduce.report import FIXED_FRAME, Figure, Step, StepOutput, long_columns
+from cevns.reproduce.report import Figure, Step, StepOutput, fixed_frame, long_columns
 
 RELEASE = "xenonnt-8b"
 
@@ -68,10 +68,7 @@ def _run(folder: Path, fast: bool) -> StepOutput:
     table = comparison_table(limits, release)
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 4.4))
-    # the frame of matplotlib's constrained layout for this figure, without its pass over
-    # every text (cevns.reproduce.report.FIXED_FRAME: saved as laid out)
-    fig.subplots_adjust(left=0.117, bottom=0.117, right=0.99, top=0.988)
-    setattr(fig, FIXED_FRAME, True)
+    fixed_frame(fig, 0.117, 0.117, 0.99, 0.988)  # constrained layout's frame, without its pass
     rm = np.array([r["mass"] for r in release])
     ax.fill_between(rm, [r["sensitivity_-1"] for r in release], [r["sensitivity_1"] for r in release], color="0.85",
                     label="release ±1σ")

@@ -732,10 +732,10 @@ def row_kernel(grid: GridSignal, kernel: TwoPullChi2) -> RowKernel:
     powers = np.ascontiguousarray(grid.powers[-1].T)
     rows, p = int(np.prod(grid.shape[:-1])), powers.shape[0]
     rho = _row_factors(grid._rows(0, 1), kernel, root_w, root)[1]
-    rational = RowKernel(grid, kernel, powers, root_w, root, rho)
+    by_blocks = RowKernel(grid, kernel, powers, root_w, root, rho)
     if rows * (p + 1) * p > _FACTOR_TABLE_MAX:
-        return rational
-    return RowKernel(grid, kernel, powers, root_w, root, rho, rational.rows(0, rows))
+        return by_blocks
+    return RowKernel(grid, kernel, powers, root_w, root, rho, by_blocks.rows(0, rows))
 
 
 @dataclass(frozen=True)
