@@ -58,7 +58,7 @@ from cevns.rates.prediction import (
     BinnedCounts,
     RatePredictor,
     TimeSelection,
-    _time_fractions,
+    time_fractions,
     differential_rate,
     model_with_parameters,
     prepare_rates,
@@ -298,7 +298,7 @@ def build_experiment(spec: ExperimentSpec, base_dir: Path | None = None) -> Expe
     )
     if experiment.time is not None:  # fail here, naming the field, for a flavour without a πDAR time profile
         try:  # the set-up's own remembered fractions (prepare_rates asks for the same flavours): computed once
-            _time_fractions(experiment.time, tuple(f for f in FLAVORS if f in experiment.source.spectra))
+            time_fractions(experiment.time, tuple(f for f in FLAVORS if f in experiment.source.spectra))
         except ValueError as exc:
             raise ExperimentError(f"detector.time: {exc}") from None
     if spec.parameters:

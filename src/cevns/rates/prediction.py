@@ -357,7 +357,7 @@ def _inverse_mean_cached(observable: Observable, quenching: Hashable, Z: int, t_
     return _inverse_mean_table(observable, cast(Quenching, quenching), Z, t_max_kev)
 
 
-def _time_fractions(time: TimeSelection, flavors: tuple[str, ...]) -> np.ndarray:
+def time_fractions(time: TimeSelection, flavors: tuple[str, ...]) -> np.ndarray:
     """``time.fractions(flavors)`` (read-only), remembered per (selection, flavours): the
     fractions depend on no physics parameter, so every set-up with the same time selection
     shares them (the same numbers)."""
@@ -486,7 +486,7 @@ def prepare_rates(
     edges = np.asarray(response.edges, dtype=float)
     per_kg = target.nuclei_per_kg()
     flavors = tuple(f for f in FLAVORS if f in source.spectra)
-    fractions = _time_fractions(time, flavors) if time is not None else None
+    fractions = time_fractions(time, flavors) if time is not None else None
     window = fractions[:, 0] if fractions is not None and time is not None and not time.binned else None
     smeared = response.resolution.model != "none"
     check_memory(f"a rate prediction with {edges.size - 1} bins",  # before the (bins × nodes) weights are built
