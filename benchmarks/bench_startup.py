@@ -3,10 +3,14 @@
 Whole-process times (best of ``REPEAT``, the commands interleaved so that load on a shared
 machine hits them alike) of
 
-* ``cevns --help`` and ``cevns events coherent-csi-2017``, against baselines timed in the
-  same run: the bare interpreter (``python -c pass``), ``python -c "import numpy"`` and
-  the floor of ``events`` (numpy, click, ``pydantic.main`` and pydantic's plugin scan, and
-  the same with ``pydantic.fields``, which the first model class imports)
+* ``cevns --help`` and ``cevns events coherent-csi-2017``, the latter served from the disk
+  cache of built experiments (:mod:`cevns.config.experiment_cache`, in a fresh folder that
+  the warm-up run fills) and with the cache off (``CEVNS_CACHE_DIR=off``: validated with
+  pydantic), against baselines timed in the same run: the bare interpreter
+  (``python -c pass``), ``python -c "import numpy"``, the floor of a cached ``events``
+  (numpy and click) and that of a validating one (numpy, click, ``pydantic.main`` and
+  pydantic's plugin scan, and the same with ``pydantic.fields``, which the first model
+  class imports)
   (with bytecode caches, as an installed package has them: ``PYTHONDONTWRITEBYTECODE`` is
   dropped and the caches go to a folder under the temporary directory, after one warm-up
   run of each command);
@@ -45,6 +49,7 @@ REPEAT = 7
 COMMANDS: dict[str, list[str]] = {
     "python -c pass": ["-c", "pass"],
     "python -c 'import numpy'": ["-c", "import numpy"],
+    "floor of a cached events: numpy+click": ["-c", "import numpy, click"],
     # what `cevns events` cannot avoid while it validates with pydantic: numpy, pydantic's model
     # machinery, its plugin scan (importlib.metadata over every installed distribution), click
     "floor: numpy+pydantic+plugins+click": [
@@ -55,7 +60,10 @@ COMMANDS: dict[str, list[str]] = {
         "-c", "import numpy, click, pydantic.main, pydantic.fields\nfrom pydantic.plugin._loader import get_plugins\nget_plugins()"],
     "cevns --help": ["-m", "cevns.cli", "--help"],
     "cevns events coherent-csi-2017": ["-m", "cevns.cli", "events", "coherent-csi-2017"],
+    "cevns events coherent-csi-2017 (no cache)": ["-m", "cevns.cli", "events", "coherent-csi-2017"],
 }
+#: the environment of a command besides the benchmark's own
+COMMAND_ENV: dict[str, dict[str, str]] = {"cevns events coherent-csi-2017 (no cache)": {"CEVNS_CACHE_DIR": "off"}}
 EXPERIMENTS = ("coherent-csi-2017", "reactor-ge-conus-like")
 #: Best CPU time (s) of each command of the last :func:`whole_process_times`.
 CPU_TIMES: dict[str, float] = {}
@@ -69,10 +77,13 @@ def whole_process_times(repeat: int = REPEAT, before: str | None = None) -> dict
     machine than the wall time)."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONPYCACHEPREFIX"] = os.path.join(tempfile.gettempdir(), "cevns-bench-startup-pycache")
-    runs: list[tuple[str, list[str], dict[str, str]]] = [(name, args, env) for name, args in COMMANDS.items()]
+    env["CEVNS_CACHE_DIR"] = tempfile.mkdtemp(prefix="cevns-bench-startup-cache-")  # filled by the warm-up runs
+    runs: list[tuple[str, list[str], dict[str, str]]] = [
+        (name, args, {**env, **COMMAND_ENV.get(name, {})}) for name, args in COMMANDS.items()]
     if before:
         old = {**env, "PYTHONPATH": before}
-        runs += [(f"{name} (before)", args, old) for name, args in COMMANDS.items() if name.startswith("cevns")]
+        runs += [(f"{name} (before)", args, {**old, **COMMAND_ENV.get(name, {})})
+                 for name, args in COMMANDS.items() if name.startswith("cevns")]
     best = {name: float("inf") for name, _, _ in runs}
     for name, args, env in runs:  # warm-up: writes the bytecode caches, as an installed package has them
         subprocess.run([sys.executable, *args], stdout=subprocess.DEVNULL, check=True, env=env)
@@ -100,12 +111,14 @@ def main() -> None:
     print("whole process (best of %d; wall time, then CPU time):" % args.repeat)
     cpu_numpy = CPU_TIMES["python -c 'import numpy'"]
     for name, t in times.items():
-        print(f"  {name:38s} {t * 1e3:8.1f} ms   ×{t / interpreter:6.1f} interpreter   ×{t / numpy_import:5.2f} import numpy"
+        print(f"  {name:42s} {t * 1e3:8.1f} ms   ×{t / interpreter:6.1f} interpreter   ×{t / numpy_import:5.2f} import numpy"
               f"   | CPU {CPU_TIMES[name] * 1e3:7.1f} ms ×{CPU_TIMES[name] / cpu_numpy:5.2f} import numpy")
     for name in COMMANDS:
         if f"{name} (before)" in times:
             old = f"{name} (before)"
             print(f"  {name}: now / before = {times[name] / times[old]:.2f} (wall), {CPU_TIMES[name] / CPU_TIMES[old]:.2f} (CPU)")
+    cached, validated = "cevns events coherent-csi-2017", "cevns events coherent-csi-2017 (no cache)"
+    print(f"  cached / no cache = {times[cached] / times[validated]:.2f} (wall), {CPU_TIMES[cached] / CPU_TIMES[validated]:.2f} (CPU)")
     print("load average (1, 5, 15 min): %.2f %.2f %.2f" % os.getloadavg())
     if args.processes_only:
         return

@@ -16,6 +16,12 @@ import pytest
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "reference-data"
 
+# The command line's disk cache of built experiments (cevns.config.experiment_cache) is off
+# in the tests, also in the processes they start: tests change registries and data in
+# their own process, and each test of the CLI should build what it predicts. The cache's
+# own tests turn it on in a temporary folder.
+os.environ["CEVNS_CACHE_DIR"] = "off"
+
 #: environment variable naming a folder of release sub-folders (see the module docstring)
 RELEASE_DATA_ENV = "CEVNS_RELEASE_DATA"
 

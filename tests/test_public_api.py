@@ -102,9 +102,9 @@ EXPECTED_ALL: dict[str, list[str]] = {
         "TableQuenchingSpec", "TableSourceSpec", "TargetSpec", "TimeSpec",
         "active_experiment_overrides", "apply_overrides", "build_experiment", "build_source",
         "cached_per_overrides", "detector_response", "experiment_overrides",
-        "format_validation_error", "load_experiment", "nuclear_structure",
+        "format_validation_error", "load_experiment", "load_experiment_cached", "nuclear_structure",
         "on_source_types_changed", "parse_override", "parse_toml", "read_spectrum_csv",
-        "read_toml_file", "register_source_type", "shipped_experiments", "shipped_files",
+        "read_toml_file", "register_source_type", "shipped_entry", "shipped_experiments", "shipped_files",
         "source_types", "unregister_source_type", "user_overrides_for",
     ],
     "cevns.stats": [

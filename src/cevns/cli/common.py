@@ -18,7 +18,7 @@ import click
 from cevns.errors import InputError
 
 if TYPE_CHECKING:
-    from cevns.config.experiments import Experiment
+    from cevns.config.built import Experiment
 
 SET_HELP = "Override a field of the experiment file by dotted path, e.g. detector.mass_kg=20 (repeatable)."
 PARAM_HELP = "Set a physics parameter, e.g. eps_ee_uV=0.1 or mu_nu_e=1e-9 (repeatable; `cevns params` lists them)."
@@ -189,10 +189,11 @@ def parse_overrides(settings: Sequence[str]) -> dict[str, Any]:
 
 
 def load(experiment: str, settings: Sequence[str]) -> Experiment:
-    """The experiment EXPERIMENT (a shipped name or a TOML path) with the ``--set`` items applied."""
-    from cevns.config.experiments import load_experiment
+    """The experiment EXPERIMENT (a shipped name or a TOML path) with the ``--set`` items
+    applied; a shipped one without them from the disk cache (:mod:`cevns.config.experiment_cache`)."""
+    from cevns.config.experiment_cache import load_experiment_cached
 
-    return load_experiment(experiment, parse_overrides(settings))
+    return load_experiment_cached(experiment, parse_overrides(settings))
 
 
 def release_folders(items: Sequence[str]) -> tuple[dict[str, str], list[str]]:

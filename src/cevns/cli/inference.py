@@ -37,7 +37,7 @@ from cevns.cli.common import (
 if TYPE_CHECKING:
     import numpy as np
 
-    from cevns.config.experiments import Experiment
+    from cevns.config.built import Experiment
     from cevns.runtime.parallel import ExecutionPlan
     from cevns.runtime.stores import ChunkStore
     from cevns.stats.arrays import ArrayLikelihood

@@ -1,7 +1,10 @@
 """Experiments as data: TOML files turned into ready-to-predict experiments.
 
-* :mod:`~cevns.config.experiments`: :class:`~cevns.config.experiments.Experiment` (target,
-  source, detector, exposure, data) and :func:`~cevns.config.experiments.load_experiment`.
+* :mod:`~cevns.config.experiments`: :func:`~cevns.config.experiments.load_experiment`, from a
+  file to a :class:`~cevns.config.built.Experiment` (target, source, detector, exposure,
+  data; :mod:`~cevns.config.built`).
+* :mod:`~cevns.config.experiment_cache`: the command line's disk cache of built shipped
+  experiments (start-up without pydantic).
 * :mod:`~cevns.config.schema`: the validated file schema (pydantic), errors that name the bad
   field.
 * :mod:`~cevns.config.sources`: source types by name (``pion-dar``, ``reactor``, ``table``)
@@ -21,12 +24,18 @@ from cevns._lazy import lazy_exports
 #: module of this package → the public names it defines, re-exported here and imported
 #: lazily, on first use
 _EXPORTS: dict[str, tuple[str, ...]] = {
+    "built": (
+        "Experiment",
+    ),
+    "experiment_cache": (
+        "load_experiment_cached",
+    ),
     "experiments": (
-        "Experiment", "build_experiment", "detector_response", "load_experiment",
+        "build_experiment", "detector_response", "load_experiment",
         "nuclear_structure", "shipped_experiments",
     ),
     "files": (
-        "ExperimentError", "parse_toml", "read_toml_file", "shipped_files",
+        "ExperimentError", "parse_toml", "read_toml_file", "shipped_entry", "shipped_files",
     ),
     "measurement": (
         "Measurement",

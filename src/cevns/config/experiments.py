@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
-import numpy as np
 from pydantic import ValidationError
 
 from cevns._data import data_path
 from cevns.errors import InputTypeError
+from cevns.config.built import Experiment
 from cevns.config.files import ExperimentError, read_toml_file, shipped_files
 from cevns.config.overrides import apply_overrides, user_overrides_for
 from cevns.config.schema import (
@@ -31,7 +31,6 @@ from cevns.config.schema import (
     InterpolatedQuenchingSpec,
     NamedQuenchingSpec,
     SorensenQuenchingSpec,
-    DataSpec,
     DetectorSpec,
     EfficiencySpec,
     ExperimentSpec,
@@ -48,115 +47,17 @@ from cevns.config.schema import (
 from cevns.config.sources import SourceContext, build_source
 from cevns.detector import response as det
 from cevns.detector.response import DetectorResponse
-from cevns.physics.cross_sections import FLAVORS, NuclearStructure, NucleonCouplings, couplings_by_name
+from cevns.physics.cross_sections import FLAVORS, NuclearStructure, couplings_by_name
 from cevns.physics.form_factors import FormFactor
 from cevns.physics.interactions import PhysicsModel
 from cevns.physics.nuclei import Target, resolve_target
 from cevns.physics.interactions.registry import ParameterError
-from cevns.rates.nodes import Quadrature
-from cevns.rates.prediction import (
-    BinnedCounts,
-    RatePredictor,
-    TimeSelection,
-    time_fractions,
-    differential_rate,
-    model_with_parameters,
-    prepare_rates,
-)
-from cevns.sources.spectra import NeutrinoSource
+from cevns.rates.prediction import model_with_parameters, time_fractions
 from cevns.runtime.resources import check_memory, predictor_bytes
 from cevns.units import day
 
 if TYPE_CHECKING:
     from cevns.config.files import Traversable
-    from cevns.config.measurement import Measurement
-
-
-# --- built experiment ------------------------------------------------------------------
-@dataclass(frozen=True)
-class Experiment:
-    """A fully built experiment: physics objects, no files."""
-
-    name: str
-    description: str
-    target: Target
-    mass_kg: float
-    live_time_s: float
-    source: NeutrinoSource
-    response: DetectorResponse
-    model: PhysicsModel
-    spec: ExperimentSpec
-    #: Arrival-time window or bins ([detector.time]), None for no time selection.
-    time: TimeSelection | None = None
-
-    @property
-    def couplings(self) -> NucleonCouplings:
-        return self.model.couplings
-
-    @property
-    def structure(self) -> NuclearStructure:
-        return self.model.structure
-
-    def predictor(self, quadrature: Quadrature = Quadrature()) -> RatePredictor:
-        """A :class:`~cevns.rates.prediction.RatePredictor` with everything precomputed."""
-        return prepare_rates(
-            self.target, self.mass_kg, self.live_time_s, self.source, self.response, quadrature=quadrature, model=self.model,
-            time=self.time,
-        )
-
-    @property
-    def n_bins(self) -> int:
-        """Analysis bins: observable bins × time bins ([detector.time] edges_us)."""
-        n_time = self.time.n_bins if self.time is not None and self.time.binned else 1
-        return (len(self.response.edges) - 1) * n_time
-
-    def binned_counts(self, parameters: Mapping[str, float | str] | None = None) -> BinnedCounts:
-        """Expected counts per isotope, flavour and analysis bin at the named
-        ``parameters`` (on top of the file's own ``[parameters]``)."""
-        return self.predictor().binned(parameters)
-
-    def measurement(self, forecast: bool = False) -> Measurement:
-        """The ``[data]`` of the file as a :class:`~cevns.config.measurement.Measurement`. With
-        ``forecast`` the observed counts may be absent (an Asimov fit replaces them; the
-        binning is then the experiment's). Raises ValueError if the file has no data."""
-        data = self.spec.data
-        if data is None:
-            if not forecast:
-                raise ExperimentError(f"{self.name} has no [data] section; use an Asimov forecast (--asimov)")
-            data = DataSpec()
-        n_bins = self.n_bins
-        if data.observed is None:
-            if not forecast:
-                raise ExperimentError(f"{self.name}: [data] has no observed counts; use an Asimov forecast (--asimov)")
-            n = n_bins
-        else:
-            n = 1 if isinstance(data.observed, float) else len(data.observed)
-        if n not in (1, n_bins):
-            raise ExperimentError(f"[data]: {n} observed values for {n_bins} bins: give one total or one per bin")
-        from cevns.config.measurement import Measurement  # imported when used: not on the path of `cevns events`
-
-        def per_bin(value: list[float] | float, field_name: str) -> np.ndarray:
-            arr = np.atleast_1d(np.asarray(value, dtype=float))
-            if arr.size not in (1, n) or (arr.size == 1 and n > 1 and arr[0] != 0.0):
-                raise ExperimentError(f"[data].{field_name}: give one value per bin ({n})")
-            return np.broadcast_to(arr, (n,)).copy()
-
-        observed = per_bin(data.observed if data.observed is not None else 0.0, "observed")
-        return Measurement(
-            observed, per_bin(data.background, "background"), per_bin(data.steady_state_background, "steady_state_background"),
-            data.signal_uncertainty, data.background_uncertainty, data.statistic, data.note or self.name,
-        )
-
-    def differential_rates(
-        self, recoil_kev: np.ndarray, parameters: Mapping[str, float | str] | None = None
-    ) -> dict[str, dict[str, np.ndarray]]:
-        """dR/dT in counts/keVnr per isotope and flavour (before detector response)."""
-        model = model_with_parameters(self.model, parameters or {}, self.target.isotopes, self.source)
-        per_kg = self.target.nuclei_per_kg()
-        return {
-            iso.name: differential_rate(recoil_kev, iso, per_kg[iso.name] * self.mass_kg, self.source, self.live_time_s, model=model)
-            for iso in self.target.isotopes
-        }
 
 
 # --- from the validated spec to physics objects --------------------------------------------
@@ -293,7 +194,7 @@ def build_experiment(spec: ExperimentSpec, base_dir: Path | None = None) -> Expe
         source=build_source(spec.source, SourceContext(live_time, base_dir)),
         response=detector_response(d, charges[0] if len(charges) == 1 else None),
         model=model,
-        spec=spec,
+        spec_json=spec.model_dump_json(),
         time=d.time.selection() if d.time is not None else None,
     )
     if experiment.time is not None:  # fail here, naming the field, for a flavour without a πDAR time profile
@@ -307,6 +208,7 @@ def build_experiment(spec: ExperimentSpec, base_dir: Path | None = None) -> Expe
         except ParameterError as exc:
             raise ExperimentError(f"[parameters]: {exc}") from None
         experiment = dataclasses.replace(experiment, model=model)
+    experiment.__dict__["spec"] = spec  # the spec itself: spec_json is parsed only after unpickling (Experiment.spec)
     return experiment
 
 

@@ -48,6 +48,16 @@ def shipped_files(folder: Traversable) -> dict[str, str]:
     return out
 
 
+def shipped_entry(name_or_path: str | PurePath, folder: Traversable) -> Traversable | None:
+    """The shipped file of package data ``folder`` that :func:`read_toml_file` reads for
+    ``name_or_path``, None when it reads a user's file (a ``.toml`` path, or an existing
+    path that is no shipped name) or nothing."""
+    entry = folder / f"{name_or_path}.toml"
+    if Path(name_or_path).suffix == ".toml" or not entry.is_file():
+        return None
+    return entry
+
+
 def read_toml_file(
     name_or_path: str | Path,
     folder: Traversable,
@@ -62,8 +72,10 @@ def read_toml_file(
     if not isinstance(name_or_path, (str, PurePath)):
         raise InputTypeError.expected(f"{kind} name or file", "text like a shipped name or a path to a .toml file", name_or_path)
     path = Path(name_or_path)
-    entry = folder / f"{name_or_path}.toml"
-    if path.suffix == ".toml" or (path.exists() and not entry.is_file()):
+    entry = shipped_entry(name_or_path, folder)
+    if entry is not None:
+        origin, text, base_dir = f"{name_or_path}.toml", entry.read_text(), None
+    elif path.suffix == ".toml" or path.exists():
         origin, base_dir = str(path), path.parent
         try:
             text = path.read_text()
@@ -71,8 +83,6 @@ def read_toml_file(
             raise error(f"cannot read {path}: {exc.strerror}") from None
         except UnicodeDecodeError:
             raise error(f"{path}: not a UTF-8 text file") from None
-    elif entry.is_file():
-        origin, text, base_dir = f"{name_or_path}.toml", entry.read_text(), None
     else:
         raise error(f"unknown {kind} {str(name_or_path)!r}; shipped: {', '.join(shipped())} (or give a .toml file)")
     try:
@@ -81,4 +91,4 @@ def read_toml_file(
         raise error(f"{origin}: malformed TOML: {exc}") from None
 
 
-__all__ = ["ExperimentError", "TOMLDecodeError", "parse_toml", "read_toml_file", "shipped_files"]
+__all__ = ["ExperimentError", "TOMLDecodeError", "parse_toml", "read_toml_file", "shipped_entry", "shipped_files"]

@@ -33,7 +33,7 @@ from cevns.physics.cross_sections import (
     SIN2_THETA_W_LOW_ENERGY,
     running_sin2_theta_w,
 )
-from cevns.config.experiments import Experiment
+from cevns.config.built import Experiment
 from cevns.stats.fits import ExperimentLikelihood
 from cevns.physics.kinematics import momentum_transfer, recoil_max
 from cevns.stats.chi2 import delta_chi2_threshold

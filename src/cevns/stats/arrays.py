@@ -42,7 +42,7 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 
-from cevns.config.experiments import Experiment
+from cevns.config.built import Experiment
 from cevns.errors import InputError
 from cevns.physics.parameters import ParameterError
 from cevns.rates.prediction import RatePredictor

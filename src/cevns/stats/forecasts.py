@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cevns.config.experiments import Experiment
+from cevns.config.built import Experiment
 from cevns.config.measurement import Measurement
 from cevns.errors import InputError
 from cevns.rates.prediction import RatePredictor
