@@ -33,7 +33,7 @@ from cevns.releases.csi_2021 import (
 )
 from cevns.reproduce import coherent_csi_2021_analysis as an
 from cevns.reproduce.common import Result, exact_profile
-from cevns.reproduce.report import Figure, Input, Reproduction, Step, StepOutput, long_columns
+from cevns.reproduce.report import Figure, Input, Reproduction, Step, StepOutput, fixed_frame, long_columns
 from cevns.stats.profiles import OneParameterProfile, one_parameter_profile
 
 #: The releases this reproduction reads (name → what for).
@@ -65,7 +65,7 @@ def _interval(p: OneParameterProfile, level: str) -> tuple[tuple[float, float], 
 def _plot_profiles(name: str, title: str, caption: str, profiles: Mapping[str, OneParameterProfile], x: str,
                    xlabel: str, reference: str = "") -> Figure:
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(6, 4.2), constrained_layout=True)
+    fig, ax = plt.subplots(figsize=(6, 4.2))
     for label, p in profiles.items():
         ax.plot(p.grid, p.delta_chi2, label=label)
     for level, value in an.LEVELS_1D.items():
@@ -76,6 +76,7 @@ def _plot_profiles(name: str, title: str, caption: str, profiles: Mapping[str, O
     ax.set_ylabel("Δχ²")
     ax.legend(fontsize=8)
     ax.set_title(title, fontsize=9)
+    fixed_frame(fig, 0.070, 0.113, 0.993, 0.948)  # constrained layout's frame, without its pass
     return Figure(name, title, caption, fig, _profile_columns(profiles, x), reference)
 
 
@@ -88,7 +89,7 @@ def _run_spectra(lks: Lks, fast: bool) -> StepOutput:
     shape = lk.data.shape
     pe, tt = lk.data.axes
     plt = _pyplot()
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4), constrained_layout=True)
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
     columns: dict[str, list[Any]] = {"projection": [], "low": [], "high": [], "data_minus_ss": [], "error": [],
                                      **{k: [] for k in parts}}
     for ax, axis, (dim, edges) in zip(axes, (1, 0), ((pe.name, pe.edges), (tt.name, tt.edges))):
@@ -111,6 +112,7 @@ def _run_spectra(lks: Lks, fast: bool) -> StepOutput:
         columns["error"].extend(e.tolist())
     axes[0].legend(fontsize=7)
     fig.suptitle("COHERENT CsI 2021: data − steady state vs the best fit", fontsize=10)
+    fixed_frame(fig, 0.062, 0.119, 0.996, 0.933, wspace=0.149)  # constrained layout's frame, without its pass
     figure = Figure("csi21_1_spectra", "Data − steady state and the best-fit prediction, PE and time projections",
                     "Residual of the beam-on data after subtracting the measured steady state (template from the "
                     "anti-coincidence sample), with √variance errors; stacked: CEvNS per arriving flavour scaled to the "
@@ -136,7 +138,7 @@ def _run_counts(lks: Lks, fast: bool) -> StepOutput:
     k, lo, hi = fit.counts / fit.predicted, fit.low / fit.predicted, fit.high / fit.predicted
     ks, chi2 = strength.profile.grid, strength.profile.delta_chi2  # the fit's own χ²(k): one batched fit
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(6, 4.2), constrained_layout=True)
+    fig, ax = plt.subplots(figsize=(6, 4.2))
     ax.plot(ks * fit.predicted, chi2, label="CsI 2021 (this fit)")
     ax.axvline(COHERENT_2021_BEST_FIT, color="k", ls="--", label="COHERENT 306 ± 20")
     ax.axvspan(COHERENT_2021_BEST_FIT - COHERENT_2021_BEST_FIT_ERROR, COHERENT_2021_BEST_FIT + COHERENT_2021_BEST_FIT_ERROR,
@@ -146,6 +148,7 @@ def _run_counts(lks: Lks, fast: bool) -> StepOutput:
     ax.set_xlabel("CEvNS events")
     ax.set_ylabel("Δχ²")
     ax.legend(fontsize=8)
+    fixed_frame(fig, 0.070, 0.112, 0.984, 0.978)  # constrained layout's frame, without its pass
     figure = Figure("csi21_2_counts", "Δχ² of the CEvNS count (free normalisation)",
                     "Δχ² of a free scale of the SM CEvNS prediction (the signal's flux-normalisation prior removed; "
                     "backgrounds, steady state and shape nuisances profiled), against COHERENT's best fit.",
@@ -216,7 +219,7 @@ def _run_rn(lks: Lks, fast: bool) -> StepOutput:
     csi = profiles["CsI 2021"]
     suppression = an.sigma_of(an.point_nucleus_chi2(ls.csi) - csi.chi2_min)
     plt = _pyplot()
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4), constrained_layout=True)
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4))
     for label, p in profiles.items():
         a1.plot(p.grid, p.delta_chi2, label=label)
     a1.axhline(1.0, color="grey", ls=":")
@@ -231,6 +234,7 @@ def _run_rn(lks: Lks, fast: bool) -> StepOutput:
     a2.set_ylabel(r"$R_n(^{127}$I) (fm)")
     mx, my = np.meshgrid(xs, xs, indexing="ij")
     columns = {"rn_133Cs": mx.ravel().tolist(), "rn_127I": my.ravel().tolist(), "delta_chi2": dchi2.ravel().tolist()}
+    fixed_frame(fig, 0.042, 0.124, 0.992, 0.976, wspace=0.112)  # constrained layout's frame, without its pass
     figure = Figure("csi21_4_rn", "Neutron radius of CsI: average and Cs × I",
                     "Left: Δχ² of one neutron rms radius for both Cs and I (Helm form factors, proton radii from "
                     "muonic atoms), CsI 2021 and coherent-sns. Right: 1σ and 90% regions (2 dof) of R_n(Cs) × R_n(I) "
@@ -257,7 +261,7 @@ def _run_nsi(lks: Lks, fast: bool) -> StepOutput:
     n = 21 if fast else 61  # the regions only (no number is read off this grid): a 0.02 step resolves the band
     xs = np.linspace(-0.6, 0.6, n)
     plt = _pyplot()
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4.4), constrained_layout=True)
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.4))
     columns: dict[str, list[Any]] = {"flavour": [], "eps_uV": [], "eps_dV": [], "delta_chi2": []}
     results: list[Result] = []
     for ax, fl, tex in zip(axes, ("ee", "mumu"), ("ee", r"\mu\mu")):
@@ -279,6 +283,7 @@ def _run_nsi(lks: Lks, fast: bool) -> StepOutput:
             results.append(Result(f"{name} allowed at 90% ({other} = 0)", "", _interval(p, "90%"), None, "—",
                                   "no confirmed published CsI 2021 range was found; Δχ² < 2.71 along the line"))
     fig.suptitle("NSI from CsI 2021: 1σ and 90% regions (2 dof)", fontsize=10)
+    fixed_frame(fig, 0.071, 0.121, 0.985, 0.928, wspace=0.218)  # constrained layout's frame, without its pass
     figure = Figure("csi21_5_nsi", "Vector NSI (ε^uV, ε^dV) for ee and μμ",
                     "Δχ² regions of flavour-diagonal vector NSI with the other couplings zero; the degenerate band is "
                     "the weak charge's cancellation line.", fig, columns, "Akimov et al., PRL 129, 081801 (NSI)")
@@ -313,7 +318,7 @@ def _run_fc(lks: Lks, fast: bool) -> StepOutput:
     grid = np.linspace(0.12, 0.32, 21)
     check = an.fc_check(lk, "sin2_theta_w", grid, 0.21, 2 if fast else 3, 50 if fast else 200)
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(6, 4.2), constrained_layout=True)
+    fig, ax = plt.subplots(figsize=(6, 4.2))
     for level, wilks in an.LEVELS_1D.items():
         ax.plot(check.points, check.critical[level], "o-", label=f"FC critical value, {level}")
         ax.axhline(wilks, color="grey", ls=":")
@@ -325,6 +330,7 @@ def _run_fc(lks: Lks, fast: bool) -> StepOutput:
     for level in an.LEVELS_1D:
         columns[f"critical_{level}"] = check.critical[level].tolist()
         columns[f"wilks_coverage_{level}"] = check.coverage[level].tolist()
+    fixed_frame(fig, 0.092, 0.113, 0.993, 0.990)  # constrained layout's frame, without its pass
     figure = Figure("csi21_7_fc", "Feldman–Cousins critical values of Δχ² for sin²θ_W",
                     f"{n_toys} pseudo-experiments per point (profile construction: Poisson data at the nuisances profiled on the "
                     "data, constraint centres drawn around them), "

@@ -54,7 +54,7 @@ from cevns.reproduce.galindo_ge_array_analysis import (
     _window_text,
     count_ellipse,
 )
-from cevns.reproduce.report import compute_step, Figure, Input, Reproduction, Step, StepOutput, long_columns
+from cevns.reproduce.report import compute_step, Figure, Input, Reproduction, Step, StepOutput, fixed_frame, long_columns
 
 
 # --- drawing helpers --------------------------------------------------------------------------
@@ -84,7 +84,7 @@ def _lines(ax, lines: Sequence[np.ndarray], colour, style="--", label=None) -> N
 # --- Fig. 1: spectra and their crossing -------------------------------------------------------
 def _figure_spectra(data: dict) -> Figure:
     plt = _pyplot()
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.3), constrained_layout=True)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.3))
     titles = {"pidar": "πDAR (SNS-like, 20 m)", "reactor": r"reactor, $10^{13}\,\bar\nu_e$/cm$^2$/s"}
     windows = {"pidar": (SNS_WINDOW_KEV,), "reactor": REACTOR_WINDOWS_KEV}
     series = {}
@@ -110,6 +110,7 @@ def _figure_spectra(data: dict) -> Figure:
     axes[1].set_xticks([0.1, 0.2, 0.4, 0.7, 1.0, 2.0, 3.0], ["0.1", "0.2", "0.4", "0.7", "1", "2", "3"])
     axes[1].minorticks_off()
     decade_ticks(axes[0])  # dR/dT over many decades: decade ticks only (drawing time)
+    fixed_frame(fig, 0.061, 0.110, 0.996, 0.941, wspace=0.173)  # constrained layout's frame, without its pass
     return Figure(
         "fig1_spectra", "Fig. 1: differential rates of ⁷⁰Ge and ⁷⁶Ge, πDAR (left) and reactor (right)",
         "dR/dT of 10 kg of each pure isotope in one year, Helm form factors, sin²θ_W = 0.23865; shaded: the analysis "
@@ -123,7 +124,7 @@ def _figure_spectra(data: dict) -> Figure:
 def _figure_n_prime(data: dict) -> Figure:
     plt = _pyplot()
     t = data["threshold"]
-    fig, axes = plt.subplots(1, 2, figsize=(11.5, 5.2), constrained_layout=True)
+    fig, axes = plt.subplots(1, 2, figsize=(11.5, 5.2))
     series = {}
     titles = {"pidar": "πDAR, 5–30 keV", "reactor": "reactor, 1–2 keV"}
     for ax, source in zip(axes, ("pidar", "reactor")):
@@ -155,6 +156,7 @@ def _figure_n_prime(data: dict) -> Figure:
         ax.set_ylabel(r"$N'_{k_2}$ (heavier isotope)")
         ax.set_title(f"{titles[source]}: 90% CL, third detector marginalised", fontsize=10)
         ax.legend(frameon=False, fontsize=8, loc="lower right")
+    fixed_frame(fig, 0.060, 0.094, 0.951, 0.955, wspace=0.287)  # constrained layout's frame, without its pass
     return Figure(
         "fig2_n_prime", "Fig. 2: test of the N² rule, N′ regions by isotope pair",
         "N replaced by N′ in the cross section of each detector (Galindo-Uribarri et al., Eq. 7), the covariance χ² of Eqs. 5–6 with the "
@@ -169,7 +171,7 @@ def _figure_n_prime(data: dict) -> Figure:
 def _figure_count_ellipses(data: dict) -> Figure:
     plt = _pyplot()
     t = data["threshold"]
-    fig, axes = plt.subplots(2, 3, figsize=(13, 8.4), constrained_layout=True)
+    fig, axes = plt.subplots(2, 3, figsize=(13, 8.4))
     series = {}
     for col, window in enumerate(REACTOR_WINDOWS_KEV):
         entry = data["windows"][window]
@@ -199,6 +201,7 @@ def _figure_count_ellipses(data: dict) -> Figure:
             ax.set_title(f"{_window_text(window)}, σ$^A$/σ$^B$ = {label}", fontsize=10)
             ax.ticklabel_format(style="sci", scilimits=(-3, 4))
             ax.legend(frameon=False, fontsize=7.5, loc="upper left")
+    fixed_frame(fig, 0.047, 0.056, 0.987, 0.970, hspace=0.211, wspace=0.261)  # constrained layout's frame, without its pass
     return Figure(
         "fig3_count_ellipses", "Fig. 3: reactor event counts by isotope pair in three recoil windows",
         "Expected events in 10 kg × 1 year of each isotope at 1e13 ν̄_e/cm²/s; 90% CL (Δχ² = 4.61) ellipses of the Eq. 6 "
@@ -213,7 +216,7 @@ def _figure_count_ellipses(data: dict) -> Figure:
 def _figure_radii(data: dict) -> Figure:
     plt = _pyplot()
     t = data["threshold"]
-    fig, axes = plt.subplots(2, 3, figsize=(13, 8.6), constrained_layout=True)
+    fig, axes = plt.subplots(2, 3, figsize=(13, 8.6))
     series = {}
     for row, (label, _, _) in enumerate(SCENARIOS):
         for col, ((i, j), colour) in enumerate(zip(PAIRS, PAIR_COLOURS)):
@@ -235,7 +238,8 @@ def _figure_radii(data: dict) -> Figure:
     handles = [plt.Line2D([], [], color="0.4", lw=6, alpha=0.5), plt.Line2D([], [], color="k", ls="--"),
                plt.Line2D([], [], color="k", marker="+", ms=9, ls="none")]
     fig.legend(handles, ["correlated (filled)", "uncorrelated (dashed)", "truth: R_n = R_p (Angeli–Marinova)"],
-               loc="outside lower center", ncol=3, frameon=False)
+               loc="lower center", ncol=3, frameon=False)
+    fixed_frame(fig, 0.042, 0.094, 0.997, 0.970, hspace=0.215, wspace=0.160)  # constrained layout's frame, without its pass
     return Figure(
         "fig4_radii", "Fig. 4: neutron rms radii by isotope pair, correlated (filled) vs uncorrelated (dashed)",
         f"πDAR, 5–30 keV, Helm form factors with the neutron rms radius of each isotope free, the third radius "
@@ -247,11 +251,12 @@ def _figure_radii(data: dict) -> Figure:
 
 # --- Figs. 5 and 6: sin²θ_W and NSI at the reactor --------------------------------------------
 def _draw_plane(data: dict, xlabel: str, ylabel: str, argon: Callable, stem: str, title: str, caption: str,
-                reference: str, names: tuple[str, str]) -> Figure:
+                reference: str, names: tuple[str, str], left: float) -> Figure:
+    """The two panels of Fig. 5 or 6; ``left``: the left margin that fits ``ylabel``."""
     plt = _pyplot()
     t = data["threshold"]
     xs, ys = data["x"], data["y"]
-    fig, axes = plt.subplots(1, 2, figsize=(11.5, 5.0), constrained_layout=True, sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(11.5, 5.0), sharey=True)
     series = {}
     for ax, (label, _, _) in zip(axes, SCENARIOS):
         for window, colour in reversed(tuple(zip(REACTOR_WINDOWS_KEV, WINDOW_COLOURS))):
@@ -271,7 +276,8 @@ def _draw_plane(data: dict, xlabel: str, ylabel: str, argon: Callable, stem: str
         ax.set_xlabel(xlabel)
         ax.set_title(f"reactor, σ$^A$/σ$^B$ = {label}, 90% CL", fontsize=10)
     axes[0].set_ylabel(ylabel)
-    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=5, frameon=False, fontsize=8.5)
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="lower center", ncol=5, frameon=False, fontsize=8.5)
+    fixed_frame(fig, left, 0.163, 0.996, 0.949, wspace=0.031)  # constrained layout's frame, without its pass
     return Figure(stem, title, caption, fig, long_columns(series, *names), reference)
 
 
@@ -289,7 +295,7 @@ def _figure_s2w_eps(data: dict) -> Figure:
         "0.7–1.0 (blue), 1–2 keV (magenta); dashed: 1–2 keV without correlations (the paper does not say which window "
         "its dashed region uses). Orange: the 1-dof 90% range of ε^{dV}_ee from the COHERENT LAr count at sin²θ_W = "
         "0.23865. The isolated correlated island at (0.5, 0.511) is exact: there every weak charge changes sign.",
-        "Galindo-Uribarri et al., Fig. 5", ("eps_ee_dV", "sin2_theta_w"),
+        "Galindo-Uribarri et al., Fig. 5", ("eps_ee_dV", "sin2_theta_w"), left=0.050,
     )
 
 
@@ -306,7 +312,7 @@ def _figure_eps_eps(data: dict) -> Figure:
         "Fig. 6: ε^{dV}_ee vs ε^{dV}_τe at a reactor, three recoil windows",
         "sin²θ_W = 0.23865 fixed; the same array, windows and colours as Fig. 5; 90% CL (2 dof). Dashed: 1–2 keV "
         "without correlations. Orange: the COHERENT LAr 1-dof 90% ranges of each coupling alone (the other zero).",
-        "Galindo-Uribarri et al., Fig. 6", ("eps_etau_dV", "eps_ee_dV"),
+        "Galindo-Uribarri et al., Fig. 6", ("eps_etau_dV", "eps_ee_dV"), left=0.062,
     )
 
 
