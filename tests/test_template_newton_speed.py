@@ -209,3 +209,67 @@ def test_csi2021_structured_equals_general(csi2021):
     free = lk.pulls(signals, sigma_signal=0.0)  # the signal normalisation fixed, as fit_signal_strength has it
     _same(free, _general(lk, signals, lk.data.observed, sigma_signal=0.0))
     assert lk._signal_model is lk._signal_model  # built once per likelihood
+
+
+# --- starting pulls (warm starts) -----------------------------------------------------------------
+def _interior(fit, observed, signals, bkg, sigmas, relative) -> np.ndarray:
+    """Rows whose fitted expectation stays away from μ = 0 (no minimum on the domain's edge)."""
+    model = tpl._signal_model(bkg, sigmas, relative)
+    pulled = model.pulled
+    u = np.concatenate([fit.pulls[..., : model.sigmas.size][..., pulled] / model.scale,
+                        fit.pulls[..., model.sigmas.size:]], axis=-1)
+    v = model.directions.shared + signals[:, None, :] * model.directions.scaled
+    mu = signals + model.background_sum + np.einsum("rk,rkb->rb", u, v)
+    return mu.min(axis=-1) > 1e-3
+
+
+def test_a_start_near_the_minimum_gives_the_same_fit():
+    """Started from a neighbouring prediction's pulls, the fit reaches the same minimum (to
+    the iteration's tolerance) where it lies inside the domain; a start outside the domain
+    (some μ < 0) is replaced by zero, which is the fit from zero bit for bit."""
+    signals, bkg, relative, observed = _synthetic(5, rows=40)
+    sigmas = [0.1, 0.25, 0.4, 0.05]
+    model = tpl._signal_model(bkg, sigmas, relative)
+    cold = tpl._profiled_signal_components(observed, signals, model)
+    near = np.roll(cold.pulls, 1, axis=0)  # the previous row's pulls: another prediction and data set
+    warm = tpl._profiled_signal_components(observed, signals, model, start=near)
+    inside = _interior(cold, observed, signals, bkg, sigmas, relative)
+    assert inside.sum() >= 20 and np.all(np.isfinite(warm.chi2))
+    _close(warm.chi2[inside], cold.chi2[inside], rtol=1e-10)
+    np.testing.assert_allclose(warm.pulls[inside], cold.pulls[inside], atol=1e-4)  # χ² flat to 1e-11 there
+    outside = np.full_like(cold.pulls, -50.0)  # every μ far below zero
+    np.testing.assert_array_equal(tpl._profiled_signal_components(observed, signals, model, start=outside).chi2, cold.chi2)
+    zero = tpl._profiled_signal_components(observed, signals, model, start=np.zeros(6))
+    np.testing.assert_array_equal(zero.chi2, cold.chi2)
+
+
+def test_bad_starting_pulls_are_one_input_error():
+    signals, bkg, relative, observed = _synthetic(1, rows=4)
+    model = tpl._signal_model(bkg, [0.1, 0.25, 0.4, 0.05], relative)
+    for bad, match in ((np.zeros(5), "must be finite"), (np.full(6, np.nan), "must be finite"),
+                       (np.zeros((3, 6)), "do not broadcast")):
+        with pytest.raises(InputError, match=match):
+            tpl._profiled_signal_components(observed, signals, model, start=bad)
+
+
+def test_csi2021_fits_from_the_best_node_equal_fits_from_zero(csi2021):
+    """The Feldman–Cousins refinements' warm start (cevns.stats.feldman_cousins): each toy's
+    fits between nodes started from its pulls at its best node reach the minima of fits from
+    zero, where those lie inside the domain."""
+    lk = csi2021
+    grid = np.linspace(0.12, 0.32, 21)
+    signals = np.stack([lk.signal({"sin2_theta_w": x}) for x in grid])
+    rng = np.random.default_rng(7)
+    toys = rng.poisson(lk.asimov().data.observed, size=(30, lk.data.bins)).astype(float)
+    nodes = lk.fit_per_data(signals[None, :, :], toys[:, None, :])
+    best = np.argmin(nodes.chi2, axis=1)
+    start = nodes.pulls[np.arange(30), best]
+    between = 0.5 * (signals[best] + signals[np.minimum(best + 1, 20)])
+    cold = lk.fit_per_data(between, toys)
+    warm = lk.fit_per_data(between, toys, start=start)
+    m = lk._signal_model
+    u = np.concatenate([cold.pulls[:, : m.sigmas.size][:, m.pulled] / m.scale, cold.pulls[:, m.sigmas.size:]], axis=-1)
+    mu = between + m.background_sum + np.einsum("rk,rkb->rb", u, m.directions.shared + between[:, None, :] * m.directions.scaled)
+    inside = mu.min(axis=-1) > 1e-3
+    assert inside.sum() >= 20
+    _close(warm.chi2[inside], cold.chi2[inside], rtol=1e-10)

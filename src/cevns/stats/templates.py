@@ -559,6 +559,7 @@ def _profiled_signal_components(
     max_iter: int = 100,
     tol: float = 1e-11,
     row_wise: bool = True,
+    start: ArrayLike | None = None,
 ) -> PullFit:
     """:func:`profiled_poisson_components` of templates [S, B_1, …, B_K−1] and shape shifts
     r_j ⊙ S for a ``signal`` S (..., bins) with batch axes and the backgrounds B and
@@ -566,7 +567,8 @@ def _profiled_signal_components(
     same Newton iteration (the same steps, results equal up to the rounding of the sums),
     with the μ shifts, gradients and Hessians as matrix products of (rows, bins) arrays
     (:class:`_SignalDirections`) instead of products with (rows, K + J, bins) direction
-    arrays. Used by :class:`TemplateLikelihood`."""
+    arrays. Used by :class:`TemplateLikelihood`. ``start``: pulls (..., K + J, in the units
+    of the returned ones) to start the Newton iteration from, None for zero."""
     n = np.asarray(observed, dtype=float)
     s = np.asarray(signal, dtype=float)
     if n.ndim < 1 or s.ndim < 1 or s.shape[-1] != model.bins or n.shape[-1] != model.bins:
@@ -578,7 +580,7 @@ def _profiled_signal_components(
     else:
         directions = model.directions._with_signal(s)
     return _profiled(n, m, off_ratio, s + model.background_sum, directions, model.sigmas, model.pulled, model.scale,
-                     model.penalty, model.n_shapes, batch, centres, max_iter, tol, row_wise)
+                     model.penalty, model.n_shapes, batch, centres, max_iter, tol, row_wise, start)
 
 
 def _profiled(
@@ -597,12 +599,14 @@ def _profiled(
     max_iter: int,
     tol: float,
     row_wise: bool,
+    start: ArrayLike | None = None,
 ) -> PullFit:
     """The Newton iteration of :func:`profiled_poisson_components` on checked inputs: data
     ``n`` (..., bins), off sample ``m``, base expectation ``base`` (..., bins), pull
     ``directions``, the normalisations' ``sigmas``, which are ``pulled`` and their ``scale``
     (standardised → fractional), the Gaussian ``penalty`` weights of the k pulls and the
-    number of shape nuisances; ``batch``: the broadcast batch axes so far."""
+    number of shape nuisances; ``batch``: the broadcast batch axes so far; ``start``: the
+    pulls to start from (..., K + J; the units of the returned ones), None for zero."""
     k = int(pulled.sum()) + n_shapes
     centre = None
     if centres is not None:
@@ -726,12 +730,16 @@ def _profiled(
         return RowProblem(objective, derivatives, refused_beyond, line if mm is None else None)
 
     whole = problem(None)
-    u = np.zeros((size, k))
-    start = whole.objective(u)
-    f = start[0]
+    u = np.zeros((size, k)) if start is None else _standardised_start(start, batch, sig.size, pulled, scale, n_shapes)
+    first = whole.objective(u)
+    f = first[0]
+    if start is not None and not np.all(np.isfinite(f)):  # a start outside the domain (some μ < 0): from zero there
+        u[~np.isfinite(f)] = 0.0
+        first = whole.objective(u)
+        f = first[0]
     converged = np.isfinite(f) & (k == 0)
     moving = np.isfinite(f) & (k > 0)
-    u, f, _, converged = damped_newton(whole.objective, whole.derivatives, u, start, moving, converged, max_iter, tol,
+    u, f, _, converged = damped_newton(whole.objective, whole.derivatives, u, first, moving, converged, max_iter, tol,
                                        subset=problem if row_wise else None)
     best = u.reshape(batch + (k,))
     pulls = np.zeros(batch + (sig.size + n_shapes,))
@@ -739,6 +747,22 @@ def _profiled(
     pulls[..., : sig.size][..., pulled] = best[..., :n_pulled] * scale
     pulls[..., sig.size :] = best[..., n_pulled:]
     return PullFit(f.reshape(batch), pulls, converged.reshape(batch))
+
+
+def _standardised_start(start: ArrayLike, batch: tuple[int, ...], n_norms: int, pulled: np.ndarray, scale: np.ndarray,
+                        n_shapes: int) -> np.ndarray:
+    """Starting pulls given as :class:`PullFit` pulls (..., K + J) → the standardised ones of
+    the Newton iteration, flattened (rows, k); refuses a shape that does not broadcast to
+    the batch and values that are not finite."""
+    a = np.asarray(start, dtype=float)
+    if a.ndim < 1 or a.shape[-1] != n_norms + n_shapes or not np.all(np.isfinite(a)):
+        raise InputError(f"starting pulls {a.shape} must be finite, (..., K + J) with K + J = {n_norms + n_shapes}")
+    try:
+        a = np.broadcast_to(a, batch + a.shape[-1:])
+    except ValueError:
+        raise InputError(f"the batch axes of the starting pulls {a.shape[:-1]} and of the fit {batch} do not broadcast") from None
+    u = np.concatenate([a[..., :n_norms][..., pulled] / scale, a[..., n_norms:]], axis=-1)
+    return u.reshape(-1, u.shape[-1])
 
 
 # --- data and predictions -----------------------------------------------------------------
@@ -969,20 +993,29 @@ class TemplateLikelihood:
         """χ² for predictions of shape (..., bins), vectorised over the batch."""
         return self.pulls(signal).chi2
 
-    def chi2_per_data(
-        self, signal: ArrayLike, observed: ArrayLike, off: ArrayLike | None = None, centres: ArrayLike | None = None
-    ) -> np.ndarray:
-        """χ² of predicted ``signal`` (..., bins) against other data of the same experiment,
-        one data set per batch point (e.g. pseudo-experiments × grid nodes in one call):
-        beam-on ``observed`` counts (..., bins), ``off`` sample (..., bins; None: this
+    def fit_per_data(
+        self, signal: ArrayLike, observed: ArrayLike, off: ArrayLike | None = None, centres: ArrayLike | None = None,
+        start: ArrayLike | None = None,
+    ) -> PullFit:
+        """The profiled fit of predicted ``signal`` (..., bins) against other data of the same
+        experiment, one data set per batch point (e.g. pseudo-experiments × grid nodes in one
+        call): beam-on ``observed`` counts (..., bins), ``off`` sample (..., bins; None: this
         likelihood's own) and constraint ``centres`` (..., pulls in the order of
         :attr:`pull_names`; None: this likelihood's own), the batch axes broadcasting
-        (:func:`profiled_poisson_components`). Returns χ² of the broadcast batch shape."""
+        (:func:`profiled_poisson_components`). ``start``: pulls (..., in the order and units of
+        :meth:`pulls`) to start the Newton iteration from, e.g. a nearby prediction's (the
+        same minimum to the iteration's tolerance, in fewer steps); None: zero."""
         d = self.data
         if off is not None and d.off is None:
             raise InputError(f"{d.name} has no off sample: pass off=None")
-        return self._profile(signal, observed, d.off if off is None else off,
-                             d.constraint_centres if centres is None else centres, d.sigma_signal).chi2
+        return _profiled_signal_components(observed, signal, self._signal_model, d.off if off is None else off, d.off_ratio,
+                                           centres=d.constraint_centres if centres is None else centres, start=start)
+
+    def chi2_per_data(
+        self, signal: ArrayLike, observed: ArrayLike, off: ArrayLike | None = None, centres: ArrayLike | None = None
+    ) -> np.ndarray:
+        """χ² of :meth:`fit_per_data` (its arguments but ``start``), of the broadcast batch shape."""
+        return self.fit_per_data(signal, observed, off, centres).chi2
 
     def chi2(self, values: Mapping[str, float | str] | None = None) -> float:
         """χ² at the physics parameters ``values`` (with ``fixed``), every nuisance profiled."""
