@@ -273,3 +273,48 @@ def test_csi2021_fits_from_the_best_node_equal_fits_from_zero(csi2021):
     inside = mu.min(axis=-1) > 1e-3
     assert inside.sum() >= 20
     _close(warm.chi2[inside], cold.chi2[inside], rtol=1e-10)
+
+
+# --- minima on the edge μ = 0 of an empty bin ------------------------------------------------------
+def _slsqp_chi2(observed, signal, bkg, sigmas, relative, start):
+    """The same χ² minimised by scipy's SLSQP with the edge as constraints μ_b ≥ 0 (an
+    independent minimiser; the pulls standardised: fractional / σ)."""
+    from scipy.optimize import minimize
+
+    s = np.asarray(signal, dtype=float)
+    sig = np.asarray(sigmas, dtype=float)
+    v = np.concatenate([(s * sig[0])[None], bkg * sig[1:, None], s * relative])  # μ change per standard pull
+    base = s + bkg.sum(axis=0)
+    n = observed
+
+    def chi2(u):
+        mu = np.maximum(base + u @ v, 1e-300)
+        return 2.0 * np.sum(mu - n + np.where(n > 0, n * np.log(np.where(n > 0, n, 1.0) / mu), 0.0)) + np.sum(u * u)
+
+    def grad(u):
+        mu = np.maximum(base + u @ v, 1e-300)
+        return 2.0 * v @ (1.0 - n / mu) + 2.0 * u
+
+    cons = [{"type": "ineq", "fun": lambda u: base + u @ v, "jac": lambda u: v.T}]
+    out = minimize(chi2, start, jac=grad, constraints=cons, method="SLSQP", options={"ftol": 1e-14, "maxiter": 500})
+    return out.fun
+
+
+def test_minima_on_the_edge_of_empty_bins_equal_a_constrained_minimiser(monkeypatch):
+    """Predictions far above the data (the synthetic set's large signals) drive empty bins'
+    μ to 0: the fit's χ² there equals SLSQP's constrained minimum (to 10⁻⁷), and is lower
+    than where the plain Newton iteration stops on the edge."""
+    signals, bkg, relative, observed = _synthetic(11, rows=30)
+    sigmas = [0.1, 0.25, 0.4, 0.05]
+    model = tpl._signal_model(bkg, sigmas, relative)
+    fit = tpl._profiled_signal_components(observed, signals, model)
+    monkeypatch.setattr(tpl, "_minimum_on_the_edge", lambda *args, **kwargs: np.zeros(0, dtype=np.intp))
+    stalled = tpl._profiled_signal_components(observed, signals, model)
+    stopped_short = np.flatnonzero(stalled.chi2 > fit.chi2 + 1e-6)
+    assert stopped_short.size >= 3  # the case is exercised
+    assert np.all(fit.chi2 <= stalled.chi2 + 1e-9 * (1 + stalled.chi2))
+    for row in stopped_short:
+        start = np.concatenate([stalled.pulls[row, :4] / np.asarray(sigmas), stalled.pulls[row, 4:]])
+        reference = _slsqp_chi2(observed[row], signals[row], bkg, np.asarray(sigmas), relative, start)
+        assert abs(fit.chi2[row] - reference) <= 1e-7 * (1 + reference), (row, fit.chi2[row], reference)
+        assert stalled.chi2[row] > reference + 1e-6

@@ -364,10 +364,9 @@ def delta_chi2_toys(likelihood: TemplateLikelihood, toys: Sequence[TemplateLikel
     :meth:`~cevns.stats.templates.TemplateLikelihood.chi2_per_data` call per level instead
     of one call per toy and level. The refinements' fits start from each toy's pulls at its
     best node (:meth:`~cevns.stats.templates.TemplateLikelihood.fit_per_data`), which halves
-    their Newton steps. Equal to the toy-by-toy statistic to the tolerance of those fits,
-    except where a fit's minimum lies on the edge μ = 0 of an empty bin: the Newton
-    iteration stops on that edge wherever it meets it, so fits from different starts can
-    differ there (in the CsI 2021 reproduction: 2 of 600 toys, by up to 0.02 in t)."""
+    their Newton steps. Equal to the toy-by-toy statistic to the tolerance of those fits
+    (minima on the edge μ = 0 of an empty bin included: the fits move along the edge to its
+    minimum, :func:`cevns.stats.templates._minimum_on_the_edge`, wherever they meet it)."""
     n_toys = len(toys)
     out = np.empty(n_toys)
     nodes = signals.shape[0]

@@ -741,12 +741,153 @@ def _profiled(
     moving = np.isfinite(f) & (k > 0)
     u, f, _, converged = damped_newton(whole.objective, whole.derivatives, u, first, moving, converged, max_iter, tol,
                                        subset=problem if row_wise else None)
+    if flat_m is None and k > 0:
+        inside = _minimum_on_the_edge(u, f, flat_base, flat_n, flat_nlogn, flat_dir, penalty, centre, diag, tol)
+        if inside.size:  # the plain iteration from there: a released edge bin's minimum lies inside
+            again = problem(inside)
+            u2, f2, _, c2 = damped_newton(again.objective, again.derivatives, u[inside], again.objective(u[inside]),
+                                          np.ones(inside.size, dtype=bool), np.zeros(inside.size, dtype=bool), max_iter, tol)
+            u[inside], f[inside], converged[inside] = u2, f2, c2 | converged[inside]
     best = u.reshape(batch + (k,))
     pulls = np.zeros(batch + (sig.size + n_shapes,))
     n_pulled = k - n_shapes
     pulls[..., : sig.size][..., pulled] = best[..., :n_pulled] * scale
     pulls[..., sig.size :] = best[..., n_pulled:]
     return PullFit(f.reshape(batch), pulls, converged.reshape(batch))
+
+
+#: A bin is on the edge of the domain when it is empty and its expectation is at most this
+#: fraction of the row's largest (:func:`_minimum_on_the_edge`).
+_EDGE = 1e-8
+#: The expectation an edge bin is held at (this fraction of the row's largest, not 0, so that
+#: rounding keeps it inside the domain; its deviance 2μ then differs from the edge's by
+#: 2 × 10⁻¹⁴ of the largest expectation).
+_EDGE_HOLD = 1e-14
+
+
+def _dense_directions(directions: _Directions | _SignalDirections, rows: np.ndarray) -> np.ndarray:
+    """The μ change per unit pull of the flattened batch's ``rows``: (rows, k, bins)."""
+    if isinstance(directions, _Directions):
+        v = directions.v
+        return np.broadcast_to(v, (rows.size,) + v.shape) if v.ndim == 2 else v[rows]
+    s = directions.signal if directions.signal.ndim == 1 else directions.signal[rows]
+    return directions.shared + np.atleast_2d(s)[:, None, :] * directions.scaled
+
+
+def _minimum_on_the_edge(
+    u: np.ndarray, f: np.ndarray, base: np.ndarray, n: np.ndarray, nlogn: np.ndarray,
+    directions: _Directions | _SignalDirections, penalty: np.ndarray, centre: np.ndarray | None, ridge: np.ndarray,
+    tol: float, rounds: int = 4, max_iter: int = 40,
+) -> np.ndarray:
+    """The rows whose Newton iteration stopped on the edge of the domain, an empty bin's μ = 0,
+    moved to the minimum along the edge (``u`` and ``f`` updated in place); returns the rows
+    where an edge bin was released (their minimum lies inside: the plain iteration goes on
+    from there).
+
+    With n_b = 0 the deviance of bin b is 2μ_b, finite down to μ_b = 0 and ∞ below: when the
+    minimum over the pulls lies there, the damped Newton iteration meets the edge, every
+    further step is cut short and it stops (:func:`~cevns.stats.chi2.damped_newton`), in
+    general not at the minimum on the edge. There the χ² is minimised with the edge bins'
+    μ held (at :data:`_EDGE_HOLD` of the row's largest): Newton steps of the
+    equality-constrained problem, from the KKT system [[H, −Aᵀ], [A, 0]] [Δu, λ] = [−g,
+    μ_hold − μ_A] (J. Nocedal, S. J. Wright, Numerical Optimization, 2nd ed. (Springer 2006),
+    Eq. 16.5 and Algorithm 16.3), damped by halving; a bin whose multiplier λ comes out
+    negative would rather leave the edge and is released, a bin that reaches the edge on the
+    way joins the next round. A row keeps its new pulls only where its χ² is lower."""
+    released: list[np.ndarray] = []
+    rows = np.flatnonzero(np.isfinite(f))
+    for _ in range(rounds):
+        if not rows.size:
+            break
+        mu = (base if base.ndim == 1 else base[rows]) + directions.rows(rows).shift(u[rows], _Scratch())
+        edge = ((n if n.ndim == 1 else n[rows]) == 0) & (mu <= _EDGE * mu.max(axis=-1, keepdims=True))
+        on_edge = edge.any(axis=-1)
+        rows, edge = rows[on_edge], edge[on_edge]
+        moved = []
+        for count in np.unique(edge.sum(axis=-1)):  # rows with the same number of edge bins together
+            same = edge.sum(axis=-1) == count
+            better, freed = _edge_newton(rows[same], edge[same], u, f, base, n, nlogn, directions, penalty, centre, ridge,
+                                         tol, max_iter)
+            moved.append(better)
+            released.append(freed)
+        rows = np.unique(np.concatenate(moved)) if moved else rows[:0]
+    return np.unique(np.concatenate(released)) if released else np.zeros(0, dtype=np.intp)
+
+
+def _edge_newton(
+    rows: np.ndarray, edge: np.ndarray, u: np.ndarray, f: np.ndarray, base: np.ndarray, n: np.ndarray,
+    nlogn: np.ndarray, directions: _Directions | _SignalDirections, penalty: np.ndarray, centre: np.ndarray | None,
+    ridge: np.ndarray, tol: float, max_iter: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """One round of :func:`_minimum_on_the_edge` for ``rows`` that each have the same number
+    a of ``edge`` bins (rows, bins): (the rows that moved, the rows whose minimum is off the
+    edge)."""
+    v = _dense_directions(directions, rows)  # (r, k, bins)
+    r, k = rows.size, u.shape[1]
+    a = int(edge[0].sum())
+    b0 = base if base.ndim == 1 else base[rows]
+    nn = n if n.ndim == 1 else n[rows]
+    nl = nlogn if nlogn.ndim == 1 else nlogn[rows]
+    c = np.zeros((r, k)) if centre is None else centre[rows]
+    where = np.nonzero(edge)[1].reshape(r, a)  # the edge bins of each row
+    normals = np.take_along_axis(v, where[:, None, :], axis=2)  # (r, k, a): ∂μ_edge/∂u
+    work = _Scratch()
+
+    def value(x: np.ndarray, i: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """χ² and μ of the group's rows ``i`` at pulls ``x`` (i.size, k)."""
+        mu = (b0 if b0.ndim == 1 else b0[i]) + np.einsum("rk,rkb->rb", x, v[i])
+        d = x - c[i]
+        sums = _deviance_sums(mu, nn if nn.ndim == 1 else nn[i], nl if nl.ndim == 1 else nl[i], work)
+        return 2.0 * sums + np.sum(penalty * d * d, axis=-1), mu
+
+    x, fx = u[rows].copy(), f[rows].copy()
+    start = fx.copy()
+    mu = value(x, np.arange(r))[1]
+    counts = np.broadcast_to(nn, mu.shape)
+    hold = _EDGE_HOLD * mu.max(axis=-1)
+    live = np.ones(r, dtype=bool)
+    released = np.zeros(r, dtype=bool)
+    for _ in range(max_iter):
+        if not live.any():
+            break
+        i = np.flatnonzero(live)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            g1 = np.where(counts[i] > 0, 1.0 - counts[i] / mu[i], 1.0)
+            g2 = np.where(counts[i] > 0, counts[i] / (mu[i] * mu[i]), 0.0)
+        grad = 2.0 * np.einsum("rkb,rb->rk", v[i], g1) + 2.0 * penalty * (x[i] - c[i])
+        hess = 2.0 * np.einsum("rkb,rlb,rb->rkl", v[i], v[i], g2) + ridge
+        kkt = np.zeros((i.size, k + a, k + a))
+        kkt[:, :k, :k] = hess
+        kkt[:, :k, k:] = -normals[i]
+        kkt[:, k:, :k] = np.swapaxes(normals[i], 1, 2)
+        rhs = np.concatenate([-grad, hold[i, None] - np.take_along_axis(mu[i], where[i], axis=1)], axis=1)
+        try:
+            sol = np.linalg.solve(kkt, rhs[..., None])[..., 0]
+        except np.linalg.LinAlgError:  # dependent edge normals: leave these rows as they are
+            break
+        step, lam = sol[:, :k], sol[:, k:]
+        decrement = -np.sum(grad * step, axis=-1)
+        small = np.abs(decrement) < tol * (1.0 + np.abs(fx[i]))
+        leave = small & (lam.min(axis=-1) < 0.0)  # the minimum is off this edge
+        released[i[leave]] = True
+        live[i[small]] = False
+        go = ~small
+        i, step, decrement = i[go], step[go], decrement[go]
+        t = np.ones(i.size)
+        for _ in range(60):  # halving until f falls (Armijo); the edge stays held to first order
+            trial = x[i] + t[:, None] * step
+            f_new, mu_new = value(trial, i)
+            ok = f_new <= fx[i] - 1e-4 * t * np.maximum(decrement, 0.0)
+            ok |= t == 0.0
+            if ok.all():
+                break
+            t = np.where(ok, t, 0.5 * t)
+            t[t < 2.0**-50] = 0.0
+        x[i], fx[i], mu[i] = trial, np.where(t > 0.0, f_new, fx[i]), np.where(t[:, None] > 0.0, mu_new, mu[i])
+        live[i[t == 0.0]] = False
+    better = fx < start
+    u[rows[better]], f[rows[better]] = x[better], fx[better]
+    return rows[better], rows[released]
 
 
 def _standardised_start(start: ArrayLike, batch: tuple[int, ...], n_norms: int, pulled: np.ndarray, scale: np.ndarray,
