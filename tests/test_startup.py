@@ -168,6 +168,34 @@ def test_gaussian_bin_response_skips_only_saturated_means(noise: float, stochast
     np.testing.assert_allclose(res.bin_response(mu, edges, UnitEfficiency()), closed, rtol=1e-12, atol=1e-15)
 
 
+@pytest.mark.parametrize("fano, offset", [(0.3, 0.0), (1.0, 0.0), (0.05, 0.5), (1.2, 3.0)])
+def test_gamma_bin_response_skips_only_saturated_means(fano: float, offset: float) -> None:
+    """bin_response evaluates the gamma law's CDF only for the pairs of a piece and a mean
+    whose CDF is neither exactly 0 at the piece's top nor exactly 1 at its bottom; the result
+    equals the full evaluation of every mean on every sub-interval, bit for bit (means from
+    far below to far above the bins, zero and NaN included)."""
+    from cevns.detector.response import LogisticEfficiency, Resolution, UnitEfficiency
+
+    res = Resolution("gamma", fano=fano, shape_offset=offset)
+    mu = np.concatenate([np.geomspace(1e-4, 5e3, 600), [0.0, 3.0, 3.0 + 1e-9, np.nan]])
+    edges = np.array([0.3, 0.5, 1.0, 2.0, 3.0, 5.0, 8.0, 13.0, 21.0, 60.0])
+    skipped = 0
+    for efficiency in (UnitEfficiency(), LogisticEfficiency(0.9, 1.3, 2.0, zero_below=0.4)):
+        got = res.bin_response(mu, edges, efficiency)
+        ref = np.empty_like(got)
+        for b, (lo, hi) in enumerate(zip(edges[:-1], edges[1:])):
+            cuts = [lo] + [p for p in efficiency.breakpoints if lo < p < hi] + [hi]
+            total = np.zeros(mu.size)
+            for a, c in zip(cuts[:-1], cuts[1:]):
+                x = np.linspace(a, c, 25)
+                cdf = res._cdf(x[:, None], mu[None, :])
+                skipped += int(np.sum((cdf[-1] == 0.0) | (cdf[0] == 1.0)))
+                total += (efficiency(0.5 * (x[1:] + x[:-1]))[:, None] * np.diff(cdf, axis=0)).sum(axis=0)
+            ref[b] = total
+        assert np.array_equal(got, ref, equal_nan=True)
+    assert skipped > 1000  # the shortcut is exercised
+
+
 def test_sorted_unique_is_numpys_unique_bit_for_bit() -> None:
     """The panel cuts' replacement of np.unique (which imports numpy.ma, ≈ 30 ms): the same
     values, order and dtype, NaNs once; the sign of a zero too where only one sign occurs

@@ -276,7 +276,11 @@ class Resolution:
             a, c = x[:, :1], x[:, -1:]
             piece, col = np.nonzero(~((c - flat) / scale <= _NDTR_ZERO) & ~((a - flat) / scale >= _NDTR_ONE))  # NaN kept
         else:
-            piece, col = np.repeat(np.arange(x.shape[0]), flat.size), np.tile(np.arange(flat.size), x.shape[0])
+            # the same for the gamma law: the CDF rises with x, so a mean whose CDF is exactly
+            # 0.0 at a piece's upper end or exactly 1.0 at its lower end adds exactly 0 there
+            # (two evaluations per pair instead of nodes + 1)
+            at_top, at_bottom = self._cdf(x[:, -1:], flat[None, :]), self._cdf(x[:, :1], flat[None, :])
+            piece, col = np.nonzero(~((at_top == 0.0) | (at_bottom == 1.0)))  # NaN kept
         bins = np.asarray(owner, dtype=np.intp)[piece]
         total = np.zeros((edges.size - 1, flat.size))
         single = len(set(owner)) == len(owner)  # one piece per bin: every (bin, mean) pair once

@@ -363,8 +363,8 @@ def delta_chi2_toys(likelihood: TemplateLikelihood, toys: Sequence[TemplateLikel
     toys of a group and all their points in one
     :meth:`~cevns.stats.templates.TemplateLikelihood.chi2_per_data` call per level instead
     of one call per toy and level. The refinements' fits start from each toy's pulls at its
-    best node (:meth:`~cevns.stats.templates.TemplateLikelihood.fit_per_data`), which halves
-    their Newton steps. Equal to the toy-by-toy statistic to the tolerance of those fits
+    best point so far (:meth:`~cevns.stats.templates.TemplateLikelihood.fit_per_data`), which
+    halves their Newton steps. Equal to the toy-by-toy statistic to the tolerance of those fits
     (minima on the edge μ = 0 of an empty bin included: the fits move along the edge to its
     minimum, :func:`cevns.stats.templates._minimum_on_the_edge`, wherever they meet it)."""
     n_toys = len(toys)
@@ -390,16 +390,28 @@ def _delta_chi2_group(likelihood: TemplateLikelihood, toys: list[TemplateLikelih
     fit = likelihood.fit_per_data(np.tile(signals, (n_toys, 1)), np.repeat(observed, nodes, axis=0),
                                   None if off is None else np.repeat(off, nodes, axis=0), np.repeat(centres, nodes, axis=0))
     grid = np.asarray(fit.chi2, dtype=float).reshape(n_toys, nodes)
-    # the refinements start each toy's Newton iterations from its pulls at its best node
-    # (where they look): the same minima to the iteration's tolerance, in about half the steps
-    nearest = np.argmin(np.where(np.isnan(grid), np.inf, grid), axis=1)
-    pulls = fit.pulls.reshape(n_toys, nodes, -1)[np.arange(n_toys), nearest]
-    start = np.where(np.isfinite(pulls), pulls, 0.0)
+    # each refinement starts a toy's Newton iterations from its pulls at the best point so far
+    # (where the refinement looks): the same minima to the iterations' tolerance, in fewer steps
+    rows = np.arange(n_toys)
+
+    def best_pulls(values: np.ndarray, pulls: np.ndarray, q: int) -> tuple[np.ndarray, np.ndarray]:
+        """(lowest χ² of each toy's q rows, the pulls there)."""
+        finite = np.where(np.isnan(values), np.inf, values)
+        at = np.argmin(finite, axis=1)
+        chosen = pulls.reshape(n_toys, q, -1)[rows, at]
+        return finite[rows, at], np.where(np.isfinite(chosen), chosen, 0.0)
+
+    lowest, start = best_pulls(grid, fit.pulls, nodes)
 
     def chi2(sig: np.ndarray, q: int) -> np.ndarray:  # sig (toys · q, entries), q rows per toy → (toys, q)
-        rep = np.repeat(np.arange(n_toys), q)
-        return np.asarray(likelihood.fit_per_data(sig, observed[rep], None if off is None else off[rep], centres[rep],
-                                                  start=start[rep]).chi2, dtype=float).reshape(n_toys, q)
+        nonlocal lowest, start
+        rep = np.repeat(rows, q)
+        level = likelihood.fit_per_data(sig, observed[rep], None if off is None else off[rep], centres[rep], start=start[rep])
+        values = np.asarray(level.chi2, dtype=float).reshape(n_toys, q)
+        found, pulls = best_pulls(values, level.pulls, q)
+        better = found < lowest
+        lowest, start = np.where(better, found, lowest), np.where(better[:, None], pulls, start)
+        return values
 
     best = _refined_minima(chi2, signals, shape, grid)
     return np.maximum(grid[:, point] - best, 0.0)

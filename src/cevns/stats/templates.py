@@ -739,10 +739,10 @@ def _profiled(
         f = first[0]
     converged = np.isfinite(f) & (k == 0)
     moving = np.isfinite(f) & (k > 0)
-    u, f, _, converged = damped_newton(whole.objective, whole.derivatives, u, first, moving, converged, max_iter, tol,
-                                       subset=problem if row_wise else None)
-    if flat_m is None and k > 0:
-        inside = _minimum_on_the_edge(u, f, flat_base, flat_n, flat_nlogn, flat_dir, penalty, centre, diag, tol)
+    u, f, aux, converged = damped_newton(whole.objective, whole.derivatives, u, first, moving, converged, max_iter, tol,
+                                         subset=problem if row_wise else None)
+    if flat_m is None and k > 0:  # aux: μ at the pulls found
+        inside = _minimum_on_the_edge(u, f, aux[0], flat_base, flat_n, flat_nlogn, flat_dir, penalty, centre, diag, tol)
         if inside.size:  # the plain iteration from there: a released edge bin's minimum lies inside
             again = problem(inside)
             u2, f2, _, c2 = damped_newton(again.objective, again.derivatives, u[inside], again.objective(u[inside]),
@@ -775,12 +775,13 @@ def _dense_directions(directions: _Directions | _SignalDirections, rows: np.ndar
 
 
 def _minimum_on_the_edge(
-    u: np.ndarray, f: np.ndarray, base: np.ndarray, n: np.ndarray, nlogn: np.ndarray,
+    u: np.ndarray, f: np.ndarray, mu: np.ndarray, base: np.ndarray, n: np.ndarray, nlogn: np.ndarray,
     directions: _Directions | _SignalDirections, penalty: np.ndarray, centre: np.ndarray | None, ridge: np.ndarray,
     tol: float, rounds: int = 4, max_iter: int = 40,
 ) -> np.ndarray:
     """The rows whose Newton iteration stopped on the edge of the domain, an empty bin's μ = 0,
-    moved to the minimum along the edge (``u`` and ``f`` updated in place); returns the rows
+    moved to the minimum along the edge (``u`` and ``f`` updated in place; ``mu``: μ at ``u``,
+    rows × bins); returns the rows
     where an edge bin was released (their minimum lies inside: the plain iteration goes on
     from there).
 
@@ -795,12 +796,14 @@ def _minimum_on_the_edge(
     negative would rather leave the edge and is released, a bin that reaches the edge on the
     way joins the next round. A row keeps its new pulls only where its χ² is lower."""
     released: list[np.ndarray] = []
+    if not np.any(n == 0):  # no empty bin: no edge
+        return np.zeros(0, dtype=np.intp)
     rows = np.flatnonzero(np.isfinite(f))
+    at = mu[rows] if rows.size < mu.shape[0] else mu
     for _ in range(rounds):
         if not rows.size:
             break
-        mu = (base if base.ndim == 1 else base[rows]) + directions.rows(rows).shift(u[rows], _Scratch())
-        edge = ((n if n.ndim == 1 else n[rows]) == 0) & (mu <= _EDGE * mu.max(axis=-1, keepdims=True))
+        edge = ((n if n.ndim == 1 else n[rows]) == 0) & (at <= _EDGE * at.max(axis=-1, keepdims=True))
         on_edge = edge.any(axis=-1)
         rows, edge = rows[on_edge], edge[on_edge]
         moved = []
@@ -811,6 +814,7 @@ def _minimum_on_the_edge(
             moved.append(better)
             released.append(freed)
         rows = np.unique(np.concatenate(moved)) if moved else rows[:0]
+        at = (base if base.ndim == 1 else base[rows]) + directions.rows(rows).shift(u[rows], _Scratch())
     return np.unique(np.concatenate(released)) if released else np.zeros(0, dtype=np.intp)
 
 
