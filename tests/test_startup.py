@@ -139,6 +139,24 @@ def test_split_panels_matches_a_linspace_per_piece() -> None:
         assert np.array_equal(split_panels(lo, hi, points, panels), ref)
 
 
+def _every_pair_bin_response(res, mu: np.ndarray, edges: np.ndarray, efficiency) -> tuple[np.ndarray, int]:
+    """bin_response with the CDF evaluated for every mean on every sub-interval (no
+    shortcut), bin by bin and piece by piece; and the number of (piece, mean) pairs whose CDF
+    is exactly 0 at the top or exactly 1 at the bottom (what the shortcuts skip)."""
+    ref = np.empty((edges.size - 1, mu.size))
+    saturated = 0
+    for b, (lo, hi) in enumerate(zip(edges[:-1], edges[1:])):
+        cuts = [lo] + [p for p in efficiency.breakpoints if lo < p < hi] + [hi]
+        total = np.zeros(mu.size)
+        for a, c in zip(cuts[:-1], cuts[1:]):
+            x = np.linspace(a, c, 25)
+            cdf = res._cdf(x[:, None], mu[None, :])
+            saturated += int(np.sum((cdf[-1] == 0.0) | (cdf[0] == 1.0)))
+            total += (efficiency(0.5 * (x[1:] + x[:-1]))[:, None] * np.diff(cdf, axis=0)).sum(axis=0)
+        ref[b] = total
+    return ref, saturated
+
+
 @pytest.mark.parametrize("noise, stochastic", [(0.03, 0.0), (0.0, 0.3), (2.0, 0.1)])
 def test_gaussian_bin_response_skips_only_saturated_means(noise: float, stochastic: float) -> None:
     """bin_response evaluates the Gaussian CDF only for means it can change; the result
@@ -152,17 +170,7 @@ def test_gaussian_bin_response_skips_only_saturated_means(noise: float, stochast
     mu = np.concatenate([np.geomspace(1e-4, 50.0, 400), [0.0, 3.0, 3.0 + 1e-9]])
     edges = np.array([0.3, 0.5, 1.0, 2.0, 3.0, 5.0, 8.0, 13.0, 21.0])
     for efficiency in (UnitEfficiency(), LogisticEfficiency(0.9, 1.3, 2.0, zero_below=0.4)):
-        got = res.bin_response(mu, edges, efficiency)
-        ref = np.empty_like(got)
-        for b, (lo, hi) in enumerate(zip(edges[:-1], edges[1:])):
-            cuts = [lo] + [p for p in efficiency.breakpoints if lo < p < hi] + [hi]
-            total = np.zeros(mu.size)
-            for a, c in zip(cuts[:-1], cuts[1:]):
-                x = np.linspace(a, c, 25)
-                cdf = res._cdf(x[:, None], mu[None, :])
-                total += (efficiency(0.5 * (x[1:] + x[:-1]))[:, None] * np.diff(cdf, axis=0)).sum(axis=0)
-            ref[b] = total
-        assert np.array_equal(got, ref)
+        assert np.array_equal(res.bin_response(mu, edges, efficiency), _every_pair_bin_response(res, mu, edges, efficiency)[0])
     sigma = np.maximum(res.sigma(mu), 1e-12)
     closed = ndtr((edges[1:, None] - mu) / sigma) - ndtr((edges[:-1, None] - mu) / sigma)
     np.testing.assert_allclose(res.bin_response(mu, edges, UnitEfficiency()), closed, rtol=1e-12, atol=1e-15)
@@ -179,21 +187,10 @@ def test_gamma_bin_response_skips_only_saturated_means(fano: float, offset: floa
     res = Resolution("gamma", fano=fano, shape_offset=offset)
     mu = np.concatenate([np.geomspace(1e-4, 5e3, 600), [0.0, 3.0, 3.0 + 1e-9, np.nan]])
     edges = np.array([0.3, 0.5, 1.0, 2.0, 3.0, 5.0, 8.0, 13.0, 21.0, 60.0])
-    skipped = 0
     for efficiency in (UnitEfficiency(), LogisticEfficiency(0.9, 1.3, 2.0, zero_below=0.4)):
-        got = res.bin_response(mu, edges, efficiency)
-        ref = np.empty_like(got)
-        for b, (lo, hi) in enumerate(zip(edges[:-1], edges[1:])):
-            cuts = [lo] + [p for p in efficiency.breakpoints if lo < p < hi] + [hi]
-            total = np.zeros(mu.size)
-            for a, c in zip(cuts[:-1], cuts[1:]):
-                x = np.linspace(a, c, 25)
-                cdf = res._cdf(x[:, None], mu[None, :])
-                skipped += int(np.sum((cdf[-1] == 0.0) | (cdf[0] == 1.0)))
-                total += (efficiency(0.5 * (x[1:] + x[:-1]))[:, None] * np.diff(cdf, axis=0)).sum(axis=0)
-            ref[b] = total
-        assert np.array_equal(got, ref, equal_nan=True)
-    assert skipped > 1000  # the shortcut is exercised
+        ref, saturated = _every_pair_bin_response(res, mu, edges, efficiency)
+        assert np.array_equal(res.bin_response(mu, edges, efficiency), ref, equal_nan=True)
+        assert saturated > 1000  # the shortcut is exercised
 
 
 def test_sorted_unique_is_numpys_unique_bit_for_bit() -> None:
