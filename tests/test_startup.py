@@ -190,7 +190,7 @@ def test_gamma_bin_response_skips_only_saturated_means(fano: float, offset: floa
     for efficiency in (UnitEfficiency(), LogisticEfficiency(0.9, 1.3, 2.0, zero_below=0.4)):
         ref, saturated = _every_pair_bin_response(res, mu, edges, efficiency)
         assert np.array_equal(res.bin_response(mu, edges, efficiency), ref, equal_nan=True)
-        assert saturated > 1000  # the shortcut is exercised
+        assert saturated > 300  # the shortcut is exercised
 
 
 def test_sorted_unique_is_numpys_unique_bit_for_bit() -> None:
