@@ -878,17 +878,16 @@ def _edge_newton(
         go = ~small
         i, step, decrement = i[go], step[go], decrement[go]
         t = np.ones(i.size)
-        for _ in range(60):  # halving until f falls (Armijo); the edge stays held to first order
+        for _ in range(50):  # halving until f falls (Armijo); the edge stays held to first order
             trial = x[i] + t[:, None] * step
             f_new, mu_new = value(trial, i)
             ok = f_new <= fx[i] - 1e-4 * t * np.maximum(decrement, 0.0)
-            ok |= t == 0.0
             if ok.all():
                 break
             t = np.where(ok, t, 0.5 * t)
-            t[t < 2.0**-50] = 0.0
-        x[i], fx[i], mu[i] = trial, np.where(t > 0.0, f_new, fx[i]), np.where(t[:, None] > 0.0, mu_new, mu[i])
-        live[i[t == 0.0]] = False
+        take = i[ok]  # a row with no accepted step length stops where it is
+        x[take], fx[take], mu[take] = trial[ok], f_new[ok], mu_new[ok]
+        live[i[~ok]] = False
     better = fx < start
     u[rows[better]], f[rows[better]] = x[better], fx[better]
     return rows[better], rows[released]
