@@ -83,6 +83,13 @@ def test_cache_off_and_default_folders(monkeypatch: pytest.MonkeyPatch, tmp_path
     monkeypatch.delenv("XDG_CACHE_HOME")
     assert cache.cache_dir() == Path.home() / ".cache" / "cevns"
 
+    def nowhere() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.setattr(Path, "home", nowhere)
+    assert cache.cache_dir() is None and cache.cache_file("coherent-csi-2017") is None
+    assert cache.load_experiment_cached("coherent-csi-2017") == load_experiment("coherent-csi-2017")
+
 
 @pytest.mark.parametrize("content", [b"", b"not a pickle", pickle.dumps(("conus", None)), pickle.dumps([1, 2]),
                                      pickle.dumps(("coherent-csi-2017", "an experiment?"))])
@@ -120,6 +127,16 @@ def test_fingerprint_follows_the_installed_packages(tmp_path: Path, monkeypatch:
     (tmp_path / "newpkg").mkdir()  # a package installed there: the folder's time changes
     os.utime(tmp_path, ns=(0, os.stat(tmp_path).st_mtime_ns + 10**9))
     assert cache.code_fingerprint() != before
+
+
+def test_a_package_folder_that_cannot_be_listed_means_no_cache(cache_folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refused(folder: str, out: list[str]) -> None:
+        raise PermissionError(13, "Permission denied", folder)
+
+    monkeypatch.setattr(cache, "_tree_stats", refused)
+    assert cache.cache_file("coherent-csi-2017") is None
+    assert cache.load_experiment_cached("coherent-csi-2017") == load_experiment("coherent-csi-2017")
+    assert not cache_folder.exists()
 
 
 def test_fingerprint_follows_every_package_file(tmp_path: Path) -> None:

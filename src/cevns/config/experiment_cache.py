@@ -51,14 +51,20 @@ _SUFFIX = ".pickle"
 
 
 def cache_dir() -> Path | None:
-    """The cache folder (see the module's text), None when ``$CEVNS_CACHE_DIR`` is ``off``."""
+    """The cache folder (see the module's text), None when ``$CEVNS_CACHE_DIR`` is ``off`` or
+    no home folder can be found."""
     chosen = os.environ.get(CACHE_DIR_ENV, "").strip()
     if chosen.lower() == "off":
         return None
     if chosen:
         return Path(chosen).expanduser()
     xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
-    return Path(xdg if xdg else Path.home() / ".cache") / "cevns"
+    if xdg:
+        return Path(xdg) / "cevns"
+    try:
+        return Path.home() / ".cache" / "cevns"
+    except RuntimeError:  # no home folder to be found: no cache
+        return None
 
 
 def _tree_stats(folder: str, out: list[str]) -> None:
@@ -112,7 +118,11 @@ def cache_file(name_or_path: object, overrides: Mapping[str, Any] | None = None)
     experiments = data_path("experiments")
     if folder is None or not isinstance(experiments, Path) or shipped_entry(name_or_path, experiments) is None:
         return None
-    return folder / f"{name_or_path}.{code_fingerprint()}{_SUFFIX}"
+    try:
+        fingerprint = code_fingerprint()
+    except OSError:  # a package folder that cannot be listed: no cache
+        return None
+    return folder / f"{name_or_path}.{fingerprint}{_SUFFIX}"
 
 
 def _read(path: Path, name: str) -> Experiment | None:
