@@ -502,25 +502,13 @@ def test_reproduction_figures_fixed_frames_hold_their_texts():
     out (not cropped): every title, axis label, tick label and legend lies inside the canvas
     and no axes overlap another."""
     from cevns.reproduce import get_reproduction
-    from cevns.reproduce.report import FIXED_FRAME, _save_options
+    from tests.figure_checks import assert_fixed_frame_holds_its_texts
 
     rep = get_reproduction("neutrino-fog")
     figures = [f for step in rep.steps for f in step.run(True).figures]
     assert len(figures) == 11
     for f in figures:
-        fig = f.figure
-        assert getattr(fig, FIXED_FRAME) is True and fig.get_layout_engine() is None
-        assert _save_options(fig) == {"dpi": 130}
-        fig.canvas.draw()
-        renderer = fig.canvas.get_renderer()
-        width, height = fig.canvas.get_width_height()
-        for ax in fig.axes:  # what is drawn of each axes: its ticks and labels, title, legend
-            box = ax.get_tightbbox(renderer)
-            assert box.x0 >= -0.5 and box.y0 >= -0.5 and box.x1 <= width + 0.5 and box.y1 <= height + 0.5, (
-                f.name, box.bounds, (width, height))
-        boxes = [a.get_position() for a in fig.axes]
-        for i, a in enumerate(boxes):
-            assert all(not a.overlaps(b) for b in boxes[i + 1:]), f.name
+        assert_fixed_frame_holds_its_texts(f.name, f.figure)
 
 
 def test_fog_arrays_background_rows_are_computed_once_and_unchanged():

@@ -209,3 +209,16 @@ def test_batched_fc_equals_toy_by_toy_on_a_2d_grid(csi_lks):
     ref = np.array([fcm.delta_chi2_grid(toy, study.signals, study.shape)[node] for toy in toys])
     assert fcm.delta_chi2_toys(lk, toys, study.signals, study.shape, node) == pytest.approx(ref, rel=1e-9, abs=1e-9)
     assert study(node, 0, 6) == pytest.approx(ref, rel=1e-9, abs=1e-9)
+
+
+def test_figures_fixed_frames_hold_their_texts():
+    """The seven figures are drawn in fixed frames (constrained layout's, without its pass):
+    every text inside the canvas, no panels overlapping."""
+    from cevns.reproduce import get_reproduction
+    from tests.figure_checks import assert_fixed_frame_holds_its_texts
+
+    dirs = {n: str(RELEASES / n) for n in NEEDED}
+    figures = [f for step in get_reproduction("coherent-csi-2021", release_dirs=dirs).steps for f in step.run(True).figures]
+    assert len(figures) == 7
+    for f in figures:
+        assert_fixed_frame_holds_its_texts(f.name, f.figure)

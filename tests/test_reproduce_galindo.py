@@ -265,3 +265,15 @@ def test_radius_emulator_equals_the_predictions_and_refuses_too_few_points():
         np.testing.assert_allclose(emu(xs), g.member_counts(array, k, assign, xs), rtol=1e-12, atol=0)
     coarse = g.member_emulator(array, 2, g._one("rn_76Ge"), r_min, g.RADIUS_EMULATOR_TOP_FM, nodes=4)
     assert not coarse.accepted and coarse.max_error > g.EMULATOR_RTOL
+
+
+def test_figures_fixed_frames_hold_their_texts():
+    """The six figures are drawn in fixed frames (constrained layout's, without its pass):
+    every text inside the canvas, no panels overlapping."""
+    from cevns.reproduce import get_reproduction
+    from tests.figure_checks import assert_fixed_frame_holds_its_texts
+
+    figures = [f for step in get_reproduction("galindo-ge-array").steps for f in step.run(True).figures]
+    assert len(figures) == 6
+    for f in figures:
+        assert_fixed_frame_holds_its_texts(f.name, f.figure)

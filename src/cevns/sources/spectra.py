@@ -224,11 +224,11 @@ class TabulatedSpectrum:
         intercept = v[:-1] - slope * e[:-1]
         # Segment integrals; a segment starting at E = 0 is only used for k = 0.
         lo_edge = np.where(e[:-1] > 0, e[:-1], np.nan)
-        seg = self._primitive(intercept, slope, e[1:]) - self._primitive(intercept, slope, lo_edge)
+        upper = self._primitive(intercept, slope, e[1:])
+        seg = upper - self._primitive(intercept, slope, lo_edge)
         seg[0] = (0.5 * slope * e[1:] ** 2 + intercept * e[1:]) - (0.5 * slope * e[:-1] ** 2 + intercept * e[:-1])
         seg = np.nan_to_num(seg)
         tail = np.concatenate([np.cumsum(seg[:, ::-1], axis=1)[:, ::-1], np.zeros((3, 1))], axis=1)
-        upper = self._primitive(intercept, slope, e[1:])
         for a in (e, intercept, slope, tail, upper):
             a.setflags(write=False)
         return e, intercept, slope, tail, upper

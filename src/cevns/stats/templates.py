@@ -839,7 +839,7 @@ def _edge_newton(
 
     def value(x: np.ndarray, i: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """χ² and μ of the group's rows ``i`` at pulls ``x`` (i.size, k)."""
-        mu = (b0 if b0.ndim == 1 else b0[i]) + np.einsum("rk,rkb->rb", x, v[i])
+        mu = (b0 if b0.ndim == 1 else b0[i]) + _Directions(v[i]).shift(x, work)
         d = x - c[i]
         sums = _deviance_sums(mu, nn if nn.ndim == 1 else nn[i], nl if nl.ndim == 1 else nl[i], work)
         return 2.0 * sums + np.sum(penalty * d * d, axis=-1), mu
@@ -855,11 +855,10 @@ def _edge_newton(
         if not live.any():
             break
         i = np.flatnonzero(live)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            g1 = np.where(counts[i] > 0, 1.0 - counts[i] / mu[i], 1.0)
-            g2 = np.where(counts[i] > 0, counts[i] / (mu[i] * mu[i]), 0.0)
-        grad = 2.0 * np.einsum("rkb,rb->rk", v[i], g1) + 2.0 * penalty * (x[i] - c[i])
-        hess = 2.0 * np.einsum("rkb,rlb,rb->rkl", v[i], v[i], g2) + ridge
+        g1, g2 = _half_derivatives(mu[i], counts[i], work)  # the edge bins' μ is held > 0: 1 and 0 there
+        rows_i = _Directions(v[i])
+        grad = 2.0 * rows_i.gradient(g1, work) + 2.0 * penalty * (x[i] - c[i])
+        hess = 2.0 * rows_i.hessian(g2, work) + ridge
         kkt = np.zeros((i.size, k + a, k + a))
         kkt[:, :k, :k] = hess
         kkt[:, :k, k:] = -normals[i]
